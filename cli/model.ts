@@ -1,0 +1,67 @@
+/**
+ * What the offline runner records of a program run, and what the gate judges.
+ *
+ * A `RecordedResource` is one RegisterResourceRequest as the engine would have received it. Its
+ * `inputs` are the wire form (the `google.protobuf.Struct` JSON the engine gets), with secrets
+ * still wrapped in Pulumi's secret signature, so the gate can hand them to the analyzer exactly
+ * as the engine does and the policy pack sees secrets as secrets.
+ */
+
+/** Pulumi's wire signature key: `{ [SIG_KEY]: SECRET_SIG, value }` marks a secret. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** Signature value of a secret. */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The engine's marker for a value unknown during preview. */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** One resource registration, as recorded under the mock runtime or read from a stack export. */
+export interface RecordedResource {
+  /** URN built the way the engine builds it. */
+  urn: string;
+  /** Type token (`github:index/repositoryRuleset:RepositoryRuleset`). */
+  type: string;
+  /** Logical name. */
+  name: string;
+  /** True for provider-managed (custom) resources, false for components. */
+  custom: boolean;
+  /** Parent URN, if any. */
+  parent?: string;
+  /** URNs this resource depends on (explicit `dependsOn` and input dependencies). */
+  dependencies: string[];
+  /** `protect` resource option. */
+  protect: boolean;
+  /** `retainOnDelete` resource option. */
+  retainOnDelete: boolean;
+  /** Provider reference (`<provider urn>::<id>`), if any. */
+  provider?: string;
+  /** Input properties in wire form (secrets wrapped, unknowns as UNKNOWN_VALUE). */
+  inputs: Record<string, unknown>;
+  /** Output property names marked secret by `additionalSecretOutputs`. */
+  additionalSecretOutputs: string[];
+}
+
+/** The result of running a stack offline. */
+export interface RecordedStack {
+  /** Stack name (`staging`, `production`). */
+  stack: string;
+  /** Pulumi project name. */
+  project: string;
+  /** Every registration, in the order the program made it. */
+  resources: RecordedResource[];
+  /** Stack outputs, with secrets shown as `[secret]`. */
+  outputs: Record<string, unknown>;
+}
+
+/** Replace wrapped secrets by `[secret]` and unknowns by `[unknown]`, for display. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value === UNKNOWN_VALUE) return "[unknown]";
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return "[secret]";
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(record)) out[key] = redact(inner);
+    return out;
+  }
+  return value;
+}

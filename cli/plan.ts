@@ -1,0 +1,46 @@
+/**
+ * `slipway plan`: the resources a stack would register, offline, as a tree.
+ */
+import { RecordedResource, RecordedStack, redact } from "./model";
+import { stableId } from "./runner";
+
+/** A RecordedStack as printed by `--json`: secrets shown as `[secret]`, never their value. */
+export function planJson(recorded: RecordedStack): unknown {
+  return {
+    stack: recorded.stack,
+    project: recorded.project,
+    resources: recorded.resources.map((r) => ({ ...r, inputs: redact(r.inputs) })),
+    outputs: recorded.outputs,
+  };
+}
+
+/** The readable tree: each resource under its parent, with its options and (optionally) inputs. */
+export function planText(recorded: RecordedStack, showInputs: boolean): string {
+  const children = new Map<string | undefined, RecordedResource[]>();
+  const urns = new Set(recorded.resources.map((r) => r.urn));
+  for (const resource of recorded.resources) {
+    const parent = resource.parent && urns.has(resource.parent) ? resource.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), resource]);
+  }
+  const lines: string[] = [`Stack ${recorded.stack} (project ${recorded.project}): ${recorded.resources.length} resources`];
+  const walk = (parent: string | undefined, prefix: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((resource, i) => {
+      const last = i === list.length - 1;
+      const flags = [resource.protect ? "protect" : "", resource.retainOnDelete ? "retainOnDelete" : "", resource.dependencies.length > 0 ? `dependsOn ${resource.dependencies.length}` : ""].filter(Boolean);
+      lines.push(`${prefix}${last ? "└─ " : "├─ "}${resource.type}  ${resource.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
+      const childPrefix = prefix + (last ? "   " : "│  ");
+      if (showInputs && resource.custom) {
+        for (const line of JSON.stringify(redact(resource.inputs), null, 2).split("\n")) lines.push(`${childPrefix}    ${line}`);
+      }
+      walk(resource.urn, childPrefix);
+    });
+  };
+  walk(undefined, "");
+  lines.push("");
+  lines.push("Outputs:");
+  for (const [name, value] of Object.entries(recorded.outputs)) lines.push(`  ${name}: ${JSON.stringify(value)}`);
+  lines.push("");
+  lines.push(`Offline run: no cloud was called. Team and user ids are stand-ins (e.g. team 'sre' -> ${stableId("team:sre")}); pulumi preview resolves the real ones.`);
+  return lines.join("\n");
+}

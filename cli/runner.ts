@@ -1,0 +1,182 @@
+/**
+ * Runs the Slipway program offline, under Pulumi's mock runtime, and records every resource
+ * registration as the engine would have received it: type, name, parent, inputs (wire form,
+ * secrets still wrapped), dependencies, protect, retainOnDelete, provider.
+ *
+ * Nothing here reaches a cloud: data-source invokes get deterministic stand-in answers (a team
+ * slug's id is a stable number derived from the slug), which `slipway plan` says out loud.
+ *
+ * Pulumi's runtime keeps process-wide state, so one process runs one stack: `slipway plan` and
+ * `slipway gate` run each stack in a child process (see `runStackInChild`).
+ */
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
+import { PROJECT_NAME } from "../contract";
+import { ConfigError } from "../components/config";
+import { readStackFile, toEngineConfig } from "../components/stackFile";
+import { RecordedResource, RecordedStack, redact } from "./model";
+import { UserError } from "./errors";
+
+/** A number derived from a name: stands in for ids (team, user) a real run would look up. */
+export function stableId(name: string): number {
+  return (crypto.createHash("sha256").update(name).digest().readUInt32BE(0) % 9_000_000) + 1_000_000;
+}
+
+/** Mocks that echo inputs as state and answer the invokes the program makes. */
+export const offlineMocks: pulumi.runtime.Mocks = {
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const computed: Record<string, unknown> = {};
+    if (args.type === "github:index/repository:Repository") {
+      const name = String(args.inputs.name ?? args.name);
+      computed.nodeId = `R_mock_${stableId(name)}`;
+      computed.repoId = stableId(name);
+      computed.fullName = name;
+    }
+    return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...computed } };
+  },
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    switch (args.token) {
+      case "github:index/getTeam:getTeam": {
+        const slug = String(args.inputs.slug);
+        return { id: String(stableId(`team:${slug}`)), slug, name: slug, nodeId: `T_mock_${slug}` };
+      }
+      case "github:index/getUser:getUser": {
+        const login = String(args.inputs.username);
+        return { id: String(stableId(`user:${login}`)), login, username: login, nodeId: `U_mock_${login}` };
+      }
+      default:
+        return args.inputs;
+    }
+  },
+};
+
+/** The mock monitor, recording each RegisterResourceRequest before answering it. */
+class RecordingMonitor extends MockMonitor {
+  readonly recorded: RecordedResource[] = [];
+
+  // The request types are the generated protobuf classes; only their getters are used here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    const record: Omit<RecordedResource, "urn"> = {
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent() || undefined,
+      dependencies: req.getDependenciesList(),
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
+      provider: req.getProvider() || undefined,
+      inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    };
+    return super.registerResource(req, (err: unknown, response: { getUrn(): string } | undefined) => {
+      if (!err && response) this.recorded.push({ urn: response.getUrn(), ...record });
+      callback(err, response);
+    });
+  }
+}
+
+/** Options of an offline run. */
+export interface RunOptions {
+  /** Project directory holding Pulumi.yaml, the stack files and the program. */
+  projectDir: string;
+  /** Stack to run. */
+  stack: string;
+  /** Program module to load; default `<projectDir>/index.ts`. */
+  program?: string;
+  /** Run as a preview (`pulumi preview`) rather than an update; default true. */
+  preview?: boolean;
+}
+
+/**
+ * Run one stack in this process. Call it once per process: Pulumi's runtime state is global.
+ * A config mistake or a `pulumi.RunError` from the program is a `UserError`.
+ */
+export async function runStack(options: RunOptions): Promise<RecordedStack> {
+  let stackFile;
+  try {
+    stackFile = readStackFile(options.projectDir, options.stack);
+  } catch (err) {
+    throw asUserError(err);
+  }
+  const { config, secretKeys } = toEngineConfig(stackFile);
+  const monitor = new RecordingMonitor(offlineMocks);
+  const preview = options.preview ?? true;
+  settings.setMockOptions(monitor, PROJECT_NAME, options.stack, preview);
+  // The feature set `pulumi.runtime.setMocks` enables: secrets travel wrapped, like the engine's.
+  const store = state.getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  store.supportsDeletedWith = true;
+  store.supportsAliasSpecs = true;
+  pulumi.runtime.setAllConfig(config, secretKeys);
+
+  const programPath = options.program ?? path.join(options.projectDir, "index.ts");
+  let exported: Record<string, unknown>;
+  try {
+    exported = require(programPath) as Record<string, unknown>;
+    await settings.waitForRPCs();
+  } catch (err) {
+    throw asUserError(err);
+  }
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(exported)) {
+    if (name === "__esModule") continue;
+    outputs[name] = redact(await resolveForDisplay(value));
+  }
+  return { stack: options.stack, project: PROJECT_NAME, resources: monitor.recorded, outputs };
+}
+
+/** Resolve an exported value, keeping secrets opaque. */
+async function resolveForDisplay(value: unknown): Promise<unknown> {
+  const output = pulumi.output(value);
+  const secret = await output.isSecret;
+  if (secret) return "[secret]";
+  return new Promise((resolve) => output.apply((plain) => resolve(plain)));
+}
+
+/** Config and program errors are the user's to fix: no stack trace. */
+export function asUserError(err: unknown): unknown {
+  if (err instanceof ConfigError) return new UserError(err.message, err.file);
+  if (pulumi.RunError.isInstance(err)) return new UserError((err as Error).message);
+  return err;
+}
+
+/**
+ * Run a stack in a fresh child process (one Pulumi runtime per process) and return what it
+ * recorded. A user error in the child comes back as a `UserError` with the same message.
+ */
+export function runStackInChild(options: RunOptions): Promise<RecordedStack> {
+  const child = path.join(__dirname, "runStackChild.ts");
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), child], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: process.env,
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (chunk) => (stdout += chunk));
+    proc.stderr.on("data", (chunk) => (stderr += chunk));
+    proc.on("error", reject);
+    proc.on("close", (code) => {
+      if (code === 0) {
+        try {
+          resolve(JSON.parse(stdout) as RecordedStack);
+        } catch {
+          reject(new Error(`offline run of stack '${options.stack}' printed no result: ${stderr.trim().split("\n").slice(-3).join(" ")}`));
+        }
+      } else if (code === 2) {
+        reject(new UserError(stderr.trim()));
+      } else {
+        reject(new Error(`offline run of stack '${options.stack}' failed (exit ${code}): ${stderr.trim().split("\n").slice(-5).join("\n")}`));
+      }
+    });
+    proc.stdin.end(JSON.stringify(options));
+  });
+}

@@ -1,0 +1,495 @@
+/**
+ * The config contract: one schema for a stack's whole release topology.
+ *
+ * Parsed once, at the edge (index.ts or the offline runner), before any resource is registered.
+ * Components receive the typed `StackConfig`, never raw config. Every problem is collected and
+ * reported at once, each naming the stack file, the key path and what was expected.
+ */
+import { z } from "zod";
+import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN } from "../contract";
+import { SecretString } from "./secret";
+
+export { SecretString };
+
+/** The config namespace of every Slipway key (`slipway:github`, `slipway:release`, ...). */
+export const NAMESPACE = "slipway";
+
+/** Baseline required status checks (003 §3.3, 000 §9, 004 §3). */
+export const DEFAULT_REQUIRED_CHECKS = ["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke"];
+
+/** Extra checks an L3 release requires (003 §3.3). */
+export const DEFAULT_L3_CHECKS = ["side-effect-contracts", "policy-regression", "browser-smoke"];
+
+/** Release tag patterns: SemVer tags and the MVP scheme (000 §2, 002). */
+export const DEFAULT_RELEASE_TAG_PATTERNS = ["v*", "mvp-*"];
+
+/** The environments the playbooks name, in promotion order (003 §2.1). */
+export const ENVIRONMENT_NAMES = ["preview", "staging", "production"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+const SECRET_REQUIRED = "is plain text, but this key only takes a secret";
+
+/** A value that must have been `secure:` in the stack file. */
+const secretValue = z.custom<SecretString>((value) => value instanceof SecretString, {
+  message: SECRET_REQUIRED,
+});
+
+/** A plain (non-secret) string; a secure value here is a mistake worth naming. */
+const plainString = z.custom<string>((value) => typeof value === "string", {
+  error: (issue) =>
+    issue.input instanceof SecretString
+      ? "is a secret, but this key takes a plain value (it is not sensitive: store it without --secret)"
+      : `expected a string, got ${describe(issue.input)}`,
+});
+
+const identifier = (what: string) =>
+  plainString.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `expected a ${what} (letters, digits, '.', '_', '-')`));
+
+/** GitHub Actions secret and variable names: letters, digits, underscores, not starting with GITHUB_. */
+const actionsName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a name of letters, digits and underscores")
+  .refine((name) => !name.toUpperCase().startsWith("GITHUB_"), "names starting with GITHUB_ are reserved by GitHub");
+
+const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._\/:-]*@sha256:[a-f0-9]{64}$/;
+const COMMIT_SHA = /^[a-f0-9]{40}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const artifact = z
+  .object({
+    /** Container image pinned by digest. */
+    image: plainString
+      .pipe(z.string().regex(IMAGE_BY_DIGEST, "expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move"))
+      .optional(),
+    /** Commit SHA a Vercel deployment is built from. */
+    commitSha: plainString.pipe(z.string().regex(COMMIT_SHA, "expected a full 40-character commit SHA, not a branch or short SHA")).optional(),
+    /** Heroku slug id. */
+    slugId: plainString.pipe(z.string().regex(UUID, "expected a Heroku slug id (a UUID)")).optional(),
+  })
+  .strict()
+  .refine((a) => a.image !== undefined || a.commitSha !== undefined || a.slugId !== undefined, "an artifact needs an image, a commitSha or a slugId");
+
+const repository = z
+  .object({
+    /** Repository name under the owner. */
+    name: identifier("repository name"),
+    /** Repository description. */
+    description: plainString.optional(),
+    /** Repository visibility. */
+    visibility: z.enum(["private", "internal", "public"]).default("private"),
+    /** The protected default branch. */
+    defaultBranch: identifier("branch name").default("main"),
+    /** How the default branch is protected: a ruleset (GitHub's current model), classic protection, or both. */
+    protection: z.enum(["ruleset", "branchProtection", "both"]).default("ruleset"),
+    /** Status checks every pull request needs. */
+    requiredChecks: z.array(plainString).min(1, "at least one required check is needed").default(DEFAULT_REQUIRED_CHECKS),
+    /** Checks required in addition when the release level is L3. */
+    l3Checks: z.array(plainString).default(DEFAULT_L3_CHECKS),
+    /** Required checks produced outside the generated workflows (e.g. a Vercel check). */
+    externalChecks: z.array(plainString).default([]),
+    /** Approving reviews a pull request needs. */
+    minApprovals: z.number().int().min(1, "the playbooks require at least 1 approving review").max(6).default(1),
+    /** Approving reviews a pull request needs while the release is L3. */
+    l3MinApprovals: z.number().int().min(2, "an L3 release needs at least 2 approving reviews").max(6).default(2),
+    /** Tag patterns of releases, made immutable by a tag ruleset. */
+    releaseTagPatterns: z.array(plainString).min(1).default(DEFAULT_RELEASE_TAG_PATTERNS),
+    /** Team slug allowed to bypass protection in an emergency (break glass); nobody else bypasses. */
+    breakGlassTeam: identifier("team slug").optional(),
+    /** Numeric team id of the break-glass team, when known (rulesets name actors by id). */
+    breakGlassTeamId: z.number().int().positive().optional(),
+    /** Shell command of each check's job in the generated PR workflow; default `npm run <check>`. */
+    checkCommands: z.record(z.string(), plainString).default({}),
+  })
+  .strict()
+  .superRefine((repo, ctx) => {
+    const overlap = repo.l3Checks.filter((check) => repo.requiredChecks.includes(check));
+    if (overlap.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["l3Checks"], message: `repeats baseline checks: ${overlap.join(", ")}` });
+    }
+  });
+
+const github = z
+  .object({
+    /** Organisation or user that owns the repositories. */
+    owner: identifier("GitHub owner"),
+    /** Whether this stack owns repository-wide resources (rulesets, tag rules, labels, workflows); exactly one stack should. */
+    ownsRepositoryResources: z.boolean(),
+    /** The stacks a deploy workflow is generated for, in promotion order. */
+    deployStacks: z.array(identifier("stack name")).min(1).default(["staging", "production"]),
+    /** The repositories Slipway governs. */
+    repositories: z.array(repository).min(1, "at least one repository is needed"),
+    /** Repository whose workflows deploy (runs `pulumi up`); default: the first repository. */
+    deployRepository: identifier("repository name").optional(),
+  })
+  .strict()
+  .superRefine((gh, ctx) => {
+    const names = gh.repositories.map((repo) => repo.name);
+    if (gh.deployRepository !== undefined && !names.includes(gh.deployRepository)) {
+      ctx.addIssue({ code: "custom", path: ["deployRepository"], message: `names '${gh.deployRepository}', which is not one of the repositories (${names.join(", ")})` });
+    }
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: ["repositories", i, "name"], message: `repeats repository '${name}'` });
+    });
+  });
+
+const deployRefs = z
+  .object({
+    /** Branch name patterns allowed to deploy. */
+    branches: z.array(plainString).default([]),
+    /** Tag patterns allowed to deploy (release tags). */
+    tags: z.array(plainString).default([]),
+  })
+  .strict();
+
+const environment = z
+  .object({
+    /** Teams (slugs) that may approve a deploy. */
+    reviewerTeams: z.array(identifier("team slug")).max(6, "GitHub allows at most 6 reviewer teams").default([]),
+    /** Users (logins) that may approve a deploy. */
+    reviewerUsers: z.array(identifier("user login")).max(6, "GitHub allows at most 6 reviewer users").default([]),
+    /** Whether the person who triggered a deploy may approve it. */
+    preventSelfReview: z.boolean().default(true),
+    /** Minutes a deploy waits before it runs (the soak window). */
+    waitTimerMinutes: z.number().int().min(0).max(43200, "GitHub caps the wait timer at 43200 minutes").default(0),
+    /** Whether repository admins may bypass the environment's protection. */
+    canAdminsBypass: z.boolean().default(false),
+    /** Refs allowed to deploy; absent means protected branches only. */
+    deployRefs: deployRefs.optional(),
+    /** Environment secrets (`secure:` values only): deploy credentials live here, not repository-wide. */
+    secrets: z.record(actionsName, secretValue).default({}),
+    /** Environment variables (plain values). */
+    variables: z.record(actionsName, plainString).default({}),
+    /** The environment's public URL, shown on deployments and used by the smoke checks. */
+    url: plainString.pipe(z.url({ message: "expected an https URL" })).optional(),
+  })
+  .strict();
+
+const environments = z
+  .object({
+    /** Per-PR preview deployments. */
+    preview: environment.optional(),
+    /** Long-lived staging. */
+    staging: environment.optional(),
+    /** Production. */
+    production: environment.optional(),
+  })
+  .strict();
+
+const release = z
+  .object({
+    /** Release version: SemVer or the MVP scheme `mvp-X.Y.Z`. */
+    version: plainString.pipe(z.string().regex(VERSION_PATTERN, "expected a SemVer version (1.4.0) or mvp-X.Y.Z")),
+    /** Release level L0-L3 (003 §1). */
+    level: z.enum(RELEASE_LEVELS, { message: `expected one of ${RELEASE_LEVELS.join(", ")}` }),
+    /** Change request id (001: no deploy without one). */
+    changeRequest: plainString.pipe(z.string().min(1, "a change request id is required")),
+    /** Hotfix releases may ship during a freeze (001). */
+    hotfix: z.boolean().default(false),
+    /** Artifacts per app, as built once and promoted unchanged. */
+    artifacts: z.record(identifier("app name"), artifact).default({}),
+  })
+  .strict();
+
+const envVar = z.union([plainString, secretValue]);
+
+const vercelApp = z
+  .object({
+    /** App key: matches `release.artifacts.<name>`. */
+    name: identifier("app name"),
+    /** Vercel project name; default `<name>-<environment>`. */
+    projectName: identifier("Vercel project name").optional(),
+    /** Framework preset. */
+    framework: plainString.optional(),
+    /** Directory of the app inside the repository. */
+    rootDirectory: plainString.optional(),
+    /** Repository (under github.owner) the project builds from. */
+    repository: identifier("repository name"),
+    /** Custom domains of this environment. */
+    domains: z.array(plainString).default([]),
+    /** Environment variables; secure values become sensitive variables. */
+    env: z.record(z.string(), envVar).default({}),
+    /** Keys of secret variables that may be exposed to preview deployments (explicit opt-in, 003 §5.2). */
+    previewSecrets: z.array(z.string()).default([]),
+    /** Also protect production URLs (preview URLs are always protected). */
+    protectProduction: z.boolean().default(false),
+  })
+  .strict();
+
+const herokuApp = z
+  .object({
+    /** App key: matches `release.artifacts.<name>`. */
+    name: identifier("app name"),
+    /** Heroku app name in this environment. */
+    appName: identifier("Heroku app name"),
+    /** Heroku region. */
+    region: z.enum(["us", "eu"]).default("us"),
+    /** Heroku stack; `container` for Docker-built slugs. */
+    stack: plainString.default("heroku-24"),
+    /** Dyno formation per process type. */
+    formation: z
+      .record(identifier("process type"), z.object({ quantity: z.number().int().min(0), size: plainString }).strict())
+      .default({ web: { quantity: 1, size: "standard-1x" } }),
+    /** Plain config vars. */
+    configVars: z.record(z.string(), plainString).default({}),
+    /** Sensitive config vars (`secure:` values only). */
+    secrets: z.record(z.string(), secretValue).default({}),
+    /** Pipeline the app is coupled into. */
+    pipeline: identifier("pipeline name").optional(),
+  })
+  .strict();
+
+const kubernetesService = z
+  .object({
+    /** Service name: matches `release.artifacts.<name>.image`. */
+    name: identifier("service name"),
+    /** Container port; omit for workers that serve nothing. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Readiness endpoint (HTTP GET on the port). */
+    healthPath: plainString.default("/health"),
+    /** Replicas; production needs at least 2. */
+    replicas: z.number().int().min(1).default(2),
+    /** Container command override. */
+    command: z.array(plainString).optional(),
+    /** CPU request/limit. */
+    cpu: plainString.default("250m"),
+    /** Memory request/limit. */
+    memory: plainString.default("256Mi"),
+    /** Plain env vars. */
+    env: z.record(z.string(), plainString).default({}),
+  })
+  .strict();
+
+const migration = z
+  .object({
+    /** Migration name (Job name suffix). */
+    name: identifier("migration name"),
+    /** Expand runs before the rollout, contract after it (000 §7, 002). */
+    phase: z.enum(["expand", "contract"]),
+    /** Artifact (app) whose image runs the migration. */
+    app: identifier("app name"),
+    /** Command that applies the migration. */
+    command: z.array(plainString).min(1),
+  })
+  .strict();
+
+const kubernetes = z
+  .object({
+    /** Namespace; default `<environment>`. */
+    namespace: identifier("namespace").optional(),
+    /** Long-running services. */
+    services: z.array(kubernetesService).default([]),
+    /** Explicit migration Jobs. */
+    migrations: z.array(migration).default([]),
+    /** Secret env vars for every service (`secure:` values only). */
+    secrets: z.record(z.string(), secretValue).default({}),
+  })
+  .strict();
+
+const apps = z
+  .object({
+    /** Vercel projects. */
+    vercel: z.array(vercelApp).default([]),
+    /** Heroku apps. */
+    heroku: z.array(herokuApp).default([]),
+    /** Kubernetes workloads. */
+    kubernetes: kubernetes.optional(),
+  })
+  .strict();
+
+const database = z
+  .object({
+    /** Database name. */
+    name: identifier("database name"),
+    /** Schema the app uses. */
+    schema: identifier("schema name").default("public"),
+    /** Connection limit of the runtime role. */
+    runtimeConnectionLimit: z.number().int().min(1).default(20),
+    /** Extra roles granted read-only access (login roles for analysts, etc.). */
+    readOnly: z.boolean().default(true),
+  })
+  .strict();
+
+const flag = z
+  .object({
+    /** Flag key. */
+    name: plainString.pipe(z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a kebab-case flag key")),
+    /** Release level of the feature behind it (L3: external side effects). */
+    level: z.enum(RELEASE_LEVELS, { message: `expected one of ${RELEASE_LEVELS.join(", ")}` }),
+    /** Scopes the flag can be set at (003 §4.2). */
+    scopes: z.array(z.enum(FLAG_SCOPES, { message: `expected one of ${FLAG_SCOPES.join(", ")}` })).min(1).default(["global"]),
+    /** Whether the flag is in the kill-switch set disabled first on rollback (003 §7.2). */
+    killSwitch: z.boolean().default(false),
+    /** Default per environment. */
+    defaults: z.object({ preview: z.boolean(), staging: z.boolean(), production: z.boolean() }).strict(),
+    /** Change request that approved an L3 flag on in production. */
+    productionApproval: plainString.optional(),
+    /** What the flag guards. */
+    description: plainString.optional(),
+  })
+  .strict();
+
+/** Every `slipway:*` key a stack file may set. */
+export const stackConfigSchema = z
+  .object({
+    /** The environment this stack deploys. */
+    environment: z.enum(["staging", "production"], { message: "expected staging or production" }),
+    /** GitHub governance. */
+    github: github,
+    /** GitHub deployment environments this stack manages. */
+    environments: environments,
+    /** The release this stack deploys. */
+    release: release,
+    /** Deploy targets. */
+    apps: apps.default({ vercel: [], heroku: [] }),
+    /** Postgres databases. */
+    databases: z.array(database).default([]),
+    /** Feature flags. */
+    flags: z.array(flag).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => crossCheck(config, ctx));
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type RepositoryConfig = StackConfig["github"]["repositories"][number];
+export type EnvironmentConfig = z.infer<typeof environment>;
+export type ReleaseConfig = StackConfig["release"];
+export type ArtifactConfig = z.infer<typeof artifact>;
+export type VercelAppConfig = z.infer<typeof vercelApp>;
+export type HerokuAppConfig = z.infer<typeof herokuApp>;
+export type KubernetesConfig = z.infer<typeof kubernetes>;
+export type KubernetesServiceConfig = z.infer<typeof kubernetesService>;
+export type MigrationConfig = z.infer<typeof migration>;
+export type DatabaseConfig = z.infer<typeof database>;
+export type FlagConfig = z.infer<typeof flag>;
+
+/** Rules that span sections: each app's artifact exists and has the field its target deploys. */
+function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
+  const stackConfig = config as StackConfig;
+  const own = stackConfig.environments[stackConfig.environment];
+  if (!own) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["environments", stackConfig.environment],
+      message: `is missing: this stack deploys '${stackConfig.environment}', so it must configure that environment`,
+    });
+  }
+  const artifacts = stackConfig.release.artifacts;
+  const needs = (app: string, field: keyof ArtifactConfig, where: (string | number)[], target: string) => {
+    if (!artifacts[app]?.[field]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["release", "artifacts", app, field],
+        message: `is required: ${where.join(".")} (${app}) deploys ${target} from it`,
+      });
+    }
+  };
+  stackConfig.apps.vercel.forEach((app, i) => needs(app.name, "commitSha", ["apps", "vercel", i], "a Vercel deployment"));
+  stackConfig.apps.heroku.forEach((app, i) => needs(app.name, "slugId", ["apps", "heroku", i], "a Heroku release"));
+  stackConfig.apps.kubernetes?.services.forEach((service, i) => needs(service.name, "image", ["apps", "kubernetes", "services", i], "its pods"));
+  stackConfig.apps.kubernetes?.migrations.forEach((job, i) => needs(job.app, "image", ["apps", "kubernetes", "migrations", i], "a migration Job"));
+  stackConfig.apps.vercel.forEach((app, i) => {
+    for (const key of app.previewSecrets) {
+      if (!(app.env[key] instanceof SecretString)) {
+        ctx.addIssue({ code: "custom", path: ["apps", "vercel", i, "previewSecrets"], message: `names '${key}', which is not a secret env var of this app` });
+      }
+    }
+  });
+  const flagNames = new Set<string>();
+  stackConfig.flags.forEach((f, i) => {
+    if (flagNames.has(f.name)) ctx.addIssue({ code: "custom", path: ["flags", i, "name"], message: `repeats flag '${f.name}'` });
+    flagNames.add(f.name);
+  });
+}
+
+/** One problem in a stack's config. */
+export interface ConfigProblem {
+  /** Full key path in `pulumi config --path` form (`slipway:environments.production.reviewerTeams`). */
+  key: string;
+  /** What was wrong and what was expected. */
+  message: string;
+}
+
+/** Every problem of a stack file, reported at once; nothing is registered when this is thrown. */
+export class ConfigError extends Error {
+  /** The stack file the problems are in. */
+  readonly file: string;
+  /** The problems, in schema order. */
+  readonly problems: ConfigProblem[];
+
+  constructor(file: string, problems: ConfigProblem[]) {
+    super(
+      `${file}: ${problems.length} config problem${problems.length === 1 ? "" : "s"}:\n` +
+        problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** The raw inputs of a parse: config values as the engine gives them, and which leaves were secure. */
+export interface RawStackConfig {
+  /** Stack file name, for messages (`Pulumi.production.yaml`). */
+  file: string;
+  /** Values keyed `slipway:<key>`: parsed JSON objects or plain scalars. */
+  values: Record<string, unknown>;
+  /** Paths of leaves that were `secure:` in the stack file (`slipway:environments.production.secrets.X`). */
+  securePaths: ReadonlySet<string>;
+}
+
+/** Format a zod path as a `pulumi config --path` key. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  let key = `${NAMESPACE}:${String(path[0] ?? "")}`;
+  for (const part of path.slice(1)) {
+    key += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  }
+  return key;
+}
+
+/** Parse and validate a stack's config; throws `ConfigError` listing every problem. */
+export function parseStackConfig(raw: RawStackConfig): StackConfig {
+  const problems: ConfigProblem[] = [];
+  const input: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw.values)) {
+    const [namespace, ...rest] = fullKey.split(":");
+    if (namespace !== NAMESPACE) continue; // provider config (github:owner, kubernetes:context...) is not ours
+    const key = rest.join(":");
+    if (!(key in stackConfigSchema.shape)) {
+      const known = Object.keys(stackConfigSchema.shape).join(", ");
+      problems.push({ key: fullKey, message: `is not a Slipway key (known keys: ${known})` });
+      continue;
+    }
+    input[key] = wrapSecrets(value, fullKey, raw.securePaths);
+  }
+  const result = stackConfigSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = keyPath(issue.path.length > 0 ? issue.path : ["(root)"]);
+      let message = issue.message;
+      if (issue.code === "invalid_type" && issue.input === undefined) message = "is required";
+      if (message === SECRET_REQUIRED) {
+        message += `: run \`pulumi config set --secret --path '${key}' <value>\``;
+      }
+      problems.push({ key, message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(raw.file, problems);
+  return result.data as StackConfig;
+}
+
+/** Replace the secure leaves of a value by `SecretString`s, by their config path. */
+function wrapSecrets(value: unknown, path: string, securePaths: ReadonlySet<string>): unknown {
+  if (securePaths.has(path)) return new SecretString(typeof value === "string" ? value : JSON.stringify(value));
+  if (Array.isArray(value)) return value.map((item, i) => wrapSecrets(item, `${path}[${i}]`, securePaths));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapSecrets(v, `${path}.${k}`, securePaths)]));
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * Reading `Pulumi.<stack>.yaml`.
+ *
+ * The engine hands a program its config decrypted, one JSON blob per top-level key, and marks a
+ * whole key secret when any leaf in it is. Which leaf was `secure:` is only in the stack file,
+ * so the edge reads it too: that is how a plain-text secret is caught before anything is created.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import { ConfigError, NAMESPACE, RawStackConfig, parseStackConfig, StackConfig } from "./config";
+
+/** A stack file as read from disk: values with secure leaves left as their ciphertext. */
+export interface StackFile {
+  /** File name relative to the project (`Pulumi.production.yaml`). */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  /** `config:` values keyed as in the file (`slipway:github`). */
+  values: Record<string, unknown>;
+  /** Paths of `secure:` leaves. */
+  securePaths: Set<string>;
+}
+
+/** The file name of a stack's config. */
+export function stackFileName(stack: string): string {
+  return `Pulumi.${stack}.yaml`;
+}
+
+/** Names of the stacks that have a `Pulumi.<stack>.yaml` in the project. */
+export function listStacks(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((name) => /^Pulumi\.([^.]+)\.yaml$/.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+/** Read and YAML-parse a stack file; a missing or malformed file is a `ConfigError`. */
+export function readStackFile(projectDir: string, stack: string): StackFile {
+  const file = stackFileName(stack);
+  const fullPath = path.join(projectDir, file);
+  if (!/^[A-Za-z0-9._-]+$/.test(stack)) {
+    throw new ConfigError(file, [{ key: "(stack)", message: `'${stack}' is not a valid stack name` }]);
+  }
+  if (!fs.existsSync(fullPath)) {
+    const known = listStacks(projectDir);
+    throw new ConfigError(file, [
+      { key: "(file)", message: `does not exist; known stacks: ${known.length > 0 ? known.join(", ") : "none"}` },
+    ]);
+  }
+  const document = parseDocument(fs.readFileSync(fullPath, "utf8"), { prettyErrors: false });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    const line = first.linePos?.[0]?.line;
+    throw new ConfigError(file, [{ key: "(yaml)", message: `is not valid YAML${line ? ` at line ${line}` : ""}: ${first.message.split("\n")[0]}` }]);
+  }
+  const root = document.toJS() as unknown;
+  const config = root && typeof root === "object" ? (root as Record<string, unknown>).config : undefined;
+  if (config === undefined || config === null) {
+    return { file, path: fullPath, values: {}, securePaths: new Set() };
+  }
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new ConfigError(file, [{ key: "config", message: "expected a map of config keys" }]);
+  }
+  const securePaths = new Set<string>();
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+    values[key] = collectSecure(value, key, securePaths);
+  }
+  return { file, path: fullPath, values, securePaths };
+}
+
+/** Replace `{secure: ciphertext}` leaves by the ciphertext, recording their paths. */
+function collectSecure(value: unknown, keyPath: string, securePaths: Set<string>): unknown {
+  if (isSecureLeaf(value)) {
+    securePaths.add(keyPath);
+    return value.secure;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => collectSecure(item, `${keyPath}[${i}]`, securePaths));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, collectSecure(v, `${keyPath}.${k}`, securePaths)]),
+    );
+  }
+  return value;
+}
+
+function isSecureLeaf(value: unknown): value is { secure: string } {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secure?: unknown }).secure === "string"
+  );
+}
+
+/**
+ * Parse the config the engine gave the program, using the stack file to know which leaves are
+ * secure. `engineConfig` is `pulumi.runtime.allConfig()`: values are JSON for objects.
+ */
+export function loadStackConfig(projectDir: string, stack: string, engineConfig: Record<string, string>): StackConfig {
+  const stackFile = readStackFile(projectDir, stack);
+  const values: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(engineConfig)) {
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    values[key] = parseConfigText(text);
+  }
+  const raw: RawStackConfig = { file: stackFile.file, values, securePaths: stackFile.securePaths };
+  return parseStackConfig(raw);
+}
+
+/** Engine config values are strings; structured ones are JSON. */
+function parseConfigText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Flatten a stack file's values into the engine's form: strings, JSON for structured values. */
+export function toEngineConfig(stackFile: StackFile): { config: Record<string, string>; secretKeys: string[] } {
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(stackFile.values)) {
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    const isSecret = [...stackFile.securePaths].some((p) => p === key || p.startsWith(`${key}.`) || p.startsWith(`${key}[`));
+    if (isSecret) secretKeys.push(key);
+  }
+  return { config, secretKeys };
+}

@@ -1,0 +1,141 @@
+/**
+ * The contract between the Slipway program and the policy pack.
+ *
+ * A policy cannot read another stack (pulumi-policy#195), nor the repository's files. What the
+ * policies must know beyond a resource's own provider inputs reaches them through real resource
+ * inputs that the program fills: the release manifest (a GitHub environment variable) and the
+ * flag definitions (flagd JSON, delivered to every target). Both sides import this module, so
+ * the names and shapes cannot drift apart.
+ */
+import { z } from "zod";
+
+/** The Pulumi project name; URNs read `urn:pulumi:<stack>::slipway::<type>::<name>`. */
+export const PROJECT_NAME = "slipway";
+
+/** GitHub environment variable that carries the release manifest to deploy jobs and policies. */
+export const RELEASE_MANIFEST_VARIABLE = "SLIPWAY_RELEASE_MANIFEST";
+
+/** GitHub environment variable that carries the flag definitions (flagd JSON). */
+export const FLAGS_VARIABLE = "SLIPWAY_FLAGS";
+
+/** Key of the flagd document in the Kubernetes flags ConfigMap. */
+export const FLAGS_CONFIGMAP_KEY = "flags.flagd.json";
+
+/** Env var that carries the flagd document to Vercel and Heroku apps. */
+export const FLAGS_ENV_VAR = "SLIPWAY_FLAGS";
+
+/** The flagd schema URL written into every flag document. */
+export const FLAGD_SCHEMA_URL = "https://flagd.dev/schema/v0/flags.json";
+
+/** Release levels of the playbook (003 §1): L3 means external side effects. */
+export const RELEASE_LEVELS = ["L0", "L1", "L2", "L3"] as const;
+export type ReleaseLevel = (typeof RELEASE_LEVELS)[number];
+
+/** Flag scopes every side-effect flag must support (003 §4.2). */
+export const FLAG_SCOPES = ["global", "client", "platform-account", "lane"] as const;
+export type FlagScope = (typeof FLAG_SCOPES)[number];
+
+/** SemVer (`1.4.0`, `v1.4.0`) or the MVP scheme (`mvp-0.3.1`), 000 §1 and 003 §8.3. */
+export const VERSION_PATTERN = /^(v|mvp-)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/** An artifact reference, as staging validated it and production must run it. */
+export const artifactSchema = z
+  .object({
+    /** Container image pinned by digest: `registry/name@sha256:<64 hex>`. */
+    image: z.string().optional(),
+    /** Git commit SHA a Vercel deployment is built from (40 hex). */
+    commitSha: z.string().optional(),
+    /** Heroku slug id (UUID) a release is created from. */
+    slugId: z.string().optional(),
+  })
+  .strict();
+export type Artifact = z.infer<typeof artifactSchema>;
+
+/** Facts the program read from CHANGELOG.md for the release's version (003 §8.6). */
+export const changelogFactsSchema = z
+  .object({
+    /** A `## [version]` section exists. */
+    present: z.boolean(),
+    /** Risk level stated in the section, if any. */
+    riskLevel: z.string().optional(),
+    /** The section lists the flags involved (or says none). */
+    flags: z.boolean(),
+    /** The section has migration notes (or says none). */
+    migrationNotes: z.boolean(),
+    /** The section has rollback notes. */
+    rollbackNotes: z.boolean(),
+  })
+  .strict();
+export type ChangelogFacts = z.infer<typeof changelogFactsSchema>;
+
+/** What staging validated for this version, read by the program from the ledger. */
+export const validationSchema = z
+  .object({
+    /** The stack that validated it (normally `staging`). */
+    stack: z.string(),
+    /** Version staging validated. */
+    version: z.string(),
+    /** SHA-256 of the ledger line that recorded the validation. */
+    ledgerHash: z.string(),
+    /** Artifacts per app as staging validated them. */
+    artifacts: z.record(z.string(), artifactSchema),
+  })
+  .strict();
+export type Validation = z.infer<typeof validationSchema>;
+
+/** The release manifest: what a stack deploys, carried on `SLIPWAY_RELEASE_MANIFEST`. */
+export const releaseManifestSchema = z
+  .object({
+    /** Stack the manifest belongs to. */
+    stack: z.string(),
+    /** Environment the stack deploys (`staging`, `production`). */
+    environment: z.string(),
+    /** Release version. */
+    version: z.string(),
+    /** Release level L0-L3. */
+    level: z.enum(RELEASE_LEVELS),
+    /** Change request id (001: no deploy without one). */
+    changeRequest: z.string(),
+    /** Hotfix releases may ship inside a freeze (001). */
+    hotfix: z.boolean(),
+    /** Artifacts per app. */
+    artifacts: z.record(z.string(), artifactSchema),
+    /** Staging's validation of this version; null when the ledger has none. */
+    validation: validationSchema.nullable(),
+    /** Changelog facts for this version; null when no CHANGELOG.md was found. */
+    changelog: changelogFactsSchema.nullable(),
+  })
+  .strict();
+export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
+
+/** Metadata Slipway writes on each flagd flag, so policies can judge flags by level and scope. */
+export interface FlagMetadata {
+  /** Release level of the feature behind the flag. */
+  level: ReleaseLevel;
+  /** Comma-separated scopes the flag supports (flagd metadata values are scalars). */
+  scopes: string;
+  /** Whether the flag is in the kill-switch set (003 §7.2). */
+  killSwitch: boolean;
+  /** Change request that approved an L3 flag on in production, or empty. */
+  productionApproval: string;
+}
+
+/** A flagd flag as Slipway emits it: boolean variants `on`/`off`. */
+export interface FlagdFlag {
+  state: "ENABLED" | "DISABLED";
+  variants: { on: true; off: false };
+  defaultVariant: "on" | "off";
+  metadata: FlagMetadata;
+}
+
+/** A flagd flag document. */
+export interface FlagdDocument {
+  $schema: string;
+  flags: Record<string, FlagdFlag>;
+}
+
+/** Parse the stack name out of a URN (`urn:pulumi:<stack>::<project>::...`). */
+export function stackOfUrn(urn: string): string | undefined {
+  const match = /^urn:pulumi:([^:]+)::/.exec(urn);
+  return match ? match[1] : undefined;
+}

@@ -1,0 +1,12 @@
+/** Jest runs every suite offline: Pulumi's mock runtime, the real policy pack over gRPC. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test", "<rootDir>/policy-pack"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
+  },
+  // Pulumi's mock runtime keeps global state per process: isolate suites in workers.
+  maxWorkers: 2,
+  testTimeout: 60000,
+};
