@@ -7,6 +7,7 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
   },
   // Pulumi's mock runtime keeps global state per process: isolate suites in workers.
+  reporters: ["default", "<rootDir>/test/summaryReporter.js"],
   maxWorkers: 2,
   testTimeout: 60000,
 };

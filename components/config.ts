@@ -379,7 +379,7 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
       ctx.addIssue({
         code: "custom",
         path: ["release", "artifacts", app, field],
-        message: `is required: ${where.join(".")} (${app}) deploys ${target} from it`,
+        message: `is required: ${keyPath(where)} (${app}) deploys ${target} from it`,
       });
     }
   };
@@ -464,6 +464,13 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
   const result = stackConfigSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        // Name each unknown key at its own path: that is where the typo is.
+        for (const unknown of issue.keys) {
+          problems.push({ key: keyPath([...issue.path, unknown]), message: "is not a known key (misspelt, or in the wrong section?)" });
+        }
+        continue;
+      }
       const key = keyPath(issue.path.length > 0 ? issue.path : ["(root)"]);
       let message = issue.message;
       if (issue.code === "invalid_type" && issue.input === undefined) message = "is required";

@@ -1,0 +1,201 @@
+/**
+ * The config contract: the examples parse, defaults come from the playbooks, and every mistake is
+ * named by file, key path and reason, all at once.
+ */
+import * as path from "path";
+import * as fc from "fast-check";
+import { ConfigError, parseStackConfig, RawStackConfig, SecretString, keyPath, DEFAULT_REQUIRED_CHECKS } from "../../components/config";
+import { readStackFile, toEngineConfig, loadStackConfig } from "../../components/stackFile";
+
+const projectDir = path.resolve(__dirname, "..", "..");
+
+/** A minimal valid production config; tests break one thing at a time. */
+function minimal(): Record<string, unknown> {
+  return {
+    "slipway:environment": "production",
+    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }] },
+    "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
+    "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
+  };
+}
+
+function parse(values: Record<string, unknown>, securePaths: string[] = []) {
+  const raw: RawStackConfig = { file: "Pulumi.production.yaml", values, securePaths: new Set(securePaths) };
+  return parseStackConfig(raw);
+}
+
+function problemsOf(values: Record<string, unknown>, securePaths: string[] = []): string[] {
+  try {
+    parse(values, securePaths);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("the example stacks", () => {
+  it.each(["staging", "production"])("Pulumi.%s.yaml parses", (stack) => {
+    const stackFile = readStackFile(projectDir, stack);
+    const { config } = toEngineConfig(stackFile);
+    const parsed = loadStackConfig(projectDir, stack, config);
+    expect(parsed.environment).toBe(stack);
+    expect(parsed.github.repositories.length).toBeGreaterThan(0);
+  });
+
+  it("production's secrets are secure: leaves, held as SecretString", () => {
+    const stackFile = readStackFile(projectDir, "production");
+    expect(stackFile.securePaths).toContain("slipway:environments.production.secrets.HEROKU_API_KEY");
+    const { config } = toEngineConfig(stackFile);
+    const parsed = loadStackConfig(projectDir, "production", config);
+    const secret = parsed.environments.production!.secrets.HEROKU_API_KEY;
+    expect(secret).toBeInstanceOf(SecretString);
+    expect(String(secret)).toBe("[secret]");
+    expect(JSON.stringify({ secret })).toBe('{"secret":"[secret]"}');
+  });
+
+  it("the engine config marks every key holding a secure leaf as secret", () => {
+    const { secretKeys } = toEngineConfig(readStackFile(projectDir, "production"));
+    expect(secretKeys).toEqual(expect.arrayContaining(["slipway:environments", "slipway:apps", "postgresql:password"]));
+    expect(secretKeys).not.toContain("slipway:release");
+  });
+});
+
+describe("defaults come from the playbooks", () => {
+  const config = parse(minimal());
+  const repo = config.github.repositories[0];
+
+  it("the baseline required checks are 003 §3.3's", () => {
+    expect(repo.requiredChecks).toEqual(["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke"]);
+    expect(repo.l3Checks).toEqual(["side-effect-contracts", "policy-regression", "browser-smoke"]);
+  });
+
+  it("one approval, two for L3; rulesets protect main; release tags are v* and mvp-*", () => {
+    expect(repo.minApprovals).toBe(1);
+    expect(repo.l3MinApprovals).toBe(2);
+    expect(repo.protection).toBe("ruleset");
+    expect(repo.defaultBranch).toBe("main");
+    expect(repo.releaseTagPatterns).toEqual(["v*", "mvp-*"]);
+  });
+
+  it("environments forbid self-review and admin bypass by default", () => {
+    const production = config.environments.production!;
+    expect(production.preventSelfReview).toBe(true);
+    expect(production.canAdminsBypass).toBe(false);
+    expect(production.deployRefs).toBeUndefined();
+  });
+
+  it("a release is not a hotfix unless it says so", () => {
+    expect(config.release.hotfix).toBe(false);
+  });
+});
+
+describe("config mistakes are named by file, key and reason", () => {
+  it("a missing reviewer list is fine, but a misspelt key is not", () => {
+    const values = minimal();
+    (values["slipway:environments"] as any).production.reviewer = ["alice"];
+    expect(problemsOf(values)).toEqual([
+      "slipway:environments.production.reviewer: is not a known key (misspelt, or in the wrong section?)",
+    ]);
+  });
+
+  it("an unknown slipway key lists the known ones; provider keys are left alone", () => {
+    const values = { ...minimal(), "slipway:enviroments": {}, "github:owner": "acme" };
+    expect(problemsOf(values)).toEqual([
+      "slipway:enviroments: is not a Slipway key (known keys: environment, github, environments, release, apps, databases, flags)",
+    ]);
+  });
+
+  it("a plain-text secret says how to store it as a secret", () => {
+    const values = minimal();
+    (values["slipway:environments"] as any).production.secrets = { HEROKU_API_KEY: "hk-plain" };
+    expect(problemsOf(values)).toEqual([
+      "slipway:environments.production.secrets.HEROKU_API_KEY: is plain text, but this key only takes a secret: run `pulumi config set --secret --path 'slipway:environments.production.secrets.HEROKU_API_KEY' <value>`",
+    ]);
+  });
+
+  it("a secret where a plain value belongs is named too", () => {
+    const values = minimal();
+    (values["slipway:environments"] as any).production.variables = { API_URL: "v1:abc" };
+    expect(problemsOf(values, ["slipway:environments.production.variables.API_URL"])).toEqual([
+      "slipway:environments.production.variables.API_URL: is a secret, but this key takes a plain value (it is not sensitive: store it without --secret)",
+    ]);
+  });
+
+  it("every problem is reported at once", () => {
+    const values = minimal();
+    (values["slipway:release"] as any).version = "latest";
+    (values["slipway:release"] as any).level = "L4";
+    (values["slipway:github"] as any).repositories[0].minApprovals = 0;
+    expect(problemsOf(values)).toEqual([
+      "slipway:github.repositories[0].minApprovals: the playbooks require at least 1 approving review",
+      "slipway:release.version: expected a SemVer version (1.4.0) or mvp-X.Y.Z",
+      "slipway:release.level: expected one of L0, L1, L2, L3",
+    ]);
+  });
+
+  it("the stack's own environment must be configured", () => {
+    const values = minimal();
+    values["slipway:environments"] = { staging: {} };
+    expect(problemsOf(values)).toEqual([
+      "slipway:environments.production: is missing: this stack deploys 'production', so it must configure that environment",
+    ]);
+  });
+
+  it("an artifact must be immutable: an image by tag is refused", () => {
+    const values = minimal();
+    (values["slipway:release"] as any).artifacts = { worker: { image: "ghcr.io/acme/worker:latest" } };
+    expect(problemsOf(values)).toEqual([
+      "slipway:release.artifacts.worker.image: expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move",
+    ]);
+  });
+
+  it("a Vercel app needs its commit SHA in the release", () => {
+    const values = minimal();
+    values["slipway:apps"] = { vercel: [{ name: "web", repository: "shop" }] };
+    expect(problemsOf(values)).toEqual([
+      "slipway:release.artifacts.web.commitSha: is required: slipway:apps.vercel[0] (web) deploys a Vercel deployment from it",
+    ]);
+  });
+
+  it("the deploy repository must be one of the repositories", () => {
+    const values = minimal();
+    (values["slipway:github"] as any).deployRepository = "nope";
+    expect(problemsOf(values)).toEqual([
+      "slipway:github.deployRepository: names 'nope', which is not one of the repositories (shop)",
+    ]);
+  });
+
+  it("a required field that is missing says so", () => {
+    const values = minimal();
+    delete values["slipway:release"];
+    expect(problemsOf(values)).toEqual(["slipway:release: is required"]);
+  });
+
+  it("the error message names the stack file and counts the problems", () => {
+    const values = minimal();
+    (values["slipway:release"] as any).changeRequest = "";
+    expect(() => parse(values)).toThrow(
+      "Pulumi.production.yaml: 1 config problem:\n  - slipway:release.changeRequest: a change request id is required",
+    );
+  });
+});
+
+describe("key paths use pulumi config --path syntax", () => {
+  it("formats nested keys and list indexes", () => {
+    expect(keyPath(["github", "repositories", 0, "name"])).toBe("slipway:github.repositories[0].name");
+  });
+
+  it("any set of required checks survives parsing unchanged", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/), { minLength: 1, maxLength: 8 }), (checks) => {
+        const values = minimal();
+        (values["slipway:github"] as any).repositories[0].requiredChecks = checks;
+        (values["slipway:github"] as any).repositories[0].l3Checks = [];
+        expect(parse(values).github.repositories[0].requiredChecks).toEqual(checks);
+      }),
+      { numRuns: 50 },
+    );
+    expect(DEFAULT_REQUIRED_CHECKS).toHaveLength(7);
+  });
+});
