@@ -1,14 +1,5 @@
 /**
- * A mistake the user can fix (bad config, unknown stack, unreadable file): printed as one clear
- * message naming the file and key, never with a stack trace; the CLI exits 2.
+ * The one user-error type of the CLI (defined beside the release commands, which throw it most).
+ * A `UserError` is printed as one line naming the file and key, never with a stack trace: exit 2.
  */
-export class UserError extends Error {
-  /** The file the mistake is in, when there is one. */
-  readonly file?: string;
-
-  constructor(message: string, file?: string) {
-    super(message);
-    this.name = "UserError";
-    this.file = file;
-  }
-}
+export { UserError } from "../components/release/errors";

@@ -1,0 +1,681 @@
+/**
+ * The release ledger: `releases/ledger.jsonl`, one JSON line per release event, append-only.
+ *
+ * Every line carries `prev`, the SHA-256 of the previous line's exact bytes (64 zeros for the
+ * first line), and `hash`, the SHA-256 of its own other fields in canonical form. `prev` catches
+ * a removed, inserted or reordered line and an edit of any line that has a successor; `hash`
+ * catches an edit of the last line, which no successor covers. Lines are written in one canonical
+ * form, so a hand edit that keeps the JSON meaning but changes the bytes is caught too.
+ * What this cannot catch alone is the removal of the last line(s): the ledger branch's git
+ * history and `checkAppendOnly` against the previous version do (see LEDGER.md).
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { Artifact, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema } from "../../contract";
+import { UserError } from "./errors";
+
+/** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
+export const LEDGER_FILE = "releases/ledger.jsonl";
+
+/** `prev` of the first line. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/** The events a ledger records. */
+export const LEDGER_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix"] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+/** The stack each kind of event happens on: staging stages and validates, production runs. */
+export const STACK_OF_KIND: Record<LedgerKind, "staging" | "production"> = {
+  staged: "staging",
+  validated: "staging",
+  promoted: "production",
+  "rolled-back": "production",
+  hotfix: "production",
+};
+
+/** Kinds after which production runs the event's version. */
+const PRODUCTION_KINDS: readonly LedgerKind[] = ["promoted", "hotfix", "rolled-back"];
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._\/:-]*@sha256:[0-9a-f]{64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * An artifact as the ledger records it: the contract's shape, and only immutable references,
+ * because the ledger is what proves production runs exactly what staging validated.
+ */
+const ledgerArtifactSchema = artifactSchema.superRefine((artifact, ctx) => {
+  if (artifact.image === undefined && artifact.commitSha === undefined && artifact.slugId === undefined) {
+    ctx.addIssue({ code: "custom", message: "an artifact needs an image, a commitSha or a slugId" });
+  }
+  if (artifact.image !== undefined && !IMAGE_BY_DIGEST.test(artifact.image)) {
+    ctx.addIssue({ code: "custom", path: ["image"], message: "expected an image pinned by digest (name@sha256:<64 hex>)" });
+  }
+  if (artifact.commitSha !== undefined && !COMMIT_SHA.test(artifact.commitSha)) {
+    ctx.addIssue({ code: "custom", path: ["commitSha"], message: "expected a full 40-character lowercase commit SHA" });
+  }
+  if (artifact.slugId !== undefined && !UUID.test(artifact.slugId)) {
+    ctx.addIssue({ code: "custom", path: ["slugId"], message: "expected a Heroku slug id (a lowercase UUID)" });
+  }
+});
+
+const versionSchema = z.string().regex(VERSION_PATTERN, "expected a SemVer version (1.4.0) or mvp-X.Y.Z");
+
+/** Migrations a release ships, by phase (000 §7): contract migrations make rollback unsafe. */
+export const migrationsSchema = z
+  .object({
+    /** Additive migrations, run before the rollout. */
+    expand: z.array(z.string().min(1)),
+    /** Destructive migrations, run after the rollout: the previous release cannot run after them. */
+    contract: z.array(z.string().min(1)),
+  })
+  .strict();
+export type Migrations = z.infer<typeof migrationsSchema>;
+
+/** One ledger line. */
+export const ledgerEventSchema = z
+  .object({
+    /** 1 for the first line, then +1 per line. */
+    seq: z.number().int().positive(),
+    /** What happened. */
+    kind: z.enum(LEDGER_KINDS),
+    /** Where it happened: staging for staged/validated, production otherwise. */
+    stack: z.enum(["staging", "production"]),
+    /** Release version. */
+    version: versionSchema,
+    /** Release level L0-L3. */
+    level: z.enum(RELEASE_LEVELS),
+    /** Change request of the release. */
+    changeRequest: z.string().min(1, "a change request id is required"),
+    /** Artifacts per app. */
+    artifacts: z
+      .record(z.string().regex(APP_NAME, "expected an app name"), ledgerArtifactSchema)
+      .refine((artifacts) => Object.keys(artifacts).length > 0, "at least one app's artifact is required"),
+    /** Migrations the release ships, when declared. */
+    migrations: migrationsSchema.optional(),
+    /** rolled-back: the version production left. */
+    from: versionSchema.optional(),
+    /** rolled-back: the version production returned to (equals `version`). */
+    to: versionSchema.optional(),
+    /** rolled-back: the deploy marker `ROLLBACK <from> → <to>` (000 §6.3). */
+    marker: z.string().optional(),
+    /** Git commit of the release. */
+    gitSha: z.string().regex(COMMIT_SHA, "expected a full 40-character lowercase commit SHA"),
+    /** When it was recorded (ISO 8601, UTC). */
+    time: z.iso.datetime({ message: "expected an ISO 8601 UTC time (2026-11-20T10:00:00.000Z)" }),
+    /** Who recorded it (GitHub actor or user). */
+    actor: z.string().min(1, "an actor is required"),
+    /** Free text: incident, reason, observation. */
+    note: z.string().optional(),
+    /** SHA-256 of the previous line's exact bytes; 64 zeros on the first line. */
+    prev: z.string().regex(HEX64, "expected 64 lowercase hex digits"),
+    /** SHA-256 of this line's other fields in canonical form. */
+    hash: z.string().regex(HEX64, "expected 64 lowercase hex digits"),
+  })
+  .strict()
+  .superRefine((event, ctx) => {
+    const expectedStack = STACK_OF_KIND[event.kind];
+    if (event.stack !== expectedStack) {
+      ctx.addIssue({ code: "custom", path: ["stack"], message: `a ${event.kind} event happens on ${expectedStack}, not ${event.stack}` });
+    }
+    if (event.kind === "rolled-back") {
+      for (const key of ["from", "to", "marker"] as const) {
+        if (event[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required on a rolled-back event" });
+      }
+      if (event.to !== undefined && event.to !== event.version) {
+        ctx.addIssue({ code: "custom", path: ["to"], message: `must equal version (${event.version})` });
+      }
+      if (event.from !== undefined && event.to !== undefined && event.marker !== rollbackMarker(event.from, event.to)) {
+        ctx.addIssue({ code: "custom", path: ["marker"], message: `must read '${rollbackMarker(event.from, event.to)}'` });
+      }
+    } else {
+      for (const key of ["from", "to", "marker"] as const) {
+        if (event[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "only a rolled-back event has it" });
+      }
+    }
+    if (event.kind === "hotfix" && (event.note === undefined || event.note.trim() === "")) {
+      ctx.addIssue({ code: "custom", path: ["note"], message: "a hotfix names its incident in the note (001: hotfixes are for production incidents only)" });
+    }
+  });
+export type LedgerEvent = z.infer<typeof ledgerEventSchema>;
+
+/** The deploy marker of a rollback (000 §6.3). */
+export function rollbackMarker(from: string, to: string): string {
+  return `ROLLBACK ${from} → ${to}`;
+}
+
+/** A valid ledger line with where it sits. */
+export interface LedgerEntry {
+  /** 1-based line number in the file. */
+  line: number;
+  /** The parsed, validated event. */
+  event: LedgerEvent;
+  /** SHA-256 of the line's exact bytes (what the next line's `prev` must be). */
+  lineHash: string;
+}
+
+/** Something wrong with the ledger, tied to a line. */
+export interface LedgerProblem {
+  /** 1-based line number. */
+  line: number;
+  /** The line's seq, when it could be read. */
+  seq?: number;
+  /** What broke and the likely cause. */
+  message: string;
+}
+
+/** A ledger as read from disk. */
+export interface Ledger {
+  /** The file, as named in messages (relative to the project root). */
+  file: string;
+  /** Valid lines, in file order (all of them when `problems` is empty). */
+  entries: LedgerEntry[];
+  /** Every problem found; empty means the chain is intact and every event follows the rules. */
+  problems: LedgerProblem[];
+  /** Number of lines in the file. */
+  lineCount: number;
+  /** SHA-256 of the last line's bytes: the `prev` of the next append (GENESIS_HASH when empty). */
+  headHash: string;
+}
+
+/** `line 4 (seq 4): ...`. */
+export function formatProblem(problem: LedgerProblem): string {
+  const seq = problem.seq !== undefined ? ` (seq ${problem.seq})` : "";
+  return `line ${problem.line}${seq}: ${problem.message}`;
+}
+
+/** SHA-256 hex of some bytes. */
+export function sha256Hex(bytes: Buffer | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Field order of a canonical line: the identifying fields first, the chain last. */
+const FIELD_ORDER: readonly (keyof LedgerEvent)[] = [
+  "seq",
+  "kind",
+  "stack",
+  "version",
+  "level",
+  "changeRequest",
+  "artifacts",
+  "migrations",
+  "from",
+  "to",
+  "marker",
+  "gitSha",
+  "time",
+  "actor",
+  "note",
+  "prev",
+  "hash",
+];
+
+/** Nested objects with sorted keys, so equal events always serialise to equal bytes. */
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((key) => [key, sortKeysDeep(record[key])]),
+    );
+  }
+  return value;
+}
+
+/** The one serialisation Slipway writes (without the trailing newline). */
+export function canonicalLine(event: Partial<LedgerEvent>): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of FIELD_ORDER) {
+    if (event[key] !== undefined) ordered[key] = sortKeysDeep(event[key]);
+  }
+  return JSON.stringify(ordered);
+}
+
+/** The self hash: SHA-256 of the canonical line without its `hash` field. */
+export function contentHash(event: Partial<LedgerEvent>): string {
+  const { hash: _ignored, ...rest } = event;
+  return sha256Hex(canonicalLine(rest));
+}
+
+/** Split a file into lines; the last element is what follows the final newline (normally empty). */
+function splitLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      lines.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  lines.push(bytes.subarray(start));
+  return lines;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  return issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(line)";
+  return `${key}: ${issueMessage(issue)}`;
+}
+
+/**
+ * Parse and verify ledger bytes: UTF-8, JSON, shape, canonical form, self hash, the prev chain,
+ * seq order, then (only when all of that holds) the release rules of every event in order.
+ */
+export function parseLedger(bytes: Buffer, file: string = LEDGER_FILE): Ledger {
+  const problems: LedgerProblem[] = [];
+  const entries: LedgerEntry[] = [];
+  const rawLines = splitLines(bytes);
+  const trailing = rawLines.pop() as Buffer;
+  if (trailing.length > 0) rawLines.push(trailing);
+  const unterminated = trailing.length > 0;
+  const lineHashes = rawLines.map((line) => sha256Hex(line));
+
+  let previousSeq = 0;
+  rawLines.forEach((raw, index) => {
+    const line = index + 1;
+    if (unterminated && index === rawLines.length - 1) {
+      problems.push({ line, message: "has no trailing newline: the last append was interrupted or the file was edited" });
+    }
+    if (raw.length === 0) {
+      problems.push({ line, message: "is blank: ledger lines are never blank, the file was edited" });
+      return;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      problems.push({ line, message: "is not valid UTF-8: the line was edited or corrupted" });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      problems.push({ line, message: `is not valid JSON (${(error as Error).message}): the line was edited or corrupted` });
+      return;
+    }
+    const seqOfJson =
+      json !== null && typeof json === "object" && typeof (json as { seq?: unknown }).seq === "number" ? (json as { seq: number }).seq : undefined;
+    const parsed = ledgerEventSchema.safeParse(json);
+    if (!parsed.success) {
+      problems.push({ line, seq: seqOfJson, message: `bad shape: ${parsed.error.issues.map(describeIssue).join("; ")}` });
+      return;
+    }
+    const event = parsed.data;
+    const seq = event.seq;
+    if (text !== canonicalLine(json as LedgerEvent)) {
+      problems.push({ line, seq, message: `is not in the canonical form Slipway writes: line ${line} was edited by hand` });
+    }
+    if (contentHash(json as LedgerEvent) !== event.hash) {
+      problems.push({ line, seq, message: `content does not match its hash: line ${line} was edited` });
+    }
+    const chainProblem = checkPrev(event.prev, index, lineHashes);
+    if (chainProblem !== undefined) problems.push({ line, seq, message: chainProblem });
+    if (seq !== previousSeq + 1) {
+      const cause =
+        seq > previousSeq + 1
+          ? `seq ${previousSeq + 1}${seq - 1 > previousSeq + 1 ? `..${seq - 1}` : ""} is missing: a line was removed`
+          : "lines were reordered, duplicated or inserted";
+      problems.push({ line, seq, message: `seq ${seq} follows seq ${previousSeq}: ${cause}` });
+    }
+    previousSeq = seq;
+    entries.push({ line, event, lineHash: lineHashes[index] });
+  });
+
+  // The release rules only mean something on an intact chain; on a broken one they would echo it.
+  if (problems.length === 0) {
+    entries.forEach((entry, index) => {
+      const violation = ruleViolation(entry.event, entries.slice(0, index));
+      if (violation !== undefined) problems.push({ line: entry.line, seq: entry.event.seq, message: violation });
+    });
+  }
+  return {
+    file,
+    entries,
+    problems,
+    lineCount: rawLines.length,
+    headHash: rawLines.length > 0 ? lineHashes[rawLines.length - 1] : GENESIS_HASH,
+  };
+}
+
+/** Why line `index`'s prev does not chain to the line before it, or undefined when it does. */
+function checkPrev(prev: string, index: number, lineHashes: string[]): string | undefined {
+  const expected = index === 0 ? GENESIS_HASH : lineHashes[index - 1];
+  if (prev === expected) return undefined;
+  const otherLine = lineHashes.findIndex((hash, i) => i !== index && hash === prev);
+  if (index === 0) {
+    return otherLine >= 0
+      ? `prev hash points to line ${otherLine + 1}, but the first line's prev must be 64 zeros: lines were reordered`
+      : "prev hash is not 64 zeros, as the first line's must be: the start of the ledger was removed or this line was edited";
+  }
+  if (prev === GENESIS_HASH) {
+    return `prev hash is the first line's (64 zeros), but this is line ${index + 1}: a line was inserted or lines were reordered`;
+  }
+  if (otherLine >= 0) {
+    return `prev hash matches line ${otherLine + 1}, not line ${index}: lines were reordered, inserted or removed`;
+  }
+  return `prev hash does not match line ${index} — line ${index} was edited or a line was removed`;
+}
+
+/** Read the ledger file; a missing file is an empty ledger. */
+export function readLedger(root: string, ledgerPath: string = LEDGER_FILE): Ledger {
+  const fullPath = path.resolve(root, ledgerPath);
+  const file = displayPath(root, fullPath);
+  if (!fs.existsSync(fullPath)) return parseLedger(Buffer.alloc(0), file);
+  return parseLedger(fs.readFileSync(fullPath), file);
+}
+
+/** A path as shown to the user: relative to the root when inside it. */
+export function displayPath(root: string, fullPath: string): string {
+  const relative = path.relative(path.resolve(root), fullPath);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? fullPath : relative.split(path.sep).join("/");
+}
+
+/** Refuse to use a ledger that failed verification, naming its first problem. */
+export function requireIntactLedger(ledger: Ledger): void {
+  if (ledger.problems.length === 0) return;
+  const first = ledger.problems[0];
+  const more = ledger.problems.length > 1 ? ` (and ${ledger.problems.length - 1} more; run \`slipway ledger verify\`)` : "";
+  const error = new UserError(`failed verification: ${formatProblem(first)}${more}`, { file: ledger.file });
+  error.key = `line ${first.line}`; // for callers; the message already names the line
+  throw error;
+}
+
+/** Artifacts equal app by app and field by field. */
+export function sameArtifacts(a: Record<string, Artifact>, b: Record<string, Artifact>): boolean {
+  return artifactDifferences(a, b).length === 0;
+}
+
+/** Where two artifact sets differ (`api.image`, `worker (missing)`). */
+export function artifactDifferences(a: Record<string, Artifact>, b: Record<string, Artifact>): string[] {
+  const differences: string[] = [];
+  const apps = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  for (const app of apps) {
+    const left = a[app];
+    const right = b[app];
+    if (left === undefined || right === undefined) {
+      differences.push(`${app} (only on one side)`);
+      continue;
+    }
+    for (const field of ["image", "commitSha", "slugId"] as const) {
+      if (left[field] !== right[field]) differences.push(`${app}.${field}`);
+    }
+  }
+  return differences;
+}
+
+function lastEntry(history: readonly LedgerEntry[], match: (event: LedgerEvent) => boolean): LedgerEntry | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (match(history[i].event)) return history[i];
+  return undefined;
+}
+
+/**
+ * The release rules an event must follow given the events before it, or undefined:
+ * staging validates only what it staged, production runs only what staging validated, and a
+ * rollback returns to a validated release production ran, never across a contract migration.
+ */
+export function ruleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[]): string | undefined {
+  const what = `${event.kind} ${event.version}`;
+  if (event.kind === "validated") {
+    const staged = history.filter((entry) => entry.event.kind === "staged" && entry.event.version === event.version);
+    if (staged.length === 0) return `${what}: staging never staged ${event.version} (no earlier staged event)`;
+    if (!staged.some((entry) => sameArtifacts(entry.event.artifacts, event.artifacts))) {
+      const last = staged[staged.length - 1];
+      return `${what}: artifacts differ from what staging staged (line ${last.line}): ${artifactDifferences(last.event.artifacts, event.artifacts).join(", ")}`;
+    }
+    return undefined;
+  }
+  if (event.kind === "promoted" || event.kind === "hotfix" || event.kind === "rolled-back") {
+    const validated = history.filter((entry) => entry.event.kind === "validated" && entry.event.version === event.version);
+    if (validated.length === 0) return `${what}: staging never validated ${event.version}`;
+    if (!validated.some((entry) => sameArtifacts(entry.event.artifacts, event.artifacts))) {
+      const last = validated[validated.length - 1];
+      return `${what}: artifacts differ from what staging validated (line ${last.line}): ${artifactDifferences(last.event.artifacts, event.artifacts).join(", ")}`;
+    }
+  }
+  if (event.kind === "rolled-back") {
+    const from = event.from as string;
+    if (from === event.version) return `${what}: a rollback goes to another version than ${from}`;
+    const runs = productionRunsOf(history);
+    if (!runs.some((run) => run.version === event.version)) {
+      return `${what}: production never ran ${event.version}; a rollback returns to a release production ran`;
+    }
+    const blockers = contractMigrationsInLedger(history, shippedSince(runs, event.version, from));
+    if (blockers.length > 0) return `${what}: crosses a contract migration: ${blockers.map(describeBlocker).join("; ")}`;
+  }
+  return undefined;
+}
+
+/** One release production ran, in order. */
+export interface ProductionRun {
+  /** Version production ran from this event on. */
+  version: string;
+  /** promoted, hotfix or rolled-back. */
+  kind: LedgerKind;
+  /** Release level. */
+  level: ReleaseLevel;
+  /** Change request. */
+  changeRequest: string;
+  /** Artifacts production ran. */
+  artifacts: Record<string, Artifact>;
+  /** Git commit of the release. */
+  gitSha: string;
+  /** When it was recorded. */
+  time: string;
+  /** rolled-back: the version production left. */
+  from?: string;
+  /** Ledger line of the event. */
+  line: number;
+}
+
+function productionRunsOf(entries: readonly LedgerEntry[]): ProductionRun[] {
+  return entries
+    .filter((entry) => PRODUCTION_KINDS.includes(entry.event.kind))
+    .map(({ event, line }) => ({
+      version: event.version,
+      kind: event.kind,
+      level: event.level,
+      changeRequest: event.changeRequest,
+      artifacts: event.artifacts,
+      gitSha: event.gitSha,
+      time: event.time,
+      ...(event.from !== undefined ? { from: event.from } : {}),
+      line,
+    }));
+}
+
+/** What production ran, in order (promoted, hotfix and rolled-back events). */
+export function productionHistory(ledger: Ledger): ProductionRun[] {
+  requireIntactLedger(ledger);
+  return productionRunsOf(ledger.entries);
+}
+
+/**
+ * What staging validated for a version, or null: its latest validated event, or with `artifacts`
+ * the latest one that validated exactly those (a version re-staged with a new build has several).
+ */
+export function validationFor(ledger: Ledger, version: string, artifacts?: Record<string, Artifact>): Validation | null {
+  requireIntactLedger(ledger);
+  const entry = lastEntry(
+    ledger.entries,
+    (e) => e.kind === "validated" && e.version === version && (artifacts === undefined || sameArtifacts(e.artifacts, artifacts)),
+  );
+  if (entry === undefined) return null;
+  return { stack: entry.event.stack, version, ledgerHash: entry.lineHash, artifacts: entry.event.artifacts };
+}
+
+/** The ledger entry behind `validationFor`, with its line and level (for messages). */
+export function validatedEntry(ledger: Ledger, version: string): LedgerEntry | undefined {
+  return lastEntry(ledger.entries, (e) => e.kind === "validated" && e.version === version);
+}
+
+/** The newest version staging validated (file order), or undefined. */
+export function newestValidated(ledger: Ledger): LedgerEntry | undefined {
+  return lastEntry(ledger.entries, (e) => e.kind === "validated");
+}
+
+/**
+ * The versions production ran after it last ran `target`, plus `from` (the version it runs or
+ * was set to run): the releases whose migrations a rollback to `target` would cross.
+ */
+export function shippedSince(runs: readonly ProductionRun[], target: string, from: string): string[] {
+  let lastTargetRun = -1;
+  runs.forEach((run, i) => {
+    if (run.version === target) lastTargetRun = i;
+  });
+  const versions = runs.slice(lastTargetRun + 1).map((run) => run.version);
+  return [...new Set([...versions, from])].filter((version) => version !== target);
+}
+
+/** A contract migration that blocks a rollback, and where it was declared. */
+export interface MigrationBlocker {
+  /** The release that ships it. */
+  version: string;
+  /** The contract migrations. */
+  contract: string[];
+  /** Where it is declared (`ledger line 7`, `CHANGELOG.md`). */
+  source: string;
+}
+
+/** `1.3.0 ships contract migration drop-legacy (ledger line 7)`. */
+export function describeBlocker(blocker: MigrationBlocker): string {
+  return `${blocker.version} ships contract migration ${blocker.contract.join(", ")} (${blocker.source})`;
+}
+
+/** Contract migrations the ledger declares for any of `versions` (first declaring line each). */
+export function contractMigrationsInLedger(entries: readonly LedgerEntry[], versions: readonly string[]): MigrationBlocker[] {
+  const blockers: MigrationBlocker[] = [];
+  for (const version of versions) {
+    const declaring = entries.find((entry) => entry.event.version === version && (entry.event.migrations?.contract.length ?? 0) > 0);
+    if (declaring !== undefined) {
+      blockers.push({ version, contract: declaring.event.migrations?.contract ?? [], source: `ledger line ${declaring.line}` });
+    }
+  }
+  return blockers;
+}
+
+/** An event to append: everything but the fields the ledger computes (seq, stack, marker, prev, hash). */
+export interface NewLedgerEvent {
+  /** What happened. */
+  kind: LedgerKind;
+  /** Release version (for rolled-back: the version production returns to). */
+  version: string;
+  /** Release level. */
+  level: ReleaseLevel;
+  /** Change request. */
+  changeRequest: string;
+  /** Artifacts per app. */
+  artifacts: Record<string, Artifact>;
+  /** Migrations the release ships, when declared. */
+  migrations?: Migrations;
+  /** rolled-back: the version production leaves. */
+  from?: string;
+  /** Git commit of the release. */
+  gitSha: string;
+  /** Who records it. */
+  actor: string;
+  /** Free text. */
+  note?: string;
+  /** When (default: now). */
+  time?: string;
+}
+
+/** A line ready to append, checked against the ledger it extends. */
+export interface PreparedAppend {
+  /** The entry the line will be. */
+  entry: LedgerEntry;
+  /** The exact line, without its newline. */
+  line: string;
+}
+
+/**
+ * Build the next line of an intact ledger and check it: shape, then the release rules against
+ * the history. Nothing is written; `commitAppend` writes it. Throws `UserError` on any refusal.
+ */
+export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date = new Date()): PreparedAppend {
+  requireIntactLedger(ledger);
+  const seq = ledger.entries.length + 1;
+  const draft: Partial<LedgerEvent> = {
+    seq,
+    kind: input.kind,
+    stack: STACK_OF_KIND[input.kind],
+    version: input.version,
+    level: input.level,
+    changeRequest: input.changeRequest,
+    artifacts: input.artifacts,
+    migrations: input.migrations,
+    from: input.kind === "rolled-back" ? input.from : undefined,
+    to: input.kind === "rolled-back" ? input.version : undefined,
+    marker: input.kind === "rolled-back" && input.from !== undefined ? rollbackMarker(input.from, input.version) : undefined,
+    gitSha: input.gitSha,
+    time: input.time ?? now.toISOString(),
+    actor: input.actor,
+    note: input.note,
+    prev: ledger.headHash,
+  };
+  if (input.kind !== "rolled-back" && input.from !== undefined) {
+    throw new UserError("only a rolled-back event has a 'from' version", { file: ledger.file, key: "from" });
+  }
+  const event = { ...draft, hash: contentHash(draft) };
+  const parsed = ledgerEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.map(String).join(".") || "(event)";
+    throw new UserError(`cannot record ${input.kind} ${input.version}: ${issueMessage(issue)}`, {
+      file: ledger.file,
+      key,
+    });
+  }
+  const violation = ruleViolation(parsed.data, ledger.entries);
+  if (violation !== undefined) throw new UserError(`refusing to record: ${violation}`, { file: ledger.file });
+  const line = canonicalLine(parsed.data);
+  return { entry: { line: ledger.lineCount + 1, event: parsed.data, lineHash: sha256Hex(line) }, line };
+}
+
+/** Append a prepared line (creating the file and its folder if needed). */
+export function commitAppend(root: string, prepared: PreparedAppend, ledgerPath: string = LEDGER_FILE): void {
+  const fullPath = path.resolve(root, ledgerPath);
+  fs.mkdirSync(path.dirname(fullPath), { recursive: true });
+  fs.appendFileSync(fullPath, `${prepared.line}\n`);
+}
+
+/** Verify, check and append one event; returns the new entry. */
+export function appendEvent(root: string, input: NewLedgerEvent, options: { ledgerPath?: string; now?: Date } = {}): LedgerEntry {
+  const ledger = readLedger(root, options.ledgerPath);
+  const prepared = prepareAppend(ledger, input, options.now);
+  commitAppend(root, prepared, options.ledgerPath);
+  return prepared.entry;
+}
+
+/**
+ * Append-only check between two versions of the ledger file (e.g. the branch before and after a
+ * push): the old bytes must be a prefix of the new ones. Catches a rewrite even when every hash
+ * was recomputed, and a removed last line, which the chain alone cannot.
+ */
+export function checkAppendOnly(previous: Buffer, current: Buffer): LedgerProblem[] {
+  if (current.length >= previous.length && current.subarray(0, previous.length).equals(previous)) return [];
+  const before = splitLines(previous);
+  const after = splitLines(current);
+  before.pop(); // what follows the last newline: normally nothing
+  after.pop();
+  for (let i = 0; i < before.length; i++) {
+    if (i >= after.length) {
+      return [{ line: i + 1, message: `was in the previous version of the ledger and is gone: line ${i + 1} and after were removed` }];
+    }
+    if (!before[i].equals(after[i])) {
+      return [{ line: i + 1, message: "differs from the previous version of the ledger: history was rewritten" }];
+    }
+  }
+  return [{ line: before.length + 1, message: "differs from the previous version of the ledger: history was rewritten" }];
+}

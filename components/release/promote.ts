@@ -1,0 +1,143 @@
+/**
+ * `slipway promote`: write the release staging validated into `Pulumi.production.yaml`.
+ *
+ * Production must run exactly the artifacts staging validated (000 §4, 004 §3), so the release
+ * comes from the ledger's `validated` event, never from a hand-typed version. Promote edits the
+ * file and stops: it does not append to the ledger. The `promoted` event is recorded by the
+ * production deploy workflow after `pulumi up` and the production smoke checks pass, because a
+ * ledger line claims that production ran the release, and until the smoke is green it has not.
+ */
+import { Validation } from "../../contract";
+import { readChangelogFacts } from "./changelog";
+import { unifiedDiff } from "./diff";
+import { CommandResult, UserError } from "./errors";
+import { requireCommittedFile } from "./git";
+import { newestValidated, productionHistory, readLedger, requireIntactLedger, sameArtifacts, validatedEntry } from "./ledger";
+import { openStackDocument, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
+
+export { assertProductionApplyAllowed } from "./guard";
+export type { ProductionApplyContext } from "./guard";
+
+/** The production stack's name. */
+export const PRODUCTION_STACK = "production";
+
+/** Commands to run after a stack file edit, in order. */
+export const PRODUCTION_NEXT_STEPS = [
+  "pulumi preview --policy-pack policy-pack -s production",
+  "ALLOW_PROD=1 pulumi up -s production",
+];
+
+/** Options of `slipway promote`. */
+export interface PromoteOptions {
+  /** Project root (holds Pulumi.production.yaml). */
+  root: string;
+  /** Version to promote; default: the newest version staging validated. */
+  version?: string;
+  /** Ledger file relative to root (default releases/ledger.jsonl). */
+  ledgerPath?: string;
+  /** Edit even when root is not a git repository (uncommitted changes cannot be checked). */
+  force?: boolean;
+  /** Promote as a hotfix (001: production incidents only; may ship in a freeze); the deploy workflow then records `hotfix`. */
+  hotfix?: boolean;
+}
+
+/** What promote did. */
+export interface PromoteResult extends CommandResult {
+  /** The version promoted. */
+  version: string;
+  /** Whether Pulumi.production.yaml changed. */
+  changed: boolean;
+  /** Unified diff of the edit ("" when nothing changed). */
+  diff: string;
+  /** The ledger's validation the release came from. */
+  validation: Validation;
+}
+
+/** Promote a validated release into production's stack file. */
+export function promote(options: PromoteOptions): PromoteResult {
+  const { root } = options;
+  const ledger = readLedger(root, options.ledgerPath);
+  requireIntactLedger(ledger);
+  const entry = options.version !== undefined ? validatedEntry(ledger, options.version) : newestValidated(ledger);
+  if (entry === undefined) {
+    if (options.version === undefined) {
+      throw new UserError("staging has validated no release yet: nothing to promote", { file: ledger.file });
+    }
+    const staged = ledger.entries.find((e) => e.event.kind === "staged" && e.event.version === options.version);
+    const reason = staged
+      ? `staging staged ${options.version} (line ${staged.line}) but never validated it: its smoke checks have not passed`
+      : `staging never staged or validated ${options.version}`;
+    throw new UserError(`refusing to promote ${options.version}: ${reason}`, { file: ledger.file });
+  }
+  const validated = entry.event;
+  const version = validated.version;
+  const runs = productionHistory(ledger);
+  const current = runs[runs.length - 1];
+  if (current !== undefined && current.version !== version && runs.some((run) => run.version === version)) {
+    throw new UserError(
+      `refusing to promote ${version}: production already ran it and moved on to ${current.version}; ` +
+        `to return to it, run \`slipway rollback --to ${version}\` (it also turns L3 flags off)`,
+      { file: ledger.file },
+    );
+  }
+
+  const stackDocument = openStackDocument(root, PRODUCTION_STACK);
+  const release: ReleaseSection = {
+    version,
+    level: validated.level,
+    changeRequest: validated.changeRequest,
+    hotfix: options.hotfix === true,
+    artifacts: validated.artifacts,
+  };
+  const validation: Validation = {
+    stack: validated.stack,
+    version,
+    ledgerHash: entry.lineHash,
+    artifacts: validated.artifacts,
+  };
+  const existing = readRelease(stackDocument);
+  const upToDate =
+    existing !== undefined &&
+    existing.version === version &&
+    existing.level === release.level &&
+    existing.changeRequest === release.changeRequest &&
+    existing.hotfix === release.hotfix &&
+    sameArtifacts(existing.artifacts, release.artifacts);
+  if (upToDate) {
+    return {
+      text: `${stackDocument.file} already carries ${version} as staging validated it (${ledger.file} line ${entry.line}): nothing to change.\n`,
+      exitCode: 0,
+      version,
+      changed: false,
+      diff: "",
+      validation,
+    };
+  }
+
+  const notes = requireCommittedFile(root, stackDocument.file, "promote", options.force === true);
+  writeRelease(stackDocument, release);
+  const after = renderStackDocument(stackDocument);
+  const diff = unifiedDiff(stackDocument.originalText, after, {
+    before: `${stackDocument.file}`,
+    after: `${stackDocument.file} (promoted ${version})`,
+  });
+  saveStackDocument(stackDocument);
+
+  const facts = readChangelogFacts(root, version);
+  const lines = [
+    ...notes,
+    `Promoted ${version} (${release.level}, ${release.changeRequest}${release.hotfix ? ", hotfix" : ""}) into ${stackDocument.file}: the artifacts staging validated at ${ledger.file} line ${entry.line} (${validated.time}).`,
+    "",
+    diff.trimEnd(),
+    "",
+  ];
+  if (facts === null) lines.push(`warning: no CHANGELOG.md: the release-metadata policy will block production until ${version} has an entry`);
+  else if (!facts.present) lines.push(`warning: CHANGELOG.md has no section for ${version}: the release-metadata policy will block production`);
+  lines.push(
+    "Next:",
+    `  review and commit ${stackDocument.file}`,
+    ...PRODUCTION_NEXT_STEPS.map((step) => `  ${step}`),
+    `The production deploy workflow records '${release.hotfix ? "hotfix" : "promoted"}' in ${ledger.file} after production smoke passes.`,
+  );
+  return { text: `${lines.join("\n")}\n`, exitCode: 0, version, changed: true, diff, validation };
+}

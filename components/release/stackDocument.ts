@@ -1,0 +1,183 @@
+/**
+ * Editing `Pulumi.<stack>.yaml` in place: the `slipway:release` and `slipway:flags` keys only.
+ *
+ * Edits go through the `yaml` package's Document API (parseDocument, setIn, deleteIn) leaf by
+ * leaf, so comments, key order and quoting of everything else survive. The values are validated
+ * with the config contract's own schemas (components/config.ts), so promote and rollback accept
+ * exactly what the program accepts.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Document, isMap, isSeq, parseDocument, ToStringOptions } from "yaml";
+import { z } from "zod";
+import { Artifact, ReleaseLevel } from "../../contract";
+import { FlagConfig, keyPath, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config";
+import { stackFileName } from "../stackFile";
+import { UserError } from "./errors";
+
+/** A stack file opened for editing. */
+export interface StackDocument {
+  /** File name as shown to users (`Pulumi.production.yaml`). */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  /** The text as read. */
+  originalText: string;
+  /** The parsed document, edited in place. */
+  document: Document;
+  /** Stringify options under which the untouched document reproduces the file. */
+  renderOptions: ToStringOptions;
+}
+
+/** The release a stack deploys, as promote and rollback write it. */
+export interface ReleaseSection {
+  /** Release version. */
+  version: string;
+  /** Release level. */
+  level: ReleaseLevel;
+  /** Change request. */
+  changeRequest: string;
+  /** Whether the release may ship during a freeze. */
+  hotfix: boolean;
+  /** Artifacts per app. */
+  artifacts: Record<string, Artifact>;
+}
+
+const RELEASE_KEY = `${NAMESPACE}:release`;
+const FLAGS_KEY = `${NAMESPACE}:flags`;
+const ARTIFACT_FIELDS = ["image", "commitSha", "slugId"] as const;
+
+/** Open `Pulumi.<stack>.yaml` under root; a missing or malformed file is a `UserError`. */
+export function openStackDocument(root: string, stack: string): StackDocument {
+  const file = stackFileName(stack);
+  const fullPath = path.join(root, file);
+  if (!fs.existsSync(fullPath)) throw new UserError(`does not exist in ${root}`, { file });
+  const originalText = fs.readFileSync(fullPath, "utf8");
+  const document = parseDocument(originalText, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    const line = first.linePos?.[0]?.line;
+    throw new UserError(`is not valid YAML${line !== undefined ? ` at line ${line}` : ""}: ${first.message.split("\n")[0]}`, { file });
+  }
+  const config = document.get("config");
+  if (config !== undefined && config !== null && !isMap(config)) {
+    throw new UserError("expected a map of config keys", { file, key: "config" });
+  }
+  return { file, path: fullPath, originalText, document, renderOptions: chooseRenderOptions(document, originalText) };
+}
+
+/**
+ * The `yaml` stringifier normalises a few layout choices (flow-map padding, sequence indent).
+ * Pick the combination that reproduces the untouched file, so a diff shows only our edits.
+ */
+function chooseRenderOptions(document: Document, originalText: string): ToStringOptions {
+  let best: { options: ToStringOptions; changedLines: number } | undefined;
+  for (const flowCollectionPadding of [false, true]) {
+    for (const indentSeq of [true, false]) {
+      const options: ToStringOptions = { lineWidth: 0, flowCollectionPadding, indentSeq };
+      const rendered = document.toString(options);
+      if (rendered === originalText) return options;
+      const before = originalText.split("\n");
+      const after = rendered.split("\n");
+      const changedLines = Math.max(before.length, after.length) - before.filter((line, i) => after[i] === line).length;
+      if (best === undefined || changedLines < best.changedLines) best = { options, changedLines };
+    }
+  }
+  return (best as { options: ToStringOptions }).options;
+}
+
+/** The document as text, in the file's own layout. */
+export function renderStackDocument(stackDocument: StackDocument): string {
+  return stackDocument.document.toString(stackDocument.renderOptions);
+}
+
+/** Write the document back; returns the new text. */
+export function saveStackDocument(stackDocument: StackDocument): string {
+  const text = renderStackDocument(stackDocument);
+  fs.writeFileSync(stackDocument.path, text);
+  return text;
+}
+
+function firstProblem(error: z.ZodError, base: string): { key: string; message: string } {
+  const issue = error.issues[0];
+  const key = keyPath([base, ...issue.path]);
+  const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+  return { key, message };
+}
+
+/** The stack's `slipway:release`, validated; undefined when the key is absent. */
+export function readRelease(stackDocument: StackDocument): ReleaseConfig | undefined {
+  const value = stackDocument.document.getIn(["config", RELEASE_KEY]);
+  if (value === undefined || value === null) return undefined;
+  const json = isMap(value) ? value.toJSON() : value;
+  const parsed = stackConfigSchema.shape.release.safeParse(json);
+  if (!parsed.success) {
+    const problem = firstProblem(parsed.error, "release");
+    throw new UserError(problem.message, { file: stackDocument.file, key: problem.key });
+  }
+  return parsed.data;
+}
+
+/** The stack's `slipway:flags`, validated; empty when the key is absent. */
+export function readFlags(stackDocument: StackDocument): FlagConfig[] {
+  const value = stackDocument.document.getIn(["config", FLAGS_KEY]);
+  if (value === undefined || value === null) return [];
+  const json = isSeq(value) ? value.toJSON() : value;
+  const parsed = stackConfigSchema.shape.flags.safeParse(json);
+  if (!parsed.success) {
+    const problem = firstProblem(parsed.error, "flags");
+    throw new UserError(problem.message, { file: stackDocument.file, key: problem.key });
+  }
+  return parsed.data;
+}
+
+/** Write a release into `slipway:release` leaf by leaf, removing apps and fields it does not have. */
+export function writeRelease(stackDocument: StackDocument, release: ReleaseSection): void {
+  const { document } = stackDocument;
+  const base = ["config", RELEASE_KEY];
+  const existing = document.getIn(base);
+  if (existing !== undefined && existing !== null && !isMap(existing)) {
+    throw new UserError("expected a map (version, level, changeRequest, hotfix, artifacts)", { file: stackDocument.file, key: RELEASE_KEY });
+  }
+  document.setIn([...base, "version"], release.version);
+  document.setIn([...base, "level"], release.level);
+  document.setIn([...base, "changeRequest"], release.changeRequest);
+  document.setIn([...base, "hotfix"], release.hotfix);
+  const artifactsPath = [...base, "artifacts"];
+  const current = document.getIn(artifactsPath);
+  if (isMap(current)) {
+    const apps = current.items.map((pair) => String((pair.key as { value?: unknown })?.value ?? pair.key));
+    for (const app of apps) if (!(app in release.artifacts)) document.deleteIn([...artifactsPath, app]);
+  }
+  for (const [app, artifact] of Object.entries(release.artifacts)) {
+    for (const field of ARTIFACT_FIELDS) {
+      const value = artifact[field];
+      if (value !== undefined) document.setIn([...artifactsPath, app, field], value);
+      else if (document.hasIn([...artifactsPath, app, field])) document.deleteIn([...artifactsPath, app, field]);
+    }
+  }
+}
+
+/** What forcing L3 flags off changed. */
+export interface FlagsForcedOff {
+  /** L3 flags whose production default was on and is now off. */
+  turnedOff: string[];
+  /** L3 flags that were already off in production. */
+  alreadyOff: string[];
+}
+
+/** Set every L3 flag's production default to false (003 §7.2: disable side-effect flags first). */
+export function forceL3FlagsOffInProduction(stackDocument: StackDocument): FlagsForcedOff {
+  const flags = readFlags(stackDocument);
+  const result: FlagsForcedOff = { turnedOff: [], alreadyOff: [] };
+  flags.forEach((flag, index) => {
+    if (flag.level !== "L3") return;
+    if (flag.defaults.production) {
+      stackDocument.document.setIn(["config", FLAGS_KEY, index, "defaults", "production"], false);
+      result.turnedOff.push(flag.name);
+    } else {
+      result.alreadyOff.push(flag.name);
+    }
+  });
+  return result;
+}

@@ -1,0 +1,286 @@
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../../components/release/errors";
+import {
+  canonicalLine,
+  contentHash,
+  GENESIS_HASH,
+  productionHistory,
+  readLedger,
+  sha256Hex,
+  validationFor,
+} from "../../components/release/ledger";
+import { ledgerRecord, ledgerShow, ledgerVerify } from "../../components/release/ledgerCommands";
+import {
+  RELEASE_1_2,
+  RELEASE_1_3,
+  RELEASE_1_4,
+  ledgerLines,
+  makeProject,
+  record,
+  removeProject,
+  shipToProduction,
+  writeLedgerLines,
+} from "./fixtures";
+
+let root: string;
+beforeEach(() => {
+  root = makeProject();
+});
+afterEach(() => removeProject(root));
+
+/** A ledger of five lines: 1.2.0 staged, validated, promoted; 1.3.0 staged, validated. */
+function fiveLineLedger(): string[] {
+  shipToProduction(root, RELEASE_1_2);
+  record(root, "staged", RELEASE_1_3);
+  record(root, "validated", RELEASE_1_3);
+  return ledgerLines(root);
+}
+
+function verifyText(): string {
+  return ledgerVerify({ root }).text;
+}
+
+describe("the ledger is a hash chain of release events", () => {
+  test("appended events chain: the first prev is 64 zeros, each next prev hashes the line before", () => {
+    const lines = fiveLineLedger();
+    expect(lines).toHaveLength(5);
+    expect(JSON.parse(lines[0]).prev).toBe(GENESIS_HASH);
+    for (let i = 1; i < lines.length; i++) expect(JSON.parse(lines[i]).prev).toBe(sha256Hex(lines[i - 1]));
+    expect(lines.map((line) => JSON.parse(line).seq)).toEqual([1, 2, 3, 4, 5]);
+    const result = ledgerVerify({ root });
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toContain("5 lines, chain intact");
+    expect(result.text).toContain("production runs 1.2.0 (line 3, promoted)");
+    expect(result.text).toContain("staging last validated 1.3.0 (line 5)");
+  });
+
+  test("a missing ledger is empty and valid", () => {
+    const result = ledgerVerify({ root });
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toContain("0 lines, chain intact (empty)");
+  });
+
+  test("an edited line is named, through its own hash and its successor's prev", () => {
+    const lines = fiveLineLedger();
+    lines[2] = lines[2].replace('"actor":"release-captain"', '"actor":"mallory"');
+    writeLedgerLines(root, lines);
+    const result = ledgerVerify({ root });
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toContain("line 3 (seq 3): content does not match its hash: line 3 was edited");
+    expect(result.text).toContain("line 4 (seq 4): prev hash does not match line 3 — line 3 was edited or a line was removed");
+  });
+
+  test("an edit of the last line, which no successor covers, is caught by its own hash", () => {
+    const lines = fiveLineLedger();
+    lines[4] = lines[4].replace('"level":"L2"', '"level":"L1"');
+    writeLedgerLines(root, lines);
+    expect(verifyText()).toContain("line 5 (seq 5): content does not match its hash: line 5 was edited");
+  });
+
+  test("a removed line is named by the line that follows it", () => {
+    const lines = fiveLineLedger();
+    lines.splice(2, 1);
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toContain("line 3 (seq 4): prev hash does not match line 2 — line 2 was edited or a line was removed");
+    expect(text).toContain("line 3 (seq 4): seq 4 follows seq 2: seq 3 is missing: a line was removed");
+  });
+
+  test("reordered lines are named", () => {
+    const lines = fiveLineLedger();
+    [lines[2], lines[3]] = [lines[3], lines[2]];
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toContain("line 3 (seq 4): prev hash matches line 4, not line 2: lines were reordered, inserted or removed");
+    expect(text).toContain("line 4 (seq 3): seq 3 follows seq 4: lines were reordered, duplicated or inserted");
+  });
+
+  test("an inserted line is named", () => {
+    const lines = fiveLineLedger();
+    lines.splice(1, 0, lines[3]);
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toContain("line 2 (seq 4): prev hash matches line 4, not line 1: lines were reordered, inserted or removed");
+    expect(text).toContain("line 3 (seq 2): prev hash matches line 1, not line 2");
+  });
+
+  test("a duplicated line is named", () => {
+    const lines = fiveLineLedger();
+    lines.splice(1, 0, lines[0]);
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toContain("line 2 (seq 1): prev hash is the first line's (64 zeros), but this is line 2: a line was inserted or lines were reordered");
+    expect(text).toContain("line 2 (seq 1): seq 1 follows seq 1: lines were reordered, duplicated or inserted");
+  });
+
+  test("bad JSON, a bad shape and a hand-formatted line are each named", () => {
+    const lines = fiveLineLedger();
+    lines[1] = lines[1].slice(0, -1);
+    const third = JSON.parse(lines[2]);
+    third.level = "L9";
+    lines[2] = JSON.stringify(third);
+    lines[3] = JSON.stringify(JSON.parse(lines[3]), null, 0).replace('"seq":4,', '"seq": 4,');
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toMatch(/line 2: is not valid JSON \(.*\): the line was edited or corrupted/);
+    expect(text).toContain("line 3 (seq 3): bad shape: level:");
+    expect(text).toContain("line 4 (seq 4): is not in the canonical form Slipway writes: line 4 was edited by hand");
+  });
+
+  test("an interrupted append (no trailing newline) is named", () => {
+    fiveLineLedger();
+    const file = path.join(root, "releases/ledger.jsonl");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").slice(0, -1));
+    expect(verifyText()).toContain("line 5: has no trailing newline");
+  });
+
+  test("record refuses to append to a broken ledger", () => {
+    const lines = fiveLineLedger();
+    lines.splice(1, 1);
+    writeLedgerLines(root, lines);
+    expect(() => record(root, "promoted", RELEASE_1_3)).toThrow(UserError);
+    expect(() => record(root, "promoted", RELEASE_1_3)).toThrow(/releases\/ledger.jsonl: failed verification: line 2 \(seq 3\): prev hash/);
+    expect(ledgerLines(root)).toHaveLength(4);
+  });
+
+  test("a rewrite with every hash recomputed still fails the append-only check against the previous version", () => {
+    fiveLineLedger();
+    const file = path.join(root, "releases/ledger.jsonl");
+    fs.copyFileSync(file, path.join(root, "previous.jsonl"));
+    // Rebuild the same history with a different actor on line 2: a valid chain, but not an append.
+    fs.rmSync(file);
+    record(root, "staged", RELEASE_1_2);
+    record(root, "validated", { ...RELEASE_1_2, changeRequest: "CR-999" });
+    expect(ledgerVerify({ root }).exitCode).toBe(0);
+    const result = ledgerVerify({ root, previousLedgerPath: "previous.jsonl" });
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toContain("line 1: differs from the previous version of the ledger: history was rewritten");
+  });
+
+  test("an honest append passes the append-only check", () => {
+    fiveLineLedger();
+    fs.copyFileSync(path.join(root, "releases/ledger.jsonl"), path.join(root, "previous.jsonl"));
+    record(root, "promoted", RELEASE_1_3);
+    expect(ledgerVerify({ root, previousLedgerPath: "previous.jsonl" }).exitCode).toBe(0);
+  });
+});
+
+describe("release rules: staging validates what it staged, production runs what staging validated", () => {
+  test("validated needs an earlier staged event of the same version", () => {
+    expect(() => record(root, "validated", RELEASE_1_3)).toThrow("refusing to record: validated 1.3.0: staging never staged 1.3.0");
+  });
+
+  test("validated needs the artifacts staging staged", () => {
+    record(root, "staged", RELEASE_1_3);
+    const rebuilt = { ...RELEASE_1_3, artifacts: { ...RELEASE_1_3.artifacts, worker: { image: `ghcr.io/acme/worker@sha256:${"e".repeat(64)}` } } };
+    expect(() => record(root, "validated", rebuilt)).toThrow("artifacts differ from what staging staged (line 1): worker.image");
+  });
+
+  test("promoted needs a validation of the same version with equal artifacts", () => {
+    record(root, "staged", RELEASE_1_3);
+    expect(() => record(root, "promoted", RELEASE_1_3)).toThrow("promoted 1.3.0: staging never validated 1.3.0");
+    record(root, "validated", RELEASE_1_3);
+    const other = { ...RELEASE_1_3, artifacts: { web: RELEASE_1_3.artifacts.web } };
+    expect(() => record(root, "promoted", other)).toThrow("artifacts differ from what staging validated (line 2): api (only on one side), worker (only on one side)");
+    record(root, "promoted", RELEASE_1_3);
+    expect(ledgerVerify({ root }).exitCode).toBe(0);
+  });
+
+  test("a hotfix names its incident", () => {
+    record(root, "staged", RELEASE_1_3);
+    record(root, "validated", RELEASE_1_3);
+    expect(() => record(root, "hotfix", RELEASE_1_3)).toThrow("note: cannot record hotfix 1.3.0: a hotfix names its incident");
+    record(root, "hotfix", RELEASE_1_3, { note: "INC-7: checkout 500s" });
+    expect(productionHistory(readLedger(root)).map((run) => run.kind)).toEqual(["hotfix"]);
+  });
+
+  test("artifacts must be immutable references", () => {
+    const mutable = { ...RELEASE_1_3, artifacts: { api: { image: "ghcr.io/acme/api:latest" } } };
+    expect(() => record(root, "staged", mutable)).toThrow("releases/ledger.jsonl: artifacts.api.image: cannot record staged 1.3.0: expected an image pinned by digest");
+  });
+
+  test("verify re-checks the rules of a well-chained ledger written by hand", () => {
+    // A chain can be built correctly by hand and still claim a promotion staging never validated.
+    record(root, "staged", RELEASE_1_3);
+    const lines = ledgerLines(root);
+    const forged = { ...JSON.parse(lines[0]), seq: 2, kind: "promoted", stack: "production", prev: sha256Hex(lines[0]) };
+    forged.hash = contentHash(forged);
+    writeLedgerLines(root, [lines[0], canonicalLine(forged)]);
+    expect(verifyText()).toContain("line 2 (seq 2): promoted 1.3.0: staging never validated 1.3.0");
+  });
+});
+
+describe("what the program and the commands read from the ledger", () => {
+  test("validationFor returns what staging validated, with the hash of the validating line", () => {
+    const lines = fiveLineLedger();
+    const validation = validationFor(readLedger(root), "1.3.0");
+    expect(validation).toEqual({ stack: "staging", version: "1.3.0", ledgerHash: sha256Hex(lines[4]), artifacts: RELEASE_1_3.artifacts });
+    expect(validationFor(readLedger(root), "1.4.0")).toBeNull();
+  });
+
+  test("validationFor with artifacts picks the validation of exactly that build", () => {
+    record(root, "staged", RELEASE_1_3);
+    record(root, "validated", RELEASE_1_3);
+    const rebuilt = { ...RELEASE_1_3, artifacts: { web: { commitSha: "d".repeat(40) } } };
+    record(root, "staged", rebuilt);
+    record(root, "validated", rebuilt);
+    const ledger = readLedger(root);
+    expect(validationFor(ledger, "1.3.0")?.artifacts).toEqual(rebuilt.artifacts);
+    expect(validationFor(ledger, "1.3.0", RELEASE_1_3.artifacts)?.ledgerHash).toBe(sha256Hex(ledgerLines(root)[1]));
+  });
+
+  test("validationFor refuses a broken ledger instead of vouching for it", () => {
+    const lines = fiveLineLedger();
+    lines.splice(0, 1);
+    writeLedgerLines(root, lines);
+    expect(() => validationFor(readLedger(root), "1.3.0")).toThrow("failed verification");
+  });
+
+  test("productionHistory lists what production ran, in order", () => {
+    shipToProduction(root, RELEASE_1_2);
+    shipToProduction(root, RELEASE_1_3);
+    expect(productionHistory(readLedger(root)).map((run) => [run.kind, run.version, run.line])).toEqual([
+      ["promoted", "1.2.0", 3],
+      ["promoted", "1.3.0", 6],
+    ]);
+  });
+
+  test("ledger record reads the release from the kind's stack file", () => {
+    const env = { GITHUB_SHA: "f".repeat(40), GITHUB_ACTOR: "deploy-bot" };
+    const staged = ledgerRecord({ root, kind: "staged", env });
+    expect(staged.text).toBe("Recorded releases/ledger.jsonl line 1 (seq 1): staged 1.4.0 on staging.\n");
+    expect(staged.entry.event.artifacts).toEqual(RELEASE_1_4.artifacts);
+    expect(staged.entry.event.actor).toBe("deploy-bot");
+    expect(staged.entry.event.gitSha).toBe("f".repeat(40));
+    ledgerRecord({ root, kind: "validated", env });
+    // Production's stack file still carries 1.3.0, which staging never validated.
+    expect(() => ledgerRecord({ root, kind: "promoted", env })).toThrow("promoted 1.3.0: staging never validated 1.3.0");
+  });
+
+  test("ledger record wants the whole release or none of it", () => {
+    expect(() => ledgerRecord({ root, kind: "staged", version: "1.5.0", actor: "me", gitSha: "f".repeat(40) })).toThrow(
+      "give all of version, level, changeRequest and artifacts, or none of them",
+    );
+  });
+
+  test("ledger show prints every event and where the stacks stand", () => {
+    fiveLineLedger();
+    const result = ledgerShow({ root });
+    expect(result.exitCode).toBe(0);
+    const lines = result.text.split("\n");
+    expect(lines[0]).toMatch(/^seq\s+kind\s+stack\s+version\s+level\s+change\s+time\s+actor\s+note$/);
+    expect(lines.filter((line) => /^\d+\s/.test(line))).toHaveLength(5);
+    expect(result.text).toContain("production runs 1.2.0 (line 3, promoted); staging last validated 1.3.0 (line 5).");
+    expect(ledgerShow({ root, version: "1.3.0" }).text.split("\n").filter((line) => /^\d+\s/.test(line))).toHaveLength(2);
+  });
+
+  test("ledger show warns about a broken ledger", () => {
+    const lines = fiveLineLedger();
+    lines.splice(3, 1);
+    writeLedgerLines(root, lines);
+    const result = ledgerShow({ root });
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toContain("WARNING: releases/ledger.jsonl fails verification");
+  });
+});

@@ -1,0 +1,229 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { productionHistory, readLedger, sha256Hex } from "../../components/release/ledger";
+import { ledgerVerify } from "../../components/release/ledgerCommands";
+import { defaultRollbackTarget, rollback } from "../../components/release/rollback";
+import {
+  CHANGELOG,
+  RELEASE_1_2,
+  RELEASE_1_3,
+  RELEASE_1_4,
+  commitAll,
+  ledgerLines,
+  makeProject,
+  readFile,
+  record,
+  removeProject,
+  shipToProduction,
+} from "./fixtures";
+
+const NOW = new Date("2026-11-21T03:14:00.000Z");
+let root: string;
+
+afterEach(() => removeProject(root));
+
+function productionConfig(): { release: Record<string, unknown>; flags: { name: string; defaults: Record<string, boolean> }[] } {
+  const config = parse(readFile(root, "Pulumi.production.yaml")).config;
+  return { release: config["slipway:release"], flags: config["slipway:flags"] };
+}
+
+/** Production ran 1.2.0, 1.3.0, then 1.4.0 (L3, scheduled-publish on in production). */
+function productionRan(options: { migrationsOf13?: { expand: string[]; contract: string[] } } = {}): void {
+  root = makeProject(RELEASE_1_4);
+  shipToProduction(root, RELEASE_1_2);
+  shipToProduction(root, RELEASE_1_3, options.migrationsOf13);
+  shipToProduction(root, RELEASE_1_4);
+  commitAll(root);
+}
+
+describe("rollback returns production to the last good release", () => {
+  test("by default to the release production ran before the current one, restoring its config", () => {
+    productionRan();
+    const result = rollback({ root, actor: "on-call", reason: "INC-42: duplicate DMs", now: NOW });
+    expect(result.exitCode).toBe(0);
+    expect([result.from, result.to]).toEqual(["1.4.0", "1.3.0"]);
+    expect(productionConfig().release).toEqual({
+      version: "1.3.0",
+      level: "L2",
+      changeRequest: "CR-130",
+      hotfix: true,
+      artifacts: RELEASE_1_3.artifacts,
+    });
+    expect(result.text).toContain("ROLLBACK 1.4.0 → 1.3.0: Pulumi.production.yaml now carries 1.3.0 (L2, CR-130)");
+  });
+
+  test("every L3 flag is forced off in production first, other flags and environments untouched (003 §7.2)", () => {
+    productionRan();
+    const result = rollback({ root, actor: "on-call", now: NOW });
+    const flags = Object.fromEntries(productionConfig().flags.map((flag) => [flag.name, flag.defaults]));
+    expect(flags["scheduled-publish"]).toEqual({ preview: true, staging: true, production: false });
+    expect(flags["auto-engage"]).toEqual({ preview: true, staging: true, production: false });
+    expect(flags["new-composer"]).toEqual({ preview: true, staging: true, production: true });
+    expect(result.flagsTurnedOff).toEqual(["scheduled-publish"]);
+    expect(result.text).toContain("L3 flags forced off in production (003 §7.2): scheduled-publish.");
+    expect(result.text).toContain("L3 flags already off: auto-engage.");
+  });
+
+  test("the stack file keeps its comments", () => {
+    productionRan();
+    const before = readFile(root, "Pulumi.production.yaml");
+    rollback({ root, actor: "on-call", now: NOW });
+    const after = readFile(root, "Pulumi.production.yaml");
+    const comments = (text: string) => text.split("\n").filter((line) => line.includes("#")).map((line) => line.slice(line.indexOf("#")));
+    expect(comments(after)).toEqual(comments(before));
+    expect(after).toContain("productionApproval: CR-150 # approved after the canary");
+  });
+
+  test("the ledger gets a chained rolled-back line with the deploy marker", () => {
+    productionRan();
+    const before = ledgerLines(root);
+    const result = rollback({ root, actor: "on-call", reason: "INC-42", now: NOW });
+    const after = ledgerLines(root);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after).toHaveLength(before.length + 1);
+    const line = JSON.parse(after[after.length - 1]);
+    expect(line).toMatchObject({
+      seq: before.length + 1,
+      kind: "rolled-back",
+      stack: "production",
+      version: "1.3.0",
+      from: "1.4.0",
+      to: "1.3.0",
+      marker: "ROLLBACK 1.4.0 → 1.3.0",
+      artifacts: RELEASE_1_3.artifacts,
+      gitSha: RELEASE_1_3.gitSha,
+      actor: "on-call",
+      note: "INC-42",
+      time: NOW.toISOString(),
+      prev: sha256Hex(before[before.length - 1]),
+    });
+    expect(result.ledgerLine).toBe(after.length);
+    expect(ledgerVerify({ root }).exitCode).toBe(0);
+    expect(productionHistory(readLedger(root)).map((run) => run.version)).toEqual(["1.2.0", "1.3.0", "1.4.0", "1.3.0"]);
+  });
+
+  test("it says what to run next", () => {
+    productionRan();
+    const result = rollback({ root, actor: "on-call", now: NOW });
+    expect(result.nextSteps).toEqual(["pulumi preview --policy-pack policy-pack -s production", "ALLOW_PROD=1 pulumi up -s production"]);
+    expect(result.text).toContain("  pulumi preview --policy-pack policy-pack -s production\n  ALLOW_PROD=1 pulumi up -s production");
+  });
+
+  test("an explicit earlier target production ran is accepted", () => {
+    productionRan();
+    expect(rollback({ root, to: "1.2.0", actor: "on-call", now: NOW }).marker).toBe("ROLLBACK 1.4.0 → 1.2.0");
+    expect(productionConfig().release.version).toBe("1.2.0");
+  });
+
+  test("after a rollback, the next default target skips the release production was rolled back from", () => {
+    productionRan();
+    rollback({ root, actor: "on-call", now: NOW });
+    commitAll(root);
+    const second = rollback({ root, actor: "on-call", now: NOW });
+    expect([second.from, second.to]).toEqual(["1.3.0", "1.2.0"]);
+  });
+
+  test("when production's stack file is ahead of the ledger (smoke never passed), the target is the ledger's last release", () => {
+    root = makeProject(RELEASE_1_4);
+    shipToProduction(root, RELEASE_1_2);
+    shipToProduction(root, RELEASE_1_3);
+    record(root, "staged", RELEASE_1_4);
+    record(root, "validated", RELEASE_1_4); // promoted, applied, smoke failed: no promoted line
+    commitAll(root);
+    const result = rollback({ root, actor: "on-call", now: NOW });
+    expect([result.from, result.to]).toEqual(["1.4.0", "1.3.0"]);
+  });
+});
+
+describe("rollback refuses unsafe targets, with the reason, and changes nothing", () => {
+  function expectUntouched(action: () => unknown, message: string): void {
+    const stackFile = readFile(root, "Pulumi.production.yaml");
+    const ledger = readFile(root, "releases/ledger.jsonl");
+    expect(action).toThrow(message);
+    expect(readFile(root, "Pulumi.production.yaml")).toBe(stackFile);
+    expect(readFile(root, "releases/ledger.jsonl")).toBe(ledger);
+  }
+
+  test("a version staging never validated", () => {
+    productionRan();
+    expectUntouched(() => rollback({ root, to: "1.1.0", actor: "on-call" }), "refusing to roll back from 1.4.0 to 1.1.0: staging never validated 1.1.0");
+  });
+
+  test("a validated version production never ran", () => {
+    productionRan();
+    const next = { ...RELEASE_1_4, version: "1.5.0" };
+    record(root, "staged", next);
+    record(root, "validated", next);
+    expectUntouched(
+      () => rollback({ root, to: "1.5.0", actor: "on-call" }),
+      "refusing to roll back from 1.4.0 to 1.5.0: production never ran 1.5.0; a rollback returns to a release production ran (promote it instead)",
+    );
+  });
+
+  test("the version production already runs", () => {
+    productionRan();
+    expectUntouched(() => rollback({ root, to: "1.4.0", actor: "on-call" }), "production already runs 1.4.0");
+  });
+
+  test("across a contract migration declared in the ledger", () => {
+    productionRan({ migrationsOf13: { expand: [], contract: ["drop posts.legacy_state"] } });
+    expectUntouched(
+      () => rollback({ root, to: "1.2.0", actor: "on-call" }),
+      "refusing to roll back from 1.4.0 to 1.2.0: it crosses a contract migration: 1.3.0 ships contract migration drop posts.legacy_state (ledger line 4)",
+    );
+    // The ledger's own rules refuse the same line when it is recorded by hand.
+    expect(() => record(root, "rolled-back", RELEASE_1_2, { from: "1.4.0" })).toThrow(
+      "refusing to record: rolled-back 1.2.0: crosses a contract migration: 1.3.0 ships contract migration drop posts.legacy_state (ledger line 4)",
+    );
+    // Returning to 1.3.0 itself does not cross it: 1.3.0 already ran on the contracted schema.
+    expect(rollback({ root, to: "1.3.0", actor: "on-call" }).to).toBe("1.3.0");
+  });
+
+  test("across a contract migration declared in the changelog", () => {
+    productionRan();
+    const changelog = CHANGELOG.replace("Migrations: expand: add dm_batches table; contract: none", "Migrations: expand: add dm_batches table; contract: drop dm_legacy");
+    fs.writeFileSync(path.join(root, "CHANGELOG.md"), changelog);
+    expectUntouched(
+      () => rollback({ root, actor: "on-call" }),
+      "it crosses a contract migration: 1.4.0 ships contract migration drop dm_legacy (CHANGELOG.md section [1.4.0]); 1.3.0 would run against a schema it no longer matches: fix forward",
+    );
+  });
+
+  test("a production stack file with uncommitted edits", () => {
+    productionRan();
+    fs.appendFileSync(path.join(root, "Pulumi.production.yaml"), "# wip\n");
+    const ledger = readFile(root, "releases/ledger.jsonl");
+    expect(() => rollback({ root, actor: "on-call" })).toThrow("Pulumi.production.yaml: has uncommitted changes");
+    expect(readFile(root, "releases/ledger.jsonl")).toBe(ledger);
+  });
+
+  test("no earlier release to return to", () => {
+    root = makeProject(RELEASE_1_2);
+    shipToProduction(root, RELEASE_1_2);
+    commitAll(root);
+    expectUntouched(() => rollback({ root, actor: "on-call" }), "production ran no release other than 1.2.0: there is nothing to roll back to");
+  });
+});
+
+describe("default rollback target", () => {
+  const run = (version: string, kind: "promoted" | "rolled-back" = "promoted", from?: string) => ({
+    version,
+    kind,
+    from,
+    level: "L2" as const,
+    changeRequest: "CR-1",
+    artifacts: {},
+    gitSha: "a".repeat(40),
+    time: NOW.toISOString(),
+    line: 1,
+  });
+
+  test("the previous release, skipping repeats of the current one and releases rolled back from", () => {
+    expect(defaultRollbackTarget([run("1.0.0"), run("1.1.0")], "1.1.0")).toBe("1.0.0");
+    expect(defaultRollbackTarget([run("1.0.0"), run("1.1.0"), run("1.0.0", "rolled-back", "1.1.0")], "1.0.0")).toBeUndefined();
+    expect(defaultRollbackTarget([run("0.9.0"), run("1.0.0"), run("1.1.0"), run("1.0.0", "rolled-back", "1.1.0")], "1.0.0")).toBe("0.9.0");
+    expect(defaultRollbackTarget([run("1.0.0"), run("1.1.0")], "1.2.0")).toBe("1.1.0");
+    expect(defaultRollbackTarget([], "1.0.0")).toBeUndefined();
+  });
+});
