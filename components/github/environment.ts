@@ -1,0 +1,112 @@
+/**
+ * A GitHub deployment environment: who approves a deploy, how long it soaks, which refs may
+ * deploy, and what the deploy job receives (environment-scoped secrets and variables, the
+ * release manifest and the flag definitions).
+ *
+ * Production approval is a reviewer who is not the person who triggered the deploy (000 §4,
+ * 003 §2.2); deploy credentials live in the environment, never repository-wide (000 §3), so only
+ * a job that passed the environment's gates ever sees them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../../contract";
+import type { EnvironmentConfig, EnvironmentName } from "../config";
+
+/** Inputs of a `DeploymentEnvironment`. */
+export interface DeploymentEnvironmentArgs {
+  /** Repository the environment belongs to: a name, or `ReleaseRepository.repositoryName` so the environment waits for the repository. */
+  repository: pulumi.Input<string>;
+  /** Environment name (`preview`, `staging`, `production`). */
+  environment: EnvironmentName;
+  /** The environment's validated config (`slipway:environments.<environment>`). */
+  config: EnvironmentConfig;
+  /** The release manifest JSON, published as `SLIPWAY_RELEASE_MANIFEST`. */
+  releaseManifestJson: pulumi.Input<string>;
+  /** The environment's flagd JSON, published as `SLIPWAY_FLAGS`. */
+  flagsJson: pulumi.Input<string>;
+}
+
+/**
+ * One deployment environment of one repository.
+ *
+ * Child resources are named after the component, so name it `<repository>-<environment>`: names
+ * must be unique in a stack across repositories and environments.
+ */
+export class DeploymentEnvironment extends pulumi.ComponentResource {
+  /** The environment. */
+  readonly environment: github.RepositoryEnvironment;
+  /** Refs allowed to deploy when the environment restricts them to named patterns. */
+  readonly deploymentPolicies: github.RepositoryEnvironmentDeploymentPolicy[];
+  /** Environment-scoped secrets (deploy credentials). */
+  readonly secrets: github.ActionsEnvironmentSecret[];
+  /** Environment variables: the configured ones, the release manifest and the flags. */
+  readonly variables: github.ActionsEnvironmentVariable[];
+
+  constructor(name: string, args: DeploymentEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:github:DeploymentEnvironment", name, {}, opts);
+    const { config } = args;
+    const reserved = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE].filter((variable) => variable in config.variables);
+    if (reserved.length > 0) {
+      throw new Error(
+        `slipway:environments.${args.environment}.variables.${reserved[0]}: is reserved, Slipway sets it from the release and the flags`,
+      );
+    }
+
+    // Reviewers are named in config by slug and login; GitHub wants their numeric ids.
+    const teamIds = config.reviewerTeams.map((slug) => github.getTeamOutput({ slug, summaryOnly: true }, { parent: this }).id.apply(Number));
+    const userIds = config.reviewerUsers.map((username) => github.getUserOutput({ username }, { parent: this }).id.apply(Number));
+    const hasReviewers = teamIds.length + userIds.length > 0;
+    const restrictsRefs = config.deployRefs !== undefined;
+
+    this.environment = new github.RepositoryEnvironment(
+      name,
+      {
+        repository: args.repository,
+        environment: args.environment,
+        reviewers: hasReviewers ? [{ teams: teamIds, users: userIds }] : undefined,
+        preventSelfReview: config.preventSelfReview,
+        waitTimer: config.waitTimerMinutes,
+        canAdminsBypass: config.canAdminsBypass,
+        // Without named refs only protected branches deploy: what reaches the environment has
+        // passed review and the required checks (000 §4, 004 §6.2).
+        deploymentBranchPolicy: { protectedBranches: !restrictsRefs, customBranchPolicies: restrictsRefs },
+      },
+      { parent: this },
+    );
+    // Every child names the environment through its outputs, so it is created after it.
+    const scope = { repository: this.environment.repository, environment: this.environment.environment };
+
+    const branches = config.deployRefs?.branches ?? [];
+    const tags = config.deployRefs?.tags ?? [];
+    this.deploymentPolicies = [
+      ...branches.map(
+        (branchPattern) =>
+          new github.RepositoryEnvironmentDeploymentPolicy(`${name}-branch-${branchPattern}`, { ...scope, branchPattern }, { parent: this }),
+      ),
+      ...tags.map(
+        (tagPattern) => new github.RepositoryEnvironmentDeploymentPolicy(`${name}-tag-${tagPattern}`, { ...scope, tagPattern }, { parent: this }),
+      ),
+    ];
+
+    this.secrets = Object.entries(config.secrets).map(
+      ([secretName, secret]) =>
+        new github.ActionsEnvironmentSecret(
+          `${name}-secret-${secretName}`,
+          { ...scope, secretName, plaintextValue: secret.toOutput() },
+          { parent: this },
+        ),
+    );
+
+    const variables: Record<string, pulumi.Input<string>> = {
+      ...config.variables,
+      [RELEASE_MANIFEST_VARIABLE]: args.releaseManifestJson,
+      [FLAGS_VARIABLE]: args.flagsJson,
+    };
+    this.variables = Object.entries(variables).map(
+      ([variableName, value]) =>
+        new github.ActionsEnvironmentVariable(`${name}-variable-${variableName}`, { ...scope, variableName, value }, { parent: this }),
+    );
+
+    this.registerOutputs({ environment: this.environment.environment });
+  }
+}

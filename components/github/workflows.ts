@@ -1,0 +1,348 @@
+/**
+ * The GitHub Actions workflows Slipway generates and commits to the governed repositories.
+ *
+ * - `pr-checks.yml` (every repository): one job per required check, named after the check's
+ *   context, so every required status check is produced by a job (003 §3.3). A required check
+ *   nobody produces blocks merges forever; a job whose name drifts from its check is worse.
+ * - `policy-gate.yml` (deploy repositories): the offline `slipway gate` and a real
+ *   `pulumi preview --policy-pack` per deploy stack.
+ * - `deploy-<stack>.yml` (deploy repositories): tests, then `pulumi up` in the stack's GitHub
+ *   environment (approval, soak, protected refs), a deploy marker with version and SHA, the smoke
+ *   checks, and the ledger entry (000 §3-4, 004 §6).
+ *
+ * Workflows are built as objects and serialised with the `yaml` package: structure is never
+ * assembled from strings. The deploy job reads the deployed version and the environment URL from
+ * the stack's outputs (`STACK_OUTPUTS`), so the marker names what `pulumi up` actually applied.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import * as YAML from "yaml";
+import type { RepositoryConfig } from "../config";
+
+/** Stack outputs the deploy job reads from `pulumi up`: the program (index.ts) must export them. */
+export const STACK_OUTPUTS = {
+  /** The release version the stack deployed. */
+  releaseVersion: "releaseVersion",
+  /** The environment's public URL (smoke target and the deployment's link). */
+  environmentUrl: "environmentUrl",
+} as const;
+
+/** Pinned action majors: a moving `@main` would run code nobody reviewed. */
+export const ACTIONS = {
+  checkout: "actions/checkout@v4",
+  setupNode: "actions/setup-node@v4",
+  pulumi: "pulumi/actions@v6",
+} as const;
+
+/** A repository the workflows are written to; a `ReleaseRepository` fits as is. */
+export interface WorkflowRepository {
+  /** The repository's validated config: checks, check commands, default branch, tag patterns. */
+  config: RepositoryConfig;
+  /** Repository name as an input (e.g. `ReleaseRepository.repositoryName`) so files wait for the repository; default `config.name`. */
+  repositoryName?: pulumi.Input<string>;
+  /** Default branch as an input (e.g. `ReleaseRepository.defaultBranch`) so files wait for it; default `config.defaultBranch`. */
+  defaultBranch?: pulumi.Input<string>;
+}
+
+/** Inputs of `DeployWorkflows`. */
+export interface DeployWorkflowsArgs {
+  /** Governed repositories: each gets `pr-checks.yml`. */
+  repositories: WorkflowRepository[];
+  /** Stacks a deploy workflow is generated for, in promotion order (`slipway:github.deployStacks`); the last one is production. */
+  deployStacks: string[];
+  /** Repositories whose workflows run the Slipway program (`deployRepositories(config)`): each gets `policy-gate.yml` and `deploy-<stack>.yml`; default: the first repository. */
+  deployRepositories?: string[];
+  /** Environment secrets `pulumi up` receives as env vars (provider credentials); `PULUMI_ACCESS_TOKEN` is always passed. */
+  deploySecretNames?: string[];
+  /** Node.js version the jobs run; default `20`. */
+  nodeVersion?: string;
+  /** Branch the deploy workflows append the release ledger to; default `slipway-ledger`. */
+  ledgerBranch?: string;
+}
+
+/** One generated workflow file. */
+export interface GeneratedWorkflow {
+  /** Repository (config name) the file is committed to. */
+  repository: string;
+  /** Path in the repository: `.github/workflows/<name>.yml`. */
+  path: string;
+  /** The workflow YAML. */
+  content: string;
+}
+
+/** Settings every generator shares, defaults applied. */
+interface GeneratorSettings {
+  /** Node.js version of `actions/setup-node`. */
+  nodeVersion: string;
+  /** Branch the ledger is pushed to. */
+  ledgerBranch: string;
+  /** Secrets passed to `pulumi up`. */
+  deploySecretNames: string[];
+}
+
+// A GitHub Actions workflow as plain data; only what the generators emit is typed.
+type Step = Record<string, unknown>;
+type Job = Record<string, unknown>;
+type Workflow = { name: string; on: Record<string, unknown>; permissions: Record<string, string>; concurrency?: Record<string, unknown>; jobs: Record<string, Job> };
+
+const READ_ONLY: Record<string, string> = { contents: "read" };
+
+/** The checks a repository's workflows produce: required and L3 checks, minus those produced elsewhere. */
+export function producedChecks(config: RepositoryConfig): string[] {
+  return [...new Set([...config.requiredChecks, ...config.l3Checks])].filter((check) => !config.externalChecks.includes(check));
+}
+
+/** The shell command of a check: configured, else `npm run <check>`. */
+export function checkCommand(config: RepositoryConfig, check: string): string {
+  return config.checkCommands[check] ?? `npm run ${shellWord(check)}`;
+}
+
+/** `pr-checks.yml`: one job per produced check, its `name` being the check's context. */
+export function prChecksWorkflow(config: RepositoryConfig, settings: GeneratorSettings): Workflow {
+  const jobs: Record<string, Job> = {};
+  for (const check of producedChecks(config)) {
+    jobs[uniqueJobId(check, jobs)] = {
+      name: check,
+      "runs-on": "ubuntu-latest",
+      "timeout-minutes": 30,
+      steps: [...setupSteps(settings, false), { name: check, run: checkCommand(config, check) }],
+    };
+  }
+  return {
+    name: "pr-checks",
+    on: { pull_request: { branches: [config.defaultBranch] } },
+    permissions: READ_ONLY,
+    // A new push supersedes the checks of the old one.
+    concurrency: { group: "pr-checks-${{ github.ref }}", "cancel-in-progress": true },
+    jobs,
+  };
+}
+
+/** `policy-gate.yml`: the offline gate (no credentials) and a policy-checked preview per stack. */
+export function policyGateWorkflow(config: RepositoryConfig, deployStacks: string[], settings: GeneratorSettings): Workflow {
+  const jobs: Record<string, Job> = {
+    "slipway-gate": {
+      name: "slipway-gate",
+      "runs-on": "ubuntu-latest",
+      "timeout-minutes": 15,
+      steps: [
+        ...setupSteps(settings, false),
+        // bash runs with pipefail here, so the gate's exit code survives the tee into the summary.
+        { name: "slipway gate", shell: "bash", run: 'npx slipway gate --markdown | tee -a "$GITHUB_STEP_SUMMARY"' },
+      ],
+    },
+  };
+  for (const stack of deployStacks) {
+    jobs[uniqueJobId(`pulumi-preview-${stack}`, jobs)] = {
+      name: `pulumi-preview (${stack})`,
+      "runs-on": "ubuntu-latest",
+      "timeout-minutes": 30,
+      steps: [
+        ...setupSteps(settings, false),
+        {
+          name: `pulumi preview (${stack})`,
+          uses: ACTIONS.pulumi,
+          with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack" },
+          // Previews read the stack's own encrypted config; no deploy credential is needed.
+          env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" },
+        },
+      ],
+    };
+  }
+  return {
+    name: "policy-gate",
+    on: { pull_request: { branches: [config.defaultBranch] } },
+    permissions: READ_ONLY,
+    concurrency: { group: "policy-gate-${{ github.ref }}", "cancel-in-progress": true },
+    jobs,
+  };
+}
+
+/**
+ * `deploy-<stack>.yml`. Pre-production stacks deploy the default branch and record `validated`;
+ * the last stack (production) deploys release tags or a manual dispatch, after the environment's
+ * approval and soak, and records `promoted`.
+ */
+export function deployWorkflow(config: RepositoryConfig, deployStacks: string[], stack: string, settings: GeneratorSettings): Workflow {
+  const production = stack === deployStacks[deployStacks.length - 1];
+  const ledgerKind = production ? "promoted" : "validated";
+  const checks = producedChecks(config).filter((check) => config.requiredChecks.includes(check));
+  const testSteps: Step[] = checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
+  const upEnv: Record<string, string> = {};
+  for (const secret of new Set(["PULUMI_ACCESS_TOKEN", ...settings.deploySecretNames])) upEnv[secret] = `\${{ secrets.${secret} }}`;
+  // The program refuses a production update unless this is set on purpose (004 §2).
+  if (production) upEnv.ALLOW_PROD = "1";
+  const stepOutput = (output: string) => `\${{ steps.pulumi-up.outputs.${output} }}`;
+
+  return {
+    name: `deploy-${stack}`,
+    on: production
+      ? { push: { tags: config.releaseTagPatterns }, workflow_dispatch: {} }
+      : { push: { branches: [config.defaultBranch] } },
+    permissions: READ_ONLY,
+    jobs: {
+      test: {
+        name: "test",
+        "runs-on": "ubuntu-latest",
+        "timeout-minutes": 30,
+        steps: [...setupSteps(settings, false), ...testSteps],
+      },
+      deploy: {
+        name: `deploy-${stack}`,
+        needs: ["test"],
+        "runs-on": "ubuntu-latest",
+        "timeout-minutes": 60,
+        // The environment brings the reviewers, the soak timer, the allowed refs and the secrets.
+        environment: { name: stack, url: stepOutput(STACK_OUTPUTS.environmentUrl) },
+        // One deploy per stack at a time, and a queued deploy never cancels a running one.
+        concurrency: { group: `deploy-${stack}`, "cancel-in-progress": false },
+        outputs: { version: "${{ steps.deploy-marker.outputs.version }}" },
+        steps: [
+          ...setupSteps(settings, false),
+          {
+            name: `pulumi up (${stack})`,
+            id: "pulumi-up",
+            uses: ACTIONS.pulumi,
+            with: { command: "up", "stack-name": stack, policyPacks: "policy-pack" },
+            env: upEnv,
+          },
+          {
+            name: "deploy marker",
+            id: "deploy-marker",
+            env: { VERSION: stepOutput(STACK_OUTPUTS.releaseVersion), STACK: stack },
+            run: [
+              `: "\${VERSION:?the stack exported no ${STACK_OUTPUTS.releaseVersion}}"`,
+              'echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"',
+              'echo "::notice title=deploy marker::DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}"',
+              'echo "version=${VERSION}" >> "$GITHUB_OUTPUT"',
+            ].join("\n"),
+          },
+          {
+            name: "smoke",
+            id: "smoke",
+            env: { ENVIRONMENT_URL: stepOutput(STACK_OUTPUTS.environmentUrl) },
+            run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
+          },
+        ],
+      },
+      // A separate job holds the write token: the deploy job, which sees the environment's
+      // secrets, only reads; this one writes, sees no deploy secret, and runs only when the
+      // deploy job (smoke included) passed.
+      ledger: {
+        name: "ledger",
+        needs: ["deploy"],
+        "runs-on": "ubuntu-latest",
+        "timeout-minutes": 10,
+        permissions: { contents: "write" },
+        // Ledger appends are serialised across stacks: each line chains the hash of the one before.
+        concurrency: { group: "slipway-ledger", "cancel-in-progress": false },
+        steps: [
+          ...setupSteps(settings, true),
+          {
+            name: `record ${ledgerKind} in the ledger`,
+            env: { VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: settings.ledgerBranch },
+            run: [
+              'git fetch --depth=1 origin "refs/heads/${LEDGER_BRANCH}"',
+              "git worktree add --detach ledger FETCH_HEAD",
+              `npx slipway ledger record --ledger ledger/releases/ledger.jsonl --kind ${ledgerKind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
+              "git -C ledger add releases/ledger.jsonl",
+              `git -C ledger -c user.name="github-actions[bot]" -c user.email="41898282+github-actions[bot]@users.noreply.github.com" commit -m "chore(release): ledger ${ledgerKind} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
+              'git -C ledger push origin "HEAD:refs/heads/${LEDGER_BRANCH}"',
+            ].join("\n"),
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** Serialise a workflow, with a header saying where it comes from. */
+export function workflowYaml(workflow: Workflow): string {
+  const document = new YAML.Document(workflow);
+  document.commentBefore = " Generated by Slipway from the stack config: edit Pulumi.<stack>.yaml, not this file.";
+  return document.toString({ lineWidth: 0 });
+}
+
+/** Every workflow file of every repository, as plain data. */
+export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[] {
+  const settings: GeneratorSettings = {
+    nodeVersion: args.nodeVersion ?? "20",
+    ledgerBranch: args.ledgerBranch ?? "slipway-ledger",
+    deploySecretNames: args.deploySecretNames ?? [],
+  };
+  const configs = args.repositories.map((repository) => repository.config);
+  const deployNames = args.deployRepositories ?? configs.slice(0, 1).map((config) => config.name);
+  const deployConfigs = deployNames.map((deployName) => {
+    const deployConfig = configs.find((config) => config.name === deployName);
+    if (deployConfig === undefined) {
+      throw new Error(`slipway:github.deployRepositories: names '${deployName}', which is not one of the repositories (${configs.map((c) => c.name).join(", ")})`);
+    }
+    return deployConfig;
+  });
+  const file = (repository: string, name: string, workflow: Workflow): GeneratedWorkflow => ({
+    repository,
+    path: `.github/workflows/${name}.yml`,
+    content: workflowYaml(workflow),
+  });
+  return [
+    ...configs.map((config) => file(config.name, "pr-checks", prChecksWorkflow(config, settings))),
+    ...deployConfigs.flatMap((deployConfig) => [
+      file(deployConfig.name, "policy-gate", policyGateWorkflow(deployConfig, args.deployStacks, settings)),
+      ...args.deployStacks.map((stack) => file(deployConfig.name, `deploy-${stack}`, deployWorkflow(deployConfig, args.deployStacks, stack, settings))),
+    ]),
+  ];
+}
+
+/** The generated workflows, committed to each repository's default branch. */
+export class DeployWorkflows extends pulumi.ComponentResource {
+  /** Every generated workflow, as YAML text (for review and linting). */
+  readonly workflows: GeneratedWorkflow[];
+  /** The committed files, one per workflow. */
+  readonly files: github.RepositoryFile[];
+
+  constructor(name: string, args: DeployWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:github:DeployWorkflows", name, {}, opts);
+    this.workflows = generateWorkflows(args);
+    this.files = this.workflows.map((workflow) => {
+      const target = args.repositories.find((repository) => repository.config.name === workflow.repository)!;
+      const fileName = workflow.path.slice(workflow.path.lastIndexOf("/") + 1, -".yml".length);
+      return new github.RepositoryFile(
+        `${name}-${workflow.repository}-${fileName}`,
+        {
+          repository: target.repositoryName ?? target.config.name,
+          branch: target.defaultBranch ?? target.config.defaultBranch,
+          file: workflow.path,
+          content: workflow.content,
+          commitMessage: `ci: update ${workflow.path} (generated by Slipway from the stack config)`,
+          // The file may exist from before Slipway managed it: Slipway's version wins.
+          overwriteOnCreate: true,
+        },
+        { parent: this },
+      );
+    });
+    this.registerOutputs({ files: this.workflows.map((workflow) => `${workflow.repository}/${workflow.path}`) });
+  }
+}
+
+/** Shared first steps: checkout, Node with the npm cache, a clean install. */
+function setupSteps(settings: GeneratorSettings, keepCredentials: boolean): Step[] {
+  return [
+    // Only the ledger job keeps the token in git config: it is the only one that pushes.
+    { uses: ACTIONS.checkout, with: { "persist-credentials": keepCredentials } },
+    { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
+    { name: "install", run: "npm ci" },
+  ];
+}
+
+/** A job id for a check name (ids are `[A-Za-z_][A-Za-z0-9_-]*`), unique among `taken`. */
+function uniqueJobId(check: string, taken: Record<string, unknown>): string {
+  const base = check.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[^A-Za-z_]+/, "") || "check";
+  let id = base;
+  for (let n = 2; id in taken; n++) id = `${base}-${n}`;
+  return id;
+}
+
+/** A word safe to paste into a shell command. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9._:\/=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,175 @@
+import { exampleConfig, inputsOf, isWrappedSecret, promiseOf, registrations, wrappedSecret } from "./harness";
+import * as pulumi from "@pulumi/pulumi";
+import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, ReleaseManifest, releaseManifestSchema } from "../../contract";
+import { SecretString, type EnvironmentConfig } from "../../components/config";
+import { flagdJson } from "../../components/flags";
+import { DeploymentEnvironment } from "../../components/github/environment";
+
+const production = exampleConfig("production");
+const staging = exampleConfig("staging");
+const productionConfig = production.environments.production!;
+
+const manifest: ReleaseManifest = releaseManifestSchema.parse({
+  stack: "production",
+  environment: "production",
+  version: production.release.version,
+  level: production.release.level,
+  changeRequest: production.release.changeRequest,
+  hotfix: production.release.hotfix,
+  artifacts: production.release.artifacts,
+  validation: null,
+  changelog: null,
+});
+const manifestJson = JSON.stringify(manifest);
+const productionFlags = flagdJson(production.flags, "production");
+
+/** The plain text of a config secret, for comparisons only: never printed. */
+function reveal(secret: SecretString): Promise<string> {
+  return promiseOf(secret.toOutput());
+}
+
+/** A minimal environment config with the schema's defaults. */
+function environmentConfig(overrides: Partial<EnvironmentConfig>): EnvironmentConfig {
+  return { reviewerTeams: [], reviewerUsers: [], preventSelfReview: true, waitTimerMinutes: 0, canAdminsBypass: false, secrets: {}, variables: {}, ...overrides };
+}
+
+describe("DeploymentEnvironment (production example)", () => {
+  const environment = new DeploymentEnvironment("storefront-production", {
+    repository: "storefront",
+    environment: "production",
+    config: productionConfig,
+    releaseManifestJson: manifestJson,
+    flagsJson: productionFlags,
+  });
+
+  test("production needs a reviewer from release-captains or sre-oncall, forbids self-review and soaks 15 minutes", async () => {
+    expect(await inputsOf(environment.environment)).toEqual({
+      repository: "storefront",
+      environment: "production",
+      reviewers: [{ teams: [4711, 4712], users: [] }],
+      preventSelfReview: true,
+      waitTimer: 15,
+      canAdminsBypass: false,
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+    });
+  });
+
+  test("production deploys only from main and v* tags", async () => {
+    const policies = await Promise.all(environment.deploymentPolicies.map(inputsOf));
+    expect(policies).toEqual([
+      { repository: "storefront", environment: "production", branchPattern: "main" },
+      { repository: "storefront", environment: "production", tagPattern: "v*" },
+    ]);
+  });
+
+  test("deploy credentials are environment secrets, passed as Pulumi secrets", async () => {
+    const secrets = await Promise.all(environment.secrets.map(inputsOf));
+    const expected = await Promise.all(
+      Object.entries(productionConfig.secrets).map(async ([secretName, secret]) => ({
+        repository: "storefront",
+        environment: "production",
+        secretName,
+        plaintextValue: wrappedSecret(await reveal(secret)),
+      })),
+    );
+    expect(secrets.map((secret) => secret.secretName)).toEqual(["PULUMI_ACCESS_TOKEN", "HEROKU_API_KEY", "VERCEL_TOKEN"]);
+    // Compared, not printed: a failing equality shows only the test's own opaque stand-ins.
+    expect(secrets).toEqual(expected);
+    for (const secret of environment.secrets) {
+      expect(await pulumi.isSecret(secret.plaintextValue)).toBe(true);
+      expect(isWrappedSecret((await inputsOf(secret)).plaintextValue)).toBe(true);
+    }
+  });
+
+  test("variables carry the configured values, the release manifest and the flags, and no secret", async () => {
+    const variables = await Promise.all(environment.variables.map(inputsOf));
+    expect(variables).toEqual([
+      { repository: "storefront", environment: "production", variableName: "API_BASE_URL", value: "https://api.acme.shop" },
+      { repository: "storefront", environment: "production", variableName: RELEASE_MANIFEST_VARIABLE, value: manifestJson },
+      { repository: "storefront", environment: "production", variableName: FLAGS_VARIABLE, value: productionFlags },
+    ]);
+    const secretValues = await Promise.all(Object.values(productionConfig.secrets).map(reveal));
+    for (const variable of variables) {
+      expect(isWrappedSecret(variable.value)).toBe(false);
+      for (const secretValue of secretValues) expect(String(variable.value).includes(secretValue)).toBe(false);
+    }
+    expect(releaseManifestSchema.parse(JSON.parse(String(variables[1].value))).version).toBe("1.4.0");
+  });
+});
+
+describe("DeploymentEnvironment variants", () => {
+  test("without deployRefs, staging deploys from protected branches only and sets no reviewers", async () => {
+    const previewConfig = staging.environments.preview!;
+    expect(previewConfig.deployRefs).toBeUndefined();
+    const environment = new DeploymentEnvironment("storefront-preview", {
+      repository: "storefront",
+      environment: "preview",
+      config: previewConfig,
+      releaseManifestJson: "{}",
+      flagsJson: flagdJson(staging.flags, "preview"),
+    });
+    expect(await inputsOf(environment.environment)).toEqual({
+      repository: "storefront",
+      environment: "preview",
+      preventSelfReview: true,
+      waitTimer: 0,
+      canAdminsBypass: false,
+      deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+    });
+    expect(environment.deploymentPolicies).toEqual([]);
+    expect(environment.secrets).toEqual([]);
+  });
+
+  test("reviewer users are resolved to their numeric ids", async () => {
+    const environment = new DeploymentEnvironment("users-production", {
+      repository: "storefront",
+      environment: "production",
+      config: environmentConfig({ reviewerUsers: ["alice-release", "bob-oncall"], deployRefs: { branches: [], tags: ["v*", "mvp-*"] } }),
+      releaseManifestJson: manifestJson,
+      flagsJson: productionFlags,
+    });
+    const inputs = await inputsOf(environment.environment);
+    expect(inputs.reviewers).toEqual([{ teams: [], users: [9001, 9002] }]);
+    expect(await Promise.all(environment.deploymentPolicies.map(inputsOf))).toEqual([
+      { repository: "storefront", environment: "production", tagPattern: "v*" },
+      { repository: "storefront", environment: "production", tagPattern: "mvp-*" },
+    ]);
+  });
+
+  test("the repository may be an output: the environment waits for it", async () => {
+    const environment = new DeploymentEnvironment("later-staging", {
+      repository: pulumi.output(Promise.resolve("later")),
+      environment: "staging",
+      config: environmentConfig({ variables: { REGION: "eu" } }),
+      releaseManifestJson: pulumi.output(manifestJson),
+      flagsJson: "{}",
+    });
+    expect((await inputsOf(environment.variables[0])).repository).toBe("later");
+  });
+
+  test("two repositories' environments of the same name do not collide", async () => {
+    const config = environmentConfig({ secrets: { DEPLOY_KEY: new SecretString("k") }, variables: { REGION: "eu" } });
+    const common = { environment: "staging" as const, config, releaseManifestJson: "{}", flagsJson: "{}" };
+    const a = new DeploymentEnvironment("app-a-staging", { ...common, repository: "app-a" });
+    const b = new DeploymentEnvironment("app-b-staging", { ...common, repository: "app-b" });
+    const children = [a, b].flatMap((e) => [e.environment, ...e.secrets, ...e.variables]);
+    const inputs = await Promise.all(children.map(inputsOf));
+    expect(inputs.map((i) => i.repository)).toEqual(["app-a", "app-a", "app-a", "app-a", "app-a", "app-b", "app-b", "app-b", "app-b", "app-b"]);
+    // Registrations are keyed by type and name: a collision would have left fewer than ten.
+    const githubResources = [...registrations.keys()].filter((key) => key.startsWith("github:") && /::app-[ab]-staging/.test(key));
+    expect(githubResources.length).toBe(10);
+  });
+
+  test("a configured variable may not shadow the release manifest", () => {
+    expect(
+      () =>
+        new DeploymentEnvironment("shadow-staging", {
+          repository: "storefront",
+          environment: "staging",
+          config: environmentConfig({ variables: { [RELEASE_MANIFEST_VARIABLE]: "{}" } }),
+          releaseManifestJson: manifestJson,
+          flagsJson: "{}",
+        }),
+    ).toThrow("slipway:environments.staging.variables.SLIPWAY_RELEASE_MANIFEST: is reserved, Slipway sets it from the release and the flags");
+  });
+});

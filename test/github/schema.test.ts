@@ -1,0 +1,191 @@
+/**
+ * Every input the GitHub components set is a real property of the real provider schema
+ * (`@pulumi/github` 6.15.0), of the right kind, at every nesting level, and no required input is
+ * missing. A misspelt property would otherwise be dropped silently by the provider, and the
+ * protection it was meant to carry with it.
+ */
+import { exampleConfig, invokes, promiseOf, registrations } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import { SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { SecretString, deployRepositories } from "../../components/config";
+import { flagdJson } from "../../components/flags";
+import { DeploymentEnvironment } from "../../components/github/environment";
+import { ReleaseRepository } from "../../components/github/repository";
+import { DeployWorkflows } from "../../components/github/workflows";
+
+const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "..", "shared", "provider-schemas", "github-6.15.0.json");
+const schemaAvailable = fs.existsSync(SCHEMA_PATH);
+if (!schemaAvailable) console.warn(`provider schema check skipped: ${SCHEMA_PATH} is absent (read-only reference data beside the project)`);
+
+/** The parts of a Pulumi package schema read here. */
+interface PropertySpec {
+  type?: string;
+  $ref?: string;
+  items?: PropertySpec;
+  additionalProperties?: PropertySpec;
+}
+interface ObjectSpec {
+  properties: Record<string, PropertySpec>;
+  required?: string[];
+}
+interface PackageSchema {
+  resources: Record<string, { inputProperties: Record<string, PropertySpec>; requiredInputs?: string[] }>;
+  types: Record<string, ObjectSpec>;
+  functions: Record<string, { inputs: ObjectSpec }>;
+}
+
+/** Problems of `value` against `spec`, each naming its path. */
+function check(schema: PackageSchema, value: unknown, spec: PropertySpec, at: string): string[] {
+  if (typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) {
+    return check(schema, (value as { value: unknown }).value, spec, at);
+  }
+  if (spec.$ref !== undefined) {
+    const token = spec.$ref.replace("#/types/", "");
+    const type = schema.types[token];
+    if (type === undefined) return [`${at}: refers to ${token}, which the schema does not define`];
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${at}: expected an object (${token}), got ${JSON.stringify(value)}`];
+    return checkObject(schema, value as Record<string, unknown>, type.properties, type.required ?? [], at);
+  }
+  switch (spec.type) {
+    case "array":
+      if (!Array.isArray(value)) return [`${at}: expected an array, got ${JSON.stringify(value)}`];
+      return value.flatMap((item, i) => check(schema, item, spec.items ?? {}, `${at}[${i}]`));
+    case "object":
+      if (typeof value !== "object" || value === null) return [`${at}: expected an object`];
+      return Object.entries(value).flatMap(([k, v]) => check(schema, v, spec.additionalProperties ?? {}, `${at}.${k}`));
+    case "integer":
+      return Number.isInteger(value) ? [] : [`${at}: expected an integer, got ${JSON.stringify(value)}`];
+    case "number":
+      return typeof value === "number" ? [] : [`${at}: expected a number`];
+    case "boolean":
+      return typeof value === "boolean" ? [] : [`${at}: expected a boolean, got ${JSON.stringify(value)}`];
+    case "string":
+      return typeof value === "string" ? [] : [`${at}: expected a string, got ${JSON.stringify(value)}`];
+    default:
+      return [];
+  }
+}
+
+function checkObject(schema: PackageSchema, value: Record<string, unknown>, properties: Record<string, PropertySpec>, required: string[], at: string): string[] {
+  const problems = required.filter((name) => value[name] === undefined).map((name) => `${at}.${name}: is required by the schema`);
+  for (const [name, inner] of Object.entries(value)) {
+    const spec = properties[name];
+    if (spec === undefined) problems.push(`${at}.${name}: is not a property (known: ${Object.keys(properties).join(", ")})`);
+    else problems.push(...check(schema, inner, spec, `${at}.${name}`));
+  }
+  return problems;
+}
+
+(schemaAvailable ? describe : describe.skip)(
+  schemaAvailable ? "the GitHub components against the github 6.15.0 provider schema" : `provider schema check skipped: ${SCHEMA_PATH} is absent`,
+  () => {
+    const schema = (schemaAvailable ? JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")) : {}) as PackageSchema;
+
+    beforeAll(async () => {
+      // Every variant of every component, so every property they can set is registered.
+      const production = exampleConfig("production");
+      const staging = exampleConfig("staging");
+      const repositories = production.github.repositories.map((config) => new ReleaseRepository(config.name, { config, releaseLevel: "L3" }));
+      const classic = new ReleaseRepository("classic", {
+        config: { ...production.github.repositories[0], name: "classic", protection: "branchProtection", breakGlassTeamId: undefined },
+        releaseLevel: "L1",
+      });
+      const bySlug = new ReleaseRepository("by-slug", {
+        config: { ...production.github.repositories[0], name: "by-slug", breakGlassTeamId: undefined, breakGlassTeam: "release-captains" },
+        releaseLevel: "L2",
+      });
+      const environments = [
+        new DeploymentEnvironment("storefront-production", {
+          repository: repositories[0].repositoryName,
+          environment: "production",
+          config: { ...production.environments.production!, reviewerUsers: ["alice-release"] },
+          releaseManifestJson: "{}",
+          flagsJson: flagdJson(production.flags, "production"),
+        }),
+        new DeploymentEnvironment("storefront-preview", {
+          repository: "storefront",
+          environment: "preview",
+          config: { ...staging.environments.preview!, secrets: { PREVIEW_TOKEN: new SecretString("p") } },
+          releaseManifestJson: "{}",
+          flagsJson: flagdJson(staging.flags, "preview"),
+        }),
+      ];
+      const workflows = new DeployWorkflows("workflows", {
+        repositories,
+        deployStacks: production.github.deployStacks,
+        deployRepositories: deployRepositories(production),
+      });
+      const repositoryChildren = [...repositories, classic, bySlug].flatMap((r) => [
+        r.repository,
+        r.branchDefault,
+        ...(r.branchRuleset ? [r.branchRuleset] : []),
+        ...(r.branchProtection ? [r.branchProtection] : []),
+        r.tagRuleset,
+        ...r.labels,
+      ]);
+      const environmentChildren = environments.flatMap((e) => [e.environment, ...e.deploymentPolicies, ...e.secrets, ...e.variables]);
+      await Promise.all([...repositoryChildren, ...environmentChildren, ...workflows.files].map((resource) => promiseOf(resource.urn)));
+    });
+
+    test("the components register every kind of GitHub resource the conventions name", () => {
+      const types = new Set([...registrations.values()].map((r) => r.type).filter((type) => type.startsWith("github:")));
+      expect([...types].sort()).toEqual([
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+        "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+        "github:index/branchDefault:BranchDefault",
+        "github:index/branchProtection:BranchProtection",
+        "github:index/issueLabel:IssueLabel",
+        "github:index/repository:Repository",
+        "github:index/repositoryEnvironment:RepositoryEnvironment",
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/repositoryRuleset:RepositoryRuleset",
+      ]);
+    });
+
+    test("every input set, at every depth, is a schema property of the right kind, and required inputs are present", () => {
+      const problems: string[] = [];
+      for (const registration of registrations.values()) {
+        if (!registration.type.startsWith("github:")) continue;
+        const resource = schema.resources[registration.type];
+        if (resource === undefined) {
+          problems.push(`${registration.type}: not a resource of the schema`);
+          continue;
+        }
+        const at = `${registration.type.split(":").pop()}(${registration.name})`;
+        problems.push(...checkObject(schema, registration.inputs, resource.inputProperties, resource.requiredInputs ?? [], at));
+      }
+      expect(problems).toEqual([]);
+    });
+
+    test("the data-source lookups (teams, users) use the schema's function inputs", () => {
+      const problems: string[] = [];
+      expect(invokes.length).toBeGreaterThan(0);
+      for (const call of invokes) {
+        const space = call.indexOf(" ");
+        const token = call.slice(0, space);
+        const fn = schema.functions[token];
+        if (fn === undefined) problems.push(`${token}: not a function of the schema`);
+        else problems.push(...checkObject(schema, JSON.parse(call.slice(space + 1)), fn.inputs.properties, fn.inputs.required ?? [], token));
+      }
+      expect(problems).toEqual([]);
+    });
+
+    test("the checker catches a misspelt nested property and a wrong kind", () => {
+      const ruleset = schema.resources["github:index/repositoryRuleset:RepositoryRuleset"];
+      const inputs = {
+        repository: "r",
+        target: "branch",
+        enforcement: "active",
+        rules: { pullRequest: { requiredApprovingReviewCounts: 1 }, deletion: "yes" },
+        bypassActors: [{ actorId: "4711", actorType: "Team", bypassMode: "always" }],
+      };
+      expect(checkObject(schema, inputs, ruleset.inputProperties, ruleset.requiredInputs ?? [], "ruleset")).toEqual([
+        expect.stringContaining("ruleset.rules.pullRequest.requiredApprovingReviewCounts: is not a property"),
+        "ruleset.rules.deletion: expected a boolean, got \"yes\"",
+        "ruleset.bypassActors[0].actorId: expected an integer, got \"4711\"",
+      ]);
+    });
+  },
+);
