@@ -1,24 +1,47 @@
 /**
  * The Slipway program: reads and validates the stack's config once, builds the release topology,
- * exports what a release engineer wants to see. All resources live in components/.
+ * exports what a release engineer (and the deploy workflow) wants to see. Resources live in
+ * components/; this file only decides what to build.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./components/config";
 import { loadStackConfig } from "./components/stackFile";
+import { buildReleaseManifest } from "./components/manifest";
+import { ReleaseTopology } from "./components/topology";
+import { UserError } from "./components/release/errors";
+import { assertProductionApplyAllowed } from "./components/release/guard";
 
 const stack = pulumi.getStack();
 
-function loadConfig() {
+/** Everything that can fail on the user's input happens here, before any resource exists. */
+function prepare() {
   try {
-    return loadStackConfig(__dirname, stack, pulumi.runtime.allConfig());
+    // The Heroku playbook's guard (004 §9): a production update needs ALLOW_PROD=1; preview always runs.
+    assertProductionApplyAllowed({ stack, dryRun: pulumi.runtime.isDryRun() });
+    const config = loadStackConfig(__dirname, stack, pulumi.runtime.allConfig());
+    const manifest = buildReleaseManifest(__dirname, stack, config);
+    return { config, manifest };
   } catch (err) {
-    // A config mistake is the user's to fix: RunError prints the message without a stack trace.
-    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    // The user's to fix: RunError prints the message without a stack trace.
+    if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
     throw err;
   }
 }
 
-const config = loadConfig();
+const { config, manifest } = prepare();
+const topology = new ReleaseTopology("release", { config, manifest });
 
+/** The environment this stack deploys. */
 export const environment = config.environment;
-export const releaseVersion = config.release.version;
+/** The release version deployed (read by the deploy workflow for the deploy marker). */
+export const releaseVersion = manifest.version;
+/** The release level L0-L3. */
+export const releaseLevel = manifest.level;
+/** The environment's public URL (the smoke checks' target). */
+export const environmentUrl = config.environments[config.environment]?.url ?? "";
+/** The GitHub environments this stack manages. */
+export const environments = topology.environmentNames;
+/** Required status checks per governed repository (stacks that own repository resources). */
+export const requiredChecks = topology.requiredChecks;
+/** The release manifest, as the deploy jobs and the policies read it. */
+export const releaseManifest = manifest;

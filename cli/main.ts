@@ -103,6 +103,10 @@ export async function main(argv: string[]): Promise<number> {
   return command.run(parsed.values as Record<string, unknown>, parsed.positionals);
 }
 
+// The other commands register themselves (they import registerCommand from here).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("./releaseCommands");
+
 if (require.main === module || process.argv[1]?.endsWith("slipway.js") || process.argv[1]?.endsWith("slipway")) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

@@ -14,13 +14,28 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as state from "@pulumi/pulumi/runtime/state";
+import * as settingsModule from "@pulumi/pulumi/runtime/settings";
+import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../contract";
 import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
 import { RecordedResource, RecordedStack, redact } from "./model";
 import { UserError } from "./errors";
+
+/**
+ * Runtime internals the mock runner needs, as `pulumi.runtime.setMocks` itself uses them. They are
+ * marked @internal in the SDK's typings, so they are typed here; @pulumi/pulumi is pinned exactly.
+ */
+const settings = settingsModule as typeof settingsModule & { waitForRPCs(): Promise<void> };
+const state = stateModule as typeof stateModule & {
+  getStore(): {
+    supportsSecrets: boolean;
+    supportsResourceReferences: boolean;
+    supportsOutputValues: boolean;
+    supportsDeletedWith: boolean;
+    supportsAliasSpecs: boolean;
+  };
+};
 
 /** A number derived from a name: stands in for ids (team, user) a real run would look up. */
 export function stableId(name: string): number {
@@ -135,15 +150,14 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
 
 /** Resolve an exported value, keeping secrets opaque. */
 async function resolveForDisplay(value: unknown): Promise<unknown> {
-  const output = pulumi.output(value);
-  const secret = await output.isSecret;
-  if (secret) return "[secret]";
-  return new Promise((resolve) => output.apply((plain) => resolve(plain)));
+  const output = pulumi.output(value) as pulumi.Output<unknown>;
+  if (await pulumi.isSecret(output)) return "[secret]";
+  return new Promise((resolve) => output.apply((plain: unknown) => resolve(plain)));
 }
 
 /** Config and program errors are the user's to fix: no stack trace. */
 export function asUserError(err: unknown): unknown {
-  if (err instanceof ConfigError) return new UserError(err.message, err.file);
+  if (err instanceof ConfigError) return new UserError(err.message);
   if (pulumi.RunError.isInstance(err)) return new UserError((err as Error).message);
   return err;
 }

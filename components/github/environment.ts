@@ -20,8 +20,8 @@ export interface DeploymentEnvironmentArgs {
   environment: EnvironmentName;
   /** The environment's validated config (`slipway:environments.<environment>`). */
   config: EnvironmentConfig;
-  /** The release manifest JSON, published as `SLIPWAY_RELEASE_MANIFEST`. */
-  releaseManifestJson: pulumi.Input<string>;
+  /** The release manifest JSON, published as `SLIPWAY_RELEASE_MANIFEST`; absent where no release runs (preview runs pull requests). */
+  releaseManifestJson?: pulumi.Input<string>;
   /** The environment's flagd JSON, published as `SLIPWAY_FLAGS`. */
   flagsJson: pulumi.Input<string>;
 }
@@ -99,7 +99,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
 
     const variables: Record<string, pulumi.Input<string>> = {
       ...config.variables,
-      [RELEASE_MANIFEST_VARIABLE]: args.releaseManifestJson,
+      ...(args.releaseManifestJson !== undefined ? { [RELEASE_MANIFEST_VARIABLE]: args.releaseManifestJson } : {}),
       [FLAGS_VARIABLE]: args.flagsJson,
     };
     this.variables = Object.entries(variables).map(
