@@ -1,0 +1,143 @@
+/**
+ * Read a `pulumi stack export` file (deployment version 3) into a RecordedStack the gate judges.
+ *
+ * Which resources are judged follows the engine's own judging of a stack's state (`pulumi
+ * policy` check of a snapshot, pkg/engine): provider resources are not judged but handed to
+ * analyzers as each resource's `provider` (URN, type, name, inputs); resources pending deletion
+ * are skipped. In `pulumi preview` the engine does call Analyze for provider registrations, but
+ * in state they are plumbing the program did not write, and judging them would make an audit of
+ * live state disagree with the gate on the program. The `pulumi:pulumi:Stack` root is skipped
+ * too: it has no inputs, and the program run under the mock runtime registers no root, so both
+ * ways of running the gate judge the same set of resources.
+ *
+ * Like the engine, Analyze sees a resource's inputs. (The engine's state check hands AnalyzeStack
+ * the outputs; a RecordedResource carries inputs only, so the gate judges inputs throughout,
+ * the same as on a program run.)
+ *
+ * Secrets appear in exports as `{<sig>: <secret sig>, ciphertext}` (or `plaintext` with
+ * --show-secrets). Both stay wrapped as secrets with an opaque value: the gate never sees, and
+ * so never prints, a secret's content, and an encrypted export and a --show-secrets one get the
+ * same verdict.
+ */
+import * as fs from "fs";
+import { z } from "zod";
+import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, redact } from "../model";
+import { UserError } from "../errors";
+import { parseUrn } from "./wire";
+
+/** The value every secret from an export carries: opaque, never the secret. */
+export const OPAQUE_SECRET_VALUE = "[secret]";
+
+/** What a stack export gives the gate. */
+export interface StackExport {
+  /** The resources to judge, as a RecordedStack. */
+  recorded: RecordedStack;
+  /** The export's provider resources, which judged resources reference. */
+  providers: RecordedResource[];
+}
+
+const exportedResourceSchema = z.looseObject({
+  urn: z.string().min(1),
+  type: z.string().min(1),
+  custom: z.boolean().optional(),
+  id: z.string().optional(),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  parent: z.string().optional(),
+  dependencies: z.array(z.string()).optional(),
+  protect: z.boolean().optional(),
+  retainOnDelete: z.boolean().optional(),
+  provider: z.string().optional(),
+  propertyDependencies: z.record(z.string(), z.array(z.string())).optional(),
+  additionalSecretOutputs: z.array(z.string()).optional(),
+  delete: z.boolean().optional(),
+});
+
+const stackExportSchema = z.looseObject({
+  version: z.literal(3, { error: "only deployment version 3 (what `pulumi stack export` writes) is supported" }),
+  deployment: z.looseObject({
+    resources: z.array(exportedResourceSchema).optional(),
+  }),
+});
+
+/** Read and convert a stack export. Any problem is a UserError naming the file and the key. */
+export function readStackExport(file: string): StackExport {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
+    throw new UserError(`cannot read the stack export: ${reason}`, { file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`not valid JSON (expected the output of \`pulumi stack export\`): ${(err as Error).message}`, { file });
+  }
+  const parsed = stackExportSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+    throw new UserError(issue.message, { file, key });
+  }
+
+  const resources = parsed.data.deployment.resources ?? [];
+  if (resources.length === 0) {
+    throw new UserError("the export has no resources, so no stack to judge", { file, key: "deployment.resources" });
+  }
+  let stack: string | undefined;
+  let project: string | undefined;
+  const judged: RecordedResource[] = [];
+  const providers: RecordedResource[] = [];
+  let outputs: Record<string, unknown> = {};
+  resources.forEach((resource, index) => {
+    const key = `deployment.resources.${index}.urn`;
+    const urn = parseUrn(resource.urn);
+    if (!urn) throw new UserError(`${JSON.stringify(resource.urn)} is not a Pulumi URN`, { file, key });
+    if (stack === undefined) {
+      stack = urn.stack;
+      project = urn.project;
+    } else if (urn.stack !== stack || urn.project !== project) {
+      throw new UserError(`belongs to ${urn.project}/${urn.stack}, not ${project}/${stack}: an export holds one stack`, { file, key });
+    }
+    if (resource.delete === true) return;
+    if (resource.type === "pulumi:pulumi:Stack") {
+      outputs = redact(resource.outputs ?? {}) as Record<string, unknown>;
+      return;
+    }
+    const record: RecordedResource = {
+      urn: resource.urn,
+      type: resource.type,
+      name: urn.name,
+      custom: resource.custom ?? false,
+      parent: resource.parent || undefined,
+      dependencies: resource.dependencies ?? [],
+      protect: resource.protect ?? false,
+      retainOnDelete: resource.retainOnDelete ?? false,
+      provider: resource.provider || undefined,
+      inputs: opaqueSecrets(resource.inputs ?? {}) as Record<string, unknown>,
+      additionalSecretOutputs: resource.additionalSecretOutputs ?? [],
+    };
+    (resource.type.startsWith("pulumi:providers:") ? providers : judged).push(record);
+  });
+
+  return {
+    recorded: { stack: stack as string, project: project as string, resources: judged, outputs },
+    providers,
+  };
+}
+
+/** Re-wrap every exported secret (ciphertext or plaintext) as a wire secret with an opaque value. */
+export function opaqueSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(opaqueSecrets);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, value: OPAQUE_SECRET_VALUE };
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(record)) out[key] = opaqueSecrets(inner);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,164 @@
+/**
+ * From a recorded resource to the analyzer's wire messages, the way the engine marshals them
+ * (pkg/resource/plugin MarshalProperties with KeepSecrets, KeepUnknowns, SkipInternalKeys):
+ * secrets stay wrapped exactly as recorded, unknowns stay the unknown marker, resource
+ * references become their id (or URN), internal `__` keys are dropped.
+ */
+import * as structProto from "google-protobuf/google/protobuf/struct_pb";
+import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
+import { RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../model";
+import { PolicyPackError } from "./errors";
+
+/** Signature of a resource reference in wire form. */
+const RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+/** Signature of an output value in wire form. */
+const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/** A plain JSON value, what a `google.protobuf.Value` can hold. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Marshal one wire-form property value for the analyzer. Throws a PolicyPackError naming the
+ * resource and property path when the value cannot travel as a protobuf Value.
+ */
+export function marshalValue(value: unknown, where: string): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value === "boolean" || typeof value === "string") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw unmarshalable(where, `${value} is not a finite number`);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    // An array element cannot be absent on the wire: the SDK sends null for undefined elements.
+    return value.map((element, index) => marshalValue(element, `${where}[${index}]`) ?? null);
+  }
+  if (typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const signature = record[SIG_KEY];
+    if (signature === SECRET_SIG) {
+      return { [SIG_KEY]: SECRET_SIG, value: marshalValue(record.value, `${where}.value`) ?? null };
+    }
+    if (signature === RESOURCE_REFERENCE_SIG) {
+      // The engine does not keep resource references for analyzers: it sends the id, else the URN.
+      const id = record.id;
+      if (typeof id === "string" && id !== "") return id;
+      return marshalValue(record.urn, `${where}.urn`) ?? null;
+    }
+    if (signature === OUTPUT_VALUE_SIG) {
+      const inner = "value" in record ? marshalValue(record.value, `${where}.value`) ?? null : UNKNOWN_VALUE;
+      return record.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
+    }
+    const out: { [key: string]: JsonValue } = {};
+    for (const [key, inner] of Object.entries(record)) {
+      // Internal keys (`__defaults`, `__meta`) never reach analyzers (SkipInternalKeys).
+      if (key.startsWith("__")) continue;
+      const marshaled = marshalValue(inner, `${where}.${key}`);
+      if (marshaled !== undefined) out[key] = marshaled;
+    }
+    return out;
+  }
+  throw unmarshalable(where, `a ${typeof value} is not a property value`);
+}
+
+function unmarshalable(where: string, reason: string): PolicyPackError {
+  return new PolicyPackError(`cannot send ${where} to the policy pack: ${reason}`);
+}
+
+/** Marshal a resource's inputs to the `google.protobuf.Struct` the analyzer receives. */
+export function marshalProperties(resource: RecordedResource): structProto.Struct {
+  const marshaled = marshalValue(resource.inputs, `${resource.urn} inputs`);
+  const properties = marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {};
+  return structProto.Struct.fromJavaScript(properties);
+}
+
+/** A provider as analyzers see it: its URN, type, name and inputs. */
+export interface ProviderRecord {
+  /** Provider URN. */
+  urn: string;
+  /** Provider type (`pulumi:providers:github`). */
+  type: string;
+  /** Provider name (last URN segment). */
+  name: string;
+  /** Provider inputs in wire form; empty when the provider was not recorded (a default provider). */
+  inputs: Record<string, unknown>;
+}
+
+/** Split a URN into its stack, project, qualified type and name; undefined if it is not one. */
+export function parseUrn(urn: string): { stack: string; project: string; qualifiedType: string; type: string; name: string } | undefined {
+  const match = /^urn:pulumi:([^:]*)::([^:]*)::(.*?)::(.*)$/s.exec(urn);
+  if (!match) return undefined;
+  const [, stack, project, qualifiedType, name] = match;
+  const segments = qualifiedType.split("$");
+  return { stack, project, qualifiedType, type: segments[segments.length - 1], name };
+}
+
+/**
+ * Resolve a provider reference (`<provider urn>::<id>`) against the providers known for the stack.
+ * An unrecorded provider (the engine's default provider) is described from its URN alone.
+ */
+export function resolveProvider(reference: string | undefined, providers: ReadonlyMap<string, ProviderRecord>): ProviderRecord | undefined {
+  if (reference === undefined || reference === "") return undefined;
+  const separator = reference.lastIndexOf("::");
+  const urn = separator > 0 ? reference.slice(0, separator) : reference;
+  const known = providers.get(urn);
+  if (known) return known;
+  const parsed = parseUrn(urn);
+  if (!parsed) return undefined;
+  return { urn, type: parsed.type, name: parsed.name, inputs: {} };
+}
+
+/** The options analyzers receive (AnalyzerResourceOptions), filled from what the record holds. */
+export function resourceOptions(resource: RecordedResource): analyzerProto.AnalyzerResourceOptions {
+  const options = new analyzerProto.AnalyzerResourceOptions();
+  options.setProtect(resource.protect);
+  // Not recorded: the program's ignoreChanges, aliases, deleteBeforeReplace and custom timeouts.
+  // The engine sends them empty/zero when a program does not set them, as Slipway's does not.
+  options.setIgnorechangesList([]);
+  options.setAliasesList([]);
+  options.setDeletebeforereplace(false);
+  options.setDeletebeforereplacedefined(false);
+  options.setAdditionalsecretoutputsList(resource.additionalSecretOutputs);
+  options.setCustomtimeouts(new analyzerProto.AnalyzerResourceOptions.CustomTimeouts());
+  if (resource.parent) options.setParent(resource.parent);
+  // retainOnDelete has no field in AnalyzerResourceOptions: analyzers never see it.
+  return options;
+}
+
+function providerMessage(provider: ProviderRecord): analyzerProto.AnalyzerProviderResource {
+  const message = new analyzerProto.AnalyzerProviderResource();
+  message.setUrn(provider.urn);
+  message.setType(provider.type);
+  message.setName(provider.name);
+  const marshaled = marshalValue(provider.inputs, `${provider.urn} inputs`);
+  message.setProperties(structProto.Struct.fromJavaScript(marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {}));
+  return message;
+}
+
+/** The AnalyzeRequest the engine sends for one resource registration. */
+export function analyzeRequest(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>, properties?: structProto.Struct): analyzerProto.AnalyzeRequest {
+  const request = new analyzerProto.AnalyzeRequest();
+  request.setUrn(resource.urn);
+  request.setType(resource.type);
+  request.setName(resource.name);
+  request.setProperties(properties ?? marshalProperties(resource));
+  request.setOptions(resourceOptions(resource));
+  const provider = resolveProvider(resource.provider, providers);
+  if (provider) request.setProvider(providerMessage(provider));
+  return request;
+}
+
+/** The AnalyzerResource the engine sends in AnalyzeStack for one resource. */
+export function analyzerResource(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>, properties?: structProto.Struct): analyzerProto.AnalyzerResource {
+  const message = new analyzerProto.AnalyzerResource();
+  message.setUrn(resource.urn);
+  message.setType(resource.type);
+  message.setName(resource.name);
+  message.setProperties(properties ?? marshalProperties(resource));
+  message.setOptions(resourceOptions(resource));
+  const provider = resolveProvider(resource.provider, providers);
+  if (provider) message.setProvider(providerMessage(provider));
+  if (resource.parent) message.setParent(resource.parent);
+  message.setDependenciesList(resource.dependencies);
+  // Property dependencies are not part of a recording; the map stays empty.
+  return message;
+}
