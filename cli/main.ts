@@ -106,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
 // The other commands register themselves (they import registerCommand from here).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require("./releaseCommands");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("./gateCommand");
 
 if (require.main === module || process.argv[1]?.endsWith("slipway.js") || process.argv[1]?.endsWith("slipway")) {
   main(process.argv.slice(2)).then(

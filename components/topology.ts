@@ -41,7 +41,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
 
     if (config.github.ownsRepositoryResources) {
       for (const repositoryConfig of config.github.repositories) {
-        const repository = new ReleaseRepository(repositoryConfig.name, { config: repositoryConfig, releaseLevel: config.release.level }, { parent: this });
+        // The rules follow the riskiest release in the project (see governingLevel).
+        const releaseLevel = manifest.governingLevel ?? manifest.level;
+        const repository = new ReleaseRepository(repositoryConfig.name, { config: repositoryConfig, releaseLevel }, { parent: this });
         this.repositories.push(repository);
         this.requiredChecks[repositoryConfig.name] = repository.requiredChecks;
       }

@@ -31,6 +31,11 @@ export const FLAGD_SCHEMA_URL = "https://flagd.dev/schema/v0/flags.json";
 export const RELEASE_LEVELS = ["L0", "L1", "L2", "L3"] as const;
 export type ReleaseLevel = (typeof RELEASE_LEVELS)[number];
 
+/** The higher of two release levels. */
+export function higherLevel(a: ReleaseLevel, b: ReleaseLevel): ReleaseLevel {
+  return RELEASE_LEVELS.indexOf(a) >= RELEASE_LEVELS.indexOf(b) ? a : b;
+}
+
 /** Flag scopes every side-effect flag must support (003 §4.2). */
 export const FLAG_SCOPES = ["global", "client", "platform-account", "lane"] as const;
 export type FlagScope = (typeof FLAG_SCOPES)[number];
@@ -104,6 +109,11 @@ export const releaseManifestSchema = z
     validation: validationSchema.nullable(),
     /** Changelog facts for this version; null when no CHANGELOG.md was found. */
     changelog: changelogFactsSchema.nullable(),
+    /**
+     * The highest release level among the project's stack files: the repository rules follow it,
+     * because the release being prepared on main (staging's) may be riskier than production's.
+     */
+    governingLevel: z.enum(RELEASE_LEVELS).optional(),
   })
   .strict();
 export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
