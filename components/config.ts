@@ -6,7 +6,7 @@
  * reported at once, each naming the stack file, the key path and what was expected.
  */
 import { z } from "zod";
-import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN } from "../contract";
+import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN, FLAGS_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE } from "../contract";
 import { SecretString } from "./secret";
 
 export { SecretString };
@@ -26,6 +26,8 @@ export const DEFAULT_RELEASE_TAG_PATTERNS = ["v*", "mvp-*"];
 /** The environments the playbooks name, in promotion order (003 §2.1). */
 export const ENVIRONMENT_NAMES = ["preview", "staging", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+const RESERVED_VARIABLES: string[] = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE];
 
 const SECRET_REQUIRED = "is plain text, but this key only takes a secret";
 
@@ -118,15 +120,17 @@ const github = z
     deployStacks: z.array(identifier("stack name")).min(1).default(["staging", "production"]),
     /** The repositories Slipway governs. */
     repositories: z.array(repository).min(1, "at least one repository is needed"),
-    /** Repository whose workflows deploy (runs `pulumi up`); default: the first repository. */
-    deployRepository: identifier("repository name").optional(),
+    /** Repositories that deploy: they get the deployment environments and deploy workflows; default: the first repository. */
+    deployRepositories: z.array(identifier("repository name")).min(1).optional(),
   })
   .strict()
   .superRefine((gh, ctx) => {
     const names = gh.repositories.map((repo) => repo.name);
-    if (gh.deployRepository !== undefined && !names.includes(gh.deployRepository)) {
-      ctx.addIssue({ code: "custom", path: ["deployRepository"], message: `names '${gh.deployRepository}', which is not one of the repositories (${names.join(", ")})` });
-    }
+    (gh.deployRepositories ?? []).forEach((name, i) => {
+      if (!names.includes(name)) {
+        ctx.addIssue({ code: "custom", path: ["deployRepositories", i], message: `names '${name}', which is not one of the repositories (${names.join(", ")})` });
+      }
+    });
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: ["repositories", i, "name"], message: `repeats repository '${name}'` });
     });
@@ -157,8 +161,13 @@ const environment = z
     deployRefs: deployRefs.optional(),
     /** Environment secrets (`secure:` values only): deploy credentials live here, not repository-wide. */
     secrets: z.record(actionsName, secretValue).default({}),
-    /** Environment variables (plain values). */
-    variables: z.record(actionsName, plainString).default({}),
+    /** Environment variables (plain values); Slipway's own variables are reserved. */
+    variables: z
+      .record(
+        actionsName.refine((name) => !RESERVED_VARIABLES.includes(name), "is reserved: Slipway sets it from the release and the flags"),
+        plainString,
+      )
+      .default({}),
     /** The environment's public URL, shown on deployments and used by the smoke checks. */
     url: plainString.pipe(z.url({ message: "expected an https URL" })).optional(),
   })
@@ -190,6 +199,37 @@ const release = z
   })
   .strict();
 
+// ---- Apps, databases and flags (owned by the apps/data/flags components) ----
+
+/** Env var set by Slipway itself from `slipway:flags`: configuring it by hand would fork the flag truth. */
+const RESERVED_ENV_VARS = [FLAGS_ENV_VAR];
+
+/** Names of env vars / config vars: letters, digits, underscores, not starting with a digit. */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an env var name of letters, digits and underscores")
+  .refine((name) => !RESERVED_ENV_VARS.includes(name), "is set by Slipway from slipway:flags; remove it here");
+
+/** A map of env vars; a bad name is reported at its own key with the reason (not zod's "Invalid key"). */
+const envRecord = <Value extends z.ZodType>(value: Value) =>
+  z.record(envName, value, {
+    error: (issue) => (issue.code === "invalid_key" ? issue.issues.map((inner) => inner.message).join("; ") : undefined),
+  });
+
+/** A Kubernetes object name / label value: a DNS-1123 label. */
+const kubernetesName = (what: string, max = 63) =>
+  plainString.pipe(
+    z
+      .string()
+      .max(max, `a ${what} is at most ${max} characters`)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `expected a ${what} of lowercase letters, digits and '-' (a DNS-1123 label)`),
+  );
+
+/** A Kubernetes resource quantity (`250m`, `1`, `512Mi`). */
+const quantity = plainString.pipe(
+  z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, "expected a Kubernetes quantity such as 250m, 1, 512Mi"),
+);
+
 const envVar = z.union([plainString, secretValue]);
 
 const vercelApp = z
@@ -205,13 +245,22 @@ const vercelApp = z
     /** Repository (under github.owner) the project builds from. */
     repository: identifier("repository name"),
     /** Custom domains of this environment. */
-    domains: z.array(plainString).default([]),
+    domains: z.array(plainString.pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, "expected a lowercase domain name such as www.example.com"))).default([]),
     /** Environment variables; secure values become sensitive variables. */
-    env: z.record(z.string(), envVar).default({}),
+    env: envRecord(envVar).default({}),
     /** Keys of secret variables that may be exposed to preview deployments (explicit opt-in, 003 §5.2). */
     previewSecrets: z.array(z.string()).default([]),
     /** Also protect production URLs (preview URLs are always protected). */
     protectProduction: z.boolean().default(false),
+  })
+  .strict();
+
+const herokuFormation = z
+  .object({
+    /** Dynos of this process type. */
+    quantity: z.number().int().min(0),
+    /** Dyno size (`standard-1x`, `performance-m`...). */
+    size: plainString,
   })
   .strict();
 
@@ -220,70 +269,96 @@ const herokuApp = z
     /** App key: matches `release.artifacts.<name>`. */
     name: identifier("app name"),
     /** Heroku app name in this environment. */
-    appName: identifier("Heroku app name"),
+    appName: plainString.pipe(z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter")),
     /** Heroku region. */
-    region: z.enum(["us", "eu"]).default("us"),
+    region: z.enum(["us", "eu"], { message: "expected us or eu" }).default("us"),
     /** Heroku stack; `container` for Docker-built slugs. */
     stack: plainString.default("heroku-24"),
-    /** Dyno formation per process type. */
-    formation: z
-      .record(identifier("process type"), z.object({ quantity: z.number().int().min(0), size: plainString }).strict())
-      .default({ web: { quantity: 1, size: "standard-1x" } }),
+    /** Dyno formation per process type; never `release` (no release phase, 004 §3). */
+    formation: z.record(identifier("process type"), herokuFormation).default({ web: { quantity: 1, size: "standard-1x" } }),
     /** Plain config vars. */
-    configVars: z.record(z.string(), plainString).default({}),
+    configVars: envRecord(plainString).default({}),
     /** Sensitive config vars (`secure:` values only). */
-    secrets: z.record(z.string(), secretValue).default({}),
-    /** Pipeline the app is coupled into. */
+    secrets: envRecord(secretValue).default({}),
+    /** Pipeline the app is coupled into, at the stage named after the environment. */
     pipeline: identifier("pipeline name").optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((app, ctx) => {
+    if ("release" in app.formation) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["formation", "release"],
+        message:
+          "is a Heroku release phase, which runs migrations implicitly on every deploy; Slipway forbids it (004 §3, §5): run migrations as explicit Jobs in slipway:apps.kubernetes.migrations",
+      });
+    }
+    for (const key of Object.keys(app.secrets)) {
+      if (key in app.configVars) {
+        ctx.addIssue({ code: "custom", path: ["configVars", key], message: `is also a secret of this app; keep it in secrets only` });
+      }
+    }
+  });
 
 const kubernetesService = z
   .object({
-    /** Service name: matches `release.artifacts.<name>.image`. */
-    name: identifier("service name"),
-    /** Container port; omit for workers that serve nothing. */
+    /** Service name: matches `release.artifacts.<name>.image`; also the Deployment and Service name. */
+    name: kubernetesName("service name"),
+    /** Container port; omit for workers that serve nothing (no Service, no HTTP probes). */
     port: z.number().int().min(1).max(65535).optional(),
     /** Readiness endpoint (HTTP GET on the port). */
-    healthPath: plainString.default("/health"),
-    /** Replicas; production needs at least 2. */
+    healthPath: plainString.pipe(z.string().startsWith("/", "expected a path starting with '/'")).default("/health"),
+    /** Replicas; production needs at least 2 (the k8s-safe-rollout policy checks it). */
     replicas: z.number().int().min(1).default(2),
-    /** Container command override. */
+    /** Container command override (never a migration: migrations are explicit Jobs). */
     command: z.array(plainString).optional(),
-    /** CPU request/limit. */
-    cpu: plainString.default("250m"),
-    /** Memory request/limit. */
-    memory: plainString.default("256Mi"),
+    /** CPU request and limit. */
+    cpu: quantity.default("250m"),
+    /** Memory request and limit. */
+    memory: quantity.default("256Mi"),
     /** Plain env vars. */
-    env: z.record(z.string(), plainString).default({}),
+    env: envRecord(plainString).default({}),
   })
   .strict();
 
 const migration = z
   .object({
-    /** Migration name (Job name suffix). */
-    name: identifier("migration name"),
+    /** Migration name: the Job is `migrate-<name>`, labelled `slipway.dev/migration: <name>`. */
+    name: kubernetesName("migration name", 55),
     /** Expand runs before the rollout, contract after it (000 §7, 002). */
-    phase: z.enum(["expand", "contract"]),
+    phase: z.enum(["expand", "contract"], { message: "expected expand or contract" }),
     /** Artifact (app) whose image runs the migration. */
     app: identifier("app name"),
     /** Command that applies the migration. */
-    command: z.array(plainString).min(1),
+    command: z.array(plainString).min(1, "a migration needs a command"),
   })
   .strict();
 
 const kubernetes = z
   .object({
     /** Namespace; default `<environment>`. */
-    namespace: identifier("namespace").optional(),
+    namespace: kubernetesName("namespace").optional(),
     /** Long-running services. */
     services: z.array(kubernetesService).default([]),
     /** Explicit migration Jobs. */
     migrations: z.array(migration).default([]),
-    /** Secret env vars for every service (`secure:` values only). */
-    secrets: z.record(z.string(), secretValue).default({}),
+    /** Secret env vars for every service and migration (`secure:` values only). */
+    secrets: envRecord(secretValue).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((k8s, ctx) => {
+    const repeated = (names: string[], list: "services" | "migrations", what: string) =>
+      names.forEach((name, i) => {
+        if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: [list, i, "name"], message: `repeats ${what} '${name}'` });
+      });
+    repeated(k8s.services.map((s) => s.name), "services", "service");
+    repeated(k8s.migrations.map((m) => m.name), "migrations", "migration");
+    k8s.services.forEach((service, i) => {
+      for (const key of Object.keys(service.env)) {
+        if (key in k8s.secrets) ctx.addIssue({ code: "custom", path: ["services", i, "env", key], message: "is also a secret; keep it in secrets only" });
+      }
+    });
+  });
 
 const apps = z
   .object({
@@ -294,20 +369,64 @@ const apps = z
     /** Kubernetes workloads. */
     kubernetes: kubernetes.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((targets, ctx) => {
+    const repeated = (values: (string | undefined)[], list: "vercel" | "heroku", field: string, why: string) =>
+      values.forEach((value, i) => {
+        const first = values.indexOf(value);
+        if (value !== undefined && first !== i) {
+          ctx.addIssue({ code: "custom", path: [list, i, field], message: `repeats '${value}' of apps.${list}[${first}]${why}` });
+        }
+      });
+    repeated(targets.vercel.map((app) => app.name), "vercel", "name", "");
+    repeated(targets.heroku.map((app) => app.name), "heroku", "name", "");
+    repeated(targets.heroku.map((app) => app.appName), "heroku", "appName", "");
+    repeated(targets.heroku.map((app) => app.pipeline), "heroku", "pipeline", ": a pipeline holds one app per stage");
+  });
+
+/** A role privilege Slipway deliberately does not expose (002 §5): naming it is an error that says why. */
+const forbiddenRoleKnob = (knob: string) =>
+  z
+    .custom<never>(() => false, {
+      error: `${knob} is not a setting: Slipway's roles are never superuser, cannot create roles or databases and do not bypass row-level security (002 §5)`,
+    })
+    .optional();
 
 const database = z
   .object({
-    /** Database name. */
-    name: identifier("database name"),
-    /** Schema the app uses. */
-    schema: identifier("schema name").default("public"),
+    /** Database name; also the prefix of its roles (`<name>_runtime`, `<name>_migrator`, `<name>_readonly`). */
+    name: plainString.pipe(
+      z
+        .string()
+        .max(54, "a database name is at most 54 characters, so '<name>_migrator' fits Postgres's 63")
+        .regex(/^[a-z_][a-z0-9_]*$/, "expected a Postgres identifier: lowercase letters, digits and '_'"),
+    ),
+    /** Schema the app uses, owned by the migrator role. */
+    schema: plainString.pipe(z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a Postgres identifier: lowercase letters, digits and '_'")).default("public"),
     /** Connection limit of the runtime role. */
     runtimeConnectionLimit: z.number().int().min(1).default(20),
-    /** Extra roles granted read-only access (login roles for analysts, etc.). */
+    /** Whether to create the `<name>_readonly` group role (no login) that analysts' own roles are granted. */
     readOnly: z.boolean().default(true),
+    /** Not a setting: refused with the reason. */
+    superuser: forbiddenRoleKnob("superuser"),
+    /** Not a setting: refused with the reason. */
+    createRole: forbiddenRoleKnob("createRole"),
+    /** Not a setting: refused with the reason. */
+    createDatabase: forbiddenRoleKnob("createDatabase"),
+    /** Not a setting: refused with the reason. */
+    bypassRowLevelSecurity: forbiddenRoleKnob("bypassRowLevelSecurity"),
   })
   .strict();
+
+const databases = z
+  .array(database)
+  .default([])
+  .superRefine((list, ctx) => {
+    const names = list.map((db) => db.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: [i, "name"], message: `repeats database '${name}'` });
+    });
+  });
 
 const flag = z
   .object({
@@ -342,7 +461,7 @@ export const stackConfigSchema = z
     /** Deploy targets. */
     apps: apps.default({ vercel: [], heroku: [] }),
     /** Postgres databases. */
-    databases: z.array(database).default([]),
+    databases: databases,
     /** Feature flags. */
     flags: z.array(flag).default([]),
   })
@@ -350,6 +469,11 @@ export const stackConfigSchema = z
   .superRefine((config, ctx) => crossCheck(config, ctx));
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** The repositories that deploy (get environments and deploy workflows). */
+export function deployRepositories(config: StackConfig): string[] {
+  return config.github.deployRepositories ?? [config.github.repositories[0].name];
+}
 export type RepositoryConfig = StackConfig["github"]["repositories"][number];
 export type EnvironmentConfig = z.infer<typeof environment>;
 export type ReleaseConfig = StackConfig["release"];

@@ -1,0 +1,5 @@
+/** What every app component shares. */
+import type { StackConfig } from "../config";
+
+/** The environment a stack deploys (`staging`, `production`). */
+export type DeployEnvironment = StackConfig["environment"];

@@ -1,0 +1,149 @@
+/**
+ * A Vercel project per environment, serving the commit a release names.
+ *
+ * Each stack has its own project (`<app>-<environment>`), and the release is a production
+ * deployment of that project pinned to the artifact's commit SHA: production deploys what
+ * staging validated, by SHA, never a branch (000 §3-4). Deployments are never deleted, not even
+ * when Pulumi replaces them, because earlier ones are Instant Rollback targets (003 §5.3).
+ *
+ * Preview deployments (per pull request) belong to the staging stack's project; the production
+ * project builds nothing from git pushes, so a merge cannot bypass the promotion. Previews are
+ * always behind Vercel Authentication, production too when asked (003 §5.2); secrets are
+ * sensitive variables that previews see only when listed in `previewSecrets`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as vercel from "@pulumiverse/vercel";
+import { FLAGS_ENV_VAR } from "../../contract";
+import { SecretString, type ArtifactConfig, type VercelAppConfig } from "../config";
+import type { DeployEnvironment } from "./common";
+
+/** Vercel Authentication covering previews and generated deployment URLs, not production domains. */
+export const PROTECT_PREVIEWS = "standardProtectionNew";
+/** Vercel Authentication covering every deployment, production domains included. */
+export const PROTECT_ALL_DEPLOYMENTS = "allDeployments";
+/** Comment on a sensitive variable deliberately exposed to previews (listed in `previewSecrets`). */
+export const PREVIEW_EXPOSURE_COMMENT = "exposed to previews: listed in previewSecrets (003 §5.2)";
+
+/** Inputs of a `VercelApp`. */
+export interface VercelAppArgs {
+  /** The app's validated config (`slipway:apps.vercel[i]`). */
+  app: VercelAppConfig;
+  /** GitHub owner of the repository the project builds from (`slipway:github.owner`). */
+  githubOwner: string;
+  /** Environment the stack deploys: names the project and decides whether it hosts previews. */
+  environment: DeployEnvironment;
+  /** Whether the stack is a production stack: the project is protected and builds nothing from git pushes. */
+  isProduction: boolean;
+  /** The app's artifact (`slipway:release.artifacts.<app>`): its `commitSha` is deployed. */
+  artifact: ArtifactConfig;
+  /** Release version, recorded on the deployment as its deploy marker. */
+  version: string;
+  /** The environment's flagd JSON, `SLIPWAY_FLAGS` of the project's production target. */
+  flagsJson: pulumi.Input<string>;
+  /** The preview environment's flagd JSON, `SLIPWAY_FLAGS` of preview deployments (non-production projects only); default `flagsJson`. */
+  previewFlagsJson?: pulumi.Input<string>;
+}
+
+/** A Vercel project, its variables and domains, and the release's deployment. */
+export class VercelApp extends pulumi.ComponentResource {
+  /** The project. */
+  readonly project: vercel.Project;
+  /** Environment variables, `SLIPWAY_FLAGS` included. */
+  readonly variables: vercel.ProjectEnvironmentVariable[];
+  /** Custom domains. */
+  readonly domains: vercel.ProjectDomain[];
+  /** The release: a production deployment of the artifact's commit. */
+  readonly deployment: vercel.Deployment;
+  /** The deployment's URL. */
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: VercelAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:apps:VercelApp", name, {}, opts);
+    const { app, isProduction } = args;
+    const commitSha = args.artifact.commitSha;
+    if (commitSha === undefined) {
+      throw new pulumi.RunError(`slipway:release.artifacts.${app.name}.commitSha: is required: Vercel project '${app.name}' deploys a commit`);
+    }
+    // Previews are built by the non-production project only; production gets promoted commits.
+    const hostsPreviews = !isProduction;
+
+    this.project = new vercel.Project(
+      name,
+      {
+        name: app.projectName ?? `${app.name}-${args.environment}`,
+        framework: app.framework,
+        rootDirectory: app.rootDirectory,
+        gitRepository: { type: "github", repo: `${args.githubOwner}/${app.repository}` },
+        vercelAuthentication: { deploymentType: app.protectProduction ? PROTECT_ALL_DEPLOYMENTS : PROTECT_PREVIEWS },
+        gitProviderOptions: { createDeployments: hostsPreviews },
+        previewDeploymentsDisabled: !hostsPreviews,
+      },
+      // Deleting the production project deletes every deployment, rollback targets included.
+      { parent: this, protect: isProduction },
+    );
+    const projectId = this.project.id;
+
+    const plainTargets = hostsPreviews ? ["production", "preview"] : ["production"];
+    this.variables = Object.entries(app.env).map(([key, value]) => {
+      if (value instanceof SecretString) {
+        const exposedToPreviews = hostsPreviews && app.previewSecrets.includes(key);
+        return new vercel.ProjectEnvironmentVariable(
+          `${name}-env-${key}`,
+          {
+            projectId,
+            key,
+            value: value.toOutput(),
+            sensitive: true,
+            targets: exposedToPreviews ? ["production", "preview"] : ["production"],
+            comment: exposedToPreviews ? PREVIEW_EXPOSURE_COMMENT : undefined,
+          },
+          { parent: this },
+        );
+      }
+      return new vercel.ProjectEnvironmentVariable(
+        `${name}-env-${key}`,
+        { projectId, key, value, sensitive: false, targets: plainTargets },
+        { parent: this },
+      );
+    });
+    this.variables.push(
+      new vercel.ProjectEnvironmentVariable(
+        `${name}-env-${FLAGS_ENV_VAR}`,
+        { projectId, key: FLAGS_ENV_VAR, value: args.flagsJson, sensitive: false, targets: ["production"] },
+        { parent: this },
+      ),
+    );
+    if (hostsPreviews) {
+      this.variables.push(
+        new vercel.ProjectEnvironmentVariable(
+          `${name}-env-${FLAGS_ENV_VAR}-preview`,
+          { projectId, key: FLAGS_ENV_VAR, value: args.previewFlagsJson ?? args.flagsJson, sensitive: false, targets: ["preview"] },
+          { parent: this },
+        ),
+      );
+    }
+
+    this.domains = app.domains.map(
+      (domain) => new vercel.ProjectDomain(`${name}-domain-${domain}`, { projectId, domain }, { parent: this }),
+    );
+
+    this.deployment = new vercel.Deployment(
+      `${name}-deployment`,
+      {
+        projectId,
+        ref: commitSha,
+        production: true,
+        // Replaced deployments stay on Vercel as Instant Rollback targets (003 §5.3).
+        deleteOnDestroy: false,
+        // The deploy marker: which version and commit this deployment is (000 §3).
+        meta: { slipwayVersion: args.version, slipwayEnvironment: args.environment, slipwayCommitSha: commitSha },
+      },
+      // Built after its variables and domains exist, so the build sees them. Not `protect`:
+      // every release replaces it; `retainOnDelete` keeps the old one on Vercel instead.
+      { parent: this, dependsOn: [...this.variables, ...this.domains], retainOnDelete: true },
+    );
+
+    this.url = this.deployment.url;
+    this.registerOutputs({ projectId, url: this.url });
+  }
+}

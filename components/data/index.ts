@@ -1,0 +1,2 @@
+/** Stateful resources: Postgres databases and their roles. */
+export { PostgresDatabase, type PostgresDatabaseArgs } from "./postgresDatabase";

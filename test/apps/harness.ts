@@ -1,0 +1,248 @@
+/**
+ * Test harness for the app and data components: runs a small program under Pulumi's mock runtime
+ * and records every registration as the engine would receive it (type, name, parent, inputs in
+ * wire form with secrets still wrapped, dependencies, and the resource options the policies and
+ * the engine care about: protect, retainOnDelete, deleteBeforeReplace, ignoreChanges, secret
+ * outputs, plugin version and download URL). Also records every data-source invoke.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
+import { PROJECT_NAME } from "../../contract";
+import { SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { parseStackConfig, StackConfig } from "../../components/config";
+import { readStackFile } from "../../components/stackFile";
+
+/** The project root (holds the example stack files). */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** `../shared` beside the project: read-only reference data, absent on some machines. */
+export const SHARED_DIR = path.resolve(__dirname, "..", "..", "..", "shared");
+
+/** One registration as the engine would receive it. */
+export interface Registration {
+  /** Type token. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  /** URN the mock monitor gave it. */
+  urn: string;
+  /** Parent URN. */
+  parent: string;
+  /** Provider-managed (true) or component (false). */
+  custom: boolean;
+  /** Inputs in wire form: secrets wrapped in Pulumi's secret signature. */
+  inputs: Record<string, unknown>;
+  /** URNs it depends on (explicit dependsOn and input dependencies). */
+  dependencies: string[];
+  /** `protect` option. */
+  protect: boolean;
+  /** `retainOnDelete` option. */
+  retainOnDelete: boolean;
+  /** `deleteBeforeReplace` option. */
+  deleteBeforeReplace: boolean;
+  /** `ignoreChanges` option. */
+  ignoreChanges: string[];
+  /** `additionalSecretOutputs` option. */
+  additionalSecretOutputs: string[];
+  /** Provider plugin version requested. */
+  version: string;
+  /** Provider plugin download URL requested. */
+  pluginDownloadURL: string;
+  /** Custom create timeout, if any. */
+  createTimeout: string;
+}
+
+/** One data-source invoke. */
+export interface Invocation {
+  /** Function token. */
+  token: string;
+  /** Arguments. */
+  args: Record<string, unknown>;
+  /** Plugin version requested. */
+  version: string;
+  /** Plugin download URL requested. */
+  pluginDownloadURL: string;
+}
+
+/** What a program registered and invoked. */
+export interface ProgramRecord {
+  /** Registrations in order. */
+  resources: Registration[];
+  /** Invokes in order. */
+  invokes: Invocation[];
+}
+
+/** Ids the mocked `heroku:pipeline/getPipeline:getPipeline` answers: a stable UUID per pipeline name. */
+export function mockPipelineId(name: string): string {
+  return `00000000-0000-4000-8000-${Buffer.from(name).toString("hex").padEnd(12, "0").slice(0, 12)}`;
+}
+
+class RecordingMonitor extends MockMonitor {
+  readonly registrations: Registration[] = [];
+  readonly invocations: Invocation[] = [];
+
+  // The request types are the generated protobuf classes; only their getters are used.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    const record = {
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      custom: req.getCustom(),
+      inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      dependencies: req.getDependenciesList(),
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      ignoreChanges: req.getIgnorechangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      version: req.getVersion(),
+      pluginDownloadURL: req.getPlugindownloadurl(),
+      createTimeout: req.getCustomtimeouts()?.getCreate() ?? "",
+    };
+    return super.registerResource(req, (err: unknown, response: { getUrn(): string } | undefined) => {
+      if (!err && response) this.registrations.push({ urn: response.getUrn(), ...record });
+      callback(err, response);
+    });
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async invoke(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    const token = req.getTok();
+    if (token !== "pulumi:pulumi:getResource") {
+      this.invocations.push({
+        token,
+        args: (req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        version: req.getVersion(),
+        pluginDownloadURL: req.getPlugindownloadurl(),
+      });
+    }
+    return super.invoke(req, callback);
+  }
+}
+
+/** The password the mocked `random.RandomPassword` named `name` generates. */
+export function mockPassword(name: string): string {
+  return `mock-password-of-${name}`;
+}
+
+/**
+ * Mocks: state echoes inputs, ids are `<name>-id`; a random password has a known result (so the
+ * inputs that use it show whether they carry it as a secret); the Heroku pipeline lookup answers
+ * a stable id.
+ */
+const mocks: pulumi.runtime.Mocks = {
+  newResource: (args) => {
+    const computed = args.type === "random:index/randomPassword:RandomPassword" ? { result: mockPassword(args.name) } : {};
+    return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...computed } };
+  },
+  call: (args) => {
+    if (args.token === "heroku:pipeline/getPipeline:getPipeline") {
+      const name = String(args.inputs.name);
+      return { id: mockPipelineId(name), name, ownerId: "team-id", ownerType: "team" };
+    }
+    return args.inputs;
+  },
+};
+
+// The RPC queue drain the runtime uses before disconnecting (internal: not in the typings).
+const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+
+/**
+ * Run `program` as stack `stack` (a preview, like `pulumi preview`) and return what it registered.
+ * One program at a time: the runtime is process-wide.
+ */
+export async function runProgram(stack: string, program: () => void): Promise<ProgramRecord> {
+  const monitor = new RecordingMonitor(mocks);
+  settings.setMockOptions(monitor, PROJECT_NAME, stack, true);
+  // The features `pulumi.runtime.setMocks` turns on: secrets travel wrapped, as with the engine.
+  const store = (state as unknown as { getStore(): Record<string, boolean> }).getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  store.supportsDeletedWith = true;
+  store.supportsAliasSpecs = true;
+  try {
+    program();
+  } finally {
+    // Even when the program throws, let what it started registering finish inside this test.
+    await waitForRPCs();
+  }
+  return { resources: monitor.registrations, invokes: monitor.invocations };
+}
+
+/** A secret as it appears in wire-form inputs. */
+export function secret(value: unknown): Record<string, unknown> {
+  return { [SIG_KEY]: SECRET_SIG, value };
+}
+
+/** Whether a wire value is a wrapped secret. */
+export function isSecret(value: unknown): boolean {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Replace wrapped secrets by their values (for schema checks, never for printing). */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (isSecret(value)) return unwrapSecrets((value as { value: unknown }).value);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+  }
+  return value;
+}
+
+/** The registrations of one type, in order. */
+export function ofType(record: ProgramRecord, type: string): Registration[] {
+  return record.resources.filter((resource) => resource.type === type);
+}
+
+/** The one registration of a type and name; fails the test when absent. */
+export function find(record: ProgramRecord, type: string, name: string): Registration {
+  const found = record.resources.find((resource) => resource.type === type && resource.name === name);
+  if (!found) {
+    const names = ofType(record, type).map((resource) => resource.name);
+    throw new Error(`no ${type} named '${name}' was registered (registered: ${names.join(", ") || "none"})`);
+  }
+  return found;
+}
+
+/** The registrations whose parent is `parent`, as sorted `type::name` strings. */
+export function childrenOf(record: ProgramRecord, parent: Registration): string[] {
+  return record.resources
+    .filter((resource) => resource.parent === parent.urn)
+    .map((resource) => `${resource.type}::${resource.name}`)
+    .sort();
+}
+
+/** A URN as the mock monitor builds it for a child of the component `parentType`. */
+export function childUrn(stack: string, parentType: string, type: string, name: string): string {
+  return `urn:pulumi:${stack}::${PROJECT_NAME}::${parentType}$${type}::${name}`;
+}
+
+/** The validated config of an example stack file in the project. */
+export function exampleStack(stack: "staging" | "production"): StackConfig {
+  const stackFile = readStackFile(PROJECT_DIR, stack);
+  return parseStackConfig({ file: stackFile.file, values: stackFile.values, securePaths: stackFile.securePaths });
+}
+
+/** The ciphertext of a `secure:` leaf of an example stack file (what the mock runtime carries as the secret's value). */
+export function exampleCiphertext(stack: "staging" | "production", keyPath: (string | number)[]): string {
+  const stackFile = readStackFile(PROJECT_DIR, stack);
+  let value: unknown = stackFile.values;
+  for (const key of keyPath) value = (value as Record<string | number, unknown>)[key];
+  if (typeof value !== "string") throw new Error(`${keyPath.join(".")} is not a secure leaf of Pulumi.${stack}.yaml`);
+  return value;
+}
+
+/** Whether the provider schemas in `../shared` are present; tests that need them skip otherwise. */
+export function providerSchemasAvailable(): boolean {
+  const available = fs.existsSync(path.join(SHARED_DIR, "provider-schemas"));
+  if (!available) {
+    console.warn(`skipping provider-schema checks: ${path.join(SHARED_DIR, "provider-schemas")} is absent`);
+  }
+  return available;
+}

@@ -1,0 +1,214 @@
+/**
+ * HerokuApp: the release is the artifact's slug (production runs the slug staging ran), config
+ * vars split into plain and sensitive, no release phase, and one pipeline shared by both stacks
+ * but managed by only one of them.
+ */
+import { HerokuApp, type HerokuAppArgs } from "../../components/apps";
+import { flagdJson } from "../../components/flags";
+import {
+  childrenOf,
+  exampleCiphertext,
+  exampleStack,
+  find,
+  mockPipelineId,
+  ofType,
+  providerSchemasAvailable,
+  runProgram,
+  secret,
+  type ProgramRecord,
+} from "./harness";
+import { loadSchema, validateFunctionArgs, validateResourceInputs } from "./providerSchema";
+
+const COMPONENT = "slipway:apps:HerokuApp";
+const APP = "heroku:app/app:App";
+const CONFIG = "heroku:app/configAssociation:ConfigAssociation";
+const RELEASE = "heroku:app/release:Release";
+const FORMATION = "heroku:formation/formation:Formation";
+const PIPELINE = "heroku:pipeline/pipeline:Pipeline";
+const COUPLING = "heroku:pipeline/coupling:Coupling";
+
+/** The args the topology passes for the example stack's `api` app (the pipeline belongs to the stack that owns repository resources). */
+function exampleArgs(stack: "staging" | "production"): HerokuAppArgs {
+  const config = exampleStack(stack);
+  return {
+    app: config.apps.heroku[0],
+    environment: config.environment,
+    isProduction: stack === "production",
+    artifact: config.release.artifacts.api,
+    version: config.release.version,
+    flagsJson: flagdJson(config.flags, config.environment),
+    ownsPipeline: config.github.ownsRepositoryResources,
+  };
+}
+
+const STACKS = ["staging", "production"] as const;
+
+const deploy = (stack: "staging" | "production", args: HerokuAppArgs) => runProgram(stack, () => new HerokuApp("api", args));
+
+describe("HerokuApp in the production example stack", () => {
+  let record: ProgramRecord;
+  const args = exampleArgs("production");
+  beforeAll(async () => {
+    record = await deploy("production", args);
+  });
+
+  test("registers the app, its config, the release, the web dynos and the coupling", () => {
+    const pipeline = args.ownsPipeline ? [`${PIPELINE}::api-pipeline`] : [];
+    expect(childrenOf(record, find(record, COMPONENT, "api"))).toEqual(
+      [`${APP}::api`, `${CONFIG}::api-config`, `${RELEASE}::api-release`, `${FORMATION}::api-formation-web`, `${COUPLING}::api-coupling`, ...pipeline].sort(),
+    );
+  });
+
+  test("the production app is protected from deletion", () => {
+    const app = find(record, APP, "api");
+    expect(app.inputs).toEqual({ name: "acme-api", region: "eu", stack: "container" });
+    expect(app.protect).toBe(true);
+  });
+
+  test("plain config vars and SLIPWAY_FLAGS are vars; secrets are sensitiveVars, sent as a secret", () => {
+    const config = find(record, CONFIG, "api-config");
+    expect(config.inputs).toEqual({
+      appId: "api-id",
+      vars: { NODE_ENV: "production", PUBLIC_URL: "https://api.acme.shop", SLIPWAY_FLAGS: args.flagsJson },
+      sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("production", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
+    });
+    expect(config.additionalSecretOutputs).toEqual(["sensitiveVars"]);
+  });
+
+  test("the release is the artifact's slug, created after the config it runs with", () => {
+    const release = find(record, RELEASE, "api-release");
+    expect(release.inputs).toEqual({ appId: "api-id", slugId: "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b", description: "Slipway release 1.4.0" });
+    expect(release.dependencies).toContain(find(record, CONFIG, "api-config").urn);
+  });
+
+  test("dynos are scaled after the release exists, and no release phase is ever created", () => {
+    const web = find(record, FORMATION, "api-formation-web");
+    expect(web.inputs).toEqual({ appId: "api-id", type: "web", quantity: 2, size: "standard-2x" });
+    expect(web.dependencies).toContain(find(record, RELEASE, "api-release").urn);
+    expect(ofType(record, FORMATION).map((formation) => formation.inputs.type)).not.toContain("release");
+  });
+
+  test("production couples its app into the shared pipeline at the production stage", () => {
+    const pipelineId = args.ownsPipeline ? "api-pipeline-id" : mockPipelineId("acme-api");
+    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: pipelineId, stage: "production" });
+  });
+});
+
+describe("HerokuApp in the staging example stack", () => {
+  let record: ProgramRecord;
+  const args = exampleArgs("staging");
+  beforeAll(async () => {
+    record = await deploy("staging", args);
+  });
+
+  test("staging couples its app into the shared pipeline at the staging stage", () => {
+    const pipelineId = args.ownsPipeline ? "api-pipeline-id" : mockPipelineId("acme-api");
+    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: pipelineId, stage: "staging" });
+  });
+
+  test("the staging app is not protected and runs staging's slug", () => {
+    const app = find(record, APP, "api");
+    expect(app.inputs).toEqual({ name: "acme-api-staging", region: "eu", stack: "container" });
+    expect(app.protect).toBe(false);
+    expect(find(record, RELEASE, "api-release").inputs).toEqual({
+      appId: "api-id",
+      slugId: "2f6c1d8e-4b3a-4c5d-9e8f-1a2b3c4d5e6f",
+      description: "Slipway release 1.5.0",
+    });
+    expect(find(record, FORMATION, "api-formation-web").inputs).toEqual({ appId: "api-id", type: "web", quantity: 1, size: "standard-1x" });
+  });
+
+  test("staging's config vars carry staging's flag document", () => {
+    expect(find(record, CONFIG, "api-config").inputs).toEqual({
+      appId: "api-id",
+      vars: { NODE_ENV: "staging", PUBLIC_URL: "https://api.acme-staging.dev", SLIPWAY_FLAGS: args.flagsJson },
+      sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("staging", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
+    });
+  });
+});
+
+describe("one pipeline, shared by both stacks, managed by one", () => {
+  test("exactly one of the example stacks owns the pipeline: the one that owns repository resources", () => {
+    expect(STACKS.map((stack) => exampleArgs(stack).ownsPipeline).filter(Boolean)).toHaveLength(1);
+  });
+
+  test("the owning stack creates the pipeline and couples its app to it", async () => {
+    const record = await deploy("production", { ...exampleArgs("production"), ownsPipeline: true });
+    const pipeline = find(record, PIPELINE, "api-pipeline");
+    expect(pipeline.inputs).toEqual({ name: "acme-api" });
+    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: "api-pipeline-id", stage: "production" });
+    expect(record.invokes).toEqual([]);
+  });
+
+  test("a production owner protects the pipeline from deletion", async () => {
+    const record = await deploy("production", { ...exampleArgs("production"), ownsPipeline: true });
+    expect(find(record, PIPELINE, "api-pipeline").protect).toBe(true);
+  });
+
+  test("the other stack does not manage it: it looks it up by name and couples to what it finds", async () => {
+    const record = await deploy("staging", { ...exampleArgs("staging"), ownsPipeline: false });
+    expect(ofType(record, PIPELINE)).toEqual([]);
+    expect(record.invokes).toEqual([
+      { token: "heroku:pipeline/getPipeline:getPipeline", args: { name: "acme-api" }, version: "1.0.4", pluginDownloadURL: "github://api.github.com/pulumiverse" },
+    ]);
+    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: mockPipelineId("acme-api"), stage: "staging" });
+  });
+});
+
+describe("HerokuApp variants", () => {
+  test("promoting staging's slug to production releases the very same slug", async () => {
+    const staging = exampleArgs("staging");
+    const production = exampleArgs("production");
+    const record = await deploy("production", { ...production, artifact: staging.artifact });
+    expect(find(record, RELEASE, "api-release").inputs.slugId).toBe(staging.artifact.slugId);
+  });
+
+  test("an app without a pipeline has no pipeline, no coupling and no lookup", async () => {
+    const base = exampleArgs("staging");
+    const record = await deploy("staging", { ...base, app: { ...base.app, pipeline: undefined } });
+    expect([...ofType(record, PIPELINE), ...ofType(record, COUPLING)]).toEqual([]);
+    expect(record.invokes).toEqual([]);
+  });
+
+  test("an app without secrets sends no sensitiveVars", async () => {
+    const base = exampleArgs("staging");
+    const record = await deploy("staging", { ...base, app: { ...base.app, secrets: {} } });
+    expect(Object.keys(find(record, CONFIG, "api-config").inputs).sort()).toEqual(["appId", "vars"]);
+  });
+
+  test("each process type gets its own formation", async () => {
+    const base = exampleArgs("production");
+    const formation = { web: { quantity: 2, size: "standard-2x" }, worker: { quantity: 1, size: "standard-1x" } };
+    const record = await deploy("production", { ...base, app: { ...base.app, formation } });
+    expect(find(record, FORMATION, "api-formation-worker").inputs).toEqual({ appId: "api-id", type: "worker", quantity: 1, size: "standard-1x" });
+    expect(ofType(record, FORMATION)).toHaveLength(2);
+  });
+
+  test("a release process type that slipped past the config is still refused", async () => {
+    const base = exampleArgs("production");
+    const formation = { web: { quantity: 2, size: "standard-2x" }, release: { quantity: 1, size: "standard-1x" } };
+    await expect(deploy("production", { ...base, app: { ...base.app, formation } })).rejects.toThrow(
+      "slipway:apps.heroku (api).formation.release: a release phase would run migrations implicitly (004 §3)",
+    );
+  });
+
+  test("an artifact without a slug id is refused", async () => {
+    const base = exampleArgs("production");
+    await expect(deploy("production", { ...base, artifact: { commitSha: "a".repeat(40) } })).rejects.toThrow(
+      "slipway:release.artifacts.api.slugId: is required: Heroku app 'acme-api' releases a slug",
+    );
+  });
+});
+
+const schemaTest = providerSchemasAvailable() ? describe : describe.skip;
+
+schemaTest("HerokuApp inputs against the provider schema", () => {
+  test.each(["staging", "production"] as const)("every Heroku input of the %s example conforms to heroku-pulumiverse-1.0.4.json", async (stack) => {
+    const schema = loadSchema("heroku-pulumiverse-1.0.4.json");
+    const record = await deploy(stack, exampleArgs(stack));
+    const heroku = record.resources.filter((resource) => resource.type.startsWith("heroku:"));
+    expect(heroku.length).toBeGreaterThanOrEqual(5);
+    for (const resource of heroku) expect(validateResourceInputs(schema, resource.type, resource.inputs)).toEqual([]);
+    for (const invoke of record.invokes) expect(validateFunctionArgs(schema, invoke.token, invoke.args)).toEqual([]);
+  });
+});
