@@ -29,7 +29,7 @@ function prepare() {
 }
 
 const { config, manifest } = prepare();
-const topology = new ReleaseTopology("release", { config, manifest });
+const topology = new ReleaseTopology("release", { config, manifest, isProduction: config.environment === "production" });
 
 /** The environment this stack deploys. */
 export const environment = config.environment;
@@ -45,3 +45,10 @@ export const environments = topology.environmentNames;
 export const requiredChecks = topology.requiredChecks;
 /** The release manifest, as the deploy jobs and the policies read it. */
 export const releaseManifest = manifest;
+/** Each app's public URL, by app name. */
+export const appUrls = {
+  ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].url])),
+  ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].webUrl])),
+};
+/** Database facts for the app; the runtime password stays a secret. */
+export const databases = topology.databases.map((db) => ({ name: db.databaseName, runtimeRole: db.runtimeRoleName, runtimePassword: db.runtimePassword }));

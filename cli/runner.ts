@@ -19,7 +19,7 @@ import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../contract";
 import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
-import { RecordedResource, RecordedStack, redact } from "./model";
+import { RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY } from "./model";
 import { UserError } from "./errors";
 
 /**
@@ -52,6 +52,10 @@ export const offlineMocks: pulumi.runtime.Mocks = {
       computed.repoId = stableId(name);
       computed.fullName = name;
     }
+    if (args.type === "random:index/randomPassword:RandomPassword") {
+      // A stand-in value; the monitor marks it secret (additionalSecretOutputs), as the engine does.
+      computed.result = `offline-${crypto.createHash("sha256").update(args.name).digest("hex").slice(0, 24)}`;
+    }
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...computed } };
   },
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -59,6 +63,12 @@ export const offlineMocks: pulumi.runtime.Mocks = {
       case "github:index/getTeam:getTeam": {
         const slug = String(args.inputs.slug);
         return { id: String(stableId(`team:${slug}`)), slug, name: slug, nodeId: `T_mock_${slug}` };
+      }
+      case "heroku:pipeline/getPipeline:getPipeline": {
+        const name = String(args.inputs.name);
+        const hex = crypto.createHash("sha256").update(`pipeline:${name}`).digest("hex");
+        const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+        return { id, name, ownerId: "", ownerType: "team" };
       }
       case "github:index/getUser:getUser": {
         const login = String(args.inputs.username);
@@ -89,11 +99,29 @@ class RecordingMonitor extends MockMonitor {
       inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     };
-    return super.registerResource(req, (err: unknown, response: { getUrn(): string } | undefined) => {
-      if (!err && response) this.recorded.push({ urn: response.getUrn(), ...record });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return super.registerResource(req, (err: unknown, response: any) => {
+      if (!err && response) {
+        this.recorded.push({ urn: response.getUrn(), ...record });
+        markSecretOutputs(response, record.additionalSecretOutputs);
+      }
       callback(err, response);
     });
   }
+}
+
+/** The engine returns `additionalSecretOutputs` as secrets; the stock mock monitor does not. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function markSecretOutputs(response: any, names: readonly string[]): void {
+  if (names.length === 0) return;
+  const struct = response.getObject();
+  const state = (struct?.toJavaScript() ?? {}) as Record<string, unknown>;
+  for (const name of names) {
+    const value = state[name];
+    const wrapped = value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    if (value !== undefined && !wrapped) state[name] = { [SIG_KEY]: SECRET_SIG, value };
+  }
+  response.setObject(struct.constructor.fromJavaScript(state));
 }
 
 /** Options of an offline run. */
@@ -150,9 +178,17 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
 
 /** Resolve an exported value, keeping secrets opaque. */
 async function resolveForDisplay(value: unknown): Promise<unknown> {
-  const output = pulumi.output(value) as pulumi.Output<unknown>;
+  // Plain containers are shown field by field, so one secret field does not hide the rest.
+  if (Array.isArray(value)) return Promise.all(value.map(resolveForDisplay));
+  if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveForDisplay(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  const output = pulumi.output(value) as pulumi.Output<unknown> & { isKnown: Promise<boolean>; promise(): Promise<unknown> };
   if (await pulumi.isSecret(output)) return "[secret]";
-  return new Promise((resolve) => output.apply((plain: unknown) => resolve(plain)));
+  // In a preview, a value the provider computes is unknown, and apply callbacks never run on it.
+  if (!(await output.isKnown)) return "[unknown]";
+  return output.promise();
 }
 
 /** Config and program errors are the user's to fix: no stack trace. */

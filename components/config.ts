@@ -597,7 +597,11 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
       }
       const key = keyPath(issue.path.length > 0 ? issue.path : ["(root)"]);
       let message = issue.message;
-      if (issue.code === "invalid_type" && issue.input === undefined) message = "is required";
+      if (issue.code === "invalid_type") {
+        // zod 4 issues do not carry the input: look the value up where the issue points.
+        const given = valueAt(input, issue.path);
+        message = given === undefined ? "is required" : `expected ${issue.expected}, got ${describe(given)}`;
+      }
       if (message === SECRET_REQUIRED) {
         message += `: run \`pulumi config set --secret --path '${key}' <value>\``;
       }
@@ -614,6 +618,15 @@ function wrapSecrets(value: unknown, path: string, securePaths: ReadonlySet<stri
   if (Array.isArray(value)) return value.map((item, i) => wrapSecrets(item, `${path}[${i}]`, securePaths));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapSecrets(v, `${path}.${k}`, securePaths)]));
+  }
+  return value;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
   }
   return value;
 }

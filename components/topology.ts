@@ -14,12 +14,18 @@ import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
 import { DeploymentEnvironment } from "./github/environment";
 import { DeployWorkflows } from "./github/workflows";
+import { VercelApp } from "./apps/vercelApp";
+import { HerokuApp } from "./apps/herokuApp";
+import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
+import { PostgresDatabase } from "./data/postgresDatabase";
 
 export interface ReleaseTopologyArgs {
   /** The stack's parsed config. */
   config: StackConfig;
   /** The release manifest this stack deploys (built from config, ledger and changelog). */
   manifest: ReleaseManifest;
+  /** Whether this stack is production (stricter defaults: protection, replicas, budgets). */
+  isProduction: boolean;
 }
 
 export class ReleaseTopology extends pulumi.ComponentResource {
@@ -33,6 +39,14 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly environmentNames: EnvironmentName[];
   /** The required status checks of each governed repository. */
   readonly requiredChecks: Record<string, string[]> = {};
+  /** Vercel projects of this environment. */
+  readonly vercelApps: VercelApp[];
+  /** Heroku apps of this environment. */
+  readonly herokuApps: HerokuApp[];
+  /** Kubernetes workloads of this environment, if any. */
+  readonly kubernetes?: KubernetesWorkloads;
+  /** Postgres databases of this environment. */
+  readonly databases: PostgresDatabase[];
 
   constructor(name: string, args: ReleaseTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:index:ReleaseTopology", name, {}, opts);
@@ -77,6 +91,44 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         );
       }
     }
+
+    // The apps of the environment this stack deploys, each given its artifact from the release
+    // and the same flag document, so every target agrees on what is on.
+    const { environment } = config;
+    const flagsJson = flagdJson(config.flags, environment);
+    const version = manifest.version;
+    const artifacts = config.release.artifacts;
+    const isProduction = args.isProduction;
+    this.vercelApps = config.apps.vercel.map(
+      (app) =>
+        new VercelApp(
+          app.name,
+          {
+            app,
+            githubOwner: config.github.owner,
+            environment,
+            isProduction,
+            artifact: artifacts[app.name],
+            version,
+            flagsJson,
+            // Previews are built by the non-production project, with preview defaults.
+            previewFlagsJson: isProduction ? undefined : flagdJson(config.flags, "preview"),
+          },
+          { parent: this },
+        ),
+    );
+    this.herokuApps = config.apps.heroku.map(
+      (app) =>
+        new HerokuApp(
+          app.name,
+          { app, environment, isProduction, artifact: artifacts[app.name], version, flagsJson, ownsPipeline: config.github.ownsRepositoryResources },
+          { parent: this },
+        ),
+    );
+    if (config.apps.kubernetes && (config.apps.kubernetes.services.length > 0 || config.apps.kubernetes.migrations.length > 0)) {
+      this.kubernetes = new KubernetesWorkloads("workloads", { config: config.apps.kubernetes, environment, isProduction, artifacts, flagsJson }, { parent: this });
+    }
+    this.databases = config.databases.map((database) => new PostgresDatabase(database.name, { database, isProduction }, { parent: this }));
 
     this.registerOutputs({ environmentNames: this.environmentNames, requiredChecks: this.requiredChecks });
   }

@@ -160,9 +160,9 @@ describe("config mistakes are named by file, key and reason", () => {
 
   it("the deploy repository must be one of the repositories", () => {
     const values = minimal();
-    (values["slipway:github"] as any).deployRepository = "nope";
+    (values["slipway:github"] as any).deployRepositories = ["nope"];
     expect(problemsOf(values)).toEqual([
-      "slipway:github.deployRepository: names 'nope', which is not one of the repositories (shop)",
+      "slipway:github.deployRepositories[0]: names 'nope', which is not one of the repositories (shop)",
     ]);
   });
 
@@ -170,6 +170,16 @@ describe("config mistakes are named by file, key and reason", () => {
     const values = minimal();
     delete values["slipway:release"];
     expect(problemsOf(values)).toEqual(["slipway:release: is required"]);
+  });
+
+  it("a value of the wrong type says what it got", () => {
+    const values = minimal();
+    (values["slipway:environments"] as any).production.waitTimerMinutes = "fifteen";
+    (values["slipway:github"] as any).ownsRepositoryResources = "yes";
+    expect(problemsOf(values)).toEqual([
+      "slipway:github.ownsRepositoryResources: expected boolean, got a string",
+      "slipway:environments.production.waitTimerMinutes: expected number, got a string",
+    ]);
   });
 
   it("the error message names the stack file and counts the problems", () => {
