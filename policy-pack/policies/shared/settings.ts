@@ -1,0 +1,106 @@
+/**
+ * Config fragments shared by several policies. A value read by several policies is declared in
+ * each one's configSchema (the engine only hands a policy the keys of its own schema), so the
+ * fragments live here once and are spread into every schema that needs them.
+ */
+import { FLAG_SCOPES } from "../../../contract";
+import type { ConfigProperties } from "./policy";
+
+/** Stack names that count as production. */
+export const productionStacksSetting: ConfigProperties = {
+    productionStacks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["production", "prod"],
+        description: "Stack names that count as production (a GitHub environment named `production` always does).",
+    },
+};
+
+/** The break-glass team: the only actor allowed to bypass protections. */
+export const breakGlassSetting: ConfigProperties = {
+    breakGlassTeam: {
+        type: "string",
+        default: "",
+        description:
+            "The one team allowed to bypass protection: its numeric team id (ruleset bypass actors) or its slug " +
+            "(`org/slug` in classic branch protection). Empty: nobody may bypass.",
+    },
+};
+
+/** Checks every PR must pass (003 §3.3). */
+export const baselineChecksSetting: ConfigProperties = {
+    baselineChecks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke"],
+        description: "Status check contexts every pull request into the default branch must pass.",
+    },
+};
+
+/** Extra checks an L3 release requires (003 §3.3). */
+export const l3ChecksSetting: ConfigProperties = {
+    l3Checks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["side-effect-contracts", "policy-regression", "browser-smoke"],
+        description: "Status check contexts an L3 (external side effects) release also requires.",
+    },
+};
+
+/** Release tag patterns (000 §2). */
+export const releaseTagSetting: ConfigProperties = {
+    releaseTagPatterns: {
+        type: "array",
+        items: { type: "string" },
+        default: ["v*", "mvp-*"],
+        description: "Tag name patterns (fnmatch) that mark releases.",
+    },
+};
+
+/** Required approvals for a normal and an L3 release (003 §3.2). */
+export const approvalsSetting: ConfigProperties = {
+    minApprovals: {
+        type: "integer",
+        minimum: 1,
+        default: 1,
+        description: "Approving reviews a pull request into the default branch needs.",
+    },
+    l3MinApprovals: {
+        type: "integer",
+        minimum: 1,
+        default: 2,
+        description: "Approving reviews needed while the stack's release is L3.",
+    },
+};
+
+/** Names of values that look like credentials but are not (allow-list). */
+export const allowedKeysSetting: ConfigProperties = {
+    allowedKeys: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Variable or key names never treated as credentials (exact names).",
+    },
+};
+
+/** The scopes every side-effect flag supports (003 §4.2). */
+export const requiredScopesSetting: ConfigProperties = {
+    requiredScopes: {
+        type: "array",
+        items: { type: "string" },
+        default: [...FLAG_SCOPES],
+        description: "Scopes every L3 (side-effect) flag must support.",
+    },
+};
+
+/** Values of the production-stacks setting. */
+export interface ProductionStacksConfig {
+    /** Stack names that count as production. */
+    productionStacks: string[];
+}
+
+/** Value of the break-glass setting. */
+export interface BreakGlassConfig {
+    /** Team id or slug allowed to bypass; empty for nobody. */
+    breakGlassTeam: string;
+}
