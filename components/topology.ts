@@ -19,6 +19,9 @@ import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
 import { PostgresDatabase } from "./data/postgresDatabase";
 
+/** The branch that holds the release ledger in each deploy repository (see README, "The ledger"). */
+export const LEDGER_BRANCH = "slipway-ledger";
+
 export interface ReleaseTopologyArgs {
   /** The stack's parsed config. */
   config: StackConfig;
@@ -57,7 +60,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       for (const repositoryConfig of config.github.repositories) {
         // The rules follow the riskiest release in the project (see governingLevel).
         const releaseLevel = manifest.governingLevel ?? manifest.level;
-        const repository = new ReleaseRepository(repositoryConfig.name, { config: repositoryConfig, releaseLevel }, { parent: this });
+        // Deploy repositories hold the ledger branch their deploy jobs append to.
+        const ledgerBranch = deployRepositories(config).includes(repositoryConfig.name) ? LEDGER_BRANCH : undefined;
+        const repository = new ReleaseRepository(repositoryConfig.name, { config: repositoryConfig, releaseLevel, ledgerBranch }, { parent: this });
         this.repositories.push(repository);
         this.requiredChecks[repositoryConfig.name] = repository.requiredChecks;
       }
@@ -67,6 +72,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           repositories: this.repositories,
           deployStacks: config.github.deployStacks,
           deployRepositories: deployRepositories(config),
+          ledgerBranch: LEDGER_BRANCH,
         },
         { parent: this },
       );
