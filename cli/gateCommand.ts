@@ -26,6 +26,8 @@ export interface GateCommandOptions {
   policyConfigFile?: string;
   /** Policy pack directory. */
   packDir: string;
+  /** Project directory with the stack files; default this project. */
+  projectDir?: string;
 }
 
 /** Run the programs (or read the exports) and judge them with one pack process. */
@@ -44,7 +46,7 @@ export async function runGate(options: GateCommandOptions): Promise<{ reports: G
       inputs.push({ recorded: exported.recorded, providers: exported.providers });
     }
     // One child per stack, in parallel: the runtime's state is per process.
-    const recorded = await Promise.all(options.stacks.map((stack) => runStackInChild({ projectDir: PROJECT_DIR, stack })));
+    const recorded = await Promise.all(options.stacks.map((stack) => runStackInChild({ projectDir: options.projectDir ?? PROJECT_DIR, stack })));
     inputs.push(...recorded.map((r) => ({ recorded: r })));
   } catch (err) {
     await gateOpening.then((gate) => gate.close(), () => undefined);
@@ -101,9 +103,8 @@ Exit: 0 no mandatory violation; 1 a mandatory violation; 2 bad usage or input.`,
       policyConfigFile: values["policy-config"] as string | undefined,
       packDir: POLICY_PACK_DIR,
     });
-    if (values.json) process.stdout.write(renderJson(reports));
-    else if (values.markdown) process.stdout.write(renderMarkdown(reports));
-    else process.stdout.write(renderTable(reports));
+    const text = values.json ? renderJson(reports) : values.markdown ? renderMarkdown(reports) : renderTable(reports);
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     if (typeof values.sarif === "string") fs.writeFileSync(values.sarif, renderSarif(reports, pack));
     return exitCodeOf(reports);
   },

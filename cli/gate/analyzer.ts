@@ -123,6 +123,11 @@ export class PolicyPackProcess {
   /** Milliseconds from spawn to a handshaken, described analyzer. */
   readonly startMs: number;
 
+  /** The pack's process id (the benchmark reads its peak memory). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: analyzerGrpc.AnalyzerClient,

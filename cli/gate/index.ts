@@ -79,6 +79,11 @@ export class Gate {
     readonly pack: PolicyPackSummary,
   ) {}
 
+  /** The pack's process id (the benchmark reads its peak memory). */
+  get packPid(): number | undefined {
+    return this.process.pid;
+  }
+
   /** Start the pack and reconcile the policy config (a bad config is a UserError naming file and key). */
   static async open(options: GateOptions): Promise<Gate> {
     // Read the config before the slow start, so a typo fails at once.

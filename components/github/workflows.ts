@@ -27,6 +27,9 @@ export const STACK_OUTPUTS = {
   environmentUrl: "environmentUrl",
 } as const;
 
+/** The team's policy settings, read by the offline gate and by `pulumi preview --policy-pack-config`. */
+export const POLICY_CONFIG_FILE = "policy-config.json";
+
 /** Pinned action majors: a moving `@main` would run code nobody reviewed. */
 export const ACTIONS = {
   checkout: "actions/checkout@v4",
@@ -128,7 +131,11 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
       steps: [
         ...setupSteps(settings, false),
         // bash runs with pipefail here, so the gate's exit code survives the tee into the summary.
-        { name: "slipway gate", shell: "bash", run: 'npx slipway gate --markdown | tee -a "$GITHUB_STEP_SUMMARY"' },
+        {
+          name: "slipway gate",
+          shell: "bash",
+          run: `npx slipway gate --policy-config ${POLICY_CONFIG_FILE} --markdown | tee -a "$GITHUB_STEP_SUMMARY"`,
+        },
       ],
     },
   };
@@ -142,7 +149,7 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
         {
           name: `pulumi preview (${stack})`,
           uses: ACTIONS.pulumi,
-          with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack" },
+          with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: POLICY_CONFIG_FILE },
           // Previews read the stack's own encrypted config; no deploy credential is needed.
           env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" },
         },
@@ -203,7 +210,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
             name: `pulumi up (${stack})`,
             id: "pulumi-up",
             uses: ACTIONS.pulumi,
-            with: { command: "up", "stack-name": stack, policyPacks: "policy-pack" },
+            with: { command: "up", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: POLICY_CONFIG_FILE },
             env: upEnv,
           },
           {

@@ -24,10 +24,15 @@ import {
     baselineChecksSetting,
     breakGlassSetting,
     l3ChecksSetting,
+    repositoryChecksSetting,
+    checksFor,
     releaseTagSetting,
     type BreakGlassConfig,
 } from "./shared/settings";
 import { jobProducesCheck, PULL_REQUEST_EVENTS, workflowsOf } from "./shared/workflows";
+
+/** Per-repository check overrides (policy config `repositoryChecks`). */
+type RepositoryChecks = Record<string, { baselineChecks?: string[]; l3Checks?: string[] }>;
 
 /** The managed repositories, or notApplicable when the stack manages none. */
 function repositoriesOrSkip(args: StackValidationArgs): ManagedRepository[] {
@@ -164,7 +169,7 @@ export const pullRequestReviews: SlipwayStackPolicy = {
     },
 };
 
-const requiredStatusChecksSchema = configSchema(baselineChecksSetting);
+const requiredStatusChecksSchema = configSchema(baselineChecksSetting, repositoryChecksSetting);
 
 export const requiredStatusChecks: SlipwayStackPolicy = {
     name: "required-status-checks",
@@ -178,8 +183,9 @@ export const requiredStatusChecks: SlipwayStackPolicy = {
     tags: ["repository", "003 §3.3", "000 §9", "004 §3"],
     configSchema: requiredStatusChecksSchema,
     validateStack: (args, reportViolation) => {
-        const { baselineChecks } = readConfig<{ baselineChecks: string[] }>(requiredStatusChecksSchema, args);
+        const config = readConfig<{ baselineChecks: string[]; repositoryChecks: RepositoryChecks }>(requiredStatusChecksSchema, args);
         for (const repository of repositoriesOrSkip(args)) {
+            const baselineChecks = checksFor(config.repositoryChecks, repository.name, "baselineChecks", config.baselineChecks);
             const protection = branchProtectionOf(args.resources, repository, repository.defaultBranch);
             const required = union.requiredChecks(protection);
             const missing = baselineChecks.filter((check) => !required.includes(check));
@@ -287,7 +293,7 @@ export const noBypassActors: SlipwayStackPolicy = {
     },
 };
 
-const l3RequiredChecksSchema = configSchema(l3ChecksSetting);
+const l3RequiredChecksSchema = configSchema(l3ChecksSetting, repositoryChecksSetting);
 
 export const l3RequiredChecks: SlipwayStackPolicy = {
     name: "l3-required-checks",
@@ -301,7 +307,7 @@ export const l3RequiredChecks: SlipwayStackPolicy = {
     tags: ["repository", "003 §3.3"],
     configSchema: l3RequiredChecksSchema,
     validateStack: (args, reportViolation) => {
-        const { l3Checks } = readConfig<{ l3Checks: string[] }>(l3RequiredChecksSchema, args);
+        const config = readConfig<{ l3Checks: string[]; repositoryChecks: RepositoryChecks }>(l3RequiredChecksSchema, args);
         const repositories = repositoriesOrSkip(args);
         const release = releaseLevelOf(args.resources);
         if (release.level !== "L3" && release.level !== "unreadable") {
@@ -310,6 +316,7 @@ export const l3RequiredChecks: SlipwayStackPolicy = {
         for (const repository of repositories) {
             const protection = branchProtectionOf(args.resources, repository, repository.defaultBranch);
             const required = union.requiredChecks(protection);
+            const l3Checks = checksFor(config.repositoryChecks, repository.name, "l3Checks", config.l3Checks);
             const missing = l3Checks.filter((check) => !required.includes(check));
             if (missing.length > 0) {
                 reportViolation(

@@ -141,12 +141,12 @@ describe("policy-gate.yml", () => {
     expect(gate.on).toEqual({ pull_request: { branches: ["main"] } });
     expect(gate.permissions).toEqual({ contents: "read" });
     expect(gate.jobs["slipway-gate"].name).toBe("slipway-gate");
-    expect(gate.jobs["slipway-gate"].steps.at(-1)?.run).toContain("npx slipway gate --markdown");
+    expect(gate.jobs["slipway-gate"].steps.at(-1)?.run).toContain("npx slipway gate --policy-config policy-config.json --markdown");
     for (const stack of ["staging", "production"]) {
       expect(gate.jobs[`pulumi-preview-${stack}`].steps.at(-1)).toEqual({
         name: `pulumi preview (${stack})`,
         uses: "pulumi/actions@v6",
-        with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack" },
+        with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: "policy-config.json" },
         env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" },
       });
     }
@@ -173,7 +173,7 @@ describe("deploy workflows", () => {
       "smoke",
     ]);
     const [up, marker, smoke] = deploy.steps.slice(3);
-    expect(up.with).toEqual({ command: "up", "stack-name": "production", policyPacks: "policy-pack" });
+    expect(up.with).toEqual({ command: "up", "stack-name": "production", policyPacks: "policy-pack", policyPackConfigs: "policy-config.json" });
     expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ALLOW_PROD: "1" });
     expect(marker.env).toEqual({ VERSION: "${{ steps.pulumi-up.outputs.releaseVersion }}", STACK: "production" });
     expect(marker.run).toContain('echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"');

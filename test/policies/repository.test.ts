@@ -235,6 +235,20 @@ describe("required-status-checks", () => {
         expect(messages(await runStackPolicy(requiredStatusChecks, fixtures, { config: { baselineChecks: ["lint", "unit"] } }))).toEqual([]);
     });
 
+    test("a repository's own baseline replaces the default (a docs site is not a product)", async () => {
+        const fixtures = [repository(), branchRuleset({ checks: ["lint", "build", "links"] })];
+        const config = { repositoryChecks: { app: { baselineChecks: ["lint", "build", "links"] } } };
+        expect(messages(await runStackPolicy(requiredStatusChecks, fixtures, { config }))).toEqual([]);
+    });
+
+    test("a repository's own baseline is still enforced", async () => {
+        const fixtures = [repository(), branchRuleset({ checks: ["lint"] })];
+        const config = { repositoryChecks: { app: { baselineChecks: ["lint", "links"] } } };
+        expect(messages(await runStackPolicy(requiredStatusChecks, fixtures, { config }))).toEqual([
+            "Repository 'app' branch 'main' does not require the baseline check(s) 'links' (required now: 'lint').",
+        ]);
+    });
+
     test("a stack without repositories is not applicable", async () => {
         expect((await runStackPolicy(requiredStatusChecks, [])).notApplicable).toBeDefined();
     });
@@ -336,6 +350,18 @@ describe("l3-required-checks", () => {
     test("an L2 release does not need the L3 checks", async () => {
         const outcome = await runStackPolicy(l3RequiredChecks, [repository(), branchRuleset({ checks: BASELINE_CHECKS }), manifestVariable()]);
         expect(outcome.notApplicable).toBe("the L3 checks apply to L3 releases only (release v1.4.0 is L2)");
+    });
+
+    test("an L2 production release while an L3 release is in flight still needs the L3 checks", async () => {
+        const inFlight = manifestVariable(releaseManifest({ level: "L2", governingLevel: "L3" }));
+        expect(messages(await runStackPolicy(l3RequiredChecks, [repository(), branchRuleset({ checks: BASELINE_CHECKS }), inFlight]))).toEqual([
+            "Repository 'app' branch 'main' does not require the L3 check(s) 'side-effect-contracts', 'policy-regression', 'browser-smoke'; release v1.4.0 is L2, but a release in flight in the project is L3 (governingLevel).",
+        ]);
+    });
+
+    test("a repository with no L3 checks of its own needs none", async () => {
+        const config = { repositoryChecks: { app: { l3Checks: [] } } };
+        expect(messages(await runStackPolicy(l3RequiredChecks, [repository(), branchRuleset({ checks: BASELINE_CHECKS }), l3], { config }))).toEqual([]);
     });
 
     test("l3Checks is configurable", async () => {

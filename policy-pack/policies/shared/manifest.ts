@@ -58,5 +58,11 @@ export function releaseLevelOf(resources: PolicyResource[]): { level: string; so
     if (unreadable) return { level: "unreadable", source: `the release manifest cannot be read (${unreadable.error})` };
     const l3 = readings.find((reading) => reading.manifest?.level === "L3");
     const manifest = (l3 ?? readings[0]).manifest as ReleaseManifest;
+    // The repository rules serve every release in flight: an L3 release being prepared on main
+    // (another stack's, reported by the program as governingLevel) makes the rules L3 too.
+    const governing = readings.find((reading) => reading.manifest?.governingLevel === "L3")?.manifest;
+    if (manifest.level !== "L3" && governing !== undefined) {
+        return { level: "L3", source: `release ${manifest.version} is ${manifest.level}, but a release in flight in the project is L3 (governingLevel)` };
+    }
     return { level: manifest.level, source: `release ${manifest.version} is ${manifest.level}` };
 }

@@ -37,6 +37,33 @@ export const baselineChecksSetting: ConfigProperties = {
     },
 };
 
+/** Per-repository overrides of the checks: a documentation repository is not a product repository. */
+export const repositoryChecksSetting: ConfigProperties = {
+    repositoryChecks: {
+        type: "object",
+        additionalProperties: {
+            type: "object",
+            properties: {
+                baselineChecks: { type: "array", items: { type: "string" } },
+                l3Checks: { type: "array", items: { type: "string" } },
+            },
+            additionalProperties: false,
+        },
+        default: {},
+        description: "Per repository name, the baselineChecks and/or l3Checks that replace the defaults for that repository.",
+    },
+};
+
+/** The checks that apply to one repository: its override, else the pack-wide setting. */
+export function checksFor(
+    repositoryChecks: Record<string, { baselineChecks?: string[]; l3Checks?: string[] }>,
+    repository: string,
+    kind: "baselineChecks" | "l3Checks",
+    fallback: string[],
+): string[] {
+    return repositoryChecks[repository]?.[kind] ?? fallback;
+}
+
 /** Extra checks an L3 release requires (003 §3.3). */
 export const l3ChecksSetting: ConfigProperties = {
     l3Checks: {
