@@ -9,7 +9,7 @@ import * as path from "path";
 import { registerCommand, PROJECT_DIR } from "./main";
 import { UserError } from "./errors";
 import { listStacks } from "../components/stackFile";
-import { runStackInChild } from "./runner";
+import { runStackInChild } from "./runInChild";
 import { Gate, GateReport, exitCodeOf, readStackExport, renderJson, renderMarkdown, renderSarif, renderTable } from "./gate";
 import type { RecordedResource, RecordedStack } from "./model";
 

@@ -8,7 +8,7 @@ import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import { UserError } from "./errors";
 import { listStacks } from "../components/stackFile";
-import { runStackInChild } from "./runner";
+import { runStackInChild } from "./runInChild";
 import { planJson, planText } from "./plan";
 
 /** The project the command works on: the repository root (where Pulumi.yaml is). */

@@ -7,6 +7,8 @@
  * as the engine does and the policy pack sees secrets as secrets.
  */
 
+import * as crypto from "crypto";
+
 /** Pulumi's wire signature key: `{ [SIG_KEY]: SECRET_SIG, value }` marks a secret. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 /** Signature value of a secret. */
@@ -64,4 +66,9 @@ export function redact(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** A number derived from a name: stands in for ids (team, user) a real run would look up. */
+export function stableId(name: string): number {
+  return (crypto.createHash("sha256").update(name).digest().readUInt32BE(0) % 9_000_000) + 1_000_000;
 }

@@ -2,7 +2,7 @@
  * `slipway plan`: the resources a stack would register, offline, as a tree.
  */
 import { RecordedResource, RecordedStack, redact } from "./model";
-import { stableId } from "./runner";
+import { stableId } from "./model";
 
 /** A RecordedStack as printed by `--json`: secrets shown as `[secret]`, never their value. */
 export function planJson(recorded: RecordedStack): unknown {

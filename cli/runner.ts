@@ -9,7 +9,6 @@
  * Pulumi's runtime keeps process-wide state, so one process runs one stack: `slipway plan` and
  * `slipway gate` run each stack in a child process (see `runStackInChild`).
  */
-import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,7 +18,7 @@ import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../contract";
 import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
-import { RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY } from "./model";
+import { RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY, stableId } from "./model";
 import { UserError } from "./errors";
 
 /**
@@ -37,10 +36,6 @@ const state = stateModule as typeof stateModule & {
   };
 };
 
-/** A number derived from a name: stands in for ids (team, user) a real run would look up. */
-export function stableId(name: string): number {
-  return (crypto.createHash("sha256").update(name).digest().readUInt32BE(0) % 9_000_000) + 1_000_000;
-}
 
 /** Mocks that echo inputs as state and answer the invokes the program makes. */
 export const offlineMocks: pulumi.runtime.Mocks = {
@@ -124,17 +119,9 @@ function markSecretOutputs(response: any, names: readonly string[]): void {
   response.setObject(struct.constructor.fromJavaScript(state));
 }
 
-/** Options of an offline run. */
-export interface RunOptions {
-  /** Project directory holding Pulumi.yaml, the stack files and the program. */
-  projectDir: string;
-  /** Stack to run. */
-  stack: string;
-  /** Program module to load; default `<projectDir>/index.ts`. */
-  program?: string;
-  /** Run as a preview (`pulumi preview`) rather than an update; default true. */
-  preview?: boolean;
-}
+import type { RunOptions } from "./runInChild";
+export type { RunOptions };
+
 
 /**
  * Run one stack in this process. Call it once per process: Pulumi's runtime state is global.
@@ -160,7 +147,9 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
   store.supportsAliasSpecs = true;
   pulumi.runtime.setAllConfig(config, secretKeys);
 
-  const programPath = options.program ?? path.join(options.projectDir, "index.ts");
+  // The program reads its stack files, ledger and changelog from the project directory.
+  process.env.SLIPWAY_PROJECT_DIR = options.projectDir;
+  const programPath = options.program ?? path.join(__dirname, "..", "index.ts");
   let exported: Record<string, unknown>;
   try {
     exported = require(programPath) as Record<string, unknown>;
@@ -198,35 +187,5 @@ export function asUserError(err: unknown): unknown {
   return err;
 }
 
-/**
- * Run a stack in a fresh child process (one Pulumi runtime per process) and return what it
- * recorded. A user error in the child comes back as a `UserError` with the same message.
- */
-export function runStackInChild(options: RunOptions): Promise<RecordedStack> {
-  const child = path.join(__dirname, "runStackChild.ts");
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), child], {
-      stdio: ["pipe", "pipe", "pipe"],
-      env: process.env,
-    });
-    let stdout = "";
-    let stderr = "";
-    proc.stdout.on("data", (chunk) => (stdout += chunk));
-    proc.stderr.on("data", (chunk) => (stderr += chunk));
-    proc.on("error", reject);
-    proc.on("close", (code) => {
-      if (code === 0) {
-        try {
-          resolve(JSON.parse(stdout) as RecordedStack);
-        } catch {
-          reject(new Error(`offline run of stack '${options.stack}' printed no result: ${stderr.trim().split("\n").slice(-3).join(" ")}`));
-        }
-      } else if (code === 2) {
-        reject(new UserError(stderr.trim()));
-      } else {
-        reject(new Error(`offline run of stack '${options.stack}' failed (exit ${code}): ${stderr.trim().split("\n").slice(-5).join("\n")}`));
-      }
-    });
-    proc.stdin.end(JSON.stringify(options));
-  });
-}
+// Callers that only spawn runs import the light module; re-exported here for convenience.
+export { runStackInChild } from "./runInChild";

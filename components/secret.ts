@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /**
  * A config value that was `secure:` in the stack file.
@@ -16,7 +16,10 @@ export class SecretString {
 
   /** The value as a Pulumi secret output: the only way a component reads it. */
   toOutput(): pulumi.Output<string> {
-    return pulumi.secret(this.#value);
+    // Loaded on use: config parsing (and the CLI commands built on it) need not load the SDK.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require("@pulumi/pulumi") as typeof pulumi;
+    return sdk.secret(this.#value);
   }
 
   toString(): string {

@@ -1,0 +1,166 @@
+/**
+ * The `slipway` command as a user runs it: plan both example stacks, clear one-line errors with
+ * exit 2 for user mistakes, help on every command, secrets never printed.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import { runStackInChild } from "../../cli/runner";
+import { UserError } from "../../cli/errors";
+
+const root = path.resolve(__dirname, "..", "..");
+
+function slipway(...args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(root, "bin", "slipway.js"), ...args], { encoding: "utf8", cwd: root });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every `secure:` ciphertext in a stack file: none may ever be printed. */
+function secureValues(stack: string): string[] {
+  const text = fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8");
+  return [...text.matchAll(/secure: (\S+)/g)].map((match) => match[1]);
+}
+
+describe("slipway plan on the example stacks", () => {
+  const plans: Record<string, ReturnType<typeof slipway>> = {};
+  beforeAll(() => {
+    plans.staging = slipway("plan", "--stack", "staging", "--json");
+    plans.production = slipway("plan", "--stack", "production", "--json");
+  });
+
+  it.each(["staging", "production"])("%s plans offline and exits 0", (stack) => {
+    expect(plans[stack].stderr).toBe("");
+    expect(plans[stack].code).toBe(0);
+    const plan = JSON.parse(plans[stack].stdout);
+    expect(plan.stack).toBe(stack);
+    expect(plan.project).toBe("slipway");
+    expect(plan.outputs.environment).toBe(stack);
+  });
+
+  it("production registers every kind of target the playbooks ship to", () => {
+    const types = new Set<string>(JSON.parse(plans.production.stdout).resources.map((r: { type: string }) => r.type));
+    for (const type of [
+      "slipway:index:ReleaseTopology",
+      "github:index/repositoryRuleset:RepositoryRuleset",
+      "github:index/repositoryEnvironment:RepositoryEnvironment",
+      "github:index/repositoryFile:RepositoryFile",
+      "vercel:index/deployment:Deployment",
+      "heroku:app/release:Release",
+      "kubernetes:apps/v1:Deployment",
+      "kubernetes:batch/v1:Job",
+      "postgresql:index/role:Role",
+    ]) {
+      expect(types).toContain(type);
+    }
+  });
+
+  it("each resource is recorded with its parent, dependencies and options", () => {
+    const resources = JSON.parse(plans.production.stdout).resources as { type: string; name: string; parent?: string; protect: boolean; dependencies: string[] }[];
+    const database = resources.find((r) => r.type === "postgresql:index/database:Database")!;
+    expect(database.protect).toBe(true);
+    expect(database.parent).toMatch(/^urn:pulumi:production::slipway::slipway:index:ReleaseTopology\$slipway:data:PostgresDatabase::storefront$/);
+    const contract = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name.includes("drop-legacy-status"))!;
+    const rollout = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+    expect(contract.dependencies.some((urn) => urn.endsWith(`::${rollout.name}`))).toBe(true);
+  });
+
+  it.each(["staging", "production"])("%s never prints a secret's value", (stack) => {
+    const values = secureValues(stack);
+    expect(values.length).toBeGreaterThan(0);
+    for (const value of values) expect(plans[stack].stdout).not.toContain(value);
+    expect(plans[stack].stdout).toContain('"[secret]"');
+  });
+
+  it("the tree view names resources under their parents", () => {
+    const tree = slipway("plan", "--stack", "production");
+    expect(tree.code).toBe(0);
+    expect(tree.stdout).toMatch(/^Stack production \(project slipway\): \d+ resources$/m);
+    expect(tree.stdout).toMatch(/├─ slipway:apps:HerokuApp {2}api\n {3}│ {2}├─ heroku:pipeline\/pipeline:Pipeline/);
+    expect(tree.stdout).toContain("pulumi preview resolves the real ones");
+  });
+});
+
+describe("user mistakes are one clear line and exit 2", () => {
+  it("an unknown stack names the missing file and the known stacks", () => {
+    const result = slipway("plan", "--stack", "prod");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Pulumi.prod.yaml");
+    expect(result.stderr).toContain("known stacks: production, staging");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a missing --stack says which stacks exist", () => {
+    const result = slipway("plan");
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe("slipway: --stack is required; stacks in this project: production, staging");
+  });
+
+  it("an unknown option points at the command's help", () => {
+    const result = slipway("plan", "--stak", "production");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("see `slipway plan --help`");
+  });
+
+  it("an unknown command lists the commands", () => {
+    const result = slipway("deploy");
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe("slipway: unknown command 'deploy'; commands: plan, ledger, promote, rollback, release, gate");
+  });
+
+  it("the gate refuses an unknown stack before starting anything", () => {
+    const result = slipway("gate", "--stack", "qa");
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe("slipway: unknown stack 'qa': there is no Pulumi.qa.yaml (stacks: production, staging)");
+  });
+
+  it("a missing policy config file is named", () => {
+    const result = slipway("gate", "--stack", "staging", "--policy-config", "nope.json");
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe("slipway: nope.json: does not exist");
+  });
+});
+
+describe("a config mistake stops the program before any resource is registered", () => {
+  let projectDir: string;
+  beforeAll(() => {
+    projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-cli-"));
+    for (const file of ["Pulumi.production.yaml", "Pulumi.staging.yaml", "CHANGELOG.md"]) fs.copyFileSync(path.join(root, file), path.join(projectDir, file));
+    fs.mkdirSync(path.join(projectDir, "releases"));
+    fs.copyFileSync(path.join(root, "releases", "ledger.jsonl"), path.join(projectDir, "releases", "ledger.jsonl"));
+    const file = path.join(projectDir, "Pulumi.production.yaml");
+    const document = parseDocument(fs.readFileSync(file, "utf8"));
+    // A plain-text secret and an image by tag: both reported, at once.
+    document.setIn(["config", "slipway:environments", "production", "secrets", "HEROKU_API_KEY"], "plain-text-key");
+    document.setIn(["config", "slipway:release", "artifacts", "worker", "image"], "ghcr.io/acme/worker:latest");
+    fs.writeFileSync(file, document.toString());
+  });
+  afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
+
+  it("names the file, every key and what to do", async () => {
+    const failure = runStackInChild({ projectDir, stack: "production" });
+    await expect(failure).rejects.toBeInstanceOf(UserError);
+    await expect(failure).rejects.toThrow(
+      [
+        "Pulumi.production.yaml: 2 config problems:",
+        "  - slipway:environments.production.secrets.HEROKU_API_KEY: is plain text, but this key only takes a secret: run `pulumi config set --secret --path 'slipway:environments.production.secrets.HEROKU_API_KEY' <value>`",
+        "  - slipway:release.artifacts.worker.image: expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("every command has --help", () => {
+  it.each(["plan", "gate", "ledger", "promote", "rollback", "release"])("slipway %s --help", (command) => {
+    const result = slipway(command, "--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage:?\\s[\\s\\S]*slipway ${command}`));
+  });
+
+  it("slipway --help lists every command", () => {
+    const result = slipway("--help");
+    expect(result.code).toBe(0);
+    for (const command of ["plan", "gate", "ledger", "promote", "rollback", "release"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
+  });
+});
