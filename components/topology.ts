@@ -73,6 +73,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           deployStacks: config.github.deployStacks,
           deployRepositories: deployRepositories(config),
           ledgerBranch: LEDGER_BRANCH,
+          // Deploy credentials are environment secrets named as the providers' env vars
+          // (HEROKU_API_KEY, VERCEL_API_TOKEN, ...): the deploy job hands them to pulumi up.
+          deploySecretNames: [...new Set(ENVIRONMENT_NAMES.flatMap((name) => Object.keys(config.environments[name]?.secrets ?? {})))].sort(),
         },
         { parent: this },
       );

@@ -130,10 +130,12 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
       "timeout-minutes": 15,
       steps: [
         ...setupSteps(settings, false),
+        ledgerCheckoutStep(settings),
         // bash runs with pipefail here, so the gate's exit code survives the tee into the summary.
         {
           name: "slipway gate",
           shell: "bash",
+          env: LEDGER_ENV,
           run: `npx slipway gate --policy-config ${POLICY_CONFIG_FILE} --markdown | tee -a "$GITHUB_STEP_SUMMARY"`,
         },
       ],
@@ -146,12 +148,13 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
       "timeout-minutes": 30,
       steps: [
         ...setupSteps(settings, false),
+        ledgerCheckoutStep(settings),
         {
           name: `pulumi preview (${stack})`,
           uses: ACTIONS.pulumi,
           with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: POLICY_CONFIG_FILE },
           // Previews read the stack's own encrypted config; no deploy credential is needed.
-          env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" },
+          env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV },
         },
       ],
     };
@@ -172,10 +175,12 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
  */
 export function deployWorkflow(config: RepositoryConfig, deployStacks: string[], stack: string, settings: GeneratorSettings): Workflow {
   const production = stack === deployStacks[deployStacks.length - 1];
-  const ledgerKind = production ? "promoted" : "validated";
+  // Production records `promoted`; a pre-production stack records `staged` (it deployed) and then
+  // `validated` (its smoke passed): the ledger accepts a validation only of a staged release.
+  const ledgerKinds = production ? ["promoted"] : ["staged", "validated"];
   const checks = producedChecks(config).filter((check) => config.requiredChecks.includes(check));
   const testSteps: Step[] = checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
-  const upEnv: Record<string, string> = {};
+  const upEnv: Record<string, string> = { ...LEDGER_ENV };
   for (const secret of new Set(["PULUMI_ACCESS_TOKEN", ...settings.deploySecretNames])) upEnv[secret] = `\${{ secrets.${secret} }}`;
   // The program refuses a production update unless this is set on purpose (004 §2).
   if (production) upEnv.ALLOW_PROD = "1";
@@ -206,6 +211,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         outputs: { version: "${{ steps.deploy-marker.outputs.version }}" },
         steps: [
           ...setupSteps(settings, false),
+          ledgerCheckoutStep(settings),
           {
             name: `pulumi up (${stack})`,
             id: "pulumi-up",
@@ -246,14 +252,22 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         steps: [
           ...setupSteps(settings, true),
           {
-            name: `record ${ledgerKind} in the ledger`,
+            name: `record ${ledgerKinds.join(" and ")} in the ledger`,
             env: { VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: settings.ledgerBranch },
             run: [
-              'git fetch --depth=1 origin "refs/heads/${LEDGER_BRANCH}"',
+              'git fetch --depth=2 origin "refs/heads/${LEDGER_BRANCH}"',
               "git worktree add --detach ledger FETCH_HEAD",
-              `npx slipway ledger record --ledger ledger/releases/ledger.jsonl --kind ${ledgerKind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
+              // Force pushes are blocked; this checks the branch's last commit only appended, too.
+              "if git -C ledger rev-parse -q --verify HEAD~1 >/dev/null; then",
+              '  git -C ledger show HEAD~1:releases/ledger.jsonl > "$RUNNER_TEMP/previous-ledger.jsonl"',
+              '  npx slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"',
+              "fi",
+              ...ledgerKinds.map(
+                (kind) =>
+                  `npx slipway ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
+              ),
               "git -C ledger add releases/ledger.jsonl",
-              `git -C ledger -c user.name="github-actions[bot]" -c user.email="41898282+github-actions[bot]@users.noreply.github.com" commit -m "chore(release): ledger ${ledgerKind} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
+              `git -C ledger -c user.name="github-actions[bot]" -c user.email="41898282+github-actions[bot]@users.noreply.github.com" commit -m "chore(release): ledger ${ledgerKinds.join("+")} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
               'git -C ledger push origin "HEAD:refs/heads/${LEDGER_BRANCH}"',
             ].join("\n"),
           },
@@ -336,6 +350,22 @@ export class DeployWorkflows extends pulumi.ComponentResource {
     });
     this.registerOutputs({ files: this.workflows.map((workflow) => `${workflow.repository}/${workflow.path}`) });
   }
+}
+
+/** Where jobs check the ledger branch out (git-ignored), and the env var the program and gate read. */
+export const LEDGER_CHECKOUT = ".slipway/ledger";
+const LEDGER_ENV = { SLIPWAY_LEDGER: `${LEDGER_CHECKOUT}/releases/ledger.jsonl` };
+
+/**
+ * A read-only checkout of the ledger branch: the program reads staging's validations from it
+ * (promote-validated-artifact), so every job that runs the program or the gate needs it.
+ */
+function ledgerCheckoutStep(settings: GeneratorSettings): Step {
+  return {
+    name: "release ledger",
+    uses: ACTIONS.checkout,
+    with: { ref: settings.ledgerBranch, path: LEDGER_CHECKOUT, "persist-credentials": false },
+  };
 }
 
 /** Shared first steps: checkout, Node with the npm cache, a clean install. */

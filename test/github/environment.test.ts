@@ -72,7 +72,7 @@ describe("DeploymentEnvironment (production example)", () => {
         plaintextValue: wrappedSecret(await reveal(secret)),
       })),
     );
-    expect(secrets.map((secret) => secret.secretName)).toEqual(["PULUMI_ACCESS_TOKEN", "HEROKU_API_KEY", "VERCEL_TOKEN"]);
+    expect(secrets.map((secret) => secret.secretName)).toEqual(["PULUMI_ACCESS_TOKEN", "HEROKU_API_KEY", "VERCEL_API_TOKEN"]);
     // Compared, not printed: a failing equality shows only the test's own opaque stand-ins.
     expect(secrets).toEqual(expected);
     for (const secret of environment.secrets) {

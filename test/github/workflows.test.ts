@@ -142,12 +142,19 @@ describe("policy-gate.yml", () => {
     expect(gate.permissions).toEqual({ contents: "read" });
     expect(gate.jobs["slipway-gate"].name).toBe("slipway-gate");
     expect(gate.jobs["slipway-gate"].steps.at(-1)?.run).toContain("npx slipway gate --policy-config policy-config.json --markdown");
+    // The gate and the previews read staging's validations from the ledger branch.
+    expect(gate.jobs["slipway-gate"].steps.at(-2)).toEqual({
+      name: "release ledger",
+      uses: "actions/checkout@v4",
+      with: { ref: "slipway-ledger", path: ".slipway/ledger", "persist-credentials": false },
+    });
+    expect(gate.jobs["slipway-gate"].steps.at(-1)?.env).toEqual({ SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
     for (const stack of ["staging", "production"]) {
       expect(gate.jobs[`pulumi-preview-${stack}`].steps.at(-1)).toEqual({
         name: `pulumi preview (${stack})`,
         uses: "pulumi/actions@v6",
         with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: "policy-config.json" },
-        env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" },
+        env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" },
       });
     }
   });
@@ -168,13 +175,14 @@ describe("deploy workflows", () => {
       "actions/checkout@v4",
       "actions/setup-node@v4",
       "install",
+      "release ledger",
       "pulumi-up",
       "deploy-marker",
       "smoke",
     ]);
-    const [up, marker, smoke] = deploy.steps.slice(3);
+    const [up, marker, smoke] = deploy.steps.slice(4);
     expect(up.with).toEqual({ command: "up", "stack-name": "production", policyPacks: "policy-pack", policyPackConfigs: "policy-config.json" });
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ALLOW_PROD: "1" });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", ALLOW_PROD: "1" });
     expect(marker.env).toEqual({ VERSION: "${{ steps.pulumi-up.outputs.releaseVersion }}", STACK: "production" });
     expect(marker.run).toContain('echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"');
     expect(smoke.run).toBe('npm run smoke -- --env production --url "$ENVIRONMENT_URL"');
@@ -194,15 +202,18 @@ describe("deploy workflows", () => {
     ]);
   });
 
-  test("staging records 'validated' and production 'promoted' in the ledger, from a job that holds the only write token", () => {
-    for (const [stack, kind] of [["staging", "validated"], ["production", "promoted"]] as const) {
+  test("staging records 'staged' then 'validated' and production 'promoted' in the ledger, from a job that holds the only write token", () => {
+    for (const [stack, kinds] of [["staging", ["staged", "validated"]], ["production", ["promoted"]]] as const) {
       const deployWorkflow = workflow("storefront", `deploy-${stack}`);
       expect(deployWorkflow.permissions).toEqual({ contents: "read" });
       const ledger = deployWorkflow.jobs.ledger;
       expect(ledger.needs).toEqual(["deploy"]);
       expect(ledger.permissions).toEqual({ contents: "write" });
       expect(ledger.environment).toBeUndefined();
-      expect(ledger.steps.at(-1)?.run).toContain(`npx slipway ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK"`);
+      const recorded = [...(ledger.steps.at(-1)?.run ?? "").matchAll(/npx slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g)].map((m) => m[1]);
+      expect(recorded).toEqual(kinds);
+      // Before appending, the job checks the branch's last commit only appended.
+      expect(ledger.steps.at(-1)?.run).toContain('npx slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
       expect(ledger.steps.at(-1)?.env).toEqual({ VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: "slipway-ledger" });
       const writers = Object.entries(deployWorkflow.jobs).filter(([, job]) => job.permissions?.contents === "write");
       expect(writers.map(([id]) => id)).toEqual(["ledger"]);
@@ -212,7 +223,7 @@ describe("deploy workflows", () => {
 
   test("staging is not allowed to touch production: no ALLOW_PROD", () => {
     const up = workflow("storefront", "deploy-staging").jobs.deploy.steps.find((step) => step.id === "pulumi-up")!;
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
   });
 
   test("provider credentials named by the caller reach pulumi up from the environment's secrets", () => {
@@ -226,6 +237,7 @@ describe("deploy workflows", () => {
       PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
       HEROKU_API_KEY: "${{ secrets.HEROKU_API_KEY }}",
       VERCEL_TOKEN: "${{ secrets.VERCEL_TOKEN }}",
+      SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
       ALLOW_PROD: "1",
     });
   });
