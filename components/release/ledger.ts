@@ -7,7 +7,7 @@
  * catches an edit of the last line, which no successor covers. Lines are written in one canonical
  * form, so a hand edit that keeps the JSON meaning but changes the bytes is caught too.
  * What this cannot catch alone is the removal of the last line(s): the ledger branch's git
- * history and `checkAppendOnly` against the previous version do (see LEDGER.md).
+ * history and `checkAppendOnly` against the previous version do (see the README, "The release ledger").
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
