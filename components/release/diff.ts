@@ -6,49 +6,66 @@
 
 type Op = { kind: " " | "-" | "+"; text: string };
 
-/** Longest-common-subsequence edit script between two line lists. */
-function editScript(before: string[], after: string[]): Op[] {
+/** One step of a line alignment: a kept pair, a line only before, or a line only after. */
+export interface AlignedLine {
+  /** " " kept, "-" only in before, "+" only in after. */
+  kind: " " | "-" | "+";
+  /** Index in `before` (kept and "-"). */
+  before?: number;
+  /** Index in `after` (kept and "+"). */
+  after?: number;
+}
+
+/**
+ * Longest-common-subsequence alignment of two line lists, comparing lines by `key` (identity by
+ * default): the diff uses it as is; layout restoration compares lines modulo spacing.
+ */
+export function alignLines(before: string[], after: string[], key: (line: string) => string = (line) => line): AlignedLine[] {
+  const a = before.map(key);
+  const b = after.map(key);
   let head = 0;
-  while (head < before.length && head < after.length && before[head] === after[head]) head++;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
-  while (
-    tail < before.length - head &&
-    tail < after.length - head &&
-    before[before.length - 1 - tail] === after[after.length - 1 - tail]
-  ) {
-    tail++;
-  }
-  const a = before.slice(head, before.length - tail);
-  const b = after.slice(head, after.length - tail);
-  // lengths[i][j]: LCS length of a[i..] and b[j..].
-  const lengths: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lengths[i][j] = a[i] === b[j] ? lengths[i + 1][j + 1] + 1 : Math.max(lengths[i + 1][j], lengths[i][j + 1]);
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const aEnd = a.length - tail;
+  const bEnd = b.length - tail;
+  // lengths[i][j]: LCS length of a[head+i..aEnd) and b[head+j..bEnd).
+  const rows = aEnd - head;
+  const cols = bEnd - head;
+  const lengths: number[][] = Array.from({ length: rows + 1 }, () => new Array<number>(cols + 1).fill(0));
+  for (let i = rows - 1; i >= 0; i--) {
+    for (let j = cols - 1; j >= 0; j--) {
+      lengths[i][j] = a[head + i] === b[head + j] ? lengths[i + 1][j + 1] + 1 : Math.max(lengths[i + 1][j], lengths[i][j + 1]);
     }
   }
-  const middle: Op[] = [];
+  const steps: AlignedLine[] = [];
+  for (let k = 0; k < head; k++) steps.push({ kind: " ", before: k, after: k });
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      middle.push({ kind: " ", text: a[i] });
+  while (i < rows || j < cols) {
+    if (i < rows && j < cols && a[head + i] === b[head + j]) {
+      steps.push({ kind: " ", before: head + i, after: head + j });
       i++;
       j++;
-    } else if (i < a.length && (j === b.length || lengths[i + 1][j] >= lengths[i][j + 1])) {
+    } else if (i < rows && (j === cols || lengths[i + 1][j] >= lengths[i][j + 1])) {
       // Deletions first, the way unified diffs read: old lines, then their replacements.
-      middle.push({ kind: "-", text: a[i] });
+      steps.push({ kind: "-", before: head + i });
       i++;
     } else {
-      middle.push({ kind: "+", text: b[j] });
+      steps.push({ kind: "+", after: head + j });
       j++;
     }
   }
-  return [
-    ...before.slice(0, head).map((text): Op => ({ kind: " ", text })),
-    ...middle,
-    ...before.slice(before.length - tail).map((text): Op => ({ kind: " ", text })),
-  ];
+  for (let k = 0; k < tail; k++) steps.push({ kind: " ", before: aEnd + k, after: bEnd + k });
+  return steps;
+}
+
+/** Longest-common-subsequence edit script between two line lists. */
+function editScript(before: string[], after: string[]): Op[] {
+  return alignLines(before, after).map((step): Op => ({
+    kind: step.kind,
+    text: step.kind === "+" ? after[step.after as number] : before[step.before as number],
+  }));
 }
 
 function splitLines(text: string): string[] {

@@ -14,6 +14,7 @@ import { Artifact, ReleaseLevel } from "../../contract";
 import { FlagConfig, keyPath, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config";
 import { stackFileName } from "../stackFile";
 import { UserError } from "./errors";
+import { alignLines } from "./diff";
 
 /** A stack file opened for editing. */
 export interface StackDocument {
@@ -88,7 +89,30 @@ function chooseRenderOptions(document: Document, originalText: string): ToString
 
 /** The document as text, in the file's own layout. */
 export function renderStackDocument(stackDocument: StackDocument): string {
-  return stackDocument.document.toString(stackDocument.renderOptions);
+  const rendered = stackDocument.document.toString(stackDocument.renderOptions);
+  return restoreLayout(stackDocument.originalText, rendered);
+}
+
+/** A line with flow-collection spacing and trailing blanks removed: `{ a: 1 }` and `{a: 1}` agree. */
+function layoutKey(line: string): string {
+  return line.replace(/([{[])\s+/g, "$1").replace(/\s+([}\],])/g, "$1").replace(/,\s+/g, ", ").trimEnd();
+}
+
+/**
+ * The stringifier has one padding setting for flow maps and flow lists, and a file may pad one
+ * and not the other, so a re-render can respace lines we never edited. Every rendered line that
+ * equals an original line but for that spacing is given back in its original form.
+ */
+export function restoreLayout(originalText: string, rendered: string): string {
+  if (rendered === originalText) return rendered;
+  const before = originalText.split("\n");
+  const after = rendered.split("\n");
+  const out: string[] = [];
+  for (const step of alignLines(before, after, layoutKey)) {
+    if (step.kind === " ") out.push(before[step.before as number]);
+    else if (step.kind === "+") out.push(after[step.after as number]);
+  }
+  return out.join("\n");
 }
 
 /** Write the document back; returns the new text. */
@@ -101,7 +125,8 @@ export function saveStackDocument(stackDocument: StackDocument): string {
 function firstProblem(error: z.ZodError, base: string): { key: string; message: string } {
   const issue = error.issues[0];
   const key = keyPath([base, ...issue.path]);
-  const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+  // zod 4 issues carry no input: a type error reads "... received undefined" when the key is missing.
+  const message = issue.code === "invalid_type" && /received undefined$/.test(issue.message) ? "is required" : issue.message;
   return { key, message };
 }
 
