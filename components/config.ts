@@ -191,7 +191,7 @@ const release = z
     /** Release level L0-L3 (003 §1). */
     level: z.enum(RELEASE_LEVELS, { message: `expected one of ${RELEASE_LEVELS.join(", ")}` }),
     /** Change request id (001: no deploy without one). */
-    changeRequest: plainString.pipe(z.string().min(1, "a change request id is required")),
+    changeRequest: plainString.pipe(z.string().trim().min(1, "a change request id is required")),
     /** Hotfix releases may ship during a freeze (001). */
     hotfix: z.boolean().default(false),
     /** Artifacts per app, as built once and promoted unchanged. */

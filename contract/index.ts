@@ -144,6 +144,12 @@ export interface FlagdDocument {
   flags: Record<string, FlagdFlag>;
 }
 
+/**
+ * What a secret's value becomes when the gate reads a `pulumi stack export`: the export holds
+ * ciphertext, so the value cannot be known. Policies that parse a value skip this marker.
+ */
+export const OPAQUE_SECRET_VALUE = "[secret]";
+
 /** Parse the stack name out of a URN (`urn:pulumi:<stack>::<project>::...`). */
 export function stackOfUrn(urn: string): string | undefined {
   const match = /^urn:pulumi:([^:]+)::/.exec(urn);

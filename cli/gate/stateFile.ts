@@ -26,7 +26,8 @@ import { UserError } from "../errors";
 import { parseUrn } from "./wire";
 
 /** The value every secret from an export carries: opaque, never the secret. */
-export const OPAQUE_SECRET_VALUE = "[secret]";
+import { OPAQUE_SECRET_VALUE } from "../../contract";
+export { OPAQUE_SECRET_VALUE };
 
 /** What a stack export gives the gate. */
 export interface StackExport {

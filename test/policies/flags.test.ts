@@ -56,6 +56,16 @@ describe("l3-flags-off-in-production", () => {
         expect(messages(await runResourcePolicy(l3FlagsOffInProduction, broken))[0]).toMatch(/^ConfigMap 'flags' data\['flags.flagd.json'\] cannot be read as flag definitions: not JSON/);
     });
 
+    test("a copy exported as ciphertext cannot be judged there and is left to the plain GitHub copy", async () => {
+        // `pulumi stack export` holds secret values as ciphertext; the gate reads them as "[secret]".
+        const exported = { type: TYPES.vercelEnvVar, name: "flags", props: { projectId: "p", key: "SLIPWAY_FLAGS", value: secret("[secret]"), targets: ["production"], sensitive: false } };
+        const outcome = await runResourcePolicy(l3FlagsOffInProduction, exported);
+        expect(messages(outcome)).toEqual([]);
+        // Anything else that is not a flag document still fails closed.
+        const garbled = { ...exported, props: { ...exported.props, value: secret("[secret") } };
+        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, garbled))[0]).toMatch(/cannot be read as flag definitions: not JSON/);
+    });
+
     test("staging may turn L3 flags on (sandbox accounts)", async () => {
         expect((await runResourcePolicy(l3FlagsOffInProduction, configMap({ x: flag({ on: true }) }), { stack: "staging" })).notApplicable).toBe("the flags are not production's");
     });

@@ -7,6 +7,7 @@ import {
     FLAGS_CONFIGMAP_KEY,
     FLAGS_ENV_VAR,
     FLAGS_VARIABLE,
+    OPAQUE_SECRET_VALUE,
     RELEASE_LEVELS,
 } from "../../../contract";
 import { list, record, text, TYPES, type Props } from "./resources";
@@ -47,6 +48,13 @@ export interface FlagSource {
 
 /** The flag documents a resource carries (empty when it carries none). Reading may throw UnknownValueError. */
 export function flagSourcesOf(type: string, props: Props): FlagSource[] {
+    // A secret read from a stack export is ciphertext (OPAQUE_SECRET_VALUE): it cannot be judged
+    // there. Slipway always delivers the same document in plain text on the GitHub SLIPWAY_FLAGS
+    // variable, which is judged instead.
+    return allFlagSourcesOf(type, props).filter((source) => source.raw !== OPAQUE_SECRET_VALUE);
+}
+
+function allFlagSourcesOf(type: string, props: Props): FlagSource[] {
     switch (type) {
         case TYPES.k8sConfigMap: {
             const data = record(props.data);

@@ -1,0 +1,462 @@
+/**
+ * Support for the end-to-end gate tests: throwaway copies of the example project with one change
+ * each, the offline run of a stack on such a copy, the real policy pack judging the result, and a
+ * converter that turns a program run into the `pulumi stack export` a deployed stack would give.
+ *
+ * Stack files are edited with the `yaml` Document API (the way a person edits them: comments and
+ * layout stay), never by string surgery. Everything else goes through the code users run.
+ */
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Document, isMap, isSeq, parseDocument } from "yaml";
+import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../cli/model";
+import { runStackInChild } from "../../cli/runner";
+import { Gate, GateReport } from "../../cli/gate";
+import { LEDGER_FILE } from "../../components/release/ledger";
+import { HEROKU_PROVIDER_VERSION } from "../../components/apps/heroku";
+
+/** The repository root: the example project, the program, the pack and the CLI. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The policy pack the gate serves. */
+export const PACK_DIR = path.join(REPO_ROOT, "policy-pack");
+/** The team's policy config, as `npm run gate` uses it. */
+export const POLICY_CONFIG = path.join(REPO_ROOT, "policy-config.json");
+/** The CLI entry point. */
+export const SLIPWAY_BIN = path.join(REPO_ROOT, "bin", "slipway.js");
+
+/** What the program reads from a project directory: both stack files, the changelog, the ledger. */
+export const PROJECT_FILES = ["Pulumi.staging.yaml", "Pulumi.production.yaml", "CHANGELOG.md", LEDGER_FILE] as const;
+
+/** A fresh directory under the system temp dir; remove it with `removeScratch` in afterAll. */
+export function makeScratch(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "slipway-e2e-gate-"));
+}
+
+/** Remove a scratch directory made by `makeScratch`. */
+export function removeScratch(dir: string | undefined): void {
+  if (dir !== undefined && dir.startsWith(os.tmpdir())) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Copy the example project's files into `<scratch>/<name>` and return that directory. */
+export function copyProject(scratch: string, name: string): string {
+  const dir = path.join(scratch, name);
+  for (const file of PROJECT_FILES) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.copyFileSync(path.join(REPO_ROOT, file), path.join(dir, file));
+  }
+  return dir;
+}
+
+/** A key path inside a stack file, from the document root (`["config", "slipway:release", "version"]`). */
+export type YamlPath = (string | number)[];
+
+/** Where Slipway's config keys sit in a stack file: `config` then `slipway:<key>`. */
+export function slipwayKey(key: string, ...rest: (string | number)[]): YamlPath {
+  return ["config", `slipway:${key}`, ...rest];
+}
+
+/** Edit `Pulumi.<stack>.yaml` of a project copy through the yaml Document API. */
+export function editStackFile(projectDir: string, stack: string, edit: (document: Document) => void): void {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  const document = parseDocument(fs.readFileSync(file, "utf8"));
+  if (document.errors.length > 0) throw new Error(`${file} is not valid YAML before the edit: ${document.errors[0].message}`);
+  edit(document);
+  fs.writeFileSync(file, document.toString());
+}
+
+/** Index of the entry of the sequence at `sequencePath` whose `field` equals `value`; throws when absent. */
+export function indexWhere(document: Document, sequencePath: YamlPath, field: string, value: string): number {
+  const sequence = document.getIn(sequencePath, true);
+  if (!isSeq(sequence)) throw new Error(`${sequencePath.join(".")} is not a list in the stack file`);
+  const index = sequence.items.findIndex((item) => isMap(item) && item.get(field) === value);
+  if (index < 0) throw new Error(`${sequencePath.join(".")} has no entry with ${field} '${value}'`);
+  return index;
+}
+
+/** Append a value to the list at `sequencePath` (a flow list stays a flow list). */
+export function appendTo(document: Document, sequencePath: YamlPath, value: unknown): void {
+  const sequence = document.getIn(sequencePath, true);
+  if (!isSeq(sequence)) throw new Error(`${sequencePath.join(".")} is not a list in the stack file`);
+  sequence.add(document.createNode(value));
+}
+
+/** Drop the `## [<version>]` section of a project copy's CHANGELOG.md (headings delimit sections). */
+export function removeChangelogSection(projectDir: string, version: string): void {
+  const file = path.join(projectDir, "CHANGELOG.md");
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const start = lines.findIndex((line) => line.startsWith(`## [${version}]`));
+  if (start < 0) throw new Error(`CHANGELOG.md has no section for ${version}`);
+  const next = lines.findIndex((line, index) => index > start && line.startsWith("## "));
+  lines.splice(start, (next < 0 ? lines.length : next) - start);
+  fs.writeFileSync(file, lines.join("\n"));
+}
+
+/** Write a copy of the team's policy config with some policies' settings replaced; returns its path. */
+export function writePolicyConfig(scratch: string, name: string, settings: Record<string, Record<string, unknown>>): string {
+  const base = JSON.parse(fs.readFileSync(POLICY_CONFIG, "utf8")) as Record<string, Record<string, unknown>>;
+  for (const [policy, values] of Object.entries(settings)) base[policy] = { ...(base[policy] ?? {}), ...values };
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, JSON.stringify(base, null, 2));
+  return file;
+}
+
+/** Run a stack of a project directory offline (its own child process, as `slipway gate` does). */
+export function runProjectStack(projectDir: string, stack: string): Promise<RecordedStack> {
+  return runStackInChild({ projectDir, stack });
+}
+
+/** Start the repository's policy pack with a policy config (the slow part: start one per file). */
+export function openGate(policyConfigFile: string = POLICY_CONFIG): Promise<Gate> {
+  return Gate.open({ packDir: PACK_DIR, policyConfigFile });
+}
+
+/** Sorted unique names of the policies a report lists as mandatory violations. */
+export function mandatoryPolicies(report: GateReport): string[] {
+  return [...new Set(report.violations.filter((violation) => violation.enforcementLevel === "mandatory").map((violation) => violation.policy))].sort();
+}
+
+/** Sorted unique names of every violated policy, advisory ones included. */
+export function violatedPolicies(report: GateReport): string[] {
+  return [...new Set(report.violations.map((violation) => violation.policy))].sort();
+}
+
+/** The messages a report holds for one policy. */
+export function messagesOf(report: GateReport, policy: string): string[] {
+  return report.violations.filter((violation) => violation.policy === policy).map((violation) => violation.message);
+}
+
+/** A variant declared with `VariantRuns.define`: its program run, once started. */
+export interface Variant {
+  /** The variant's project copy (set when the runs start). */
+  projectDir?: string;
+  /** The recorded stack; rejects as the run did (a config error is a UserError). */
+  recorded(): Promise<RecordedStack>;
+}
+
+/**
+ * Runs variant projects ahead of the tests that judge them, at most `lanes` program runs at a
+ * time: each run is its own child process, and the pack judges the results one by one anyway.
+ */
+export class VariantRuns {
+  private readonly declared: { name: string; stack: string; prepare: (projectDir: string) => void; variant: Variant & { run?: Promise<RecordedStack> } }[] = [];
+
+  constructor(private readonly lanes = 2) {}
+
+  /** Declare a variant (while the tests are collected); its run starts with `startAll`. */
+  define(name: string, stack: string, prepare: (projectDir: string) => void): Variant {
+    const variant: Variant & { run?: Promise<RecordedStack> } = {
+      recorded: () => variant.run ?? Promise.reject(new Error(`variant '${name}' was never started (call startAll in beforeAll)`)),
+    };
+    this.declared.push({ name, stack, prepare, variant });
+    return variant;
+  }
+
+  /** Copy and edit every declared variant under `scratch` and start their runs, `lanes` at a time. */
+  startAll(scratch: string): void {
+    const lanes: Promise<unknown>[] = Array.from({ length: this.lanes }, () => Promise.resolve());
+    this.declared.forEach(({ name, stack, prepare, variant }, index) => {
+      const projectDir = copyProject(scratch, name);
+      variant.projectDir = projectDir;
+      const lane = index % this.lanes;
+      const run = lanes[lane].then(() => {
+        prepare(projectDir);
+        return runProjectStack(projectDir, stack);
+      });
+      lanes[lane] = run.catch(() => undefined);
+      // The test awaits it later; until then an expected rejection is not "unhandled".
+      run.catch(() => undefined);
+      variant.run = run;
+    });
+  }
+}
+
+/** A copy of a recorded stack with one resource's record changed (found by type and name). */
+export function withResource(recorded: RecordedStack, type: string, name: string, change: (resource: RecordedResource) => void): RecordedStack {
+  const copy = structuredClone(recorded);
+  const resource = copy.resources.find((candidate) => candidate.type === type && candidate.name === name);
+  if (resource === undefined) throw new Error(`stack ${recorded.stack} has no ${type} named ${name}`);
+  change(resource);
+  return copy;
+}
+
+/** A copy of a recorded stack with one more resource registered under `parentUrn`. */
+export function withAddedResource(
+  recorded: RecordedStack,
+  parentUrn: string,
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  additionalSecretOutputs: string[] = [],
+): RecordedStack {
+  const copy = structuredClone(recorded);
+  const parent = copy.resources.find((candidate) => candidate.urn === parentUrn);
+  if (parent === undefined) throw new Error(`stack ${recorded.stack} has no resource ${parentUrn}`);
+  // A child's URN carries its parent's type chain, as the engine builds it.
+  const parentChain = parentUrn.split("::")[2];
+  copy.resources.push({
+    urn: `urn:pulumi:${recorded.stack}::${recorded.project}::${parentChain}$${type}::${name}`,
+    type,
+    name,
+    custom: true,
+    parent: parentUrn,
+    dependencies: [],
+    protect: false,
+    retainOnDelete: false,
+    inputs,
+    additionalSecretOutputs,
+  });
+  return copy;
+}
+
+/** A value wrapped the way the engine sends a secret. */
+export function wireSecret(value: unknown): Record<string, unknown> {
+  return { [SIG_KEY]: SECRET_SIG, value };
+}
+
+// ---- `pulumi stack export` ----
+
+/** One resource of a `pulumi stack export` (deployment v3), the fields Pulumi writes. */
+export interface ExportedResource {
+  /** The resource's URN. */
+  urn: string;
+  /** Custom (provider-managed) or component. */
+  custom: boolean;
+  /** The provider's id of a custom resource. */
+  id?: string;
+  /** Type token. */
+  type: string;
+  /** Inputs as last deployed (secrets as ciphertext). */
+  inputs?: Record<string, unknown>;
+  /** Outputs the provider returned (secrets as ciphertext). */
+  outputs?: Record<string, unknown>;
+  /** Parent URN (the root stack for top-level resources). */
+  parent?: string;
+  /** `protect` resource option. */
+  protect: boolean;
+  /** `retainOnDelete` resource option, written when set. */
+  retainOnDelete?: boolean;
+  /** URNs the resource depends on. */
+  dependencies?: string[];
+  /** Provider reference `<provider urn>::<provider id>` of a custom resource. */
+  provider?: string;
+  /** Per-input dependencies (none recorded offline). */
+  propertyDependencies?: Record<string, string[]>;
+  /** Output names marked secret. */
+  additionalSecretOutputs?: string[];
+  /** When the resource was created. */
+  created: string;
+  /** When it last changed. */
+  modified: string;
+}
+
+/** A `pulumi stack export` file (what `pulumi stack export --file` writes). */
+export interface StackExportFile {
+  /** Deployment format version. */
+  version: 3;
+  /** The deployment. */
+  deployment: {
+    /** Who wrote it, when. */
+    manifest: { time: string; magic: string; version: string };
+    /** How the secrets' ciphertext was made. */
+    secrets_providers: { type: string; state: Record<string, unknown> };
+    /** Every resource, the root stack first, each after the resources it depends on. */
+    resources: ExportedResource[];
+  };
+}
+
+/** Provider packages by type-token package: the npm package whose version names the default provider. */
+const PROVIDER_PACKAGES: Record<string, string> = {
+  github: "@pulumi/github",
+  kubernetes: "@pulumi/kubernetes",
+  postgresql: "@pulumi/postgresql",
+  random: "@pulumi/random",
+  vercel: "@pulumiverse/vercel",
+};
+
+/** Version of a provider package as installed (heroku has no Node SDK: our binding's pin). */
+function providerVersion(pkg: string): string {
+  if (pkg === "heroku") return HEROKU_PROVIDER_VERSION;
+  const npmPackage = PROVIDER_PACKAGES[pkg];
+  if (npmPackage === undefined) throw new Error(`no provider package known for type package '${pkg}'`);
+  return (JSON.parse(fs.readFileSync(require.resolve(`${npmPackage}/package.json`), "utf8")) as { version: string }).version;
+}
+
+/** Deterministic stand-in ciphertext: looks like the passphrase provider's, derived from the place, never the value. */
+function ciphertextFor(place: string): string {
+  return `v1:${crypto.createHash("sha256").update(`ciphertext:${place}`).digest("base64").slice(0, 32)}`;
+}
+
+/** A deterministic UUID (version-4 shaped) for provider ids and secrets-provider salt. */
+function uuidFor(seed: string): string {
+  const hex = crypto.createHash("sha256").update(seed).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Wire secrets → export secrets (`{sig, ciphertext}`); a preview unknown cannot be in state. */
+function toExportValue(value: unknown, place: string): unknown {
+  if (value === UNKNOWN_VALUE) throw new Error(`${place} is unknown in the program run; a stack export holds resolved values only`);
+  if (Array.isArray(value)) return value.map((item, index) => toExportValue(item, `${place}[${index}]`));
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(place) };
+    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, toExportValue(inner, `${place}.${key}`)]));
+  }
+  return value;
+}
+
+/** Provider config of a stack (`github:owner`, `postgresql:password`...) from its stack file; `secure:` leaves stay secrets. */
+function providerConfigOf(projectDir: string, stack: string): Map<string, Record<string, unknown>> {
+  const document = parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+  const config = (document.toJS() as { config?: Record<string, unknown> }).config ?? {};
+  const byPackage = new Map<string, Record<string, unknown>>();
+  for (const [key, value] of Object.entries(config)) {
+    const [pkg, name] = key.split(":");
+    if (pkg === "slipway" || name === undefined) continue;
+    const secure = value !== null && typeof value === "object" && "secure" in (value as Record<string, unknown>);
+    const entry = byPackage.get(pkg) ?? {};
+    entry[name] = secure ? wireSecret("[from the stack file]") : value;
+    byPackage.set(pkg, entry);
+  }
+  return byPackage;
+}
+
+/** Options of `toStackExport`. */
+export interface ExportOptions {
+  /** The project the stack ran from: its stack file gives the providers' config. */
+  projectDir: string;
+  /** Time written on the export and every resource. */
+  time?: string;
+}
+
+/**
+ * What `pulumi stack export` would print after `pulumi up` of the program run `recorded`: the root
+ * `pulumi:pulumi:Stack`, one default provider per package (with the stack's provider config), and
+ * every registration with its id, inputs, outputs (inputs plus what the mocks computed), parent
+ * (top-level ones under the root stack), dependencies, options and provider reference. Secrets
+ * become ciphertext, as the service or passphrase secrets provider writes them.
+ */
+export function toStackExport(recorded: RecordedStack, options: ExportOptions): StackExportFile {
+  const time = options.time ?? "2026-11-21T10:00:00.000Z";
+  const prefix = `urn:pulumi:${recorded.stack}::${recorded.project}`;
+  const rootUrn = `${prefix}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
+  const stamp = { created: time, modified: time };
+  const providerConfig = providerConfigOf(options.projectDir, recorded.stack);
+
+  const root: ExportedResource = {
+    urn: rootUrn,
+    custom: false,
+    type: "pulumi:pulumi:Stack",
+    outputs: toExportValue(secretPlaceholdersToWire(recorded.outputs), `${rootUrn}.outputs`) as Record<string, unknown>,
+    protect: false,
+    ...stamp,
+  };
+
+  // Default providers, registered before their first resource, as the engine does.
+  const providers = new Map<string, ExportedResource>();
+  const providerReference = (resourceType: string): string => {
+    const pkg = resourceType.split(":")[0];
+    let provider = providers.get(pkg);
+    if (provider === undefined) {
+      const version = providerVersion(pkg);
+      const urn = `${prefix}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
+      const inputs = { ...(providerConfig.get(pkg) ?? {}), version };
+      provider = {
+        urn,
+        custom: true,
+        id: uuidFor(urn),
+        type: `pulumi:providers:${pkg}`,
+        inputs: toExportValue(inputs, `${urn}.inputs`) as Record<string, unknown>,
+        outputs: toExportValue(inputs, `${urn}.outputs`) as Record<string, unknown>,
+        protect: false,
+        ...stamp,
+      };
+      providers.set(pkg, provider);
+      ordered.push(provider);
+    }
+    return `${provider.urn}::${provider.id}`;
+  };
+
+  const ordered: ExportedResource[] = [root];
+  for (const resource of recorded.resources) {
+    const reference = resource.custom ? providerReference(resource.type) : undefined;
+    const inputs = toExportValue(resource.inputs, `${resource.urn}.inputs`) as Record<string, unknown>;
+    // The mocks echo inputs as state; the engine also marks additionalSecretOutputs secret in outputs.
+    const outputs: Record<string, unknown> = resource.custom ? { ...inputs, id: `${resource.name}-id` } : {};
+    for (const name of resource.additionalSecretOutputs) {
+      if (name in outputs && !isExportSecret(outputs[name])) outputs[name] = { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(`${resource.urn}.outputs.${name}`) };
+    }
+    ordered.push({
+      urn: resource.urn,
+      custom: resource.custom,
+      ...(resource.custom ? { id: `${resource.name}-id` } : {}),
+      type: resource.type,
+      inputs,
+      outputs,
+      parent: resource.parent ?? rootUrn,
+      protect: resource.protect,
+      ...(resource.retainOnDelete ? { retainOnDelete: true } : {}),
+      dependencies: resource.dependencies,
+      ...(reference ? { provider: reference } : {}),
+      propertyDependencies: {},
+      ...(resource.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: resource.additionalSecretOutputs } : {}),
+      ...stamp,
+    });
+  }
+
+  return {
+    version: 3,
+    deployment: {
+      manifest: { time, magic: crypto.createHash("sha256").update(`${rootUrn}${time}`).digest("hex"), version: "v3.205.0" },
+      // The passphrase provider's salt: `v1:<salt>:v1:<nonce>:<ciphertext of a known message>`.
+      secrets_providers: { type: "passphrase", state: { salt: `${ciphertextFor(`salt:${rootUrn}`)}:${ciphertextFor(`nonce:${rootUrn}`)}:${ciphertextFor(`check:${rootUrn}`).slice(3)}` } },
+      resources: ordered,
+    },
+  };
+}
+
+/** The runner shows secret outputs as "[secret]"; in the export they are secrets again. */
+function secretPlaceholdersToWire(value: unknown): unknown {
+  if (value === "[secret]") return wireSecret("[secret]");
+  if (Array.isArray(value)) return value.map(secretPlaceholdersToWire);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, secretPlaceholdersToWire(inner)]));
+  }
+  return value;
+}
+
+function isExportSecret(value: unknown): boolean {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Write an export (or any JSON) to `<scratch>/<name>` and return the path. */
+export function writeJson(scratch: string, name: string, content: unknown): string {
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, JSON.stringify(content, null, 2));
+  return file;
+}
+
+/** What a CLI run left behind. */
+export interface CliResult {
+  /** Exit status. */
+  status: number | null;
+  /** Everything printed on stdout. */
+  stdout: string;
+  /** Everything printed on stderr. */
+  stderr: string;
+}
+
+/** Run `slipway <args>` from the repository root, as a user would (asynchronously: the pack starts meanwhile). */
+export function runSlipway(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
