@@ -12,14 +12,16 @@ import { UserError } from "./components/release/errors";
 import { assertProductionApplyAllowed } from "./components/release/guard";
 
 const stack = pulumi.getStack();
+/** Where the stack files, ledger and changelog are: the project, unless a test points elsewhere. */
+const projectDir = process.env.SLIPWAY_PROJECT_DIR ?? __dirname;
 
 /** Everything that can fail on the user's input happens here, before any resource exists. */
 function prepare() {
   try {
     // The Heroku playbook's guard (004 §9): a production update needs ALLOW_PROD=1; preview always runs.
     assertProductionApplyAllowed({ stack, dryRun: pulumi.runtime.isDryRun() });
-    const config = loadStackConfig(__dirname, stack, pulumi.runtime.allConfig());
-    const manifest = buildReleaseManifest(__dirname, stack, config);
+    const config = loadStackConfig(projectDir, stack, pulumi.runtime.allConfig());
+    const manifest = buildReleaseManifest(projectDir, stack, config);
     return { config, manifest };
   } catch (err) {
     // The user's to fix: RunError prints the message without a stack trace.
