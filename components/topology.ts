@@ -19,7 +19,7 @@ import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
 import { PostgresDatabase } from "./data/postgresDatabase";
 
-/** The branch that holds the release ledger in each deploy repository (see README, "The ledger"). */
+/** The branch that holds the release ledger in each deploy repository (see the README, "The release ledger"). */
 export const LEDGER_BRANCH = "slipway-ledger";
 
 export interface ReleaseTopologyArgs {
