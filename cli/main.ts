@@ -109,16 +109,26 @@ require("./releaseCommands");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require("./gateCommand");
 
+/**
+ * Exit once everything written has reached the reader: stdout to a pipe is asynchronous, and
+ * process.exit would cut `slipway plan --json | jq` at the pipe's buffer.
+ */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module || process.argv[1]?.endsWith("slipway.js") || process.argv[1]?.endsWith("slipway")) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (err: unknown) => {
       if (err instanceof UserError) {
         process.stderr.write(`slipway: ${err.message}\n`);
-        process.exit(2);
+        exitAfterFlush(2);
+        return;
       }
       process.stderr.write(`slipway: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(3);
+      exitAfterFlush(3);
     },
   );
 }

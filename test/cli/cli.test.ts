@@ -82,6 +82,17 @@ describe("slipway plan on the example stacks", () => {
   });
 });
 
+describe("output survives a slow pipe", () => {
+  it("plan --json reaches a reader that starts late, whole (well past a 64 KiB pipe buffer)", () => {
+    // `slipway plan --json | jq` where jq is slow to start: stdout to a pipe is asynchronous.
+    const command = `${JSON.stringify(process.execPath)} bin/slipway.js plan --stack production --json | (sleep 3; cat)`;
+    const result = spawnSync("bash", ["-c", command], { cwd: root, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    expect(result.status).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(64 * 1024);
+    expect(JSON.parse(result.stdout).stack).toBe("production");
+  });
+});
+
 describe("user mistakes are one clear line and exit 2", () => {
   it("an unknown stack names the missing file and the known stacks", () => {
     const result = slipway("plan", "--stack", "prod");
