@@ -66,6 +66,13 @@ describe("slipway plan on the example stacks", () => {
     expect(contract.dependencies.some((urn) => urn.endsWith(`::${rollout.name}`))).toBe(true);
   });
 
+  it.each(["staging", "production"])("%s: every resource but the topology hangs under a component, typed slipway:<module>:<Type>", (stack) => {
+    const resources = JSON.parse(plans[stack].stdout).resources as { type: string; name: string; custom: boolean; parent?: string }[];
+    const roots = resources.filter((r) => r.parent === undefined).map((r) => `${r.type} ${r.name}`);
+    expect(roots).toEqual(["slipway:index:ReleaseTopology release"]);
+    for (const component of resources.filter((r) => !r.custom)) expect(component.type).toMatch(/^slipway:[a-z]+:[A-Z][A-Za-z]+$/);
+  });
+
   it.each(["staging", "production"])("%s never prints a secret's value", (stack) => {
     const values = secureValues(stack);
     expect(values.length).toBeGreaterThan(0);
