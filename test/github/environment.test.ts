@@ -173,3 +173,42 @@ describe("DeploymentEnvironment variants", () => {
     ).toThrow("slipway:environments.staging.variables.SLIPWAY_RELEASE_MANIFEST: is reserved, Slipway sets it from the release and the flags");
   });
 });
+
+describe("DeploymentEnvironment (staging example)", () => {
+  const stagingConfig = staging.environments.staging!;
+  const environment = new DeploymentEnvironment("storefront-staging", {
+    repository: "storefront",
+    environment: "staging",
+    config: stagingConfig,
+    releaseManifestJson: JSON.stringify({ ...manifest, stack: "staging", environment: "staging" }),
+    flagsJson: flagdJson(staging.flags, "staging"),
+  });
+
+  test("staging deploys main without waiting for a reviewer", async () => {
+    expect(await inputsOf(environment.environment)).toEqual({
+      repository: "storefront",
+      environment: "staging",
+      preventSelfReview: true,
+      waitTimer: 0,
+      canAdminsBypass: false,
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+    });
+    expect(await Promise.all(environment.deploymentPolicies.map(inputsOf))).toEqual([
+      { repository: "storefront", environment: "staging", branchPattern: "main" },
+    ]);
+  });
+
+  test("staging's deploy credentials are its own environment secrets", async () => {
+    const secrets = await Promise.all(environment.secrets.map(inputsOf));
+    expect(secrets.map((secret) => secret.secretName)).toEqual(["PULUMI_ACCESS_TOKEN", "HEROKU_API_KEY", "VERCEL_API_TOKEN"]);
+    for (const secret of secrets) expect(secret.environment).toBe("staging");
+  });
+
+  test("staging's variables carry its API URL, its release and its flag defaults", async () => {
+    const variables = await Promise.all(environment.variables.map(inputsOf));
+    expect(variables.map((variable) => variable.variableName)).toEqual(["API_BASE_URL", RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE]);
+    expect(variables[0]).toEqual({ repository: "storefront", environment: "staging", variableName: "API_BASE_URL", value: "https://api.acme-staging.dev" });
+    // auto-publish (L3) is on in staging, on sandbox accounts (003 §4.4).
+    expect(JSON.parse(variables[2].value as string).flags["auto-publish"].defaultVariant).toBe("on");
+  });
+});
