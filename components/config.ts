@@ -586,30 +586,40 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     input[key] = wrapSecrets(value, fullKey, raw.securePaths);
   }
   const result = stackConfigSchema.safeParse(input);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        // Name each unknown key at its own path: that is where the typo is.
-        for (const unknown of issue.keys) {
-          problems.push({ key: keyPath([...issue.path, unknown]), message: "is not a known key (misspelt, or in the wrong section?)" });
-        }
-        continue;
-      }
-      const key = keyPath(issue.path.length > 0 ? issue.path : ["(root)"]);
-      let message = issue.message;
-      if (issue.code === "invalid_type") {
-        // zod 4 issues do not carry the input: look the value up where the issue points.
-        const given = valueAt(input, issue.path);
-        message = given === undefined ? "is required" : `expected ${issue.expected}, got ${describe(given)}`;
-      }
-      if (message === SECRET_REQUIRED) {
-        message += `: run \`pulumi config set --secret --path '${key}' <value>\``;
-      }
-      problems.push({ key, message });
-    }
-  }
+  if (!result.success) problems.push(...configProblems(result.error, input));
   if (problems.length > 0) throw new ConfigError(raw.file, problems);
   return result.data as StackConfig;
+}
+
+/**
+ * A zod error as config problems, each at its `pulumi config --path` key. `input` is what was
+ * parsed and `base` the path of that input inside the `slipway:` namespace (empty for a whole
+ * stack's config, `["release"]` for the release section alone).
+ */
+export function configProblems(error: z.ZodError, input: unknown, base: readonly PropertyKey[] = []): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const path = [...base, ...issue.path];
+    if (issue.code === "unrecognized_keys") {
+      // Name each unknown key at its own path: that is where the typo is.
+      for (const unknown of issue.keys) {
+        problems.push({ key: keyPath([...path, unknown]), message: "is not a known key (misspelt, or in the wrong section?)" });
+      }
+      continue;
+    }
+    const key = keyPath(path.length > 0 ? path : ["(root)"]);
+    let message = issue.message;
+    if (issue.code === "invalid_type") {
+      // zod 4 issues do not carry the input: look the value up where the issue points.
+      const given = valueAt(input, issue.path);
+      message = given === undefined ? "is required" : `expected ${issue.expected}, got ${describe(given)}`;
+    }
+    if (message === SECRET_REQUIRED) {
+      message += `: run \`pulumi config set --secret --path '${key}' <value>\``;
+    }
+    problems.push({ key, message });
+  }
+  return problems;
 }
 
 /** Replace the secure leaves of a value by `SecretString`s, by their config path. */

@@ -11,7 +11,7 @@ import * as path from "path";
 import { Document, isMap, isSeq, parseDocument, ToStringOptions } from "yaml";
 import { z } from "zod";
 import { Artifact, ReleaseLevel } from "../../contract";
-import { FlagConfig, keyPath, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config";
+import { configProblems, ConfigProblem, FlagConfig, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config";
 import { stackFileName } from "../stackFile";
 import { UserError } from "./errors";
 import { alignLines } from "./diff";
@@ -122,12 +122,9 @@ export function saveStackDocument(stackDocument: StackDocument): string {
   return text;
 }
 
-function firstProblem(error: z.ZodError, base: string): { key: string; message: string } {
-  const issue = error.issues[0];
-  const key = keyPath([base, ...issue.path]);
-  // zod 4 issues carry no input: a type error reads "... received undefined" when the key is missing.
-  const message = issue.code === "invalid_type" && /received undefined$/.test(issue.message) ? "is required" : issue.message;
-  return { key, message };
+/** The first problem of a section, formatted as the program's own config errors are. */
+function firstProblem(error: z.ZodError, input: unknown, section: string): ConfigProblem {
+  return configProblems(error, input, [section])[0];
 }
 
 /** The stack's `slipway:release`, validated; undefined when the key is absent. */
@@ -137,7 +134,7 @@ export function readRelease(stackDocument: StackDocument): ReleaseConfig | undef
   const json = isMap(value) ? value.toJSON() : value;
   const parsed = stackConfigSchema.shape.release.safeParse(json);
   if (!parsed.success) {
-    const problem = firstProblem(parsed.error, "release");
+    const problem = firstProblem(parsed.error, json, "release");
     throw new UserError(problem.message, { file: stackDocument.file, key: problem.key });
   }
   return parsed.data;
@@ -150,7 +147,7 @@ export function readFlags(stackDocument: StackDocument): FlagConfig[] {
   const json = isSeq(value) ? value.toJSON() : value;
   const parsed = stackConfigSchema.shape.flags.safeParse(json);
   if (!parsed.success) {
-    const problem = firstProblem(parsed.error, "flags");
+    const problem = firstProblem(parsed.error, json, "flags");
     throw new UserError(problem.message, { file: stackDocument.file, key: problem.key });
   }
   return parsed.data;
