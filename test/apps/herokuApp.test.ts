@@ -17,7 +17,7 @@ import {
   secret,
   type ProgramRecord,
 } from "./harness";
-import { loadSchema, validateFunctionArgs, validateResourceInputs } from "./providerSchema";
+import { loadSchema, validateFunctionArgs, validateResourceInputs } from "../support/providerSchema";
 
 const COMPONENT = "slipway:apps:HerokuApp";
 const APP = "heroku:app/app:App";

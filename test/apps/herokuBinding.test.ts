@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as heroku from "../../components/apps/heroku/binding";
 import { find, providerSchemasAvailable, runProgram, isSecret } from "./harness";
-import { documentedChoices, loadSchema, sampleValue, validateFunctionArgs, validateResourceInputs, type ProviderSchema } from "./providerSchema";
+import { documentedChoices, loadSchema, sampleValue, validateFunctionArgs, validateResourceInputs, type ProviderSchema } from "../support/providerSchema";
 
 type BindingClass = { __pulumiType: string; new (name: string, args: never, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource };
 

@@ -5,7 +5,7 @@
  */
 import { PostgresDatabase, type PostgresDatabaseArgs } from "../../components/data";
 import { childrenOf, exampleStack, find, mockPassword, ofType, providerSchemasAvailable, runProgram, secret, type ProgramRecord } from "../apps/harness";
-import { documentedChoices, loadSchema, validateResourceInputs } from "../apps/providerSchema";
+import { documentedChoices, loadSchema, validateResourceInputs } from "../support/providerSchema";
 import * as pulumi from "@pulumi/pulumi";
 
 const COMPONENT = "slipway:data:PostgresDatabase";

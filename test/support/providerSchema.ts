@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { SHARED_DIR, isSecret } from "./harness";
+import { SHARED_DIR, isSecret } from "../apps/harness";
 
 /** A property as a Pulumi schema describes it. */
 export interface PropertySpec {
