@@ -40,6 +40,28 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** Output property names marked secret by `additionalSecretOutputs`. */
   additionalSecretOutputs: string[];
+  /** `deleteBeforeReplace` option (recorded by the mock runner; absent in exports). */
+  deleteBeforeReplace?: boolean;
+  /** `ignoreChanges` option (recorded by the mock runner). */
+  ignoreChanges?: string[];
+  /** Provider plugin version requested (recorded by the mock runner). */
+  version?: string;
+  /** Provider plugin download URL requested (recorded by the mock runner). */
+  pluginDownloadURL?: string;
+  /** Custom create timeout (recorded by the mock runner). */
+  createTimeout?: string;
+}
+
+/** One data-source invoke, as the mock runner records it. */
+export interface RecordedInvoke {
+  /** Function token. */
+  token: string;
+  /** Arguments. */
+  args: Record<string, unknown>;
+  /** Plugin version requested. */
+  version: string;
+  /** Plugin download URL requested. */
+  pluginDownloadURL: string;
 }
 
 /** The result of running a stack offline. */

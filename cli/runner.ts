@@ -18,7 +18,7 @@ import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../contract";
 import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
-import { RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY, stableId } from "./model";
+import { RecordedInvoke, RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY, stableId } from "./model";
 import { UserError } from "./errors";
 
 /**
@@ -76,8 +76,11 @@ export const offlineMocks: pulumi.runtime.Mocks = {
 };
 
 /** The mock monitor, recording each RegisterResourceRequest before answering it. */
-class RecordingMonitor extends MockMonitor {
+export class RecordingMonitor extends MockMonitor {
+  /** Every registration, in order. */
   readonly recorded: RecordedResource[] = [];
+  /** Every data-source invoke, in order (the runtime's own getResource excepted). */
+  readonly invoked: RecordedInvoke[] = [];
 
   // The request types are the generated protobuf classes; only their getters are used here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -93,6 +96,11 @@ class RecordingMonitor extends MockMonitor {
       provider: req.getProvider() || undefined,
       inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      ignoreChanges: req.getIgnorechangesList(),
+      version: req.getVersion(),
+      pluginDownloadURL: req.getPlugindownloadurl(),
+      createTimeout: req.getCustomtimeouts()?.getCreate() ?? "",
     };
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return super.registerResource(req, (err: unknown, response: any) => {
@@ -103,6 +111,39 @@ class RecordingMonitor extends MockMonitor {
       callback(err, response);
     });
   }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async invoke(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    const token = req.getTok();
+    if (token !== "pulumi:pulumi:getResource") {
+      this.invoked.push({
+        token,
+        args: (req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        version: req.getVersion(),
+        pluginDownloadURL: req.getPlugindownloadurl(),
+      });
+    }
+    return super.invoke(req, callback);
+  }
+}
+
+/**
+ * Point Pulumi's runtime at `monitor`, as `pulumi.runtime.setMocks` does, with the feature set it
+ * enables: secrets travel wrapped, like the engine's. Tests that run components use it too.
+ */
+export function useMockMonitor(monitor: RecordingMonitor, stack: string, preview: boolean): void {
+  settings.setMockOptions(monitor, PROJECT_NAME, stack, preview);
+  const store = state.getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  store.supportsDeletedWith = true;
+  store.supportsAliasSpecs = true;
+}
+
+/** Wait until every registration the program started has been answered. */
+export function waitForRegistrations(): Promise<void> {
+  return settings.waitForRPCs();
 }
 
 /** The engine returns `additionalSecretOutputs` as secrets; the stock mock monitor does not. */
@@ -137,14 +178,7 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
   const { config, secretKeys } = toEngineConfig(stackFile);
   const monitor = new RecordingMonitor(offlineMocks);
   const preview = options.preview ?? true;
-  settings.setMockOptions(monitor, PROJECT_NAME, options.stack, preview);
-  // The feature set `pulumi.runtime.setMocks` enables: secrets travel wrapped, like the engine's.
-  const store = state.getStore();
-  store.supportsSecrets = true;
-  store.supportsResourceReferences = true;
-  store.supportsOutputValues = false;
-  store.supportsDeletedWith = true;
-  store.supportsAliasSpecs = true;
+  useMockMonitor(monitor, options.stack, preview);
   pulumi.runtime.setAllConfig(config, secretKeys);
 
   // The program reads its stack files, ledger and changelog from the project directory.
@@ -153,7 +187,7 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
   let exported: Record<string, unknown>;
   try {
     exported = require(programPath) as Record<string, unknown>;
-    await settings.waitForRPCs();
+    await waitForRegistrations();
   } catch (err) {
     throw asUserError(err);
   }

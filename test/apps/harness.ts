@@ -1,18 +1,16 @@
 /**
  * Test harness for the app and data components: runs a small program under Pulumi's mock runtime
- * and records every registration as the engine would receive it (type, name, parent, inputs in
- * wire form with secrets still wrapped, dependencies, and the resource options the policies and
- * the engine care about: protect, retainOnDelete, deleteBeforeReplace, ignoreChanges, secret
- * outputs, plugin version and download URL). Also records every data-source invoke.
+ * with the offline runner's recording monitor (cli/runner.ts), so tests see every registration as
+ * the engine would receive it (type, name, parent, inputs in wire form with secrets still wrapped,
+ * dependencies, and the resource options the policies and the engine care about), and every
+ * data-source invoke. The mocks are the harness's own, with values the tests can name.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as state from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../../contract";
-import { SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { RecordedInvoke, SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { RecordingMonitor, useMockMonitor, waitForRegistrations } from "../../cli/runner";
 import { parseStackConfig, StackConfig } from "../../components/config";
 import { readStackFile } from "../../components/stackFile";
 
@@ -57,16 +55,7 @@ export interface Registration {
 }
 
 /** One data-source invoke. */
-export interface Invocation {
-  /** Function token. */
-  token: string;
-  /** Arguments. */
-  args: Record<string, unknown>;
-  /** Plugin version requested. */
-  version: string;
-  /** Plugin download URL requested. */
-  pluginDownloadURL: string;
-}
+export type Invocation = RecordedInvoke;
 
 /** What a program registered and invoked. */
 export interface ProgramRecord {
@@ -79,50 +68,6 @@ export interface ProgramRecord {
 /** Ids the mocked `heroku:pipeline/getPipeline:getPipeline` answers: a stable UUID per pipeline name. */
 export function mockPipelineId(name: string): string {
   return `00000000-0000-4000-8000-${Buffer.from(name).toString("hex").padEnd(12, "0").slice(0, 12)}`;
-}
-
-class RecordingMonitor extends MockMonitor {
-  readonly registrations: Registration[] = [];
-  readonly invocations: Invocation[] = [];
-
-  // The request types are the generated protobuf classes; only their getters are used.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
-    const record = {
-      type: req.getType(),
-      name: req.getName(),
-      parent: req.getParent(),
-      custom: req.getCustom(),
-      inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-      dependencies: req.getDependenciesList(),
-      protect: req.getProtect() === true,
-      retainOnDelete: req.getRetainondelete() === true,
-      deleteBeforeReplace: req.getDeletebeforereplace() === true,
-      ignoreChanges: req.getIgnorechangesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      version: req.getVersion(),
-      pluginDownloadURL: req.getPlugindownloadurl(),
-      createTimeout: req.getCustomtimeouts()?.getCreate() ?? "",
-    };
-    return super.registerResource(req, (err: unknown, response: { getUrn(): string } | undefined) => {
-      if (!err && response) this.registrations.push({ urn: response.getUrn(), ...record });
-      callback(err, response);
-    });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async invoke(req: any, callback: (err: any, response: any) => void): Promise<void> {
-    const token = req.getTok();
-    if (token !== "pulumi:pulumi:getResource") {
-      this.invocations.push({
-        token,
-        args: (req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>,
-        version: req.getVersion(),
-        pluginDownloadURL: req.getPlugindownloadurl(),
-      });
-    }
-    return super.invoke(req, callback);
-  }
 }
 
 /** The password the mocked `random.RandomPassword` named `name` generates. */
@@ -149,30 +94,39 @@ const mocks: pulumi.runtime.Mocks = {
   },
 };
 
-// The RPC queue drain the runtime uses before disconnecting (internal: not in the typings).
-const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
-
 /**
  * Run `program` as stack `stack` (a preview, like `pulumi preview`) and return what it registered.
  * One program at a time: the runtime is process-wide.
  */
 export async function runProgram(stack: string, program: () => void): Promise<ProgramRecord> {
   const monitor = new RecordingMonitor(mocks);
-  settings.setMockOptions(monitor, PROJECT_NAME, stack, true);
-  // The features `pulumi.runtime.setMocks` turns on: secrets travel wrapped, as with the engine.
-  const store = (state as unknown as { getStore(): Record<string, boolean> }).getStore();
-  store.supportsSecrets = true;
-  store.supportsResourceReferences = true;
-  store.supportsOutputValues = false;
-  store.supportsDeletedWith = true;
-  store.supportsAliasSpecs = true;
+  useMockMonitor(monitor, stack, true);
   try {
     program();
   } finally {
     // Even when the program throws, let what it started registering finish inside this test.
-    await waitForRPCs();
+    await waitForRegistrations();
   }
-  return { resources: monitor.registrations, invokes: monitor.invocations };
+  const resources = monitor.recorded.map(
+    (r): Registration => ({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      parent: r.parent ?? "",
+      custom: r.custom,
+      inputs: r.inputs,
+      dependencies: r.dependencies,
+      protect: r.protect,
+      retainOnDelete: r.retainOnDelete,
+      deleteBeforeReplace: r.deleteBeforeReplace ?? false,
+      ignoreChanges: r.ignoreChanges ?? [],
+      additionalSecretOutputs: r.additionalSecretOutputs,
+      version: r.version ?? "",
+      pluginDownloadURL: r.pluginDownloadURL ?? "",
+      createTimeout: r.createTimeout ?? "",
+    }),
+  );
+  return { resources, invokes: monitor.invoked };
 }
 
 /** A secret as it appears in wire-form inputs. */
