@@ -10,7 +10,7 @@ import { registerCommand, PROJECT_DIR } from "./main";
 import { UserError } from "./errors";
 import { listStacks } from "../components/stackFile";
 import { runStackInChild } from "./runInChild";
-import { Gate, GateReport, exitCodeOf, readStackExport, renderJson, renderMarkdown, renderSarif, renderTable } from "./gate";
+import { Gate, GateReport, exitCodeOf, judgeStacks, readStackExport, renderJson, renderMarkdown, renderSarif, renderTable } from "./gate";
 import type { RecordedResource, RecordedStack } from "./model";
 
 /** The policy pack directory shipped with the project. */
@@ -35,31 +35,15 @@ export async function runGate(options: GateCommandOptions): Promise<{ reports: G
   if (options.policyConfigFile !== undefined && !fs.existsSync(options.policyConfigFile)) {
     throw new UserError("does not exist", { file: options.policyConfigFile });
   }
-  // Start the pack first: it type-checks while the programs run.
-  const gateOpening = Gate.open({ packDir: options.packDir, policyConfigFile: options.policyConfigFile });
-  // Keep an early failure from surfacing as an unhandled rejection while the stacks run.
-  gateOpening.catch(() => undefined);
-  const inputs: { recorded: RecordedStack; providers?: RecordedResource[] }[] = [];
-  try {
-    for (const file of options.stateFiles) {
-      const exported = readStackExport(file);
-      inputs.push({ recorded: exported.recorded, providers: exported.providers });
-    }
+  // The pack starts while the programs run (judgeStacks opens it before awaiting the stacks).
+  const stacks = (async () => {
+    const entries: { recorded: RecordedStack; providers?: RecordedResource[] }[] = options.stateFiles.map((file) => readStackExport(file));
     // One child per stack, in parallel: the runtime's state is per process.
     const recorded = await Promise.all(options.stacks.map((stack) => runStackInChild({ projectDir: options.projectDir ?? PROJECT_DIR, stack })));
-    inputs.push(...recorded.map((r) => ({ recorded: r })));
-  } catch (err) {
-    await gateOpening.then((gate) => gate.close(), () => undefined);
-    throw err;
-  }
-  const gate = await gateOpening;
-  try {
-    const reports: GateReport[] = [];
-    for (const input of inputs) reports.push(await gate.judge(input.recorded, { providers: input.providers }));
-    return { reports, pack: gate.pack };
-  } finally {
-    await gate.close();
-  }
+    return [...entries, ...recorded.map((r) => ({ recorded: r }))];
+  })();
+  const run = await judgeStacks(stacks, { packDir: options.packDir, policyConfigFile: options.policyConfigFile });
+  return { reports: run.reports, pack: run.pack };
 }
 
 registerCommand("gate", {

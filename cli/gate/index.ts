@@ -243,15 +243,25 @@ export async function judgeStack(recorded: RecordedStack, options: GateOptions &
   }
 }
 
+/** Stacks to judge: recorded program runs, or stack exports with their providers. */
+export type StackEntries = readonly (RecordedStack | { recorded: RecordedStack; providers?: readonly RecordedResource[] })[];
+
 /** Judge several stacks with one pack process (started once, configured per stack). */
-export async function judgeStacks(
-  stacks: readonly (RecordedStack | { recorded: RecordedStack; providers?: readonly RecordedResource[] })[],
-  options: GateOptions,
-): Promise<GateRun> {
-  const gate = await Gate.open(options);
+export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, options: GateOptions): Promise<GateRun> {
+  // Start the pack first: its type-check (the slow part) overlaps whatever produces the stacks.
+  const opening = Gate.open(options);
+  opening.catch(() => undefined); // a start failure is reported below, once the stacks settle
+  let entries: StackEntries;
+  try {
+    entries = await stacks;
+  } catch (err) {
+    await opening.then((gate) => gate.close(), () => undefined);
+    throw err;
+  }
+  const gate = await opening;
   try {
     const reports: GateReport[] = [];
-    for (const entry of stacks) {
+    for (const entry of entries) {
       const { recorded, providers } = "recorded" in entry ? entry : { recorded: entry, providers: undefined };
       reports.push(await gate.judge(recorded, { providers }));
     }
