@@ -17,16 +17,14 @@ import { RecordedStack } from "../../cli/model";
 import { runStackInChild, RunOptions } from "../../cli/runner";
 import { Gate, GateReport, GateViolation } from "../../cli/gate";
 import { LEDGER_FILE } from "../../components/release/ledger";
+import { copyProject, openGate } from "./support";
 
-/** The repository root: the example project, the program and the policy pack. */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-
-/** The files of the example project a release touches. */
-export const PROJECT_FILES = ["Pulumi.staging.yaml", "Pulumi.production.yaml", "CHANGELOG.md", LEDGER_FILE] as const;
+// The basics are shared with the gate tests: the repository, the project's files, the pack.
+export { REPO_ROOT, PROJECT_FILES } from "./support";
 
 /** Start the policy pack the way `npm run gate` does: the repository's pack and policy config. */
 export function openProjectGate(): Promise<Gate> {
-  return Gate.open({ packDir: path.join(REPO_ROOT, "policy-pack"), policyConfigFile: path.join(REPO_ROOT, "policy-config.json") });
+  return openGate();
 }
 
 function git(root: string, args: string[]): string {
@@ -38,11 +36,7 @@ function git(root: string, args: string[]): string {
  * with a local identity (so nothing depends on the machine's git config).
  */
 export function copyExampleProject(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-e2e-"));
-  for (const file of PROJECT_FILES) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.copyFileSync(path.join(REPO_ROOT, file), path.join(root, file));
-  }
+  const root = copyProject(fs.mkdtempSync(path.join(os.tmpdir(), "slipway-e2e-")), "project");
   git(root, ["init", "-q"]);
   git(root, ["config", "user.name", "Release Captain"]);
   git(root, ["config", "user.email", "release-captain@example.com"]);
@@ -64,7 +58,8 @@ export function headCommit(root: string): string {
 
 /** Remove a temporary project. */
 export function removeProject(root: string): void {
-  fs.rmSync(root, { recursive: true, force: true });
+  // copyExampleProject puts the project in a temporary directory of its own.
+  fs.rmSync(path.dirname(root), { recursive: true, force: true });
 }
 
 /** A file of the project as text. */
