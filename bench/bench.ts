@@ -75,11 +75,20 @@ function row(cells: (string | number | undefined)[], widths: number[]): string {
 }
 
 function main(): void {
+  const synthetic = syntheticProject(100);
   const cases: { label: string; projectDir: string; stack: string }[] = [
     { label: "example staging", projectDir: ROOT, stack: "staging" },
     { label: "example production", projectDir: ROOT, stack: "production" },
-    { label: "synthetic 100 repos x 3 envs", projectDir: syntheticProject(100), stack: "production" },
+    { label: "synthetic 100 repos x 3 envs", projectDir: synthetic, stack: "production" },
   ];
+  try {
+    measureCases(cases);
+  } finally {
+    fs.rmSync(synthetic, { recursive: true, force: true });
+  }
+}
+
+function measureCases(cases: { label: string; projectDir: string; stack: string }[]): void {
   const widths = [30, 9, 12, 10, 12, 12, 9];
   console.log(`Slipway gate benchmark: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} runs each`);
   console.log(row(["case", "resources", "mock run ms", "gate ms", "judging ms", "program MiB", "pack MiB"], widths));
