@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { ConfigError, NAMESPACE, RawStackConfig, parseStackConfig, StackConfig } from "./config";
+import { ConfigError, ConfigProblem, NAMESPACE, RawStackConfig, parseStackConfig, StackConfig } from "./config";
+import { SecretsProvider, SecretsSettings, ciphertextProblem, secretsProviderOf, secretsSettingsProblems } from "./stackSecrets";
 
 /** A stack file as read from disk: values with secure leaves left as their ciphertext. */
 export interface StackFile {
@@ -20,6 +21,8 @@ export interface StackFile {
   values: Record<string, unknown>;
   /** Paths of `secure:` leaves. */
   securePaths: Set<string>;
+  /** The secrets provider that encrypted the `secure:` leaves. */
+  secretsProvider: SecretsProvider;
 }
 
 /** The file name of a stack's config. */
@@ -56,31 +59,45 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
     throw new ConfigError(file, [{ key: "(yaml)", message: `is not valid YAML${line ? ` at line ${line}` : ""}: ${first.message.split("\n")[0]}` }]);
   }
   const root = document.toJS() as unknown;
-  const config = root && typeof root === "object" ? (root as Record<string, unknown>).config : undefined;
+  const top = root && typeof root === "object" && !Array.isArray(root) ? (root as Record<string, unknown> & SecretsSettings) : {};
+  const secretsProvider = secretsProviderOf(top);
+  const config = top.config;
   if (config === undefined || config === null) {
-    return { file, path: fullPath, values: {}, securePaths: new Set() };
+    return { file, path: fullPath, values: {}, securePaths: new Set(), secretsProvider };
   }
   if (typeof config !== "object" || Array.isArray(config)) {
     throw new ConfigError(file, [{ key: "config", message: "expected a map of config keys" }]);
   }
-  const securePaths = new Set<string>();
+  const secure = new Map<string, string>();
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
-    values[key] = collectSecure(value, key, securePaths);
+    values[key] = collectSecure(value, key, secure);
   }
-  return { file, path: fullPath, values, securePaths };
+  // A value the engine could not decrypt stops `pulumi preview` before the program runs, naming
+  // no key: say which, and how to fix it, before anything judges the stack.
+  const problems: ConfigProblem[] = secretsSettingsProblems(top, secretsProvider);
+  if (problems.length === 0) {
+    for (const [keyPath, ciphertext] of secure) {
+      const problem = ciphertextProblem(secretsProvider, ciphertext);
+      if (problem !== undefined) {
+        problems.push({ key: keyPath, message: `the secure: value ${problem}; set it again with: pulumi config set --secret --path '${keyPath}' --stack ${stack} <value>` });
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { file, path: fullPath, values, securePaths: new Set(secure.keys()), secretsProvider };
 }
 
-/** Replace `{secure: ciphertext}` leaves by the ciphertext, recording their paths. */
-function collectSecure(value: unknown, keyPath: string, securePaths: Set<string>): unknown {
+/** Replace `{secure: ciphertext}` leaves by the ciphertext, recording each path and ciphertext. */
+function collectSecure(value: unknown, keyPath: string, secure: Map<string, string>): unknown {
   if (isSecureLeaf(value)) {
-    securePaths.add(keyPath);
+    secure.set(keyPath, value.secure);
     return value.secure;
   }
-  if (Array.isArray(value)) return value.map((item, i) => collectSecure(item, `${keyPath}[${i}]`, securePaths));
+  if (Array.isArray(value)) return value.map((item, i) => collectSecure(item, `${keyPath}[${i}]`, secure));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, collectSecure(v, `${keyPath}.${k}`, securePaths)]),
+      Object.entries(value).map(([k, v]) => [k, collectSecure(v, `${keyPath}.${k}`, secure)]),
     );
   }
   return value;
