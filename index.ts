@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./components/config";
-import { loadStackConfig } from "./components/stackFile";
+import { loadStackConfig, stackFileName } from "./components/stackFile";
+import { checkBreakGlassAgreement, readPolicyStatement } from "./components/policyStatement";
 import { buildReleaseManifest } from "./components/manifest";
 import { ReleaseTopology } from "./components/topology";
 import { UserError } from "./components/release/errors";
@@ -21,8 +22,10 @@ function prepare() {
     // The Heroku playbook's guard (004 §9): a production update needs ALLOW_PROD=1; preview always runs.
     assertProductionApplyAllowed({ stack, dryRun: pulumi.runtime.isDryRun() });
     const config = loadStackConfig(projectDir, stack, pulumi.runtime.allConfig());
+    const statement = readPolicyStatement(projectDir);
+    checkBreakGlassAgreement(stackFileName(stack), config, statement);
     const manifest = buildReleaseManifest(projectDir, stack, config);
-    return { config, manifest };
+    return { config, manifest, statement };
   } catch (err) {
     // The user's to fix: RunError prints the message without a stack trace.
     if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
@@ -30,8 +33,13 @@ function prepare() {
   }
 }
 
-const { config, manifest } = prepare();
-const topology = new ReleaseTopology("release", { config, manifest, isProduction: config.environment === "production" });
+const { config, manifest, statement } = prepare();
+const topology = new ReleaseTopology("release", {
+  config,
+  manifest,
+  isProduction: config.environment === "production",
+  breakGlassTeamId: statement.breakGlassTeamId,
+});
 
 /** The environment this stack deploys. */
 export const environment = config.environment;
@@ -52,5 +60,9 @@ export const appUrls = {
   ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].url])),
   ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].webUrl])),
 };
+/** Ids of the Heroku pipelines this stack owns, by name: other stacks couple into them with `pipelineId`. */
+export const herokuPipelines = Object.fromEntries(
+  topology.herokuApps.flatMap((app, i) => (app.pipeline ? [[config.apps.heroku[i].pipeline as string, app.pipeline.id]] : [])),
+);
 /** Database facts for the app; the runtime password stays a secret. */
 export const databases = topology.databases.map((db) => ({ name: db.databaseName, runtimeRole: db.runtimeRoleName, runtimePassword: db.runtimePassword }));

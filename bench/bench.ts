@@ -46,7 +46,8 @@ export function syntheticProject(count: number): string {
   const repositories = Array.from({ length: count }, (_, i) => ({ name: `service-${String(i).padStart(3, "0")}` }));
   const environment = (extra: Record<string, unknown>) => ({
     variables: { LOG_LEVEL: "info" },
-    secrets: { DEPLOY_TOKEN: { secure: "v1:b3BhcXVlLWJlbmNoLXRva2Vu" } },
+    // No secrets provider is declared, so this is Pulumi Cloud's form: base64 ciphertext.
+    secrets: { DEPLOY_TOKEN: { secure: "b3BhcXVlLWJlbmNoLXRva2Vu" } },
     ...extra,
   });
   const document = new Document({
@@ -57,6 +58,7 @@ export function syntheticProject(count: number): string {
         ownsRepositoryResources: true,
         deployRepositories: repositories.map((r) => r.name),
         repositories,
+        teams: { "release-captains": 4711 },
       },
       "slipway:environments": {
         preview: environment({}),

@@ -74,6 +74,8 @@ export interface RecordedStack {
   resources: RecordedResource[];
   /** Stack outputs, with secrets shown as `[secret]`. */
   outputs: Record<string, unknown>;
+  /** Data-source invokes the program made (answered with stand-ins offline); none for a stack export. */
+  invokes: RecordedInvoke[];
 }
 
 /** Replace wrapped secrets by `[secret]` and unknowns by `[unknown]`, for display. */

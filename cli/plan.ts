@@ -2,7 +2,6 @@
  * `slipway plan`: the resources a stack would register, offline, as a tree.
  */
 import { RecordedResource, RecordedStack, redact } from "./model";
-import { stableId } from "./model";
 
 /** A RecordedStack as printed by `--json`: secrets shown as `[secret]`, never their value. */
 export function planJson(recorded: RecordedStack): unknown {
@@ -41,6 +40,11 @@ export function planText(recorded: RecordedStack, showInputs: boolean): string {
   lines.push("Outputs:");
   for (const [name, value] of Object.entries(recorded.outputs)) lines.push(`  ${name}: ${JSON.stringify(value)}`);
   lines.push("");
-  lines.push(`Offline run: no cloud was called. Team and user ids are stand-ins (e.g. team 'sre' -> ${stableId("team:sre")}); pulumi preview resolves the real ones.`);
+  const lookups = recorded.invokes.length;
+  lines.push(
+    lookups === 0
+      ? "Offline run: no cloud was called, and the program looked nothing up."
+      : `Offline run: no cloud was called. ${lookups} lookup(s) got stand-in answers (a team's id, say); pulumi preview resolves the real ones.`,
+  );
   return lines.join("\n");
 }

@@ -196,7 +196,7 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
     if (name === "__esModule") continue;
     outputs[name] = redact(await resolveForDisplay(value));
   }
-  return { stack: options.stack, project: PROJECT_NAME, resources: monitor.recorded, outputs };
+  return { stack: options.stack, project: PROJECT_NAME, resources: monitor.recorded, outputs, invokes: monitor.invoked };
 }
 
 /** Resolve an exported value, keeping secrets opaque. */

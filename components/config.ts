@@ -6,7 +6,7 @@
  * reported at once, each naming the stack file, the key path and what was expected.
  */
 import { z } from "zod";
-import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN, FLAGS_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE } from "../contract";
+import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN, FLAGS_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE } from "../contract";
 import { SecretString } from "./secret";
 
 export { SecretString };
@@ -43,6 +43,9 @@ const plainString = z.custom<string>((value) => typeof value === "string", {
       ? "is a secret, but this key takes a plain value (it is not sensitive: store it without --secret)"
       : `expected a string, got ${describe(issue.input)}`,
 });
+
+/** A GitHub numeric id (`gh api orgs/<org>/teams/<slug> --jq .id`). */
+const githubId = (what: string) => z.number({ message: `expected the ${what}'s numeric GitHub id` }).int().positive();
 
 const identifier = (what: string) =>
   plainString.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `expected a ${what} (letters, digits, '.', '_', '-')`));
@@ -95,10 +98,14 @@ const repository = z
     l3MinApprovals: z.number().int().min(2, "an L3 release needs at least 2 approving reviews").max(6).default(2),
     /** Tag patterns of releases, made immutable by a tag ruleset. */
     releaseTagPatterns: z.array(plainString).min(1).default(DEFAULT_RELEASE_TAG_PATTERNS),
-    /** Team slug allowed to bypass protection in an emergency (break glass); nobody else bypasses. */
+    /** Team slug allowed to bypass protection in an emergency (break glass); its id is policy-config.json's break-glass team. */
     breakGlassTeam: identifier("team slug").optional(),
-    /** Numeric team id of the break-glass team, when known (rulesets name actors by id). */
-    breakGlassTeamId: z.number().int().positive().optional(),
+    /** Not a setting any more: refused with where the id lives now. */
+    breakGlassTeamId: z
+      .custom<never>(() => false, {
+        error: `moved: the break-glass team's id is named once, in ${POLICY_CONFIG_FILE} (no-bypass-actors.breakGlassTeam), which both the program and the policy pack read`,
+      })
+      .optional(),
     /** Shell command of each check's job in the generated PR workflow; default `npm run <check>`. */
     checkCommands: z.record(z.string(), plainString).default({}),
   })
@@ -122,6 +129,10 @@ const github = z
     repositories: z.array(repository).min(1, "at least one repository is needed"),
     /** Repositories that deploy: they get the deployment environments and deploy workflows; default: the first repository. */
     deployRepositories: z.array(identifier("repository name")).min(1).optional(),
+    /** Numeric ids of the teams this stack names (reviewers), by slug: GitHub wants ids, and a lookup would need a token at preview. */
+    teams: z.record(identifier("team slug"), githubId("team")).default({}),
+    /** Numeric ids of the users this stack names (reviewers), by login. */
+    users: z.record(identifier("user login"), githubId("user")).default({}),
   })
   .strict()
   .superRefine((gh, ctx) => {
@@ -280,11 +291,16 @@ const herokuApp = z
     configVars: envRecord(plainString).default({}),
     /** Sensitive config vars (`secure:` values only). */
     secrets: envRecord(secretValue).default({}),
-    /** Pipeline the app is coupled into, at the stage named after the environment. */
+    /** Pipeline this stack creates and couples the app into, at the stage named after the environment; the first stack of the promotion order owns it. */
     pipeline: identifier("pipeline name").optional(),
+    /** Id of a pipeline another stack owns, to couple the app into (`pulumi stack output herokuPipelines -s <owner>`). */
+    pipelineId: plainString.pipe(z.string().regex(UUID, "expected a Heroku pipeline id (a UUID)")).optional(),
   })
   .strict()
   .superRefine((app, ctx) => {
+    if (app.pipeline !== undefined && app.pipelineId !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["pipelineId"], message: "is set together with pipeline: a stack either owns the pipeline (pipeline) or couples into another stack's (pipelineId)" });
+    }
     if ("release" in app.formation) {
       ctx.addIssue({
         code: "custom",
@@ -382,6 +398,7 @@ const apps = z
     repeated(targets.heroku.map((app) => app.name), "heroku", "name", "");
     repeated(targets.heroku.map((app) => app.appName), "heroku", "appName", "");
     repeated(targets.heroku.map((app) => app.pipeline), "heroku", "pipeline", ": a pipeline holds one app per stage");
+    repeated(targets.heroku.map((app) => app.pipelineId), "heroku", "pipelineId", ": a pipeline holds one app per stage");
   });
 
 /** A role privilege Slipway deliberately does not expose (002 §5): naming it is an error that says why. */
@@ -495,6 +512,27 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
       code: "custom",
       path: ["environments", stackConfig.environment],
       message: `is missing: this stack deploys '${stackConfig.environment}', so it must configure that environment`,
+    });
+  }
+  const { teams, users } = stackConfig.github;
+  for (const name of ENVIRONMENT_NAMES) {
+    stackConfig.environments[name]?.reviewerTeams.forEach((slug, i) => {
+      if (teams[slug] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", name, "reviewerTeams", i],
+          message: `names team '${slug}', whose id is not in ${keyPath(["github", "teams"])}: run \`pulumi config set --path '${keyPath(["github", "teams", slug])}' <id>\` (the id: gh api orgs/${stackConfig.github.owner}/teams/${slug} --jq .id)`,
+        });
+      }
+    });
+    stackConfig.environments[name]?.reviewerUsers.forEach((login, i) => {
+      if (users[login] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", name, "reviewerUsers", i],
+          message: `names user '${login}', whose id is not in ${keyPath(["github", "users"])}: run \`pulumi config set --path '${keyPath(["github", "users", login])}' <id>\` (the id: gh api users/${login} --jq .id)`,
+        });
+      }
     });
   }
   const artifacts = stackConfig.release.artifacts;

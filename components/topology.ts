@@ -29,6 +29,8 @@ export interface ReleaseTopologyArgs {
   manifest: ReleaseManifest;
   /** Whether this stack is production (stricter defaults: protection, replicas, budgets). */
   isProduction: boolean;
+  /** The break-glass team's numeric id, from the policy statement; absent: nobody bypasses. */
+  breakGlassTeamId?: number;
 }
 
 export class ReleaseTopology extends pulumi.ComponentResource {
@@ -62,7 +64,11 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         const releaseLevel = manifest.governingLevel ?? manifest.level;
         // Deploy repositories hold the ledger branch their deploy jobs append to.
         const ledgerBranch = deployRepositories(config).includes(repositoryConfig.name) ? LEDGER_BRANCH : undefined;
-        const repository = new ReleaseRepository(repositoryConfig.name, { config: repositoryConfig, releaseLevel, ledgerBranch }, { parent: this });
+        const repository = new ReleaseRepository(
+          repositoryConfig.name,
+          { config: repositoryConfig, releaseLevel, ledgerBranch, breakGlassTeamId: args.breakGlassTeamId },
+          { parent: this },
+        );
         this.repositories.push(repository);
         this.requiredChecks[repositoryConfig.name] = repository.requiredChecks;
       }
@@ -91,6 +97,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
               repository: repositoryName,
               environment,
               config: config.environments[environment]!,
+              // The config contract guarantees every reviewer has an id (crossCheck).
+              reviewerTeamIds: config.environments[environment]!.reviewerTeams.map((slug) => config.github.teams[slug]),
+              reviewerUserIds: config.environments[environment]!.reviewerUsers.map((login) => config.github.users[login]),
               // Only the environment this stack deploys runs its release; preview runs pull requests.
               releaseManifestJson: environment === config.environment ? manifestJson : undefined,
               flagsJson: flagdJson(config.flags, environment),
@@ -130,7 +139,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       (app) =>
         new HerokuApp(
           app.name,
-          { app, environment, isProduction, artifact: artifacts[app.name], version, flagsJson, ownsPipeline: config.github.ownsRepositoryResources },
+          { app, environment, isProduction, artifact: artifacts[app.name], version, flagsJson },
           { parent: this },
         ),
     );

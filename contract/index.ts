@@ -155,3 +155,41 @@ export function stackOfUrn(urn: string): string | undefined {
   const match = /^urn:pulumi:([^:]+)::/.exec(urn);
   return match ? match[1] : undefined;
 }
+
+/** The team's policy statement, read by the program, the gate and `pulumi preview --policy-pack-config`. */
+export const POLICY_CONFIG_FILE = "policy-config.json";
+
+/** The policy pack directory, as `pulumi preview --policy-pack` names it. */
+export const POLICY_PACK_DIR = "policy-pack";
+
+/** The policies whose `breakGlassTeam` setting names the one team that may bypass protection. */
+export const BREAK_GLASS_POLICIES = ["no-bypass-actors", "release-tags-protected"] as const;
+
+/**
+ * The break-glass team's numeric id as a policy config states it, or the problems that keep it
+ * from stating one: each policy that names a team must name the same one.
+ */
+export function breakGlassTeamOf(policyConfig: unknown): { id?: number; problems: { key: string; message: string }[] } {
+  const named: { policy: string; id: number }[] = [];
+  const problems: { key: string; message: string }[] = [];
+  const config = policyConfig !== null && typeof policyConfig === "object" ? (policyConfig as Record<string, unknown>) : {};
+  for (const policy of BREAK_GLASS_POLICIES) {
+    const settings = config[policy];
+    const value = settings !== null && typeof settings === "object" ? (settings as Record<string, unknown>).breakGlassTeam : undefined;
+    if (value === undefined || value === "") continue;
+    const id = typeof value === "number" ? value : typeof value === "string" && /^[1-9]\d*$/.test(value) ? Number(value) : undefined;
+    if (id === undefined) {
+      problems.push({ key: `${policy}.breakGlassTeam`, message: `expected the team's numeric GitHub id, got ${JSON.stringify(value)}` });
+    } else {
+      named.push({ policy, id });
+    }
+  }
+  const ids = [...new Set(named.map((entry) => entry.id))];
+  if (ids.length > 1) {
+    problems.push({
+      key: named.map((entry) => `${entry.policy}.breakGlassTeam`).join(", "),
+      message: `name different teams (${named.map((entry) => `${entry.policy}: ${entry.id}`).join(", ")}); one team breaks glass`,
+    });
+  }
+  return { id: ids.length === 1 ? ids[0] : undefined, problems };
+}

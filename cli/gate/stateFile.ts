@@ -125,7 +125,7 @@ export function readStackExport(file: string): StackExport {
   });
 
   return {
-    recorded: { stack: stack as string, project: project as string, resources: judged, outputs },
+    recorded: { stack: stack as string, project: project as string, resources: judged, outputs, invokes: [] },
     providers,
   };
 }

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FLAGS_ENV_VAR } from "../../contract";
 import type { ArtifactConfig, HerokuAppConfig } from "../config";
 import type { DeployEnvironment } from "./common";
-import { App, ConfigAssociation, Coupling, Formation, Pipeline, Release, getPipelineOutput } from "./heroku";
+import { App, ConfigAssociation, Coupling, Formation, Pipeline, Release } from "./heroku";
 
 /** Inputs of a `HerokuApp`. */
 export interface HerokuAppArgs {
@@ -27,8 +27,6 @@ export interface HerokuAppArgs {
   version: string;
   /** The environment's flagd JSON, set as the `SLIPWAY_FLAGS` config var. */
   flagsJson: pulumi.Input<string>;
-  /** Whether this stack creates the shared pipeline (the stack that owns repository resources); the other stack looks it up by name. */
-  ownsPipeline: boolean;
 }
 
 /** A Heroku app, its config, its release and its dynos. */
@@ -95,23 +93,17 @@ export class HerokuApp extends pulumi.ComponentResource {
         ),
     );
 
+    // A pipeline spans stacks, so exactly one stack manages it: the one that names it
+    // (`pipeline`, the first stack in promotion order); the others couple by its id
+    // (`pipelineId`). No lookup by name: that needs an API key and an existing pipeline at preview.
+    let pipelineId: pulumi.Input<string> | undefined = app.pipelineId;
     if (app.pipeline !== undefined) {
-      // Both stacks couple their app into one pipeline, but only one stack may manage it: the
-      // stack that owns repository resources creates it, the other finds it by name. Heroku
-      // finds a pipeline by name only once it has an app, so on first set-up the owning stack
-      // runs first (its own coupling gives the pipeline that app).
-      let pipelineId: pulumi.Output<string>;
-      if (args.ownsPipeline) {
-        this.pipeline = new Pipeline(`${name}-pipeline`, { name: app.pipeline }, { parent: this, protect: args.isProduction });
-        pipelineId = this.pipeline.id;
-      } else {
-        pipelineId = getPipelineOutput({ name: app.pipeline }, { parent: this }).id;
-      }
-      this.coupling = new Coupling(
-        `${name}-coupling`,
-        { appId: this.app.id, pipeline: pipelineId, stage: args.environment },
-        { parent: this },
-      );
+      // Protected in every stack: deleting it would uncouple every other stage's app.
+      this.pipeline = new Pipeline(`${name}-pipeline`, { name: app.pipeline }, { parent: this, protect: true });
+      pipelineId = this.pipeline.id;
+    }
+    if (pipelineId !== undefined) {
+      this.coupling = new Coupling(`${name}-coupling`, { appId: this.app.id, pipeline: pipelineId, stage: args.environment }, { parent: this });
     }
 
     this.webUrl = this.app.webUrl;

@@ -20,6 +20,10 @@ export interface DeploymentEnvironmentArgs {
   environment: EnvironmentName;
   /** The environment's validated config (`slipway:environments.<environment>`). */
   config: EnvironmentConfig;
+  /** Numeric ids of `config.reviewerTeams`, in order (GitHub names reviewers by id). */
+  reviewerTeamIds: number[];
+  /** Numeric ids of `config.reviewerUsers`, in order. */
+  reviewerUserIds: number[];
   /** The release manifest JSON, published as `SLIPWAY_RELEASE_MANIFEST`; absent where no release runs (preview runs pull requests). */
   releaseManifestJson?: pulumi.Input<string>;
   /** The environment's flagd JSON, published as `SLIPWAY_FLAGS`. */
@@ -52,9 +56,10 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       );
     }
 
-    // Reviewers are named in config by slug and login; GitHub wants their numeric ids.
-    const teamIds = config.reviewerTeams.map((slug) => github.getTeamOutput({ slug, summaryOnly: true }, { parent: this }).id.apply(Number));
-    const userIds = config.reviewerUsers.map((username) => github.getUserOutput({ username }, { parent: this }).id.apply(Number));
+    // Ids come from config, not lookups: a lookup needs a token that can read the organisation's
+    // teams, which a preview must not need.
+    const teamIds = args.reviewerTeamIds;
+    const userIds = args.reviewerUserIds;
     const hasReviewers = teamIds.length + userIds.length > 0;
     const restrictsRefs = config.deployRefs !== undefined;
 

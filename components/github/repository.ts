@@ -20,8 +20,8 @@ export interface ReleaseRepositoryArgs {
   config: RepositoryConfig;
   /** Level of the release being shipped: L3 adds `l3Checks` to the required checks and raises approvals to `l3MinApprovals` (003 §3.2-3.3). */
   releaseLevel: ReleaseLevel;
-  /** Numeric id of the break-glass team; default `config.breakGlassTeamId`, else looked up from `config.breakGlassTeam`; absent: nobody bypasses. */
-  breakGlassTeamId?: pulumi.Input<number>;
+  /** Numeric id of the break-glass team (from the policy statement), when `config.breakGlassTeam` names one; absent: nobody bypasses. */
+  breakGlassTeamId?: number;
   /** Branch that holds the release ledger (deploy repositories only): made append-only, no bypass. */
   ledgerBranch?: string;
 }
@@ -89,7 +89,7 @@ export class ReleaseRepository extends pulumi.ComponentResource {
     this.config = config;
     this.requiredChecks = requiredChecks;
     this.requiredApprovals = requiredApprovals;
-    const breakGlassTeamId = this.breakGlassTeamId(args);
+    const breakGlassTeamId = args.config.breakGlassTeam !== undefined ? args.breakGlassTeamId : undefined;
 
     this.repository = new github.Repository(
       name,
@@ -217,14 +217,5 @@ export class ReleaseRepository extends pulumi.ComponentResource {
     );
 
     this.registerOutputs({ repositoryName: this.repositoryName, defaultBranch: this.defaultBranch });
-  }
-
-  /** The break-glass team's id: given, configured, or looked up by slug. */
-  private breakGlassTeamId(args: ReleaseRepositoryArgs): pulumi.Input<number> | undefined {
-    if (args.breakGlassTeamId !== undefined) return args.breakGlassTeamId;
-    if (args.config.breakGlassTeamId !== undefined) return args.config.breakGlassTeamId;
-    const slug = args.config.breakGlassTeam;
-    if (slug === undefined) return undefined;
-    return github.getTeamOutput({ slug, summaryOnly: true }, { parent: this }).id.apply(Number);
   }
 }

@@ -14,7 +14,7 @@ function rawConfig(extra: Record<string, unknown>, secure: string[] = []) {
     file: FILE,
     values: {
       "slipway:environment": "production",
-      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront" }] },
+      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront" }], teams: { "release-captains": 4711 } },
       "slipway:environments": { production: { reviewerTeams: ["release-captains"] } },
       "slipway:release": {
         version: "1.4.0",

@@ -65,11 +65,6 @@ export interface ProgramRecord {
   invokes: Invocation[];
 }
 
-/** Ids the mocked `heroku:pipeline/getPipeline:getPipeline` answers: a stable UUID per pipeline name. */
-export function mockPipelineId(name: string): string {
-  return `00000000-0000-4000-8000-${Buffer.from(name).toString("hex").padEnd(12, "0").slice(0, 12)}`;
-}
-
 /** The password the mocked `random.RandomPassword` named `name` generates. */
 export function mockPassword(name: string): string {
   return `mock-password-of-${name}`;
@@ -77,8 +72,7 @@ export function mockPassword(name: string): string {
 
 /**
  * Mocks: state echoes inputs, ids are `<name>-id`; a random password has a known result (so the
- * inputs that use it show whether they carry it as a secret); the Heroku pipeline lookup answers
- * a stable id.
+ * inputs that use it show whether they carry it as a secret). The components make no lookups.
  */
 const mocks: pulumi.runtime.Mocks = {
   newResource: (args) => {
@@ -86,11 +80,7 @@ const mocks: pulumi.runtime.Mocks = {
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...computed } };
   },
   call: (args) => {
-    if (args.token === "heroku:pipeline/getPipeline:getPipeline") {
-      const name = String(args.inputs.name);
-      return { id: mockPipelineId(name), name, ownerId: "team-id", ownerType: "team" };
-    }
-    return args.inputs;
+    throw new Error(`unexpected invoke ${args.token}: the app components make no lookups`);
   },
 };
 

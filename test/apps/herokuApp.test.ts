@@ -10,7 +10,6 @@ import {
   exampleCiphertext,
   exampleStack,
   find,
-  mockPipelineId,
   ofType,
   providerSchemasAvailable,
   runProgram,
@@ -27,7 +26,7 @@ const FORMATION = "heroku:formation/formation:Formation";
 const PIPELINE = "heroku:pipeline/pipeline:Pipeline";
 const COUPLING = "heroku:pipeline/coupling:Coupling";
 
-/** The args the topology passes for the example stack's `api` app (the pipeline belongs to the stack that owns repository resources). */
+/** The args the topology passes for the example stack's `api` app. */
 function exampleArgs(stack: "staging" | "production"): HerokuAppArgs {
   const config = exampleStack(stack);
   return {
@@ -37,7 +36,6 @@ function exampleArgs(stack: "staging" | "production"): HerokuAppArgs {
     artifact: config.release.artifacts.api,
     version: config.release.version,
     flagsJson: flagdJson(config.flags, config.environment),
-    ownsPipeline: config.github.ownsRepositoryResources,
   };
 }
 
@@ -53,9 +51,8 @@ describe("HerokuApp in the production example stack", () => {
   });
 
   test("registers the app, its config, the release, the web dynos and the coupling", () => {
-    const pipeline = args.ownsPipeline ? [`${PIPELINE}::api-pipeline`] : [];
     expect(childrenOf(record, find(record, COMPONENT, "api"))).toEqual(
-      [`${APP}::api`, `${CONFIG}::api-config`, `${RELEASE}::api-release`, `${FORMATION}::api-formation-web`, `${COUPLING}::api-coupling`, ...pipeline].sort(),
+      [`${APP}::api`, `${CONFIG}::api-config`, `${RELEASE}::api-release`, `${FORMATION}::api-formation-web`, `${COUPLING}::api-coupling`].sort(),
     );
   });
 
@@ -88,9 +85,11 @@ describe("HerokuApp in the production example stack", () => {
     expect(ofType(record, FORMATION).map((formation) => formation.inputs.type)).not.toContain("release");
   });
 
-  test("production couples its app into the shared pipeline at the production stage", () => {
-    const pipelineId = args.ownsPipeline ? "api-pipeline-id" : mockPipelineId("acme-api");
-    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: pipelineId, stage: "production" });
+  test("production couples its app into staging's pipeline, by the id its config gives, at the production stage", () => {
+    expect(args.app.pipelineId).toBe("3f9d2c41-7b6e-4a58-9c0d-2e1f4a6b8c73");
+    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: args.app.pipelineId, stage: "production" });
+    expect(ofType(record, PIPELINE)).toEqual([]);
+    expect(record.invokes).toEqual([]);
   });
 });
 
@@ -101,9 +100,10 @@ describe("HerokuApp in the staging example stack", () => {
     record = await deploy("staging", args);
   });
 
-  test("staging couples its app into the shared pipeline at the staging stage", () => {
-    const pipelineId = args.ownsPipeline ? "api-pipeline-id" : mockPipelineId("acme-api");
-    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: pipelineId, stage: "staging" });
+  test("staging, first in promotion order, creates the pipeline and couples its app at the staging stage", () => {
+    expect(find(record, PIPELINE, "api-pipeline").inputs).toEqual({ name: "acme-api" });
+    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: "api-pipeline-id", stage: "staging" });
+    expect(record.invokes).toEqual([]);
   });
 
   test("the staging app is not protected and runs staging's slug", () => {
@@ -128,30 +128,18 @@ describe("HerokuApp in the staging example stack", () => {
 });
 
 describe("one pipeline, shared by both stacks, managed by one", () => {
-  test("exactly one of the example stacks owns the pipeline: the one that owns repository resources", () => {
-    expect(STACKS.map((stack) => exampleArgs(stack).ownsPipeline).filter(Boolean)).toHaveLength(1);
+  test("exactly one of the example stacks owns the pipeline; the other couples by id", () => {
+    expect(STACKS.map((stack) => exampleArgs(stack).app.pipeline).filter(Boolean)).toEqual(["acme-api"]);
+    expect(STACKS.map((stack) => exampleArgs(stack).app.pipelineId).filter(Boolean)).toHaveLength(1);
   });
 
-  test("the owning stack creates the pipeline and couples its app to it", async () => {
-    const record = await deploy("production", { ...exampleArgs("production"), ownsPipeline: true });
-    const pipeline = find(record, PIPELINE, "api-pipeline");
-    expect(pipeline.inputs).toEqual({ name: "acme-api" });
-    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: "api-pipeline-id", stage: "production" });
-    expect(record.invokes).toEqual([]);
-  });
-
-  test("a production owner protects the pipeline from deletion", async () => {
-    const record = await deploy("production", { ...exampleArgs("production"), ownsPipeline: true });
+  test("the owning stack protects the pipeline from deletion: every stage's coupling hangs on it", async () => {
+    const record = await deploy("staging", exampleArgs("staging"));
     expect(find(record, PIPELINE, "api-pipeline").protect).toBe(true);
   });
 
-  test("the other stack does not manage it: it looks it up by name and couples to what it finds", async () => {
-    const record = await deploy("staging", { ...exampleArgs("staging"), ownsPipeline: false });
-    expect(ofType(record, PIPELINE)).toEqual([]);
-    expect(record.invokes).toEqual([
-      { token: "heroku:pipeline/getPipeline:getPipeline", args: { name: "acme-api" }, version: "1.0.4", pluginDownloadURL: "github://api.github.com/pulumiverse" },
-    ]);
-    expect(find(record, COUPLING, "api-coupling").inputs).toEqual({ appId: "api-id", pipeline: mockPipelineId("acme-api"), stage: "staging" });
+  test("neither stack looks a pipeline up: that would need an API key and an existing pipeline at preview", async () => {
+    for (const stack of STACKS) expect((await deploy(stack, exampleArgs(stack))).invokes).toEqual([]);
   });
 });
 

@@ -94,17 +94,6 @@ schemaTest("the Heroku binding against heroku-pulumiverse-1.0.4.json", () => {
     }
   });
 
-  test("getPipeline is the schema's pipeline data source, invoked with the plugin v1.0.4", async () => {
-    const record = await runProgram("staging", () => {
-      heroku.getPipelineOutput({ name: "acme-api" });
-    });
-    expect(Object.keys(schema.functions)).toContain(heroku.GET_PIPELINE_TOKEN);
-    expect(record.invokes).toEqual([
-      { token: "heroku:pipeline/getPipeline:getPipeline", args: { name: "acme-api" }, version: "1.0.4", pluginDownloadURL: "github://api.github.com/pulumiverse" },
-    ]);
-    expect(validateFunctionArgs(schema, heroku.GET_PIPELINE_TOKEN, record.invokes[0].args)).toEqual([]);
-  });
-
   test("the schema documents a coupling's stages, which the validator enforces", () => {
     const stage = schema.resources["heroku:pipeline/coupling:Coupling"].inputProperties.stage;
     expect(documentedChoices(stage)).toEqual(["review", "development", "staging", "production"]);

@@ -13,7 +13,7 @@ const projectDir = path.resolve(__dirname, "..", "..");
 function minimal(): Record<string, unknown> {
   return {
     "slipway:environment": "production",
-    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }] },
+    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }], teams: { "release-captains": 4711 } },
     "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
     "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
   };
@@ -207,5 +207,36 @@ describe("key paths use pulumi config --path syntax", () => {
       { numRuns: 50 },
     );
     expect(DEFAULT_REQUIRED_CHECKS).toHaveLength(7);
+  });
+});
+
+describe("a preview needs no lookups: the config names GitHub teams and users by id", () => {
+  it("a reviewer team without an id is refused with the command that adds it", () => {
+    const values = minimal();
+    (values["slipway:github"] as any).teams = {};
+    expect(problemsOf(values)).toEqual([
+      "slipway:environments.production.reviewerTeams[0]: names team 'release-captains', whose id is not in slipway:github.teams: run `pulumi config set --path 'slipway:github.teams.release-captains' <id>` (the id: gh api orgs/acme/teams/release-captains --jq .id)",
+    ]);
+  });
+
+  it("a reviewer user without an id is refused", () => {
+    const values = minimal();
+    (values["slipway:environments"] as any).production.reviewerUsers = ["alice"];
+    expect(problemsOf(values)).toEqual([expect.stringMatching(/^slipway:environments\.production\.reviewerUsers\[0\]: names user 'alice', whose id is not in slipway:github\.users/)]);
+  });
+
+  it("the break-glass team id moved to policy-config.json, and the old key says so", () => {
+    const values = minimal();
+    (values["slipway:github"] as any).repositories[0].breakGlassTeamId = 4711;
+    expect(problemsOf(values)).toEqual([expect.stringMatching(/^slipway:github\.repositories\[0\]\.breakGlassTeamId: moved: the break-glass team's id is named once, in policy-config\.json/)]);
+  });
+
+  it("a Heroku app either owns its pipeline or couples into another stack's, not both", () => {
+    const values = minimal();
+    values["slipway:apps"] = { heroku: [{ name: "api", appName: "acme-api", pipeline: "acme-api", pipelineId: "3f9d2c41-7b6e-4a58-9c0d-2e1f4a6b8c73" }] };
+    (values["slipway:release"] as any).artifacts = { api: { slugId: "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b" } };
+    expect(problemsOf(values)).toEqual([
+      "slipway:apps.heroku[0].pipelineId: is set together with pipeline: a stack either owns the pipeline (pipeline) or couples into another stack's (pipelineId)",
+    ]);
   });
 });

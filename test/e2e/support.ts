@@ -17,6 +17,7 @@ import { runStackInChild } from "../../cli/runner";
 import { Gate, GateReport } from "../../cli/gate";
 import { LEDGER_FILE } from "../../components/release/ledger";
 import { HEROKU_PROVIDER_VERSION } from "../../components/apps/heroku";
+import { POLICY_CONFIG_FILE } from "../../contract";
 
 /** The repository root: the example project, the program, the pack and the CLI. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -27,8 +28,8 @@ export const POLICY_CONFIG = path.join(REPO_ROOT, "policy-config.json");
 /** The CLI entry point. */
 export const SLIPWAY_BIN = path.join(REPO_ROOT, "bin", "slipway.js");
 
-/** What the program reads from a project directory: both stack files, the changelog, the ledger. */
-export const PROJECT_FILES = ["Pulumi.staging.yaml", "Pulumi.production.yaml", "CHANGELOG.md", LEDGER_FILE] as const;
+/** What the program reads from a project directory: both stack files, the changelog, the policy statement, the ledger. */
+export const PROJECT_FILES = ["Pulumi.staging.yaml", "Pulumi.production.yaml", "CHANGELOG.md", POLICY_CONFIG_FILE, LEDGER_FILE] as const;
 
 /** A fresh directory under the system temp dir; remove it with `removeScratch` in afterAll. */
 export function makeScratch(): string {

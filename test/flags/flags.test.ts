@@ -137,7 +137,6 @@ describe("one document per environment, delivered unchanged to every target", ()
         artifact: config.release.artifacts.api,
         version: config.release.version,
         flagsJson,
-        ownsPipeline: config.github.ownsRepositoryResources,
       });
       new KubernetesWorkloads("workloads", {
         config: config.apps.kubernetes!,

@@ -44,6 +44,7 @@ export function cleanStack(stack = "staging"): RecordedStack {
     stack,
     project: "slipway",
     outputs: {},
+    invokes: [],
     resources: [
       resource(stack, "github:index/repository:Repository", "app", { name: "app", description: "The app" }),
       resource(stack, "postgresql:index/database:Database", "appdb", { name: "appdb", owner: "appdb_migrator" }, { protect: true }),

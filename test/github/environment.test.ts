@@ -1,4 +1,4 @@
-import { exampleConfig, inputsOf, isWrappedSecret, promiseOf, registrations, wrappedSecret } from "./harness";
+import { TEAM_IDS, USER_IDS, exampleConfig, inputsOf, isWrappedSecret, promiseOf, registrations, wrappedSecret } from "./harness";
 import * as pulumi from "@pulumi/pulumi";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, ReleaseManifest, releaseManifestSchema } from "../../contract";
 import { SecretString, type EnvironmentConfig } from "../../components/config";
@@ -38,6 +38,8 @@ describe("DeploymentEnvironment (production example)", () => {
     repository: "storefront",
     environment: "production",
     config: productionConfig,
+    reviewerTeamIds: productionConfig.reviewerTeams.map((slug) => TEAM_IDS[slug]),
+    reviewerUserIds: [],
     releaseManifestJson: manifestJson,
     flagsJson: productionFlags,
   });
@@ -105,6 +107,8 @@ describe("DeploymentEnvironment variants", () => {
       repository: "storefront",
       environment: "preview",
       config: previewConfig,
+      reviewerTeamIds: [],
+      reviewerUserIds: [],
       releaseManifestJson: "{}",
       flagsJson: flagdJson(staging.flags, "preview"),
     });
@@ -120,11 +124,13 @@ describe("DeploymentEnvironment variants", () => {
     expect(environment.secrets).toEqual([]);
   });
 
-  test("reviewer users are resolved to their numeric ids", async () => {
+  test("reviewer users are named by their numeric ids", async () => {
     const environment = new DeploymentEnvironment("users-production", {
       repository: "storefront",
       environment: "production",
       config: environmentConfig({ reviewerUsers: ["alice-release", "bob-oncall"], deployRefs: { branches: [], tags: ["v*", "mvp-*"] } }),
+      reviewerTeamIds: [],
+      reviewerUserIds: [USER_IDS["alice-release"], USER_IDS["bob-oncall"]],
       releaseManifestJson: manifestJson,
       flagsJson: productionFlags,
     });
@@ -141,6 +147,8 @@ describe("DeploymentEnvironment variants", () => {
       repository: pulumi.output(Promise.resolve("later")),
       environment: "staging",
       config: environmentConfig({ variables: { REGION: "eu" } }),
+      reviewerTeamIds: [],
+      reviewerUserIds: [],
       releaseManifestJson: pulumi.output(manifestJson),
       flagsJson: "{}",
     });
@@ -149,7 +157,7 @@ describe("DeploymentEnvironment variants", () => {
 
   test("two repositories' environments of the same name do not collide", async () => {
     const config = environmentConfig({ secrets: { DEPLOY_KEY: new SecretString("k") }, variables: { REGION: "eu" } });
-    const common = { environment: "staging" as const, config, releaseManifestJson: "{}", flagsJson: "{}" };
+    const common = { environment: "staging" as const, config, reviewerTeamIds: [], reviewerUserIds: [], releaseManifestJson: "{}", flagsJson: "{}" };
     const a = new DeploymentEnvironment("app-a-staging", { ...common, repository: "app-a" });
     const b = new DeploymentEnvironment("app-b-staging", { ...common, repository: "app-b" });
     const children = [a, b].flatMap((e) => [e.environment, ...e.secrets, ...e.variables]);
@@ -167,6 +175,8 @@ describe("DeploymentEnvironment variants", () => {
           repository: "storefront",
           environment: "staging",
           config: environmentConfig({ variables: { [RELEASE_MANIFEST_VARIABLE]: "{}" } }),
+          reviewerTeamIds: [],
+          reviewerUserIds: [],
           releaseManifestJson: manifestJson,
           flagsJson: "{}",
         }),
@@ -180,6 +190,8 @@ describe("DeploymentEnvironment (staging example)", () => {
     repository: "storefront",
     environment: "staging",
     config: stagingConfig,
+    reviewerTeamIds: [],
+    reviewerUserIds: [],
     releaseManifestJson: JSON.stringify({ ...manifest, stack: "staging", environment: "staging" }),
     flagsJson: flagdJson(staging.flags, "staging"),
   });

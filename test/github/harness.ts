@@ -10,9 +10,9 @@ import { SECRET_SIG, SIG_KEY } from "../../cli/model";
 import type { StackConfig } from "../../components/config";
 import { loadStackConfig, readStackFile, toEngineConfig } from "../../components/stackFile";
 
-/** Team ids the mocked `github.getTeam` answers with, by slug. */
+/** Team ids the tests configure, by slug (`slipway:github.teams`). */
 export const TEAM_IDS: Record<string, number> = { "release-captains": 4711, "sre-oncall": 4712, "qa-leads": 4713 };
-/** User ids the mocked `github.getUser` answers with, by login. */
+/** User ids the tests configure, by login (`slipway:github.users`). */
 export const USER_IDS: Record<string, number> = { "alice-release": 9001, "bob-oncall": 9002 };
 
 /** One recorded registration. */
@@ -40,18 +40,10 @@ pulumi.runtime.setMocks(
       return { id: `${args.name}-id`, state: args.inputs };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      // The components name teams and users by the ids config gives: a lookup would need a
+      // token at preview time. Any invoke is recorded, and the tests expect none.
       invokes.push(`${args.token} ${JSON.stringify(args.inputs)}`);
-      if (args.token === "github:index/getTeam:getTeam") {
-        const id = TEAM_IDS[args.inputs.slug];
-        if (id === undefined) throw new Error(`no such team: ${args.inputs.slug}`);
-        return { id: String(id), slug: args.inputs.slug, nodeId: `T_${id}` };
-      }
-      if (args.token === "github:index/getUser:getUser") {
-        const id = USER_IDS[args.inputs.username];
-        if (id === undefined) throw new Error(`no such user: ${args.inputs.username}`);
-        return { id: String(id), login: args.inputs.username, nodeId: `U_${id}` };
-      }
-      throw new Error(`unexpected invoke ${args.token}`);
+      throw new Error(`unexpected invoke ${args.token}: the GitHub components make no lookups`);
     },
   },
   "slipway",

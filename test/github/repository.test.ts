@@ -10,7 +10,8 @@ const BASELINE = ["lint", "typecheck", "unit", "integration", "migrations", "sec
 const L3_EXTRA = ["side-effect-contracts", "policy-regression", "browser-smoke"];
 
 describe("ReleaseRepository (production example, storefront, L2 release)", () => {
-  const repo = new ReleaseRepository("storefront", { config: storefront, releaseLevel: production.release.level });
+  // The break-glass team's id comes from the policy statement (policy-config.json): 4711.
+  const repo = new ReleaseRepository("storefront", { config: storefront, releaseLevel: production.release.level, breakGlassTeamId: 4711 });
 
   test("the repository squash-merges only, deletes merged branches, alerts on vulnerabilities and is archived, never deleted", async () => {
     expect(await inputsOf(repo.repository)).toEqual({
@@ -85,7 +86,7 @@ describe("ReleaseRepository (production example, storefront, L2 release)", () =>
     }
   });
 
-  test("with its id configured, the break-glass team is not looked up", () => {
+  test("the break-glass team is not looked up: a preview needs no token that reads the organisation", () => {
     expect(invokes.filter((call) => call.startsWith("github:index/getTeam:getTeam"))).toEqual([]);
   });
 });
@@ -123,7 +124,7 @@ describe("ReleaseRepository protection modes", () => {
   });
 
   test("protection 'ruleset': no classic protection", () => {
-    const repo = new ReleaseRepository("ruleset-only", { config: { ...storefront, name: "ruleset-only" }, releaseLevel: "L1" });
+    const repo = new ReleaseRepository("ruleset-only", { config: { ...storefront, name: "ruleset-only" }, releaseLevel: "L1", breakGlassTeamId: 4711 });
     expect(repo.branchRuleset).toBeDefined();
     expect(repo.branchProtection).toBeUndefined();
   });
@@ -131,7 +132,7 @@ describe("ReleaseRepository protection modes", () => {
 
 describe("ReleaseRepository for an L3 release", () => {
   test("an L3 release also requires side-effect contracts, policy regression and browser smoke, and 2 approvals", async () => {
-    const repo = new ReleaseRepository("storefront-l3", { config: { ...storefront, name: "storefront-l3", protection: "both" }, releaseLevel: "L3" });
+    const repo = new ReleaseRepository("storefront-l3", { config: { ...storefront, name: "storefront-l3", protection: "both" }, releaseLevel: "L3", breakGlassTeamId: 4711 });
     expect(repo.requiredChecks).toEqual([...BASELINE, ...L3_EXTRA]);
     const rules = (await inputsOf(repo.branchRuleset!)).rules as Record<string, Record<string, unknown>>;
     expect(rules.pullRequest.requiredApprovingReviewCount).toBe(2);
@@ -148,28 +149,21 @@ describe("ReleaseRepository for an L3 release", () => {
 });
 
 describe("ReleaseRepository break-glass team", () => {
-  test("a break-glass team named only by slug is looked up by the provider and bypasses by pull request", async () => {
-    const config: RepositoryConfig = { ...storefront, name: "by-slug", breakGlassTeamId: undefined, breakGlassTeam: "release-captains" };
-    const repo = new ReleaseRepository("by-slug", { config, releaseLevel: "L2" });
-    expect((await inputsOf(repo.branchRuleset!)).bypassActors).toEqual([{ actorId: 4711, actorType: "Team", bypassMode: "pull_request" }]);
-    expect(invokes).toContain('github:index/getTeam:getTeam {"slug":"release-captains","summaryOnly":true}');
-  });
-
-  test("an explicit team id wins over the config", async () => {
+  test("the break-glass team bypasses by pull request only, under the id the policy statement gives", async () => {
     const repo = new ReleaseRepository("explicit-id", { config: { ...storefront, name: "explicit-id" }, releaseLevel: "L2", breakGlassTeamId: 99 });
     expect((await inputsOf(repo.branchRuleset!)).bypassActors).toEqual([{ actorId: 99, actorType: "Team", bypassMode: "pull_request" }]);
   });
 
-  test("without a break-glass team nobody bypasses", async () => {
-    const config: RepositoryConfig = { ...storefront, name: "no-bypass", breakGlassTeam: undefined, breakGlassTeamId: undefined };
-    const repo = new ReleaseRepository("no-bypass", { config, releaseLevel: "L2" });
+  test("a repository that names no break-glass team lets nobody bypass, whatever team the statement names", async () => {
+    const config: RepositoryConfig = { ...storefront, name: "no-bypass", breakGlassTeam: undefined };
+    const repo = new ReleaseRepository("no-bypass", { config, releaseLevel: "L2", breakGlassTeamId: 4711 });
     expect((await inputsOf(repo.branchRuleset!)).bypassActors).toBeUndefined();
   });
 });
 
 describe("the ledger branch", () => {
   test("a deploy repository's ledger branch is append-only: no deletion, no force push, nobody bypasses", async () => {
-    const repo = new ReleaseRepository("ledger-holder", { config: storefront, releaseLevel: "L2", ledgerBranch: "slipway-ledger" });
+    const repo = new ReleaseRepository("ledger-holder", { config: storefront, releaseLevel: "L2", ledgerBranch: "slipway-ledger", breakGlassTeamId: 4711 });
     expect(repo.ledgerRuleset).toBeDefined();
     expect(await inputsOf(repo.ledgerRuleset!)).toEqual({
       name: "slipway: release ledger",

@@ -337,29 +337,3 @@ export class Release extends pulumi.CustomResource {
     super(Release.__pulumiType, name, inputs, options);
   }
 }
-
-/** Arguments of `getPipeline` (`heroku:pipeline/getPipeline:getPipeline`). */
-export interface GetPipelineArgs {
-  /** Pipeline name or id; a pipeline without apps can only be found by id. */
-  name: pulumi.Input<string>;
-}
-
-/** What `getPipeline` returns. */
-export interface GetPipelineResult {
-  /** The pipeline's id. */
-  readonly id: string;
-  /** Pipeline name. */
-  readonly name: string;
-  /** Owner id. */
-  readonly ownerId: string;
-  /** Owner type (`user`, `team`). */
-  readonly ownerType: string;
-}
-
-/** Token of the pipeline data source. */
-export const GET_PIPELINE_TOKEN = "heroku:pipeline/getPipeline:getPipeline";
-
-/** Look a pipeline up by name or id. */
-export function getPipelineOutput(args: GetPipelineArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetPipelineResult> {
-  return pulumi.runtime.invokeOutput<GetPipelineResult>(GET_PIPELINE_TOKEN, { name: args.name }, withPluginDefaults(opts));
-}
