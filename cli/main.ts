@@ -7,7 +7,8 @@
 import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import { UserError } from "./errors";
-import { listStacks } from "../components/stackFile";
+import { listStacks, readStackFile } from "../components/stackFile";
+import { ConfigError } from "../components/config";
 import { runStackInChild } from "./runInChild";
 import { planJson, planText } from "./plan";
 
@@ -46,6 +47,34 @@ Options:
       const recorded = await runStackInChild({ projectDir: PROJECT_DIR, stack });
       if (values.json) process.stdout.write(JSON.stringify(planJson(recorded), null, 2) + "\n");
       else process.stdout.write(planText(recorded, values.inputs === true) + "\n");
+      return 0;
+    },
+  },
+  secrets: {
+    summary: "List a stack's secret config keys, with the command that sets each one.",
+    usage: `Usage: slipway secrets --stack <name>
+
+Prints every secure: key of Pulumi.<name>.yaml and the pulumi command that sets it, one per line,
+never a value. After switching the stack to your own secrets provider
+(pulumi stack change-secrets-provider <provider> --stack <name>), run each one: pulumi prompts
+for the real value (or reads it from stdin), so it never lands in your shell history.
+
+Options:
+  --stack <name>  Stack whose secrets to list. Required.
+  -h, --help      Show this help.`,
+    options: { stack: { type: "string" } },
+    async run(values) {
+      const stack = requireStack(values.stack);
+      let file;
+      try {
+        file = readStackFile(PROJECT_DIR, stack);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UserError(err.message);
+        throw err;
+      }
+      for (const key of [...file.securePaths].sort()) {
+        process.stdout.write(`pulumi config set --secret --path '${key}' --stack ${stack}\n`);
+      }
       return 0;
     },
   },
