@@ -17,10 +17,13 @@ import { FLAGS_ENV_VAR } from "../../contract";
 import { SecretString, type ArtifactConfig, type VercelAppConfig } from "../config";
 import type { DeployEnvironment } from "./common";
 
-/** Vercel Authentication covering previews and generated deployment URLs, not production domains. */
-export const PROTECT_PREVIEWS = "standardProtectionNew";
+/**
+ * Vercel Authentication covering previews and generated deployment URLs, not production domains.
+ * The provider takes these snake_case values only (its validator); the SDK's docs camelCase them.
+ */
+export const PROTECT_PREVIEWS = "standard_protection_new";
 /** Vercel Authentication covering every deployment, production domains included. */
-export const PROTECT_ALL_DEPLOYMENTS = "allDeployments";
+export const PROTECT_ALL_DEPLOYMENTS = "all_deployments";
 /** Comment on a sensitive variable deliberately exposed to previews (listed in `previewSecrets`). */
 export const PREVIEW_EXPOSURE_COMMENT = "exposed to previews: listed in previewSecrets (003 §5.2)";
 

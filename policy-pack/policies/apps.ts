@@ -24,16 +24,16 @@ import {
 import { credentialFinding } from "./shared/secrets";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
 
-/** Vercel protection modes that cover preview deployments. */
-const PROTECTS_PREVIEWS = ["standardProtectionNew", "standardProtection", "allDeployments", "onlyPreviewDeployments"];
+/** Vercel protection modes that cover preview deployments, spelt as the provider takes them. */
+const PROTECTS_PREVIEWS = ["standard_protection_new", "standard_protection", "all_deployments", "only_preview_deployments"];
 /** Vercel protection modes that cover production deployments (standard protection leaves the production domain public). */
-const PROTECTS_PRODUCTION = ["allDeployments", "onlyProductionDeployments"];
+const PROTECTS_PRODUCTION = ["all_deployments", "only_production_deployments"];
 
 const vercelProtectionSchema = configSchema(productionStacksSetting, {
     protectProduction: {
         type: "boolean",
         default: false,
-        description: "Also require production deployments of production stacks to be protected (allDeployments / onlyProductionDeployments).",
+        description: "Also require production deployments of production stacks to be protected (all_deployments / only_production_deployments).",
     },
 });
 
@@ -42,8 +42,8 @@ export const vercelDeploymentProtection: SlipwayResourcePolicy = {
     description:
         "Vercel preview deployments are protected (Vercel authentication, password or trusted IPs), and production deployments too where protectProduction is configured.",
     remediationSteps:
-        "Set vercelAuthentication: { deploymentType: 'standardProtectionNew' } (or 'allDeployments') on the Vercel Project, or a passwordProtection / trustedIps block covering previews; " +
-        "with protectProduction, use 'allDeployments'.",
+        "Set vercelAuthentication: { deploymentType: 'standard_protection_new' } (or 'all_deployments') on the Vercel Project, or a passwordProtection / trustedIps block covering previews; " +
+        "with protectProduction, use 'all_deployments'.",
     severity: "medium",
     enforcementLevel: "advisory",
     tags: ["apps", "003 §5.2"],

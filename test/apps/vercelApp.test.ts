@@ -62,7 +62,7 @@ describe("VercelApp in the production example stack", () => {
       framework: "nextjs",
       rootDirectory: "apps/web",
       gitRepository: { type: "github", repo: "acme/storefront" },
-      vercelAuthentication: { deploymentType: "standardProtectionNew" },
+      vercelAuthentication: { deploymentType: "standard_protection_new" },
       gitProviderOptions: { createDeployments: false },
       previewDeploymentsDisabled: true,
     });
@@ -140,7 +140,7 @@ describe("VercelApp in the staging example stack", () => {
       framework: "nextjs",
       rootDirectory: "apps/web",
       gitRepository: { type: "github", repo: "acme/storefront" },
-      vercelAuthentication: { deploymentType: "standardProtectionNew" },
+      vercelAuthentication: { deploymentType: "standard_protection_new" },
       gitProviderOptions: { createDeployments: true },
       previewDeploymentsDisabled: false,
     });
@@ -216,7 +216,7 @@ describe("VercelApp variants", () => {
   test("protectProduction puts every deployment behind Vercel Authentication", async () => {
     const base = exampleArgs("production");
     const record = await deploy("production", { ...base, app: { ...base.app, protectProduction: true } });
-    expect(find(record, PROJECT, "web").inputs.vercelAuthentication).toEqual({ deploymentType: "allDeployments" });
+    expect(find(record, PROJECT, "web").inputs.vercelAuthentication).toEqual({ deploymentType: "all_deployments" });
   });
 
   test("a configured project name wins over <app>-<environment>", async () => {

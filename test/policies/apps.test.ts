@@ -7,7 +7,7 @@ const project = (props: Record<string, unknown> = {}): Fixture => ({
     type: TYPES.vercelProject,
     name: "web",
     protect: true,
-    props: { name: "web-production", framework: "nextjs", vercelAuthentication: { deploymentType: "standardProtectionNew" }, ...props },
+    props: { name: "web-production", framework: "nextjs", vercelAuthentication: { deploymentType: "standard_protection_new" }, ...props },
 });
 const envVar = (key: string, props: Record<string, unknown>): Fixture => ({
     type: TYPES.vercelEnvVar,
@@ -27,7 +27,7 @@ describe("vercel-deployment-protection", () => {
     });
 
     test("password protection covers previews too", async () => {
-        const fixture = project({ vercelAuthentication: { deploymentType: "none" }, passwordProtection: { deploymentType: "onlyPreviewDeployments", password: secret("pw") } });
+        const fixture = project({ vercelAuthentication: { deploymentType: "none" }, passwordProtection: { deploymentType: "only_preview_deployments", password: secret("pw") } });
         expect(messages(await runResourcePolicy(vercelDeploymentProtection, fixture))).toEqual([]);
     });
 
@@ -37,9 +37,9 @@ describe("vercel-deployment-protection", () => {
 
     test("production protection is required where configured", async () => {
         expect(messages(await runResourcePolicy(vercelDeploymentProtection, project(), { config: { protectProduction: true } }))).toEqual([
-            "Vercel Project 'web' leaves production deployments public (vercelAuthentication: standardProtectionNew, passwordProtection: unset, trustedIps: unset) while protectProduction is on.",
+            "Vercel Project 'web' leaves production deployments public (vercelAuthentication: standard_protection_new, passwordProtection: unset, trustedIps: unset) while protectProduction is on.",
         ]);
-        const all = project({ vercelAuthentication: { deploymentType: "allDeployments" } });
+        const all = project({ vercelAuthentication: { deploymentType: "all_deployments" } });
         expect(messages(await runResourcePolicy(vercelDeploymentProtection, all, { config: { protectProduction: true } }))).toEqual([]);
         expect(messages(await runResourcePolicy(vercelDeploymentProtection, project(), { stack: "staging", config: { protectProduction: true } }))).toEqual([]);
     });
