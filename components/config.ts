@@ -350,8 +350,20 @@ const migration = z
   })
   .strict();
 
+/** How this stack reaches its cluster: never the machine's current kubeconfig context. */
+const cluster = z
+  .object({
+    /** Kubeconfig context of this stack's cluster (staging's and production's differ). */
+    context: identifier("kubeconfig context"),
+    /** The kubeconfig itself (`secure:`), so the deploy job needs no file; absent: the KUBECONFIG the job provides. */
+    kubeconfig: secretValue.optional(),
+  })
+  .strict();
+
 const kubernetes = z
   .object({
+    /** The cluster this stack deploys to. */
+    cluster: cluster,
     /** Namespace; default `<environment>`. */
     namespace: kubernetesName("namespace").optional(),
     /** Long-running services. */
@@ -400,6 +412,24 @@ const apps = z
     repeated(targets.heroku.map((app) => app.pipeline), "heroku", "pipeline", ": a pipeline holds one app per stage");
     repeated(targets.heroku.map((app) => app.pipelineId), "heroku", "pipelineId", ": a pipeline holds one app per stage");
   });
+
+/** The Postgres server this stack's databases live on, and the admin login that manages them. */
+const postgres = z
+  .object({
+    /** Server host name (staging's and production's differ). */
+    host: plainString.pipe(z.string().regex(/^[A-Za-z0-9.-]+$/, "expected a host name")),
+    /** Server port. */
+    port: z.number().int().min(1).max(65535).default(5432),
+    /** Admin role that creates the databases, roles and grants. */
+    username: identifier("role name"),
+    /** Its password (`secure:` only). */
+    password: secretValue,
+    /** TLS mode; `require` or stricter outside a laptop. */
+    sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], { message: "expected disable, require, verify-ca or verify-full" }).default("require"),
+    /** Database the admin connects to. */
+    database: identifier("database name").default("postgres"),
+  })
+  .strict();
 
 /** A role privilege Slipway deliberately does not expose (002 §5): naming it is an error that says why. */
 const forbiddenRoleKnob = (knob: string) =>
@@ -479,6 +509,8 @@ export const stackConfigSchema = z
     apps: apps.default({ vercel: [], heroku: [] }),
     /** Postgres databases. */
     databases: databases,
+    /** The Postgres server of `databases`; required when there are any. */
+    postgres: postgres.optional(),
     /** Feature flags. */
     flags: z.array(flag).default([]),
   })
@@ -501,6 +533,8 @@ export type KubernetesConfig = z.infer<typeof kubernetes>;
 export type KubernetesServiceConfig = z.infer<typeof kubernetesService>;
 export type MigrationConfig = z.infer<typeof migration>;
 export type DatabaseConfig = z.infer<typeof database>;
+export type PostgresConfig = z.infer<typeof postgres>;
+export type ClusterConfig = z.infer<typeof cluster>;
 export type FlagConfig = z.infer<typeof flag>;
 
 /** Rules that span sections: each app's artifact exists and has the field its target deploys. */
@@ -512,6 +546,13 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
       code: "custom",
       path: ["environments", stackConfig.environment],
       message: `is missing: this stack deploys '${stackConfig.environment}', so it must configure that environment`,
+    });
+  }
+  if (stackConfig.databases.length > 0 && stackConfig.postgres === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["postgres"],
+      message: "is required: slipway:databases needs the server and admin login (host, username, password) of this stack, never the provider's ambient defaults",
     });
   }
   const { teams, users } = stackConfig.github;

@@ -39,8 +39,12 @@ export function listStacks(projectDir: string): string[] {
     .sort();
 }
 
-/** Read and YAML-parse a stack file; a missing or malformed file is a `ConfigError`. */
-export function readStackFile(projectDir: string, stack: string): StackFile {
+/**
+ * Read and YAML-parse a stack file; a missing or malformed file, or a `secure:` value that is not
+ * ciphertext of the file's secrets provider, is a `ConfigError`. Only the tool that re-encrypts
+ * the examples reads them with `checkCiphertexts: false`.
+ */
+export function readStackFile(projectDir: string, stack: string, options: { checkCiphertexts?: boolean } = {}): StackFile {
   const file = stackFileName(stack);
   const fullPath = path.join(projectDir, file);
   if (!/^[A-Za-z0-9._-]+$/.test(stack)) {
@@ -76,7 +80,7 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
   // A value the engine could not decrypt stops `pulumi preview` before the program runs, naming
   // no key: say which, and how to fix it, before anything judges the stack.
   const problems: ConfigProblem[] = secretsSettingsProblems(top, secretsProvider);
-  if (problems.length === 0) {
+  if (problems.length === 0 && options.checkCiphertexts !== false) {
     for (const [keyPath, ciphertext] of secure) {
       const problem = ciphertextProblem(secretsProvider, ciphertext);
       if (problem !== undefined) {

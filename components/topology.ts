@@ -8,6 +8,8 @@
  * two stacks never manage the same resource.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as postgresql from "@pulumi/postgresql";
 import { ReleaseManifest } from "../contract";
 import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "./config";
 import { flagdJson } from "./flags";
@@ -52,6 +54,10 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly kubernetes?: KubernetesWorkloads;
   /** Postgres databases of this environment. */
   readonly databases: PostgresDatabase[];
+  /** The connection to this stack's cluster, when it runs Kubernetes workloads. */
+  readonly clusterProvider?: k8s.Provider;
+  /** The connection to this stack's Postgres server, when it has databases. */
+  readonly postgresProvider?: postgresql.Provider;
 
   constructor(name: string, args: ReleaseTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:index:ReleaseTopology", name, {}, opts);
@@ -143,10 +149,44 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    if (config.apps.kubernetes && (config.apps.kubernetes.services.length > 0 || config.apps.kubernetes.migrations.length > 0)) {
-      this.kubernetes = new KubernetesWorkloads("workloads", { config: config.apps.kubernetes, environment, isProduction, artifacts, flagsJson }, { parent: this });
+    // Explicit providers, configured from this stack's own config: the default ones would use
+    // whatever kubeconfig context and Postgres settings the machine running Pulumi happens to
+    // have, so a staging preview on a laptop could target production.
+    const k8sConfig = config.apps.kubernetes;
+    if (k8sConfig && (k8sConfig.services.length > 0 || k8sConfig.migrations.length > 0)) {
+      this.clusterProvider = new k8s.Provider(
+        `${environment}-cluster`,
+        { context: k8sConfig.cluster.context, kubeconfig: k8sConfig.cluster.kubeconfig?.toOutput() },
+        { parent: this },
+      );
+      this.kubernetes = new KubernetesWorkloads(
+        "workloads",
+        { config: k8sConfig, environment, isProduction, artifacts, flagsJson },
+        { parent: this, providers: [this.clusterProvider] },
+      );
     }
-    this.databases = config.databases.map((database) => new PostgresDatabase(database.name, { database, isProduction }, { parent: this }));
+    const server = config.postgres;
+    if (server !== undefined && config.databases.length > 0) {
+      this.postgresProvider = new postgresql.Provider(
+        `${environment}-postgres`,
+        {
+          host: server.host,
+          port: server.port,
+          username: server.username,
+          password: server.password.toOutput(),
+          sslmode: server.sslmode,
+          database: server.database,
+          // The admin role is not a superuser on managed Postgres (RDS, Cloud SQL): say so, so the
+          // provider does not try superuser-only statements.
+          superuser: false,
+        },
+        { parent: this },
+      );
+    }
+    const postgresProvider = this.postgresProvider;
+    this.databases = config.databases.map(
+      (database) => new PostgresDatabase(database.name, { database, isProduction }, { parent: this, providers: postgresProvider ? [postgresProvider] : [] }),
+    );
 
     this.registerOutputs({ environmentNames: this.environmentNames, requiredChecks: this.requiredChecks });
   }

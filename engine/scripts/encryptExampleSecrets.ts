@@ -42,7 +42,7 @@ function main(): void {
   const engine = findEngine();
   if (!engine) throw new Error("no Pulumi CLI: run npm run engine:build first");
   for (const stack of listStacks(REPO_ROOT)) {
-    const stackFile = readStackFile(REPO_ROOT, stack);
+    const stackFile = readStackFile(REPO_ROOT, stack, { checkCiphertexts: false });
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-encrypt-"));
     try {
       const env: NodeJS.ProcessEnv = {

@@ -26,10 +26,19 @@ function rawConfig(extra: Record<string, unknown>, secure: string[] = []) {
           worker: { image: WORKER_IMAGE },
         },
       },
-      ...extra,
+      // The server every database lives on; tests of the databases section change only that section.
+      "slipway:postgres": { host: "pg-prod.acme.internal", username: "slipway_admin", password: "v1:opaque" },
+      ...withCluster(extra),
     },
-    securePaths: new Set(secure),
+    securePaths: new Set(["slipway:postgres.password", ...secure]),
   };
+}
+
+/** A Kubernetes section gets the production cluster unless the test sets (or removes) one itself. */
+function withCluster(extra: Record<string, unknown>): Record<string, unknown> {
+  const apps = extra["slipway:apps"] as { kubernetes?: Record<string, unknown> } | undefined;
+  if (apps?.kubernetes === undefined || "cluster" in apps.kubernetes) return extra;
+  return { ...extra, "slipway:apps": { ...apps, kubernetes: { cluster: { context: "acme-production" }, ...apps.kubernetes } } };
 }
 
 /** The problems a config is refused with; [] when it parses. */
@@ -287,5 +296,31 @@ describe("config errors name the file, the key and the reason", () => {
   test("two Vercel apps under one name", () => {
     const web = { name: "web", repository: "storefront" };
     expect(problemsOf({ "slipway:apps": { vercel: [web, web] } })).toEqual([{ key: "slipway:apps.vercel[1].name", message: "repeats 'web' of apps.vercel[0]" }]);
+  });
+});
+
+describe("each stack names its own cluster and database server: nothing comes from the machine running Pulumi", () => {
+  test("Kubernetes workloads without a cluster are refused", () => {
+    expect(problemsOf({ "slipway:apps": { kubernetes: { cluster: undefined, services: [worker] } } })).toEqual([
+      { key: "slipway:apps.kubernetes.cluster", message: "is required" },
+    ]);
+  });
+
+  test("a kubeconfig in plain text is refused: it holds the cluster's credentials", () => {
+    expect(problemsOf({ "slipway:apps": { kubernetes: { cluster: { context: "acme-production", kubeconfig: "apiVersion: v1" }, services: [worker] } } })).toEqual([
+      { key: "slipway:apps.kubernetes.cluster.kubeconfig", message: expect.stringMatching(/^is plain text, but this key only takes a secret/) },
+    ]);
+  });
+
+  test("databases without their server are refused", () => {
+    const values = rawConfig({ "slipway:databases": [{ name: "storefront" }] });
+    delete (values.values as Record<string, unknown>)["slipway:postgres"];
+    let problems: ConfigProblem[] = [];
+    try {
+      parseStackConfig(values);
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toEqual([{ key: "slipway:postgres", message: expect.stringMatching(/^is required: slipway:databases needs the server and admin login/) }]);
   });
 });

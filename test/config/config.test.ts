@@ -56,7 +56,7 @@ describe("the example stacks", () => {
 
   it("the engine config marks every key holding a secure leaf as secret", () => {
     const { secretKeys } = toEngineConfig(readStackFile(projectDir, "production"));
-    expect(secretKeys).toEqual(expect.arrayContaining(["slipway:environments", "slipway:apps", "postgresql:password"]));
+    expect(secretKeys).toEqual(expect.arrayContaining(["slipway:environments", "slipway:apps", "slipway:postgres"]));
     expect(secretKeys).not.toContain("slipway:release");
   });
 });
@@ -102,7 +102,7 @@ describe("config mistakes are named by file, key and reason", () => {
   it("an unknown slipway key lists the known ones; provider keys are left alone", () => {
     const values = { ...minimal(), "slipway:enviroments": {}, "github:owner": "acme" };
     expect(problemsOf(values)).toEqual([
-      "slipway:enviroments: is not a Slipway key (known keys: environment, github, environments, release, apps, databases, flags)",
+      "slipway:enviroments: is not a Slipway key (known keys: environment, github, environments, release, apps, databases, postgres, flags)",
     ]);
   });
 

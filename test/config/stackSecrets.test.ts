@@ -53,13 +53,13 @@ describe("a secure: value its secrets provider cannot decrypt", () => {
   });
 
   it("an offline run of the stack refuses it as a user error (the CLI's exit 2), naming the file and the key", async () => {
-    const dir = editedProject("staging", (text) => text.replace(/(postgresql:password:\s*\n\s*secure: )\S+/, `$1${BASE64_OF_PLAINTEXT}`));
-    for (const file of ["Pulumi.yaml", "CHANGELOG.md"]) fs.copyFileSync(path.join(root, file), path.join(dir, file));
+    const dir = editedProject("staging", (text) => text.replace(/(slipway:postgres:[\s\S]*?password:\s*\n\s*secure: )\S+/, `$1${BASE64_OF_PLAINTEXT}`));
+    for (const file of ["Pulumi.yaml", "CHANGELOG.md", "policy-config.json"]) fs.copyFileSync(path.join(root, file), path.join(dir, file));
     fs.mkdirSync(path.join(dir, "releases"));
     fs.copyFileSync(path.join(root, "releases", "ledger.jsonl"), path.join(dir, "releases", "ledger.jsonl"));
     const run = runStackInChild({ projectDir: dir, stack: "staging" });
     await expect(run).rejects.toBeInstanceOf(UserError);
-    await expect(run).rejects.toThrow(/Pulumi\.staging\.yaml[\s\S]*postgresql:password: the secure: value is not ciphertext/);
+    await expect(run).rejects.toThrow(/^Pulumi\.staging\.yaml: 1 config problem:\n {2}- slipway:postgres\.password: the secure: value is not ciphertext/);
   });
 
   it("a passphrase stack without its encryptionsalt is refused", () => {
