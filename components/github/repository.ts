@@ -106,9 +106,13 @@ export class ReleaseRepository extends pulumi.ComponentResource {
         vulnerabilityAlerts: true,
         // A destroy must never delete a team's repository: archive it if a delete ever reaches GitHub.
         archiveOnDestroy: true,
+        // A new repository gets an initial commit, so its default branch exists for the branch
+        // rules, the default-branch setting and the workflow branch to build on.
+        autoInit: true,
       },
       // ...and normally it does not: a removed repository is released from the stack, untouched.
-      { parent: this, retainOnDelete: true },
+      // autoInit only matters at creation: an adopted repository (pulumi import) keeps its history.
+      { parent: this, retainOnDelete: true, ignoreChanges: ["autoInit"] },
     );
     this.repositoryName = this.repository.name;
 

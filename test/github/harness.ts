@@ -26,7 +26,7 @@ export interface Registration {
 }
 
 /** Resource options the engine would receive, keyed `<type>::<name>` (mocks do not see options). */
-export const resourceOptions = new Map<string, { retainOnDelete: boolean; protect: boolean }>();
+export const resourceOptions = new Map<string, { retainOnDelete: boolean; protect: boolean; ignoreChanges?: string[] }>();
 
 /** Every registration of the test file, keyed `<type>::<name>`. */
 export const registrations = new Map<string, Registration>();
@@ -55,7 +55,11 @@ pulumi.runtime.setMocks(
 const monitor = settings.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): unknown };
 const registerResource = monitor.registerResource.bind(monitor);
 monitor.registerResource = (req, callback) => {
-  resourceOptions.set(`${req.getType()}::${req.getName()}`, { retainOnDelete: req.getRetainondelete() === true, protect: req.getProtect() === true });
+  resourceOptions.set(`${req.getType()}::${req.getName()}`, {
+    retainOnDelete: req.getRetainondelete() === true,
+    protect: req.getProtect() === true,
+    ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
+  });
   return registerResource(req, callback);
 };
 
@@ -64,6 +68,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
   getProtect(): boolean | undefined;
 }
 
@@ -83,7 +88,7 @@ export async function inputsOf(resource: pulumi.Resource): Promise<Record<string
 }
 
 /** The resource options a resource was registered with (waits for its registration). */
-export async function optionsOf(resource: pulumi.Resource): Promise<{ retainOnDelete: boolean; protect: boolean }> {
+export async function optionsOf(resource: pulumi.Resource): Promise<{ retainOnDelete: boolean; protect: boolean; ignoreChanges?: string[] }> {
   const urn = await promiseOf(resource.urn);
   const [, , qualifiedType, name] = urn.split("::");
   const options = resourceOptions.get(`${qualifiedType.split("$").pop()}::${name}`);

@@ -13,7 +13,7 @@ describe("ReleaseRepository (production example, storefront, L2 release)", () =>
   // The break-glass team's id comes from the policy statement (policy-config.json): 4711.
   const repo = new ReleaseRepository("storefront", { config: storefront, releaseLevel: production.release.level, breakGlassTeamId: 4711 });
 
-  test("the repository squash-merges only, deletes merged branches, alerts on vulnerabilities and is archived, never deleted", async () => {
+  test("the repository squash-merges only, deletes merged branches, alerts on vulnerabilities, starts with a commit and is archived, never deleted", async () => {
     expect(await inputsOf(repo.repository)).toEqual({
       name: "storefront",
       description: "Acme storefront - web, API and worker",
@@ -25,8 +25,9 @@ describe("ReleaseRepository (production example, storefront, L2 release)", () =>
       deleteBranchOnMerge: true,
       vulnerabilityAlerts: true,
       archiveOnDestroy: true,
+      autoInit: true,
     });
-    expect(await optionsOf(repo.repository)).toEqual({ retainOnDelete: true, protect: false });
+    expect(await optionsOf(repo.repository)).toEqual({ retainOnDelete: true, protect: false, ignoreChanges: ["autoInit"] });
   });
 
   test("main is the default branch", async () => {
