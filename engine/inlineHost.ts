@@ -37,7 +37,16 @@ async function main(): Promise<void> {
   }
   const projectDir = process.cwd();
   const modulePath = programModule(projectDir);
-  const program = async (): Promise<Record<string, unknown>> => require(modulePath) as Record<string, unknown>;
+  // `pulumi up` runs the program twice in this process (preview, then update), and `destroy` or
+  // `refresh` may too: each run must load the project afresh, or the second one registers
+  // nothing (a cached module does not run again) and the update would delete every resource.
+  // The SDK and other dependencies stay loaded: the LanguageServer resets their state per run.
+  const program = async (): Promise<Record<string, unknown>> => {
+    for (const file of Object.keys(require.cache)) {
+      if (!file.split(path.sep).includes("node_modules")) delete require.cache[file];
+    }
+    return require(modulePath) as Record<string, unknown>;
+  };
 
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
   server.addService(langrpc.LanguageRuntimeService, new LanguageServer(program) as unknown as grpc.UntypedServiceImplementation);
