@@ -11,6 +11,7 @@ import { promotionPolicies } from "./promotion";
 import { releaseProcessPolicies } from "./releaseProcess";
 import { repositoryPolicies } from "./repository";
 import type { SlipwayPolicy } from "./shared/policy";
+import { workflowSecurityPolicies } from "./workflowSecurity";
 
 /** The policies of the pack. */
 export const policies: SlipwayPolicy[] = [
@@ -22,4 +23,5 @@ export const policies: SlipwayPolicy[] = [
     ...dataPolicies,
     ...flagPolicies,
     ...releaseProcessPolicies,
+    ...workflowSecurityPolicies,
 ];

@@ -16,14 +16,24 @@ export interface WorkflowStep {
     run?: string;
     /** The action of a `uses:` step. */
     uses?: string;
+    /** The step's `env:` map (values as written, expressions unexpanded). */
+    env: Props;
+    /** The step's `with:` map (the action's inputs). */
+    with: Props;
 }
 
 /** One job of a workflow. */
 export interface WorkflowJob {
     /** The job id (its key under `jobs:`). */
     id: string;
+    /** The job's `name:` as written, if any. */
+    name?: string;
     /** The status check context the job reports: its `name`, or its id without one. */
     checkContext: string;
+    /** The reusable workflow a caller job runs (`jobs.<id>.uses`), if any. */
+    uses?: string;
+    /** The job's `env:` map. */
+    env: Props;
     /** Whether the job runs a matrix (its contexts get ` (<values>)` appended). */
     matrix: boolean;
     /** The deployment environment name (`environment: x` or `environment: {name: x}`). */
@@ -50,6 +60,8 @@ export interface Workflow {
     triggers: string[];
     /** Its jobs, in file order. */
     jobs: WorkflowJob[];
+    /** The workflow's top-level `env:` map. */
+    env: Props;
 }
 
 /** Whether a repository file path is a workflow. */
@@ -76,7 +88,10 @@ function jobOf(id: string, value: unknown, workflowConcurrency: ReturnType<typeo
     const concurrency = concurrencyOf(job.concurrency) ?? workflowConcurrency;
     return {
         id,
+        name: text(job.name),
         checkContext: text(job.name) ?? id,
+        uses: text(job.uses),
+        env: record(job.env),
         matrix: record(job.strategy).matrix !== undefined,
         environment,
         needs: typeof job.needs === "string" ? [job.needs] : strings(job.needs),
@@ -84,7 +99,7 @@ function jobOf(id: string, value: unknown, workflowConcurrency: ReturnType<typeo
         cancelInProgress: concurrency?.cancelInProgress ?? false,
         steps: list(job.steps).map((entry) => {
             const step = record(entry);
-            return { id: text(step.id), name: text(step.name), run: text(step.run), uses: text(step.uses) };
+            return { id: text(step.id), name: text(step.name), run: text(step.run), uses: text(step.uses), env: record(step.env), with: record(step.with) };
         }),
     };
 }
@@ -110,6 +125,7 @@ export function parseWorkflow(
         file: where.file,
         triggers: triggersOf(root.on),
         jobs: Object.entries(record(root.jobs)).map(([id, job]) => jobOf(id, job, workflowConcurrency)),
+        env: record(root.env),
     };
 }
 
