@@ -282,26 +282,26 @@ export const noPlaintextSecrets: SlipwayResourcePolicy = {
         }
         const fields = plainFieldsOf(args.type, args.props);
         if (fields === undefined) return args.notApplicable("the resource type has no plaintext value fields");
-        // Judge every field before letting a preview unknown (rethrown by walkStrings) reach the SDK.
-        let firstUnknown: unknown;
+        // Values unknown in preview are skipped here and judged in `pulumi up` (see walkStrings).
         for (const field of fields) {
+            let values: unknown;
             try {
-                walkStrings(
-                    field.values(),
-                    (found) => {
-                        const finding = credentialFinding(found.key, found.value, allowedKeys);
-                        if (finding) {
-                            reportViolation(`${describe(args)} ${field.where} '${found.key}' holds a plaintext credential: ${finding.reason}; move it to ${field.instead}.`);
-                        }
-                    },
-                    field.key ?? "",
-                );
+                values = field.values();
             } catch (error) {
                 if (!(error instanceof UnknownValueError)) throw error;
-                firstUnknown = firstUnknown ?? error;
+                continue;
             }
+            walkStrings(
+                values,
+                (found) => {
+                    const finding = credentialFinding(found.key, found.value, allowedKeys);
+                    if (finding) {
+                        reportViolation(`${describe(args)} ${field.where} '${found.key}' holds a plaintext credential: ${finding.reason}; move it to ${field.instead}.`);
+                    }
+                },
+                field.key ?? "",
+            );
         }
-        if (firstUnknown !== undefined) throw firstUnknown;
     },
 };
 

@@ -74,12 +74,14 @@ export interface FoundString {
 }
 
 /**
- * Visit every string under `root`. Known values are judged first; if some value was unknown during
- * preview, the first UnknownValueError is rethrown at the end, so the SDK still reports that the
- * policy could not judge everything (it never turns an unknown into a pass).
+ * Visit every known string under `root`. A value unknown during preview (an id, a computed
+ * output, anything built from one) is skipped without being read, so the policy still gives a
+ * definite verdict on everything known instead of @pulumi/policy turning the whole policy into a
+ * "can't run during preview" advisory. The skipped values are judged where they are known: in
+ * `pulumi up`, which analyzes each resource again with its inputs resolved. `onUnknown`, if
+ * given, receives the path of each skipped value.
  */
-export function walkStrings(root: unknown, visit: (found: FoundString) => void, rootKey = ""): void {
-    let firstUnknown: unknown;
+export function walkStrings(root: unknown, visit: (found: FoundString) => void, rootKey = "", onUnknown?: (path: string) => void): void {
     const walk = (node: unknown, path: string, key: string): void => {
         if (typeof node === "string") {
             visit({ path, key, value: node });
@@ -88,22 +90,19 @@ export function walkStrings(root: unknown, visit: (found: FoundString) => void, 
         if (node === null || typeof node !== "object") return;
         const container = node as Record<string, unknown>;
         for (const property of Object.keys(container)) {
+            const childPath = Array.isArray(node) ? `${path}[${property}]` : path ? `${path}.${property}` : property;
             let child: unknown;
             try {
                 child = container[property];
             } catch (error) {
-                if (error instanceof UnknownValueError) {
-                    firstUnknown = firstUnknown ?? error;
-                    continue;
-                }
-                throw error;
+                if (!(error instanceof UnknownValueError)) throw error;
+                onUnknown?.(childPath);
+                continue;
             }
-            const childPath = Array.isArray(node) ? `${path}[${property}]` : path ? `${path}.${property}` : property;
             walk(child, childPath, keyOf(container, property, key, Array.isArray(node)));
         }
     };
     walk(root, "", rootKey);
-    if (firstUnknown !== undefined) throw firstUnknown;
 }
 
 /** The key that names a value: the property, or for `{name|key, value}` pairs the pair's name. */
