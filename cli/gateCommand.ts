@@ -11,7 +11,7 @@ import { UserError } from "./errors";
 import { listStacks } from "../components/stackFile";
 import { runStackInChild } from "./runInChild";
 import { Gate, GateReport, exitCodeOf, judgeStacks, readStackExport, renderJson, renderMarkdown, renderSarif, renderTable } from "./gate";
-import type { RecordedResource, RecordedStack } from "./model";
+import type { RecordedStack } from "./model";
 
 /** The policy pack directory shipped with the project. */
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy-pack");
@@ -37,10 +37,10 @@ export async function runGate(options: GateCommandOptions): Promise<{ reports: G
   }
   // The pack starts while the programs run (judgeStacks opens it before awaiting the stacks).
   const stacks = (async () => {
-    const entries: { recorded: RecordedStack; providers?: RecordedResource[] }[] = options.stateFiles.map((file) => readStackExport(file));
+    const exports: RecordedStack[] = options.stateFiles.map((file) => readStackExport(file));
     // One child per stack, in parallel: the runtime's state is per process.
     const recorded = await Promise.all(options.stacks.map((stack) => runStackInChild({ projectDir: options.projectDir ?? PROJECT_DIR, stack })));
-    return [...entries, ...recorded.map((r) => ({ recorded: r }))];
+    return [...exports, ...recorded];
   })();
   const run = await judgeStacks(stacks, { packDir: options.packDir, policyConfigFile: options.policyConfigFile });
   return { reports: run.reports, pack: run.pack };

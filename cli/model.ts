@@ -16,7 +16,11 @@ export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** The engine's marker for a value unknown during preview. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** One resource registration, as recorded under the mock runtime or read from a stack export. */
+/**
+ * One resource as the engine holds it when it asks the policy pack to judge it: recorded from a
+ * program run under the mock runtime (which plays the engine's part: the root Stack, default
+ * providers, the providers' Check and preview outputs), or read from a stack export.
+ */
 export interface RecordedResource {
   /** URN built the way the engine builds it. */
   urn: string;
@@ -24,32 +28,43 @@ export interface RecordedResource {
   type: string;
   /** Logical name. */
   name: string;
-  /** True for provider-managed (custom) resources, false for components. */
+  /** True for provider-managed (custom) resources and providers, false for components and the root Stack. */
   custom: boolean;
-  /** Parent URN, if any. */
+  /** Parent URN (the root Stack for top-level resources); absent for the root and default providers. */
   parent?: string;
   /** URNs this resource depends on (explicit `dependsOn` and input dependencies). */
   dependencies: string[];
+  /** The dependencies of each input property (what AnalyzeStack's propertyDependencies carries). */
+  propertyDependencies: Record<string, string[]>;
   /** `protect` resource option. */
   protect: boolean;
-  /** `retainOnDelete` resource option. */
+  /** `retainOnDelete` resource option (analyzers never see it). */
   retainOnDelete: boolean;
-  /** Provider reference (`<provider urn>::<id>`), if any. */
+  /** The resource's id, once it exists (an update run, a stack export); absent in a preview. */
+  id?: string;
+  /** Provider reference (`<provider urn>::<id>`), for every custom resource that is not a provider. */
   provider?: string;
-  /** Input properties in wire form (secrets wrapped, unknowns as UNKNOWN_VALUE). */
+  /**
+   * What Analyze sees: the inputs after the provider's Check (providers: their config, with
+   * `version`), in wire form (secrets wrapped, unknowns as UNKNOWN_VALUE).
+   */
   inputs: Record<string, unknown>;
+  /** What AnalyzeStack sees: the outputs (a preview's have computed values unknown). Absent: the inputs. */
+  outputs?: Record<string, unknown>;
   /** Output property names marked secret by `additionalSecretOutputs`. */
   additionalSecretOutputs: string[];
-  /** `deleteBeforeReplace` option (recorded by the mock runner; absent in exports). */
+  /** `deleteBeforeReplace` option; absent when the program did not set it. */
   deleteBeforeReplace?: boolean;
-  /** `ignoreChanges` option (recorded by the mock runner). */
-  ignoreChanges?: string[];
-  /** Provider plugin version requested (recorded by the mock runner). */
+  /** `ignoreChanges` option. */
+  ignoreChanges: string[];
+  /** Alias URNs (`aliases` option). */
+  aliases: string[];
+  /** `customTimeouts` option, in seconds, as the engine passes it to analyzers (0: unset). */
+  customTimeouts: { create: number; update: number; delete: number };
+  /** Provider plugin version requested (program runs only). */
   version?: string;
-  /** Provider plugin download URL requested (recorded by the mock runner). */
+  /** Provider plugin download URL requested (program runs only). */
   pluginDownloadURL?: string;
-  /** Custom create timeout (recorded by the mock runner). */
-  createTimeout?: string;
 }
 
 /** One data-source invoke, as the mock runner records it. */

@@ -8,7 +8,8 @@ export function planJson(recorded: RecordedStack): unknown {
   return {
     stack: recorded.stack,
     project: recorded.project,
-    resources: recorded.resources.map((r) => ({ ...r, inputs: redact(r.inputs) })),
+    // Every field redacted, not only the ones known to hold values: inputs and outputs alike.
+    resources: recorded.resources.map((r) => redact(r)),
     outputs: recorded.outputs,
   };
 }

@@ -14,10 +14,12 @@ export interface RunOptions {
   projectDir: string;
   /** Stack to run. */
   stack: string;
-  /** Program module to load; default Slipway's own index.ts. */
+  /** Program module to load; default the project's (Pulumi.yaml `main`). */
   program?: string;
   /** Run as a preview (`pulumi preview`) rather than an update; default true. */
   preview?: boolean;
+  /** Extra environment for the run (an update of production needs ALLOW_PROD=1, as under the engine). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -29,7 +31,7 @@ export function runStackInChild(options: RunOptions): Promise<RecordedStack> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), child], {
       stdio: ["pipe", "pipe", "pipe"],
-      env: process.env,
+      env: { ...process.env, ...options.env },
     });
     let stdout = "";
     let stderr = "";

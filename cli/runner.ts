@@ -1,7 +1,16 @@
 /**
- * Runs the Slipway program offline, under Pulumi's mock runtime, and records every resource
- * registration as the engine would have received it: type, name, parent, inputs (wire form,
- * secrets still wrapped), dependencies, protect, retainOnDelete, provider.
+ * Runs the Slipway program offline, under Pulumi's mock runtime, playing the engine's part so the
+ * gate judges what `pulumi preview --policy-pack` judges (pkg/resource/deploy/step_generator.go):
+ *
+ * - the program runs inside the root `pulumi:pulumi:Stack`, which parents top-level resources;
+ * - a custom resource with no explicit provider gets the engine's default provider for its
+ *   package, version and download URL (`default_6_15_0`), configured from the stack's `<pkg>:*`
+ *   config plus `version`;
+ * - inputs are recorded after the provider's Check and outputs as the provider previews them
+ *   (providers/model.ts, driven by the providers' schemas): in a preview a new resource's id
+ *   and computed properties are unknown, so the program sees them unknown too;
+ * - options are recorded as the engine passes them to analyzers: ignoreChanges,
+ *   deleteBeforeReplace, aliases, custom timeouts, property dependencies.
  *
  * Nothing here reaches a cloud: data-source invokes get deterministic stand-in answers (a team
  * slug's id is a stable number derived from the slug), which `slipway plan` says out loud.
@@ -11,15 +20,22 @@
  */
 import * as crypto from "crypto";
 import * as path from "path";
+import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
+import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settingsModule from "@pulumi/pulumi/runtime/settings";
 import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../contract";
 import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
-import { RecordedInvoke, RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY, stableId } from "./model";
+import { check, createOutputs, previewOutputs } from "../providers/model";
+import { stableUuid as providerUuid } from "../providers/synth";
+import { RecordedInvoke, RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, stableId } from "./model";
 import { UserError } from "./errors";
+import { programModule } from "./project";
 
 /**
  * Runtime internals the mock runner needs, as `pulumi.runtime.setMocks` itself uses them. They are
@@ -37,21 +53,10 @@ const state = stateModule as typeof stateModule & {
 };
 
 
-/** Mocks that echo inputs as state and answer the invokes the program makes. */
+/** Answers to the invokes a program makes; registrations are answered by RecordingMonitor itself. */
 export const offlineMocks: pulumi.runtime.Mocks = {
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    const computed: Record<string, unknown> = {};
-    if (args.type === "github:index/repository:Repository") {
-      const name = String(args.inputs.name ?? args.name);
-      computed.nodeId = `R_mock_${stableId(name)}`;
-      computed.repoId = stableId(name);
-      computed.fullName = name;
-    }
-    if (args.type === "random:index/randomPassword:RandomPassword") {
-      // A stand-in value; the monitor marks it secret (additionalSecretOutputs), as the engine does.
-      computed.result = `offline-${crypto.createHash("sha256").update(args.name).digest("hex").slice(0, 24)}`;
-    }
-    return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...computed } };
+  newResource(): never {
+    throw new Error("RecordingMonitor answers registrations itself");
   },
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     switch (args.token) {
@@ -75,41 +80,254 @@ export const offlineMocks: pulumi.runtime.Mocks = {
   },
 };
 
-/** The mock monitor, recording each RegisterResourceRequest before answering it. */
+/** A stable id for a resource that exists (an update's ids), derived from its URN. */
+function stableUuid(urn: string): string {
+  return providerUuid(urn, "id");
+}
+
+/** The root resource's type; the engine leaves it out of its children's URNs. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+/** Type prefix of provider resources. */
+const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
+
+/** What the monitor must know of the stack it stands in the engine for. */
+export interface MonitorSettings {
+  /** Stack name. */
+  stack: string;
+  /** Project name. */
+  project: string;
+  /** Whether this run is a preview (ids and computed outputs of new resources unknown). */
+  preview: boolean;
+  /** Provider config from the stack file by package (`github` -> `{owner: "acme"}`), wire form. */
+  providerConfig: Record<string, Record<string, unknown>>;
+}
+
+/** A duration as the SDK sends it (`30m`, `1h30m`, `90s`) in seconds; 0 when empty. */
+export function durationSeconds(text: string): number {
+  if (text === "") return 0;
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 0.000001, "µs": 0.000001, ns: 0.000000001 };
+  let total = 0;
+  let rest = text;
+  while (rest !== "") {
+    const match = /^(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/.exec(rest);
+    if (!match) throw new UserError(`'${text}' is not a duration (like 30m or 1h30m)`);
+    total += Number(match[1]) * units[match[2]];
+    rest = rest.slice(match[0].length);
+  }
+  return total;
+}
+
+/** The engine's name for a default provider: `default_<major>_<minor>_<patch>[_<download URL as a QName>]`. */
+export function defaultProviderName(version: string, pluginDownloadURL: string): string {
+  let name = "default";
+  const match = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/.exec(version);
+  if (match) {
+    name += `_${match[1]}_${match[2]}_${match[3]}`;
+    for (const pre of match[4]?.split(".") ?? []) name += `_${pre}`;
+    for (const build of match[5]?.split(".") ?? []) name += `_${build}`;
+  }
+  if (pluginDownloadURL !== "") {
+    // tokens.IntoQName: empty segments dropped, characters outside [A-Za-z0-9_.-] become '_'.
+    const qname = pluginDownloadURL
+      .split("/")
+      .filter((segment) => segment !== "")
+      .map((segment) => segment.replace(/[^A-Za-z0-9_.-]/g, "_"))
+      .join("/");
+    name += `_${qname || "_"}`;
+  }
+  return name;
+}
+
+/** Wrap the named top-level properties as secrets, as the engine does with additionalSecretOutputs. */
+function markSecretOutputs(outputs: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  for (const name of names) {
+    const value = outputs[name];
+    const wrapped = value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    if (value !== undefined && !wrapped) outputs[name] = { [SIG_KEY]: SECRET_SIG, value };
+  }
+  return outputs;
+}
+
+/** The mock monitor, answering each registration as the engine and the provider would, and recording it. */
 export class RecordingMonitor extends MockMonitor {
-  /** Every registration, in order. */
+  /** Every resource the engine would hold, in the order it would register them. */
   readonly recorded: RecordedResource[] = [];
   /** Every data-source invoke, in order (the runtime's own getResource excepted). */
   readonly invoked: RecordedInvoke[] = [];
+  private readonly byUrn = new Map<string, RecordedResource>();
+  private readonly defaultProviders = new Map<string, RecordedResource>();
+  private rootUrn: string | undefined;
+
+  /**
+   * With `settings`, the monitor answers as the engine and the providers would (the gate's
+   * runs). Without, `mocks.newResource` answers, as in Pulumi's unit-testing style: known ids and
+   * whatever state the test's mocks give (the component tests).
+   */
+  constructor(
+    mocks: pulumi.runtime.Mocks,
+    private readonly settings?: MonitorSettings,
+  ) {
+    super(mocks);
+  }
+
+  /** The engine's URN: the parent's type is prefixed, except the root Stack's. */
+  private urnOf(parent: string | undefined, type: string, name: string): string {
+    let qualified = type;
+    if (parent !== undefined && parent !== this.rootUrn) {
+      const parentType = parent.split("::")[2];
+      qualified = `${parentType}$${type}`;
+    }
+    const stack = this.settings?.stack ?? pulumi.getStack();
+    const project = this.settings?.project ?? pulumi.getProject();
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+  }
+
+  private record(resource: RecordedResource): void {
+    this.recorded.push(resource);
+    this.byUrn.set(resource.urn, resource);
+  }
+
+  /** The default provider for a package at a version and download URL, recorded the first time it is needed. */
+  private defaultProvider(settings: MonitorSettings, pkg: string, version: string, pluginDownloadURL: string): RecordedResource {
+    const key = `${pkg}\u0000${version}\u0000${pluginDownloadURL}`;
+    const known = this.defaultProviders.get(key);
+    if (known) return known;
+    const name = defaultProviderName(version, pluginDownloadURL);
+    const type = `${PROVIDER_TYPE_PREFIX}${pkg}`;
+    const inputs: Record<string, unknown> = { ...(settings.providerConfig[pkg] ?? {}) };
+    if (version !== "") inputs.version = version;
+    const provider: RecordedResource = {
+      urn: `urn:pulumi:${settings.stack}::${settings.project}::${type}::${name}`,
+      type,
+      name,
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      protect: false,
+      retainOnDelete: false,
+      id: settings.preview ? undefined : stableUuid(`urn:pulumi:${settings.stack}::${settings.project}::${type}::${name}`),
+      inputs,
+      outputs: inputs,
+      additionalSecretOutputs: [],
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { create: 0, update: 0, delete: 0 },
+      version: version || undefined,
+      pluginDownloadURL: pluginDownloadURL || undefined,
+    };
+    this.defaultProviders.set(key, provider);
+    this.record(provider);
+    return provider;
+  }
 
   // The request types are the generated protobuf classes; only their getters are used here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
-    const record: Omit<RecordedResource, "urn"> = {
-      type: req.getType(),
-      name: req.getName(),
-      custom: req.getCustom(),
-      parent: req.getParent() || undefined,
-      dependencies: req.getDependenciesList(),
-      protect: req.getProtect() === true,
-      retainOnDelete: req.getRetainondelete() === true,
-      provider: req.getProvider() || undefined,
-      inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      deleteBeforeReplace: req.getDeletebeforereplace() === true,
-      ignoreChanges: req.getIgnorechangesList(),
-      version: req.getVersion(),
-      pluginDownloadURL: req.getPlugindownloadurl(),
-      createTimeout: req.getCustomtimeouts()?.getCreate() ?? "",
-    };
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return super.registerResource(req, (err: unknown, response: any) => {
-      if (!err && response) {
-        this.recorded.push({ urn: response.getUrn(), ...record });
-        markSecretOutputs(response, record.additionalSecretOutputs);
+    try {
+      const type: string = req.getType();
+      const name: string = req.getName();
+      const custom: boolean = req.getCustom();
+      const isRoot = type === ROOT_STACK_TYPE && !req.getParent();
+      const isProvider = type.startsWith(PROVIDER_TYPE_PREFIX);
+      const parent: string | undefined = req.getParent() || (isRoot ? undefined : this.rootUrn);
+      const urn = this.urnOf(parent, type, name);
+      if (isRoot) this.rootUrn = urn;
+      const version: string = req.getVersion();
+      const pluginDownloadURL: string = req.getPlugindownloadurl();
+      const registered = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const propertyDependencies: Record<string, string[]> = {};
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      req.getPropertydependenciesMap().forEach((entry: any, key: string) => {
+        propertyDependencies[key] = entry.getUrnsList();
+      });
+      const timeouts = req.getCustomtimeouts();
+
+      let provider: string | undefined = req.getProvider() || undefined;
+      let inputs = registered;
+      let outputs: Record<string, unknown> | undefined;
+      let id = "";
+      const pkg = type.split(":")[0];
+      const settings = this.settings;
+      if (settings === undefined) {
+        // Unit-test style: the test's mocks answer.
+        const answer = await this.mocks.newResource({
+          type,
+          name,
+          inputs: rpc.deserializeProperties(req.getObject()),
+          provider: req.getProvider(),
+          custom,
+          id: req.getImportid(),
+        });
+        id = answer.id ?? "";
+        outputs = (await rpc.serializeProperties("", answer.state)) as Record<string, unknown>;
+        outputs = markSecretOutputs(outputs, req.getAdditionalsecretoutputsList());
+      } else if (isProvider) {
+        // The engine records a provider's plugin version among its inputs.
+        inputs = { ...registered, ...(version !== "" ? { version } : {}) };
+        outputs = inputs;
+        if (!settings.preview) id = stableUuid(urn);
+      } else if (custom) {
+        if (provider === undefined) {
+          const fallback = this.defaultProvider(settings, pkg, version, pluginDownloadURL);
+          provider = `${fallback.urn}::${settings.preview ? UNKNOWN_VALUE : stableUuid(fallback.urn)}`;
+        }
+        // The provider's Check, then its preview (or its Create, in an update).
+        inputs = check(pkg, type, registered, { urn, randomSeed: urn }).inputs;
+        const additional: string[] = req.getAdditionalsecretoutputsList();
+        if (settings.preview) {
+          outputs = markSecretOutputs(previewOutputs(pkg, type, inputs), additional);
+        } else {
+          const created = createOutputs(pkg, type, urn, inputs);
+          outputs = markSecretOutputs(created.outputs, additional);
+          id = created.id;
+        }
       }
-      callback(err, response);
-    });
+
+      const resource: RecordedResource = {
+        urn,
+        type,
+        name,
+        custom,
+        parent,
+        dependencies: req.getDependenciesList(),
+        propertyDependencies,
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        id: id || undefined,
+        provider,
+        inputs,
+        outputs,
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() === true : undefined,
+        ignoreChanges: req.getIgnorechangesList(),
+        aliases: req.getAliasurnsList(),
+        customTimeouts: {
+          create: durationSeconds(timeouts?.getCreate() ?? ""),
+          update: durationSeconds(timeouts?.getUpdate() ?? ""),
+          delete: durationSeconds(timeouts?.getDelete() ?? ""),
+        },
+        version: version || undefined,
+        pluginDownloadURL: pluginDownloadURL || undefined,
+      };
+      this.record(resource);
+      const state = outputs ?? {};
+      this.resources.set(urn, { urn, id: id || null, state });
+      const response = new resourceProto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(id);
+      response.setObject(structProto.Struct.fromJavaScript(state as Record<string, structProto.JavaScriptValue>));
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async registerResourceOutputs(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    // A component's (and the root Stack's) outputs: what AnalyzeStack sees for it.
+    const resource = this.byUrn.get(req.getUrn());
+    if (resource) resource.outputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    return super.registerResourceOutputs(req, callback);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -146,20 +364,6 @@ export function waitForRegistrations(): Promise<void> {
   return settings.waitForRPCs();
 }
 
-/** The engine returns `additionalSecretOutputs` as secrets; the stock mock monitor does not. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function markSecretOutputs(response: any, names: readonly string[]): void {
-  if (names.length === 0) return;
-  const struct = response.getObject();
-  const state = (struct?.toJavaScript() ?? {}) as Record<string, unknown>;
-  for (const name of names) {
-    const value = state[name];
-    const wrapped = value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-    if (value !== undefined && !wrapped) state[name] = { [SIG_KEY]: SECRET_SIG, value };
-  }
-  response.setObject(struct.constructor.fromJavaScript(state));
-}
-
 import type { RunOptions } from "./runInChild";
 export type { RunOptions };
 
@@ -176,42 +380,46 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
     throw asUserError(err);
   }
   const { config, secretKeys } = toEngineConfig(stackFile);
-  const monitor = new RecordingMonitor(offlineMocks);
   const preview = options.preview ?? true;
+  const monitor = new RecordingMonitor(offlineMocks, {
+    stack: options.stack,
+    project: PROJECT_NAME,
+    preview,
+    providerConfig: providerConfigOf(config, secretKeys),
+  });
   useMockMonitor(monitor, options.stack, preview);
   pulumi.runtime.setAllConfig(config, secretKeys);
 
   // The program reads its stack files, ledger and changelog from the project directory.
   process.env.SLIPWAY_PROJECT_DIR = options.projectDir;
-  const programPath = options.program ?? path.join(__dirname, "..", "index.ts");
-  let exported: Record<string, unknown>;
+  const programPath = options.program ?? programModule(options.projectDir);
   try {
-    exported = require(programPath) as Record<string, unknown>;
+    // As the language host runs it: inside the root Stack, whose outputs are the module's exports.
+    await runInPulumiStack(async () => require(programPath) as Record<string, unknown>);
     await waitForRegistrations();
   } catch (err) {
     throw asUserError(err);
   }
-  const outputs: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(exported)) {
-    if (name === "__esModule") continue;
-    outputs[name] = redact(await resolveForDisplay(value));
-  }
+  const root = monitor.recorded.find((resource) => resource.type === "pulumi:pulumi:Stack");
+  const outputs = redact(root?.outputs ?? {}) as Record<string, unknown>;
   return { stack: options.stack, project: PROJECT_NAME, resources: monitor.recorded, outputs, invokes: monitor.invoked };
 }
 
-/** Resolve an exported value, keeping secrets opaque. */
-async function resolveForDisplay(value: unknown): Promise<unknown> {
-  // Plain containers are shown field by field, so one secret field does not hide the rest.
-  if (Array.isArray(value)) return Promise.all(value.map(resolveForDisplay));
-  if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveForDisplay(v)] as const));
-    return Object.fromEntries(entries);
+/**
+ * The stack's provider config by package (`github:owner` -> `github.owner`), as the engine gives
+ * it to a default provider: strings, secure values as secrets. Slipway's own and the engine's
+ * (`pulumi:`) keys are no provider's.
+ */
+function providerConfigOf(config: Record<string, string>, secretKeys: readonly string[]): Record<string, Record<string, unknown>> {
+  const byPackage: Record<string, Record<string, unknown>> = {};
+  for (const [fullKey, value] of Object.entries(config)) {
+    const colon = fullKey.indexOf(":");
+    const pkg = fullKey.slice(0, colon);
+    if (colon < 0 || pkg === "slipway" || pkg === "pulumi") continue;
+    byPackage[pkg] ??= {};
+    byPackage[pkg][fullKey.slice(colon + 1)] = secretKeys.includes(fullKey) ? { [SIG_KEY]: SECRET_SIG, value } : value;
   }
-  const output = pulumi.output(value) as pulumi.Output<unknown> & { isKnown: Promise<boolean>; promise(): Promise<unknown> };
-  if (await pulumi.isSecret(output)) return "[secret]";
-  // In a preview, a value the provider computes is unknown, and apply callbacks never run on it.
-  if (!(await output.isKnown)) return "[unknown]";
-  return output.promise();
+  return byPackage;
 }
 
 /** Config and program errors are the user's to fix: no stack trace. */

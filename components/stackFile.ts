@@ -141,12 +141,27 @@ function parseConfigText(text: string): unknown {
   }
 }
 
+/**
+ * A value as the engine hands structured config to a program: JSON with every object's keys
+ * sorted (Go's encoding/json sorts map keys), whatever order the stack file wrote them in.
+ */
+function engineJson(value: unknown): string {
+  const sorted = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(sorted);
+    if (node !== null && typeof node === "object") {
+      return Object.fromEntries(Object.keys(node).sort().map((key) => [key, sorted((node as Record<string, unknown>)[key])]));
+    }
+    return node;
+  };
+  return JSON.stringify(sorted(value));
+}
+
 /** Flatten a stack file's values into the engine's form: strings, JSON for structured values. */
 export function toEngineConfig(stackFile: StackFile): { config: Record<string, string>; secretKeys: string[] } {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(stackFile.values)) {
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    config[key] = typeof value === "string" ? value : engineJson(value);
     const isSecret = [...stackFile.securePaths].some((p) => p === key || p.startsWith(`${key}.`) || p.startsWith(`${key}[`));
     if (isSecret) secretKeys.push(key);
   }

@@ -12,22 +12,14 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
+import { programModule } from "../cli/project";
 import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
 // The Automation API's inline-program runtime; marked @internal in the SDK's typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { LanguageServer } = require("@pulumi/pulumi/automation/server") as {
   LanguageServer: new (program: () => Promise<Record<string, unknown> | void>) => langrpc.ILanguageRuntimeServer;
 };
-
-/** The program module of the project in `projectDir`: Pulumi.yaml's `main`, or the directory itself. */
-function programModule(projectDir: string): string {
-  const project = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { main?: unknown } | null;
-  const main = typeof project?.main === "string" ? project.main : ".";
-  return path.resolve(projectDir, main);
-}
 
 async function main(): Promise<void> {
   const [pulumi, ...args] = process.argv.slice(2);

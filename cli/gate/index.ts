@@ -16,11 +16,11 @@ import { AnalyzeDiagnostic, PolicyPackProcess } from "./analyzer";
 import { PolicyPackError } from "./errors";
 import { PolicyConfigFile, ReconciledPolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
 import { GateReport, GateViolation, PolicyPackSummary } from "./report";
-import { ProviderRecord, analyzeRequest, analyzerResource, marshalProperties } from "./wire";
+import { analyzeRequest, marshalProperties } from "./wire";
+import { analyzeStackResources, providersOf } from "./requests";
 
 export { PolicyPackError } from "./errors";
 export { readStackExport, OPAQUE_SECRET_VALUE } from "./stateFile";
-export type { StackExport } from "./stateFile";
 export * from "./report";
 
 /** Default number of Analyze calls in flight at once. */
@@ -46,12 +46,6 @@ export interface GateOptions {
   project?: string;
   /** Engine address handed to run-policy-pack (tests check nothing dials it). */
   engineAddress?: string;
-}
-
-/** Per-stack judging options. */
-export interface JudgeOptions {
-  /** Providers the resources reference but which are not judged themselves (a stack export's). */
-  providers?: readonly RecordedResource[];
 }
 
 /** What one gate run produced. */
@@ -124,8 +118,8 @@ export class Gate {
   }
 
   /** Judge one stack. Calls are serialised: the pack holds one stack's configuration at a time. */
-  judge(recorded: RecordedStack, options: JudgeOptions = {}): Promise<GateReport> {
-    const run = this.queue.then(() => this.judgeNow(recorded, options));
+  judge(recorded: RecordedStack): Promise<GateReport> {
+    const run = this.queue.then(() => this.judgeNow(recorded));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -135,18 +129,13 @@ export class Gate {
     return this.process.close();
   }
 
-  private async judgeNow(recorded: RecordedStack, options: JudgeOptions): Promise<GateReport> {
+  private async judgeNow(recorded: RecordedStack): Promise<GateReport> {
     const seen = new Set<string>();
     for (const resource of recorded.resources) {
       if (seen.has(resource.urn)) throw new UserError(`stack ${recorded.stack}: resource ${resource.urn} is recorded twice`);
       seen.add(resource.urn);
     }
-    const providers = new Map<string, ProviderRecord>();
-    for (const resource of [...(options.providers ?? []), ...recorded.resources]) {
-      if (resource.type.startsWith("pulumi:providers:")) {
-        providers.set(resource.urn, { urn: resource.urn, type: resource.type, name: resource.name, inputs: resource.inputs });
-      }
-    }
+    const providers = providersOf(recorded);
 
     await this.process.configureStack(recorded.stack, recorded.project, this.options.stackTags ?? { "pulumi:project": recorded.project, "pulumi:runtime": "nodejs" });
     await this.process.configure(this.config);
@@ -154,7 +143,8 @@ export class Gate {
 
     // Resource violations are kept per resource, so the report's order does not depend on timing.
     const perResource: GateViolation[][] = recorded.resources.map(() => []);
-    const properties: structProto.Struct[] = new Array(recorded.resources.length);
+    // Inputs a remediation rewrote: the engine creates the resource from them, so AnalyzeStack sees them.
+    const remediated: (structProto.Struct | undefined)[] = new Array(recorded.resources.length);
     await forEachBounded(recorded.resources, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (resource, index) => {
       let props = marshalProperties(resource);
       if (remediating) {
@@ -164,16 +154,16 @@ export class Gate {
             perResource[index].push({ policy: remediation.policyName, enforcementLevel: "advisory", urn: resource.urn, message: remediation.diagnostic });
           } else if (remediation.properties) {
             props = remediation.properties;
+            remediated[index] = props;
           }
         }
       }
-      properties[index] = props;
       const diagnostics = await this.process.analyze(analyzeRequest(resource, providers, props));
       // The engine files a resource's diagnostics under that resource, whatever URN they name.
       perResource[index].push(...toViolations(diagnostics, resource.urn, () => resource.urn));
     });
 
-    const stackResources = recorded.resources.map((resource, index) => analyzerResource(resource, providers, properties[index]));
+    const stackResources = analyzeStackResources(recorded, providers, remediated);
     const stackDiagnostics = await this.process.analyzeStack(stackResources);
     const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
     // Like the engine: a URN that names a judged resource is kept, anything else is the stack's.
@@ -234,17 +224,17 @@ async function forEachBounded<T>(items: readonly T[], limit: number, work: (item
 }
 
 /** Judge one stack with a pack started for it (and killed afterwards). */
-export async function judgeStack(recorded: RecordedStack, options: GateOptions & JudgeOptions): Promise<GateReport> {
+export async function judgeStack(recorded: RecordedStack, options: GateOptions): Promise<GateReport> {
   const gate = await Gate.open({ ...options, processStack: options.processStack ?? recorded.stack });
   try {
-    return await gate.judge(recorded, options);
+    return await gate.judge(recorded);
   } finally {
     await gate.close();
   }
 }
 
-/** Stacks to judge: recorded program runs, or stack exports with their providers. */
-export type StackEntries = readonly (RecordedStack | { recorded: RecordedStack; providers?: readonly RecordedResource[] })[];
+/** Stacks to judge: recorded program runs or stack exports. */
+export type StackEntries = readonly RecordedStack[];
 
 /** Judge several stacks with one pack process (started once, configured per stack). */
 export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, options: GateOptions): Promise<GateRun> {
@@ -261,10 +251,7 @@ export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, 
   const gate = await opening;
   try {
     const reports: GateReport[] = [];
-    for (const entry of entries) {
-      const { recorded, providers } = "recorded" in entry ? entry : { recorded: entry, providers: undefined };
-      reports.push(await gate.judge(recorded, { providers }));
-    }
+    for (const recorded of entries) reports.push(await gate.judge(recorded));
     return { pack: gate.pack, reports, startMs: gate.startMs };
   } finally {
     await gate.close();

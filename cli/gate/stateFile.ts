@@ -1,18 +1,11 @@
 /**
  * Read a `pulumi stack export` file (deployment version 3) into a RecordedStack the gate judges.
  *
- * Which resources are judged follows the engine's own judging of a stack's state (`pulumi
- * policy` check of a snapshot, pkg/engine): provider resources are not judged but handed to
- * analyzers as each resource's `provider` (URN, type, name, inputs); resources pending deletion
- * are skipped. In `pulumi preview` the engine does call Analyze for provider registrations, but
- * in state they are plumbing the program did not write, and judging them would make an audit of
- * live state disagree with the gate on the program. The `pulumi:pulumi:Stack` root is skipped
- * too: it has no inputs, and the program run under the mock runtime registers no root, so both
- * ways of running the gate judge the same set of resources.
- *
- * Like the engine, Analyze sees a resource's inputs. (The engine's state check hands AnalyzeStack
- * the outputs; a RecordedResource carries inputs only, so the gate judges inputs throughout,
- * the same as on a program run.)
+ * The gate judges an export the way the engine judges a snapshot (AnalyzeSnapshot,
+ * pkg/resource/deploy/analyze_snapshot.go): every resource not pending deletion, the root
+ * `pulumi:pulumi:Stack` and provider resources included; Analyze sees each resource's inputs
+ * and AnalyzeStack its outputs, with its provider's URN, type, name and inputs. A snapshot holds
+ * no deleteBeforeReplace, so analyzers see it unset.
  *
  * Secrets appear in exports as `{<sig>: <secret sig>, ciphertext}` (or `plaintext` with
  * --show-secrets). Both stay wrapped as secrets with an opaque value: the gate never sees, and
@@ -29,13 +22,6 @@ import { parseUrn } from "./wire";
 import { OPAQUE_SECRET_VALUE } from "../../contract";
 export { OPAQUE_SECRET_VALUE };
 
-/** What a stack export gives the gate. */
-export interface StackExport {
-  /** The resources to judge, as a RecordedStack. */
-  recorded: RecordedStack;
-  /** The export's provider resources, which judged resources reference. */
-  providers: RecordedResource[];
-}
 
 const exportedResourceSchema = z.looseObject({
   urn: z.string().min(1),
@@ -51,6 +37,9 @@ const exportedResourceSchema = z.looseObject({
   provider: z.string().optional(),
   propertyDependencies: z.record(z.string(), z.array(z.string())).optional(),
   additionalSecretOutputs: z.array(z.string()).optional(),
+  ignoreChanges: z.array(z.string()).optional(),
+  aliases: z.array(z.unknown()).optional(),
+  customTimeouts: z.looseObject({ create: z.number().optional(), update: z.number().optional(), delete: z.number().optional() }).optional(),
   delete: z.boolean().optional(),
 });
 
@@ -62,7 +51,7 @@ const stackExportSchema = z.looseObject({
 });
 
 /** Read and convert a stack export. Any problem is a UserError naming the file and the key. */
-export function readStackExport(file: string): StackExport {
+export function readStackExport(file: string): RecordedStack {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -91,7 +80,6 @@ export function readStackExport(file: string): StackExport {
   let stack: string | undefined;
   let project: string | undefined;
   const judged: RecordedResource[] = [];
-  const providers: RecordedResource[] = [];
   let outputs: Record<string, unknown> = {};
   resources.forEach((resource, index) => {
     const key = `deployment.resources.${index}.urn`;
@@ -104,30 +92,30 @@ export function readStackExport(file: string): StackExport {
       throw new UserError(`belongs to ${urn.project}/${urn.stack}, not ${project}/${stack}: an export holds one stack`, { file, key });
     }
     if (resource.delete === true) return;
-    if (resource.type === "pulumi:pulumi:Stack") {
-      outputs = redact(resource.outputs ?? {}) as Record<string, unknown>;
-      return;
-    }
-    const record: RecordedResource = {
+    if (resource.type === "pulumi:pulumi:Stack") outputs = redact(resource.outputs ?? {}) as Record<string, unknown>;
+    judged.push({
       urn: resource.urn,
       type: resource.type,
       name: urn.name,
       custom: resource.custom ?? false,
       parent: resource.parent || undefined,
       dependencies: resource.dependencies ?? [],
+      propertyDependencies: resource.propertyDependencies ?? {},
       protect: resource.protect ?? false,
       retainOnDelete: resource.retainOnDelete ?? false,
+      id: resource.id || undefined,
       provider: resource.provider || undefined,
       inputs: opaqueSecrets(resource.inputs ?? {}) as Record<string, unknown>,
+      outputs: opaqueSecrets(resource.outputs ?? {}) as Record<string, unknown>,
       additionalSecretOutputs: resource.additionalSecretOutputs ?? [],
-    };
-    (resource.type.startsWith("pulumi:providers:") ? providers : judged).push(record);
+      ignoreChanges: resource.ignoreChanges ?? [],
+      // Aliases in state are URNs (older exports) or alias specs; analyzers get the URNs.
+      aliases: (resource.aliases ?? []).filter((alias): alias is string => typeof alias === "string"),
+      customTimeouts: { create: resource.customTimeouts?.create ?? 0, update: resource.customTimeouts?.update ?? 0, delete: resource.customTimeouts?.delete ?? 0 },
+    });
   });
 
-  return {
-    recorded: { stack: stack as string, project: project as string, resources: judged, outputs, invokes: [] },
-    providers,
-  };
+  return { stack: stack as string, project: project as string, resources: judged, outputs, invokes: [] };
 }
 
 /** Re-wrap every exported secret (ciphertext or plaintext) as a wire secret with an opaque value. */

@@ -64,11 +64,20 @@ function unmarshalable(where: string, reason: string): PolicyPackError {
   return new PolicyPackError(`cannot send ${where} to the policy pack: ${reason}`);
 }
 
-/** Marshal a resource's inputs to the `google.protobuf.Struct` the analyzer receives. */
+/** Marshal a property map to the `google.protobuf.Struct` the analyzer receives; `where` names it in errors. */
+export function marshalMap(properties: Record<string, unknown>, where: string): structProto.Struct {
+  const marshaled = marshalValue(properties, where);
+  return structProto.Struct.fromJavaScript(marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {});
+}
+
+/** Marshal a resource's inputs (what Analyze sees) to the Struct the analyzer receives. */
 export function marshalProperties(resource: RecordedResource): structProto.Struct {
-  const marshaled = marshalValue(resource.inputs, `${resource.urn} inputs`);
-  const properties = marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {};
-  return structProto.Struct.fromJavaScript(properties);
+  return marshalMap(resource.inputs, `${resource.urn} inputs`);
+}
+
+/** Marshal a resource's outputs (what AnalyzeStack sees; the inputs when none are recorded). */
+export function marshalOutputs(resource: RecordedResource): structProto.Struct {
+  return marshalMap(resource.outputs ?? resource.inputs, `${resource.urn} outputs`);
 }
 
 /** A provider as analyzers see it: its URN, type, name and inputs. */
@@ -107,19 +116,22 @@ export function resolveProvider(reference: string | undefined, providers: Readon
   return { urn, type: parsed.type, name: parsed.name, inputs: {} };
 }
 
-/** The options analyzers receive (AnalyzerResourceOptions), filled from what the record holds. */
+/** The options analyzers receive (AnalyzerResourceOptions), as the engine marshals them. */
 export function resourceOptions(resource: RecordedResource): analyzerProto.AnalyzerResourceOptions {
   const options = new analyzerProto.AnalyzerResourceOptions();
   options.setProtect(resource.protect);
-  // Not recorded: the program's ignoreChanges, aliases, deleteBeforeReplace and custom timeouts.
-  // The engine sends them empty/zero when a program does not set them, as Slipway's does not.
-  options.setIgnorechangesList([]);
-  options.setAliasesList([]);
-  options.setDeletebeforereplace(false);
-  options.setDeletebeforereplacedefined(false);
+  options.setIgnorechangesList(resource.ignoreChanges);
+  options.setAliasesList(resource.aliases);
+  // A pointer in the engine: set or not, and when set, its value.
+  options.setDeletebeforereplace(resource.deleteBeforeReplace === true);
+  options.setDeletebeforereplacedefined(resource.deleteBeforeReplace !== undefined);
   options.setAdditionalsecretoutputsList(resource.additionalSecretOutputs);
-  options.setCustomtimeouts(new analyzerProto.AnalyzerResourceOptions.CustomTimeouts());
-  if (resource.parent) options.setParent(resource.parent);
+  const timeouts = new analyzerProto.AnalyzerResourceOptions.CustomTimeouts();
+  timeouts.setCreate(resource.customTimeouts.create);
+  timeouts.setUpdate(resource.customTimeouts.update);
+  timeouts.setDelete(resource.customTimeouts.delete);
+  options.setCustomtimeouts(timeouts);
+  options.setParent(resource.parent ?? "");
   // retainOnDelete has no field in AnalyzerResourceOptions: analyzers never see it.
   return options;
 }
@@ -147,18 +159,23 @@ export function analyzeRequest(resource: RecordedResource, providers: ReadonlyMa
   return request;
 }
 
-/** The AnalyzerResource the engine sends in AnalyzeStack for one resource. */
+/** The AnalyzerResource the engine sends in AnalyzeStack for one resource: its outputs, its dependencies. */
 export function analyzerResource(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>, properties?: structProto.Struct): analyzerProto.AnalyzerResource {
   const message = new analyzerProto.AnalyzerResource();
   message.setUrn(resource.urn);
   message.setType(resource.type);
   message.setName(resource.name);
-  message.setProperties(properties ?? marshalProperties(resource));
+  message.setProperties(properties ?? marshalOutputs(resource));
   message.setOptions(resourceOptions(resource));
   const provider = resolveProvider(resource.provider, providers);
   if (provider) message.setProvider(providerMessage(provider));
-  if (resource.parent) message.setParent(resource.parent);
+  message.setParent(resource.parent ?? "");
   message.setDependenciesList(resource.dependencies);
-  // Property dependencies are not part of a recording; the map stays empty.
+  const dependencies = message.getPropertydependenciesMap();
+  for (const [property, urns] of Object.entries(resource.propertyDependencies)) {
+    // The engine skips properties without dependencies.
+    if (urns.length === 0) continue;
+    dependencies.set(property, new analyzerProto.AnalyzerPropertyDependencies().setUrnsList(urns));
+  }
   return message;
 }

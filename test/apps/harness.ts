@@ -51,7 +51,7 @@ export interface Registration {
   /** Provider plugin download URL requested. */
   pluginDownloadURL: string;
   /** Custom create timeout, if any. */
-  createTimeout: string;
+  createTimeout: number;
 }
 
 /** One data-source invoke. */
@@ -113,7 +113,7 @@ export async function runProgram(stack: string, program: () => void): Promise<Pr
       additionalSecretOutputs: r.additionalSecretOutputs,
       version: r.version ?? "",
       pluginDownloadURL: r.pluginDownloadURL ?? "",
-      createTimeout: r.createTimeout ?? "",
+      createTimeout: r.customTimeouts.create,
     }),
   );
   return { resources, invokes: monitor.invoked };

@@ -207,7 +207,7 @@ describe("KubernetesWorkloads in the production example stack", () => {
     for (const job of ofType(record, JOB)) {
       expect(job.ignoreChanges).toEqual(["spec.template.spec.containers[0].image"]);
       expect(job.deleteBeforeReplace).toBe(true);
-      expect(job.createTimeout).toBe("30m");
+      expect(job.createTimeout).toBe(30 * 60);
     }
   });
 

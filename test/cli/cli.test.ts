@@ -66,11 +66,14 @@ describe("slipway plan on the example stacks", () => {
     expect(contract.dependencies.some((urn) => urn.endsWith(`::${rollout.name}`))).toBe(true);
   });
 
-  it.each(["staging", "production"])("%s: every resource but the topology hangs under a component, typed slipway:<module>:<Type>", (stack) => {
+  it.each(["staging", "production"])("%s: the topology hangs under the root Stack, everything else under a component typed slipway:<module>:<Type>", (stack) => {
     const resources = JSON.parse(plans[stack].stdout).resources as { type: string; name: string; custom: boolean; parent?: string }[];
-    const roots = resources.filter((r) => r.parent === undefined).map((r) => `${r.type} ${r.name}`);
-    expect(roots).toEqual(["slipway:index:ReleaseTopology release"]);
-    for (const component of resources.filter((r) => !r.custom)) expect(component.type).toMatch(/^slipway:[a-z]+:[A-Z][A-Za-z]+$/);
+    // As under the engine: the root Stack holds the program, default providers stand beside it.
+    const roots = resources.filter((r) => r.parent === undefined && !r.type.startsWith("pulumi:providers:")).map((r) => `${r.type} ${r.name}`);
+    expect(roots).toEqual([`pulumi:pulumi:Stack slipway-${stack}`]);
+    const topLevel = resources.filter((r) => r.parent === `urn:pulumi:${stack}::slipway::pulumi:pulumi:Stack::slipway-${stack}`).map((r) => `${r.type} ${r.name}`);
+    expect(topLevel).toEqual(["slipway:index:ReleaseTopology release"]);
+    for (const component of resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack")) expect(component.type).toMatch(/^slipway:[a-z]+:[A-Z][A-Za-z]+$/);
   });
 
   it.each(["staging", "production"])("%s never prints a secret's value", (stack) => {
@@ -84,7 +87,7 @@ describe("slipway plan on the example stacks", () => {
     const tree = slipway("plan", "--stack", "production");
     expect(tree.code).toBe(0);
     expect(tree.stdout).toMatch(/^Stack production \(project slipway\): \d+ resources$/m);
-    expect(tree.stdout).toMatch(/├─ slipway:apps:HerokuApp {2}api\n {3}│ {2}├─ heroku:app\/app:App {2}api {2}\[protect\]/);
+    expect(tree.stdout).toMatch(/├─ slipway:apps:HerokuApp {2}api\n[│ ]*├─ heroku:app\/app:App {2}api {2}\[protect\]/);
     expect(tree.stdout).toContain("Offline run: no cloud was called, and the program looked nothing up.");
   });
 });
@@ -145,6 +148,8 @@ describe("a config mistake stops the program before any resource is registered",
   beforeAll(() => {
     projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-cli-"));
     for (const file of ["Pulumi.production.yaml", "Pulumi.staging.yaml", "CHANGELOG.md", "policy-config.json"]) fs.copyFileSync(path.join(root, file), path.join(projectDir, file));
+    // A project whose program is Slipway's: Pulumi.yaml names it as main.
+    fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), `${fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${root}\n`);
     fs.mkdirSync(path.join(projectDir, "releases"));
     fs.copyFileSync(path.join(root, "releases", "ledger.jsonl"), path.join(projectDir, "releases", "ledger.jsonl"));
     const file = path.join(projectDir, "Pulumi.production.yaml");

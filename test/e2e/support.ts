@@ -41,13 +41,19 @@ export function removeScratch(dir: string | undefined): void {
   if (dir !== undefined && dir.startsWith(os.tmpdir())) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Copy the example project's files into `<scratch>/<name>` and return that directory. */
+/**
+ * Copy the example project's files into `<scratch>/<name>` and return that directory. Its
+ * Pulumi.yaml names the repository's program as `main`, so the mock runner and `pulumi preview`
+ * both run Slipway's program on the copy's stack files.
+ */
 export function copyProject(scratch: string, name: string): string {
   const dir = path.join(scratch, name);
   for (const file of PROJECT_FILES) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, file), path.join(dir, file));
   }
+  const project = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8").trimEnd();
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `${project}\nmain: ${path.relative(dir, REPO_ROOT)}\n`);
   return dir;
 }
 
@@ -104,9 +110,10 @@ export function writePolicyConfig(scratch: string, name: string, settings: Recor
   return file;
 }
 
-/** Run a stack of a project directory offline (its own child process, as `slipway gate` does). */
-export function runProjectStack(projectDir: string, stack: string): Promise<RecordedStack> {
-  return runStackInChild({ projectDir, stack });
+/** Run a stack of a project directory offline (its own child process, as `slipway gate` does); `preview: false` runs it as an update. */
+export function runProjectStack(projectDir: string, stack: string, preview = true): Promise<RecordedStack> {
+  // An update of production is refused without ALLOW_PROD=1, as under the engine.
+  return runStackInChild({ projectDir, stack, preview, env: preview ? {} : { ALLOW_PROD: "1" } });
 }
 
 /** Start the repository's policy pack with a policy config (the slow part: start one per file). */
@@ -204,10 +211,14 @@ export function withAddedResource(
     custom: true,
     parent: parentUrn,
     dependencies: [],
+    propertyDependencies: {},
     protect: false,
     retainOnDelete: false,
     inputs,
     additionalSecretOutputs,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { create: 0, update: 0, delete: 0 },
   });
   return copy;
 }
@@ -308,129 +319,51 @@ function toExportValue(value: unknown, place: string): unknown {
   return value;
 }
 
-/** Provider config of a stack (`github:owner`, `postgresql:password`...) from its stack file; `secure:` leaves stay secrets. */
-function providerConfigOf(projectDir: string, stack: string): Map<string, Record<string, unknown>> {
-  const document = parseDocument(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
-  const config = (document.toJS() as { config?: Record<string, unknown> }).config ?? {};
-  const byPackage = new Map<string, Record<string, unknown>>();
-  for (const [key, value] of Object.entries(config)) {
-    const [pkg, name] = key.split(":");
-    if (pkg === "slipway" || name === undefined) continue;
-    const secure = value !== null && typeof value === "object" && "secure" in (value as Record<string, unknown>);
-    const entry = byPackage.get(pkg) ?? {};
-    entry[name] = secure ? wireSecret("[from the stack file]") : value;
-    byPackage.set(pkg, entry);
-  }
-  return byPackage;
-}
-
 /** Options of `toStackExport`. */
 export interface ExportOptions {
-  /** The project the stack ran from: its stack file gives the providers' config. */
-  projectDir: string;
   /** Time written on the export and every resource. */
   time?: string;
 }
 
 /**
- * What `pulumi stack export` would print after `pulumi up` of the program run `recorded`: the root
- * `pulumi:pulumi:Stack`, one default provider per package (with the stack's provider config), and
- * every registration with its id, inputs, outputs (inputs plus what the mocks computed), parent
- * (top-level ones under the root stack), dependencies, options and provider reference. Secrets
- * become ciphertext, as the service or passphrase secrets provider writes them.
+ * What `pulumi stack export` would print after `pulumi up` of the program run `recorded` (an
+ * update run: ids and outputs known): every resource as the run recorded it, the root Stack and
+ * the providers included, with its id, inputs, outputs, parent, dependencies, options and
+ * provider reference. Secrets become ciphertext, as the passphrase secrets provider writes them.
  */
-export function toStackExport(recorded: RecordedStack, options: ExportOptions): StackExportFile {
+export function toStackExport(recorded: RecordedStack, options: ExportOptions = {}): StackExportFile {
   const time = options.time ?? "2026-11-21T10:00:00.000Z";
-  const prefix = `urn:pulumi:${recorded.stack}::${recorded.project}`;
-  const rootUrn = `${prefix}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
+  const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
   const stamp = { created: time, modified: time };
-  const providerConfig = providerConfigOf(options.projectDir, recorded.stack);
-
-  const root: ExportedResource = {
-    urn: rootUrn,
-    custom: false,
-    type: "pulumi:pulumi:Stack",
-    outputs: toExportValue(secretPlaceholdersToWire(recorded.outputs), `${rootUrn}.outputs`) as Record<string, unknown>,
-    protect: false,
+  const resources: ExportedResource[] = recorded.resources.map((resource) => ({
+    urn: resource.urn,
+    custom: resource.custom,
+    ...(resource.id !== undefined ? { id: resource.id } : {}),
+    type: resource.type,
+    inputs: toExportValue(resource.inputs, `${resource.urn}.inputs`) as Record<string, unknown>,
+    outputs: toExportValue(resource.outputs ?? {}, `${resource.urn}.outputs`) as Record<string, unknown>,
+    ...(resource.parent !== undefined ? { parent: resource.parent } : {}),
+    protect: resource.protect,
+    ...(resource.retainOnDelete ? { retainOnDelete: true } : {}),
+    dependencies: resource.dependencies,
+    ...(resource.provider !== undefined ? { provider: resource.provider } : {}),
+    propertyDependencies: resource.propertyDependencies,
+    ...(resource.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: resource.additionalSecretOutputs } : {}),
+    ...(resource.ignoreChanges.length > 0 ? { ignoreChanges: resource.ignoreChanges } : {}),
+    ...(resource.customTimeouts.create + resource.customTimeouts.update + resource.customTimeouts.delete > 0 ? { customTimeouts: resource.customTimeouts } : {}),
     ...stamp,
-  };
-
-  // Default providers, registered before their first resource, as the engine does.
-  const providers = new Map<string, ExportedResource>();
-  const providerReference = (resourceType: string): string => {
-    const pkg = resourceType.split(":")[0];
-    let provider = providers.get(pkg);
-    if (provider === undefined) {
-      const version = providerVersion(pkg);
-      const urn = `${prefix}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
-      const inputs = { ...(providerConfig.get(pkg) ?? {}), version };
-      provider = {
-        urn,
-        custom: true,
-        id: uuidFor(urn),
-        type: `pulumi:providers:${pkg}`,
-        inputs: toExportValue(inputs, `${urn}.inputs`) as Record<string, unknown>,
-        outputs: toExportValue(inputs, `${urn}.outputs`) as Record<string, unknown>,
-        protect: false,
-        ...stamp,
-      };
-      providers.set(pkg, provider);
-      ordered.push(provider);
-    }
-    return `${provider.urn}::${provider.id}`;
-  };
-
-  const ordered: ExportedResource[] = [root];
-  for (const resource of recorded.resources) {
-    const reference = resource.custom ? providerReference(resource.type) : undefined;
-    const inputs = toExportValue(resource.inputs, `${resource.urn}.inputs`) as Record<string, unknown>;
-    // The mocks echo inputs as state; the engine also marks additionalSecretOutputs secret in outputs.
-    const outputs: Record<string, unknown> = resource.custom ? { ...inputs, id: `${resource.name}-id` } : {};
-    for (const name of resource.additionalSecretOutputs) {
-      if (name in outputs && !isExportSecret(outputs[name])) outputs[name] = { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(`${resource.urn}.outputs.${name}`) };
-    }
-    ordered.push({
-      urn: resource.urn,
-      custom: resource.custom,
-      ...(resource.custom ? { id: `${resource.name}-id` } : {}),
-      type: resource.type,
-      inputs,
-      outputs,
-      parent: resource.parent ?? rootUrn,
-      protect: resource.protect,
-      ...(resource.retainOnDelete ? { retainOnDelete: true } : {}),
-      dependencies: resource.dependencies,
-      ...(reference ? { provider: reference } : {}),
-      propertyDependencies: {},
-      ...(resource.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: resource.additionalSecretOutputs } : {}),
-      ...stamp,
-    });
-  }
-
+  }));
   return {
     version: 3,
     deployment: {
-      manifest: { time, magic: crypto.createHash("sha256").update(`${rootUrn}${time}`).digest("hex"), version: "v3.205.0" },
+      manifest: { time, magic: crypto.createHash("sha256").update(`${rootUrn}${time}`).digest("hex"), version: "v3.274.1" },
       // The passphrase provider's salt: `v1:<salt>:v1:<nonce>:<ciphertext of a known message>`.
       secrets_providers: { type: "passphrase", state: { salt: `${ciphertextFor(`salt:${rootUrn}`)}:${ciphertextFor(`nonce:${rootUrn}`)}:${ciphertextFor(`check:${rootUrn}`).slice(3)}` } },
-      resources: ordered,
+      resources,
     },
   };
 }
 
-/** The runner shows secret outputs as "[secret]"; in the export they are secrets again. */
-function secretPlaceholdersToWire(value: unknown): unknown {
-  if (value === "[secret]") return wireSecret("[secret]");
-  if (Array.isArray(value)) return value.map(secretPlaceholdersToWire);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, secretPlaceholdersToWire(inner)]));
-  }
-  return value;
-}
-
-function isExportSecret(value: unknown): boolean {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
 
 /** Write an export (or any JSON) to `<scratch>/<name>` and return the path. */
 export function writeJson(scratch: string, name: string, content: unknown): string {

@@ -24,10 +24,14 @@ export function resource(stack: string, type: string, name: string, inputs: Reco
     name,
     custom: true,
     dependencies: [],
+    propertyDependencies: {},
     protect: false,
     retainOnDelete: false,
     inputs,
     additionalSecretOutputs: [],
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { create: 0, update: 0, delete: 0 },
     ...extra,
   };
 }

@@ -149,7 +149,7 @@ describe("starting and stopping the pack", () => {
   });
 
   it("judgeStacks starts the pack once for several stacks", async () => {
-    const run = await judgeStacks([cleanStack("staging"), { recorded: cleanStack("production"), providers: [] }], { packDir: MINI_PACK });
+    const run = await judgeStacks([cleanStack("staging"), cleanStack("production")], { packDir: MINI_PACK });
     expect(run.reports.map((report) => [report.stack, report.violations.length])).toEqual([
       ["staging", 0],
       ["production", 0],

@@ -34,17 +34,27 @@ function fixture(): { version: number; deployment: { resources: Record<string, u
 }
 
 describe("reading a stack export", () => {
-  it("keeps what the engine's analyzers judge: no root stack, providers aside, no pending deletes", () => {
-    const { recorded, providers } = readStackExport(EXPORT);
+  it("keeps what the engine's snapshot analysis judges: the root stack and providers too, no pending deletes", () => {
+    const recorded = readStackExport(EXPORT);
     expect(recorded.stack).toBe("staging");
     expect(recorded.project).toBe("slipway");
-    expect(recorded.resources.map((resource) => resource.name)).toEqual(["appdb", "appdb", "appdb_runtime", "app", "web", "contract"]);
-    expect(providers.map((provider) => provider.type)).toEqual(["pulumi:providers:github", "pulumi:providers:kubernetes", "pulumi:providers:postgresql"]);
+    expect(recorded.resources.map((resource) => `${resource.type} ${resource.name}`)).toEqual([
+      "pulumi:pulumi:Stack slipway-staging",
+      "pulumi:providers:github default_6_15_0",
+      "pulumi:providers:kubernetes default_4_23_0",
+      "pulumi:providers:postgresql staging-postgres",
+      "slipway:data:Database appdb",
+      "postgresql:index/database:Database appdb",
+      "postgresql:index/role:Role appdb_runtime",
+      "github:index/repository:Repository app",
+      "kubernetes:apps/v1:Deployment web",
+      "kubernetes:batch/v1:Job contract",
+    ]);
     expect(recorded.outputs).toEqual({ repository: "app", databaseOwner: "appdb_migrator", pgPassword: "[secret]" });
   });
 
-  it("turns an exported resource into the registration the runner would have recorded", () => {
-    const role = readStackExport(EXPORT).recorded.resources.find((resource) => resource.type === "postgresql:index/role:Role");
+  it("turns an exported resource into what the engine hands analyzers: inputs for Analyze, outputs for AnalyzeStack", () => {
+    const role = readStackExport(EXPORT).resources.find((resource) => resource.type === "postgresql:index/role:Role");
     expect(role).toEqual({
       urn: "urn:pulumi:staging::slipway::slipway:data:Database$postgresql:index/role:Role::appdb_runtime",
       type: "postgresql:index/role:Role",
@@ -52,8 +62,10 @@ describe("reading a stack export", () => {
       custom: true,
       parent: "urn:pulumi:staging::slipway::slipway:data:Database::appdb",
       dependencies: [],
+      propertyDependencies: {},
       protect: false,
       retainOnDelete: false,
+      id: role?.id,
       provider: PG_PROVIDER,
       inputs: {
         __defaults: ["bypassRowLevelSecurity", "createDatabase", "createRole", "superuser"],
@@ -65,8 +77,14 @@ describe("reading a stack export", () => {
         password: opaque,
         superuser: false,
       },
+      outputs: role?.outputs,
       additionalSecretOutputs: ["password"],
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { create: 0, update: 0, delete: 0 },
     });
+    // AnalyzeStack sees the outputs, secrets as opaque as in the inputs.
+    expect(role?.outputs?.password).toEqual(opaque);
   });
 
   it("keeps encrypted and --show-secrets secrets wrapped with the same opaque value, never the secret", () => {
@@ -89,12 +107,11 @@ describe("judging a stack export", () => {
   });
 
   it("finds exactly the live state's violations (the pending-delete database is not judged)", async () => {
-    const { recorded, providers } = readStackExport(EXPORT);
-    const report = await gate.judge(recorded, { providers });
+    const report = await gate.judge(readStackExport(EXPORT));
     expect(report).toEqual({
       stack: "staging",
       policies: 7,
-      resources: 6,
+      resources: 10,
       violations: [
         {
           policy: "repository-description",
@@ -113,7 +130,7 @@ describe("judging a stack export", () => {
   });
 
   it("gives the same verdict as a program run that registered the same resources", async () => {
-    const { recorded, providers } = readStackExport(EXPORT);
+    const recorded = readStackExport(EXPORT);
     // What the runner records for the same program: no __defaults, secrets as the program wraps them.
     const programRun: RecordedStack = {
       ...recorded,
@@ -122,7 +139,7 @@ describe("judging a stack export", () => {
         return { ...resource, inputs };
       }),
     };
-    expect(await gate.judge(programRun)).toEqual(await gate.judge(recorded, { providers }));
+    expect(await gate.judge(programRun)).toEqual(await gate.judge(recorded));
   });
 });
 
@@ -180,6 +197,6 @@ describe("a malformed stack export is a clear error naming the file and the key"
 });
 
 it("the fixture's root stack is the parent of its top-level resources, as in real exports", () => {
-  const repository = readStackExport(EXPORT).recorded.resources.find((resource) => resource.name === "app");
+  const repository = readStackExport(EXPORT).resources.find((resource) => resource.name === "app");
   expect(repository?.parent).toBe(ROOT);
 });
