@@ -65,12 +65,17 @@ export function createSession(dir: string, extraEnv: NodeJS.ProcessEnv = {}): En
     PULUMI_SKIP_CONFIRMATIONS: "true",
     // No color codes in what tests read.
     NO_COLOR: "1",
+    // Enables --event-log (the engine's JSON event stream), as the Automation API does.
+    PULUMI_DEBUG_COMMANDS: "true",
     PATH: [STANDIN_BIN_DIR, path.dirname(engine.pulumi), process.env.PATH ?? ""].join(path.delimiter),
     ...extraEnv,
   };
   delete env.PULUMI_ACCESS_TOKEN;
   return { engine, dir, env };
 }
+
+/** The pulumi commands that run the program (and so accept `--client`). */
+const PROGRAM_COMMANDS = new Set(["up", "update", "preview", "refresh", "destroy", "import"]);
 
 /** Replace `--policy-pack <dir>` with the analyzer launcher; returns the new argv and the pack dir. */
 function launchPacksWithoutLanguageHost(args: string[], cwd: string): { args: string[]; packDir?: string } {
@@ -82,8 +87,14 @@ function launchPacksWithoutLanguageHost(args: string[], cwd: string): { args: st
     if (arg === "--policy-pack" || inline !== undefined) {
       const value = inline ?? args[++i];
       if (value === undefined) throw new Error("--policy-pack needs a value");
+      const resolved = path.resolve(cwd, value);
+      // An executable is already a binary analyzer plugin; only a pack directory needs the launcher.
+      if (!fs.statSync(resolved).isDirectory()) {
+        out.push("--policy-pack", value);
+        continue;
+      }
       if (packDir !== undefined) throw new Error("the analyzer launcher serves one policy pack per command");
-      packDir = path.resolve(cwd, value);
+      packDir = resolved;
       out.push("--policy-pack", ANALYZER_LAUNCHER);
     } else {
       out.push(arg);
@@ -100,7 +111,8 @@ export function runPulumi(session: EngineSession, cwd: string, args: string[], e
   const env: NodeJS.ProcessEnv = { ...session.env, ...extraEnv };
   let command: string;
   let argv: string[];
-  if (session.engine.languageHost !== undefined) {
+  // Only the commands that can run the program take a language runtime (`--client`).
+  if (session.engine.languageHost !== undefined || !PROGRAM_COMMANDS.has(args[0] ?? "")) {
     command = session.engine.pulumi;
     argv = args;
   } else {

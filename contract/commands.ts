@@ -1,0 +1,29 @@
+/**
+ * The commands a release runs, defined once: the generated workflows render them into their
+ * steps, and the engine tests run exactly these against the real Pulumi CLI. A flag added here
+ * reaches both, so the tests always exercise what CI does.
+ */
+import { POLICY_CONFIG_FILE, POLICY_PACK_DIR } from "./index";
+
+/** The policy pack flags every engine command carries: the pack and the team's policy statement. */
+export const POLICY_FLAGS = ["--policy-pack", POLICY_PACK_DIR, "--policy-pack-config", POLICY_CONFIG_FILE] as const;
+
+/** `pulumi preview` of a stack, judged by the pack (pull requests, and before every deploy). */
+export function previewCommand(stack: string): string[] {
+  return ["pulumi", "preview", "--stack", stack, ...POLICY_FLAGS, "--non-interactive", "--diff"];
+}
+
+/** `pulumi up` of a stack, judged by the pack again as it applies (the deploy jobs). */
+export function upCommand(stack: string): string[] {
+  return ["pulumi", "up", "--yes", "--stack", stack, ...POLICY_FLAGS, "--non-interactive", "--diff"];
+}
+
+/** The offline gate over every stack, as the pull-request workflow runs it. */
+export function gateCommand(format: "markdown" | "json" = "markdown"): string[] {
+  return ["slipway", "gate", "--policy-config", POLICY_CONFIG_FILE, `--${format}`];
+}
+
+/** A command as shell words, each quoted only when it needs to be. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map((word) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
