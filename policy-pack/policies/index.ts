@@ -13,6 +13,23 @@ import { repositoryPolicies } from "./repository";
 import type { SlipwayPolicy } from "./shared/policy";
 import { workflowSecurityPolicies } from "./workflowSecurity";
 
+/**
+ * A stack policy that sees the stack's resources sorted by URN. The engine hands AnalyzeStack its
+ * resources in no fixed order (a concurrent map's), so anything a policy says about several
+ * resources would otherwise change from one preview to the next, and from the offline gate.
+ */
+function inStableOrder(policy: SlipwayPolicy): SlipwayPolicy {
+    if (!("validateStack" in policy) || policy.validateStack === undefined) return policy;
+    const validate = policy.validateStack;
+    return {
+        ...policy,
+        validateStack: (args, reportViolation) => {
+            const resources = [...args.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+            return validate(Object.assign(Object.create(Object.getPrototypeOf(args)), args, { resources }), reportViolation);
+        },
+    };
+}
+
 /** The policies of the pack. */
 export const policies: SlipwayPolicy[] = [
     ...repositoryPolicies,
@@ -24,4 +41,4 @@ export const policies: SlipwayPolicy[] = [
     ...flagPolicies,
     ...releaseProcessPolicies,
     ...workflowSecurityPolicies,
-];
+].map(inStableOrder);

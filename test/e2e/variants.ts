@@ -366,8 +366,11 @@ export function prepareVariant(variant: VariantSpec, projectDir: string): void {
   }
 }
 
+/** When this test process started: the strict config's freeze window is centred on it, the same for every judge. */
+const STARTED = Date.now();
+
 /** The strict policy config: the team's, plus production hosts named and a freeze window around now. */
-export function strictPolicySettings(now = Date.now()): Record<string, Record<string, unknown>> {
+export function strictPolicySettings(now = STARTED): Record<string, Record<string, unknown>> {
   const day = 24 * 60 * 60 * 1000;
   return {
     "staging-isolation": { productionHosts: ["acme.shop", "www.acme.shop", "api.acme.shop"], productionDatabases: ["pg-prod.acme.internal"] },
