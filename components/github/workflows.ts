@@ -18,6 +18,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as YAML from "yaml";
 import type { RepositoryConfig } from "../config";
+import { POLICY_CONFIG_FILE } from "../../contract";
+import { PULUMI_CLI_VERSION, SLIPWAY_BIN, credentialEnvName, gateCommand, previewCommand, shellJoin, upCommand } from "../../contract/commands";
 
 /** Stack outputs the deploy job reads from `pulumi up`: the program (index.ts) must export them. */
 export const STACK_OUTPUTS = {
@@ -27,8 +29,7 @@ export const STACK_OUTPUTS = {
   environmentUrl: "environmentUrl",
 } as const;
 
-/** The team's policy settings, read by the offline gate and by `pulumi preview --policy-pack-config`. */
-export const POLICY_CONFIG_FILE = "policy-config.json";
+export { POLICY_CONFIG_FILE };
 
 /**
  * The version tag of each pinned action ref (`owner/repo@<sha>` -> `v4.4.0`); `workflowYaml` writes
@@ -155,7 +156,7 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
           name: "slipway gate",
           shell: "bash",
           env: LEDGER_ENV,
-          run: `npx slipway gate --policy-config ${POLICY_CONFIG_FILE} --markdown | tee -a "$GITHUB_STEP_SUMMARY"`,
+          run: `${shellJoin(gateCommand("markdown"))} | tee -a "$GITHUB_STEP_SUMMARY"`,
         },
       ],
     },
@@ -168,12 +169,12 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
       steps: [
         ...setupSteps(settings, false),
         ledgerCheckoutStep(settings),
+        pulumiSetupStep(),
         {
           name: `pulumi preview (${stack})`,
-          uses: ACTIONS.pulumi,
-          with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: POLICY_CONFIG_FILE },
-          // Previews read the stack's own encrypted config; no deploy credential is needed.
-          env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV },
+          run: shellJoin(previewCommand(stack)),
+          // A preview needs the backend and the key to the stack's config; no deploy credential.
+          env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}", ...LEDGER_ENV },
         },
       ],
     };
@@ -199,11 +200,13 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   const ledgerKinds = production ? ["promoted"] : ["staged", "validated"];
   const checks = producedChecks(config).filter((check) => config.requiredChecks.includes(check));
   const testSteps: Step[] = checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
+  // Every credential the program needs comes from the environment's secrets, under the name its
+  // provider reads (GITHUB_TOKEN from SLIPWAY_GITHUB_TOKEN: GitHub reserves the GITHUB_ prefix).
   const upEnv: Record<string, string> = { ...LEDGER_ENV };
-  for (const secret of new Set(["PULUMI_ACCESS_TOKEN", ...settings.deploySecretNames])) upEnv[secret] = `\${{ secrets.${secret} }}`;
+  for (const secret of new Set(["PULUMI_ACCESS_TOKEN", ...settings.deploySecretNames])) upEnv[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
   // The program refuses a production update unless this is set on purpose (004 §2).
   if (production) upEnv.ALLOW_PROD = "1";
-  const stepOutput = (output: string) => `\${{ steps.pulumi-up.outputs.${output} }}`;
+  const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
 
   return {
     name: `deploy-${stack}`,
@@ -231,12 +234,20 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         steps: [
           ...setupSteps(settings, false),
           ledgerCheckoutStep(settings),
+          pulumiSetupStep(),
           {
             name: `pulumi up (${stack})`,
             id: "pulumi-up",
-            uses: ACTIONS.pulumi,
-            with: { command: "up", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: POLICY_CONFIG_FILE },
+            run: shellJoin(upCommand(stack)),
             env: upEnv,
+          },
+          {
+            name: "stack outputs",
+            id: "stack-outputs",
+            env: { PULUMI_ACCESS_TOKEN: upEnv.PULUMI_ACCESS_TOKEN, STACK: stack },
+            run: Object.values(STACK_OUTPUTS)
+              .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
+              .join("\n"),
           },
           {
             name: "deploy marker",
@@ -279,11 +290,11 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
               // Force pushes are blocked; this checks the branch's last commit only appended, too.
               "if git -C ledger rev-parse -q --verify HEAD~1 >/dev/null; then",
               '  git -C ledger show HEAD~1:releases/ledger.jsonl > "$RUNNER_TEMP/previous-ledger.jsonl"',
-              '  npx slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"',
+              `  ${SLIPWAY_BIN} ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"`,
               "fi",
               ...ledgerKinds.map(
                 (kind) =>
-                  `npx slipway ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
+                  `${SLIPWAY_BIN} ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
               ),
               "git -C ledger add releases/ledger.jsonl",
               `git -C ledger -c user.name="github-actions[bot]" -c user.email="41898282+github-actions[bot]@users.noreply.github.com" commit -m "chore(release): ledger ${ledgerKinds.join("+")} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
@@ -395,14 +406,22 @@ function ledgerCheckoutStep(settings: GeneratorSettings): Step {
   };
 }
 
-/** Shared first steps: checkout, Node with the npm cache, a clean install. */
+/**
+ * Shared first steps: checkout, Node with the npm cache, a clean install. Only the ledger job
+ * keeps the token in git config (it is the only one that pushes), and it installs without
+ * running any package's install scripts: nothing third-party runs next to the write token.
+ */
 function setupSteps(settings: GeneratorSettings, keepCredentials: boolean): Step[] {
   return [
-    // Only the ledger job keeps the token in git config: it is the only one that pushes.
     { uses: ACTIONS.checkout, with: { "persist-credentials": keepCredentials } },
     { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
-    { name: "install", run: "npm ci" },
+    { name: "install", run: keepCredentials ? "npm ci --ignore-scripts" : "npm ci" },
   ];
+}
+
+/** Install the Pulumi CLI, at the version the engine tests run; the commands that follow are plain `pulumi` runs. */
+function pulumiSetupStep(): Step {
+  return { name: "install pulumi", uses: ACTIONS.pulumi, with: { "pulumi-version": PULUMI_CLI_VERSION } };
 }
 
 /** A job id for a check name (ids are `[A-Za-z_][A-Za-z0-9_-]*`), unique among `taken`. */

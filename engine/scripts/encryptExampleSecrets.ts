@@ -4,7 +4,8 @@
  * Pulumi CLI `npm run engine:build` made: `node --require tsx/cjs engine/scripts/encryptExampleSecrets.ts`.
  *
  * Each example secret's plain text is `demo-<stack>-<key>` (for instance
- * `demo-production-SESSION_SECRET`): demo data that must never guard anything real. The stack
+ * `demo-production-SESSION_SECRET`), and the PULUMI_CONFIG_PASSPHRASE environment secret holds the
+ * demo passphrase: demo data that must never guard anything real. The stack
  * files keep their comments and layout (yaml Document API); only `encryptionsalt` and the
  * ciphertexts change. Run it after adding a `secure:` key to an example.
  */
@@ -57,7 +58,9 @@ function main(): void {
       pulumi(engine.pulumi, scratch, env, ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"]);
       for (const keyPath of stackFile.securePaths) {
         const leaf = keyPath.split(/[.[\]]/).filter(Boolean).pop();
-        pulumi(engine.pulumi, scratch, env, ["config", "set", "--path", "--secret", "--stack", stack, keyPath, `demo-${stack}-${leaf}`]);
+        // The environment secret that carries the passphrase holds the passphrase itself.
+        const plaintext = leaf === "PULUMI_CONFIG_PASSPHRASE" ? DEMO_PASSPHRASE : `demo-${stack}-${leaf}`;
+        pulumi(engine.pulumi, scratch, env, ["config", "set", "--path", "--secret", "--stack", stack, keyPath, plaintext]);
       }
       const encrypted = parseDocument(fs.readFileSync(path.join(scratch, `Pulumi.${stack}.yaml`), "utf8"));
       const stackDocument = openStackDocument(REPO_ROOT, stack);

@@ -74,7 +74,7 @@ describe("DeploymentEnvironment (production example)", () => {
         plaintextValue: wrappedSecret(await reveal(secret)),
       })),
     );
-    expect(secrets.map((secret) => secret.secretName)).toEqual(["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "VERCEL_API_TOKEN"]);
+    expect(secrets.map((secret) => secret.secretName)).toEqual(["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "SLIPWAY_GITHUB_TOKEN", "VERCEL_API_TOKEN"]);
     // Compared, not printed: a failing equality shows only the test's own opaque stand-ins.
     expect(secrets).toEqual(expected);
     for (const secret of environment.secrets) {
@@ -212,7 +212,7 @@ describe("DeploymentEnvironment (staging example)", () => {
 
   test("staging's deploy credentials are its own environment secrets", async () => {
     const secrets = await Promise.all(environment.secrets.map(inputsOf));
-    expect(secrets.map((secret) => secret.secretName)).toEqual(["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "VERCEL_API_TOKEN"]);
+    expect(secrets.map((secret) => secret.secretName)).toEqual(["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "SLIPWAY_GITHUB_TOKEN", "VERCEL_API_TOKEN"]);
     for (const secret of secrets) expect(secret.environment).toBe("staging");
   });
 

@@ -4,6 +4,8 @@ import { parse } from "yaml";
 import { deployRepositories, type RepositoryConfig } from "../../components/config";
 import { ReleaseRepository } from "../../components/github/repository";
 import { ACTIONS, DeployWorkflows, GeneratedWorkflow, generateWorkflows, producedChecks } from "../../components/github/workflows";
+import { PULUMI_CLI_VERSION, previewCommand, shellJoin, upCommand } from "../../contract/commands";
+import { pinnedPulumiVersion } from "../../engine/toolchain";
 
 const production = exampleConfig("production");
 const storefront = production.github.repositories.find((repo) => repo.name === "storefront")!;
@@ -151,7 +153,8 @@ describe("policy-gate.yml", () => {
     expect(gate.on).toEqual({ pull_request: { branches: ["main"] } });
     expect(gate.permissions).toEqual({ contents: "read" });
     expect(gate.jobs["slipway-gate"].name).toBe("slipway-gate");
-    expect(gate.jobs["slipway-gate"].steps.at(-1)?.run).toContain("npx slipway gate --policy-config policy-config.json --markdown");
+    // The project's own binary, never `npx slipway` (a registry lookup in a project of another name).
+    expect(gate.jobs["slipway-gate"].steps.at(-1)?.run).toBe('node_modules/.bin/slipway gate --policy-config policy-config.json --markdown | tee -a "$GITHUB_STEP_SUMMARY"');
     // The gate and the previews read staging's validations from the ledger branch.
     expect(gate.jobs["slipway-gate"].steps.at(-2)).toEqual({
       name: "release ledger",
@@ -160,12 +163,20 @@ describe("policy-gate.yml", () => {
     });
     expect(gate.jobs["slipway-gate"].steps.at(-1)?.env).toEqual({ SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
     for (const stack of ["staging", "production"]) {
-      expect(gate.jobs[`pulumi-preview-${stack}`].steps.at(-1)).toEqual({
-        name: `pulumi preview (${stack})`,
-        uses: ACTIONS.pulumi,
-        with: { command: "preview", "stack-name": stack, policyPacks: "policy-pack", policyPackConfigs: "policy-config.json" },
-        env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" },
-      });
+      expect(gate.jobs[`pulumi-preview-${stack}`].steps.slice(-2)).toEqual([
+        { name: "install pulumi", uses: ACTIONS.pulumi, with: { "pulumi-version": PULUMI_CLI_VERSION } },
+        {
+          name: `pulumi preview (${stack})`,
+          // The command the engine tests run (contract/commands.ts).
+          run: shellJoin(previewCommand(stack)),
+          env: {
+            PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
+          },
+        },
+      ]);
+      expect(shellJoin(previewCommand(stack))).toBe(`pulumi preview --stack ${stack} --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff`);
     }
   });
 });
@@ -178,7 +189,7 @@ describe("deploy workflows", () => {
 
   test("the production deploy job uses the production environment, needs the tests, is serialised, deploys with ALLOW_PROD, runs smoke and writes a deploy marker", () => {
     const deploy = workflow("storefront", "deploy-production").jobs.deploy;
-    expect(deploy.environment).toEqual({ name: "production", url: "${{ steps.pulumi-up.outputs.environmentUrl }}" });
+    expect(deploy.environment).toEqual({ name: "production", url: "${{ steps.stack-outputs.outputs.environmentUrl }}" });
     expect(deploy.needs).toEqual(["test"]);
     expect(deploy.concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
     expect(deploy.steps.map((step) => step.id ?? step.name ?? step.uses)).toEqual([
@@ -186,14 +197,20 @@ describe("deploy workflows", () => {
       ACTIONS.setupNode,
       "install",
       "release ledger",
+      "install pulumi",
       "pulumi-up",
+      "stack-outputs",
       "deploy-marker",
       "smoke",
     ]);
-    const [up, marker, smoke] = deploy.steps.slice(4);
-    expect(up.with).toEqual({ command: "up", "stack-name": "production", policyPacks: "policy-pack", policyPackConfigs: "policy-config.json" });
+    const [up, outputs, marker, smoke] = deploy.steps.slice(5);
+    expect(up.run).toBe("pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff");
+    expect(up.run).toBe(shellJoin(upCommand("production")));
     expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", ALLOW_PROD: "1" });
-    expect(marker.env).toEqual({ VERSION: "${{ steps.pulumi-up.outputs.releaseVersion }}", STACK: "production" });
+    expect(outputs.run).toBe(
+      ['echo "releaseVersion=$(pulumi stack output releaseVersion --stack "$STACK")" >> "$GITHUB_OUTPUT"', 'echo "environmentUrl=$(pulumi stack output environmentUrl --stack "$STACK")" >> "$GITHUB_OUTPUT"'].join("\n"),
+    );
+    expect(marker.env).toEqual({ VERSION: "${{ steps.stack-outputs.outputs.releaseVersion }}", STACK: "production" });
     expect(marker.run).toContain('echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"');
     expect(smoke.run).toBe('npm run smoke -- --env production --url "$ENVIRONMENT_URL"');
   });
@@ -220,10 +237,12 @@ describe("deploy workflows", () => {
       expect(ledger.needs).toEqual(["deploy"]);
       expect(ledger.permissions).toEqual({ contents: "write" });
       expect(ledger.environment).toBeUndefined();
-      const recorded = [...(ledger.steps.at(-1)?.run ?? "").matchAll(/npx slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g)].map((m) => m[1]);
+      const recorded = [...(ledger.steps.at(-1)?.run ?? "").matchAll(/node_modules\/\.bin\/slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g)].map((m) => m[1]);
+      // The write token never meets a package's install script.
+      expect(ledger.steps.find((step) => step.name === "install")?.run).toBe("npm ci --ignore-scripts");
       expect(recorded).toEqual(kinds);
       // Before appending, the job checks the branch's last commit only appended.
-      expect(ledger.steps.at(-1)?.run).toContain('npx slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
+      expect(ledger.steps.at(-1)?.run).toContain('node_modules/.bin/slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
       expect(ledger.steps.at(-1)?.env).toEqual({ VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: "slipway-ledger" });
       const writers = Object.entries(deployWorkflow.jobs).filter(([, job]) => job.permissions?.contents === "write");
       expect(writers.map(([id]) => id)).toEqual(["ledger"]);
@@ -236,17 +255,19 @@ describe("deploy workflows", () => {
     expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
   });
 
-  test("provider credentials named by the caller reach pulumi up from the environment's secrets", () => {
+  test("provider credentials named by the caller reach pulumi up from the environment's secrets, under the names the providers read", () => {
     const generated = generateWorkflows({
       repositories: [{ config: storefront }],
       deployStacks: ["staging", "production"],
-      deploySecretNames: ["HEROKU_API_KEY", "VERCEL_TOKEN", "PULUMI_ACCESS_TOKEN"],
+      deploySecretNames: ["HEROKU_API_KEY", "VERCEL_TOKEN", "PULUMI_ACCESS_TOKEN", "SLIPWAY_GITHUB_TOKEN"],
     });
     const production = parse(generated.find((w) => w.path.endsWith("deploy-production.yml"))!.content) as Workflow;
     expect(production.jobs.deploy.steps.find((step) => step.id === "pulumi-up")!.env).toEqual({
       PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
       HEROKU_API_KEY: "${{ secrets.HEROKU_API_KEY }}",
       VERCEL_TOKEN: "${{ secrets.VERCEL_TOKEN }}",
+      // GitHub reserves GITHUB_* secret names: the provider's token is stored under another name.
+      GITHUB_TOKEN: "${{ secrets.SLIPWAY_GITHUB_TOKEN }}",
       SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
       ALLOW_PROD: "1",
     });
@@ -274,5 +295,11 @@ describe("RepositoryFile resources", () => {
       overwriteOnCreate: true,
     });
     expect((await inputsOf(workflows.files[1])).repository).toBe("docs-site");
+  });
+});
+
+describe("the Pulumi CLI the workflows install", () => {
+  test("is the version the engine tests build and run (engine/cli/go.mod)", () => {
+    expect(`v${PULUMI_CLI_VERSION}`).toBe(pinnedPulumiVersion());
   });
 });
