@@ -12,8 +12,11 @@ import { ConfigError } from "../components/config";
 import { runStackInChild } from "./runInChild";
 import { planJson, planText } from "./plan";
 
-/** The project the command works on: the repository root (where Pulumi.yaml is). */
-export const PROJECT_DIR = path.resolve(__dirname, "..");
+/**
+ * The project the command works on: `$SLIPWAY_PROJECT_DIR` when set (as the program reads it),
+ * else the repository root (where Pulumi.yaml is).
+ */
+export const PROJECT_DIR = process.env.SLIPWAY_PROJECT_DIR ? path.resolve(process.env.SLIPWAY_PROJECT_DIR) : path.resolve(__dirname, "..");
 
 interface Command {
   /** One-line summary for `slipway --help`. */

@@ -132,7 +132,7 @@ Options:
 
 registerCommand("rollback", {
   summary: "Write a previous production release back, with L3 flags forced off.",
-  usage: `Usage: slipway rollback [--to V] [--reason TEXT] [--force] [--ledger FILE]
+  usage: `Usage: slipway rollback [--to V] [--reason TEXT] [--actor NAME] [--force] [--ledger FILE]
 
 Writes the target release (default: the last good release production ran before the current
 one) into Pulumi.production.yaml, forces every L3 flag off in production (003 §7.2), and appends
@@ -142,14 +142,16 @@ validated and production ran; a rollback across a contract migration is refused.
 Options:
   --to V         Version to return to.
   --reason TEXT  Why (incident id, symptom); recorded in the ledger.
+  --actor NAME   Who decided it, for the ledger (default $GITHUB_ACTOR, else $USER).
   --force        Edit even when the project is not a git repository.
   --ledger FILE  Ledger file (default releases/ledger.jsonl or $SLIPWAY_LEDGER).`,
-  options: { ...ledgerOption, to: { type: "string" }, reason: { type: "string" }, force: { type: "boolean" } },
+  options: { ...ledgerOption, to: { type: "string" }, reason: { type: "string" }, actor: { type: "string" }, force: { type: "boolean" } },
   async run(values) {
     const result = rollback({
       root: PROJECT_DIR,
       to: values.to as string | undefined,
       reason: values.reason as string | undefined,
+      actor: values.actor as string | undefined,
       force: values.force === true,
       ledgerPath: ledgerPath(values),
     });

@@ -145,7 +145,8 @@ export class PolicyPackProcess {
   static async start(options: PolicyPackStartOptions): Promise<PolicyPackProcess> {
     const started = Date.now();
     const packDir = options.packDir;
-    const absoluteDir = path.resolve(packDir);
+    // The real path: a pack linked into a project resolves its dependencies where it really is.
+    const absoluteDir = fs.existsSync(packDir) ? fs.realpathSync(packDir) : path.resolve(packDir);
     const runtimeArgs = readPolicyPackProject(packDir, absoluteDir);
     let script: string;
     try {
