@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test", "<rootDir>/policy-pack"],
   testMatch: ["**/*.test.ts"],
+  // The engine tests need the built Pulumi CLI: `npm run test:engine` runs them (jest.engine.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/"],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
   },
