@@ -67,6 +67,22 @@ export interface RecordedResource {
   pluginDownloadURL?: string;
 }
 
+/** A custom resource with no options set: what a record holds unless told otherwise. */
+export function recordedResource(fields: Pick<RecordedResource, "urn" | "type" | "name" | "inputs"> & Partial<RecordedResource>): RecordedResource {
+  return {
+    custom: true,
+    dependencies: [],
+    propertyDependencies: {},
+    protect: false,
+    retainOnDelete: false,
+    additionalSecretOutputs: [],
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { create: 0, update: 0, delete: 0 },
+    ...fields,
+  };
+}
+
 /** One data-source invoke, as the mock runner records it. */
 export interface RecordedInvoke {
   /** Function token. */

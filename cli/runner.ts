@@ -33,7 +33,7 @@ import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
 import { check, createOutputs, previewOutputs } from "../providers/model";
 import { stableUuid as providerUuid } from "../providers/synth";
-import { RecordedInvoke, RecordedResource, RecordedStack, redact, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, stableId } from "./model";
+import { RecordedInvoke, RecordedResource, RecordedStack, recordedResource, redact, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, stableId } from "./model";
 import { UserError } from "./errors";
 import { programModule } from "./project";
 
@@ -196,25 +196,17 @@ export class RecordingMonitor extends MockMonitor {
     const type = `${PROVIDER_TYPE_PREFIX}${pkg}`;
     const inputs: Record<string, unknown> = { ...(settings.providerConfig[pkg] ?? {}) };
     if (version !== "") inputs.version = version;
-    const provider: RecordedResource = {
-      urn: `urn:pulumi:${settings.stack}::${settings.project}::${type}::${name}`,
+    const urn = `urn:pulumi:${settings.stack}::${settings.project}::${type}::${name}`;
+    const provider = recordedResource({
+      urn,
       type,
       name,
-      custom: true,
-      dependencies: [],
-      propertyDependencies: {},
-      protect: false,
-      retainOnDelete: false,
-      id: settings.preview ? undefined : stableUuid(`urn:pulumi:${settings.stack}::${settings.project}::${type}::${name}`),
+      id: settings.preview ? undefined : stableUuid(urn),
       inputs,
       outputs: inputs,
-      additionalSecretOutputs: [],
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { create: 0, update: 0, delete: 0 },
       version: version || undefined,
       pluginDownloadURL: pluginDownloadURL || undefined,
-    };
+    });
     this.defaultProviders.set(key, provider);
     this.record(provider);
     return provider;

@@ -11,6 +11,7 @@ import { UserError } from "../../cli/errors";
 import { runStackInChild } from "../../cli/runInChild";
 import { readStackFile } from "../../components/stackFile";
 import { ciphertextProblem, secretsProviderOf, secretsSettingsProblems } from "../../components/stackSecrets";
+import { DEMO_PASSPHRASE } from "../../engine/driver";
 
 const root = path.resolve(__dirname, "..", "..");
 /** What the first version shipped: base64 of the plain text behind a `v1:` prefix. */
@@ -24,6 +25,10 @@ function editedProject(stack: string, edit: (text: string) => string): string {
 }
 
 describe("the example stacks' secrets", () => {
+  it("are encrypted under the demo passphrase the README publishes", () => {
+    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(`demo passphrase\n\`${DEMO_PASSPHRASE}\``);
+  });
+
   it.each(["staging", "production"])("%s holds real passphrase ciphertext for every secure: value", (stack) => {
     const file = readStackFile(root, stack);
     expect(file.secretsProvider).toEqual({ kind: "passphrase", source: "encryptionsalt" });

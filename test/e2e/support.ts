@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Document, isMap, isSeq, parseDocument } from "yaml";
-import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../cli/model";
+import { RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../cli/model";
 import { runStackInChild } from "../../cli/runner";
 import { Gate, GateReport } from "../../cli/gate";
 import { LEDGER_FILE } from "../../components/release/ledger";
@@ -181,52 +181,6 @@ export class VariantRuns {
   }
 }
 
-/** A copy of a recorded stack with one resource's record changed (found by type and name). */
-export function withResource(recorded: RecordedStack, type: string, name: string, change: (resource: RecordedResource) => void): RecordedStack {
-  const copy = structuredClone(recorded);
-  const resource = copy.resources.find((candidate) => candidate.type === type && candidate.name === name);
-  if (resource === undefined) throw new Error(`stack ${recorded.stack} has no ${type} named ${name}`);
-  change(resource);
-  return copy;
-}
-
-/** A copy of a recorded stack with one more resource registered under `parentUrn`. */
-export function withAddedResource(
-  recorded: RecordedStack,
-  parentUrn: string,
-  type: string,
-  name: string,
-  inputs: Record<string, unknown>,
-  additionalSecretOutputs: string[] = [],
-): RecordedStack {
-  const copy = structuredClone(recorded);
-  const parent = copy.resources.find((candidate) => candidate.urn === parentUrn);
-  if (parent === undefined) throw new Error(`stack ${recorded.stack} has no resource ${parentUrn}`);
-  // A child's URN carries its parent's type chain, as the engine builds it.
-  const parentChain = parentUrn.split("::")[2];
-  copy.resources.push({
-    urn: `urn:pulumi:${recorded.stack}::${recorded.project}::${parentChain}$${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    parent: parentUrn,
-    dependencies: [],
-    propertyDependencies: {},
-    protect: false,
-    retainOnDelete: false,
-    inputs,
-    additionalSecretOutputs,
-    ignoreChanges: [],
-    aliases: [],
-    customTimeouts: { create: 0, update: 0, delete: 0 },
-  });
-  return copy;
-}
-
-/** A value wrapped the way the engine sends a secret. */
-export function wireSecret(value: unknown): Record<string, unknown> {
-  return { [SIG_KEY]: SECRET_SIG, value };
-}
 
 // ---- `pulumi stack export` ----
 

@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, recordedResource } from "../../cli/model";
 
 /** The throwaway pack every gate test runs against. */
 export const MINI_PACK = path.join(__dirname, "fixtures", "mini-pack");
@@ -18,22 +18,7 @@ export function urnOf(stack: string, type: string, name: string): string {
 
 /** A custom resource registration with default options. */
 export function resource(stack: string, type: string, name: string, inputs: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
-  return {
-    urn: urnOf(stack, type, name),
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    propertyDependencies: {},
-    protect: false,
-    retainOnDelete: false,
-    inputs,
-    additionalSecretOutputs: [],
-    ignoreChanges: [],
-    aliases: [],
-    customTimeouts: { create: 0, update: 0, delete: 0 },
-    ...extra,
-  };
+  return recordedResource({ urn: urnOf(stack, type, name), type, name, inputs, ...extra });
 }
 
 /** A value wrapped the way Pulumi sends a secret. */
