@@ -6,11 +6,15 @@
  * the gate adds after the program finished, and peak memory, so the policies' own cost is visible. Each figure is the median of a few runs in fresh
  * processes; the first gate run also pays ts-node's cold type-check of the pack (cached after).
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Document } from "yaml";
+import { POLICY_CONFIG_FILE } from "../contract";
+import { previewCommand } from "../contract/commands";
+import { createSession, describeResult, runPulumi } from "../engine/driver";
+import { findEngine } from "../engine/toolchain";
 
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -69,6 +73,8 @@ export function syntheticProject(count: number): string {
     },
   });
   fs.writeFileSync(path.join(dir, "Pulumi.production.yaml"), document.toString());
+  // A project whose program is Slipway's.
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `${fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${ROOT}\n`);
   return dir;
 }
 
@@ -76,7 +82,7 @@ function row(cells: (string | number | undefined)[], widths: number[]): string {
   return cells.map((cell, i) => String(cell ?? "-").padStart(widths[i])).join("  ");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const synthetic = syntheticProject(100);
   const cases: { label: string; projectDir: string; stack: string }[] = [
     { label: "example staging", projectDir: ROOT, stack: "staging" },
@@ -87,6 +93,56 @@ function main(): void {
     measureCases(cases);
   } finally {
     fs.rmSync(synthetic, { recursive: true, force: true });
+  }
+  return engineComparison();
+}
+
+/**
+ * The real `pulumi preview --policy-pack` of the production example against `slipway gate` on the
+ * same stack, measured in this run (median of RUNS each): what the offline gate saves in a pull
+ * request. Skipped, saying why, when there is no engine (`npm run engine:build`).
+ */
+async function engineComparison(): Promise<void> {
+  if (findEngine() === undefined) {
+    console.log("\nengine vs gate: skipped, no Pulumi CLI (run `npm run engine:build`, which needs Go)");
+    return;
+  }
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-bench-engine-"));
+  try {
+    const project = path.join(scratch, "project");
+    fs.mkdirSync(path.join(project, "releases"), { recursive: true });
+    for (const file of ["Pulumi.staging.yaml", "Pulumi.production.yaml", "CHANGELOG.md", POLICY_CONFIG_FILE, "releases/ledger.jsonl"]) {
+      fs.copyFileSync(path.join(ROOT, file), path.join(project, file));
+    }
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), `${fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${ROOT}\n`);
+    fs.symlinkSync(path.join(ROOT, "policy-pack"), path.join(project, "policy-pack"));
+    const session = createSession(path.join(scratch, "engine"), { SLIPWAY_PROJECT_DIR: project });
+    const init = await runPulumi(session, project, ["stack", "init", "production", "--non-interactive"]);
+    if (init.code !== 0) throw new Error(describeResult(init));
+    const previews: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const preview = await runPulumi(session, project, previewCommand("production").slice(1));
+      if (preview.code !== 0) throw new Error(describeResult(preview));
+      previews.push(preview.ms);
+    }
+    const gates: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now();
+      const gate = spawnSync(process.execPath, [path.join(ROOT, "bin", "slipway.js"), "gate", "--stack", "production", "--policy-config", POLICY_CONFIG_FILE, "--json"], {
+        cwd: project,
+        env: { ...process.env, SLIPWAY_PROJECT_DIR: project },
+        encoding: "utf8",
+      });
+      if (gate.status !== 0) throw new Error(`slipway gate failed: ${gate.stderr}`);
+      gates.push(Math.round(performance.now() - started));
+    }
+    const [previewMs, gateMs] = [median(previews), median(gates)];
+    console.log(`\nengine vs gate, production example (${findEngine()!.pulumi}, median of ${RUNS}):`);
+    console.log(`  pulumi preview --policy-pack  ${previewMs} ms`);
+    console.log(`  slipway gate                  ${gateMs} ms`);
+    console.log(`  preview / gate                ${(previewMs / gateMs).toFixed(2)}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -120,4 +176,7 @@ function measureCases(cases: { label: string; projectDir: string; stack: string 
   console.log("judging: what the gate adds after the program finished (pack start not yet done, then Analyze/AnalyzeStack).");
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
