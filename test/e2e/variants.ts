@@ -306,6 +306,17 @@ export const VARIANTS: VariantSpec[] = [
     expect: { refusedBy: ["staging-isolation"], messages: [["staging-isolation", /api-config.*in stack 'staging' vars\.PUBLIC_URL names production host 'acme\.shop'/]] },
   },
   {
+    title: "a staging Postgres provider pointed at the production server is refused (the engine judges providers too)",
+    name: "staging-provider-production-server",
+    stack: "staging",
+    policyConfig: "strict",
+    edit: (dir) => editStackFile(dir, "staging", (doc) => doc.setIn(slipwayKey("postgres", "host"), "pg-prod.acme.internal")),
+    expect: {
+      refusedBy: ["staging-isolation"],
+      messages: [["staging-isolation", /staging-postgres.*in stack 'staging' host names production database 'pg-prod\.acme\.internal'/]],
+    },
+  },
+  {
     title: "a staging worker pointed at the production database host is refused",
     name: "staging-production-database",
     stack: "staging",
