@@ -3,10 +3,8 @@
  * `ALLOW_PROD=1` is set on purpose. `pulumi preview` always runs; `pulumi up` on a production
  * stack refuses without it. The program calls this first, with `pulumi.runtime.isDryRun()`.
  */
+import { isProductionName } from "../../contract/production";
 import { UserError } from "./errors";
-
-/** Stacks that count as production unless the caller says otherwise (same default as the pack). */
-export const DEFAULT_PRODUCTION_STACKS: readonly string[] = ["production", "prod"];
 
 /** What the guard needs to decide. */
 export interface ProductionApplyContext {
@@ -16,14 +14,13 @@ export interface ProductionApplyContext {
   dryRun: boolean;
   /** Environment to read ALLOW_PROD from; default process.env. */
   env?: Record<string, string | undefined>;
-  /** Stack names that are production. */
+  /** Stack names that are production besides those whose name says so. */
   productionStacks?: readonly string[];
 }
 
 /** Throw unless this is a preview, a non-production stack, or ALLOW_PROD=1 is set. */
 export function assertProductionApplyAllowed(context: ProductionApplyContext): void {
-  const productionStacks = context.productionStacks ?? DEFAULT_PRODUCTION_STACKS;
-  if (context.dryRun || !productionStacks.includes(context.stack)) return;
+  if (context.dryRun || !isProductionName(context.stack, context.productionStacks)) return;
   const allow = (context.env ?? process.env).ALLOW_PROD;
   if (allow === "1") return;
   const seen = allow === undefined ? "is not set" : `is '${allow}'`;

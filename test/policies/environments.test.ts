@@ -18,6 +18,13 @@ describe("production-approval", () => {
         expect(messages(await runResourcePolicy(productionApproval, environment()))).toEqual([]);
     });
 
+    test("an environment named prod-eu is production too, whatever the team calls it", async () => {
+        expect(messages(await runResourcePolicy(productionApproval, environment("prod-eu", { reviewers: [] })))).toEqual([
+            "RepositoryEnvironment 'prod-eu' has no reviewers (teams: 0, users: 0); production deploys need at least 1 approver(s).",
+        ]);
+        expect((await runResourcePolicy(productionApproval, environment("preprod", { reviewers: [] }))).notApplicable).toBeDefined();
+    });
+
     test("production requires a reviewer", async () => {
         expect(messages(await runResourcePolicy(productionApproval, environment("production", { reviewers: [] })))).toEqual([
             "RepositoryEnvironment 'production' has no reviewers (teams: 0, users: 0); production deploys need at least 1 approver(s).",

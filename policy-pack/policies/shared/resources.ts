@@ -10,6 +10,7 @@
  * read; they never catch, so an unknown reaches the SDK, which reports it as an advisory
  * "can't run policy ... during preview" instead of a silent pass.
  */
+import { isProductionName } from "../../../contract/production";
 import type { PolicyResource } from "@pulumi/policy";
 import { stackOfUrn } from "../../../contract";
 
@@ -141,14 +142,14 @@ export function stackOfResources(resources: PolicyResource[]): string | undefine
     return resources.length > 0 ? stackOf(resources[0].urn) : undefined;
 }
 
-/** Whether a stack name is one of the configured production stacks. */
+/** Whether a stack is production: by its name (contract/production.ts), or listed in `productionStacks`. */
 export function isProductionStack(stack: string | undefined, productionStacks: string[]): boolean {
-    return stack !== undefined && productionStacks.includes(stack);
+    return isProductionName(stack, productionStacks);
 }
 
-/** Whether a GitHub environment name is production (`production`, or a production stack's name). */
+/** Whether a GitHub environment is production, by the same definition as stacks. */
 export function isProductionEnvironment(environment: string | undefined, productionStacks: string[]): boolean {
-    return environment !== undefined && (environment === "production" || productionStacks.includes(environment));
+    return isProductionName(environment, productionStacks);
 }
 
 /** A quoted, comma-separated list for messages (`'a', 'b'`), or `none`. */

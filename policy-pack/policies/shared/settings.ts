@@ -11,8 +11,10 @@ export const productionStacksSetting: ConfigProperties = {
     productionStacks: {
         type: "array",
         items: { type: "string" },
-        default: ["production", "prod"],
-        description: "Stack names that count as production (a GitHub environment named `production` always does).",
+        default: [],
+        description:
+            "Stack and GitHub environment names that count as production besides those whose name says so " +
+            "(a `prod`, `production`, `prd` or `live` token: `prod-eu` is, `preprod` is not).",
     },
 };
 
