@@ -2,6 +2,7 @@
  * CLI bindings of the release commands: ledger, promote, rollback, release notes.
  * The work is in components/release/; this file maps flags to options and prints results.
  */
+import * as path from "path";
 import { registerCommand, PROJECT_DIR } from "./main";
 import { UserError } from "./errors";
 import { LEDGER_KINDS, LedgerKind, STACK_OF_KIND } from "../components/release/ledger";
@@ -14,8 +15,14 @@ import { ledgerPathFromEnv } from "../components/manifest";
 
 const ledgerOption = { ledger: { type: "string" as const } };
 
+/**
+ * The ledger file: `--ledger` resolved from the current directory like every other path option,
+ * else $SLIPWAY_LEDGER (relative to the project, as the program reads it), else the project's.
+ */
 function ledgerPath(values: Record<string, unknown>): string | undefined {
-  return (values.ledger as string | undefined) ?? ledgerPathFromEnv();
+  const given = values.ledger as string | undefined;
+  if (given !== undefined) return path.resolve(process.cwd(), given);
+  return ledgerPathFromEnv();
 }
 
 function print(text: string): void {
@@ -103,25 +110,27 @@ The ledger is releases/ledger.jsonl, or --ledger, or $SLIPWAY_LEDGER.`,
 
 registerCommand("promote", {
   summary: "Write the release staging validated into Pulumi.production.yaml.",
-  usage: `Usage: slipway promote [--version V] [--hotfix] [--force] [--ledger FILE]
+  usage: `Usage: slipway promote [--version V] [--hotfix] [--dry-run] [--force] [--ledger FILE]
 
 Finds the release staging validated in the ledger (default: the newest) and writes its version,
 level, change request and artifacts into Pulumi.production.yaml, keeping comments and layout.
 Refuses a version staging never validated, a ledger that fails verification, and a production
-stack file with uncommitted edits. Prints the diff; then run:
-  pulumi preview -s production --policy-pack policy-pack && ALLOW_PROD=1 pulumi up -s production
+stack file with uncommitted edits. Prints the diff; then run the next steps it prints (a
+preview with the policy pack and the team's policy config, then ALLOW_PROD=1 pulumi up).
 
 Options:
   --version V   Version to promote (default: the newest validated).
   --hotfix      Mark the release a hotfix (may ship inside a change freeze; 001).
+  --dry-run     Print the diff; write nothing.
   --force       Edit even when the project is not a git repository.
   --ledger FILE Ledger file (default releases/ledger.jsonl or $SLIPWAY_LEDGER).`,
-  options: { ...ledgerOption, version: { type: "string" }, hotfix: { type: "boolean" }, force: { type: "boolean" } },
+  options: { ...ledgerOption, version: { type: "string" }, hotfix: { type: "boolean" }, force: { type: "boolean" }, "dry-run": { type: "boolean" } },
   async run(values) {
     const result = promote({
       root: PROJECT_DIR,
       version: values.version as string | undefined,
       hotfix: values.hotfix === true,
+      dryRun: values["dry-run"] === true,
       force: values.force === true,
       ledgerPath: ledgerPath(values),
     });
@@ -132,7 +141,7 @@ Options:
 
 registerCommand("rollback", {
   summary: "Write a previous production release back, with L3 flags forced off.",
-  usage: `Usage: slipway rollback [--to V] [--reason TEXT] [--actor NAME] [--force] [--ledger FILE]
+  usage: `Usage: slipway rollback [--to V] [--reason TEXT] [--actor NAME] [--dry-run] [--force] [--ledger FILE]
 
 Writes the target release (default: the last good release production ran before the current
 one) into Pulumi.production.yaml, forces every L3 flag off in production (003 §7.2), and appends
@@ -143,15 +152,17 @@ Options:
   --to V         Version to return to.
   --reason TEXT  Why (incident id, symptom); recorded in the ledger.
   --actor NAME   Who decided it, for the ledger (default $GITHUB_ACTOR, else $USER).
+  --dry-run      Print the diff and the ledger line; write nothing.
   --force        Edit even when the project is not a git repository.
   --ledger FILE  Ledger file (default releases/ledger.jsonl or $SLIPWAY_LEDGER).`,
-  options: { ...ledgerOption, to: { type: "string" }, reason: { type: "string" }, actor: { type: "string" }, force: { type: "boolean" } },
+  options: { ...ledgerOption, to: { type: "string" }, reason: { type: "string" }, actor: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" } },
   async run(values) {
     const result = rollback({
       root: PROJECT_DIR,
       to: values.to as string | undefined,
       reason: values.reason as string | undefined,
       actor: values.actor as string | undefined,
+      dryRun: values["dry-run"] === true,
       force: values.force === true,
       ledgerPath: ledgerPath(values),
     });

@@ -368,12 +368,29 @@ function checkPrev(prev: string, index: number, lineHashes: string[]): string | 
   return `prev hash does not match line ${index} — line ${index} was edited or a line was removed`;
 }
 
-/** Read the ledger file; a missing file is an empty ledger. */
+/**
+ * Read the ledger file; a missing file is an empty ledger. The program reads it this way (a
+ * project with no releases yet has none); the ledger commands use `readExistingLedger`.
+ */
 export function readLedger(root: string, ledgerPath: string = LEDGER_FILE): Ledger {
   const fullPath = path.resolve(root, ledgerPath);
   const file = displayPath(root, fullPath);
   if (!fs.existsSync(fullPath)) return parseLedger(Buffer.alloc(0), file);
   return parseLedger(fs.readFileSync(fullPath), file);
+}
+
+/**
+ * Read a ledger that must exist: a missing file is a user error naming it, never "0 lines, chain
+ * intact" (a typo in --ledger would otherwise verify nothing and pass).
+ */
+export function readExistingLedger(root: string, ledgerPath: string = LEDGER_FILE): Ledger {
+  const fullPath = path.resolve(root, ledgerPath);
+  if (!fs.existsSync(fullPath)) {
+    throw new UserError(`does not exist; a new project starts its ledger with an empty file (create it, commit it to the ledger branch)`, {
+      file: displayPath(root, fullPath),
+    });
+  }
+  return readLedger(root, ledgerPath);
 }
 
 /** A path as shown to the user: relative to the root when inside it. */
@@ -650,12 +667,74 @@ export function commitAppend(root: string, prepared: PreparedAppend, ledgerPath:
   fs.appendFileSync(fullPath, `${prepared.line}\n`);
 }
 
-/** Verify, check and append one event; returns the new entry. */
-export function appendEvent(root: string, input: NewLedgerEvent, options: { ledgerPath?: string; now?: Date } = {}): LedgerEntry {
-  const ledger = readLedger(root, options.ledgerPath);
-  const prepared = prepareAppend(ledger, input, options.now);
-  commitAppend(root, prepared, options.ledgerPath);
-  return prepared.entry;
+/** How long an append waits for another one to finish before giving up. */
+const LOCK_WAIT_MS = 30_000;
+
+/**
+ * Run `work` holding the ledger's exclusive lock (`<ledger>.lock`, created with O_EXCL). Two
+ * appends at the same moment would otherwise both compute the same `seq` and `prev`, and every
+ * later record would refuse the broken chain. A lock whose holder died is taken over.
+ */
+export function withLedgerLock<T>(fullPath: string, work: () => T): T {
+  const lock = `${fullPath}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  fs.mkdirSync(path.dirname(fullPath), { recursive: true });
+  for (;;) {
+    try {
+      const handle = fs.openSync(lock, "wx");
+      fs.writeSync(handle, String(process.pid));
+      fs.closeSync(handle);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if (lockHolderIsGone(lock)) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new UserError(`another append has held ${lock} for ${LOCK_WAIT_MS / 1000} s; if no slipway process runs, remove it`, { file: lock });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.floor(Math.random() * 30));
+    }
+  }
+  try {
+    return work();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/** Whether the process that wrote a lock file no longer runs (an empty or unreadable lock is young: keep waiting). */
+function lockHolderIsGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(lock, "utf8"));
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Verify, check and append one event under the ledger's lock: the ledger is read again under
+ * the lock, so the line chains onto the head as it is now. With `expectedHead`, the append is
+ * refused when the head moved since the caller read it (the caller decided on a stale ledger).
+ */
+export function appendEvent(root: string, input: NewLedgerEvent, options: { ledgerPath?: string; now?: Date; expectedHead?: string } = {}): LedgerEntry {
+  const fullPath = path.resolve(root, options.ledgerPath ?? LEDGER_FILE);
+  return withLedgerLock(fullPath, () => {
+    const ledger = readLedger(root, options.ledgerPath);
+    if (options.expectedHead !== undefined && ledger.headHash !== options.expectedHead) {
+      throw new UserError(`changed while this command ran (head ${ledger.headHash.slice(0, 12)}, expected ${options.expectedHead.slice(0, 12)}): run it again`, { file: ledger.file });
+    }
+    const prepared = prepareAppend(ledger, input, options.now);
+    commitAppend(root, prepared, options.ledgerPath);
+    return prepared.entry;
+  });
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   LedgerProblem,
   Migrations,
   newestValidated,
-  readLedger,
+  readExistingLedger,
   STACK_OF_KIND,
 } from "./ledger";
 import { openStackDocument, readRelease } from "./stackDocument";
@@ -57,7 +57,7 @@ function standing(ledger: Ledger): string {
 
 /** Verify the chain, every line's shape and the release rules; exit 1 when anything is wrong. */
 export function ledgerVerify(options: LedgerVerifyOptions): LedgerVerifyResult {
-  const ledger = readLedger(options.root, options.ledgerPath);
+  const ledger = readExistingLedger(options.root, options.ledgerPath);
   const problems = [...ledger.problems];
   if (options.previousLedgerPath !== undefined) {
     const previousFile = path.resolve(options.root, options.previousLedgerPath);
@@ -130,6 +130,8 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
     throw new UserError(`'${options.kind}' is not a ledger event; expected one of ${LEDGER_KINDS.join(", ")}`, { key: "kind" });
   }
   const env = options.env ?? process.env;
+  // A typo in --ledger must not start a new chain: the file has to exist.
+  readExistingLedger(options.root, options.ledgerPath);
   const given = [options.version, options.level, options.changeRequest, options.artifacts].filter((value) => value !== undefined).length;
   let release: { version: string; level: ReleaseLevel; changeRequest: string; artifacts: Record<string, Artifact> };
   if (given === 4) {
@@ -187,13 +189,21 @@ export interface LedgerShowOptions extends LedgerLocation {
   version?: string;
 }
 
+/**
+ * Text safe to print on a terminal: control characters (an escape sequence smuggled into a note
+ * could rewrite the screen or hide lines) are shown as `\u001b`-style escapes.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
 /** A table of the ledger's events; exit 1 (with a warning) when the ledger fails verification. */
 export function ledgerShow(options: LedgerShowOptions): CommandResult {
-  const ledger = readLedger(options.root, options.ledgerPath);
+  const ledger = readExistingLedger(options.root, options.ledgerPath);
   const entries = ledger.entries.filter((entry) => options.version === undefined || entry.event.version === options.version);
   const header = ["seq", "kind", "stack", "version", "level", "change", "time", "actor", "note"];
   const rows = entries.map(({ event }) => [
@@ -208,7 +218,7 @@ export function ledgerShow(options: LedgerShowOptions): CommandResult {
     [event.marker, event.migrations?.contract.length ? `contract: ${event.migrations.contract.join(", ")}` : undefined, event.note]
       .filter((part) => part !== undefined && part !== "")
       .join(" | "),
-  ]);
+  ].map(printable));
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const format = (row: string[]) => row.map((cell, column) => (column === row.length - 1 ? cell : pad(cell, widths[column]))).join("  ").trimEnd();
   const lines = [format(header), ...rows.map(format)];

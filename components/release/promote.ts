@@ -7,12 +7,13 @@
  * production deploy workflow after `pulumi up` and the production smoke checks pass, because a
  * ledger line claims that production ran the release, and until the smoke is green it has not.
  */
+import { shellJoin, previewCommand, upCommand } from "../../contract/commands";
 import { Validation } from "../../contract";
 import { readChangelogFacts } from "./changelog";
 import { unifiedDiff } from "./diff";
 import { CommandResult, UserError } from "./errors";
 import { requireCommittedFile } from "./git";
-import { newestValidated, productionHistory, readLedger, requireIntactLedger, sameArtifacts, validatedEntry } from "./ledger";
+import { newestValidated, productionHistory, readExistingLedger, requireIntactLedger, sameArtifacts, validatedEntry } from "./ledger";
 import { openStackDocument, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
 
 export { assertProductionApplyAllowed } from "./guard";
@@ -23,8 +24,8 @@ export const PRODUCTION_STACK = "production";
 
 /** Commands to run after a stack file edit, in order. */
 export const PRODUCTION_NEXT_STEPS = [
-  "pulumi preview --policy-pack policy-pack -s production",
-  "ALLOW_PROD=1 pulumi up -s production",
+  shellJoin(previewCommand("production")),
+  `ALLOW_PROD=1 ${shellJoin(upCommand("production"))}`,
 ];
 
 /** Options of `slipway promote`. */
@@ -39,6 +40,8 @@ export interface PromoteOptions {
   force?: boolean;
   /** Promote as a hotfix (001: production incidents only; may ship in a freeze); the deploy workflow then records `hotfix`. */
   hotfix?: boolean;
+  /** Show the edit without writing it. */
+  dryRun?: boolean;
 }
 
 /** What promote did. */
@@ -56,7 +59,7 @@ export interface PromoteResult extends CommandResult {
 /** Promote a validated release into production's stack file. */
 export function promote(options: PromoteOptions): PromoteResult {
   const { root } = options;
-  const ledger = readLedger(root, options.ledgerPath);
+  const ledger = readExistingLedger(root, options.ledgerPath);
   requireIntactLedger(ledger);
   const entry = options.version !== undefined ? validatedEntry(ledger, options.version) : newestValidated(ledger);
   if (entry === undefined) {
@@ -114,13 +117,23 @@ export function promote(options: PromoteOptions): PromoteResult {
     };
   }
 
-  const notes = requireCommittedFile(root, stackDocument.file, "promote", options.force === true);
+  const notes = options.dryRun ? [] : requireCommittedFile(root, stackDocument.file, "promote", options.force === true);
   writeRelease(stackDocument, release);
   const after = renderStackDocument(stackDocument);
   const diff = unifiedDiff(stackDocument.originalText, after, {
     before: `${stackDocument.file}`,
     after: `${stackDocument.file} (promoted ${version})`,
   });
+  if (options.dryRun) {
+    return {
+      text: `Dry run: ${stackDocument.file} would carry ${version} as staging validated it (${ledger.file} line ${entry.line}); nothing was written.\n\n${diff}`,
+      exitCode: 0,
+      version,
+      changed: false,
+      diff,
+      validation,
+    };
+  }
   saveStackDocument(stackDocument);
 
   const facts = readChangelogFacts(root, version);

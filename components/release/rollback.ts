@@ -13,6 +13,7 @@
  * bad release as production's current one as soon as the decision is taken. The restored release
  * is written with `hotfix: true`, so a change freeze (001) never blocks restoring service.
  */
+import * as path from "path";
 import { unifiedDiff } from "./diff";
 import { findSection, declaredMigrations, readChangelog, CHANGELOG_FILE } from "./changelog";
 import { CommandResult, UserError } from "./errors";
@@ -20,16 +21,19 @@ import { requireCommittedFile } from "./git";
 import {
   commitAppend,
   contractMigrationsInLedger,
+  LEDGER_FILE,
   describeBlocker,
   MigrationBlocker,
   prepareAppend,
   ProductionRun,
   productionHistory,
+  readExistingLedger,
   readLedger,
   requireIntactLedger,
   rollbackMarker,
   shippedSince,
   validatedEntry,
+  withLedgerLock,
 } from "./ledger";
 import { PRODUCTION_NEXT_STEPS, PRODUCTION_STACK } from "./promote";
 import { forceL3FlagsOffInProduction, openStackDocument, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
@@ -54,6 +58,8 @@ export interface RollbackOptions {
   env?: Record<string, string | undefined>;
   /** Clock for the ledger line; default now. */
   now?: Date;
+  /** Show the edit and the ledger line without writing either. */
+  dryRun?: boolean;
 }
 
 /** What rollback did. */
@@ -96,7 +102,7 @@ export function defaultRollbackTarget(runs: readonly ProductionRun[], current: s
 export function rollback(options: RollbackOptions): RollbackResult {
   const { root } = options;
   const env = options.env ?? process.env;
-  const ledger = readLedger(root, options.ledgerPath);
+  const ledger = readExistingLedger(root, options.ledgerPath);
   requireIntactLedger(ledger);
   const stackDocument = openStackDocument(root, PRODUCTION_STACK);
   const current = readRelease(stackDocument);
@@ -159,7 +165,7 @@ export function rollback(options: RollbackOptions): RollbackResult {
     },
     options.now,
   );
-  const notes = requireCommittedFile(root, stackDocument.file, "rollback", options.force === true);
+  const notes = options.dryRun ? [] : requireCommittedFile(root, stackDocument.file, "rollback", options.force === true);
 
   writeRelease(stackDocument, {
     version: to,
@@ -174,8 +180,20 @@ export function rollback(options: RollbackOptions): RollbackResult {
     before: stackDocument.file,
     after: `${stackDocument.file} (rolled back to ${to})`,
   });
-  saveStackDocument(stackDocument);
-  commitAppend(root, prepared, options.ledgerPath);
+  if (options.dryRun) {
+    const text = `Dry run: ${rollbackMarker(from, to)} would write ${to} into ${stackDocument.file} (L3 flags off: ${flags.turnedOff.join(", ") || "none on"}) and record rolled-back in ${ledger.file}; nothing was written.\n\n${diff}`;
+    return { text, exitCode: 0, from, to, diff, flagsTurnedOff: flags.turnedOff, ledgerLine: prepared.entry.line, marker: rollbackMarker(from, to), nextSteps: [...PRODUCTION_NEXT_STEPS] };
+  }
+  // Under the ledger's lock: the line goes in only if nobody appended since it was checked, and
+  // the stack file is written with it.
+  withLedgerLock(path.resolve(root, options.ledgerPath ?? LEDGER_FILE), () => {
+    const now = readLedger(root, options.ledgerPath);
+    if (now.headHash !== ledger.headHash) {
+      throw new UserError("changed while rollback ran (another event was recorded): run it again", { file: ledger.file });
+    }
+    commitAppend(root, prepared, options.ledgerPath);
+    saveStackDocument(stackDocument);
+  });
 
   const marker = rollbackMarker(from, to);
   const nextSteps = [...PRODUCTION_NEXT_STEPS];

@@ -136,6 +136,12 @@ describe("user mistakes are one clear line and exit 2", () => {
     expect(result.stderr.trim()).toBe("slipway: unknown stack 'qa': there is no Pulumi.qa.yaml (stacks: production, staging)");
   });
 
+  it("a missing ledger is exit 2 naming it, never an empty pass", () => {
+    const result = slipway("ledger", "verify", "--ledger", "missing.jsonl");
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^slipway: missing\.jsonl: does not exist;/);
+  });
+
   it("a missing policy config file is named", () => {
     const result = slipway("gate", "--stack", "staging", "--policy-config", "nope.json");
     expect(result.code).toBe(2);

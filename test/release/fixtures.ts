@@ -231,6 +231,12 @@ export function ledgerLines(root: string): string[] {
   return readFile(root, "releases/ledger.jsonl").split("\n").filter((line) => line !== "");
 }
 
+/** Start a new, empty ledger file, as a new project does. */
+export function createEmptyLedger(root: string): void {
+  fs.mkdirSync(path.join(root, "releases"), { recursive: true });
+  fs.writeFileSync(path.join(root, "releases/ledger.jsonl"), "");
+}
+
 export function writeLedgerLines(root: string, lines: string[]): void {
   fs.writeFileSync(path.join(root, "releases/ledger.jsonl"), `${lines.join("\n")}\n`);
 }

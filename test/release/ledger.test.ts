@@ -1,7 +1,9 @@
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../components/release/errors";
 import {
+  appendEvent,
   canonicalLine,
   contentHash,
   GENESIS_HASH,
@@ -15,6 +17,7 @@ import {
   RELEASE_1_2,
   RELEASE_1_3,
   RELEASE_1_4,
+  createEmptyLedger,
   ledgerLines,
   makeProject,
   record,
@@ -55,7 +58,14 @@ describe("the ledger is a hash chain of release events", () => {
     expect(result.text).toContain("staging last validated 1.3.0 (line 5)");
   });
 
-  test("a missing ledger is empty and valid", () => {
+  test("a missing ledger is an error naming it, not an empty pass (a typo in --ledger verified nothing)", () => {
+    expect(() => ledgerVerify({ root, ledgerPath: "releases/ledgr.jsonl" })).toThrow(UserError);
+    expect(() => ledgerVerify({ root, ledgerPath: "releases/ledgr.jsonl" })).toThrow(/^releases\/ledgr\.jsonl: does not exist/);
+    expect(() => ledgerShow({ root })).toThrow(/^releases\/ledger\.jsonl: does not exist/);
+  });
+
+  test("an empty ledger file is a valid new ledger", () => {
+    createEmptyLedger(root);
     const result = ledgerVerify({ root });
     expect(result.exitCode).toBe(0);
     expect(result.text).toContain("0 lines, chain intact (empty)");
@@ -247,6 +257,7 @@ describe("what the program and the commands read from the ledger", () => {
   });
 
   test("ledger record reads the release from the kind's stack file", () => {
+    createEmptyLedger(root);
     const env = { GITHUB_SHA: "f".repeat(40), GITHUB_ACTOR: "deploy-bot" };
     const staged = ledgerRecord({ root, kind: "staged", env });
     expect(staged.text).toBe("Recorded releases/ledger.jsonl line 1 (seq 1): staged 1.4.0 on staging.\n");
@@ -259,6 +270,7 @@ describe("what the program and the commands read from the ledger", () => {
   });
 
   test("ledger record wants the whole release or none of it", () => {
+    createEmptyLedger(root);
     expect(() => ledgerRecord({ root, kind: "staged", version: "1.5.0", actor: "me", gitSha: "f".repeat(40) })).toThrow(
       "give all of version, level, changeRequest and artifacts, or none of them",
     );
@@ -275,6 +287,14 @@ describe("what the program and the commands read from the ledger", () => {
     expect(ledgerShow({ root, version: "1.3.0" }).text.split("\n").filter((line) => /^\d+\s/.test(line))).toHaveLength(2);
   });
 
+  test("ledger show prints control characters as escapes, so a note cannot rewrite the terminal", () => {
+    shipToProduction(root, RELEASE_1_2);
+    record(root, "staged", RELEASE_1_3, { note: "fine\u001b[2J\u001b[1A\rpromoted 9.9.9" });
+    const text = ledgerShow({ root }).text;
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text).toContain("fine\\u001b[2J\\u001b[1A\\u000dpromoted 9.9.9");
+  });
+
   test("ledger show warns about a broken ledger", () => {
     const lines = fiveLineLedger();
     lines.splice(3, 1);
@@ -282,5 +302,48 @@ describe("what the program and the commands read from the ledger", () => {
     const result = ledgerShow({ root });
     expect(result.exitCode).toBe(1);
     expect(result.text).toContain("WARNING: releases/ledger.jsonl fails verification");
+  });
+});
+
+describe("appends are serialised: concurrent records never fork the chain", () => {
+  /** Record `count` staged events from a separate Node process, each for its own version. */
+  function recorder(worker: number, count: number): Promise<string> {
+    const script = `
+      const { appendEvent } = require(${JSON.stringify(path.resolve(__dirname, "../../components/release/ledger.ts"))});
+      const release = ${JSON.stringify(RELEASE_1_3)};
+      for (let i = 0; i < ${count}; i++) {
+        appendEvent(process.argv[1], { kind: "staged", ...release, version: "2.${worker}." + i, actor: "worker-${worker}" });
+      }`;
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ["-r", "tsx/cjs", "-e", script, root], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`worker ${worker}: ${stderr || error.message}`)) : resolve(stderr),
+      );
+    });
+  }
+
+  test("20 processes appending at once leave one intact chain with every event and no repeated seq", async () => {
+    createEmptyLedger(root);
+    await Promise.all(Array.from({ length: 20 }, (_, worker) => recorder(worker, 2)));
+    const ledger = readLedger(root);
+    expect(ledger.problems).toEqual([]);
+    expect(ledger.entries.map((entry) => entry.event.seq)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    expect(new Set(ledger.entries.map((entry) => entry.event.version)).size).toBe(40);
+    expect(fs.existsSync(path.join(root, "releases/ledger.jsonl.lock"))).toBe(false);
+  }, 120_000);
+
+  test("an append decided on a stale head is refused and writes nothing", () => {
+    shipToProduction(root, RELEASE_1_2);
+    const before = ledgerLines(root);
+    expect(() =>
+      appendEvent(root, { kind: "staged", ...RELEASE_1_3, actor: "me" }, { expectedHead: sha256Hex("some other head") }),
+    ).toThrow("changed while this command ran");
+    expect(ledgerLines(root)).toEqual(before);
+  });
+
+  test("a lock left by a process that died is taken over", () => {
+    createEmptyLedger(root);
+    fs.writeFileSync(path.join(root, "releases/ledger.jsonl.lock"), "999999999");
+    record(root, "staged", RELEASE_1_3);
+    expect(ledgerLines(root)).toHaveLength(1);
   });
 });

@@ -49,8 +49,9 @@ describe("promote writes exactly what staging validated into production's stack 
     });
     expect(result.validation.ledgerHash).toHaveLength(64);
     expect(result.text).toContain("Promoted 1.4.0 (L3, CR-140) into Pulumi.production.yaml: the artifacts staging validated at releases/ledger.jsonl line 5");
-    expect(result.text).toContain("pulumi preview --policy-pack policy-pack -s production");
-    expect(result.text).toContain("ALLOW_PROD=1 pulumi up -s production");
+    // The commands the deploy workflow runs (contract/commands.ts), the team's policy config included.
+    expect(result.text).toContain("pulumi preview --stack production --policy-pack policy-pack --policy-pack-config policy-config.json");
+    expect(result.text).toContain("ALLOW_PROD=1 pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json");
   });
 
   test("comments and everything promote does not own are kept byte for byte", () => {
@@ -107,6 +108,16 @@ describe("promote writes exactly what staging validated into production's stack 
     expect(productionRelease().hotfix).toBe(true);
     expect(result.text).toContain("Promoted 1.4.0 (L3, CR-140, hotfix) into Pulumi.production.yaml");
     expect(result.text).toContain("records 'hotfix' in releases/ledger.jsonl after production smoke passes");
+  });
+
+  test("a dry run shows the diff and writes nothing", () => {
+    const before = readFile(root, "Pulumi.production.yaml");
+    const ledgerBefore = ledgerLines(root);
+    const result = promote({ root, dryRun: true });
+    expect(result.text).toMatch(/^Dry run: Pulumi.production.yaml would carry 1.4.0 .*nothing was written/);
+    expect(result.diff).toContain("+    version: 1.4.0");
+    expect(readFile(root, "Pulumi.production.yaml")).toBe(before);
+    expect(ledgerLines(root)).toEqual(ledgerBefore);
   });
 
   test("promoting again changes nothing", () => {
@@ -186,7 +197,7 @@ describe("promote outside a git repository", () => {
   });
 
   test("with nothing validated there is nothing to promote", () => {
-    fs.rmSync(path.join(root, "releases"), { recursive: true });
+    fs.writeFileSync(path.join(root, "releases", "ledger.jsonl"), "");
     expect(() => promote({ root, force: true })).toThrow("staging has validated no release yet: nothing to promote");
   });
 });

@@ -106,8 +106,22 @@ describe("rollback returns production to the last good release", () => {
   test("it says what to run next", () => {
     productionRan();
     const result = rollback({ root, actor: "on-call", now: NOW });
-    expect(result.nextSteps).toEqual(["pulumi preview --policy-pack policy-pack -s production", "ALLOW_PROD=1 pulumi up -s production"]);
-    expect(result.text).toContain("  pulumi preview --policy-pack policy-pack -s production\n  ALLOW_PROD=1 pulumi up -s production");
+    expect(result.nextSteps).toEqual([
+      "pulumi preview --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff",
+      "ALLOW_PROD=1 pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff",
+    ]);
+    expect(result.text).toContain(`  ${result.nextSteps[0]}\n  ${result.nextSteps[1]}`);
+  });
+
+  test("a dry run shows the rollback and writes neither the stack file nor the ledger", () => {
+    productionRan();
+    const stackBefore = readFile(root, "Pulumi.production.yaml");
+    const ledgerBefore = ledgerLines(root);
+    const result = rollback({ root, actor: "on-call", now: NOW, dryRun: true });
+    expect(result.text).toContain("Dry run: ROLLBACK 1.4.0 → 1.3.0 would write 1.3.0 into Pulumi.production.yaml");
+    expect(result.diff).toContain("+    version: 1.3.0");
+    expect(readFile(root, "Pulumi.production.yaml")).toBe(stackBefore);
+    expect(ledgerLines(root)).toEqual(ledgerBefore);
   });
 
   test("an explicit earlier target production ran is accepted", () => {
