@@ -2,60 +2,222 @@
  * Deploy jobs (000 §3–4, 001, 002 §4, 004 §3, §5–6): the production deploy job is gated and
  * serialised, checks itself and leaves a marker; migrations never ride along implicitly
  * and run in expand/contract order around the rollout (000 §7, 002 §2).
+ *
+ * Every policy here judges the invariant, not Slipway's conventions: a production deploy job is
+ * recognised in ANY workflow file by its environment and by the deploys it runs (shared/deploys.ts),
+ * a smoke check by what it runs, a migration by the tool it invokes and a contract migration by
+ * what it destroys (shared/commands.ts). Slipway's names (`deploy`, `deploy-production.yml`,
+ * step ids, the migration-phase label) are only extra hints.
  */
 import type { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
+import { parse } from "yaml";
+import { destructiveEvidence, migrationOf, scriptCheck } from "./shared/commands";
+import {
+    deploysAnything,
+    downstreamOf,
+    isSmokeCommand,
+    labelTokens,
+    productionDeployJobs,
+    SMOKE_TOKENS,
+    workflowFacts,
+    type DeployReason,
+    type JobFacts,
+    type StepFacts,
+    type WorkflowFacts,
+} from "./shared/deploys";
+import { known, knownStrings } from "./shared/known";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
-import { describe, isProductionEnvironment, list, ofType, podSpecsOf, quoteList, record, strings, text, transitiveDependencies, TYPES } from "./shared/resources";
+import { describe, list, ofType, podSpecsOf, quoteList, record, text, transitiveDependencies, TYPES, type Props } from "./shared/resources";
+import { credentialFinding } from "./shared/secrets";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
-import { isWorkflowPath, workflowOfFile, type Workflow, type WorkflowJob } from "./shared/workflows";
+import { commandsOf, commandsOfArgv, nameTokens, type ShellCommand } from "./shared/shell";
+import { isWorkflowPath } from "./shared/workflows";
 
 const deployJobSetting = {
     deployJobId: {
         type: "string" as const,
         default: "deploy",
-        description: "Id of the deploy job in the deploy workflows.",
+        description:
+            "A hint: the job with this id is judged as a production deploy job in productionWorkflows, and as a deploy job by no-implicit-migrations, " +
+            "besides every job recognised by its environment and its deploy commands.",
     },
 };
 
-const deployJobGatesSchema = configSchema(productionStacksSetting, deployJobSetting, {
+const productionTargetsSetting = {
+    productionTargets: {
+        type: "array" as const,
+        items: { type: "string" as const },
+        default: [],
+        description:
+            "Deploy targets that are production besides those whose name says so: Pulumi stacks, Heroku and Fly apps, Kubernetes namespaces and contexts, " +
+            "serverless stages (e.g. a production Heroku app called `acme-api`).",
+    },
+};
+
+const deployJobGatesSchema = configSchema(productionStacksSetting, productionTargetsSetting, deployJobSetting, {
     productionWorkflows: {
         type: "array",
         items: { type: "string" },
         default: [".github/workflows/deploy-production.yml"],
-        description: "Workflow files that must contain the production deploy job.",
+        description: "A hint: workflow files that must contain a production deploy job. Every workflow file is searched for production deploy jobs whatever its name.",
     },
-    smokeStepId: { type: "string", default: "smoke", description: "Id of the step that runs the smoke checks." },
-    deployMarkerStepId: { type: "string", default: "deploy-marker", description: "Id of the step that writes the deploy marker (version + SHA)." },
+    smokeStepId: {
+        type: "string",
+        default: "smoke",
+        description: "A hint: a step with this id is taken as a smoke check (it must still run a real check); any step that runs a smoke or health check counts.",
+    },
+    deployMarkerStepId: {
+        type: "string",
+        default: "deploy-marker",
+        description: "A hint: a step with this id is taken as the deploy marker; any step that records the commit SHA after the deploy counts.",
+    },
 });
 
 interface DeployJobGatesConfig extends ProductionStacksConfig {
+    productionTargets: string[];
     deployJobId: string;
     productionWorkflows: string[];
     smokeStepId: string;
     deployMarkerStepId: string;
 }
 
+/** Longest command text a message quotes. */
+const MAX_SHOWN = 100;
+
+/** Text from a workflow or container quoted in a message: shortened, and never a credential. */
+function shown(value: string): string {
+    const line = value.replace(/\s+/g, " ").trim();
+    if (credentialFinding("command", line)) return "(not shown: it looks like it holds a credential)";
+    return line.length > MAX_SHOWN ? `${line.slice(0, MAX_SHOWN - 1)}…` : line;
+}
+
+/**
+ * The repository, for messages only: a name unknown during preview must not turn a verdict on the
+ * (known) workflow content into a "can't run during preview" advisory.
+ */
+function repositoryOf(props: Props): string {
+    return known(() => text(props.repository) ?? "?", "(known after apply)");
+}
+
+/** Whether a RepositoryFile path is a workflow GitHub runs (a leading `/` or `./` tolerated). */
+function workflowPath(file: string | undefined): string | undefined {
+    if (file === undefined) return undefined;
+    const path = file.replace(/^\.?\//, "");
+    return isWorkflowPath(path) ? path : undefined;
+}
+
+/** The workflow a RepositoryFile writes, read; undefined when it is not a workflow file. */
+function readWorkflowFile(args: ResourceValidationArgs, production: { environments: string[]; targets: string[] }): { subject: string; file: string; facts: WorkflowFacts | { error: string } } | undefined {
+    const file = text(args.props.file);
+    const path = workflowPath(file);
+    if (path === undefined) return undefined;
+    const repository = repositoryOf(args.props);
+    const subject = `${describe(args)} (repository '${repository}', ${file})`;
+    const content = text(args.props.content) ?? "";
+    return { subject, file: path, facts: workflowFacts(content, { urn: args.urn, repository, file: path }, production) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// deploy-job-gates
+
+/** Contexts that differ on every run: a concurrency group built from them serialises nothing. */
+const PER_RUN_CONTEXT = /github\.(run_id|run_number|run_attempt|sha)\b|\bGITHUB_(RUN_ID|RUN_NUMBER|SHA)\b/;
+
+/** Name tokens of a step that say it is a deploy marker. */
+const MARKER_TOKENS = new Set(["marker", "deployment", "deployments", "annotation", "annotations"]);
+
+/** A reference to the deployed commit. */
+const COMMIT_SHA = /GITHUB_SHA\b|github\.sha\b|github\.event\.after\b/;
+
+/** A step that claims to be a smoke check, and whether it really is one. */
+type SmokeCandidate = { step: StepFacts; job: JobFacts; real: true } | { step: StepFacts; job: JobFacts; real: false; why: string };
+
+/** What a step claiming to be a smoke check really checks. */
+function smokeCandidate(step: StepFacts, job: JobFacts, config: DeployJobGatesConfig, later = false): SmokeCandidate | undefined {
+    // A step that deploys is no smoke check by its name: only its own smoke or health commands count.
+    const deploying = step.deploys.length > 0;
+    const claimed = !deploying && (step.step.id === config.smokeStepId || labelTokens(step).some((token) => SMOKE_TOKENS.has(token)));
+    const smokeCommands = step.commands.filter((command) => isSmokeCommand(command) && !step.deploys.some((deploy) => deploy.text === command.text));
+    if (!claimed && smokeCommands.length === 0) return undefined;
+    if (step.continueOnError) return { step, job, real: false, why: "it sets continue-on-error: true, so its failure does not fail the deploy" };
+    if (later && job.continueOnError) return { step, job, real: false, why: "its job sets continue-on-error: true, so its failure does not fail the run" };
+    if (step.step.uses !== undefined) return deploying ? undefined : { step, job, real: true };
+    const check = scriptCheck(step.commands, claimed ? undefined : smokeCommands, shown);
+    if (check.kind === "no-op") return { step, job, real: false, why: check.shown === "" ? "it runs nothing" : `it runs only commands that cannot fail (${check.shown})` };
+    if (check.kind === "ignored") return { step, job, real: false, why: `it never fails on a failed check (${check.shown})` };
+    return { step, job, real: true };
+}
+
+/** Whether a step records the deploy (version and commit): a marker. */
+function isMarker(step: StepFacts, afterDeploy: boolean, config: DeployJobGatesConfig): boolean {
+    const records = step.step.uses !== undefined || step.commands.some((command) => command.words.length > 0 && !/^(true|:)$/.test(command.words[0]) && !(command.words[0] === "exit" && (command.words[1] ?? "0") === "0"));
+    if (!records || /^actions\/checkout@/.test(step.step.uses ?? "")) return false;
+    if (step.step.id === config.deployMarkerStepId || labelTokens(step).includes("marker")) return true;
+    // `deployment` in a name says a marker (a GitHub deployment, an annotation) only of a step that does not deploy itself.
+    if (step.deploys.length === 0 && labelTokens(step).some((token) => MARKER_TOKENS.has(token))) return true;
+    const mentioned = [step.step.run ?? "", ...Object.values(step.step.env).map(String), ...Object.values(step.step.with).map(String)].some((value) => COMMIT_SHA.test(value));
+    return afterDeploy && mentioned;
+}
+
+/** Index of the step a job's production deploy starts at (0 when no step is recognised as the deploy). */
+function deployStart(job: JobFacts): number {
+    const deploy = job.deploys.find((candidate) => candidate.kind === "production") ?? job.deploys[0];
+    return deploy?.step ?? 0;
+}
+
 /** What is wrong with a production deploy job, one phrase each. */
-function deployJobProblems(workflow: Workflow, job: WorkflowJob, config: DeployJobGatesConfig): string[] {
+function deployJobProblems(facts: WorkflowFacts, job: JobFacts, reason: DeployReason, config: DeployJobGatesConfig): string[] {
     const problems: string[] = [];
-    if (job.needs.length === 0) problems.push("does not need the test jobs (needs: none), so it can deploy untested code");
-    const jobIds = workflow.jobs.map((candidate) => candidate.id);
-    for (const need of job.needs.filter((id) => !jobIds.includes(id))) problems.push(`needs '${need}', which is not a job of this workflow`);
-    if (job.concurrencyGroup === undefined) problems.push("is not serialised (no concurrency group), so two production deploys can overlap");
-    else if (job.cancelInProgress) problems.push(`sets cancel-in-progress: true on concurrency group '${job.concurrencyGroup}', which would cancel a production deploy half-way`);
-    const stepIds = job.steps.map((step) => step.id).filter((id): id is string => id !== undefined);
-    if (!stepIds.includes(config.smokeStepId)) problems.push(`runs no smoke checks (no step with id '${config.smokeStepId}'; step ids: ${quoteList(stepIds)})`);
-    if (!stepIds.includes(config.deployMarkerStepId)) problems.push(`writes no deploy marker (no step with id '${config.deployMarkerStepId}')`);
+    const environment = job.job.environment ?? "none";
+    if (!job.productionEnvironment) {
+        const deploys = reason.by === "command" ? ` but deploys to production ('${shown(reason.deploy.text)}')` : "";
+        problems.push(`does not use the production environment (environment: ${environment})${deploys}, so it deploys without production's approval and secrets scoping`);
+    }
+    if (job.job.needs.length === 0) problems.push("does not need the test jobs (needs: none), so it can deploy untested code");
+    const jobIds = facts.jobs.map((candidate) => candidate.job.id);
+    for (const need of job.job.needs.filter((id) => !jobIds.includes(id))) problems.push(`needs '${need}', which is not a job of this workflow`);
+    const group = job.job.concurrencyGroup;
+    if (group === undefined) problems.push("is not serialised (no concurrency group), so two production deploys can overlap");
+    else if (job.job.cancelInProgress) problems.push(`sets cancel-in-progress: true on concurrency group '${group}', which would cancel a production deploy half-way`);
+    else if (PER_RUN_CONTEXT.test(group)) {
+        problems.push(`is not serialised: its concurrency group '${group}' differs on every run (${(PER_RUN_CONTEXT.exec(group) as RegExpExecArray)[0]}), so two production deploys can overlap`);
+    }
+    if (job.continueOnError) problems.push("sets continue-on-error: true, so a failed deploy or smoke check does not fail the run");
+
+    // Smoke checks: steps from the deploy on, and in the jobs that run after this one.
+    const start = deployStart(job);
+    const later = downstreamOf(facts, job);
+    const candidates = [
+        ...job.steps.filter((step) => step.index >= start).map((step) => smokeCandidate(step, job, config)),
+        ...later.flatMap((other) => other.steps.map((step) => smokeCandidate(step, other, config, true))),
+    ].filter((candidate): candidate is SmokeCandidate => candidate !== undefined);
+    if (candidates.length === 0) {
+        const steps = job.steps.map((step) => step.label);
+        problems.push(`runs no smoke checks after it deploys (no step with id '${config.smokeStepId}' nor one running a smoke or health check; steps: ${quoteList(steps)})`);
+    } else if (!candidates.some((candidate) => candidate.real)) {
+        for (const candidate of candidates) {
+            if (candidate.real) continue;
+            const where = candidate.job === job ? "" : ` (job '${candidate.job.job.id}')`;
+            problems.push(`runs no real smoke check: step '${candidate.step.label}'${where} is not one, ${candidate.why}`);
+        }
+    }
+    const markers = [
+        ...job.steps.filter((step) => isMarker(step, step.index >= start, config)),
+        ...later.flatMap((other) => other.steps.filter((step) => isMarker(step, true, config))),
+    ];
+    if (markers.length === 0) problems.push(`writes no deploy marker (no step with id '${config.deployMarkerStepId}' nor one recording the commit SHA after the deploy)`);
     return problems;
 }
 
 export const deployJobGates: SlipwayResourcePolicy = {
     name: "deploy-job-gates",
     description:
-        "The production deploy job uses the production environment, needs the test jobs, is serialised by a concurrency group that never cancels a running deploy, runs the smoke checks and writes a deploy marker.",
+        "Every production deploy job, in any managed workflow file (a job whose environment is production, or that deploys to production: pulumi up, vercel --prod, Heroku releases, kubectl/helm, ...), " +
+        "uses the production environment, needs the test jobs, is serialised by a concurrency group that never cancels a running deploy, runs a smoke check that can fail and writes a deploy marker.",
     remediationSteps:
-        "In the production deploy workflow give job 'deploy' `environment: {name: production}`, `needs: [<test jobs>]`, " +
-        "`concurrency: {group: deploy-production, cancel-in-progress: false}`, a step with `id: smoke` running the smoke checks and a step with `id: deploy-marker` writing version and SHA.",
+        "Give each production deploy job `environment: {name: production}`, `needs: [<test jobs>]`, `concurrency: {group: deploy-production, cancel-in-progress: false}`, " +
+        "a step after the deploy that runs the smoke checks and fails when they fail (no `|| true`, no `continue-on-error`, not `true` or `echo`), and a step writing version and SHA (a deploy marker). " +
+        "A job that deploys elsewhere should say so with its environment (`environment: staging`).",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["deployJobs", "000 §3", "000 §4", "001", "002 §4", "004 §6"],
@@ -63,44 +225,62 @@ export const deployJobGates: SlipwayResourcePolicy = {
     validateResource: (args, reportViolation) => {
         if (args.type !== TYPES.repositoryFile) return args.notApplicable("only workflow files are judged");
         const config = readConfig<DeployJobGatesConfig>(deployJobGatesSchema, args);
-        const file = text(args.props.file);
-        if (!isWorkflowPath(file)) return args.notApplicable("not a workflow file");
-        const designated = config.productionWorkflows.includes(file as string);
-        const workflow = workflowOfFile(args);
-        const subject = `${describe(args)} (${file})`;
-        if (workflow === undefined || "error" in workflow) {
+        const read = readWorkflowFile(args, { environments: config.productionStacks, targets: config.productionTargets });
+        if (read === undefined) return args.notApplicable("not a workflow file");
+        const { subject, file, facts } = read;
+        const designated = config.productionWorkflows.some((path) => path.replace(/^\.?\//, "") === file);
+        if ("error" in facts) {
+            // workflow-injection-safe and actions-pinned report every unreadable workflow; this one must hold production's deploy.
             if (!designated) return args.notApplicable("not a production deploy workflow");
-            reportViolation(`${subject} cannot be read: ${workflow?.error ?? "no content"}.`);
+            reportViolation(`${subject} cannot be read: ${facts.error}.`);
             return;
         }
-        const deployJob = workflow.jobs.find((job) => job.id === config.deployJobId);
-        const isProductionJob = deployJob !== undefined && isProductionEnvironment(deployJob.environment, config.productionStacks);
-        if (!designated && !isProductionJob) return args.notApplicable("the workflow has no production deploy job");
-        if (deployJob === undefined) {
-            reportViolation(`${subject} has no job '${config.deployJobId}' (jobs: ${quoteList(workflow.jobs.map((job) => job.id))}).`);
+        const deployJobs = productionDeployJobs(facts, designated ? config.deployJobId : undefined);
+        if (deployJobs.length === 0) {
+            if (!designated) return args.notApplicable("the workflow has no production deploy job");
+            reportViolation(
+                `${subject} has no production deploy job: no job uses the production environment or deploys to production (jobs: ${quoteList(facts.jobs.map((job) => job.job.id))}).`,
+            );
             return;
         }
-        if (!isProductionJob) {
-            reportViolation(`${subject} job '${deployJob.id}' does not use the production environment (environment: ${deployJob.environment ?? "none"}), so it deploys without production's approval and secrets scoping.`);
+        for (const { job, reason } of deployJobs) {
+            for (const problem of deployJobProblems(facts, job, reason, config)) reportViolation(`${subject} job '${job.job.id}' ${problem}.`);
         }
-        for (const problem of deployJobProblems(workflow, deployJob, config)) reportViolation(`${subject} job '${deployJob.id}' ${problem}.`);
     },
 };
 
-const noImplicitMigrationsSchema = configSchema(deployJobSetting, {
+// ---------------------------------------------------------------------------------------------
+// no-implicit-migrations
+
+const noImplicitMigrationsSchema = configSchema(productionStacksSetting, productionTargetsSetting, deployJobSetting, {
     migrationCommandPatterns: {
         type: "array",
         items: { type: "string" },
-        default: ["\\bmigrate\\b", "alembic\\s+upgrade", "db:migrate", "flyway", "liquibase", "supabase\\s+db\\s+push", "schema:update"],
-        description: "Regular expressions (case-insensitive) that recognise a migration command.",
+        default: [],
+        description:
+            "Extra regular expressions (case-insensitive) that recognise a migration command, besides the built-in recognition of migration tools " +
+            "(prisma, knex, sequelize, rails/rake, alembic, flyway, liquibase, goose, golang-migrate, django, dbmate, atlas, supabase, npm/make migrate tasks, SQL clients running files or DDL, ...).",
     },
 });
 
-/** The first migration command pattern a script matches, as matched text. */
-function migrationIn(script: string, patterns: string[]): string | undefined {
-    for (const pattern of patterns) {
-        const match = new RegExp(pattern, "i").exec(script);
-        if (match) return match[0];
+interface NoImplicitMigrationsConfig extends ProductionStacksConfig {
+    productionTargets: string[];
+    deployJobId: string;
+    migrationCommandPatterns: string[];
+}
+
+/** The migration a command runs, built-in recognition first, then the configured patterns. */
+function migrationIn(command: ShellCommand, patterns: string[]): string | undefined {
+    const builtIn = migrationOf(command);
+    if (builtIn !== undefined) return builtIn;
+    return patterns.some((pattern) => new RegExp(pattern, "i").test(command.text)) ? command.text : undefined;
+}
+
+/** The first migration among commands. */
+function firstMigration(commands: ShellCommand[], patterns: string[]): string | undefined {
+    for (const command of commands) {
+        const found = migrationIn(command, patterns);
+        if (found !== undefined) return found;
     }
     return undefined;
 }
@@ -108,107 +288,204 @@ function migrationIn(script: string, patterns: string[]): string | undefined {
 /** Workloads whose containers start with every rollout (Jobs are the explicit way to migrate). */
 const LONG_RUNNING_WORKLOADS: readonly string[] = [TYPES.k8sDeployment, TYPES.k8sStatefulSet, TYPES.k8sDaemonSet];
 
+/** A container's argv (command + args), the known strings only. */
+function argvOf(container: Props): string[] {
+    return [...knownStrings(() => container.command), ...knownStrings(() => container.args)];
+}
+
+/** The containers of a pod spec, init containers first, with their role for messages. */
+function containersOf(podSpec: Props): { role: string; container: Props }[] {
+    return [
+        ...known(() => list(podSpec.initContainers), []).map((container) => ({ role: "init container", container: record(container) })),
+        ...known(() => list(podSpec.containers), []).map((container) => ({ role: "container", container: record(container) })),
+    ];
+}
+
 function judgeContainers(args: ResourceValidationArgs, patterns: string[], report: (message: string) => void): void {
-    for (const podSpec of podSpecsOf(args.type, args.props)) {
-        const containers: [string, unknown][] = [
-            ...list(podSpec.initContainers).map((container): [string, unknown] => ["init container", container]),
-            ...list(podSpec.containers).map((container): [string, unknown] => ["container", container]),
-        ];
-        for (const [role, value] of containers) {
-            const container = record(value);
-            const command = [...strings(container.command), ...strings(container.args)].join(" ");
-            const found = migrationIn(command, patterns);
-            if (found) report(`${describe(args)} ${role} '${text(container.name) ?? "?"}' runs migrations on container start ('${found}'); run them in a migration Job instead.`);
+    // Values unknown during preview are skipped, not read: `pulumi up` judges them once known.
+    for (const podSpec of known(() => podSpecsOf(args.type, args.props), [])) {
+        for (const { role, container } of containersOf(podSpec)) {
+            const found = firstMigration(commandsOfArgv(argvOf(container)), patterns);
+            const name = known(() => text(container.name) ?? "?", "?");
+            if (found) report(`${describe(args)} ${role} '${name}' runs migrations on container start ('${shown(found)}'); run them in a migration Job instead.`);
         }
     }
 }
 
-function judgeRepositoryFile(args: ResourceValidationArgs, config: { deployJobId: string; migrationCommandPatterns: string[] }, report: (message: string) => void): void {
+/** Procfile process lines: `web: node server.js`. */
+function procfileProcesses(content: string): { type: string; command: string }[] {
+    return content
+        .split("\n")
+        .map((line) => /^([A-Za-z0-9_-]+)\s*:\s*(.*)$/.exec(line.trim()))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map((match) => ({ type: match[1], command: match[2] }));
+}
+
+/** heroku.yml `run:` processes: `web: cmd` or `web: {command: [cmd]}`. */
+function herokuYmlProcesses(content: string): { type: string; command: string }[] {
+    let document: unknown;
+    try {
+        document = parse(content);
+    } catch {
+        return [];
+    }
+    return Object.entries(record(record(document).run)).map(([type, value]) => ({
+        type,
+        command: typeof value === "string" ? value : list(record(value).command).filter((entry) => typeof entry === "string").join(" "),
+    }));
+}
+
+function judgeRepositoryFile(args: ResourceValidationArgs, config: NoImplicitMigrationsConfig, report: (message: string) => void): void {
     const file = text(args.props.file) ?? "";
-    const content = text(args.props.content) ?? "";
-    if (/(^|\/)Procfile$/.test(file)) {
-        if (/^release\s*:/m.test(content)) report(`${describe(args)} (${file}) declares a Heroku release phase, which runs migrations implicitly on every deploy.`);
+    const procfile = /(^|\/)Procfile$/.test(file);
+    const herokuYml = /(^|\/)heroku\.ya?ml$/.test(file);
+    if (procfile || herokuYml) {
+        const content = text(args.props.content) ?? "";
+        const subject = `${describe(args)} (${file})`;
+        if ((procfile && /^release\s*:/m.test(content)) || (herokuYml && (/^release\s*:/m.test(content) || record(record(safeParse(content)).build).release !== undefined))) {
+            report(`${subject} declares a Heroku release phase, which runs migrations implicitly on every deploy.`);
+        }
+        for (const process of (procfile ? procfileProcesses(content) : herokuYmlProcesses(content)).filter((candidate) => candidate.type !== "release")) {
+            const found = firstMigration(commandsOf(process.command), config.migrationCommandPatterns);
+            if (found) report(`${subject} process '${process.type}' runs migrations on start ('${shown(found)}'); run them in a separate job before the deploy.`);
+        }
         return;
     }
-    if (/(^|\/)heroku\.yml$/.test(file)) {
-        if (/^release\s*:/m.test(content)) report(`${describe(args)} (${file}) declares a Heroku release phase, which runs migrations implicitly on every deploy.`);
-        return;
-    }
-    const workflow = workflowOfFile(args);
-    if (workflow === undefined) return args.notApplicable("the file is neither a workflow nor a Heroku process file");
-    if ("error" in workflow) return args.notApplicable(`the workflow cannot be read (${workflow.error}); deploy-job-gates reports it`);
-    for (const job of workflow.jobs.filter((candidate) => candidate.id === config.deployJobId)) {
+    const read = readWorkflowFile(args, { environments: config.productionStacks, targets: config.productionTargets });
+    if (read === undefined) return args.notApplicable("the file is neither a workflow nor a Heroku process file");
+    const { subject, facts } = read;
+    if ("error" in facts) return args.notApplicable(`the workflow cannot be read (${facts.error}); workflow-injection-safe reports it`);
+    const productionJobs = productionDeployJobs(facts, config.deployJobId);
+    for (const job of facts.jobs) {
+        if (!deploysAnything(job, productionJobs) && job.job.id !== config.deployJobId) continue;
+        const deploy = job.deploys[0];
+        const how = deploy !== undefined ? ` ('${shown(deploy.text)}')` : job.job.environment !== undefined ? ` (environment: ${job.job.environment})` : "";
         for (const step of job.steps) {
-            const found = migrationIn(step.run ?? "", config.migrationCommandPatterns);
+            const found = firstMigration(step.allCommands, config.migrationCommandPatterns) ?? step.migrations.find((migration) => migration.startsWith("uses: "));
             if (found) {
-                report(`${describe(args)} (${file}) job '${job.id}' step '${step.id ?? step.name ?? "?"}' runs migrations inside the deploy ('${found}'); run them in a separate job the deploy needs.`);
+                report(`${subject} job '${job.job.id}' deploys${how} and its step '${step.label}' runs migrations ('${shown(found)}'); run them in a separate job the deploy needs.`);
             }
         }
+    }
+}
+
+function safeParse(content: string): unknown {
+    try {
+        return parse(content);
+    } catch {
+        return undefined;
     }
 }
 
 export const noImplicitMigrations: SlipwayResourcePolicy = {
     name: "no-implicit-migrations",
     description:
-        "Migrations never run implicitly: no Heroku release phase, no migration inside a deploy step, no migration in a container's start command.",
+        "Migrations never run implicitly: no Heroku release phase, no migration command (recognised by the tool it runs) in any workflow job that deploys, " +
+        "in a container's start command (Deployment, StatefulSet, DaemonSet), a Procfile process or a Vercel build.",
     remediationSteps:
-        "Remove the Heroku `release` formation / Procfile `release:` line; move migration commands out of the deploy job into their own job (or a Kubernetes migration Job " +
-        "labelled slipway.dev/migration-phase) and out of container command/args and init containers.",
+        "Remove the Heroku `release` formation / Procfile `release:` line; move migration commands out of every job that deploys into their own job the deploy needs (or a Kubernetes migration Job), " +
+        "and out of container command/args, init containers, Procfile processes and the Vercel build command.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["deployJobs", "004 §3", "004 §5"],
     configSchema: noImplicitMigrationsSchema,
     validateResource: (args, reportViolation) => {
-        const config = readConfig<{ deployJobId: string; migrationCommandPatterns: string[] }>(noImplicitMigrationsSchema, args);
+        const config = readConfig<NoImplicitMigrationsConfig>(noImplicitMigrationsSchema, args);
         if (args.type === TYPES.herokuFormation) {
             const type = text(args.props.type);
             if (type === "release") reportViolation(`${describe(args)} declares a release phase (type: release), which runs migrations implicitly on every deploy.`);
             return;
         }
         if (LONG_RUNNING_WORKLOADS.includes(args.type)) return judgeContainers(args, config.migrationCommandPatterns, reportViolation);
+        if (args.type === TYPES.vercelProject) {
+            for (const key of ["buildCommand", "installCommand"]) {
+                const command = known(() => text(args.props[key]), undefined);
+                const found = command === undefined ? undefined : firstMigration(commandsOf(command), config.migrationCommandPatterns);
+                if (found) reportViolation(`${describe(args)} runs migrations in its ${key} ('${shown(found)}'), so every deploy migrates implicitly; run them in a separate job before the deploy.`);
+            }
+            return;
+        }
         if (args.type === TYPES.repositoryFile) return judgeRepositoryFile(args, config, reportViolation);
         return args.notApplicable("the resource runs no deploy or container start");
     },
 };
 
-/** Label on Kubernetes migration Jobs: `expand` runs before the rollout, `contract` after it. */
+// ---------------------------------------------------------------------------------------------
+// migration-order
+
+/** Label on Kubernetes migration Jobs: `expand` runs before the rollout, `contract` after it (a hint). */
 export const MIGRATION_PHASE_LABEL = "slipway.dev/migration-phase";
 
-/** Namespace of a Kubernetes resource (`default` when unset). */
-function namespaceOf(resource: PolicyResource): string {
-    return text(record(resource.props.metadata).namespace) ?? "default";
+/** Workloads a rollout updates. */
+const ROLLOUT_TYPES: readonly string[] = [TYPES.k8sDeployment, TYPES.k8sStatefulSet];
+
+/** Namespace of a Kubernetes resource (`default` when unset, undefined when unknown during preview). */
+function namespaceOf(resource: PolicyResource): string | undefined {
+    return known(() => text(record(resource.props.metadata).namespace) ?? "default", undefined);
+}
+
+/** A migration Job: its phase and how messages say it. */
+interface MigrationJob {
+    job: PolicyResource;
+    phase: "expand" | "contract";
+    shown: string;
+}
+
+/** What a Job is: a migration (with its phase), a Job with a bad phase label, or neither. */
+function migrationJobOf(job: PolicyResource): MigrationJob | { job: PolicyResource; badLabel: string } | undefined {
+    const metadata = known(() => record(job.props.metadata), {});
+    const label = known(() => record(metadata.labels)[MIGRATION_PHASE_LABEL], undefined);
+    const argvs = known(() => podSpecsOf(job.type, job.props), []).flatMap((podSpec) => containersOf(podSpec).map(({ container }) => argvOf(container)));
+    const migration = firstMigration(argvs.flatMap((argv) => commandsOfArgv(argv)), []);
+    if (label === undefined && migration === undefined) return undefined;
+    if (label !== undefined && label !== "expand" && label !== "contract") return { job, badLabel: String(label) };
+    const names = [job.name, known(() => text(metadata.name), undefined)].filter((name): name is string => name !== undefined);
+    const evidence = destructiveEvidence([...argvs.map((argv) => argv.join(" ")), ...names]);
+    if (label === "contract") return { job, phase: "contract", shown: "(contract)" };
+    if (evidence !== undefined) {
+        return { job, phase: "contract", shown: label === "expand" ? `(labelled expand, but a contract: '${shown(evidence)}')` : `(contract: '${shown(evidence)}')` };
+    }
+    if (label === "expand") return { job, phase: "expand", shown: "(expand)" };
+    // A backfill runs between the phases: the order around the rollout is its own.
+    if ([...names, ...argvs.flat()].some((value) => nameTokens(value).includes("backfill"))) return undefined;
+    return { job, phase: "expand", shown: `(expand: '${shown(migration as string)}')` };
 }
 
 export const migrationOrder: SlipwayStackPolicy = {
     name: "migration-order",
     description:
-        "Expand migrations run before the rollout and contract migrations after it: an expand Job depends on no Deployment, a contract Job depends on every Deployment of its namespace.",
+        "Expand migrations run before the rollout and contract migrations after it: a Kubernetes Job that runs migrations (recognised by its commands; the slipway.dev/migration-phase label is a hint) " +
+        "is a contract when it drops, renames or truncates, and then depends on every Deployment and StatefulSet of its namespace; any other migration Job is an expand and depends on none.",
     remediationSteps:
-        "Label each migration Job `slipway.dev/migration-phase: expand|contract`; give contract Jobs `dependsOn` every Deployment of the rollout and remove any Deployment from an expand Job's dependencies " +
-        "(make the Deployments depend on the expand Job instead).",
+        "Give contract (destructive) migration Jobs `dependsOn` every Deployment and StatefulSet of the rollout; remove every Deployment and StatefulSet from an expand Job's dependencies " +
+        "(make the workloads depend on the expand Job instead). Label each migration Job `slipway.dev/migration-phase: expand|contract` to state its phase.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["deployJobs", "000 §7", "002 §2"],
     validateStack: (args, reportViolation) => {
-        const migrations = ofType(args.resources, TYPES.k8sJob).filter(
-            (job) => record(record(job.props.metadata).labels)[MIGRATION_PHASE_LABEL] !== undefined,
-        );
-        if (migrations.length === 0) return args.notApplicable(`the stack has no Job labelled ${MIGRATION_PHASE_LABEL}`);
-        const deployments = ofType(args.resources, TYPES.k8sDeployment);
-        for (const job of migrations) {
-            const phase = record(record(job.props.metadata).labels)[MIGRATION_PHASE_LABEL];
+        const jobs = ofType(args.resources, TYPES.k8sJob).map(migrationJobOf).filter((job): job is NonNullable<typeof job> => job !== undefined);
+        if (jobs.length === 0) return args.notApplicable(`the stack has no migration Job (none runs a migration command or is labelled ${MIGRATION_PHASE_LABEL})`);
+        const rollouts = args.resources.filter((resource) => ROLLOUT_TYPES.includes(resource.type));
+        for (const entry of jobs) {
+            const { job } = entry;
+            if ("badLabel" in entry) {
+                reportViolation(`${describe(job)} has ${MIGRATION_PHASE_LABEL}: '${entry.badLabel}'; it must be 'expand' or 'contract'.`, job.urn);
+                continue;
+            }
             const dependencies = transitiveDependencies(job);
-            if (phase === "expand") {
-                for (const deployment of deployments.filter((candidate) => dependencies.has(candidate))) {
-                    reportViolation(`${describe(job)} (expand) depends on ${describe(deployment)}, so it runs after the rollout; expand migrations must run before it.`, job.urn);
-                }
-            } else if (phase === "contract") {
-                const rollout = deployments.filter((deployment) => namespaceOf(deployment) === namespaceOf(job));
-                for (const deployment of rollout.filter((candidate) => !dependencies.has(candidate))) {
-                    reportViolation(`${describe(job)} (contract) does not depend on ${describe(deployment)}, so it may run before the rollout finishes; contract migrations must run after it.`, job.urn);
+            if (entry.phase === "expand") {
+                for (const rollout of rollouts.filter((candidate) => dependencies.has(candidate))) {
+                    reportViolation(`${describe(job)} ${entry.shown} depends on ${describe(rollout)}, so it runs after the rollout; expand migrations must run before it.`, job.urn);
                 }
             } else {
-                reportViolation(`${describe(job)} has ${MIGRATION_PHASE_LABEL}: '${String(phase)}'; it must be 'expand' or 'contract'.`, job.urn);
+                const namespace = namespaceOf(job);
+                const rollout = rollouts.filter((candidate) => {
+                    const other = namespaceOf(candidate);
+                    return namespace === undefined || other === undefined || other === namespace;
+                });
+                for (const workload of rollout.filter((candidate) => !dependencies.has(candidate))) {
+                    reportViolation(`${describe(job)} ${entry.shown} does not depend on ${describe(workload)}, so it may run before the rollout finishes; contract migrations must run after it.`, job.urn);
+                }
             }
         }
     },

@@ -1,10 +1,30 @@
 /**
- * Feature flags (003 §4.2–4.3, §7.2): side-effect (L3) features stay off in production until
- * explicitly approved, and every side-effect flag can be killed at any scope.
+ * Feature flags (003 §4.2–4.3, §7.2): side-effect features stay off in production until a change
+ * request the ledger records approved them, and every side-effect flag can be killed at any scope.
+ *
+ * What is judged is the invariant, not Slipway's conventions: a side-effect flag is one whose
+ * metadata says it acts on the outside world (level L3, kill-switch membership, an explicit
+ * side-effect declaration), whatever its label; flags are found wherever they are delivered (any
+ * flagd document a resource carries, and plain config vars that turn a known flag on); an approval
+ * is a change request id the release ledger links to a release staging validated (or the incident
+ * of a hotfix), read from the release manifest, never a free-form string.
  */
-import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
-import { flagSourcesOf, isOnByDefault, parseFlags, scopesOf, type FlagSource, type ParsedFlag } from "./shared/flags";
-import { configSchema, readConfig, type SlipwayResourcePolicy } from "./shared/policy";
+import type { PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import { UnknownValueError } from "@pulumi/policy";
+import {
+    configVarsOf,
+    flagLabel,
+    flagSettingsOf,
+    flagSourcesOf,
+    isOnByDefault,
+    parseFlags,
+    scopesOf,
+    sideEffectEvidence,
+    type FlagSource,
+    type ParsedFlag,
+} from "./shared/flags";
+import { manifestsOf } from "./shared/manifest";
+import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
 import { describe, isProductionEnvironment, isProductionStack, quoteList, stackOf, text, TYPES } from "./shared/resources";
 import { productionStacksSetting, requiredScopesSetting, type ProductionStacksConfig } from "./shared/settings";
 
@@ -17,50 +37,151 @@ function flagSourcesOrSkip(args: ResourceValidationArgs): FlagSource[] {
 
 /** Parse every source and hand each flag to `judge`; unreadable documents are violations. */
 function eachFlag(
-    args: ResourceValidationArgs,
+    subject: { type: string; name: string },
     sources: FlagSource[],
-    reportViolation: ReportViolation,
+    reportViolation: (message: string) => void,
     judge: (key: string, flag: ParsedFlag, where: string) => void,
 ): void {
     for (const source of sources) {
         const parsed = parseFlags(source.raw);
         if ("error" in parsed) {
-            reportViolation(`${describe(args)} ${source.where} cannot be read as flag definitions: ${parsed.error}.`);
+            reportViolation(`${describe(subject)} ${source.where} cannot be read as flag definitions: ${parsed.error}.`);
             continue;
         }
-        for (const [key, flag] of Object.entries(parsed.flags)) judge(key, flag, `${describe(args)} ${source.where}`);
+        for (const [key, flag] of Object.entries(parsed.flags)) judge(key, flag, `${describe(subject)} ${source.where}`);
     }
+}
+
+/** Whether a resource's flags are production's: a production stack's, or a production GitHub environment's. */
+function isProductionResource(resource: PolicyResource, productionStacks: string[]): boolean {
+    if (isProductionStack(stackOf(resource.urn), productionStacks)) return true;
+    if (resource.type !== TYPES.environmentVariable) return false;
+    return isProductionEnvironment(text(resource.props.environment), productionStacks);
+}
+
+/** What makes an approval count, read from the release manifest(s) only when an approval must be checked. */
+interface ApprovalFacts {
+    /** The manifest is unknown during preview: the approval is judged in `pulumi up`. */
+    unknown?: boolean;
+    /** Why no approval can be checked, if so. */
+    problem?: string;
+    /** Whether the reference is linked by every manifest's ledger facts (or is a hotfix's incident). */
+    links?: (approval: string) => boolean;
+}
+
+function approvalFacts(resources: PolicyResource[]): ApprovalFacts {
+    const readings = manifestsOf(resources);
+    if (readings.length === 0) return { problem: "the stack has no release manifest (SLIPWAY_RELEASE_MANIFEST) carrying the ledger's change requests" };
+    const unreadable = readings.find((reading) => reading.manifest === undefined);
+    if (unreadable !== undefined) return { problem: `${describe(unreadable.resource)} cannot be read (${unreadable.error})` };
+    const manifests = readings.map((reading) => reading.manifest);
+    return {
+        links: (approval) =>
+            manifests.every(
+                (manifest) =>
+                    manifest !== undefined &&
+                    ((manifest.ledger?.validatedChangeRequests ?? []).includes(approval) || (manifest.hotfix && manifest.incident !== undefined && manifest.incident === approval)),
+            ),
+    };
 }
 
 const l3FlagsOffSchema = configSchema(productionStacksSetting);
 
-export const l3FlagsOffInProduction: SlipwayResourcePolicy = {
+export const l3FlagsOffInProduction: SlipwayStackPolicy = {
     name: "l3-flags-off-in-production",
     description:
-        "Side-effect (L3) flags default to off in production unless a change request explicitly approved turning them on (metadata.productionApproval).",
+        "Side-effect flags (level L3, in the kill-switch set, or declaring side effects in their metadata) are off by default in production, wherever they are delivered (flag documents and config vars that turn a flag on), " +
+        "unless metadata.productionApproval names a change request the release ledger links to a release staging validated (or the incident of a hotfix).",
     remediationSteps:
-        "Set the flag's production defaultVariant to 'off' (Pulumi.production.yaml flags), or record the approving change request in its productionApproval once it has earned it; " +
-        "a flag without metadata.level must declare one.",
+        "Set the flag's production default to off (Pulumi.production.yaml flags; remove config vars such as AUTO_PUBLISH=true that turn it on), or, once it has earned it, " +
+        "set its productionApproval to the change request that approved it: an id the ledger records for a release staging validated (the release manifest's ledger.validatedChangeRequests), " +
+        "or, for a hotfix, its release.incident. A flag without metadata.level must declare one.",
     severity: "critical",
     enforcementLevel: "mandatory",
     tags: ["flags", "003 §4.3"],
     configSchema: l3FlagsOffSchema,
-    validateResource: (args, reportViolation) => {
+    validateStack: (args, reportViolation) => {
         const { productionStacks } = readConfig<ProductionStacksConfig>(l3FlagsOffSchema, args);
-        const sources = flagSourcesOrSkip(args);
-        const githubEnvironment = args.type === TYPES.environmentVariable ? text(args.props.environment) : undefined;
-        const production = isProductionStack(stackOf(args.urn), productionStacks) || isProductionEnvironment(githubEnvironment, productionStacks);
-        if (!production) return args.notApplicable("the flags are not production's");
-        eachFlag(args, sources, reportViolation, (key, flag, where) => {
-            if (!isOnByDefault(flag)) return;
-            const level = flag.metadata?.level;
-            const approval = (flag.metadata?.productionApproval ?? "").trim();
-            if (level === undefined) {
-                reportViolation(`${where} turns flag '${key}' on by default in production but it has no metadata.level, so it may be an L3 side effect.`);
-            } else if (level === "L3" && approval === "") {
-                reportViolation(`${where} turns L3 flag '${key}' on by default in production (defaultVariant: '${flag.defaultVariant}') without an approving change request (metadata.productionApproval is empty).`);
+        // Values unknown during preview are skipped while everything known is judged; the first
+        // one is rethrown at the end, so the policy is reported as not judgeable in preview, not passed.
+        let firstUnknown: UnknownValueError | undefined;
+        const tolerate = <T>(read: () => T, fallback: T): T => {
+            try {
+                return read();
+            } catch (error) {
+                if (!(error instanceof UnknownValueError)) throw error;
+                firstUnknown ??= error;
+                return fallback;
             }
-        });
+        };
+
+        // Every definition of every flag in the stack: a config var turning a flag on is judged by them.
+        const carriers = args.resources
+            .map((resource) => ({ resource, sources: tolerate(() => flagSourcesOf(resource.type, resource.props), []) }))
+            .filter((carrier) => carrier.sources.length > 0);
+        const definitions = new Map<string, ParsedFlag[]>();
+        for (const { sources } of carriers) {
+            for (const source of sources) {
+                const parsed = parseFlags(source.raw);
+                if ("error" in parsed) continue;
+                for (const [key, flag] of Object.entries(parsed.flags)) definitions.set(key, [...(definitions.get(key) ?? []), flag]);
+            }
+        }
+        const production = args.resources.filter((resource) => tolerate(() => isProductionResource(resource, productionStacks), false));
+        const productionCarriers = carriers.filter((carrier) => production.includes(carrier.resource));
+        const settings = production.flatMap((resource) =>
+            configVarsOf(resource.type, resource.props).flatMap((variable) =>
+                flagSettingsOf(variable, [...definitions.keys()]).map((setting) => ({ resource, variable, setting })),
+            ),
+        );
+        if (productionCarriers.length === 0 && settings.length === 0) {
+            if (firstUnknown !== undefined) throw firstUnknown;
+            return args.notApplicable(carriers.length === 0 ? "the stack carries no flag definitions" : "no flags are production's");
+        }
+
+        let facts: ApprovalFacts | undefined;
+        /** Why an approval does not count, or undefined when it does. */
+        const approvalProblem = (approvals: string[], none: string): string | undefined => {
+            const named = [...new Set(approvals.map((approval) => approval.trim()).filter((approval) => approval !== ""))];
+            if (named.length === 0) return `without an approving change request (${none})`;
+            facts ??= tolerate(() => approvalFacts(args.resources), { unknown: true });
+            if (facts.unknown) return undefined;
+            if (facts.problem !== undefined) return `on approval ${quoteList(named)}, which cannot be checked: ${facts.problem}`;
+            if (named.some((approval) => facts?.links?.(approval))) return undefined;
+            return (
+                `on approval ${quoteList(named)}, which is not a change request the release ledger links to a release staging validated ` +
+                "(release manifest ledger.validatedChangeRequests) nor the incident of a hotfix release"
+            );
+        };
+
+        for (const { resource, sources } of productionCarriers) {
+            eachFlag(resource, sources, (message) => reportViolation(message, resource.urn), (key, flag, where) => {
+                if (!isOnByDefault(flag)) return;
+                if (sideEffectEvidence(flag) !== undefined) {
+                    const problem = approvalProblem([flag.metadata?.productionApproval ?? ""], "metadata.productionApproval is empty");
+                    if (problem !== undefined) {
+                        reportViolation(`${where} turns ${flagLabel(key, flag)} on by default in production (defaultVariant: '${flag.defaultVariant}') ${problem}.`, resource.urn);
+                    }
+                } else if (flag.metadata?.level === undefined) {
+                    reportViolation(`${where} turns flag '${key}' on by default in production but it has no metadata.level, so it may be an L3 side effect.`, resource.urn);
+                }
+            });
+        }
+        for (const { resource, variable, setting } of settings) {
+            const known = definitions.get(setting.flag) ?? [];
+            const sideEffect = known.find((flag) => sideEffectEvidence(flag) !== undefined);
+            const where = `${describe(resource)} ${variable.where}`;
+            if (sideEffect !== undefined) {
+                const problem = approvalProblem(
+                    known.map((flag) => flag.metadata?.productionApproval ?? ""),
+                    "no definition of the flag carries metadata.productionApproval",
+                );
+                if (problem !== undefined) reportViolation(`${where} turns ${flagLabel(setting.flag, sideEffect)} on in production (${setting.says}) ${problem}.`, resource.urn);
+            } else if (known.every((flag) => flag.metadata?.level === undefined)) {
+                reportViolation(`${where} turns flag '${setting.flag}' on in production (${setting.says}) but no definition of it has metadata.level, so it may be an L3 side effect.`, resource.urn);
+            }
+        }
+        if (firstUnknown !== undefined) throw firstUnknown;
     },
 };
 
@@ -69,10 +190,10 @@ const sideEffectScopedSchema = configSchema(requiredScopesSetting);
 export const sideEffectFlagsScoped: SlipwayResourcePolicy = {
     name: "side-effect-flags-scoped",
     description:
-        "Every L3 (side-effect) flag is in the kill-switch set and supports the global, client, platform-account and lane scopes, so harm can be stopped at any blast radius.",
+        "Every side-effect flag (level L3, or declaring side effects in its metadata, whatever its label) is in the kill-switch set and supports the global, client, platform-account and lane scopes, so harm can be stopped at any blast radius.",
     remediationSteps:
         "In the flag definition set metadata.killSwitch: true and metadata.scopes to 'global,client,platform-account,lane' (every scope in requiredScopes); " +
-        "every flag needs metadata.level.",
+        "every flag needs metadata.level, and a flag with side effects is L3.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["flags", "003 §4.2", "003 §7.2"],
@@ -81,19 +202,19 @@ export const sideEffectFlagsScoped: SlipwayResourcePolicy = {
         const { requiredScopes } = readConfig<{ requiredScopes: string[] }>(sideEffectScopedSchema, args);
         const sources = flagSourcesOrSkip(args);
         eachFlag(args, sources, reportViolation, (key, flag, where) => {
-            const level = flag.metadata?.level;
-            if (level === undefined) {
-                reportViolation(`${where} flag '${key}' has no metadata.level, so it cannot be judged as a side-effect flag.`);
+            const evidence = sideEffectEvidence(flag);
+            if (evidence === undefined) {
+                if (flag.metadata?.level === undefined) reportViolation(`${where} flag '${key}' has no metadata.level, so it cannot be judged as a side-effect flag.`);
                 return;
             }
-            if (level !== "L3") return;
+            const label = flagLabel(key, flag);
             if (flag.metadata?.killSwitch !== true) {
-                reportViolation(`${where} L3 flag '${key}' is not in the kill-switch set (metadata.killSwitch: ${String(flag.metadata?.killSwitch ?? "unset")}).`);
+                reportViolation(`${where} ${label} is not in the kill-switch set (metadata.killSwitch: ${String(flag.metadata?.killSwitch ?? "unset")}).`);
             }
             const scopes = scopesOf(flag);
             const missing = requiredScopes.filter((scope) => !scopes.includes(scope));
             if (missing.length > 0) {
-                reportViolation(`${where} L3 flag '${key}' does not support scope(s) ${quoteList(missing)} (metadata.scopes: '${flag.metadata?.scopes ?? ""}').`);
+                reportViolation(`${where} ${label} does not support scope(s) ${quoteList(missing)} (metadata.scopes: '${flag.metadata?.scopes ?? ""}').`);
             }
         });
     },

@@ -3,10 +3,10 @@
  * and documented, and nothing but a hotfix ships during a freeze.
  */
 import type { ReportViolation, StackValidationArgs } from "@pulumi/policy";
-import { RELEASE_LEVELS, VERSION_PATTERN, type ReleaseManifest } from "../../contract";
+import { REFERENCE_ID_SOURCE, RELEASE_LEVELS, VERSION_PATTERN, type ReleaseManifest } from "../../contract";
 import { manifestsOf, type ManifestReading } from "./shared/manifest";
 import { configSchema, readConfig, type SlipwayStackPolicy } from "./shared/policy";
-import { describe, isProductionStack, stackOfResources } from "./shared/resources";
+import { describe, isProductionStack, quoteList, stackOfResources } from "./shared/resources";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
 
 /** The production stack's name, or notApplicable for other stacks. */
@@ -19,7 +19,7 @@ function productionStackOrSkip(args: StackValidationArgs, productionStacks: stri
 const releaseMetadataSchema = configSchema(productionStacksSetting, {
     changeRequestPattern: {
         type: "string",
-        default: "^([A-Z][A-Z0-9]*-?\\d+|#\\d+|https://\\S+)$",
+        default: REFERENCE_ID_SOURCE,
         description: "Regular expression a change request id must match (default: a ticket key like CR-1042 or CHG0001234, a GitHub #123, or a URL).",
     },
 });
@@ -35,6 +35,11 @@ function metadataProblems(manifest: ReleaseManifest, changeRequest: RegExp, chan
         problems.push(`${release} has no change request (changeRequest is empty); nothing is deployed without an approved change request.`);
     } else if (!changeRequest.test(manifest.changeRequest)) {
         problems.push(`${release} change request '${manifest.changeRequest}' does not match changeRequestPattern '${changeRequestPattern}'.`);
+    } else if (!linkedChangeRequest(manifest)) {
+        problems.push(
+            `${release} change request '${manifest.changeRequest}' is not linked to this release by the release ledger (${ledgerRecordOf(manifest)}); ` +
+                "only a change request the ledger records for the release counts as its approval.",
+        );
     }
     const changelog = manifest.changelog;
     if (changelog === null) {
@@ -53,6 +58,18 @@ function metadataProblems(manifest: ReleaseManifest, changeRequest: RegExp, chan
     if (!changelog.migrationNotes) problems.push(`${release} changelog entry has no migration notes (or says none).`);
     if (!changelog.rollbackNotes) problems.push(`${release} changelog entry has no rollback notes.`);
     return problems;
+}
+
+/** Whether the ledger (through the manifest's ledger facts) records the release under its change request. */
+function linkedChangeRequest(manifest: ReleaseManifest): boolean {
+    return (manifest.ledger?.changeRequests ?? []).includes(manifest.changeRequest);
+}
+
+/** What the ledger says of the release's change requests, for messages. */
+function ledgerRecordOf(manifest: ReleaseManifest): string {
+    if (manifest.ledger === undefined) return "the release manifest carries no ledger facts";
+    const recorded = manifest.ledger.changeRequests;
+    return recorded.length === 0 ? `the ledger has no record of ${manifest.version}` : `the ledger records ${manifest.version} under ${quoteList(recorded)}`;
 }
 
 /** Report an unreadable manifest; true when the reading has a manifest to judge. */
@@ -99,7 +116,9 @@ const changeFreezeSchema = configSchema(productionStacksSetting, {
     freezeWindows: {
         type: "array",
         default: [],
-        description: "Freeze windows: [{start, end, reason}] with ISO 8601 date-times; inside one, only hotfix releases reach production.",
+        description:
+            "Freeze windows: [{start, end, reason}] with ISO 8601 date-times; inside one, only hotfix releases that name their incident and whose change request the ledger links to the release, " +
+            "or a rollback the ledger recorded, reach production.",
         items: {
             type: "object",
             required: ["start", "end"],
@@ -110,7 +129,31 @@ const changeFreezeSchema = configSchema(productionStacksSetting, {
             },
         },
     },
+    incidentPattern: {
+        type: "string",
+        default: REFERENCE_ID_SOURCE,
+        description: "Regular expression a hotfix's incident id must match (default: a ticket key like INC-77, a GitHub #123, or a URL).",
+    },
 });
+
+/**
+ * Why a release does not open a freeze, or undefined when it does: a rollback the ledger recorded
+ * (production returns to a release it ran, restoring service), or a hotfix (001) that names the
+ * incident it answers and whose change request the ledger links to the release. `hotfix: true`
+ * alone is a claim, not a reason.
+ */
+function freezeRefusal(manifest: ReleaseManifest, incidentPattern: RegExp, incidentSource: string): string | undefined {
+    const release = `release ${manifest.version}`;
+    if (manifest.ledger?.rollback) return undefined;
+    if (!manifest.hotfix) return `${release} is not a hotfix (hotfix: false)`;
+    const incident = (manifest.incident ?? "").trim();
+    if (incident === "") return `${release} is marked hotfix but names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it`;
+    if (!incidentPattern.test(incident)) return `${release} is marked hotfix but its incident '${incident}' is not an incident id (incidentPattern '${incidentSource}')`;
+    if (!linkedChangeRequest(manifest)) {
+        return `${release} is marked hotfix but its change request '${manifest.changeRequest}' is not linked to it by the release ledger (${ledgerRecordOf(manifest)})`;
+    }
+    return undefined;
+}
 
 /** A freeze window as configured. */
 interface FreezeWindow {
@@ -128,16 +171,17 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
 export const changeFreeze: SlipwayStackPolicy = {
     name: "change-freeze",
     description:
-        "Production changes are refused inside a configured freeze window unless the release is a hotfix (release.hotfix: true).",
+        "Production changes are refused inside a configured freeze window unless the release is a hotfix that names its incident and whose change request the release ledger links to it, or a rollback the ledger recorded.",
     remediationSteps:
-        "Wait until the freeze window ends, or, for a production incident, ship a minimal hotfix release (release.hotfix: true with its change request). " +
+        "Wait until the freeze window ends, or, for a production incident, ship a minimal hotfix release: release.hotfix: true, release.incident naming the incident (INC-77, #123 or its URL), " +
+        "and the change request staging validated the release under (the ledger links it); `slipway rollback` restores a previous release whatever the freeze. " +
         "Freeze windows are set in the policy config (freezeWindows: [{start, end, reason}]).",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["releaseProcess", "001", "002"],
     configSchema: changeFreezeSchema,
     validateStack: (args, reportViolation) => {
-        const config = readConfig<ProductionStacksConfig & { freezeWindows: FreezeWindow[] }>(changeFreezeSchema, args);
+        const config = readConfig<ProductionStacksConfig & { freezeWindows: FreezeWindow[]; incidentPattern: string }>(changeFreezeSchema, args);
         const stack = productionStackOrSkip(args, config.productionStacks);
         const now = Date.now();
         const active: FreezeWindow[] = [];
@@ -151,16 +195,23 @@ export const changeFreeze: SlipwayStackPolicy = {
             if (Date.parse(window.start) <= now && now < Date.parse(window.end)) active.push(window);
         });
         if (active.length === 0) return;
+        let incidentPattern: RegExp;
+        try {
+            incidentPattern = new RegExp(config.incidentPattern);
+        } catch (error) {
+            reportViolation(`Policy config change-freeze.incidentPattern '${config.incidentPattern}' is not a valid regular expression (${error instanceof Error ? error.message : String(error)}).`);
+            return;
+        }
         const readings = manifestsOf(args.resources);
         const manifests = readings.map((reading) => reading.manifest);
-        const hotfix = manifests.length > 0 && manifests.every((manifest) => manifest?.hotfix === true);
-        if (hotfix) return;
+        const refusals = manifests.map((manifest) => (manifest === undefined ? undefined : freezeRefusal(manifest, incidentPattern, config.incidentPattern)));
+        if (readings.length > 0 && manifests.every((manifest) => manifest !== undefined) && refusals.every((refusal) => refusal === undefined)) return;
         const why =
             readings.length === 0
                 ? "there is no release manifest, so the change cannot be a hotfix"
                 : manifests.some((manifest) => manifest === undefined)
                   ? "the release manifest cannot be read, so the change cannot be shown to be a hotfix"
-                  : `release ${manifests.map((manifest) => manifest?.version).join(", ")} is not a hotfix (hotfix: false)`;
+                  : [...new Set(refusals.filter((refusal) => refusal !== undefined))].join("; ");
         for (const window of active) {
             reportViolation(`Production stack '${stack}' is frozen from ${window.start} to ${window.end}${window.reason ? ` (${window.reason})` : ""}; ${why}.`);
         }

@@ -92,13 +92,13 @@ describe("what the variants show besides the verdict", () => {
     expect(String(prChecks?.inputs.content)).toMatch(/^ {2}e2e:$/m);
   });
 
-  it("marking the release a hotfix changes nothing but the manifest's hotfix field (and the stack output that shows it)", async () => {
+  it("marking the release a hotfix changes nothing but the manifest's hotfix and incident fields (and the stack output that shows it)", async () => {
     const [example, hotfixRun] = [await runOf("example-production"), await runOf("hotfix")];
     const changed = differingResources(example, hotfixRun);
     expect(changed).toEqual(["slipway-production", "storefront-production-variable-SLIPWAY_RELEASE_MANIFEST"]);
     const manifestOf = (recorded: RecordedStack) =>
       JSON.parse(String(recorded.resources.find((resource) => resource.name === changed[1])?.inputs.value)) as Record<string, unknown>;
-    expect(manifestOf(hotfixRun)).toEqual({ ...manifestOf(example), hotfix: true });
+    expect(manifestOf(hotfixRun)).toEqual({ ...manifestOf(example), hotfix: true, incident: "INC-311" });
   });
 
   it("a token in a variable is never printed in the report", async () => {

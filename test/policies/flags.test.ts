@@ -1,7 +1,8 @@
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { l3FlagsOffInProduction, sideEffectFlagsScoped } from "../../policy-pack/policies/flags";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
-import { flag, flagDocument, flagsVariable, repository } from "./fixtures";
-import { messages, runResourcePolicy, secret, unknown, type Fixture } from "./harness";
+import { flag, flagDocument, flagsVariable, k8sDeployment, manifestVariable, releaseManifest, repository } from "./fixtures";
+import { messages, runResourcePolicy, runStackPolicy, secret, unknown, type Fixture, type Outcome, type RunOptions } from "./harness";
 
 const configMap = (flags: Record<string, unknown>): Fixture => ({
     type: TYPES.k8sConfigMap,
@@ -9,78 +10,211 @@ const configMap = (flags: Record<string, unknown>): Fixture => ({
     props: { metadata: { name: "flags", namespace: "app" }, data: { "flags.flagd.json": flagDocument(flags) } },
 });
 
+/**
+ * Judge a stack's resources: a stack policy sees them all at once, a resource policy each one in
+ * turn (their violations in order; not applicable only when it is for every resource).
+ */
+async function judge(policy: StackValidationPolicy | ResourceValidationPolicy, fixtures: Fixture[], options: RunOptions = {}): Promise<Outcome> {
+    if ("validateStack" in policy && policy.validateStack !== undefined) return runStackPolicy(policy as StackValidationPolicy, fixtures, options);
+    const outcomes = await Promise.all(fixtures.map((fixture) => runResourcePolicy(policy as ResourceValidationPolicy, fixture, options)));
+    const judged = outcomes.filter((outcome) => outcome.notApplicable === undefined);
+    return {
+        violations: outcomes.flatMap((outcome) => outcome.violations),
+        ...(judged.length === 0 && outcomes.length > 0 ? { notApplicable: outcomes[0].notApplicable } : {}),
+        ...(outcomes.some((outcome) => outcome.unknown) ? { unknown: outcomes.find((outcome) => outcome.unknown)?.unknown } : {}),
+    };
+}
+
+/** The message of an L3 flag on in production without an approval, where it sits. */
+const unapproved = (where: string, key = "auto-publish") =>
+    `${where} turns L3 flag '${key}' on by default in production (defaultVariant: 'on') without an approving change request (metadata.productionApproval is empty).`;
+
 describe("l3-flags-off-in-production", () => {
     test("a new L3 flag defaults off in production", async () => {
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, configMap({ "auto-publish": flag({ on: false }), "new-ui": flag({ level: "L1", on: true }) })))).toEqual([]);
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: false }), "new-ui": flag({ level: "L1", on: true, killSwitch: false }) })]))).toEqual([]);
     });
 
     test("an L3 flag on by default in production fails", async () => {
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, configMap({ "auto-publish": flag({ on: true }) })))).toEqual([
-            "ConfigMap 'flags' data['flags.flagd.json'] turns L3 flag 'auto-publish' on by default in production (defaultVariant: 'on') without an approving change request (metadata.productionApproval is empty).",
-        ]);
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: true }) })]))).toEqual([unapproved("ConfigMap 'flags' data['flags.flagd.json']")]);
     });
 
-    test("an approved L3 flag may be on", async () => {
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, configMap({ "auto-publish": flag({ on: true, productionApproval: "CR-1042" }) })))).toEqual([]);
+    test("an L3 flag approved by a change request the ledger links to a validated release may be on", async () => {
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: true, productionApproval: "CR-1042" }) }), manifestVariable()]))).toEqual([]);
+        // An earlier release's change request counts too: the feature earned production there.
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: true, productionApproval: "CR-1017" }) }), manifestVariable()]))).toEqual([]);
     });
 
     test("a disabled flag is off whatever its default variant", async () => {
         const disabled = { ...flag({ on: true }), state: "DISABLED" };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, configMap({ "auto-publish": disabled })))).toEqual([]);
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": disabled })]))).toEqual([]);
     });
 
     test("a flag on without a level may be a side effect", async () => {
         const unlevelled = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on" };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, configMap({ mystery: unlevelled })))).toEqual([
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ mystery: unlevelled })]))).toEqual([
             "ConfigMap 'flags' data['flags.flagd.json'] turns flag 'mystery' on by default in production but it has no metadata.level, so it may be an L3 side effect.",
         ]);
     });
 
     test("flags reach production through GitHub, Heroku and Vercel too", async () => {
         const on = { "auto-publish": flag({ on: true }) };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, flagsVariable(on)))).toHaveLength(1);
+        expect(messages(await judge(l3FlagsOffInProduction, [flagsVariable(on)]))).toHaveLength(1);
         const app = { type: TYPES.herokuApp, name: "api", props: { name: "capecraft", configVars: { SLIPWAY_FLAGS: flagDocument(on) } } };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, app))).toEqual([
-            "Heroku App 'api' configVars.SLIPWAY_FLAGS turns L3 flag 'auto-publish' on by default in production (defaultVariant: 'on') without an approving change request (metadata.productionApproval is empty).",
-        ]);
+        expect(messages(await judge(l3FlagsOffInProduction, [app]))).toEqual([unapproved("Heroku App 'api' configVars.SLIPWAY_FLAGS")]);
         const vercel = { type: TYPES.vercelEnvVar, name: "flags", props: { projectId: "p", key: "SLIPWAY_FLAGS", value: secret(flagDocument(on)), targets: ["production"], sensitive: false } };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, vercel))).toHaveLength(1);
+        expect(messages(await judge(l3FlagsOffInProduction, [vercel]))).toHaveLength(1);
     });
 
     test("the GitHub production environment counts as production in any stack", async () => {
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, flagsVariable({ x: flag({ on: true }) }), { stack: "staging" }))).toHaveLength(1);
+        expect(messages(await judge(l3FlagsOffInProduction, [flagsVariable({ x: flag({ on: true }) })], { stack: "staging" }))).toHaveLength(1);
     });
 
     test("unreadable flag definitions fail", async () => {
         const broken = { ...configMap({}), props: { data: { "flags.flagd.json": "{not json" } } };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, broken))[0]).toMatch(/^ConfigMap 'flags' data\['flags.flagd.json'\] cannot be read as flag definitions: not JSON/);
+        expect(messages(await judge(l3FlagsOffInProduction, [broken]))[0]).toMatch(/^ConfigMap 'flags' data\['flags.flagd.json'\] cannot be read as flag definitions: not JSON/);
     });
 
     test("a copy exported as ciphertext cannot be judged there and is left to the plain GitHub copy", async () => {
         // `pulumi stack export` holds secret values as ciphertext; the gate reads them as "[secret]".
         const exported = { type: TYPES.vercelEnvVar, name: "flags", props: { projectId: "p", key: "SLIPWAY_FLAGS", value: secret("[secret]"), targets: ["production"], sensitive: false } };
-        const outcome = await runResourcePolicy(l3FlagsOffInProduction, exported);
+        const outcome = await judge(l3FlagsOffInProduction, [exported, flagsVariable({ "auto-publish": flag() })]);
         expect(messages(outcome)).toEqual([]);
         // Anything else that is not a flag document still fails closed.
         const garbled = { ...exported, props: { ...exported.props, value: secret("[secret") } };
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, garbled))[0]).toMatch(/cannot be read as flag definitions: not JSON/);
+        expect(messages(await judge(l3FlagsOffInProduction, [garbled]))[0]).toMatch(/cannot be read as flag definitions: not JSON/);
     });
 
     test("staging may turn L3 flags on (sandbox accounts)", async () => {
-        expect((await runResourcePolicy(l3FlagsOffInProduction, configMap({ x: flag({ on: true }) }), { stack: "staging" })).notApplicable).toBe("the flags are not production's");
+        expect((await judge(l3FlagsOffInProduction, [configMap({ x: flag({ on: true }) })], { stack: "staging" })).notApplicable).toBe("no flags are production's");
     });
 
     test("productionStacks is configurable", async () => {
-        expect(messages(await runResourcePolicy(l3FlagsOffInProduction, configMap({ x: flag({ on: true }) }), { stack: "live", config: { productionStacks: ["live"] } }))).toHaveLength(1);
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ x: flag({ on: true }) })], { stack: "tenant-a", config: { productionStacks: ["tenant-a"] } }))).toHaveLength(1);
     });
 
     test("a flag document unknown during preview is reported, not passed", async () => {
         const pending = { ...configMap({}), props: { data: { "flags.flagd.json": unknown } } };
-        expect((await runResourcePolicy(l3FlagsOffInProduction, pending)).unknown).toContain("can't run policy 'l3-flags-off-in-production' during preview");
+        expect((await judge(l3FlagsOffInProduction, [pending])).unknown).toContain("can't run policy 'l3-flags-off-in-production' during preview");
+        // What is known is judged all the same.
+        const outcome = await judge(l3FlagsOffInProduction, [pending, flagsVariable({ "auto-publish": flag({ on: true }) })]);
+        expect(messages(outcome)).toEqual([unapproved("ActionsEnvironmentVariable 'flags' variable SLIPWAY_FLAGS")]);
+        expect(outcome.unknown).toContain("can't run policy 'l3-flags-off-in-production' during preview");
     });
 
-    test("a resource without flags is not applicable", async () => {
-        expect((await runResourcePolicy(l3FlagsOffInProduction, repository())).notApplicable).toBe("the resource carries no flag definitions");
+    test("a stack without flags is not applicable", async () => {
+        expect((await judge(l3FlagsOffInProduction, [repository()])).notApplicable).toBe("the stack carries no flag definitions");
+    });
+
+    // Issue 10: side-effect flags by their effect, approvals the ledger can check, flags wherever they are delivered.
+    describe("a side-effect flag by its effect, not its label", () => {
+        test("a kill-switch flag labelled L2 on in production is refused", async () => {
+            expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "bulk-dm": flag({ level: "L2", on: true, killSwitch: true }) })]))).toEqual([
+                "ConfigMap 'flags' data['flags.flagd.json'] turns side-effect flag 'bulk-dm' (labelled L2, but metadata.killSwitch: true) on by default in production (defaultVariant: 'on') without an approving change request (metadata.productionApproval is empty).",
+            ]);
+        });
+
+        test("a flag declaring side effects in its metadata is one, whatever its level", async () => {
+            const declared = { ...flag({ level: "L1", on: true, killSwitch: false }), metadata: { level: "L1", killSwitch: false, scopes: "global", side_effects: "publish,dm" } };
+            expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "bulk-dm": declared })]))).toEqual([
+                `ConfigMap 'flags' data['flags.flagd.json'] turns side-effect flag 'bulk-dm' (labelled L1, but metadata.side_effects: "publish,dm") on by default in production (defaultVariant: 'on') without an approving change request (metadata.productionApproval is empty).`,
+            ]);
+            const risk = { ...flag({ level: "L2", on: true, killSwitch: false }), metadata: { level: "L2", killSwitch: false, riskLevel: "l3" } };
+            expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "bulk-dm": risk })]))[0]).toContain("side-effect flag 'bulk-dm' (labelled L2, but metadata.riskLevel: \"l3\")");
+        });
+
+        test("clean: a plain L2 flag on in production, and side-effect metadata that says no", async () => {
+            const no = { ...flag({ level: "L2", on: true, killSwitch: false }), metadata: { level: "L2", killSwitch: false, sideEffect: false, sideEffects: "none" } };
+            expect(messages(await judge(l3FlagsOffInProduction, [configMap({ checkout: flag({ level: "L2", on: true, killSwitch: false }), ui: no })]))).toEqual([]);
+        });
+    });
+
+    describe("an approval is a reference the ledger can check", () => {
+        const on = (productionApproval: string) => configMap({ "auto-publish": flag({ on: true, productionApproval }) });
+        const notLinked = (approval: string) =>
+            `ConfigMap 'flags' data['flags.flagd.json'] turns L3 flag 'auto-publish' on by default in production (defaultVariant: 'on') on approval '${approval}', which is not a change request the release ledger links to a release staging validated (release manifest ledger.validatedChangeRequests) nor the incident of a hotfix release.`;
+
+        test("a free-form approval is refused", async () => {
+            expect(messages(await judge(l3FlagsOffInProduction, [on("x"), manifestVariable()]))).toEqual([notLinked("x")]);
+            expect(messages(await judge(l3FlagsOffInProduction, [on("approved by Sam"), manifestVariable()]))).toEqual([notLinked("approved by Sam")]);
+        });
+
+        test("a change request id the ledger does not link is refused", async () => {
+            expect(messages(await judge(l3FlagsOffInProduction, [on("CR-9999"), manifestVariable()]))).toEqual([notLinked("CR-9999")]);
+            // A change request the ledger records only for a release staging never validated does not count.
+            const staged = releaseManifest({ ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: [], rollback: null } });
+            expect(messages(await judge(l3FlagsOffInProduction, [on("CR-1042"), manifestVariable(staged)]))).toEqual([notLinked("CR-1042")]);
+        });
+
+        test("without a release manifest no approval can be checked", async () => {
+            expect(messages(await judge(l3FlagsOffInProduction, [on("CR-1042")]))).toEqual([
+                "ConfigMap 'flags' data['flags.flagd.json'] turns L3 flag 'auto-publish' on by default in production (defaultVariant: 'on') on approval 'CR-1042', which cannot be checked: the stack has no release manifest (SLIPWAY_RELEASE_MANIFEST) carrying the ledger's change requests.",
+            ]);
+            const [message] = messages(await judge(l3FlagsOffInProduction, [on("CR-1042"), manifestVariable("{}")]));
+            expect(message).toMatch(/on approval 'CR-1042', which cannot be checked: ActionsEnvironmentVariable 'release-manifest' cannot be read \(it does not match the release manifest contract/);
+        });
+
+        test("a hotfix's incident approves a flag; the same id outside a hotfix does not", async () => {
+            const hotfix = releaseManifest({ hotfix: true, incident: "INC-77" });
+            expect(messages(await judge(l3FlagsOffInProduction, [on("INC-77"), manifestVariable(hotfix)]))).toEqual([]);
+            const standard = releaseManifest({ incident: "INC-77" });
+            expect(messages(await judge(l3FlagsOffInProduction, [on("INC-77"), manifestVariable(standard)]))).toEqual([notLinked("INC-77")]);
+        });
+
+        test("the manifest is read only when an approval must be checked", async () => {
+            const pendingManifest = { ...manifestVariable(), props: { ...manifestVariable().props, value: unknown } };
+            const outcome = await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: false }) }), pendingManifest]);
+            expect(outcome.unknown).toBeUndefined();
+            expect(messages(outcome)).toEqual([]);
+            // When it must be, a manifest unknown during preview leaves the approval to `pulumi up`, and the rest is judged.
+            const approved = configMap({ "auto-publish": flag({ on: true, productionApproval: "CR-1042" }) });
+            const pending = await judge(l3FlagsOffInProduction, [approved, pendingManifest, flagsVariable({ "mass-dm": flag({ on: true }) })]);
+            expect(messages(pending)).toEqual([unapproved("ActionsEnvironmentVariable 'flags' variable SLIPWAY_FLAGS", "mass-dm")]);
+            expect(pending.unknown).toContain("can't run policy 'l3-flags-off-in-production' during preview");
+        });
+    });
+
+    describe("flags wherever they are delivered", () => {
+        const definitions = configMap({ "auto-publish": flag({ on: false }), "dark-mode": flag({ level: "L1", on: true, killSwitch: false, scopes: "global" }) });
+        const herokuConfig = (vars: Record<string, string>): Fixture => ({ type: TYPES.herokuConfig, name: "api-config", props: { appId: "app-id", vars, sensitiveVars: {} } });
+
+        test("a Heroku config var turning a known side-effect flag on is refused", async () => {
+            expect(messages(await judge(l3FlagsOffInProduction, [definitions, herokuConfig({ NODE_ENV: "production", AUTO_PUBLISH: "true" })]))).toEqual([
+                "Heroku ConfigAssociation 'api-config' vars.AUTO_PUBLISH turns L3 flag 'auto-publish' on in production (AUTO_PUBLISH=true) without an approving change request (no definition of the flag carries metadata.productionApproval).",
+            ]);
+        });
+
+        test("a container env var, a Vercel env var listing flags and a JSON config var are deliveries too", async () => {
+            const deployment = k8sDeployment("worker", {}, { env: [{ name: "FEATURE_AUTO_PUBLISH", value: "on" }] });
+            expect(messages(await judge(l3FlagsOffInProduction, [definitions, deployment]))).toEqual([
+                "Deployment 'worker' containers[0].env[FEATURE_AUTO_PUBLISH] turns L3 flag 'auto-publish' on in production (FEATURE_AUTO_PUBLISH=on) without an approving change request (no definition of the flag carries metadata.productionApproval).",
+            ]);
+            const vercel: Fixture = { type: TYPES.vercelEnvVar, name: "features", props: { projectId: "p", key: "ENABLED_FEATURES", value: "dark-mode, auto-publish", targets: ["production"], sensitive: false } };
+            expect(messages(await judge(l3FlagsOffInProduction, [definitions, vercel]))[0]).toMatch(/^Vercel ProjectEnvironmentVariable 'features' env var ENABLED_FEATURES turns L3 flag 'auto-publish' on in production \(ENABLED_FEATURES lists 'auto-publish'\)/);
+            const json = herokuConfig({ FEATURE_TOGGLES: JSON.stringify({ autoPublish: true, darkMode: true }) });
+            expect(messages(await judge(l3FlagsOffInProduction, [definitions, json]))[0]).toMatch(/^Heroku ConfigAssociation 'api-config' vars.FEATURE_TOGGLES turns L3 flag 'auto-publish' on in production \(FEATURE_TOGGLES sets 'autoPublish': true\)/);
+        });
+
+        test("a flag document under any name, in a Secret or base64-encoded, is judged", async () => {
+            const on = flagDocument({ "auto-publish": flag({ on: true }) });
+            const app = { type: TYPES.herokuApp, name: "api", props: { name: "capecraft", configVars: { FEATURE_FLAGS: on } } };
+            expect(messages(await judge(l3FlagsOffInProduction, [app]))).toEqual([unapproved("Heroku App 'api' configVars.FEATURE_FLAGS")]);
+            const encoded: Fixture = { type: TYPES.k8sSecret, name: "flagd", props: { metadata: { name: "flagd" }, data: { "flags.json": Buffer.from(on).toString("base64") } } };
+            expect(messages(await judge(l3FlagsOffInProduction, [encoded]))).toEqual([unapproved("Secret 'flagd' data.flags.json")]);
+        });
+
+        test("an approved flag may be turned on by a config var", async () => {
+            const approved = configMap({ "auto-publish": flag({ on: false, productionApproval: "CR-1042" }) });
+            expect(messages(await judge(l3FlagsOffInProduction, [approved, herokuConfig({ AUTO_PUBLISH: "true" }), manifestVariable()]))).toEqual([]);
+        });
+
+        test("clean: a config var turning a side-effect flag off, or a non-side-effect flag on, and unrelated settings", async () => {
+            const vars = herokuConfig({ AUTO_PUBLISH: "false", DARK_MODE: "true", PUBLISH_MODE: "on", SLIPWAY_FLAGS: flagDocument({ "auto-publish": flag() }) });
+            expect(messages(await judge(l3FlagsOffInProduction, [definitions, vars]))).toEqual([]);
+        });
+
+        test("clean: staging may set a side-effect flag on through a config var", async () => {
+            expect((await judge(l3FlagsOffInProduction, [definitions, herokuConfig({ AUTO_PUBLISH: "true" })], { stack: "staging" })).notApplicable).toBe("no flags are production's");
+        });
     });
 });
 
@@ -119,5 +253,28 @@ describe("side-effect-flags-scoped", () => {
 
     test("a resource without flags is not applicable", async () => {
         expect((await runResourcePolicy(sideEffectFlagsScoped, repository())).notApplicable).toBeDefined();
+    });
+
+    // Issue 10: by effect, not label; and in documents wherever they sit.
+    test("a flag declaring side effects but labelled L2 must be in the kill-switch set and support every scope", async () => {
+        const declared = { ...flag({ level: "L2", killSwitch: false, scopes: "global" }), metadata: { level: "L2", killSwitch: false, scopes: "global", sideEffect: true } };
+        expect(messages(await runResourcePolicy(sideEffectFlagsScoped, configMap({ "bulk-dm": declared }), { stack: "staging" }))).toEqual([
+            "ConfigMap 'flags' data['flags.flagd.json'] side-effect flag 'bulk-dm' (labelled L2, but metadata.sideEffect: true) is not in the kill-switch set (metadata.killSwitch: false).",
+            "ConfigMap 'flags' data['flags.flagd.json'] side-effect flag 'bulk-dm' (labelled L2, but metadata.sideEffect: true) does not support scope(s) 'client', 'platform-account', 'lane' (metadata.scopes: 'global').",
+        ]);
+        const killSwitch = configMap({ "bulk-dm": flag({ level: "L2", killSwitch: true, scopes: "global" }) });
+        expect(messages(await runResourcePolicy(sideEffectFlagsScoped, killSwitch))).toEqual([
+            "ConfigMap 'flags' data['flags.flagd.json'] side-effect flag 'bulk-dm' (labelled L2, but metadata.killSwitch: true) does not support scope(s) 'client', 'platform-account', 'lane' (metadata.scopes: 'global').",
+        ]);
+    });
+
+    test("a flag document in a config var of another name is judged", async () => {
+        const app = { type: TYPES.herokuConfig, name: "api-config", props: { appId: "a", vars: { FEATURE_FLAGS: flagDocument({ "auto-publish": flag({ killSwitch: false }) }) }, sensitiveVars: {} } };
+        expect(messages(await runResourcePolicy(sideEffectFlagsScoped, app, { stack: "staging" }))).toEqual([
+            "Heroku ConfigAssociation 'api-config' vars.FEATURE_FLAGS L3 flag 'auto-publish' is not in the kill-switch set (metadata.killSwitch: false).",
+        ]);
+        // A JSON value that is not shaped like flag definitions is not one.
+        const other = { ...app, props: { ...app.props, vars: { SETTINGS: JSON.stringify({ flags: { retries: 3 } }) } } };
+        expect((await runResourcePolicy(sideEffectFlagsScoped, other)).notApplicable).toBe("the resource carries no flag definitions");
     });
 });

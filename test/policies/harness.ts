@@ -48,6 +48,8 @@ export interface Fixture {
     protect?: boolean;
     /** Logical names of resources this one depends on. */
     dependsOn?: string[];
+    /** Per input property, the logical names of the resources its value was built from (the engine's propertyDependencies). */
+    propertyDependencies?: Record<string, string[]>;
     /** Logical name of the parent resource. */
     parent?: string;
 }
@@ -195,6 +197,14 @@ export async function runStackPolicy(policy: StackValidationPolicy, fixtures: Fi
             const target = byName.get(dependency);
             if (!target) throw new Error(`fixture '${fixture.name}' depends on unknown fixture '${dependency}'`);
             resource.dependencies.push(target);
+        }
+        for (const [property, names] of Object.entries(fixture.propertyDependencies ?? {})) {
+            resource.propertyDependencies[property] = names.map((name) => {
+                const target = byName.get(name);
+                if (!target) throw new Error(`fixture '${fixture.name}' property '${property}' depends on unknown fixture '${name}'`);
+                if (!resource.dependencies.includes(target)) resource.dependencies.push(target);
+                return target;
+            });
         }
         if (fixture.parent) {
             resource.parent = byName.get(fixture.parent);

@@ -27,7 +27,7 @@ describe("release-metadata", () => {
     });
 
     test("the change request matches the configured pattern", async () => {
-        const fixtures = [manifestVariable(releaseManifest({ changeRequest: "fix stuff" }))];
+        const fixtures = [manifestVariable(releaseManifest({ changeRequest: "fix stuff", ledger: { changeRequests: ["fix stuff"], validatedChangeRequests: ["fix stuff"], rollback: null } }))];
         expect(messages(await runStackPolicy(releaseMetadata, fixtures))[0]).toBe(
             "Release v1.4.0 change request 'fix stuff' does not match changeRequestPattern '^([A-Z][A-Z0-9]*-?\\d+|#\\d+|https://\\S+)$'.",
         );
@@ -63,6 +63,23 @@ describe("release-metadata", () => {
         expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(mismatch)]))).toEqual(["Release v1.4.0 changelog says risk level L1 but the release is L3."]);
     });
 
+    // Issue 10: a change request that matches the pattern is not enough; the ledger must link it to the release.
+    test("a change request the ledger does not link to the release is refused", async () => {
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ changeRequest: "CR-7" }))]))).toEqual([
+            "Release v1.4.0 change request 'CR-7' is not linked to this release by the release ledger (the ledger records v1.4.0 under 'CR-1042'); only a change request the ledger records for the release counts as its approval.",
+        ]);
+        // Another release's change request, validated or not, is not this release's.
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ changeRequest: "CR-1017" }))]))).toHaveLength(1);
+        const unrecorded = releaseManifest({ ledger: { changeRequests: [], validatedChangeRequests: ["CR-1042"], rollback: null } });
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(unrecorded)]))).toEqual([
+            "Release v1.4.0 change request 'CR-1042' is not linked to this release by the release ledger (the ledger has no record of v1.4.0); only a change request the ledger records for the release counts as its approval.",
+        ]);
+        const { ledger: _ledger, ...withoutFacts } = releaseManifest();
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(withoutFacts)]))).toEqual([
+            "Release v1.4.0 change request 'CR-1042' is not linked to this release by the release ledger (the release manifest carries no ledger facts); only a change request the ledger records for the release counts as its approval.",
+        ]);
+    });
+
     test("a manifest that breaks the contract fails with the field named", async () => {
         const [message] = messages(await runStackPolicy(releaseMetadata, [manifestVariable({ ...releaseManifest(), level: "L9" })]));
         expect(message).toMatch(/^ActionsEnvironmentVariable 'release-manifest' cannot be read: it does not match the release manifest contract \(level: /);
@@ -96,8 +113,52 @@ describe("change-freeze", () => {
         ]);
     });
 
-    test("inside a freeze window a hotfix may ship", async () => {
-        expect(messages(await runStackPolicy(changeFreeze, [manifestVariable(releaseManifest({ hotfix: true }))], { config: { freezeWindows: [window(-1, 1)] } }))).toEqual([]);
+    test("inside a freeze window a hotfix that names its incident may ship", async () => {
+        expect(messages(await runStackPolicy(changeFreeze, [manifestVariable(releaseManifest({ hotfix: true, incident: "INC-77" }))], { config: { freezeWindows: [window(-1, 1)] } }))).toEqual([]);
+        const issue = releaseManifest({ hotfix: true, incident: "https://github.com/acme/storefront/issues/311" });
+        expect(messages(await runStackPolicy(changeFreeze, [manifestVariable(issue)], { config: { freezeWindows: [window(-1, 1)] } }))).toEqual([]);
+    });
+
+    // Issue 10: `hotfix: true` alone is a claim; a hotfix references its incident and the ledger links its change request.
+    describe("a hotfix is more than a flag", () => {
+        const frozen = window(-1, 1);
+        const inFreeze = (manifest: ReturnType<typeof releaseManifest>) => runStackPolicy(changeFreeze, [manifestVariable(manifest)], { config: { freezeWindows: [frozen] } });
+        const refusal = (why: string) => `Production stack 'production' is frozen from ${frozen.start} to ${frozen.end} (year-end freeze); release v1.4.0 is marked hotfix but ${why}.`;
+
+        test("hotfix: true without an incident does not open the freeze", async () => {
+            expect(messages(await inFreeze(releaseManifest({ hotfix: true })))).toEqual([
+                refusal("names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it"),
+            ]);
+        });
+
+        test("an incident that is not an id does not count", async () => {
+            expect(messages(await inFreeze(releaseManifest({ hotfix: true, incident: "the site was slow" })))).toEqual([
+                refusal("its incident 'the site was slow' is not an incident id (incidentPattern '^([A-Z][A-Z0-9]*-?\\d+|#\\d+|https://\\S+)$')"),
+            ]);
+        });
+
+        test("a change request the ledger does not link to the release does not count", async () => {
+            expect(messages(await inFreeze(releaseManifest({ hotfix: true, incident: "INC-77", changeRequest: "CR-2" })))).toEqual([
+                refusal("its change request 'CR-2' is not linked to it by the release ledger (the ledger records v1.4.0 under 'CR-1042')"),
+            ]);
+            const { ledger: _ledger, ...withoutFacts } = releaseManifest({ hotfix: true, incident: "INC-77" });
+            expect(messages(await runStackPolicy(changeFreeze, [manifestVariable(withoutFacts)], { config: { freezeWindows: [frozen] } }))).toEqual([
+                refusal("its change request 'CR-1042' is not linked to it by the release ledger (the release manifest carries no ledger facts)"),
+            ]);
+        });
+
+        test("a rollback the ledger recorded restores service inside a freeze", async () => {
+            const rollback = releaseManifest({ hotfix: true, ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: ["CR-1042"], rollback: { from: "v1.5.0", marker: "ROLLBACK v1.5.0 → v1.4.0" } } });
+            expect(messages(await inFreeze(rollback))).toEqual([]);
+        });
+
+        test("incidentPattern is configurable, and an invalid one is reported", async () => {
+            const manifest = releaseManifest({ hotfix: true, incident: "sev1-2026-11-20" });
+            expect(messages(await runStackPolicy(changeFreeze, [manifestVariable(manifest)], { config: { freezeWindows: [frozen], incidentPattern: "^sev[0-9]-" } }))).toEqual([]);
+            expect(messages(await runStackPolicy(changeFreeze, [manifestVariable(manifest)], { config: { freezeWindows: [frozen], incidentPattern: "(" } }))[0]).toMatch(
+                /^Policy config change-freeze.incidentPattern '\(' is not a valid regular expression/,
+            );
+        });
     });
 
     test("without a manifest a change cannot be a hotfix", async () => {

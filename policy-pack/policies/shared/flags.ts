@@ -1,7 +1,14 @@
 /**
- * Feature-flag definitions (flagd JSON) wherever Slipway delivers them: the Kubernetes ConfigMap
- * key, the GitHub `SLIPWAY_FLAGS` variable, the Vercel env var and the Heroku config var.
+ * Feature flags wherever they are delivered, and what makes a flag a side effect.
+ *
+ * Slipway delivers one flagd JSON document per environment (the Kubernetes ConfigMap key, the
+ * GitHub `SLIPWAY_FLAGS` variable, the Vercel env var and the Heroku config var), but the pack
+ * judges programs that follow none of its conventions: a flagd document is recognised by its shape
+ * in any string a resource carries, and a plain config var that turns a known flag on (a Heroku
+ * config var `AUTO_PUBLISH=true`, a container env `FEATURE_AUTO_PUBLISH=on`, a list
+ * `ENABLED_FEATURES=auto-publish,...`) is a delivery of that flag too.
  */
+import { UnknownValueError } from "@pulumi/policy";
 import { z } from "zod";
 import {
     FLAGS_CONFIGMAP_KEY,
@@ -10,7 +17,8 @@ import {
     OPAQUE_SECRET_VALUE,
     RELEASE_LEVELS,
 } from "../../../contract";
-import { list, record, text, TYPES, type Props } from "./resources";
+import { list, record, text, TYPES, WORKLOAD_TYPES, type Props } from "./resources";
+import { walkStrings } from "./secrets";
 
 /** Slipway's per-flag metadata; every field optional here so a missing one is reported, not thrown. */
 const flagMetadataSchema = z
@@ -38,6 +46,9 @@ const flagDocumentSchema = z.object({ flags: z.record(z.string(), flagSchema) })
 /** A parsed flag. */
 export type ParsedFlag = z.infer<typeof flagSchema>;
 
+/** Vercel's bulk env var resource (not created by Slipway, but a place flags are delivered). */
+export const VERCEL_ENV_VARS_TYPE = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables";
+
 /** A flag document found on a resource. */
 export interface FlagSource {
     /** Where on the resource it sits, for messages (`data['flags.flagd.json']`). */
@@ -46,15 +57,40 @@ export interface FlagSource {
     raw: string | undefined;
 }
 
-/** The flag documents a resource carries (empty when it carries none). Reading may throw UnknownValueError. */
+/** A value that is unknown during preview reads as this: skipped, and rethrown by the caller once the known values are judged. */
+function safely<T>(read: () => T, onUnknown?: (error: UnknownValueError) => void): T | undefined {
+    try {
+        return read();
+    } catch (error) {
+        if (!(error instanceof UnknownValueError)) throw error;
+        onUnknown?.(error);
+        return undefined;
+    }
+}
+
+/**
+ * The flag documents a resource carries (empty when it carries none): Slipway's own keys first
+ * (whose values must be flag documents: an unreadable one is reported), then any other string
+ * shaped like a flagd document (`{"flags": {"<key>": {"state"|"variants"|"defaultVariant": ...}}}`),
+ * wherever it sits. Reading a Slipway key that is unknown during preview throws UnknownValueError
+ * (a flag document the policy cannot see must not pass); other unknown values are skipped.
+ */
 export function flagSourcesOf(type: string, props: Props): FlagSource[] {
     // A secret read from a stack export is ciphertext (OPAQUE_SECRET_VALUE): it cannot be judged
     // there. Slipway always delivers the same document in plain text on the GitHub SLIPWAY_FLAGS
     // variable, which is judged instead.
-    return allFlagSourcesOf(type, props).filter((source) => source.raw !== OPAQUE_SECRET_VALUE);
+    const known = slipwaySourcesOf(type, props).filter((source) => source.raw !== OPAQUE_SECRET_VALUE);
+    const seen = new Set(known.map((source) => source.raw));
+    const found: FlagSource[] = [...known];
+    for (const value of deliveredStrings(type, props)) {
+        if (seen.has(value.value) || !looksLikeFlagDocument(value.value)) continue;
+        seen.add(value.value);
+        found.push({ where: value.where, raw: value.value });
+    }
+    return found;
 }
 
-function allFlagSourcesOf(type: string, props: Props): FlagSource[] {
+function slipwaySourcesOf(type: string, props: Props): FlagSource[] {
     switch (type) {
         case TYPES.k8sConfigMap: {
             const data = record(props.data);
@@ -88,6 +124,53 @@ function configVarSources(props: Props, fields: string[]): FlagSource[] {
     return sources;
 }
 
+/** Output-only mirrors of other properties: judging them again would report the same flag twice. */
+const MIRRORED_PROPERTIES: Record<string, string[]> = { [TYPES.herokuApp]: ["allConfigVars"] };
+
+/** A string a resource carries, with where it sits. */
+interface DeliveredString {
+    /** Path for messages. */
+    where: string;
+    /** The value (base64 Secret data decoded). */
+    value: string;
+}
+
+/** Every known string of a resource (Kubernetes Secret `data` decoded from base64); unknown values are skipped. */
+function deliveredStrings(type: string, props: Props): DeliveredString[] {
+    const mirrored = MIRRORED_PROPERTIES[type] ?? [];
+    const strings: DeliveredString[] = [];
+    for (const property of Object.keys(props)) {
+        if (mirrored.includes(property)) continue;
+        const value = safely(() => props[property]);
+        walkStrings(value, (found) => {
+            const where = found.path ? `${property}${found.path.startsWith("[") ? "" : "."}${found.path}` : property;
+            strings.push({ where, value: type === TYPES.k8sSecret && property === "data" ? decodeBase64(found.value) : found.value });
+        });
+    }
+    return strings;
+}
+
+function decodeBase64(value: string): string {
+    return /^[A-Za-z0-9+/=\s]+$/.test(value) ? Buffer.from(value, "base64").toString("utf8") : value;
+}
+
+/** Whether a string is shaped like a flagd document (then it is judged, and reported when it does not parse as one). */
+function looksLikeFlagDocument(value: string): boolean {
+    const trimmed = value.trim();
+    if (!trimmed.startsWith("{") || !trimmed.includes('"flags"')) return false;
+    let json: unknown;
+    try {
+        json = JSON.parse(trimmed);
+    } catch {
+        return false;
+    }
+    const flags = record(record(json).flags);
+    return Object.values(flags).some((flag) => {
+        const fields = record(flag);
+        return "defaultVariant" in fields || "variants" in fields || "state" in fields;
+    });
+}
+
 /** Parse a flag document; a one-line error when it is not flagd JSON. */
 export function parseFlags(raw: string | undefined): { flags: Record<string, ParsedFlag> } | { error: string } {
     if (raw === undefined) return { error: "the value is not a string" };
@@ -116,4 +199,183 @@ export function scopesOf(flag: ParsedFlag): string[] {
         .split(",")
         .map((scope) => scope.trim())
         .filter((scope) => scope !== "");
+}
+
+/** A metadata key without case or separators (`side_effect` and `sideEffect` are one key). */
+function normalise(key: string): string {
+    return key.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/** Metadata keys that declare a flag's side effects explicitly. */
+const SIDE_EFFECT_KEYS = new Set(["sideeffect", "sideeffects", "externalsideeffect", "externalsideeffects", "externaleffects"]);
+/** Metadata keys that state a risk level other than `level`. */
+const LEVEL_KEYS = new Set(["risk", "risklevel", "releaselevel"]);
+/** Values that say "no". */
+const NEGATIVE = /^(false|no|none|off|0|)$/i;
+
+/**
+ * Why a flag is a side-effect flag (003 §1, §4.2, §7.2), or undefined when nothing says it is: by
+ * its effect, not its label alone. Level L3; membership of the kill-switch set (the flags disabled
+ * first on rollback are the side-effect flags); an explicit side-effect declaration in its metadata
+ * (`sideEffect: true`, `sideEffects: "publish,dm"`), or L3 stated under another key (`riskLevel`).
+ */
+export function sideEffectEvidence(flag: ParsedFlag): string | undefined {
+    const metadata = (flag.metadata ?? {}) as Record<string, unknown>;
+    if (metadata.level === "L3") return "metadata.level: L3";
+    if (metadata.killSwitch === true) return "metadata.killSwitch: true";
+    for (const [key, value] of Object.entries(metadata)) {
+        const name = normalise(key);
+        if (SIDE_EFFECT_KEYS.has(name)) {
+            const declared = typeof value === "boolean" ? value : typeof value === "number" ? value !== 0 : typeof value === "string" ? !NEGATIVE.test(value.trim()) : false;
+            if (declared) return `metadata.${key}: ${JSON.stringify(value)}`;
+        }
+        if (LEVEL_KEYS.has(name) && typeof value === "string" && value.trim().toUpperCase() === "L3") return `metadata.${key}: ${JSON.stringify(value)}`;
+    }
+    return undefined;
+}
+
+/** How a message names a flag: `L3 flag 'x'`, or `side-effect flag 'x' (labelled L2, but metadata.killSwitch: true)`. */
+export function flagLabel(key: string, flag: ParsedFlag): string {
+    const evidence = sideEffectEvidence(flag);
+    if (evidence === undefined || flag.metadata?.level === "L3") return `${flag.metadata?.level === "L3" ? "L3 " : ""}flag '${key}'`;
+    const label = flag.metadata?.level !== undefined ? `labelled ${flag.metadata.level}` : "no metadata.level";
+    return `side-effect flag '${key}' (${label}, but ${evidence})`;
+}
+
+/** A config var (or env var, ConfigMap entry, GitHub variable) a resource sets. */
+export interface ConfigVar {
+    /** Where on the resource, for messages (`vars.AUTO_PUBLISH`). */
+    where: string;
+    /** The variable's name. */
+    name: string;
+    /** Its value. */
+    value: string;
+}
+
+/**
+ * The plain config vars a resource sets: Heroku config vars, Vercel env vars, Kubernetes ConfigMap
+ * and Secret entries and container env, GitHub variables. Values unknown during preview are
+ * skipped (they are judged in `pulumi up`).
+ */
+export function configVarsOf(type: string, props: Props): ConfigVar[] {
+    const vars: ConfigVar[] = [];
+    const fromMap = (field: string, decode = false) => {
+        const map = record(safely(() => props[field]));
+        for (const name of Object.keys(map)) {
+            const value = safely(() => map[name]);
+            if (typeof value === "string") vars.push({ where: `${field}.${name}`, name, value: decode ? decodeBase64(value) : value });
+        }
+    };
+    const fromPairs = (field: string, nameField: string) => {
+        const entries = safely(() => list(props[field])) ?? [];
+        entries.forEach((entry) => {
+            const pair = record(entry);
+            const name = safely(() => text(pair[nameField]));
+            const value = safely(() => text(pair.value));
+            if (name !== undefined && value !== undefined) vars.push({ where: `${field}[${name}]`, name, value });
+        });
+    };
+    switch (type) {
+        case TYPES.herokuApp:
+            fromMap("configVars");
+            fromMap("sensitiveConfigVars");
+            break;
+        case TYPES.herokuConfig:
+            fromMap("vars");
+            fromMap("sensitiveVars");
+            break;
+        case TYPES.k8sConfigMap:
+            fromMap("data");
+            break;
+        case TYPES.k8sSecret:
+            fromMap("stringData");
+            fromMap("data", true);
+            break;
+        case TYPES.vercelProject:
+            fromPairs("environments", "key");
+            break;
+        case VERCEL_ENV_VARS_TYPE:
+            fromPairs("variables", "key");
+            break;
+        case TYPES.vercelEnvVar:
+        case TYPES.environmentVariable:
+        case TYPES.repositoryVariable: {
+            const nameField = type === TYPES.vercelEnvVar ? "key" : "variableName";
+            const name = safely(() => text(props[nameField]));
+            const value = safely(() => text(props.value));
+            if (name !== undefined && value !== undefined) vars.push({ where: `${type === TYPES.vercelEnvVar ? "env var" : "variable"} ${name}`, name, value });
+            break;
+        }
+        default:
+            if (WORKLOAD_TYPES.includes(type)) {
+                const spec = safely(() => props.spec);
+                walkStrings(spec, (found) => {
+                    const env = /(?:^|\.)(initContainers|containers)\[(\d+)\]\.env\[\d+\]\.value$/.exec(found.path);
+                    if (env) vars.push({ where: `${env[1]}[${env[2]}].env[${found.key}]`, name: found.key, value: found.value });
+                });
+            }
+    }
+    return vars;
+}
+
+/** Name prefixes that mark a variable as a flag (`FEATURE_AUTO_PUBLISH`, `FF_AUTO_PUBLISH`, ...), normalised. */
+const FLAG_NAME_PREFIXES = ["", "featureflag", "featureflags", "feature", "features", "flag", "flags", "ff", "enable", "flagd", "openfeature", "slipwayflag"];
+/** Names of variables that list the flags turned on (`ENABLED_FEATURES=auto-publish,dark-mode`), normalised. */
+const FLAG_LIST_NAME = /(features|flags|featureflags|toggles)$/;
+/** Values that turn a flag on. */
+const ON_VALUE = /^(true|on|1|yes|enabled?)$/i;
+
+/** A config var that turns a known flag on. */
+export interface FlagSetting {
+    /** The flag's key. */
+    flag: string;
+    /** What the variable says, for messages (`AUTO_PUBLISH=true`, `ENABLED_FEATURES lists 'auto-publish'`). */
+    says: string;
+}
+
+/**
+ * The known flags a config var turns on: by its name (the flag key in any case, with `_` for `-`,
+ * optionally prefixed `FEATURE_`, `FLAG_`, `FF_`, `ENABLE_`...: OpenFeature's env var provider
+ * convention) and an on value; by a list of flag keys under a name ending in FEATURES or FLAGS; or
+ * by a JSON object of flag keys to true.
+ */
+export function flagSettingsOf(variable: ConfigVar, knownFlags: readonly string[]): FlagSetting[] {
+    const name = normalise(variable.name);
+    const value = variable.value.trim();
+    const byKey = new Map(knownFlags.map((flag) => [normalise(flag), flag]));
+    const settings: FlagSetting[] = [];
+    if (ON_VALUE.test(value)) {
+        for (const prefix of FLAG_NAME_PREFIXES) {
+            const flag = name.startsWith(prefix) ? byKey.get(name.slice(prefix.length)) : undefined;
+            if (flag !== undefined) {
+                settings.push({ flag, says: `${variable.name}=${value}` });
+                break;
+            }
+        }
+        return settings;
+    }
+    if (value.startsWith("{")) {
+        let json: unknown;
+        try {
+            json = JSON.parse(value);
+        } catch {
+            return settings;
+        }
+        const entries = record(json);
+        if ("flags" in entries) return settings; // a flagd document: judged as one
+        for (const [key, setting] of Object.entries(entries)) {
+            const flag = byKey.get(normalise(key));
+            if (flag !== undefined && (setting === true || (typeof setting === "string" && ON_VALUE.test(setting)))) {
+                settings.push({ flag, says: `${variable.name} sets '${key}': ${JSON.stringify(setting)}` });
+            }
+        }
+        return settings;
+    }
+    if (FLAG_LIST_NAME.test(name)) {
+        for (const item of value.split(/[\s,;]+/)) {
+            const flag = byKey.get(normalise(item));
+            if (flag !== undefined && !settings.some((setting) => setting.flag === flag)) settings.push({ flag, says: `${variable.name} lists '${item}'` });
+        }
+    }
+    return settings;
 }

@@ -160,11 +160,15 @@ const BASE_VARIANTS: VariantSpec[] = [
     expect: { refusedBy: ["change-freeze"], messages: [["change-freeze", "release 1.4.0 is not a hotfix"]] },
   },
   {
-    title: "a hotfix goes through the freeze",
+    title: "a hotfix that names its incident goes through the freeze",
     name: "hotfix",
     stack: "production",
     policyConfig: "strict",
-    edit: (dir) => editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("release", "hotfix"), true)),
+    edit: (dir) =>
+      editStackFile(dir, "production", (doc) => {
+        doc.setIn(slipwayKey("release", "hotfix"), true);
+        doc.setIn(slipwayKey("release", "incident"), "INC-311");
+      }),
     expect: { passes: true },
   },
   {
