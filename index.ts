@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./components/config";
 import { loadStackConfig, stackFileName } from "./components/stackFile";
 import { checkBreakGlassAgreement, readPolicyStatement } from "./components/policyStatement";
-import { buildReleaseManifest } from "./components/manifest";
+import { buildRelease } from "./components/manifest";
 import { ReleaseTopology } from "./components/topology";
 import { UserError } from "./components/release/errors";
 import { assertProductionApplyAllowed } from "./components/release/guard";
@@ -24,8 +24,8 @@ function prepare() {
     const config = loadStackConfig(projectDir, stack, pulumi.runtime.allConfig());
     const statement = readPolicyStatement(projectDir);
     checkBreakGlassAgreement(stackFileName(stack), config, statement);
-    const manifest = buildReleaseManifest(projectDir, stack, config);
-    return { config, manifest, statement };
+    const { manifest, ledgerHead } = buildRelease(projectDir, stack, config);
+    return { config, manifest, ledgerHead, statement };
   } catch (err) {
     // The user's to fix: RunError prints the message without a stack trace.
     if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
@@ -33,10 +33,11 @@ function prepare() {
   }
 }
 
-const { config, manifest, statement } = prepare();
+const { config, manifest, ledgerHead, statement } = prepare();
 const topology = new ReleaseTopology("release", {
   config,
   manifest,
+  ledgerHead,
   isProduction: config.environment === "production",
   breakGlassTeamId: statement.breakGlassTeamId,
 });

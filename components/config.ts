@@ -6,7 +6,8 @@
  * reported at once, each naming the stack file, the key path and what was expected.
  */
 import { z } from "zod";
-import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN, FLAGS_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE } from "../contract";
+import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN, FLAGS_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE, REFERENCE_ID_PATTERN } from "../contract";
+import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
 import { SecretString } from "./secret";
 
 export { SecretString };
@@ -27,7 +28,7 @@ export const DEFAULT_RELEASE_TAG_PATTERNS = ["v*", "mvp-*"];
 export const ENVIRONMENT_NAMES = ["preview", "staging", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
-const RESERVED_VARIABLES: string[] = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE];
+const RESERVED_VARIABLES: string[] = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, LEDGER_ANCHOR_VARIABLE];
 
 const SECRET_REQUIRED = "is plain text, but this key only takes a secret";
 
@@ -133,9 +134,29 @@ const github = z
     teams: z.record(identifier("team slug"), githubId("team")).default({}),
     /** Numeric ids of the users this stack names (reviewers), by login. */
     users: z.record(identifier("user login"), githubId("user")).default({}),
+    /** The ledger branch's writable deploy key (the stack that owns repository resources registers it): the only identity that may push the ledger. */
+    ledgerDeployKey: z
+      .object({
+        /** The public half, one line: `ssh-ed25519 AAAA… comment`. */
+        publicKey: plainString.pipe(z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( \S.*)?$/, "expected an OpenSSH public key line (ssh-ed25519 AAAA…)")),
+        /** The private half (OpenSSH format), `secure:`: stored only in the ledger environment's secrets. */
+        privateKey: secretValue,
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((gh, ctx) => {
+    if (gh.ownsRepositoryResources && gh.ledgerDeployKey === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ledgerDeployKey"],
+        message:
+          "is required: the stack that owns repository resources registers the key only the deploy workflows push the release ledger with. " +
+          "Run `ssh-keygen -t ed25519 -N '' -C slipway-ledger -f ledger-key`, then `pulumi config set --path 'slipway:github.ledgerDeployKey.publicKey' \"$(cat ledger-key.pub)\"` " +
+          "and `pulumi config set --secret --path 'slipway:github.ledgerDeployKey.privateKey' < ledger-key`, and delete both files",
+      });
+    }
     const names = gh.repositories.map((repo) => repo.name);
     (gh.deployRepositories ?? []).forEach((name, i) => {
       if (!names.includes(name)) {
@@ -175,7 +196,7 @@ const environment = z
     /** Environment variables (plain values); Slipway's own variables are reserved. */
     variables: z
       .record(
-        actionsName.refine((name) => !RESERVED_VARIABLES.includes(name), "is reserved: Slipway sets it from the release and the flags"),
+        actionsName.refine((name) => !RESERVED_VARIABLES.includes(name), "is reserved: Slipway sets it from the release, the ledger and the flags"),
         plainString,
       )
       .default({}),
@@ -205,8 +226,25 @@ const release = z
     changeRequest: plainString.pipe(z.string().trim().min(1, "a change request id is required")),
     /** Hotfix releases may ship during a freeze (001). */
     hotfix: z.boolean().default(false),
+    /** The production incident a hotfix answers (001, 000 §6.5): without one, a hotfix does not open a change freeze. */
+    incident: plainString
+      .pipe(z.string().regex(REFERENCE_ID_PATTERN, "expected an incident id: a ticket key (INC-77), a GitHub issue (#123) or an https URL of the incident"))
+      .optional(),
     /** Artifacts per app, as built once and promoted unchanged. */
     artifacts: z.record(identifier("app name"), artifact).default({}),
+    /**
+     * Written by `slipway rollback`: production returns to this release, leaving `from`. The
+     * production deploy workflow records `rolled-back` once the deploy's smoke checks pass.
+     */
+    rollback: z
+      .object({
+        /** The version production leaves. */
+        from: plainString.pipe(z.string().regex(VERSION_PATTERN, "expected the SemVer version production leaves")),
+        /** Why (incident id, symptom). */
+        reason: plainString.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -487,8 +525,17 @@ const flag = z
     killSwitch: z.boolean().default(false),
     /** Default per environment. */
     defaults: z.object({ preview: z.boolean(), staging: z.boolean(), production: z.boolean() }).strict(),
-    /** Change request that approved an L3 flag on in production. */
-    productionApproval: plainString.optional(),
+    /** Change request that approved a side-effect flag on in production: an id the ledger links to a release staging validated. */
+    productionApproval: plainString
+      .pipe(
+        z
+          .string()
+          .regex(
+            REFERENCE_ID_PATTERN,
+            "expected a change request id (CR-2050, #123 or an https URL) that the ledger links to a release; a free-form note is not an approval",
+          ),
+      )
+      .optional(),
     /** What the flag guards. */
     description: plainString.optional(),
   })

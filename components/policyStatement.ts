@@ -5,19 +5,22 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { POLICY_CONFIG_FILE, breakGlassTeamOf } from "../contract";
+import { POLICY_CONFIG_FILE, ReleaseLevel, breakGlassTeamOf } from "../contract";
+import { DEFAULT_STAGING_SOAK_MINUTES, stagingSoakOf } from "../contract/release";
 import { ConfigError, ConfigProblem, keyPath, StackConfig } from "./config";
 
 /** What the program takes from the policy statement. */
 export interface PolicyStatement {
   /** The break-glass team's numeric id; absent: nobody bypasses. */
   breakGlassTeamId?: number;
+  /** Minutes staging soaks a release before it may be validated, by level (the defaults unless the team set its own). */
+  stagingSoakMinutes: Record<ReleaseLevel, number>;
 }
 
 /** Read `<projectDir>/policy-config.json`; absent means an empty statement. Bad content is a ConfigError naming the file. */
 export function readPolicyStatement(projectDir: string): PolicyStatement {
   const file = path.join(projectDir, POLICY_CONFIG_FILE);
-  if (!fs.existsSync(file)) return {};
+  if (!fs.existsSync(file)) return { stagingSoakMinutes: { ...DEFAULT_STAGING_SOAK_MINUTES } };
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -25,15 +28,17 @@ export function readPolicyStatement(projectDir: string): PolicyStatement {
     throw new ConfigError(POLICY_CONFIG_FILE, [{ key: "(file)", message: `is not valid JSON: ${(err as Error).message}` }]);
   }
   const { id, problems } = breakGlassTeamOf(parsed);
+  const soak = stagingSoakOf(parsed);
+  problems.push(...soak.problems);
   if (problems.length > 0) throw new ConfigError(POLICY_CONFIG_FILE, problems);
-  return { breakGlassTeamId: id };
+  return { breakGlassTeamId: id, stagingSoakMinutes: soak.minutes };
 }
 
 /**
  * The stack file and the policy statement must agree on the break-glass team: a repository that
  * names one needs the statement to name its id, and a team id the stack also lists must be it.
  */
-export function checkBreakGlassAgreement(stackFile: string, config: StackConfig, statement: PolicyStatement): void {
+export function checkBreakGlassAgreement(stackFile: string, config: StackConfig, statement: Pick<PolicyStatement, "breakGlassTeamId">): void {
   const problems: ConfigProblem[] = [];
   config.github.repositories.forEach((repository, i) => {
     const slug = repository.breakGlassTeam;

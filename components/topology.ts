@@ -16,19 +16,22 @@ import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
 import { DeploymentEnvironment } from "./github/environment";
 import { DeployWorkflows } from "./github/workflows";
+import { LedgerBranch } from "./github/ledgerBranch";
+import { LEDGER_BRANCH } from "../contract/release";
 import { VercelApp } from "./apps/vercelApp";
 import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
 import { PostgresDatabase } from "./data/postgresDatabase";
 
-/** The branch that holds the release ledger in each deploy repository (see the README, "The release ledger"). */
-export const LEDGER_BRANCH = "slipway-ledger";
+export { LEDGER_BRANCH };
 
 export interface ReleaseTopologyArgs {
   /** The stack's parsed config. */
   config: StackConfig;
   /** The release manifest this stack deploys (built from config, ledger and changelog). */
   manifest: ReleaseManifest;
+  /** The ledger head this deploy read (`<seq>:<sha256>`), published as the environment's anchor for the next deploy. */
+  ledgerHead: string;
   /** Whether this stack is production (stricter defaults: protection, replicas, budgets). */
   isProduction: boolean;
   /** The break-glass team's numeric id, from the policy statement; absent: nobody bypasses. */
@@ -40,6 +43,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly repositories: ReleaseRepository[] = [];
   /** GitHub deployment environments, per deploy repository. */
   readonly environments: DeploymentEnvironment[] = [];
+  /** The ledger branch of each deploy repository, when this stack owns repository-wide resources. */
+  readonly ledgerBranches: LedgerBranch[] = [];
   /** Generated workflows, when this stack owns repository-wide resources. */
   readonly workflows?: DeployWorkflows;
   /** Names of the GitHub environments this stack manages. */
@@ -68,15 +73,32 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       for (const repositoryConfig of config.github.repositories) {
         // The rules follow the riskiest release in the project (see governingLevel).
         const releaseLevel = manifest.governingLevel ?? manifest.level;
-        // Deploy repositories hold the ledger branch their deploy jobs append to.
-        const ledgerBranch = deployRepositories(config).includes(repositoryConfig.name) ? LEDGER_BRANCH : undefined;
         const repository = new ReleaseRepository(
           repositoryConfig.name,
-          { config: repositoryConfig, releaseLevel, ledgerBranch, breakGlassTeamId: args.breakGlassTeamId },
+          { config: repositoryConfig, releaseLevel, breakGlassTeamId: args.breakGlassTeamId },
           { parent: this },
         );
         this.repositories.push(repository);
         this.requiredChecks[repositoryConfig.name] = repository.requiredChecks;
+        // Deploy repositories hold the ledger branch their deploy jobs append to, writable only
+        // with the key the ledger jobs hold (the config contract requires it here).
+        if (deployRepositories(config).includes(repositoryConfig.name)) {
+          const key = config.github.ledgerDeployKey!;
+          this.ledgerBranches.push(
+            new LedgerBranch(
+              `${repositoryConfig.name}-ledger`,
+              {
+                repository: repository.repositoryName,
+                branch: LEDGER_BRANCH,
+                defaultBranch: repositoryConfig.defaultBranch,
+                releaseTagPatterns: repositoryConfig.releaseTagPatterns,
+                deployKey: { publicKey: key.publicKey, privateKey: key.privateKey.toOutput() },
+                formerRuleset: { name: `${repositoryConfig.name}-ledger`, parent: repository },
+              },
+              { parent: this },
+            ),
+          );
+        }
       }
       this.workflows = new DeployWorkflows(
         "workflows",
@@ -108,6 +130,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
               reviewerUserIds: config.environments[environment]!.reviewerUsers.map((login) => config.github.users[login]),
               // Only the environment this stack deploys runs its release; preview runs pull requests.
               releaseManifestJson: environment === config.environment ? manifestJson : undefined,
+              ledgerAnchor: environment === config.environment ? args.ledgerHead : undefined,
               flagsJson: flagdJson(config.flags, environment),
             },
             { parent: this },

@@ -84,9 +84,64 @@ export const validationSchema = z
     ledgerHash: z.string(),
     /** Artifacts per app as staging validated them. */
     artifacts: z.record(z.string(), artifactSchema),
+    /** When the validating run staged the release (ISO 8601): the soak started then. Absent from manifests written before soaks were recorded. */
+    stagedAt: z.string().optional(),
+    /** When staging validated it (ISO 8601), after its soak. */
+    validatedAt: z.string().optional(),
+    /** The staging run that staged, soaked and validated it. */
+    runUrl: z.string().optional(),
   })
   .strict();
 export type Validation = z.infer<typeof validationSchema>;
+
+/**
+ * The ledger the program read does not extend the anchor the stack last deployed from
+ * (`SLIPWAY_LEDGER_ANCHOR`): its history was rewritten or cut. Only a failure is carried, so a
+ * ledger that grows honestly does not change the manifest beyond what it says of the release.
+ */
+export const ledgerAnchorCheckSchema = z
+  .object({
+    /** The anchor checked against, `<seq>:<sha256>`. */
+    anchor: z.string(),
+    /** How the ledger does not extend it. */
+    problem: z.string(),
+  })
+  .strict();
+export type LedgerAnchorCheck = z.infer<typeof ledgerAnchorCheckSchema>;
+
+/**
+ * The form of a change request or incident id: a ticket key (`CR-2041`, `INC-77`, `CHG0001234`), a
+ * GitHub issue or pull request (`#123`) or an https URL. A free-form note is not one: an approval
+ * or an incident must be a reference someone can look up.
+ */
+export const REFERENCE_ID_SOURCE = "^([A-Z][A-Z0-9]*-?\\d+|#\\d+|https://\\S+)$";
+export const REFERENCE_ID_PATTERN = new RegExp(REFERENCE_ID_SOURCE);
+
+/**
+ * What the release ledger links to the release, read by the program (a policy cannot read the
+ * ledger): the change requests that count as approvals, and a rollback the ledger recorded.
+ */
+export const ledgerFactsSchema = z
+  .object({
+    /** Change requests the ledger records for this version (every event of it), in ledger order. */
+    changeRequests: z.array(z.string()),
+    /** Change requests of every release staging validated: what a production flag approval may cite. */
+    validatedChangeRequests: z.array(z.string()),
+    /** Production's latest ledger event, when it is a rollback to exactly this release (version and artifacts). */
+    rollback: z
+      .object({
+        /** The version production left. */
+        from: z.string(),
+        /** The deploy marker `ROLLBACK <from> → <to>`. */
+        marker: z.string(),
+        /** The ledger note (the reason, the incident). */
+        note: z.string().optional(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type LedgerFacts = z.infer<typeof ledgerFactsSchema>;
 
 /** The release manifest: what a stack deploys, carried on `SLIPWAY_RELEASE_MANIFEST`. */
 export const releaseManifestSchema = z
@@ -103,6 +158,8 @@ export const releaseManifestSchema = z
     changeRequest: z.string(),
     /** Hotfix releases may ship inside a freeze (001). */
     hotfix: z.boolean(),
+    /** The production incident a hotfix answers (001, 000 §6.5): an id, absent when none is named. */
+    incident: z.string().optional(),
     /** Artifacts per app. */
     artifacts: z.record(z.string(), artifactSchema),
     /** Staging's validation of this version; null when the ledger has none. */
@@ -114,6 +171,10 @@ export const releaseManifestSchema = z
      * because the release being prepared on main (staging's) may be riskier than production's.
      */
     governingLevel: z.enum(RELEASE_LEVELS).optional(),
+    /** What the ledger links to this release; absent from manifests written before it existed (nothing is then linked). */
+    ledger: ledgerFactsSchema.optional(),
+    /** Set only when the ledger does not extend the stack's anchor; absent when it does or no anchor was given. */
+    ledgerAnchor: ledgerAnchorCheckSchema.optional(),
   })
   .strict();
 export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
@@ -126,7 +187,7 @@ export interface FlagMetadata {
   scopes: string;
   /** Whether the flag is in the kill-switch set (003 §7.2). */
   killSwitch: boolean;
-  /** Change request that approved an L3 flag on in production, or empty. */
+  /** Change request that approved an L3 flag on in production (an id the ledger links to a release), or empty. */
   productionApproval: string;
 }
 

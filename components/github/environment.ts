@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../../contract";
+import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
 import type { EnvironmentConfig, EnvironmentName } from "../config";
 
 /** Inputs of a `DeploymentEnvironment`. */
@@ -28,6 +29,8 @@ export interface DeploymentEnvironmentArgs {
   releaseManifestJson?: pulumi.Input<string>;
   /** The environment's flagd JSON, published as `SLIPWAY_FLAGS`. */
   flagsJson: pulumi.Input<string>;
+  /** The ledger head the stack deployed from, published as `SLIPWAY_LEDGER_ANCHOR`: the next deploy verifies the ledger from it. Absent where no release runs. */
+  ledgerAnchor?: string;
 }
 
 /**
@@ -49,10 +52,10 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:github:DeploymentEnvironment", name, {}, opts);
     const { config } = args;
-    const reserved = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE].filter((variable) => variable in config.variables);
+    const reserved = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, LEDGER_ANCHOR_VARIABLE].filter((variable) => variable in config.variables);
     if (reserved.length > 0) {
       throw new Error(
-        `slipway:environments.${args.environment}.variables.${reserved[0]}: is reserved, Slipway sets it from the release and the flags`,
+        `slipway:environments.${args.environment}.variables.${reserved[0]}: is reserved, Slipway sets it from the release, the ledger and the flags`,
       );
     }
 
@@ -105,6 +108,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     const variables: Record<string, pulumi.Input<string>> = {
       ...config.variables,
       ...(args.releaseManifestJson !== undefined ? { [RELEASE_MANIFEST_VARIABLE]: args.releaseManifestJson } : {}),
+      ...(args.ledgerAnchor !== undefined ? { [LEDGER_ANCHOR_VARIABLE]: args.ledgerAnchor } : {}),
       [FLAGS_VARIABLE]: args.flagsJson,
     };
     this.variables = Object.entries(variables).map(

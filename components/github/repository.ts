@@ -22,8 +22,6 @@ export interface ReleaseRepositoryArgs {
   releaseLevel: ReleaseLevel;
   /** Numeric id of the break-glass team (from the policy statement), when `config.breakGlassTeam` names one; absent: nobody bypasses. */
   breakGlassTeamId?: number;
-  /** Branch that holds the release ledger (deploy repositories only): made append-only, no bypass. */
-  ledgerBranch?: string;
 }
 
 /** A triage label and why it exists. */
@@ -77,8 +75,6 @@ export class ReleaseRepository extends pulumi.ComponentResource {
   readonly branchProtection?: github.BranchProtection;
   /** The ruleset that makes release tags immutable. */
   readonly tagRuleset: github.RepositoryRuleset;
-  /** Ruleset that makes the ledger branch append-only, when this repository holds the ledger. */
-  readonly ledgerRuleset?: github.RepositoryRuleset;
   /** Release-level and incident-priority labels. */
   readonly labels: github.IssueLabel[];
 
@@ -193,23 +189,6 @@ export class ReleaseRepository extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    if (args.ledgerBranch !== undefined) {
-      this.ledgerRuleset = new github.RepositoryRuleset(
-        `${name}-ledger`,
-        {
-          name: "slipway: release ledger",
-          repository: this.repository.name,
-          target: "branch",
-          enforcement: "active",
-          conditions: { refName: { includes: [`refs/heads/${args.ledgerBranch}`], excludes: [] } },
-          // Append-only truth (003 §0.4): deploy jobs add commits on top; nobody rewrites or
-          // deletes the history. No pull-request rule, so a deploy job never waits on a review.
-          rules: { deletion: true, nonFastForward: true },
-        },
-        { parent: this },
-      );
-    }
 
     this.labels = TRIAGE_LABELS.map(
       (label) =>

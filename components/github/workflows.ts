@@ -18,8 +18,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as YAML from "yaml";
 import type { RepositoryConfig } from "../config";
-import { POLICY_CONFIG_FILE } from "../../contract";
+import { POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
 import { PULUMI_CLI_VERSION, SLIPWAY_BIN, credentialEnvName, gateCommand, previewCommand, shellJoin, upCommand } from "../../contract/commands";
+import { DEFAULT_STAGING_SOAK_MINUTES, LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, NO_ANCHOR } from "../../contract/release";
 
 /** Stack outputs the deploy job reads from `pulumi up`: the program (index.ts) must export them. */
 export const STACK_OUTPUTS = {
@@ -81,6 +82,8 @@ export interface DeployWorkflowsArgs {
   nodeVersion?: string;
   /** Branch the deploy workflows append the release ledger to; default `slipway-ledger`. */
   ledgerBranch?: string;
+  /** Staging soak minutes per release level (the policy statement's); default the playbooks'. Sizes the soak job's timeout. */
+  stagingSoakMinutes?: Readonly<Record<ReleaseLevel, number>>;
 }
 
 /** One generated workflow file. */
@@ -101,6 +104,8 @@ interface GeneratorSettings {
   ledgerBranch: string;
   /** Secrets passed to `pulumi up`. */
   deploySecretNames: string[];
+  /** Staging soak minutes per level. */
+  stagingSoakMinutes: Readonly<Record<ReleaseLevel, number>>;
 }
 
 // A GitHub Actions workflow as plain data; only what the generators emit is typed.
@@ -128,7 +133,7 @@ export function prChecksWorkflow(config: RepositoryConfig, settings: GeneratorSe
       name: check,
       "runs-on": "ubuntu-latest",
       "timeout-minutes": 30,
-      steps: [...setupSteps(settings, false), { name: check, run: checkCommand(config, check) }],
+      steps: [...setupSteps(settings), { name: check, run: checkCommand(config, check) }],
     };
   }
   return {
@@ -149,7 +154,7 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
       "runs-on": "ubuntu-latest",
       "timeout-minutes": 15,
       steps: [
-        ...setupSteps(settings, false),
+        ...setupSteps(settings),
         ledgerCheckoutStep(settings),
         // bash runs with pipefail here, so the gate's exit code survives the tee into the summary.
         {
@@ -167,7 +172,7 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
       "runs-on": "ubuntu-latest",
       "timeout-minutes": 30,
       steps: [
-        ...setupSteps(settings, false),
+        ...setupSteps(settings),
         ledgerCheckoutStep(settings),
         pulumiSetupStep(),
         {
@@ -189,121 +194,185 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
 }
 
 /**
- * `deploy-<stack>.yml`. Pre-production stacks deploy the default branch and record `validated`;
- * the last stack (production) deploys release tags or a manual dispatch, after the environment's
- * approval and soak, and records `promoted`.
+ * `deploy-<stack>.yml`. Pre-production stacks deploy the default branch, record `staged`, soak,
+ * run the smoke checks again and record `validated`; the last stack (production) deploys release
+ * tags or a manual dispatch, after the environment's approval and wait timer, and records what it
+ * deployed (`promoted`, `hotfix`, or a rollback's `rolled-back`) with its approvers. Every deploy first verifies the ledger from the head the stack
+ * last deployed from (its `SLIPWAY_LEDGER_ANCHOR`), before `pulumi up` reads it.
  */
 export function deployWorkflow(config: RepositoryConfig, deployStacks: string[], stack: string, settings: GeneratorSettings): Workflow {
   const production = stack === deployStacks[deployStacks.length - 1];
-  // Production records `promoted`; a pre-production stack records `staged` (it deployed) and then
-  // `validated` (its smoke passed): the ledger accepts a validation only of a staged release.
-  const ledgerKinds = production ? ["promoted"] : ["staged", "validated"];
   const checks = producedChecks(config).filter((check) => config.requiredChecks.includes(check));
   const testSteps: Step[] = checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
+  // The anchor lives in the stack's own environment (the stack writes it at every deploy); a pull
+  // request cannot change it. `none` only before the stack's first deploy.
+  const anchorEnv = { [LEDGER_ANCHOR_VARIABLE]: `\${{ vars.${LEDGER_ANCHOR_VARIABLE} || '${NO_ANCHOR}' }}` };
   // Every credential the program needs comes from the environment's secrets, under the name its
   // provider reads (GITHUB_TOKEN from SLIPWAY_GITHUB_TOKEN: GitHub reserves the GITHUB_ prefix).
-  const upEnv: Record<string, string> = { ...LEDGER_ENV };
+  const upEnv: Record<string, string> = { ...LEDGER_ENV, ...anchorEnv };
   for (const secret of new Set(["PULUMI_ACCESS_TOKEN", ...settings.deploySecretNames])) upEnv[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
   // The program refuses a production update unless this is set on purpose (004 §2).
   if (production) upEnv.ALLOW_PROD = "1";
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
+  const smoke = (url: string): Step => ({
+    name: "smoke",
+    id: "smoke",
+    env: { ENVIRONMENT_URL: url },
+    run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
+  });
 
+  const jobs: Record<string, Job> = {
+    test: {
+      name: "test",
+      "runs-on": "ubuntu-latest",
+      "timeout-minutes": 30,
+      steps: [...setupSteps(settings), ...testSteps],
+    },
+    deploy: {
+      name: `deploy-${stack}`,
+      needs: ["test"],
+      "runs-on": "ubuntu-latest",
+      "timeout-minutes": 60,
+      // The environment brings the reviewers, the wait timer, the allowed refs and the secrets.
+      environment: { name: stack, url: stepOutput(STACK_OUTPUTS.environmentUrl) },
+      // One deploy per stack at a time, and a queued deploy never cancels a running one.
+      concurrency: { group: `deploy-${stack}`, "cancel-in-progress": false },
+      outputs: { version: "${{ steps.deploy-marker.outputs.version }}", url: stepOutput(STACK_OUTPUTS.environmentUrl) },
+      steps: [
+        ...setupSteps(settings),
+        ledgerCheckoutStep(settings),
+        {
+          name: "verify the ledger from the stack's anchor",
+          env: { ...LEDGER_ENV, ...anchorEnv },
+          run: `${SLIPWAY_BIN} ledger verify`,
+        },
+        pulumiSetupStep(),
+        {
+          name: `pulumi up (${stack})`,
+          id: "pulumi-up",
+          run: shellJoin(upCommand(stack)),
+          env: upEnv,
+        },
+        {
+          name: "stack outputs",
+          id: "stack-outputs",
+          env: { PULUMI_ACCESS_TOKEN: upEnv.PULUMI_ACCESS_TOKEN, STACK: stack },
+          run: Object.values(STACK_OUTPUTS)
+            .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
+            .join("\n"),
+        },
+        {
+          name: "deploy marker",
+          id: "deploy-marker",
+          env: { VERSION: stepOutput(STACK_OUTPUTS.releaseVersion), STACK: stack },
+          run: [
+            `: "\${VERSION:?the stack exported no ${STACK_OUTPUTS.releaseVersion}}"`,
+            'echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"',
+            'echo "::notice title=deploy marker::DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}"',
+            'echo "version=${VERSION}" >> "$GITHUB_OUTPUT"',
+          ].join("\n"),
+        },
+        smoke(stepOutput(STACK_OUTPUTS.environmentUrl)),
+      ],
+    },
+  };
+  if (production) {
+    // What production deployed decides the event: promoted, hotfix, or a rollback's rolled-back.
+    jobs.ledger = ledgerJob(stack, "deployed", ["deploy"], settings);
+  } else {
+    jobs.staged = ledgerJob(stack, "staged", ["deploy"], settings);
+    // The soak (000 §3, 003 §4.4): wait the release level's minutes from the staged line, run the
+    // smoke checks again at the end, and only then may the run record validated.
+    jobs.soak = {
+      name: "soak",
+      needs: ["deploy", "staged"],
+      "runs-on": "ubuntu-latest",
+      "timeout-minutes": Math.max(...Object.values(settings.stagingSoakMinutes)) + 30,
+      steps: [
+        ...setupSteps(settings),
+        ledgerCheckoutStep(settings),
+        { name: "wait out the soak window", env: { ...LEDGER_ENV, VERSION: "${{ needs.deploy.outputs.version }}" }, run: `${SLIPWAY_BIN} ledger soak --version "$VERSION"` },
+        smoke("${{ needs.deploy.outputs.url }}"),
+      ],
+    };
+    jobs.validated = ledgerJob(stack, "validated", ["deploy", "soak"], settings);
+  }
   return {
     name: `deploy-${stack}`,
     on: production
       ? { push: { tags: config.releaseTagPatterns }, workflow_dispatch: {} }
       : { push: { branches: [config.defaultBranch] } },
     permissions: READ_ONLY,
-    jobs: {
-      test: {
-        name: "test",
-        "runs-on": "ubuntu-latest",
-        "timeout-minutes": 30,
-        steps: [...setupSteps(settings, false), ...testSteps],
+    jobs,
+  };
+}
+
+/**
+ * A job that appends one event to the ledger branch. It runs in the ledger's own environment,
+ * whose deploy key is the only actor the branch's ruleset lets push (and which only the default
+ * branch and release tags may use); it sees no deploy secret, installs without install scripts,
+ * and verifies that the branch's last commit only appended before it appends.
+ */
+function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", needs: string[], settings: GeneratorSettings): Job {
+  const production = kind === "deployed";
+  const record = [
+    `${SLIPWAY_BIN} ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
+  ];
+  if (production) record[0] += ' --approvers "$APPROVERS"';
+  return {
+    name: `ledger: ${kind}`,
+    needs,
+    "runs-on": "ubuntu-latest",
+    "timeout-minutes": 10,
+    environment: { name: LEDGER_ENVIRONMENT },
+    // Reads the run's approvals (production); pushes with the deploy key, not the token.
+    permissions: production ? { contents: "read", actions: "read" } : READ_ONLY,
+    // Ledger appends are serialised across stacks: each line chains the hash of the one before.
+    concurrency: { group: "slipway-ledger", "cancel-in-progress": false },
+    steps: [
+      { uses: ACTIONS.checkout, with: { "persist-credentials": false } },
+      { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
+      // Nothing third-party runs next to the deploy key.
+      { name: "install", run: "npm ci --ignore-scripts" },
+      {
+        name: "ledger branch",
+        uses: ACTIONS.checkout,
+        with: { ref: settings.ledgerBranch, path: "ledger", "fetch-depth": 2, "ssh-key": `\${{ secrets.${LEDGER_DEPLOY_KEY_SECRET} }}`, "persist-credentials": true },
       },
-      deploy: {
-        name: `deploy-${stack}`,
-        needs: ["test"],
-        "runs-on": "ubuntu-latest",
-        "timeout-minutes": 60,
-        // The environment brings the reviewers, the soak timer, the allowed refs and the secrets.
-        environment: { name: stack, url: stepOutput(STACK_OUTPUTS.environmentUrl) },
-        // One deploy per stack at a time, and a queued deploy never cancels a running one.
-        concurrency: { group: `deploy-${stack}`, "cancel-in-progress": false },
-        outputs: { version: "${{ steps.deploy-marker.outputs.version }}" },
-        steps: [
-          ...setupSteps(settings, false),
-          ledgerCheckoutStep(settings),
-          pulumiSetupStep(),
-          {
-            name: `pulumi up (${stack})`,
-            id: "pulumi-up",
-            run: shellJoin(upCommand(stack)),
-            env: upEnv,
-          },
-          {
-            name: "stack outputs",
-            id: "stack-outputs",
-            env: { PULUMI_ACCESS_TOKEN: upEnv.PULUMI_ACCESS_TOKEN, STACK: stack },
-            run: Object.values(STACK_OUTPUTS)
-              .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
-              .join("\n"),
-          },
-          {
-            name: "deploy marker",
-            id: "deploy-marker",
-            env: { VERSION: stepOutput(STACK_OUTPUTS.releaseVersion), STACK: stack },
-            run: [
-              `: "\${VERSION:?the stack exported no ${STACK_OUTPUTS.releaseVersion}}"`,
-              'echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"',
-              'echo "::notice title=deploy marker::DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}"',
-              'echo "version=${VERSION}" >> "$GITHUB_OUTPUT"',
-            ].join("\n"),
-          },
-          {
-            name: "smoke",
-            id: "smoke",
-            env: { ENVIRONMENT_URL: stepOutput(STACK_OUTPUTS.environmentUrl) },
-            run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
-          },
-        ],
+      ...(production
+        ? [
+            {
+              name: "approvers",
+              id: "approvers",
+              env: { GH_TOKEN: "${{ github.token }}" },
+              run: [
+                'approvers="$(gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals" --jq \'[.[] | select(.state == "approved") | .user.login] | unique | join(",")\')"',
+                'echo "approvers=${approvers}" >> "$GITHUB_OUTPUT"',
+              ].join("\n"),
+            },
+          ]
+        : []),
+      {
+        name: `record ${kind} in the ledger`,
+        env: {
+          VERSION: "${{ needs.deploy.outputs.version }}",
+          STACK: stack,
+          LEDGER_BRANCH: settings.ledgerBranch,
+          ...(production ? { APPROVERS: "${{ steps.approvers.outputs.approvers }}" } : {}),
+        },
+        run: [
+          // Force pushes are blocked; this checks the branch's last commit only appended, too.
+          "if git -C ledger rev-parse -q --verify HEAD~1 >/dev/null; then",
+          '  git -C ledger show HEAD~1:releases/ledger.jsonl > "$RUNNER_TEMP/previous-ledger.jsonl"',
+          `  ${SLIPWAY_BIN} ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"`,
+          "fi",
+          ...record,
+          "git -C ledger add releases/ledger.jsonl",
+          `git -C ledger -c user.name="slipway-ledger" -c user.email="slipway-ledger@users.noreply.github.com" commit -m "chore(release): ledger ${kind} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
+          'git -C ledger push origin "HEAD:refs/heads/${LEDGER_BRANCH}"',
+        ].join("\n"),
       },
-      // A separate job holds the write token: the deploy job, which sees the environment's
-      // secrets, only reads; this one writes, sees no deploy secret, and runs only when the
-      // deploy job (smoke included) passed.
-      ledger: {
-        name: "ledger",
-        needs: ["deploy"],
-        "runs-on": "ubuntu-latest",
-        "timeout-minutes": 10,
-        permissions: { contents: "write" },
-        // Ledger appends are serialised across stacks: each line chains the hash of the one before.
-        concurrency: { group: "slipway-ledger", "cancel-in-progress": false },
-        steps: [
-          ...setupSteps(settings, true),
-          {
-            name: `record ${ledgerKinds.join(" and ")} in the ledger`,
-            env: { VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: settings.ledgerBranch },
-            run: [
-              'git fetch --depth=2 origin "refs/heads/${LEDGER_BRANCH}"',
-              "git worktree add --detach ledger FETCH_HEAD",
-              // Force pushes are blocked; this checks the branch's last commit only appended, too.
-              "if git -C ledger rev-parse -q --verify HEAD~1 >/dev/null; then",
-              '  git -C ledger show HEAD~1:releases/ledger.jsonl > "$RUNNER_TEMP/previous-ledger.jsonl"',
-              `  ${SLIPWAY_BIN} ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"`,
-              "fi",
-              ...ledgerKinds.map(
-                (kind) =>
-                  `${SLIPWAY_BIN} ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
-              ),
-              "git -C ledger add releases/ledger.jsonl",
-              `git -C ledger -c user.name="github-actions[bot]" -c user.email="41898282+github-actions[bot]@users.noreply.github.com" commit -m "chore(release): ledger ${ledgerKinds.join("+")} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
-              'git -C ledger push origin "HEAD:refs/heads/${LEDGER_BRANCH}"',
-            ].join("\n"),
-          },
-        ],
-      },
-    },
+    ],
   };
 }
 
@@ -328,6 +397,7 @@ export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[
     nodeVersion: args.nodeVersion ?? "20",
     ledgerBranch: args.ledgerBranch ?? "slipway-ledger",
     deploySecretNames: args.deploySecretNames ?? [],
+    stagingSoakMinutes: args.stagingSoakMinutes ?? DEFAULT_STAGING_SOAK_MINUTES,
   };
   const configs = args.repositories.map((repository) => repository.config);
   const deployNames = args.deployRepositories ?? configs.slice(0, 1).map((config) => config.name);
@@ -406,16 +476,12 @@ function ledgerCheckoutStep(settings: GeneratorSettings): Step {
   };
 }
 
-/**
- * Shared first steps: checkout, Node with the npm cache, a clean install. Only the ledger job
- * keeps the token in git config (it is the only one that pushes), and it installs without
- * running any package's install scripts: nothing third-party runs next to the write token.
- */
-function setupSteps(settings: GeneratorSettings, keepCredentials: boolean): Step[] {
+/** Shared first steps: checkout (no token left in git config), Node with the npm cache, a clean install. */
+function setupSteps(settings: GeneratorSettings): Step[] {
   return [
-    { uses: ACTIONS.checkout, with: { "persist-credentials": keepCredentials } },
+    { uses: ACTIONS.checkout, with: { "persist-credentials": false } },
     { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
-    { name: "install", run: keepCredentials ? "npm ci --ignore-scripts" : "npm ci" },
+    { name: "install", run: "npm ci" },
   ];
 }
 

@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { Artifact, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema } from "../../contract";
+import { deployWorkflowPath, formatAnchor, LedgerAnchor, WORKFLOW_REF } from "../../contract/release";
 import { UserError } from "./errors";
 
 /** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
@@ -76,6 +77,25 @@ export const migrationsSchema = z
   .strict();
 export type Migrations = z.infer<typeof migrationsSchema>;
 
+/**
+ * The GitHub Actions run that recorded an event (004 §10: the audit trail names the run). The
+ * ledger accepts an event only from the deploy workflow of its stack; `ledger record` fills this
+ * from the runner's environment and refuses to run anywhere else.
+ */
+export const workflowRunSchema = z
+  .object({
+    /** `GITHUB_RUN_ID`. */
+    id: z.string().regex(/^[1-9]\d*$/, "expected a numeric run id"),
+    /** `GITHUB_RUN_ATTEMPT`. */
+    attempt: z.number().int().positive(),
+    /** The run's page: `<server>/<owner>/<repo>/actions/runs/<id>`. */
+    url: z.string().regex(/^https:\/\/[^\s/]+\/[^\s/]+\/[^\s/]+\/actions\/runs\/[1-9]\d*$/, "expected https://<server>/<owner>/<repo>/actions/runs/<id>"),
+    /** `GITHUB_WORKFLOW_REF`: `<owner>/<repo>/.github/workflows/<file>@<ref>`. */
+    workflow: z.string().regex(WORKFLOW_REF, "expected <owner>/<repo>/.github/workflows/<file>@refs/<heads|tags>/<name>"),
+  })
+  .strict();
+export type WorkflowRun = z.infer<typeof workflowRunSchema>;
+
 /** One ledger line. */
 export const ledgerEventSchema = z
   .object({
@@ -109,6 +129,10 @@ export const ledgerEventSchema = z
     time: z.iso.datetime({ message: "expected an ISO 8601 UTC time (2026-11-20T10:00:00.000Z)" }),
     /** Who recorded it (GitHub actor or user). */
     actor: z.string().min(1, "an actor is required"),
+    /** The workflow run that recorded it. */
+    run: workflowRunSchema.optional(),
+    /** Who approved the deployment (the environment's reviewers who approved the run), when someone did. */
+    approvers: z.array(z.string().min(1)).min(1).optional(),
     /** Free text: incident, reason, observation. */
     note: z.string().optional(),
     /** SHA-256 of the previous line's exact bytes; 64 zeros on the first line. */
@@ -209,6 +233,8 @@ const FIELD_ORDER: readonly (keyof LedgerEvent)[] = [
   "gitSha",
   "time",
   "actor",
+  "run",
+  "approvers",
   "note",
   "prev",
   "hash",
@@ -437,20 +463,72 @@ function lastEntry(history: readonly LedgerEntry[], match: (event: LedgerEvent) 
   return undefined;
 }
 
+/** Settings of the release rules that a team chooses (the policy statement holds them). */
+export interface LedgerRules {
+  /**
+   * Minimum minutes between `staged` and `validated` per level. Judged when an event is recorded
+   * and when a release is promoted, not when history is replayed: a team may raise its figures
+   * later without its past turning invalid.
+   */
+  stagingSoakMinutes?: Readonly<Record<ReleaseLevel, number>>;
+}
+
 /**
- * The release rules an event must follow given the events before it, or undefined:
- * staging validates only what it staged, production runs only what staging validated, and a
- * rollback returns to a validated release production ran, never across a contract migration.
+ * Where an event came from, or why that is not a deploy workflow run: only the deploy workflow of
+ * the event's stack writes the ledger, each run records each kind once, and every run is of the
+ * ledger's own repository. A line recorded on a laptop has no run and is refused.
  */
-export function ruleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[]): string | undefined {
+function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[]): string | undefined {
+  const what = `${event.kind} ${event.version}`;
+  const expected = deployWorkflowPath(event.stack);
+  const run = event.run;
+  if (run === undefined) return `${what}: has no workflow run: only ${expected} records ${event.kind} events (a line recorded by hand is refused)`;
+  const [, repository, workflowPath] = WORKFLOW_REF.exec(run.workflow) as RegExpExecArray;
+  if (workflowPath !== expected) return `${what}: recorded by ${workflowPath}, but only ${expected} records ${event.stack} events`;
+  if (!run.url.endsWith(`/${repository}/actions/runs/${run.id}`)) return `${what}: run url ${run.url} is not run ${run.id} of ${repository}`;
+  const firstRun = history.find((entry) => entry.event.run !== undefined)?.event.run;
+  const ledgerRepository = firstRun !== undefined ? (WORKFLOW_REF.exec(firstRun.workflow) as RegExpExecArray)[1] : repository;
+  if (repository !== ledgerRepository) return `${what}: recorded by a run of ${repository}, but this ledger is ${ledgerRepository}'s`;
+  const again = history.find((entry) => entry.event.run?.id === run.id && entry.event.kind === event.kind);
+  if (again !== undefined) return `${what}: run ${run.id} already recorded ${event.kind} at line ${again.line}; a run records each event once`;
+  return undefined;
+}
+
+/** Why a validation came too early, or undefined: staging soaked the release its level's minutes since it was staged. */
+function soakViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, staged: LedgerEntry, minutes: Readonly<Record<ReleaseLevel, number>>): string | undefined {
+  const required = minutes[event.level];
+  const soaked = (Date.parse(event.time) - Date.parse(staged.event.time)) / 60_000;
+  if (soaked >= required) return undefined;
+  return `validated ${event.version}: ${Math.max(0, Math.floor(soaked))} minutes after it was staged (line ${staged.line}); an ${event.level} release soaks at least ${required} minutes on staging (000 §3, 003 §4.4)`;
+}
+
+/**
+ * The release rules an event must follow given the events before it, or undefined: only the
+ * deploy workflows record events; staging validates only what it staged, in the same run, after
+ * its soak; production runs only what staging validated; and a rollback returns to a validated
+ * release production ran, never across a contract migration.
+ */
+export function ruleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[], rules: LedgerRules = {}): string | undefined {
+  return provenanceViolation(event, history) ?? releaseRuleViolation(event, history, rules);
+}
+
+/**
+ * The release rules alone, without where the event comes from: what `slipway rollback` and the
+ * program check before the deploy workflow records the event.
+ */
+export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[], rules: LedgerRules = {}): string | undefined {
   const what = `${event.kind} ${event.version}`;
   if (event.kind === "validated") {
     const staged = history.filter((entry) => entry.event.kind === "staged" && entry.event.version === event.version);
     if (staged.length === 0) return `${what}: staging never staged ${event.version} (no earlier staged event)`;
-    if (!staged.some((entry) => sameArtifacts(entry.event.artifacts, event.artifacts))) {
-      const last = staged[staged.length - 1];
-      return `${what}: artifacts differ from what staging staged (line ${last.line}): ${artifactDifferences(last.event.artifacts, event.artifacts).join(", ")}`;
+    const sameRun = staged.find((entry) => entry.event.run?.id === event.run?.id);
+    if (sameRun === undefined) {
+      return `${what}: run ${event.run?.id} staged nothing; staging validates a release in the run that staged it (staged by run${staged.length > 1 ? "s" : ""} ${staged.map((entry) => entry.event.run?.id ?? "?").join(", ")})`;
     }
+    if (!sameArtifacts(sameRun.event.artifacts, event.artifacts)) {
+      return `${what}: artifacts differ from what staging staged (line ${sameRun.line}): ${artifactDifferences(sameRun.event.artifacts, event.artifacts).join(", ")}`;
+    }
+    if (rules.stagingSoakMinutes !== undefined) return soakViolation(event, sameRun, rules.stagingSoakMinutes);
     return undefined;
   }
   if (event.kind === "promoted" || event.kind === "hotfix" || event.kind === "rolled-back") {
@@ -529,7 +607,20 @@ export function validationFor(ledger: Ledger, version: string, artifacts?: Recor
     (e) => e.kind === "validated" && e.version === version && (artifacts === undefined || sameArtifacts(e.artifacts, artifacts)),
   );
   if (entry === undefined) return null;
-  return { stack: entry.event.stack, version, ledgerHash: entry.lineHash, artifacts: entry.event.artifacts };
+  const runId = entry.event.run?.id;
+  const staged = lastEntry(
+    ledger.entries.slice(0, entry.line - 1),
+    (e) => e.kind === "staged" && e.version === version && e.run?.id === runId && sameArtifacts(e.artifacts, entry.event.artifacts),
+  );
+  return {
+    stack: entry.event.stack,
+    version,
+    ledgerHash: entry.lineHash,
+    artifacts: entry.event.artifacts,
+    ...(staged !== undefined ? { stagedAt: staged.event.time } : {}),
+    validatedAt: entry.event.time,
+    ...(entry.event.run !== undefined ? { runUrl: entry.event.run.url } : {}),
+  };
 }
 
 /** The ledger entry behind `validationFor`, with its line and level (for messages). */
@@ -602,6 +693,10 @@ export interface NewLedgerEvent {
   gitSha: string;
   /** Who records it. */
   actor: string;
+  /** The workflow run that records it. */
+  run?: WorkflowRun;
+  /** Who approved the deployment, when someone did. */
+  approvers?: string[];
   /** Free text. */
   note?: string;
   /** When (default: now). */
@@ -620,7 +715,7 @@ export interface PreparedAppend {
  * Build the next line of an intact ledger and check it: shape, then the release rules against
  * the history. Nothing is written; `commitAppend` writes it. Throws `UserError` on any refusal.
  */
-export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date = new Date()): PreparedAppend {
+export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date = new Date(), rules: LedgerRules = {}): PreparedAppend {
   requireIntactLedger(ledger);
   const seq = ledger.entries.length + 1;
   const draft: Partial<LedgerEvent> = {
@@ -638,6 +733,8 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
     gitSha: input.gitSha,
     time: input.time ?? now.toISOString(),
     actor: input.actor,
+    run: input.run,
+    approvers: input.approvers !== undefined && input.approvers.length > 0 ? input.approvers : undefined,
     note: input.note,
     prev: ledger.headHash,
   };
@@ -654,7 +751,7 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
       key,
     });
   }
-  const violation = ruleViolation(parsed.data, ledger.entries);
+  const violation = ruleViolation(parsed.data, ledger.entries, rules);
   if (violation !== undefined) throw new UserError(`refusing to record: ${violation}`, { file: ledger.file });
   const line = canonicalLine(parsed.data);
   return { entry: { line: ledger.lineCount + 1, event: parsed.data, lineHash: sha256Hex(line) }, line };
@@ -724,14 +821,18 @@ function lockHolderIsGone(lock: string): boolean {
  * the lock, so the line chains onto the head as it is now. With `expectedHead`, the append is
  * refused when the head moved since the caller read it (the caller decided on a stale ledger).
  */
-export function appendEvent(root: string, input: NewLedgerEvent, options: { ledgerPath?: string; now?: Date; expectedHead?: string } = {}): LedgerEntry {
+export function appendEvent(
+  root: string,
+  input: NewLedgerEvent,
+  options: { ledgerPath?: string; now?: Date; expectedHead?: string; rules?: LedgerRules } = {},
+): LedgerEntry {
   const fullPath = path.resolve(root, options.ledgerPath ?? LEDGER_FILE);
   return withLedgerLock(fullPath, () => {
     const ledger = readLedger(root, options.ledgerPath);
     if (options.expectedHead !== undefined && ledger.headHash !== options.expectedHead) {
       throw new UserError(`changed while this command ran (head ${ledger.headHash.slice(0, 12)}, expected ${options.expectedHead.slice(0, 12)}): run it again`, { file: ledger.file });
     }
-    const prepared = prepareAppend(ledger, input, options.now);
+    const prepared = prepareAppend(ledger, input, options.now, options.rules);
     commitAppend(root, prepared, options.ledgerPath);
     return prepared.entry;
   });
@@ -757,4 +858,27 @@ export function checkAppendOnly(previous: Buffer, current: Buffer): LedgerProble
     }
   }
   return [{ line: before.length + 1, message: "differs from the previous version of the ledger: history was rewritten" }];
+}
+
+/** The ledger's head as an anchor: its line count and the hash of its last line. */
+export function anchorOf(ledger: Ledger): LedgerAnchor {
+  return { seq: ledger.lineCount, hash: ledger.headHash };
+}
+
+/**
+ * Why the ledger does not extend the one a stack last deployed from, or undefined when it does:
+ * line `anchor.seq` must still hash to `anchor.hash`. With the prev chain intact, that proves
+ * every line up to it is unchanged, whoever pushed since and however many commits they used.
+ */
+export function anchorProblem(ledger: Ledger, anchor: LedgerAnchor): LedgerProblem | undefined {
+  const shown = `${formatAnchor(anchor).slice(0, String(anchor.seq).length + 13)}…`;
+  if (anchor.seq === 0) return undefined;
+  if (ledger.lineCount < anchor.seq) {
+    return { line: ledger.lineCount + 1, message: `the stack last deployed from a ledger of ${anchor.seq} lines (anchor ${shown}) and this one has ${ledger.lineCount}: lines were removed` };
+  }
+  const entry = ledger.entries.find((candidate) => candidate.line === anchor.seq);
+  if (entry === undefined || entry.lineHash !== anchor.hash) {
+    return { line: anchor.seq, seq: anchor.seq, message: `differs from the line the stack last deployed from (anchor ${shown}): the ledger's history was rewritten` };
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import * as path from "path";
 import { Artifact, ReleaseLevel } from "../../contract";
 import { CommandResult, UserError } from "./errors";
 import {
+  anchorProblem,
   appendEvent,
   checkAppendOnly,
   displayPath,
@@ -20,9 +21,13 @@ import {
   Migrations,
   newestValidated,
   readExistingLedger,
+  requireIntactLedger,
   STACK_OF_KIND,
+  WorkflowRun,
 } from "./ledger";
 import { openStackDocument, readRelease } from "./stackDocument";
+import { readPolicyStatement } from "../policyStatement";
+import { LEDGER_ANCHOR_VARIABLE, NO_ANCHOR, parseAnchor, WORKFLOW_REF } from "../../contract/release";
 
 /** Where the ledger is. */
 export interface LedgerLocation {
@@ -36,6 +41,11 @@ export interface LedgerLocation {
 export interface LedgerVerifyOptions extends LedgerLocation {
   /** A previous version of the ledger file (e.g. before a push): it must be a prefix of the current one. */
   previousLedgerPath?: string;
+  /**
+   * The head the stack last deployed from (`<seq>:<hash>`, its SLIPWAY_LEDGER_ANCHOR), or `none`
+   * on a stack's first deploy: every line up to it must be unchanged.
+   */
+  anchor?: string;
 }
 
 /** What verify found. */
@@ -66,6 +76,18 @@ export function ledgerVerify(options: LedgerVerifyOptions): LedgerVerifyResult {
     const current = fs.existsSync(currentFile) ? fs.readFileSync(currentFile) : Buffer.alloc(0);
     problems.unshift(...checkAppendOnly(fs.readFileSync(previousFile), current));
   }
+  let anchored = "";
+  if (options.anchor !== undefined && options.anchor !== NO_ANCHOR) {
+    const anchor = parseAnchor(options.anchor);
+    if (anchor === undefined) {
+      throw new UserError(`'${options.anchor}' is not an anchor: expected <seq>:<64 hex> (the stack's ${LEDGER_ANCHOR_VARIABLE}), or '${NO_ANCHOR}' before a stack's first deploy`, { key: "anchor" });
+    }
+    const problem = anchorProblem(ledger, anchor);
+    if (problem !== undefined) problems.unshift(problem);
+    anchored = `, extends the anchor at line ${anchor.seq}`;
+  } else if (options.anchor === NO_ANCHOR) {
+    anchored = ", no anchor yet (the stack's first deploy)";
+  }
   if (problems.length > 0) {
     const text = [
       `${ledger.file}: verification FAILED, ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
@@ -74,14 +96,20 @@ export function ledgerVerify(options: LedgerVerifyOptions): LedgerVerifyResult {
     return { text: `${text}\n`, exitCode: 1, problems };
   }
   const head = ledger.headHash === "0".repeat(64) ? "empty" : `head ${ledger.headHash.slice(0, 12)}`;
-  const text = `${ledger.file}: ${ledger.lineCount} line${ledger.lineCount === 1 ? "" : "s"}, chain intact (${head}); ${standing(ledger)}.\n`;
+  const text = `${ledger.file}: ${ledger.lineCount} line${ledger.lineCount === 1 ? "" : "s"}, chain intact (${head})${anchored}; ${standing(ledger)}.\n`;
   return { text, exitCode: 0, problems };
 }
 
+/**
+ * The kind the production deploy workflow records: whatever event Pulumi.production.yaml's release
+ * stands for, decided by the file, not by the workflow.
+ */
+export const DEPLOYED = "deployed";
+
 /** Options of `slipway ledger record`. */
 export interface LedgerRecordOptions extends LedgerLocation {
-  /** What happened. */
-  kind: LedgerKind;
+  /** What happened; `deployed`: the production event the production stack file's release stands for. */
+  kind: LedgerKind | typeof DEPLOYED;
   /**
    * The release: give all of version, level, changeRequest and artifacts, or none of them to read
    * the `slipway:release` of the kind's stack file (Pulumi.staging.yaml for staged/validated,
@@ -104,7 +132,9 @@ export interface LedgerRecordOptions extends LedgerLocation {
   actor?: string;
   /** Free text (required for hotfix: the incident). */
   note?: string;
-  /** Environment for the defaults; default process.env. */
+  /** GitHub logins who approved the deployment (the environment's reviewers), when someone did. */
+  approvers?: string[];
+  /** Environment for the defaults and the workflow run; default process.env. */
   env?: Record<string, string | undefined>;
   /** Clock; default now. */
   now?: Date;
@@ -124,14 +154,57 @@ function headCommit(root: string): string | undefined {
   }
 }
 
+/**
+ * The workflow run recording an event, from the runner's environment. Outside GitHub Actions
+ * there is none, and recording is refused: only the deploy workflows write the ledger, and a line
+ * without a run fails verification anyway.
+ */
+export function workflowRunFromEnv(env: Record<string, string | undefined>): WorkflowRun {
+  const names = ["GITHUB_ACTIONS", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_WORKFLOW_REF"] as const;
+  const missing = names.filter((name) => env[name] === undefined || env[name] === "");
+  if (missing.length > 0 || env.GITHUB_ACTIONS !== "true") {
+    throw new UserError(
+      `only the deploy workflows record ledger events, and this is not a GitHub Actions run (${missing.length > 0 ? `${missing.join(", ")} not set` : "GITHUB_ACTIONS is not 'true'"}); ` +
+        "a release is staged and validated by deploy-staging.yml and promoted by deploy-production.yml",
+      { key: "run" },
+    );
+  }
+  const workflow = env.GITHUB_WORKFLOW_REF as string;
+  if (!WORKFLOW_REF.test(workflow)) throw new UserError(`GITHUB_WORKFLOW_REF '${workflow}' is not <owner>/<repo>/.github/workflows/<file>@<ref>`, { key: "run" });
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+  return {
+    id: env.GITHUB_RUN_ID as string,
+    attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
+    url: `${(env.GITHUB_SERVER_URL as string).replace(/\/+$/, "")}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`,
+    workflow,
+  };
+}
+
+/**
+ * What production deployed, as an event: a release written by `slipway rollback` is `rolled-back`
+ * (from and reason from its rollback section), a hotfix is `hotfix` (its incident as the note),
+ * anything else is `promoted`.
+ */
+function productionEventOf(options: LedgerRecordOptions): { kind: LedgerKind; from?: string; note?: string } {
+  const document = openStackDocument(options.root, "production");
+  const release = readRelease(document);
+  if (release === undefined) throw new UserError("is missing: cannot tell what production deployed", { file: document.file, key: "slipway:release" });
+  if (release.rollback !== undefined) return { kind: "rolled-back", from: release.rollback.from, note: release.rollback.reason ?? options.note };
+  if (release.hotfix) return { kind: "hotfix", note: release.incident ?? options.note };
+  return { kind: "promoted" };
+}
+
 /** Append one event after verifying the chain; refuses on a broken ledger or a rule violation. */
 export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
+  if (options.kind === DEPLOYED) return ledgerRecord({ ...options, ...productionEventOf(options) });
   if (!LEDGER_KINDS.includes(options.kind)) {
-    throw new UserError(`'${options.kind}' is not a ledger event; expected one of ${LEDGER_KINDS.join(", ")}`, { key: "kind" });
+    throw new UserError(`'${options.kind}' is not a ledger event; expected one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED}`, { key: "kind" });
   }
   const env = options.env ?? process.env;
   // A typo in --ledger must not start a new chain: the file has to exist.
   readExistingLedger(options.root, options.ledgerPath);
+  const run = workflowRunFromEnv(env);
+  const { stagingSoakMinutes } = readPolicyStatement(options.root);
   const given = [options.version, options.level, options.changeRequest, options.artifacts].filter((value) => value !== undefined).length;
   let release: { version: string; level: ReleaseLevel; changeRequest: string; artifacts: Record<string, Artifact> };
   if (given === 4) {
@@ -142,13 +215,13 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       artifacts: options.artifacts as Record<string, Artifact>,
     };
   } else if (given === 0) {
-    if (options.kind === "rolled-back") {
-      throw new UserError("a rolled-back event needs the release it returns to: use `slipway rollback`, or give version, level, changeRequest and artifacts", { key: "version" });
-    }
     const stack = STACK_OF_KIND[options.kind];
     const document = openStackDocument(options.root, stack);
     const fromFile = readRelease(document);
     if (fromFile === undefined) throw new UserError(`is missing: cannot record ${options.kind} without a release`, { file: document.file, key: "slipway:release" });
+    if (options.kind === "rolled-back" && fromFile.rollback === undefined) {
+      throw new UserError("has no rollback section: a rolled-back event records a release `slipway rollback` wrote", { file: document.file, key: "slipway:release.rollback" });
+    }
     release = fromFile;
   } else {
     throw new UserError("give all of version, level, changeRequest and artifacts, or none of them (to read the stack file's slipway:release)", { key: "version" });
@@ -170,9 +243,11 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       from: options.from,
       gitSha,
       actor,
+      run,
+      approvers: options.approvers,
       note: options.note,
     },
-    { ledgerPath: options.ledgerPath, now: options.now },
+    { ledgerPath: options.ledgerPath, now: options.now, rules: { stagingSoakMinutes } },
   );
   const { event } = entry;
   const file = displayPath(options.root, path.resolve(options.root, options.ledgerPath ?? LEDGER_FILE));
@@ -232,4 +307,40 @@ export function ledgerShow(options: LedgerShowOptions): CommandResult {
   }
   lines.push("", `${standing(ledger)}.`);
   return { text: `${lines.join("\n")}\n`, exitCode: 0 };
+}
+
+/** Options of `slipway ledger soak`. */
+export interface LedgerSoakOptions extends LedgerLocation {
+  /** The version staging deployed in this run. */
+  version: string;
+  /** Environment holding the run (GITHUB_RUN_ID); default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** When the staging soak of a release ends. */
+export interface SoakWindow {
+  /** The staged line the window starts at. */
+  staged: LedgerEntry;
+  /** Minutes the release's level soaks. */
+  minutes: number;
+  /** When validated may be recorded. */
+  endsAt: Date;
+}
+
+/**
+ * The soak window of the release this run staged: from its `staged` line, as long as its level
+ * asks (the team's figures in the policy statement, else the playbooks'). The soak job waits for
+ * it, runs the smoke checks again, and only then records `validated`.
+ */
+export function soakWindow(options: LedgerSoakOptions): SoakWindow {
+  const env = options.env ?? process.env;
+  const runId = env.GITHUB_RUN_ID;
+  if (runId === undefined || runId === "") throw new UserError("the soak belongs to the run that staged the release, and GITHUB_RUN_ID is not set", { key: "run" });
+  const ledger = readExistingLedger(options.root, options.ledgerPath);
+  requireIntactLedger(ledger);
+  const staged = [...ledger.entries].reverse().find((entry) => entry.event.kind === "staged" && entry.event.version === options.version && entry.event.run?.id === runId);
+  if (staged === undefined) throw new UserError(`has no staged ${options.version} recorded by run ${runId}: the soak starts when this run's staged line is on the ledger branch`, { file: ledger.file });
+  const { stagingSoakMinutes } = readPolicyStatement(options.root);
+  const minutes = stagingSoakMinutes[staged.event.level];
+  return { staged, minutes, endsAt: new Date(Date.parse(staged.event.time) + minutes * 60_000) };
 }

@@ -13,7 +13,10 @@ import { readChangelogFacts } from "./changelog";
 import { unifiedDiff } from "./diff";
 import { CommandResult, UserError } from "./errors";
 import { requireCommittedFile } from "./git";
-import { newestValidated, productionHistory, readExistingLedger, requireIntactLedger, sameArtifacts, validatedEntry } from "./ledger";
+import { anchorProblem, formatProblem, newestValidated, productionHistory, readExistingLedger, requireIntactLedger, sameArtifacts, validatedEntry, validationFor } from "./ledger";
+import { ledgerAnchorFromEnv } from "../manifest";
+import { readPolicyStatement } from "../policyStatement";
+import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
 import { openStackDocument, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
 
 export { assertProductionApplyAllowed } from "./guard";
@@ -42,6 +45,11 @@ export interface PromoteOptions {
   hotfix?: boolean;
   /** Show the edit without writing it. */
   dryRun?: boolean;
+  /**
+   * The head production last deployed from (`<seq>:<hash>`, its SLIPWAY_LEDGER_ANCHOR), or `none`;
+   * default $SLIPWAY_LEDGER_ANCHOR. Given, a ledger that does not extend it is refused.
+   */
+  anchor?: string;
 }
 
 /** What promote did. */
@@ -61,6 +69,12 @@ export function promote(options: PromoteOptions): PromoteResult {
   const { root } = options;
   const ledger = readExistingLedger(root, options.ledgerPath);
   requireIntactLedger(ledger);
+  const anchorText = options.anchor ?? process.env[LEDGER_ANCHOR_VARIABLE];
+  const anchor = anchorText === undefined || anchorText.trim() === "" ? undefined : ledgerAnchorFromEnv({ [LEDGER_ANCHOR_VARIABLE]: anchorText });
+  const rewritten = anchor !== undefined ? anchorProblem(ledger, anchor) : undefined;
+  if (rewritten !== undefined) {
+    throw new UserError(`refusing to promote: the ledger does not extend the one production last deployed from: ${formatProblem(rewritten)}`, { file: ledger.file });
+  }
   const entry = options.version !== undefined ? validatedEntry(ledger, options.version) : newestValidated(ledger);
   if (entry === undefined) {
     if (options.version === undefined) {
@@ -92,12 +106,16 @@ export function promote(options: PromoteOptions): PromoteResult {
     hotfix: options.hotfix === true,
     artifacts: validated.artifacts,
   };
-  const validation: Validation = {
-    stack: validated.stack,
-    version,
-    ledgerHash: entry.lineHash,
-    artifacts: validated.artifacts,
-  };
+  const validation = validationFor(ledger, version, validated.artifacts) as Validation;
+  // The same window the ledger and promote-validated-artifact hold staging to (000 §3, 003 §4.4).
+  const { stagingSoakMinutes } = readPolicyStatement(root);
+  const soaked = validation.stagedAt !== undefined ? (Date.parse(validation.validatedAt ?? "") - Date.parse(validation.stagedAt)) / 60_000 : Number.NaN;
+  if (!(soaked >= stagingSoakMinutes[validated.level])) {
+    throw new UserError(
+      `refusing to promote ${version}: staging validated it (line ${entry.line}) ${Number.isFinite(soaked) ? `${Math.floor(soaked)} minutes after it was staged` : "with no staged line of the same run"}; an ${validated.level} release soaks at least ${stagingSoakMinutes[validated.level]} minutes`,
+      { file: ledger.file },
+    );
+  }
   const existing = readRelease(stackDocument);
   const upToDate =
     existing !== undefined &&

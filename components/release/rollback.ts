@@ -8,34 +8,41 @@
  * would run against a schema it no longer matches (000 §7, 003 §7.3 q4), so the answer is to fix
  * forward. The first action is the flags (003 §7.2): every L3 flag's production default goes off.
  *
- * The rollback is recorded at once (a `rolled-back` line with the deploy marker
- * `ROLLBACK X → Y`, 000 §6.3), unlike a promotion: in an incident the ledger must stop naming the
- * bad release as production's current one as soon as the decision is taken. The restored release
- * is written with `hotfix: true`, so a change freeze (001) never blocks restoring service.
+ * Like a promotion, a rollback is an edit of Pulumi.production.yaml: the restored release, with
+ * `rollback: {from, reason}`. Only the deploy workflows write the ledger, so the production deploy
+ * workflow records the `rolled-back` line with the deploy marker `ROLLBACK X → Y` (000 §6.3) once
+ * the rollback is deployed and smoke passes. The rollback section lets the change-freeze policy
+ * tell a rollback the ledger confirms from a new release (001: restoring service is never frozen).
  */
-import * as path from "path";
 import { unifiedDiff } from "./diff";
 import { findSection, declaredMigrations, readChangelog, CHANGELOG_FILE } from "./changelog";
 import { CommandResult, UserError } from "./errors";
 import { requireCommittedFile } from "./git";
 import {
-  commitAppend,
   contractMigrationsInLedger,
-  LEDGER_FILE,
   describeBlocker,
   MigrationBlocker,
-  prepareAppend,
   ProductionRun,
   productionHistory,
   readExistingLedger,
-  readLedger,
+  releaseRuleViolation,
   requireIntactLedger,
   rollbackMarker,
   shippedSince,
   validatedEntry,
-  withLedgerLock,
 } from "./ledger";
-import { PRODUCTION_NEXT_STEPS, PRODUCTION_STACK } from "./promote";
+import { PRODUCTION_STACK } from "./promote";
+import { deployWorkflowPath } from "../../contract/release";
+import { previewCommand, shellJoin } from "../../contract/commands";
+
+/**
+ * What an operator runs after a rollback: the preview with the pack, then the production deploy
+ * workflow (after the edit is merged), which deploys, runs smoke and records the rollback.
+ */
+export const ROLLBACK_NEXT_STEPS = [
+  shellJoin(previewCommand(PRODUCTION_STACK)),
+  `gh workflow run ${deployWorkflowPath(PRODUCTION_STACK).split("/").pop()} --ref main`,
+];
 import { forceL3FlagsOffInProduction, openStackDocument, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
 
 /** Options of `slipway rollback`. */
@@ -44,21 +51,17 @@ export interface RollbackOptions {
   root: string;
   /** Version to return to; default: the last good release production ran before the current one. */
   to?: string;
-  /** Why (incident id, symptom): goes into the ledger note. */
+  /** Why (incident id, symptom): written into the release, and into the ledger note when the workflow records the rollback. */
   reason?: string;
-  /** Who rolls back; default GITHUB_ACTOR, then USER. */
-  actor?: string;
   /** Ledger file relative to root (default releases/ledger.jsonl). */
   ledgerPath?: string;
   /** Changelog relative to root (default CHANGELOG.md). */
   changelogPath?: string;
   /** Edit even when root is not a git repository (uncommitted changes cannot be checked). */
   force?: boolean;
-  /** Environment for the actor default; default process.env. */
-  env?: Record<string, string | undefined>;
-  /** Clock for the ledger line; default now. */
+  /** Clock for the rule check; default now. */
   now?: Date;
-  /** Show the edit and the ledger line without writing either. */
+  /** Show the edit without writing it. */
   dryRun?: boolean;
 }
 
@@ -72,9 +75,7 @@ export interface RollbackResult extends CommandResult {
   diff: string;
   /** L3 flags whose production default was switched off. */
   flagsTurnedOff: string[];
-  /** The ledger line appended. */
-  ledgerLine: number;
-  /** The deploy marker recorded. */
+  /** The deploy marker the workflow will record. */
   marker: string;
   /** Commands to run next, in order. */
   nextSteps: string[];
@@ -101,7 +102,6 @@ export function defaultRollbackTarget(runs: readonly ProductionRun[], current: s
 /** Roll production back; refuses (UserError) with the reason when the target is not safe. */
 export function rollback(options: RollbackOptions): RollbackResult {
   const { root } = options;
-  const env = options.env ?? process.env;
   const ledger = readExistingLedger(root, options.ledgerPath);
   requireIntactLedger(ledger);
   const stackDocument = openStackDocument(root, PRODUCTION_STACK);
@@ -145,34 +145,35 @@ export function rollback(options: RollbackOptions): RollbackResult {
     );
   }
 
-  const actor = options.actor ?? env.GITHUB_ACTOR ?? env.USER ?? env.USERNAME;
-  if (actor === undefined || actor === "") {
-    throw new UserError("cannot tell who rolls back: pass --actor (or set GITHUB_ACTOR / USER)", { key: "actor" });
-  }
-  // Check the ledger line before touching any file, so a refusal leaves everything as it was.
-  const prepared = prepareAppend(
-    ledger,
+  // The event the deploy workflow will record must pass the release rules: check it now, before
+  // touching any file, so a refusal leaves everything as it was.
+  const violation = releaseRuleViolation(
     {
       kind: "rolled-back",
+      stack: "production",
       version: to,
       level: target.level,
       changeRequest: target.changeRequest,
       artifacts: target.artifacts,
       from,
+      to,
+      marker: rollbackMarker(from, to),
       gitSha: target.gitSha,
-      actor,
-      note: options.reason,
+      time: (options.now ?? new Date()).toISOString(),
+      actor: "slipway rollback",
     },
-    options.now,
+    ledger.entries,
   );
+  if (violation !== undefined) refuse(violation);
   const notes = options.dryRun ? [] : requireCommittedFile(root, stackDocument.file, "rollback", options.force === true);
 
   writeRelease(stackDocument, {
     version: to,
     level: target.level,
     changeRequest: target.changeRequest,
-    hotfix: true,
+    hotfix: false,
     artifacts: target.artifacts,
+    rollback: { from, ...(options.reason !== undefined && options.reason.trim() !== "" ? { reason: options.reason } : {}) },
   });
   const flags = forceL3FlagsOffInProduction(stackDocument);
   const after = renderStackDocument(stackDocument);
@@ -180,26 +181,17 @@ export function rollback(options: RollbackOptions): RollbackResult {
     before: stackDocument.file,
     after: `${stackDocument.file} (rolled back to ${to})`,
   });
-  if (options.dryRun) {
-    const text = `Dry run: ${rollbackMarker(from, to)} would write ${to} into ${stackDocument.file} (L3 flags off: ${flags.turnedOff.join(", ") || "none on"}) and record rolled-back in ${ledger.file}; nothing was written.\n\n${diff}`;
-    return { text, exitCode: 0, from, to, diff, flagsTurnedOff: flags.turnedOff, ledgerLine: prepared.entry.line, marker: rollbackMarker(from, to), nextSteps: [...PRODUCTION_NEXT_STEPS] };
-  }
-  // Under the ledger's lock: the line goes in only if nobody appended since it was checked, and
-  // the stack file is written with it.
-  withLedgerLock(path.resolve(root, options.ledgerPath ?? LEDGER_FILE), () => {
-    const now = readLedger(root, options.ledgerPath);
-    if (now.headHash !== ledger.headHash) {
-      throw new UserError("changed while rollback ran (another event was recorded): run it again", { file: ledger.file });
-    }
-    commitAppend(root, prepared, options.ledgerPath);
-    saveStackDocument(stackDocument);
-  });
-
   const marker = rollbackMarker(from, to);
-  const nextSteps = [...PRODUCTION_NEXT_STEPS];
+  const nextSteps = [...ROLLBACK_NEXT_STEPS];
+  if (options.dryRun) {
+    const text = `Dry run: ${marker} would write ${to} into ${stackDocument.file} (L3 flags off: ${flags.turnedOff.join(", ") || "none on"}); nothing was written.\n\n${diff}`;
+    return { text, exitCode: 0, from, to, diff, flagsTurnedOff: flags.turnedOff, marker, nextSteps };
+  }
+  saveStackDocument(stackDocument);
+
   const lines = [
     ...notes,
-    `${marker}: ${stackDocument.file} now carries ${to} (${target.level}, ${target.changeRequest}), the artifacts production ran at ${ledger.file} line ${target.line}, marked hotfix so a change freeze does not block it.`,
+    `${marker}: ${stackDocument.file} now carries ${to} (${target.level}, ${target.changeRequest}), the artifacts production ran at ${ledger.file} line ${target.line}, marked as a rollback from ${from} so a change freeze does not block it.`,
     flags.turnedOff.length > 0
       ? `L3 flags forced off in production (003 §7.2): ${flags.turnedOff.join(", ")}.`
       : "No L3 flag was on in production.",
@@ -207,11 +199,11 @@ export function rollback(options: RollbackOptions): RollbackResult {
     "",
     diff.trimEnd(),
     "",
-    `Recorded ${ledger.file} line ${prepared.entry.line} (seq ${prepared.entry.event.seq}): rolled-back, '${marker}'.`,
     "Next:",
-    `  commit ${stackDocument.file} and push ${ledger.file} to the ledger branch`,
+    `  commit ${stackDocument.file} and merge it (a pull request: the default branch is protected)`,
     ...nextSteps.map((step) => `  ${step}`),
-    "  run the production smoke checks, then open an incident issue: impact, timeline, suspected cause, fix plan (000 §6)",
+    `  the workflow deploys after the production environment's approval, runs the smoke checks and records '${marker}' (rolled-back) in ${ledger.file}`,
+    "  open an incident issue: impact, timeline, suspected cause, fix plan (000 §6)",
   ];
   return {
     text: `${lines.join("\n")}\n`,
@@ -220,7 +212,6 @@ export function rollback(options: RollbackOptions): RollbackResult {
     to,
     diff,
     flagsTurnedOff: flags.turnedOff,
-    ledgerLine: prepared.entry.line,
     marker,
     nextSteps,
   };

@@ -42,6 +42,8 @@ export interface ReleaseSection {
   hotfix: boolean;
   /** Artifacts per app. */
   artifacts: Record<string, Artifact>;
+  /** A rollback: the version production leaves and why (absent: the key is removed). */
+  rollback?: { from: string; reason?: string };
 }
 
 const RELEASE_KEY = `${NAMESPACE}:release`;
@@ -165,6 +167,11 @@ export function writeRelease(stackDocument: StackDocument, release: ReleaseSecti
   document.setIn([...base, "level"], release.level);
   document.setIn([...base, "changeRequest"], release.changeRequest);
   document.setIn([...base, "hotfix"], release.hotfix);
+  if (release.rollback !== undefined) {
+    document.setIn([...base, "rollback"], document.createNode({ from: release.rollback.from, ...(release.rollback.reason !== undefined ? { reason: release.rollback.reason } : {}) }));
+  } else if (document.hasIn([...base, "rollback"])) {
+    document.deleteIn([...base, "rollback"]);
+  }
   const artifactsPath = [...base, "artifacts"];
   const current = document.getIn(artifactsPath);
   if (isMap(current)) {

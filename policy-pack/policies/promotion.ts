@@ -3,7 +3,8 @@
  * validated. A policy cannot read the staging stack; what staging validated reaches production
  * through the release manifest's `validation` field, which the program fills from the ledger.
  */
-import type { Artifact } from "../../contract";
+import { RELEASE_LEVELS, type Artifact, type ReleaseLevel, type ReleaseManifest, type Validation } from "../../contract";
+import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
 import { isManifestVariable, manifestsOf, parseManifest } from "./shared/manifest";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
 import { describe, isProductionStack, list, podSpecsOf, quoteList, record, stackOfResources, text, TYPES, WORKLOAD_TYPES, type Props } from "./shared/resources";
@@ -62,7 +63,31 @@ function showArtifact(artifact: Artifact): string {
     return [artifact.image, artifact.commitSha, artifact.slugId].filter((reference) => reference !== undefined).join(" + ") || "(empty)";
 }
 
-const promoteSchema = configSchema(productionStacksSetting);
+const promoteSchema = configSchema(productionStacksSetting, {
+    stagingSoakMinutes: {
+        type: "object",
+        properties: Object.fromEntries(RELEASE_LEVELS.map((level) => [level, { type: "integer", minimum: 0, maximum: 1440 }])),
+        additionalProperties: false,
+        default: {},
+        description:
+            `Minutes staging soaks a release between staged and validated, by level (L0-L3); a level not named keeps the playbooks' figure ` +
+            `(${RELEASE_LEVELS.map((level) => `${level} ${DEFAULT_STAGING_SOAK_MINUTES[level]}`).join(", ")}: 000 §3, 003 §4.4). ` +
+            "`slipway ledger record` enforces the same figures, read from the same key.",
+    },
+});
+
+/** Why staging's validation came before the soak the release's level asks, or undefined. */
+function soakProblem(manifest: ReleaseManifest, validation: Validation, minutes: Record<ReleaseLevel, number>): string | undefined {
+    const required = minutes[manifest.level];
+    if (validation.stagedAt === undefined || validation.validatedAt === undefined) {
+        return `Release ${manifest.version} carries no soak record (manifest validation.stagedAt/validatedAt): nothing shows staging soaked it the ${required} minutes an ${manifest.level} release needs.`;
+    }
+    const soaked = (Date.parse(validation.validatedAt) - Date.parse(validation.stagedAt)) / 60_000;
+    if (!(soaked >= required)) {
+        return `Release ${manifest.version} was validated ${Number.isFinite(soaked) ? Math.max(0, Math.floor(soaked)) : "?"} minutes after staging staged it (${validation.stagedAt} to ${validation.validatedAt}); an ${manifest.level} release soaks at least ${required} minutes.`;
+    }
+    return undefined;
+}
 
 /** Workloads that run a release (Jobs and CronJobs run migrations and tasks, not the release). */
 const RUNNING_WORKLOADS: readonly string[] = [TYPES.k8sDeployment, TYPES.k8sStatefulSet, TYPES.k8sDaemonSet];
@@ -70,16 +95,20 @@ const RUNNING_WORKLOADS: readonly string[] = [TYPES.k8sDeployment, TYPES.k8sStat
 export const promoteValidatedArtifact: SlipwayStackPolicy = {
     name: "promote-validated-artifact",
     description:
-        "Production runs only artifacts staging validated: the release manifest carries staging's validation of this version, its artifacts equal what staging validated, and every image, Vercel commit and Heroku slug deployed is one of them.",
+        "Production runs only artifacts staging validated: the release manifest carries staging's validation of this version, made after the level's staging soak, " +
+        "read from a ledger that extends the one the stack last deployed from; its artifacts equal what staging validated, and every image, Vercel commit and Heroku slug deployed is one of them.",
     remediationSteps:
-        "Deploy to staging first and let it validate the version (the ledger records it), then run `slipway promote` so production's manifest carries that validation; " +
-        "never edit production's artifacts by hand: point every Deployment image, Vercel ref and Heroku slugId at the manifest's artifacts.",
+        "Deploy to staging first and let its workflow stage, soak and validate the version (the ledger records each step), then run `slipway promote` so production's manifest carries that validation; " +
+        "never edit production's artifacts by hand: point every Deployment image, Vercel ref and Heroku slugId at the manifest's artifacts. " +
+        "If the ledger does not extend the stack's anchor, its history was rewritten: restore the ledger branch from the last good commit (`slipway ledger verify --anchor <SLIPWAY_LEDGER_ANCHOR>`) before deploying.",
     severity: "critical",
     enforcementLevel: "mandatory",
     tags: ["promotion", "000 §4", "004 §3"],
     configSchema: promoteSchema,
     validateStack: (args, reportViolation) => {
-        const { productionStacks } = readConfig<ProductionStacksConfig>(promoteSchema, args);
+        const config = readConfig<ProductionStacksConfig & { stagingSoakMinutes: Partial<Record<ReleaseLevel, number>> }>(promoteSchema, args);
+        const { productionStacks } = config;
+        const soakMinutes = { ...DEFAULT_STAGING_SOAK_MINUTES, ...config.stagingSoakMinutes };
         const stack = stackOfResources(args.resources);
         if (!isProductionStack(stack, productionStacks)) return args.notApplicable("only production stacks promote artifacts");
         const readings = manifestsOf(args.resources);
@@ -96,6 +125,14 @@ export const promoteValidatedArtifact: SlipwayStackPolicy = {
             }
             const manifest = reading.manifest;
             allowed.push(...Object.values(manifest.artifacts));
+            // A ledger that does not extend the one this stack last deployed from was rewritten:
+            // whatever it says staging validated is not evidence.
+            if (manifest.ledgerAnchor?.problem !== undefined) {
+                reportViolation(
+                    `Release ${manifest.version}: the release ledger does not extend the one stack '${stack}' last deployed from (anchor ${manifest.ledgerAnchor.anchor.slice(0, 16)}…): ${manifest.ledgerAnchor.problem}.`,
+                    urn,
+                );
+            }
             const validation = manifest.validation;
             if (validation === null) {
                 reportViolation(`Release ${manifest.version} was not validated by staging (manifest validation is null: the ledger has no validation of this version).`, urn);
@@ -105,6 +142,8 @@ export const promoteValidatedArtifact: SlipwayStackPolicy = {
                 reportViolation(`Release ${manifest.version} carries staging's validation of ${validation.version} (stack '${validation.stack}'), not of this version.`, urn);
                 continue;
             }
+            const soak = soakProblem(manifest, validation, soakMinutes);
+            if (soak !== undefined) reportViolation(soak, urn);
             for (const [app, artifact] of Object.entries(manifest.artifacts)) {
                 const validated = validation.artifacts[app];
                 if (validated === undefined) {

@@ -11,6 +11,7 @@ import {
     protectedBranchCandidates,
     tagProtectionOf,
     union,
+    type Bypass,
     type EffectiveProtection,
     type ManagedRepository,
     type ProtectionLayer,
@@ -24,6 +25,7 @@ import {
     baselineChecksSetting,
     breakGlassSetting,
     l3ChecksSetting,
+    ledgerBranchSetting,
     repositoryChecksSetting,
     checksFor,
     releaseTagSetting,
@@ -258,7 +260,16 @@ export const requiredChecksProduced: SlipwayStackPolicy = {
     },
 };
 
-const noBypassActorsSchema = configSchema(breakGlassSetting);
+const noBypassActorsSchema = configSchema(breakGlassSetting, ledgerBranchSetting);
+
+/**
+ * The one bypass besides break glass: the ledger jobs' deploy key may move the ledger branch
+ * forward. Only on that branch (never the default branch), and only past a layer that blocks
+ * neither deletion nor force pushes, so the key can append and nothing else.
+ */
+function isLedgerWriter(bypass: Bypass, layer: ProtectionLayer, branch: string, repository: ManagedRepository, ledgerBranch: string): boolean {
+    return bypass.actorType === "DeployKey" && branch === ledgerBranch && branch !== repository.defaultBranch && !layer.blocksDeletion && !layer.blocksForcePush;
+}
 
 export const noBypassActors: SlipwayStackPolicy = {
     name: "no-bypass-actors",
@@ -272,13 +283,13 @@ export const noBypassActors: SlipwayStackPolicy = {
     tags: ["repository", "003 §3.2"],
     configSchema: noBypassActorsSchema,
     validateStack: (args, reportViolation) => {
-        const { breakGlassTeam } = readConfig<BreakGlassConfig>(noBypassActorsSchema, args);
+        const { breakGlassTeam, ledgerBranch } = readConfig<BreakGlassConfig & { ledgerBranch: string }>(noBypassActorsSchema, args);
         const allowed = breakGlassTeam === "" ? "no break-glass team is configured" : `only break-glass team '${breakGlassTeam}' may`;
         const reported = new Set<string>();
         for (const repository of repositoriesOrSkip(args)) {
             for (const branch of protectedBranchCandidates(args.resources, repository)) {
                 for (const layer of branchProtectionOf(args.resources, repository, branch, breakGlassTeam).layers) {
-                    for (const bypass of layer.bypasses.filter((entry) => !entry.breakGlass)) {
+                    for (const bypass of layer.bypasses.filter((entry) => !entry.breakGlass && !isLedgerWriter(entry, layer, branch, repository, ledgerBranch))) {
                         const key = `${layer.resource.urn}|${bypass.actor}`;
                         if (reported.has(key)) continue;
                         reported.add(key);

@@ -3,6 +3,7 @@
  * (in `pulumi config --path` form) and what was wrong, and nothing is deployed.
  */
 import { ConfigError, parseStackConfig, type ConfigProblem, type StackConfig } from "../../components/config";
+import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const FILE = "Pulumi.production.yaml";
 const WORKER_IMAGE = `ghcr.io/acme/worker@sha256:${"0f".repeat(32)}`;
@@ -14,7 +15,7 @@ function rawConfig(extra: Record<string, unknown>, secure: string[] = []) {
     file: FILE,
     values: {
       "slipway:environment": "production",
-      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront" }], teams: { "release-captains": 4711 } },
+      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront" }], teams: { "release-captains": 4711 }, ledgerDeployKey: LEDGER_DEPLOY_KEY },
       "slipway:environments": { production: { reviewerTeams: ["release-captains"] } },
       "slipway:release": {
         version: "1.4.0",
@@ -30,7 +31,7 @@ function rawConfig(extra: Record<string, unknown>, secure: string[] = []) {
       "slipway:postgres": { host: "pg-prod.acme.internal", username: "slipway_admin", password: "v1:opaque" },
       ...withCluster(extra),
     },
-    securePaths: new Set(["slipway:postgres.password", ...secure]),
+    securePaths: new Set(["slipway:postgres.password", LEDGER_DEPLOY_KEY_SECURE_PATH, ...secure]),
   };
 }
 

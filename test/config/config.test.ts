@@ -6,6 +6,7 @@ import * as path from "path";
 import * as fc from "fast-check";
 import { ConfigError, parseStackConfig, RawStackConfig, SecretString, keyPath, DEFAULT_REQUIRED_CHECKS } from "../../components/config";
 import { readStackFile, toEngineConfig, loadStackConfig } from "../../components/stackFile";
+import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const projectDir = path.resolve(__dirname, "..", "..");
 
@@ -13,14 +14,14 @@ const projectDir = path.resolve(__dirname, "..", "..");
 function minimal(): Record<string, unknown> {
   return {
     "slipway:environment": "production",
-    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }], teams: { "release-captains": 4711 } },
+    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }], teams: { "release-captains": 4711 }, ledgerDeployKey: LEDGER_DEPLOY_KEY },
     "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
     "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
   };
 }
 
 function parse(values: Record<string, unknown>, securePaths: string[] = []) {
-  const raw: RawStackConfig = { file: "Pulumi.production.yaml", values, securePaths: new Set(securePaths) };
+  const raw: RawStackConfig = { file: "Pulumi.production.yaml", values, securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH, ...securePaths]) };
   return parseStackConfig(raw);
 }
 

@@ -9,6 +9,7 @@ import * as path from "path";
 import { breakGlassTeamOf } from "../../contract";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { checkBreakGlassAgreement, readPolicyStatement } from "../../components/policyStatement";
+import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -24,17 +25,17 @@ function stackWithBreakGlass(teams: Record<string, number>) {
     file: "Pulumi.production.yaml",
     values: {
       "slipway:environment": "production",
-      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront", breakGlassTeam: "release-captains" }], teams },
+      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront", breakGlassTeam: "release-captains" }], teams, ledgerDeployKey: LEDGER_DEPLOY_KEY },
       "slipway:environments": { production: {} },
       "slipway:release": { version: "1.4.0", level: "L2", changeRequest: "CR-1" },
     },
-    securePaths: new Set(),
+    securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH]),
   });
 }
 
 describe("the policy statement names the break-glass team", () => {
   it("the example's statement names team 4711 once for both policies that allow it", () => {
-    expect(readPolicyStatement(root)).toEqual({ breakGlassTeamId: 4711 });
+    expect(readPolicyStatement(root)).toEqual({ breakGlassTeamId: 4711, stagingSoakMinutes: { L0: 10, L1: 10, L2: 30, L3: 120 } });
   });
 
   it("two policies naming different teams is refused, naming both settings", () => {

@@ -222,15 +222,19 @@ export function writeLedgerLines(root: string, lines: readonly string[]): void {
 }
 
 /**
- * Run the program on a project in a child process with ALLOW_PROD as given (undefined: unset).
- * SLIPWAY_LEDGER is unset too, so the program reads the project's own releases/ledger.jsonl.
- * The child inherits process.env at spawn; both variables are restored afterwards.
+ * Run the program on a project in a child process with ALLOW_PROD as given (undefined: unset)
+ * and `env` added. SLIPWAY_LEDGER and SLIPWAY_LEDGER_ANCHOR are unset unless `env` sets them, so
+ * the program reads the project's own releases/ledger.jsonl, unanchored. The child inherits
+ * process.env at spawn; every variable touched is restored afterwards.
  */
-export async function runProgram(options: RunOptions, allowProd?: string): Promise<RecordedStack> {
-  const saved = { ALLOW_PROD: process.env.ALLOW_PROD, SLIPWAY_LEDGER: process.env.SLIPWAY_LEDGER };
+export async function runProgram(options: RunOptions, allowProd?: string, env: Record<string, string> = {}): Promise<RecordedStack> {
+  const names = ["ALLOW_PROD", "SLIPWAY_LEDGER", "SLIPWAY_LEDGER_ANCHOR", ...Object.keys(env)];
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
   delete process.env.SLIPWAY_LEDGER;
+  delete process.env.SLIPWAY_LEDGER_ANCHOR;
   if (allowProd === undefined) delete process.env.ALLOW_PROD;
   else process.env.ALLOW_PROD = allowProd;
+  Object.assign(process.env, env);
   try {
     return await runStackInChild(options);
   } finally {
@@ -241,9 +245,9 @@ export async function runProgram(options: RunOptions, allowProd?: string): Promi
   }
 }
 
-/** Run a stack of the project as `pulumi preview` would (no ALLOW_PROD) and judge it with the gate. */
-export async function gateStack(gate: Gate, root: string, stack: string): Promise<{ recorded: RecordedStack; report: GateReport }> {
-  const recorded = await runProgram({ projectDir: root, stack });
+/** Run a stack of the project as `pulumi preview` would (no ALLOW_PROD, `env` added) and judge it with the gate. */
+export async function gateStack(gate: Gate, root: string, stack: string, env: Record<string, string> = {}): Promise<{ recorded: RecordedStack; report: GateReport }> {
+  const recorded = await runProgram({ projectDir: root, stack }, undefined, env);
   return { recorded, report: await gate.judge(recorded) };
 }
 

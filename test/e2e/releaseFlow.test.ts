@@ -11,11 +11,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { Gate } from "../../cli/gate";
 import { UserError } from "../../components/release/errors";
-import { canonicalLine, LEDGER_FILE, rollbackMarker } from "../../components/release/ledger";
+import { anchorOf, canonicalLine, contentHash, LEDGER_FILE, readLedger, rollbackMarker, sha256Hex } from "../../components/release/ledger";
+import { formatAnchor } from "../../contract/release";
 import { ledgerRecord, ledgerVerify } from "../../components/release/ledgerCommands";
 import { releaseNotes } from "../../components/release/notes";
 import { promote, PromoteResult } from "../../components/release/promote";
 import { rollback } from "../../components/release/rollback";
+import { runnerEnv } from "../support/runner";
 import {
   addChangelogSection,
   commitAll,
@@ -41,6 +43,14 @@ import {
 
 /** Who records ledger events here (the deploy workflows' actor). */
 const DEPLOY_ACTOR = "deploy-bot";
+
+/** The example's ledger is written by the storefront repository's deploy workflows. */
+const EXAMPLE_REPOSITORY = "acme/storefront";
+
+/** The runner's environment in a run of the example's deploy workflow, at the release commit (HEAD). */
+function deployRun(root: string, stack: "staging" | "production", id: number): Record<string, string> {
+  return { ...runnerEnv(stack, id, EXAMPLE_REPOSITORY), GITHUB_SHA: headCommit(root) };
+}
 
 /** A new build, 1.6.0: every reference differs from the releases the example already has. */
 const RELEASE_1_6: ReleaseValues = {
@@ -219,10 +229,15 @@ it("a new release goes from staging to production: staged, validated, promoted, 
   prepareRelease(root, RELEASE_1_6, CHANGELOG_1_6);
   const releaseCommit = headCommit(root);
 
-  // Staging's deploy workflow: `staged` after its pulumi up, `validated` after smoke and soak.
-  // Without a release given, record reads it from Pulumi.staging.yaml; the commit is HEAD.
-  const staged = ledgerRecord({ root, kind: "staged", actor: DEPLOY_ACTOR, env: {} });
-  const validated = ledgerRecord({ root, kind: "validated", actor: DEPLOY_ACTOR, env: {} });
+  // Staging's deploy workflow: `staged` after its pulumi up, `validated` after the soak (30
+  // minutes for an L2 release) and smoke, in the same run. Without a release given, record reads
+  // it from Pulumi.staging.yaml.
+  const stagedAt = new Date("2026-12-01T10:00:00.000Z");
+  const staged = ledgerRecord({ root, kind: "staged", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8100), now: stagedAt });
+  expect(() => ledgerRecord({ root, kind: "validated", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8100), now: new Date(stagedAt.getTime() + 29 * 60_000) })).toThrow(
+    "an L2 release soaks at least 30 minutes on staging",
+  );
+  const validated = ledgerRecord({ root, kind: "validated", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8100), now: new Date(stagedAt.getTime() + 30 * 60_000) });
   const expectedEvent = { stack: "staging", version: "1.6.0", level: "L2", changeRequest: "CR-2077", artifacts: RELEASE_1_6.artifacts, gitSha: releaseCommit };
   expect(staged.entry).toMatchObject({ line: 9, event: { kind: "staged", ...expectedEvent } });
   expect(validated.entry).toMatchObject({ line: 10, event: { kind: "validated", ...expectedEvent } });
@@ -243,7 +258,7 @@ it("a new release goes from staging to production: staged, validated, promoted, 
 it("an unvalidated version is refused", () => {
   const root = newProject();
   prepareRelease(root, RELEASE_1_6, CHANGELOG_1_6);
-  ledgerRecord({ root, kind: "staged", actor: DEPLOY_ACTOR, env: {} });
+  ledgerRecord({ root, kind: "staged", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8200) });
   commitAll(root, "ledger: staged 1.6.0");
   const production = productionBytes(root);
   const ledger = ledgerBytes(root);
@@ -259,6 +274,55 @@ it("an unvalidated version is refused", () => {
 
   expect(productionBytes(root).equals(production)).toBe(true);
   expect(ledgerBytes(root).equals(ledger)).toBe(true);
+});
+
+it("a two-commit rewrite of the ledger is caught against production's anchor: by verify before pulumi up, by promote and by the gate", async () => {
+  const root = newProject();
+  // What production last deployed from: the stack published this head as SLIPWAY_LEDGER_ANCHOR.
+  const anchor = formatAnchor(anchorOf(readLedger(root)));
+  // Commit 1: the whole chain rebuilt with fresh hashes, line 1 "tidied", and a fake 1.6.0
+  // staged and validated (after a full soak) whose api image points elsewhere.
+  const fakeApi = "ghcr.io/mallory/api@sha256:" + "e".repeat(64);
+  const events = ledgerLines(root).map((line) => JSON.parse(line));
+  events[0].note = "tidied";
+  const forgedRun = { ...events[6].run, id: "8999", url: events[6].run.url.replace(/\d+$/, "8999") };
+  for (const [kind, time] of [["staged", "2026-12-01T10:00:00.000Z"], ["validated", "2026-12-01T12:30:00.000Z"]]) {
+    events.push({ ...events[6], kind, version: "1.6.0", level: "L2", changeRequest: "CR-2077", artifacts: { ...events[6].artifacts, api: { ...events[6].artifacts.api, image: fakeApi } }, run: forgedRun, time });
+  }
+  const rebuilt: string[] = [];
+  events.forEach((event, index) => {
+    const draft = { ...event, seq: index + 1, prev: index === 0 ? "0".repeat(64) : sha256Hex(rebuilt[index - 1]) };
+    delete draft.hash;
+    rebuilt.push(canonicalLine({ ...draft, hash: contentHash(draft) }));
+  });
+  writeLedgerLines(root, rebuilt);
+  const rewriteCommit = path.join(root, "rewrite-commit.jsonl");
+  fs.copyFileSync(path.join(root, LEDGER_FILE), rewriteCommit);
+  // Commit 2: one ordinary append on top.
+  ledgerRecord({ root, kind: "staged", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 9000) });
+  commitAll(root, "two commits on the ledger branch");
+
+  // The ledger job's check of the last commit passes; the deploy job's check from the anchor does not.
+  expect(ledgerVerify({ root, previousLedgerPath: rewriteCommit }).exitCode).toBe(0);
+  const anchored = ledgerVerify({ root, anchor });
+  expect(anchored.exitCode).toBe(1);
+  expect(anchored.text).toContain("line 8 (seq 8): differs from the line the stack last deployed from");
+
+  // promote refuses with the anchor, and would have written the fake release without it.
+  expect(thrownBy(() => promote({ root, version: "1.6.0", anchor })).message).toContain("refusing to promote: the ledger does not extend the one production last deployed from");
+  promote({ root, version: "1.6.0", anchor: "none" });
+  addChangelogSection(root, CHANGELOG_1_6);
+  commitAll(root, "promote the forged 1.6.0");
+  expect(stackRelease(root, "production").artifacts.api.image).toBe(fakeApi);
+
+  // The gate, given the anchor as the deploy job gives it, fails the forged release.
+  const { report } = await gateStack(gate, root, "production", { SLIPWAY_LEDGER_ANCHOR: anchor });
+  expect(mandatoryViolations(report).map(describeViolation)).toEqual([
+    expect.stringMatching(/^promote-validated-artifact \(mandatory\): Release 1\.6\.0: the release ledger does not extend the one stack 'production' last deployed from \(anchor 8:[0-9a-f]{14}…\): line 8 \(seq 8\): differs from the line the stack last deployed from/),
+  ]);
+  // Without it (a pull request's gate has no anchor), the forgery would pass: the anchor is what catches it.
+  const unanchored = await gateStack(gate, root, "production");
+  expect(mandatoryViolations(unanchored.report)).toEqual([]);
 });
 
 /** Ways to rewrite the example ledger's history, and what verification must say about each. */
@@ -336,7 +400,7 @@ it("roll back restores the previous release with side-effect flags off", async (
   promote({ root });
   commitAll(root, "promote 1.5.0");
   // Production's deploy workflow, after pulumi up and the production smoke checks passed.
-  const promoted = ledgerRecord({ root, kind: "promoted", actor: DEPLOY_ACTOR, env: {} });
+  const promoted = ledgerRecord({ root, kind: "deployed", actor: DEPLOY_ACTOR, env: deployRun(root, "production", 8300) });
   expect(promoted.entry).toMatchObject({ line: 9, event: { kind: "promoted", stack: "production", version: "1.5.0" } });
   commitAll(root, "ledger: promoted 1.5.0");
 
@@ -351,22 +415,32 @@ it("roll back restores the previous release with side-effect flags off", async (
   const ledgerBefore = ledgerBytes(root);
 
   // Default target: the release production ran before 1.5.0.
-  const result = rollback({ root, actor: "release-captain", reason: "INC-77: posts published twice", env: {} });
-  expect(result).toMatchObject({ from: "1.5.0", to: "1.4.0", marker: "ROLLBACK 1.5.0 → 1.4.0", flagsTurnedOff: ["auto-publish"], ledgerLine: 10 });
+  const result = rollback({ root, reason: "INC-77: posts published twice" });
+  expect(result).toMatchObject({ from: "1.5.0", to: "1.4.0", marker: "ROLLBACK 1.5.0 → 1.4.0", flagsTurnedOff: ["auto-publish"] });
 
-  // 1.4.0 as production ran it (ledger line 6), marked hotfix so a freeze cannot block it.
+  // 1.4.0 as production ran it (ledger line 6), marked as a rollback so a freeze cannot block it.
   expect(stackRelease(root, "production")).toEqual({
     version: "1.4.0",
     level: "L2",
     changeRequest: "CR-2017",
-    hotfix: true,
+    hotfix: false,
     artifacts: artifactsOfLedgerLine(root, 6),
+    rollback: { from: "1.5.0", reason: "INC-77: posts published twice" },
   });
   const l3Flags = stackFlags(root, "production").filter((flag) => flag.level === "L3");
   expect(l3Flags.map((flag) => flag.name)).toEqual(["auto-publish"]);
   expect(l3Flags.every((flag) => flag.defaults.production === false)).toBe(true);
+  // Only the deploy workflow writes the ledger: nothing yet.
+  expect(ledgerBytes(root).equals(ledgerBefore)).toBe(true);
+  commitAll(root, "ROLLBACK 1.5.0 → 1.4.0");
 
-  // The ledger grew by exactly one line, appended after the old bytes, and its chain verifies.
+  // The rollback, judged before it is deployed: the ledger confirms it.
+  const beforeDeploy = await gateStack(gate, root, "production");
+  expect(beforeDeploy.recorded.outputs.releaseManifest).toMatchObject({ ledger: { rollback: { from: "1.5.0", marker: "ROLLBACK 1.5.0 → 1.4.0" } } });
+  expect(mandatoryViolations(beforeDeploy.report).map(describeViolation)).toEqual([]);
+
+  // deploy-production.yml deployed it and smoke passed: its ledger job records the rollback.
+  ledgerRecord({ root, kind: "deployed", actor: DEPLOY_ACTOR, env: deployRun(root, "production", 8301) });
   const ledgerAfter = ledgerBytes(root);
   expect(ledgerAfter.subarray(0, ledgerBefore.length).equals(ledgerBefore)).toBe(true);
   expect(ledgerLines(root)).toHaveLength(10);
@@ -378,7 +452,7 @@ it("roll back restores the previous release with side-effect flags off", async (
     from: "1.5.0",
     to: "1.4.0",
     marker: rollbackMarker("1.5.0", "1.4.0"),
-    actor: "release-captain",
+    actor: DEPLOY_ACTOR,
     note: "INC-77: posts published twice",
   });
   const previousLedger = path.join(root, "ledger-before-rollback.jsonl");
@@ -387,7 +461,7 @@ it("roll back restores the previous release with side-effect flags off", async (
   expect(verification.problems).toEqual([]);
   expect(verification.exitCode).toBe(0);
   fs.rmSync(previousLedger);
-  commitAll(root, "ROLLBACK 1.5.0 → 1.4.0");
+  commitAll(root, "ledger: rolled-back 1.4.0");
 
   const { recorded, report } = await gateStack(gate, root, "production");
   expect(recorded.outputs.releaseVersion).toBe("1.4.0");

@@ -1,11 +1,13 @@
 /**
  * The whole release lifecycle under the real engine, in the README's order, each `pulumi` step
  * run exactly as the generated workflow job runs it (its `run:` line) with exactly the
- * environment the job sets (its `env:`, every secret given a stand-in value): staging deploys,
- * staging's ledger records staged and validated, `slipway promote`, production refuses to apply
- * without ALLOW_PROD and applies with it, a second apply changes nothing, the stack export gets
- * the engine's verdict from `slipway gate --state`, a rollback applies and judges clean, and
- * production's protected data survives a destroy.
+ * environment the job sets (its `env:`, every secret given a stand-in value, every `vars.` read
+ * from what the stack manages in its GitHub environment): staging deploys, the ledger refuses a
+ * validation before the soak, `slipway promote`, production refuses to apply without ALLOW_PROD
+ * and applies with it, its ledger job records what it deployed, a second apply changes nothing,
+ * the stack export gets the engine's verdict from `slipway gate --state`, a rewritten ledger is
+ * caught against the anchor production published, a rollback applies, is recorded and judges
+ * clean, and production's protected data survives a destroy.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -14,6 +16,8 @@ import { parse } from "yaml";
 import { runStackInChild } from "../../cli/runInChild";
 import { DEMO_PASSPHRASE, describeResult } from "../../engine/driver";
 import { REPO_ROOT } from "../e2e/support";
+import { runnerEnv } from "../support/runner";
+import { canonicalLine, contentHash, sha256Hex } from "../../components/release/ledger";
 import { ENGINE_TIMEOUT_MS, EngineProject, EngineRun, engineScratch, requireEngine } from "./support";
 
 /** A step of a generated workflow. */
@@ -56,28 +60,51 @@ function argvOf(step: Step): string[] {
 
 /**
  * The environment a step sets, as the runner would have it: literal values as written, each
- * `${{ secrets.NAME }}` a stand-in (the passphrase secret: the examples' demo passphrase).
+ * secret a stand-in (the config passphrase the demo one), each `${{ vars.NAME || 'default' }}`
+ * the variable the stack manages in its GitHub environment (read from the stack's state, as
+ * GitHub would serve it), else the default.
  */
-function stepEnv(step: Step): Record<string, string> {
+function stepEnv(step: Step, vars: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(step.env ?? {})) {
     const secret = /^\$\{\{ secrets\.([A-Z0-9_]+) \}\}$/.exec(value)?.[1];
-    env[name] = secret === undefined ? value : secret === "PULUMI_CONFIG_PASSPHRASE" ? DEMO_PASSPHRASE : `standin-${secret.toLowerCase()}`;
+    const variable = /^\$\{\{ vars\.([A-Z0-9_]+) \|\| '([^']*)' \}\}$/.exec(value);
+    if (variable !== null) env[name] = vars[variable[1]] ?? variable[2];
+    else env[name] = secret === undefined ? value : secret === "PULUMI_CONFIG_PASSPHRASE" ? DEMO_PASSPHRASE : `standin-${secret.toLowerCase()}`;
   }
   return env;
 }
 
+/** The GitHub environment variables a stack manages for its own environment, from its state (none before its first deploy). */
+async function environmentVars(stack: string): Promise<Record<string, string>> {
+  const exported = await project.run(["pulumi", "stack", "export", "--stack", stack]);
+  expectOk(exported);
+  const resources = (JSON.parse(exported.stdout) as { deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }).deployment.resources ?? [];
+  const vars: Record<string, string> = {};
+  for (const resource of resources) {
+    if (resource.type === "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable" && resource.outputs?.environment === stack) {
+      vars[String(resource.outputs.variableName)] = String(resource.outputs.value);
+    }
+  }
+  return vars;
+}
+
 /** Run a workflow step's pulumi command as its job would. */
-async function runStep(step: Step, extra: string[] = [], env: Record<string, string> = {}): Promise<EngineRun> {
-  return project.run([...argvOf(step), ...extra], { ...stepEnv(step), ...env });
+async function runStep(step: Step, stack: string, extra: string[] = [], env: Record<string, string> = {}): Promise<EngineRun> {
+  return project.run([...argvOf(step), ...extra], { ...stepEnv(step, await environmentVars(stack)), ...env });
+}
+
+/** The runner's environment in a run of the storefront repository's deploy workflow for `stack`. */
+function deployRun(stack: "staging" | "production", id: number): Record<string, string> {
+  return { ...runnerEnv(stack, id, "acme/storefront"), GITHUB_SHA: "2".repeat(40) };
 }
 
 /** `slipway <args>` on the project, as a release engineer or the ledger job runs it. */
-function slipway(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function slipway(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "slipway.js"), ...args], {
     cwd: project.dir,
     encoding: "utf8",
-    env: { ...process.env, SLIPWAY_PROJECT_DIR: project.dir },
+    env: { ...process.env, SLIPWAY_PROJECT_DIR: project.dir, ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -120,30 +147,38 @@ describe("a release from staging to production under the real engine", () => {
   it(
     "staging previews and deploys with only what the workflows pass",
     async () => {
-      expectOk(await runStep(pulumiStep("policy-gate.yml", "pulumi-preview-staging", "preview")));
-      const up = await runStep(pulumiStep("deploy-staging.yml", "deploy", "up"));
+      expectOk(await runStep(pulumiStep("policy-gate.yml", "pulumi-preview-staging", "preview"), "staging"));
+      const up = await runStep(pulumiStep("deploy-staging.yml", "deploy", "up"), "staging");
       expectOk(up);
       expect(up.violations).toEqual([]);
+      // The stack published the ledger head it deployed from: its next deploy verifies from it.
+      expect((await environmentVars("staging")).SLIPWAY_LEDGER_ANCHOR).toMatch(/^8:[0-9a-f]{64}$/);
     },
     ENGINE_TIMEOUT_MS,
   );
 
   it(
-    "the ledger job records staged and validated; promote writes staging's release into production",
+    "the ledger job stages a release and refuses to validate it before the soak; promote writes what staging validated into production",
     async () => {
-      const sha = "1".repeat(40);
-      for (const kind of ["staged", "validated"]) {
-        const record = slipway("ledger", "record", "--kind", kind, "--stack", "staging", "--version", "1.5.0", "--sha", sha, "--actor", "deploy-bot");
-        expect({ kind, status: record.status, stderr: record.stderr }).toEqual({ kind, status: 0, stderr: "" });
-      }
-      git("commit", "-q", "-am", "ledger: 1.5.0 staged and validated");
+      // 1.5.0 is L3: 120 minutes of soak before validated may be recorded.
+      const staged = slipway(["ledger", "record", "--kind", "staged", "--stack", "staging", "--version", "1.5.0"], deployRun("staging", 9501));
+      expect({ status: staged.status, stderr: staged.stderr }).toEqual({ status: 0, stderr: "" });
+      const early = slipway(["ledger", "record", "--kind", "validated", "--stack", "staging", "--version", "1.5.0"], deployRun("staging", 9501));
+      expect(early.status).toBe(2);
+      expect(early.stderr).toContain("an L3 release soaks at least 120 minutes on staging");
+      // Recorded on a laptop, it is refused outright.
+      const laptop = slipway(["ledger", "record", "--kind", "validated", "--stack", "staging", "--version", "1.5.0"], { GITHUB_ACTIONS: "" });
+      expect(laptop.status).toBe(2);
+      expect(laptop.stderr).toContain("only the deploy workflows record ledger events");
+      git("commit", "-q", "-am", "ledger: 1.5.0 staged again");
       // Production couples into the pipeline staging created, as the README says.
       const pipelines = await project.run(["pulumi", "stack", "output", "herokuPipelines", "--stack", "staging", "--json"]);
       const pipelineId = (JSON.parse(pipelines.stdout) as Record<string, string>)["acme-api"];
       expect(pipelineId).toMatch(/^[0-9a-f-]{36}$/);
       expectOk(await project.run(["pulumi", "config", "set", "--path", "slipway:apps.heroku[0].pipelineId", pipelineId, "--stack", "production"]));
       git("commit", "-q", "-am", "production couples into staging's pipeline");
-      const promoted = slipway("promote");
+      // The example ledger's validation of 1.5.0 (line 8) came after a full soak.
+      const promoted = slipway(["promote"]);
       expect({ status: promoted.status, stderr: promoted.stderr }).toEqual({ status: 0, stderr: "" });
       expect(fs.readFileSync(path.join(project.dir, "Pulumi.production.yaml"), "utf8")).toMatch(/version: 1\.5\.0/);
       git("commit", "-q", "-am", "promote 1.5.0");
@@ -152,29 +187,37 @@ describe("a release from staging to production under the real engine", () => {
   );
 
   it(
-    "production previews with the pull request's credentials, refuses to apply without ALLOW_PROD, and applies with the deploy job's",
+    "production previews with the pull request's credentials, refuses to apply without ALLOW_PROD, applies with the deploy job's, and its ledger job records it",
     async () => {
-      const preview = await runStep(pulumiStep("policy-gate.yml", "pulumi-preview-production", "preview"));
+      const preview = await runStep(pulumiStep("policy-gate.yml", "pulumi-preview-production", "preview"), "production");
       expectOk(preview);
       expect(preview.violations).toEqual([]);
       const step = pulumiStep("deploy-production.yml", "deploy", "up");
       expect(step.env?.ALLOW_PROD).toBe("1");
-      const refused = await runStep(step, [], { ALLOW_PROD: "" });
+      const refused = await runStep(step, "production", [], { ALLOW_PROD: "" });
       expect(refused.code).not.toBe(0);
       expect(`${refused.stdout}${refused.stderr}`).toContain("refusing to apply to production stack 'production'");
-      const applied = await runStep(step);
+      const applied = await runStep(step, "production");
       expectOk(applied);
       expect(applied.violations).toEqual([]);
+      const recorded = slipway(["ledger", "record", "--kind", "deployed", "--stack", "production", "--version", "1.5.0", "--approvers", "sre-lead"], deployRun("production", 9502));
+      expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(recorded.stdout).toContain("promoted 1.5.0 on production");
+      git("commit", "-q", "-am", "ledger: 1.5.0 promoted");
     },
     ENGINE_TIMEOUT_MS,
   );
 
   it(
-    "a second apply changes nothing: no perpetual diff",
+    "a second apply changes nothing but the anchor, which follows the ledger; a third changes nothing",
     async () => {
-      const again = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"));
+      const again = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
       expectOk(again);
-      expect(Object.keys(changesOf(again))).toEqual(["same"]);
+      // The promoted line moved the ledger's head: the one change is the anchor variable.
+      expect(changesOf(again)).toEqual({ same: expect.any(Number), update: 1 });
+      const third = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
+      expectOk(third);
+      expect(Object.keys(changesOf(third))).toEqual(["same"]);
     },
     ENGINE_TIMEOUT_MS,
   );
@@ -183,7 +226,7 @@ describe("a release from staging to production under the real engine", () => {
     "the stack export gets the engine's verdict from slipway gate --state",
     async () => {
       expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--file", "production.export.json"]));
-      const gate = slipway("gate", "--state", "production.export.json", "--policy-config", "policy-config.json", "--json");
+      const gate = slipway(["gate", "--state", "production.export.json", "--policy-config", "policy-config.json", "--json"]);
       expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "" });
       const report = JSON.parse(gate.stdout) as { stack: string; violations: unknown[]; resources: number };
       expect(report.stack).toBe("production");
@@ -194,17 +237,51 @@ describe("a release from staging to production under the real engine", () => {
   );
 
   it(
-    "rollback returns production to the release before, applies, and the export judges clean",
+    "a ledger rewritten with fresh hashes is caught against production's anchor: by the deploy job's verify step and by pulumi preview",
     async () => {
-      const promoted = slipway("ledger", "record", "--kind", "promoted", "--stack", "production", "--version", "1.5.0", "--sha", "2".repeat(40), "--actor", "deploy-bot");
-      expect({ status: promoted.status, stderr: promoted.stderr }).toEqual({ status: 0, stderr: "" });
-      git("commit", "-q", "-am", "ledger: 1.5.0 promoted");
-      const rolledBack = slipway("rollback", "--reason", "INC-42: checkout errors", "--actor", "release-captain");
+      const ledgerFile = path.join(project.dir, "releases", "ledger.jsonl");
+      const honest = fs.readFileSync(ledgerFile);
+      try {
+        const events = honest.toString("utf8").trim().split("\n").map((line) => JSON.parse(line));
+        events[0].note = "tidied";
+        const lines: string[] = [];
+        events.forEach((event, index) => {
+          const draft = { ...event, prev: index === 0 ? "0".repeat(64) : sha256Hex(lines[index - 1]) };
+          delete draft.hash;
+          lines.push(canonicalLine({ ...draft, hash: contentHash(draft) }));
+        });
+        fs.writeFileSync(ledgerFile, `${lines.join("\n")}\n`);
+        expect(slipway(["ledger", "verify"]).status).toBe(0);
+        const deploy = workflows["deploy-production.yml"].jobs.deploy;
+        const verifyStep = deploy.steps.find((step) => step.name === "verify the ledger from the stack's anchor")!;
+        const verified = slipway(["ledger", "verify"], stepEnv(verifyStep, await environmentVars("production")));
+        expect(verified.status).toBe(1);
+        expect(verified.stdout).toContain("differs from the line the stack last deployed from");
+        // Had the job gone on, pulumi up would have refused in its preview: the pack fails the release.
+        const up = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
+        expect(up.code).not.toBe(0);
+        const refusal = up.violations.find((violation) => violation.policy === "promote-validated-artifact");
+        expect(refusal?.message).toContain("the release ledger does not extend the one stack 'production' last deployed from");
+      } finally {
+        fs.writeFileSync(ledgerFile, honest);
+      }
+    },
+    ENGINE_TIMEOUT_MS,
+  );
+
+  it(
+    "rollback returns production to the release before, applies, is recorded by the ledger job, and the export judges clean",
+    async () => {
+      const rolledBack = slipway(["rollback", "--reason", "INC-42: checkout errors"]);
       expect({ status: rolledBack.status, stderr: rolledBack.stderr }).toEqual({ status: 0, stderr: "" });
       expect(fs.readFileSync(path.join(project.dir, "Pulumi.production.yaml"), "utf8")).toMatch(/version: 1\.4\.0/);
-      expectOk(await runStep(pulumiStep("deploy-production.yml", "deploy", "up")));
+      git("commit", "-q", "-am", "ROLLBACK 1.5.0 → 1.4.0");
+      expectOk(await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production"));
+      const recorded = slipway(["ledger", "record", "--kind", "deployed", "--stack", "production", "--version", "1.4.0"], deployRun("production", 9503));
+      expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(recorded.stdout).toContain("rolled-back 1.4.0 on production, 'ROLLBACK 1.5.0 → 1.4.0'");
       expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--file", "rolled-back.export.json"]));
-      const gate = slipway("gate", "--state", "rolled-back.export.json", "--policy-config", "policy-config.json", "--json");
+      const gate = slipway(["gate", "--state", "rolled-back.export.json", "--policy-config", "policy-config.json", "--json"]);
       expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "" });
       expect((JSON.parse(gate.stdout) as { violations: unknown[] }).violations).toEqual([]);
     },

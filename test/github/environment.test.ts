@@ -180,7 +180,7 @@ describe("DeploymentEnvironment variants", () => {
           releaseManifestJson: manifestJson,
           flagsJson: "{}",
         }),
-    ).toThrow("slipway:environments.staging.variables.SLIPWAY_RELEASE_MANIFEST: is reserved, Slipway sets it from the release and the flags");
+    ).toThrow("slipway:environments.staging.variables.SLIPWAY_RELEASE_MANIFEST: is reserved, Slipway sets it from the release, the ledger and the flags");
   });
 });
 

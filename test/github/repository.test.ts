@@ -161,23 +161,3 @@ describe("ReleaseRepository break-glass team", () => {
     expect((await inputsOf(repo.branchRuleset!)).bypassActors).toBeUndefined();
   });
 });
-
-describe("the ledger branch", () => {
-  test("a deploy repository's ledger branch is append-only: no deletion, no force push, nobody bypasses", async () => {
-    const repo = new ReleaseRepository("ledger-holder", { config: storefront, releaseLevel: "L2", ledgerBranch: "slipway-ledger", breakGlassTeamId: 4711 });
-    expect(repo.ledgerRuleset).toBeDefined();
-    expect(await inputsOf(repo.ledgerRuleset!)).toEqual({
-      name: "slipway: release ledger",
-      repository: "storefront",
-      target: "branch",
-      enforcement: "active",
-      conditions: { refName: { includes: ["refs/heads/slipway-ledger"], excludes: [] } },
-      rules: { deletion: true, nonFastForward: true },
-    });
-  });
-
-  test("a repository that deploys nothing has no ledger ruleset", () => {
-    const repo = new ReleaseRepository("no-ledger", { config: docsSite, releaseLevel: "L2" });
-    expect(repo.ledgerRuleset).toBeUndefined();
-  });
-});

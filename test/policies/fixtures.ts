@@ -188,8 +188,19 @@ export function releaseManifest(overrides: Partial<ReleaseManifest> = {}): Relea
         changeRequest: "CR-1042",
         hotfix: false,
         artifacts: ARTIFACTS,
-        validation: { stack: "staging", version: "v1.4.0", ledgerHash: "f".repeat(64), artifacts: ARTIFACTS },
+        // Staged, soaked 45 minutes (an L2 release needs 30), validated.
+        validation: {
+            stack: "staging",
+            version: "v1.4.0",
+            ledgerHash: "f".repeat(64),
+            artifacts: ARTIFACTS,
+            stagedAt: "2026-11-20T09:00:00.000Z",
+            validatedAt: "2026-11-20T09:45:00.000Z",
+            runUrl: "https://github.com/acme/app/actions/runs/6702",
+        },
         changelog: { present: true, riskLevel: "L2", flags: true, migrationNotes: true, rollbackNotes: true },
+        // The ledger staged and validated v1.4.0 under CR-1042 (earlier releases under CR-1001, CR-1017).
+        ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: ["CR-1001", "CR-1017", "CR-1042"], rollback: null },
         ...overrides,
     };
 }

@@ -34,6 +34,41 @@ describe("promote-validated-artifact", () => {
         ]);
     });
 
+    test("a validation recorded before the level's staging soak fails", async () => {
+        const manifest = releaseManifest({ level: "L3" });
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running]))).toEqual([
+            "Release v1.4.0 was validated 45 minutes after staging staged it (2026-11-20T09:00:00.000Z to 2026-11-20T09:45:00.000Z); an L3 release soaks at least 120 minutes.",
+        ]);
+    });
+
+    test("the team's soak figures come from the policy config, level by level", async () => {
+        const manifest = releaseManifest({ level: "L3" });
+        const config = { stagingSoakMinutes: { L3: 45 } };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running], { config }))).toEqual([]);
+        const strict = { stagingSoakMinutes: { L2: 60 } };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(), ...running], { config: strict }))).toEqual([
+            "Release v1.4.0 was validated 45 minutes after staging staged it (2026-11-20T09:00:00.000Z to 2026-11-20T09:45:00.000Z); an L2 release soaks at least 60 minutes.",
+        ]);
+    });
+
+    test("a validation without a soak record fails: nothing shows staging soaked it", async () => {
+        const manifest = releaseManifest();
+        manifest.validation = { stack: "staging", version: "v1.4.0", ledgerHash: "f".repeat(64), artifacts: ARTIFACTS };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running]))).toEqual([
+            "Release v1.4.0 carries no soak record (manifest validation.stagedAt/validatedAt): nothing shows staging soaked it the 30 minutes an L2 release needs.",
+        ]);
+    });
+
+    test("a ledger that does not extend the stack's anchor fails: its history was rewritten", async () => {
+        const anchor = `6:${"a".repeat(64)}`;
+        const rewritten = releaseManifest({ ledgerAnchor: { anchor, problem: "line 6 (seq 6): differs from the line the stack last deployed from" } });
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(rewritten), ...running]))).toEqual([
+            "Release v1.4.0: the release ledger does not extend the one stack 'production' last deployed from (anchor 6:aaaaaaaaaaaaaa…): line 6 (seq 6): differs from the line the stack last deployed from.",
+        ]);
+        const { ledgerAnchor: _none, ...intact } = rewritten;
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(intact), ...running]))).toEqual([]);
+    });
+
     test("an artifact different from what staging validated fails", async () => {
         const manifest = releaseManifest({ artifacts: { ...ARTIFACTS, api: { image: otherImage } } });
         const fixtures = [manifestVariable(manifest), k8sDeployment("api", {}, { image: otherImage }), running[1], running[2]];

@@ -329,6 +329,32 @@ describe("no-bypass-actors", () => {
         ]);
     });
 
+    /** A ruleset on the ledger branch with only the update restriction, that deploy keys may pass. */
+    function ledgerWriters(overrides: { includes?: string[]; rules?: Record<string, unknown> } = {}) {
+        const ruleset = branchRuleset({ name: "ledger-writers", includes: overrides.includes ?? ["refs/heads/slipway-ledger"], bypassActors: [{ actorType: "DeployKey", bypassMode: "always" }] });
+        ruleset.props.rules = { update: true, ...(overrides.rules ?? {}) };
+        return ruleset;
+    }
+    const ledgerAppendOnly = () => branchRuleset({ name: "ledger", includes: ["refs/heads/slipway-ledger"] });
+
+    test("the ledger jobs' deploy key may fast-forward the ledger branch, past a layer that only restricts updates", async () => {
+        expect(messages(await runStackPolicy(noBypassActors, [repository(), branchRuleset(), ledgerAppendOnly(), ledgerWriters()]))).toEqual([]);
+    });
+
+    test("a deploy key that could also force-push or delete the ledger branch fails", async () => {
+        const writers = ledgerWriters({ rules: { nonFastForward: true } });
+        expect(messages(await runStackPolicy(noBypassActors, [repository(), branchRuleset(), writers]))).toEqual([
+            "RepositoryRuleset 'ledger-writers' lets DeployKey (always) bypass the protection of 'slipway-ledger' in 'app'; no break-glass team is configured.",
+        ]);
+    });
+
+    test("a deploy key may never bypass the default branch's protection, whatever the policy config calls the ledger branch", async () => {
+        const writers = ledgerWriters({ includes: ["~DEFAULT_BRANCH"] });
+        expect(messages(await runStackPolicy(noBypassActors, [repository(), branchRuleset(), writers], { config: { ledgerBranch: "main" } }))).toEqual([
+            "RepositoryRuleset 'ledger-writers' lets DeployKey (always) bypass the protection of 'main' in 'app'; no break-glass team is configured.",
+        ]);
+    });
+
     test("a stack without repositories is not applicable", async () => {
         expect((await runStackPolicy(noBypassActors, [])).notApplicable).toBeDefined();
     });

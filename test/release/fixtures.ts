@@ -7,7 +7,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Artifact, ReleaseLevel } from "../../contract";
-import { appendEvent, LedgerEntry, LedgerKind, Migrations } from "../../components/release/ledger";
+import { appendEvent, LedgerEntry, LedgerKind, Migrations, STACK_OF_KIND, WorkflowRun } from "../../components/release/ledger";
+import { fixtureRun } from "../support/runner";
+import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
+
+export { FIXTURE_REPOSITORY, fixtureRun, runnerEnv } from "../support/runner";
+
+let nextRunId = 7000;
+/** The staging run that staged each version (`root|version`): it validates the release too. */
+const stagingRuns = new Map<string, number>();
 
 /** A release as the ledger and the stack files carry it. */
 export interface FixtureRelease {
@@ -45,8 +53,19 @@ export const RELEASE_1_4 = fixtureRelease("1.4.0", "c", "L3");
 let clock = Date.parse("2026-11-01T09:00:00.000Z");
 
 /** Append one event through the real append path, one minute after the previous one. */
-export function record(root: string, kind: LedgerKind, release: FixtureRelease, extra: { note?: string; migrations?: Migrations; from?: string } = {}): LedgerEntry {
-  clock += 60_000;
+export function record(
+  root: string,
+  kind: LedgerKind,
+  release: FixtureRelease,
+  extra: { note?: string; migrations?: Migrations; from?: string; run?: WorkflowRun; approvers?: string[]; soakMinutes?: number } = {},
+): LedgerEntry {
+  // A minute between events; a validation comes after the level's default staging soak.
+  const { soakMinutes, ...fields } = extra;
+  clock += kind === "validated" ? (soakMinutes ?? DEFAULT_STAGING_SOAK_MINUTES[release.level]) * 60_000 : 60_000;
+  // Staging stages and validates in one run; each production event is its own run.
+  const key = `${root}|${release.version}`;
+  if (kind === "staged") stagingRuns.set(key, nextRunId++);
+  const runId = kind === "validated" ? (stagingRuns.get(key) ?? nextRunId++) : kind === "staged" ? (stagingRuns.get(key) as number) : nextRunId++;
   return appendEvent(
     root,
     {
@@ -57,7 +76,8 @@ export function record(root: string, kind: LedgerKind, release: FixtureRelease, 
       artifacts: release.artifacts,
       gitSha: release.gitSha,
       actor: "release-captain",
-      ...extra,
+      run: fixtureRun(STACK_OF_KIND[kind], runId),
+      ...fields,
     },
     { now: new Date(clock) },
   );

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { RELEASE_LEVELS } from "../../contract";
-import { Ledger, LedgerKind, parseLedger, prepareAppend } from "../../components/release/ledger";
+import { Ledger, LedgerKind, parseLedger, prepareAppend, STACK_OF_KIND } from "../../components/release/ledger";
+import { fixtureRun } from "./fixtures";
 
 /** A release the generator ships: staged, validated, maybe promoted, maybe rolled back afterwards. */
 interface GeneratedRelease {
@@ -24,7 +25,7 @@ const releaseArbitrary: fc.Arbitrary<GeneratedRelease> = fc.record({
 });
 
 /** Append through the real prepare path, in memory: each append re-reads and re-verifies the bytes. */
-function append(bytes: Buffer, kind: LedgerKind, version: string, release: GeneratedRelease, time: number, from?: string): Buffer {
+function append(bytes: Buffer, kind: LedgerKind, version: string, release: GeneratedRelease, time: number, runId: number, from?: string): Buffer {
   const ledger: Ledger = parseLedger(bytes);
   const prepared = prepareAppend(
     ledger,
@@ -36,6 +37,7 @@ function append(bytes: Buffer, kind: LedgerKind, version: string, release: Gener
       artifacts: { api: { image: `ghcr.io/acme/api@sha256:${release.build}` }, web: { commitSha: release.build.slice(0, 40) } },
       gitSha: release.build.slice(24, 64),
       actor: release.actor,
+      run: fixtureRun(STACK_OF_KIND[kind], runId),
       note: release.note,
       from,
     },
@@ -51,14 +53,16 @@ function buildLedger(releases: GeneratedRelease[]): Buffer {
   const ranInProduction: { version: string; release: GeneratedRelease }[] = [];
   releases.forEach((release, index) => {
     const version = `1.${index}.0`;
-    bytes = append(bytes, "staged", version, release, (time += 1000));
-    bytes = append(bytes, "validated", version, release, (time += 1000));
+    // One staging run stages and validates; every production event is a run of its own.
+    const stagingRun = 100 + index * 10;
+    bytes = append(bytes, "staged", version, release, (time += 1000), stagingRun);
+    bytes = append(bytes, "validated", version, release, (time += 1000), stagingRun);
     if (!release.promote) return;
-    bytes = append(bytes, "promoted", version, release, (time += 1000));
+    bytes = append(bytes, "promoted", version, release, (time += 1000), stagingRun + 1);
     ranInProduction.push({ version, release });
     if (release.rollBackAfter && ranInProduction.length >= 2) {
       const target = ranInProduction[ranInProduction.length - 2];
-      bytes = append(bytes, "rolled-back", target.version, target.release, (time += 1000), version);
+      bytes = append(bytes, "rolled-back", target.version, target.release, (time += 1000), stagingRun + 2, version);
       ranInProduction.push(target);
     }
   });

@@ -2,7 +2,9 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../components/release/errors";
+import { formatAnchor } from "../../contract/release";
 import {
+  anchorOf,
   appendEvent,
   canonicalLine,
   contentHash,
@@ -18,10 +20,12 @@ import {
   RELEASE_1_3,
   RELEASE_1_4,
   createEmptyLedger,
+  fixtureRun,
   ledgerLines,
   makeProject,
   record,
   removeProject,
+  runnerEnv,
   shipToProduction,
   writeLedgerLines,
 } from "./fixtures";
@@ -214,7 +218,7 @@ describe("release rules: staging validates what it staged, production runs what 
     // A chain can be built correctly by hand and still claim a promotion staging never validated.
     record(root, "staged", RELEASE_1_3);
     const lines = ledgerLines(root);
-    const forged = { ...JSON.parse(lines[0]), seq: 2, kind: "promoted", stack: "production", prev: sha256Hex(lines[0]) };
+    const forged = { ...JSON.parse(lines[0]), seq: 2, kind: "promoted", stack: "production", run: fixtureRun("production", 9001), prev: sha256Hex(lines[0]) };
     forged.hash = contentHash(forged);
     writeLedgerLines(root, [lines[0], canonicalLine(forged)]);
     expect(verifyText()).toContain("line 2 (seq 2): promoted 1.3.0: staging never validated 1.3.0");
@@ -222,10 +226,19 @@ describe("release rules: staging validates what it staged, production runs what 
 });
 
 describe("what the program and the commands read from the ledger", () => {
-  test("validationFor returns what staging validated, with the hash of the validating line", () => {
+  test("validationFor returns what staging validated, with the hash of the validating line, when the run staged it and its page", () => {
     const lines = fiveLineLedger();
     const validation = validationFor(readLedger(root), "1.3.0");
-    expect(validation).toEqual({ stack: "staging", version: "1.3.0", ledgerHash: sha256Hex(lines[4]), artifacts: RELEASE_1_3.artifacts });
+    const [staged, validated] = [JSON.parse(lines[3]), JSON.parse(lines[4])];
+    expect(validation).toEqual({
+      stack: "staging",
+      version: "1.3.0",
+      ledgerHash: sha256Hex(lines[4]),
+      artifacts: RELEASE_1_3.artifacts,
+      stagedAt: staged.time,
+      validatedAt: validated.time,
+      runUrl: validated.run.url,
+    });
     expect(validationFor(readLedger(root), "1.4.0")).toBeNull();
   });
 
@@ -258,20 +271,22 @@ describe("what the program and the commands read from the ledger", () => {
 
   test("ledger record reads the release from the kind's stack file", () => {
     createEmptyLedger(root);
-    const env = { GITHUB_SHA: "f".repeat(40), GITHUB_ACTOR: "deploy-bot" };
-    const staged = ledgerRecord({ root, kind: "staged", env });
+    const env = runnerEnv("staging", 501);
+    const stagedAt = new Date("2026-11-20T10:00:00.000Z");
+    const staged = ledgerRecord({ root, kind: "staged", env, now: stagedAt });
     expect(staged.text).toBe("Recorded releases/ledger.jsonl line 1 (seq 1): staged 1.4.0 on staging.\n");
     expect(staged.entry.event.artifacts).toEqual(RELEASE_1_4.artifacts);
     expect(staged.entry.event.actor).toBe("deploy-bot");
     expect(staged.entry.event.gitSha).toBe("f".repeat(40));
-    ledgerRecord({ root, kind: "validated", env });
+    expect(staged.entry.event.run).toEqual(fixtureRun("staging", 501));
+    ledgerRecord({ root, kind: "validated", env, now: new Date(stagedAt.getTime() + 120 * 60_000) });
     // Production's stack file still carries 1.3.0, which staging never validated.
-    expect(() => ledgerRecord({ root, kind: "promoted", env })).toThrow("promoted 1.3.0: staging never validated 1.3.0");
+    expect(() => ledgerRecord({ root, kind: "promoted", env: runnerEnv("production", 502) })).toThrow("promoted 1.3.0: staging never validated 1.3.0");
   });
 
   test("ledger record wants the whole release or none of it", () => {
     createEmptyLedger(root);
-    expect(() => ledgerRecord({ root, kind: "staged", version: "1.5.0", actor: "me", gitSha: "f".repeat(40) })).toThrow(
+    expect(() => ledgerRecord({ root, kind: "staged", version: "1.5.0", actor: "me", gitSha: "f".repeat(40), env: runnerEnv("staging", 503) })).toThrow(
       "give all of version, level, changeRequest and artifacts, or none of them",
     );
   });
@@ -312,7 +327,8 @@ describe("appends are serialised: concurrent records never fork the chain", () =
       const { appendEvent } = require(${JSON.stringify(path.resolve(__dirname, "../../components/release/ledger.ts"))});
       const release = ${JSON.stringify(RELEASE_1_3)};
       for (let i = 0; i < ${count}; i++) {
-        appendEvent(process.argv[1], { kind: "staged", ...release, version: "2.${worker}." + i, actor: "worker-${worker}" });
+        const run = { id: String(${worker} * 100 + i + 1), attempt: 1, url: "https://github.com/acme/shop/actions/runs/" + (${worker} * 100 + i + 1), workflow: "acme/shop/.github/workflows/deploy-staging.yml@refs/heads/main" };
+        appendEvent(process.argv[1], { kind: "staged", ...release, version: "2.${worker}." + i, actor: "worker-${worker}", run });
       }`;
     return new Promise((resolve, reject) => {
       execFile(process.execPath, ["-r", "tsx/cjs", "-e", script, root], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" }, (error, _stdout, stderr) =>
@@ -335,7 +351,7 @@ describe("appends are serialised: concurrent records never fork the chain", () =
     shipToProduction(root, RELEASE_1_2);
     const before = ledgerLines(root);
     expect(() =>
-      appendEvent(root, { kind: "staged", ...RELEASE_1_3, actor: "me" }, { expectedHead: sha256Hex("some other head") }),
+      appendEvent(root, { kind: "staged", ...RELEASE_1_3, actor: "me", run: fixtureRun("staging", 77) }, { expectedHead: sha256Hex("some other head") }),
     ).toThrow("changed while this command ran");
     expect(ledgerLines(root)).toEqual(before);
   });
@@ -345,5 +361,160 @@ describe("appends are serialised: concurrent records never fork the chain", () =
     fs.writeFileSync(path.join(root, "releases/ledger.jsonl.lock"), "999999999");
     record(root, "staged", RELEASE_1_3);
     expect(ledgerLines(root)).toHaveLength(1);
+  });
+});
+
+describe("only the deploy workflows write the ledger (004 §10: every event names its run)", () => {
+  test("a validated recorded on a laptop is refused", () => {
+    createEmptyLedger(root);
+    ledgerRecord({ root, kind: "staged", env: runnerEnv("staging", 610), now: new Date("2026-11-20T10:00:00.000Z") });
+    const laptop = { USER: "mallory", GITHUB_SHA: "f".repeat(40) };
+    expect(() => ledgerRecord({ root, kind: "validated", env: laptop })).toThrow(
+      "run: only the deploy workflows record ledger events, and this is not a GitHub Actions run (GITHUB_ACTIONS, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_WORKFLOW_REF not set)",
+    );
+    expect(ledgerLines(root)).toHaveLength(1);
+  });
+
+  test("a validated line written by hand, chain and hashes correct, fails verification", () => {
+    record(root, "staged", RELEASE_1_3);
+    const [staged] = ledgerLines(root);
+    const { run: _run, ...handWritten } = { ...JSON.parse(staged), seq: 2, kind: "validated", time: "2026-12-01T00:00:00.000Z", prev: sha256Hex(staged) };
+    const forged = { ...handWritten, hash: contentHash(handWritten) };
+    writeLedgerLines(root, [staged, canonicalLine(forged)]);
+    expect(verifyText()).toContain(
+      "line 2 (seq 2): validated 1.3.0: has no workflow run: only .github/workflows/deploy-staging.yml records validated events (a line recorded by hand is refused)",
+    );
+  });
+
+  test("a run of another workflow cannot record: a renamed or added workflow is not the deploy workflow", () => {
+    createEmptyLedger(root);
+    const env = { ...runnerEnv("staging", 620), GITHUB_WORKFLOW_REF: "acme/shop/.github/workflows/fix-ci.yml@refs/heads/mallory/patch" };
+    expect(() => ledgerRecord({ root, kind: "staged", env })).toThrow(
+      "refusing to record: staged 1.4.0: recorded by .github/workflows/fix-ci.yml, but only .github/workflows/deploy-staging.yml records staging events",
+    );
+  });
+
+  test("staging validates in the run that staged the release: a validation from another run is refused", () => {
+    record(root, "staged", RELEASE_1_3);
+    expect(() => record(root, "validated", RELEASE_1_3, { run: fixtureRun("staging", 99) })).toThrow(
+      /validated 1\.3\.0: run 99 staged nothing; staging validates a release in the run that staged it \(staged by run \d+\)/,
+    );
+  });
+
+  test("a run's id cannot be reused for a second event of the same kind", () => {
+    const first = record(root, "staged", RELEASE_1_3);
+    expect(() => record(root, "staged", RELEASE_1_4, { run: first.event.run })).toThrow(
+      `staged 1.4.0: run ${first.event.run?.id} already recorded staged at line 1; a run records each event once`,
+    );
+  });
+
+  test("every event carries the run's id, URL and workflow, and the production approvers", () => {
+    shipToProduction(root, RELEASE_1_2);
+    record(root, "staged", RELEASE_1_3);
+    record(root, "validated", RELEASE_1_3);
+    const promoted = record(root, "promoted", RELEASE_1_3, { approvers: ["sre-lead", "release-captain-2"] });
+    expect(promoted.event.run?.url).toMatch(/^https:\/\/github\.com\/acme\/shop\/actions\/runs\/\d+$/);
+    expect(promoted.event.run?.workflow).toBe("acme/shop/.github/workflows/deploy-production.yml@refs/tags/v1.0.0");
+    expect(promoted.event.approvers).toEqual(["sre-lead", "release-captain-2"]);
+    expect(ledgerVerify({ root }).exitCode).toBe(0);
+  });
+});
+
+describe("staging soaks a release before it is validated (000 §3, 003 §4.4)", () => {
+  const stagedAt = new Date("2026-11-20T10:00:00.000Z");
+  const minutesLater = (minutes: number) => new Date(stagedAt.getTime() + minutes * 60_000);
+  beforeEach(() => {
+    createEmptyLedger(root);
+    // Staging runs 1.4.0, an L3 release: 120 minutes by default.
+    ledgerRecord({ root, kind: "staged", env: runnerEnv("staging", 700), now: stagedAt });
+  });
+
+  test("validated before the level's soak window is refused, and nothing is written", () => {
+    expect(() => ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(119) })).toThrow(
+      "refusing to record: validated 1.4.0: 119 minutes after it was staged (line 1); an L3 release soaks at least 120 minutes on staging (000 §3, 003 §4.4)",
+    );
+    expect(ledgerLines(root)).toHaveLength(1);
+  });
+
+  test("validated once the window has passed is recorded", () => {
+    expect(ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(120) }).entry.event.kind).toBe("validated");
+  });
+
+  test("the team sets its own window per level in the policy statement", () => {
+    fs.writeFileSync(path.join(root, "policy-config.json"), JSON.stringify({ "promote-validated-artifact": { stagingSoakMinutes: { L3: 45 } } }));
+    expect(ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(45) }).entry.event.kind).toBe("validated");
+  });
+
+  test("a bad window in the policy statement is named by its key", () => {
+    fs.writeFileSync(path.join(root, "policy-config.json"), JSON.stringify({ "promote-validated-artifact": { stagingSoakMinutes: { L3: -5 } } }));
+    expect(() => ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(200) })).toThrow(
+      "promote-validated-artifact.stagingSoakMinutes.L3: expected whole minutes from 0 to 1440",
+    );
+  });
+});
+
+describe("the ledger is verified from the anchor the stack deployed from, not only the last commit", () => {
+  /**
+   * The forgery of the issue: rebuild the whole chain with fresh hashes, slip in a staged and a
+   * validated line for a release whose images point elsewhere, push that as one commit, then
+   * push an ordinary append on top.
+   */
+  function rewriteWithFakeRelease(): { previousCommit: string } {
+    const honest = ledgerLines(root);
+    const fake = { ...RELEASE_1_4, artifacts: { ...RELEASE_1_4.artifacts, api: { image: `ghcr.io/mallory/api@sha256:${"e".repeat(64)}` } } };
+    const rebuilt = honest.map((line) => JSON.parse(line));
+    const forgedRun = fixtureRun("staging", 4242);
+    for (const kind of ["staged", "validated"]) {
+      rebuilt.push({ ...rebuilt[0], kind, version: fake.version, level: fake.level, changeRequest: fake.changeRequest, artifacts: fake.artifacts, run: forgedRun, time: kind === "staged" ? "2026-11-21T00:00:00.000Z" : "2026-11-21T03:00:00.000Z" });
+    }
+    // Reorder nothing, but re-time line 1: every hash after it changes, and the chain is rebuilt.
+    rebuilt[0] = { ...rebuilt[0], note: "tidied" };
+    const lines: string[] = [];
+    rebuilt.forEach((event, index) => {
+      const draft = { ...event, seq: index + 1, prev: index === 0 ? "0".repeat(64) : sha256Hex(lines[index - 1]) };
+      delete draft.hash;
+      lines.push(canonicalLine({ ...draft, hash: contentHash(draft) }));
+    });
+    writeLedgerLines(root, lines);
+    const previousCommit = path.join(root, "previous-commit.jsonl");
+    fs.copyFileSync(path.join(root, "releases/ledger.jsonl"), previousCommit);
+    return { previousCommit };
+  }
+
+  test("the two-commit rewrite passes the last-commit check but not the anchor", () => {
+    shipToProduction(root, RELEASE_1_2);
+    shipToProduction(root, RELEASE_1_3);
+    const anchor = formatAnchor(anchorOf(readLedger(root)));
+    const { previousCommit } = rewriteWithFakeRelease();
+    // The second, ordinary commit: one append on top of the rewrite.
+    record(root, "staged", RELEASE_1_4);
+    expect(ledgerVerify({ root, previousLedgerPath: previousCommit }).exitCode).toBe(0);
+    const anchored = ledgerVerify({ root, previousLedgerPath: previousCommit, anchor });
+    expect(anchored.exitCode).toBe(1);
+    expect(anchored.text).toContain("line 6 (seq 6): differs from the line the stack last deployed from (anchor 6:");
+    expect(anchored.text).toContain("the ledger's history was rewritten");
+  });
+
+  test("honest appends after the anchor verify", () => {
+    shipToProduction(root, RELEASE_1_2);
+    const anchor = formatAnchor(anchorOf(readLedger(root)));
+    record(root, "staged", RELEASE_1_3);
+    record(root, "validated", RELEASE_1_3);
+    const result = ledgerVerify({ root, anchor });
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toContain("extends the anchor at line 3");
+  });
+
+  test("lines removed below the anchor are named", () => {
+    shipToProduction(root, RELEASE_1_2);
+    const anchor = formatAnchor(anchorOf(readLedger(root)));
+    writeLedgerLines(root, ledgerLines(root).slice(0, 2));
+    expect(ledgerVerify({ root, anchor }).text).toContain("the stack last deployed from a ledger of 3 lines (anchor 3:");
+  });
+
+  test("an anchor that is not one is a clear error; 'none' is a first deploy", () => {
+    shipToProduction(root, RELEASE_1_2);
+    expect(() => ledgerVerify({ root, anchor: "latest" })).toThrow("anchor: 'latest' is not an anchor: expected <seq>:<64 hex>");
+    expect(ledgerVerify({ root, anchor: "none" }).text).toContain("no anchor yet (the stack's first deploy)");
   });
 });

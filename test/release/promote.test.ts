@@ -139,6 +139,20 @@ describe("promote writes exactly what staging validated into production's stack 
     expect(readFile(root, "Pulumi.production.yaml")).toBe(before);
   });
 
+  test("a validation recorded before the level's staging soak is refused (000 §3, 003 §4.4)", () => {
+    const early = { ...RELEASE_1_4, version: "1.4.1" };
+    record(root, "staged", early);
+    record(root, "validated", early, { soakMinutes: 20 });
+    expect(() => promote({ root, version: "1.4.1" })).toThrow(
+      "refusing to promote 1.4.1: staging validated it (line 7) 20 minutes after it was staged; an L3 release soaks at least 120 minutes",
+    );
+  });
+
+  test("a ledger rewritten below production's anchor is refused", () => {
+    const anchor = `3:${"0".repeat(64)}`;
+    expect(() => promote({ root, anchor })).toThrow("refusing to promote: the ledger does not extend the one production last deployed from: line 3 (seq 3): differs from the line the stack last deployed from");
+  });
+
   test("a ledger that fails verification is refused", () => {
     const lines = ledgerLines(root);
     lines.splice(1, 1);

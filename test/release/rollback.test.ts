@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { productionHistory, readLedger, sha256Hex } from "../../components/release/ledger";
-import { ledgerVerify } from "../../components/release/ledgerCommands";
+import { ledgerRecord, ledgerVerify } from "../../components/release/ledgerCommands";
 import { defaultRollbackTarget, rollback } from "../../components/release/rollback";
 import {
   CHANGELOG,
@@ -10,11 +10,13 @@ import {
   RELEASE_1_3,
   RELEASE_1_4,
   commitAll,
+  fixtureRun,
   ledgerLines,
   makeProject,
   readFile,
   record,
   removeProject,
+  runnerEnv,
   shipToProduction,
 } from "./fixtures";
 
@@ -40,22 +42,23 @@ function productionRan(options: { migrationsOf13?: { expand: string[]; contract:
 describe("rollback returns production to the last good release", () => {
   test("by default to the release production ran before the current one, restoring its config", () => {
     productionRan();
-    const result = rollback({ root, actor: "on-call", reason: "INC-42: duplicate DMs", now: NOW });
+    const result = rollback({ root, reason: "INC-42: duplicate DMs", now: NOW });
     expect(result.exitCode).toBe(0);
     expect([result.from, result.to]).toEqual(["1.4.0", "1.3.0"]);
     expect(productionConfig().release).toEqual({
       version: "1.3.0",
       level: "L2",
       changeRequest: "CR-130",
-      hotfix: true,
+      hotfix: false,
       artifacts: RELEASE_1_3.artifacts,
+      rollback: { from: "1.4.0", reason: "INC-42: duplicate DMs" },
     });
     expect(result.text).toContain("ROLLBACK 1.4.0 → 1.3.0: Pulumi.production.yaml now carries 1.3.0 (L2, CR-130)");
   });
 
   test("every L3 flag is forced off in production first, other flags and environments untouched (003 §7.2)", () => {
     productionRan();
-    const result = rollback({ root, actor: "on-call", now: NOW });
+    const result = rollback({ root, now: NOW });
     const flags = Object.fromEntries(productionConfig().flags.map((flag) => [flag.name, flag.defaults]));
     expect(flags["scheduled-publish"]).toEqual({ preview: true, staging: true, production: false });
     expect(flags["auto-engage"]).toEqual({ preview: true, staging: true, production: false });
@@ -68,22 +71,24 @@ describe("rollback returns production to the last good release", () => {
   test("the stack file keeps its comments", () => {
     productionRan();
     const before = readFile(root, "Pulumi.production.yaml");
-    rollback({ root, actor: "on-call", now: NOW });
+    rollback({ root, now: NOW });
     const after = readFile(root, "Pulumi.production.yaml");
     const comments = (text: string) => text.split("\n").filter((line) => line.includes("#")).map((line) => line.slice(line.indexOf("#")));
     expect(comments(after)).toEqual(comments(before));
     expect(after).toContain("productionApproval: CR-150 # approved after the canary");
   });
 
-  test("the ledger gets a chained rolled-back line with the deploy marker", () => {
+  test("only the deploy workflow writes the ledger: once the rollback is deployed it records rolled-back with the marker", () => {
     productionRan();
     const before = ledgerLines(root);
-    const result = rollback({ root, actor: "on-call", reason: "INC-42", now: NOW });
+    rollback({ root, reason: "INC-42", now: NOW });
+    expect(ledgerLines(root)).toEqual(before);
+    commitAll(root);
+    // deploy-production.yml's ledger job, after the rollback's deploy and smoke.
+    const recorded = ledgerRecord({ root, kind: "deployed", env: runnerEnv("production", 9100), approvers: ["sre-lead"], now: NOW });
     const after = ledgerLines(root);
     expect(after.slice(0, before.length)).toEqual(before);
-    expect(after).toHaveLength(before.length + 1);
-    const line = JSON.parse(after[after.length - 1]);
-    expect(line).toMatchObject({
+    expect(JSON.parse(after[after.length - 1])).toMatchObject({
       seq: before.length + 1,
       kind: "rolled-back",
       stack: "production",
@@ -92,32 +97,33 @@ describe("rollback returns production to the last good release", () => {
       to: "1.3.0",
       marker: "ROLLBACK 1.4.0 → 1.3.0",
       artifacts: RELEASE_1_3.artifacts,
-      gitSha: RELEASE_1_3.gitSha,
-      actor: "on-call",
+      actor: "deploy-bot",
+      run: fixtureRun("production", 9100),
+      approvers: ["sre-lead"],
       note: "INC-42",
       time: NOW.toISOString(),
       prev: sha256Hex(before[before.length - 1]),
     });
-    expect(result.ledgerLine).toBe(after.length);
+    expect(recorded.text).toContain("rolled-back 1.3.0 on production, 'ROLLBACK 1.4.0 → 1.3.0'");
     expect(ledgerVerify({ root }).exitCode).toBe(0);
     expect(productionHistory(readLedger(root)).map((run) => run.version)).toEqual(["1.2.0", "1.3.0", "1.4.0", "1.3.0"]);
   });
 
   test("it says what to run next", () => {
     productionRan();
-    const result = rollback({ root, actor: "on-call", now: NOW });
+    const result = rollback({ root, now: NOW });
     expect(result.nextSteps).toEqual([
       "pulumi preview --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff",
-      "ALLOW_PROD=1 pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff",
+      "gh workflow run deploy-production.yml --ref main",
     ]);
     expect(result.text).toContain(`  ${result.nextSteps[0]}\n  ${result.nextSteps[1]}`);
   });
 
-  test("a dry run shows the rollback and writes neither the stack file nor the ledger", () => {
+  test("a dry run shows the rollback and writes nothing", () => {
     productionRan();
     const stackBefore = readFile(root, "Pulumi.production.yaml");
     const ledgerBefore = ledgerLines(root);
-    const result = rollback({ root, actor: "on-call", now: NOW, dryRun: true });
+    const result = rollback({ root, now: NOW, dryRun: true });
     expect(result.text).toContain("Dry run: ROLLBACK 1.4.0 → 1.3.0 would write 1.3.0 into Pulumi.production.yaml");
     expect(result.diff).toContain("+    version: 1.3.0");
     expect(readFile(root, "Pulumi.production.yaml")).toBe(stackBefore);
@@ -126,15 +132,16 @@ describe("rollback returns production to the last good release", () => {
 
   test("an explicit earlier target production ran is accepted", () => {
     productionRan();
-    expect(rollback({ root, to: "1.2.0", actor: "on-call", now: NOW }).marker).toBe("ROLLBACK 1.4.0 → 1.2.0");
+    expect(rollback({ root, to: "1.2.0", now: NOW }).marker).toBe("ROLLBACK 1.4.0 → 1.2.0");
     expect(productionConfig().release.version).toBe("1.2.0");
   });
 
   test("after a rollback, the next default target skips the release production was rolled back from", () => {
     productionRan();
-    rollback({ root, actor: "on-call", now: NOW });
+    rollback({ root, now: NOW });
     commitAll(root);
-    const second = rollback({ root, actor: "on-call", now: NOW });
+    ledgerRecord({ root, kind: "deployed", env: runnerEnv("production", 9101), now: NOW });
+    const second = rollback({ root, now: NOW });
     expect([second.from, second.to]).toEqual(["1.3.0", "1.2.0"]);
   });
 
@@ -145,7 +152,7 @@ describe("rollback returns production to the last good release", () => {
     record(root, "staged", RELEASE_1_4);
     record(root, "validated", RELEASE_1_4); // promoted, applied, smoke failed: no promoted line
     commitAll(root);
-    const result = rollback({ root, actor: "on-call", now: NOW });
+    const result = rollback({ root, now: NOW });
     expect([result.from, result.to]).toEqual(["1.4.0", "1.3.0"]);
   });
 });
@@ -161,7 +168,7 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
 
   test("a version staging never validated", () => {
     productionRan();
-    expectUntouched(() => rollback({ root, to: "1.1.0", actor: "on-call" }), "refusing to roll back from 1.4.0 to 1.1.0: staging never validated 1.1.0");
+    expectUntouched(() => rollback({ root, to: "1.1.0" }), "refusing to roll back from 1.4.0 to 1.1.0: staging never validated 1.1.0");
   });
 
   test("a validated version production never ran", () => {
@@ -170,20 +177,20 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
     record(root, "staged", next);
     record(root, "validated", next);
     expectUntouched(
-      () => rollback({ root, to: "1.5.0", actor: "on-call" }),
+      () => rollback({ root, to: "1.5.0" }),
       "refusing to roll back from 1.4.0 to 1.5.0: production never ran 1.5.0; a rollback returns to a release production ran (promote it instead)",
     );
   });
 
   test("the version production already runs", () => {
     productionRan();
-    expectUntouched(() => rollback({ root, to: "1.4.0", actor: "on-call" }), "production already runs 1.4.0");
+    expectUntouched(() => rollback({ root, to: "1.4.0" }), "production already runs 1.4.0");
   });
 
   test("across a contract migration declared in the ledger", () => {
     productionRan({ migrationsOf13: { expand: [], contract: ["drop posts.legacy_state"] } });
     expectUntouched(
-      () => rollback({ root, to: "1.2.0", actor: "on-call" }),
+      () => rollback({ root, to: "1.2.0" }),
       "refusing to roll back from 1.4.0 to 1.2.0: it crosses a contract migration: 1.3.0 ships contract migration drop posts.legacy_state (ledger line 4)",
     );
     // The ledger's own rules refuse the same line when it is recorded by hand.
@@ -191,7 +198,7 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
       "refusing to record: rolled-back 1.2.0: crosses a contract migration: 1.3.0 ships contract migration drop posts.legacy_state (ledger line 4)",
     );
     // Returning to 1.3.0 itself does not cross it: 1.3.0 already ran on the contracted schema.
-    expect(rollback({ root, to: "1.3.0", actor: "on-call" }).to).toBe("1.3.0");
+    expect(rollback({ root, to: "1.3.0" }).to).toBe("1.3.0");
   });
 
   test("across a contract migration declared in the changelog", () => {
@@ -199,7 +206,7 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
     const changelog = CHANGELOG.replace("Migrations: expand: add dm_batches table; contract: none", "Migrations: expand: add dm_batches table; contract: drop dm_legacy");
     fs.writeFileSync(path.join(root, "CHANGELOG.md"), changelog);
     expectUntouched(
-      () => rollback({ root, actor: "on-call" }),
+      () => rollback({ root }),
       "it crosses a contract migration: 1.4.0 ships contract migration drop dm_legacy (CHANGELOG.md section [1.4.0]); 1.3.0 would run against a schema it no longer matches: fix forward",
     );
   });
@@ -208,7 +215,7 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
     productionRan();
     fs.appendFileSync(path.join(root, "Pulumi.production.yaml"), "# wip\n");
     const ledger = readFile(root, "releases/ledger.jsonl");
-    expect(() => rollback({ root, actor: "on-call" })).toThrow("Pulumi.production.yaml: has uncommitted changes");
+    expect(() => rollback({ root })).toThrow("Pulumi.production.yaml: has uncommitted changes");
     expect(readFile(root, "releases/ledger.jsonl")).toBe(ledger);
   });
 
@@ -216,7 +223,7 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
     root = makeProject(RELEASE_1_2);
     shipToProduction(root, RELEASE_1_2);
     commitAll(root);
-    expectUntouched(() => rollback({ root, actor: "on-call" }), "production ran no release other than 1.2.0: there is nothing to roll back to");
+    expectUntouched(() => rollback({ root }), "production ran no release other than 1.2.0: there is nothing to roll back to");
   });
 });
 

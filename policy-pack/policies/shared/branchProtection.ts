@@ -15,6 +15,8 @@ export interface Bypass {
     actor: string;
     /** Whether the actor is the configured break-glass team. */
     breakGlass: boolean;
+    /** The ruleset actor type (`Team`, `DeployKey`, …); absent for classic protection. */
+    actorType?: string;
 }
 
 /** One ruleset or classic branch protection that applies to a ref. */
@@ -100,6 +102,7 @@ function rulesetBypasses(ruleset: PolicyResource, breakGlassTeam: string): Bypas
         return {
             actor: `${actorType}${actorId ? ` ${actorId}` : ""} (${mode})`,
             breakGlass: breakGlassTeam !== "" && actorType === "Team" && actorId === breakGlassTeam,
+            actorType,
         };
     });
 }

@@ -4,6 +4,7 @@
  * fragments live here once and are spread into every schema that needs them.
  */
 import { FLAG_SCOPES } from "../../../contract";
+import { LEDGER_BRANCH } from "../../../contract/release";
 import type { ConfigProperties } from "./policy";
 
 /** Stack names that count as production. */
@@ -26,6 +27,17 @@ export const breakGlassSetting: ConfigProperties = {
         description:
             "The one team allowed to bypass protection: its numeric team id (ruleset bypass actors) or its slug " +
             "(`org/slug` in classic branch protection). Empty: nobody may bypass.",
+    },
+};
+
+/** The branch that holds the release ledger. */
+export const ledgerBranchSetting: ConfigProperties = {
+    ledgerBranch: {
+        type: "string",
+        default: LEDGER_BRANCH,
+        description:
+            "The release ledger's branch: on it (never on the default branch) a deploy key may bypass a ruleset that only restricts updates, " +
+            "so the deploy workflows' ledger jobs can append; deletion and force pushes stay blocked for everyone.",
     },
 };
 
