@@ -375,7 +375,8 @@ const kubernetesService = z
   })
   .strict();
 
-const migration = z
+/** One migration Job of `slipway:apps.kubernetes.migrations`. */
+export const migrationSchema = z
   .object({
     /** Migration name: the Job is `migrate-<name>`, labelled `slipway.dev/migration: <name>`. */
     name: kubernetesName("migration name", 55),
@@ -385,8 +386,18 @@ const migration = z
     app: identifier("app name"),
     /** Command that applies the migration. */
     command: z.array(plainString).min(1, "a migration needs a command"),
+    /** Contract only: the expand migration it completes; it may run once that expand shipped in an earlier release production ran (000 §7). */
+    completes: kubernetesName("migration name", 55).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((job, ctx) => {
+    if (job.phase === "contract" && job.completes === undefined) {
+      ctx.addIssue({ code: "custom", path: ["completes"], message: "is required on a contract migration: name the expand migration it completes (000 §7: contract only after its expand shipped)" });
+    }
+    if (job.phase === "expand" && job.completes !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["completes"], message: "only a contract migration completes an expand" });
+    }
+  });
 
 /** How this stack reaches its cluster: never the machine's current kubeconfig context. */
 const cluster = z
@@ -407,7 +418,7 @@ const kubernetes = z
     /** Long-running services. */
     services: z.array(kubernetesService).default([]),
     /** Explicit migration Jobs. */
-    migrations: z.array(migration).default([]),
+    migrations: z.array(migrationSchema).default([]),
     /** Secret env vars for every service and migration (`secure:` values only). */
     secrets: envRecord(secretValue).default({}),
   })
@@ -578,7 +589,7 @@ export type VercelAppConfig = z.infer<typeof vercelApp>;
 export type HerokuAppConfig = z.infer<typeof herokuApp>;
 export type KubernetesConfig = z.infer<typeof kubernetes>;
 export type KubernetesServiceConfig = z.infer<typeof kubernetesService>;
-export type MigrationConfig = z.infer<typeof migration>;
+export type MigrationConfig = z.infer<typeof migrationSchema>;
 export type DatabaseConfig = z.infer<typeof database>;
 export type PostgresConfig = z.infer<typeof postgres>;
 export type ClusterConfig = z.infer<typeof cluster>;

@@ -4,13 +4,13 @@
  * reads them here (the ledger's validation record, the changelog section) and hands them over
  * on a real resource input (`SLIPWAY_RELEASE_MANIFEST`, see contract/index.ts).
  */
-import { Artifact, higherLevel, LedgerFacts, ReleaseLevel, ReleaseManifest, releaseManifestSchema } from "../contract";
+import { higherLevel, LedgerFacts, ReleaseLevel, ReleaseManifest, releaseManifestSchema, releaseMigrationsOf } from "../contract";
 import { ConfigError, keyPath, NAMESPACE, stackConfigSchema, StackConfig } from "./config";
 
 /** A stack's release section, as the config contract parses it. */
 type ReleaseConfig = StackConfig["release"];
 import { listStacks, readStackFile } from "./stackFile";
-import { anchorOf, anchorProblem, formatProblem, Ledger, productionHistory, readLedger, releaseRuleViolation, rollbackMarker, sameArtifacts, validationFor } from "./release/ledger";
+import { anchorOf, anchorProblem, expandsShippedBefore, formatProblem, Ledger, productionHistory, readLedger, releaseRuleViolation, rollbackMarker, sameArtifacts, validationFor } from "./release/ledger";
 import { UserError } from "./release/errors";
 import { formatAnchor, LEDGER_ANCHOR_VARIABLE, LedgerAnchor, NO_ANCHOR, parseAnchor } from "../contract/release";
 import { readChangelogFacts } from "./release/changelog";
@@ -61,6 +61,7 @@ export function buildRelease(projectDir: string, stack: string, config: StackCon
     hotfix: release.hotfix,
     ...(release.incident !== undefined ? { incident: release.incident } : {}),
     artifacts: release.artifacts,
+    migrations: releaseMigrationsOf(config.apps.kubernetes?.migrations ?? []),
     // The validation of exactly this build: a version re-staged with new artifacts is a new build.
     validation: validationFor(ledger, release.version, release.artifacts),
     changelog: readChangelogFacts(projectDir, release.version),
@@ -115,6 +116,7 @@ export function ledgerFacts(ledger: Ledger, release: ReleaseConfig): LedgerFacts
   return {
     changeRequests: unique(events.filter((event) => event.version === version).map((event) => event.changeRequest)),
     validatedChangeRequests: unique(events.filter((event) => event.kind === "validated").map((event) => event.changeRequest)),
+    expandsInProduction: expandsShippedBefore(ledger.entries, version),
     rollback: recorded ?? confirmedRollback(ledger, release),
   };
 }

@@ -73,6 +73,57 @@ export const changelogFactsSchema = z
   .strict();
 export type ChangelogFacts = z.infer<typeof changelogFactsSchema>;
 
+/**
+ * The migrations a release runs, by phase, as the stack's config declares them (000 §7: expand,
+ * migrate, contract). A contract migration names the expand it completes: it may run only once
+ * that expand shipped in an earlier release production ran.
+ */
+export const releaseMigrationsSchema = z
+  .object({
+    /** Additive migrations, run before the rollout. */
+    expand: z.array(z.string().min(1)),
+    /** Destructive migrations, run after the rollout: the previous release cannot run after them. */
+    contract: z.array(z.string().min(1)),
+    /** For each contract migration, the expand migration it completes. */
+    completes: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+export type ReleaseMigrations = z.infer<typeof releaseMigrationsSchema>;
+
+/** No migrations. */
+export const NO_MIGRATIONS: ReleaseMigrations = { expand: [], contract: [] };
+
+/** A stack's migration Jobs, as its config declares them, grouped by phase. */
+export function releaseMigrationsOf(jobs: readonly { name: string; phase: "expand" | "contract"; completes?: string }[]): ReleaseMigrations {
+  const completes = Object.fromEntries(jobs.filter((job) => job.phase === "contract" && job.completes !== undefined).map((job) => [job.name, job.completes as string]));
+  return {
+    expand: jobs.filter((job) => job.phase === "expand").map((job) => job.name),
+    contract: jobs.filter((job) => job.phase === "contract").map((job) => job.name),
+    ...(Object.keys(completes).length > 0 ? { completes } : {}),
+  };
+}
+
+/** `expand add-x`, `contract drop-y`: the migrations of `mine` that `theirs` does not run in the same phase. */
+export function migrationsMissingFrom(mine: ReleaseMigrations, theirs: ReleaseMigrations): string[] {
+  return [
+    ...mine.expand.filter((name) => !theirs.expand.includes(name)).map((name) => `expand ${name}`),
+    ...mine.contract.filter((name) => !theirs.contract.includes(name)).map((name) => `contract ${name}`),
+  ];
+}
+
+/**
+ * The contract migrations that may not run yet, with why: each must complete an expand that
+ * shipped in an earlier release production ran (`expandsInProduction`).
+ */
+export function prematureContracts(migrations: ReleaseMigrations, expandsInProduction: readonly string[]): { contract: string; reason: string }[] {
+  return migrations.contract.flatMap((contract) => {
+    const expand = migrations.completes?.[contract];
+    if (expand === undefined) return [{ contract, reason: "names no expand migration it completes" }];
+    if (!expandsInProduction.includes(expand)) return [{ contract, reason: `completes expand ${expand}, which no earlier release production ran has shipped` }];
+    return [];
+  });
+}
+
 /** What staging validated for this version, read by the program from the ledger. */
 export const validationSchema = z
   .object({
@@ -90,6 +141,8 @@ export const validationSchema = z
     validatedAt: z.string().optional(),
     /** The staging run that staged, soaked and validated it. */
     runUrl: z.string().optional(),
+    /** The migrations staging ran for it (its ledger record); absent from records that predate them. */
+    migrations: releaseMigrationsSchema.optional(),
   })
   .strict();
 export type Validation = z.infer<typeof validationSchema>;
@@ -127,6 +180,8 @@ export const ledgerFactsSchema = z
     changeRequests: z.array(z.string()),
     /** Change requests of every release staging validated: what a production flag approval may cite. */
     validatedChangeRequests: z.array(z.string()),
+    /** Expand migrations that shipped in releases production ran before this one: what a contract migration may complete. */
+    expandsInProduction: z.array(z.string()).optional(),
     /** Production's latest ledger event, when it is a rollback to exactly this release (version and artifacts). */
     rollback: z
       .object({
@@ -162,6 +217,8 @@ export const releaseManifestSchema = z
     incident: z.string().optional(),
     /** Artifacts per app. */
     artifacts: z.record(z.string(), artifactSchema),
+    /** The migrations this stack runs for the release (its config's migration Jobs). */
+    migrations: releaseMigrationsSchema.optional(),
     /** Staging's validation of this version; null when the ledger has none. */
     validation: validationSchema.nullable(),
     /** Changelog facts for this version; null when no CHANGELOG.md was found. */

@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { Artifact, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema } from "../../contract";
+import { Artifact, NO_MIGRATIONS, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema, migrationsMissingFrom, prematureContracts, releaseMigrationsSchema } from "../../contract";
 import { deployWorkflowPath, formatAnchor, LedgerAnchor, WORKFLOW_REF } from "../../contract/release";
 import { UserError } from "./errors";
 
@@ -67,14 +67,7 @@ const ledgerArtifactSchema = artifactSchema.superRefine((artifact, ctx) => {
 const versionSchema = z.string().regex(VERSION_PATTERN, "expected a SemVer version (1.4.0) or mvp-X.Y.Z");
 
 /** Migrations a release ships, by phase (000 §7): contract migrations make rollback unsafe. */
-export const migrationsSchema = z
-  .object({
-    /** Additive migrations, run before the rollout. */
-    expand: z.array(z.string().min(1)),
-    /** Destructive migrations, run after the rollout: the previous release cannot run after them. */
-    contract: z.array(z.string().min(1)),
-  })
-  .strict();
+export const migrationsSchema = releaseMigrationsSchema;
 export type Migrations = z.infer<typeof migrationsSchema>;
 
 /**
@@ -518,6 +511,15 @@ export function ruleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">,
  */
 export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[], rules: LedgerRules = {}): string | undefined {
   const what = `${event.kind} ${event.version}`;
+  const migrations = event.migrations ?? NO_MIGRATIONS;
+  if (event.kind === "staged" || event.kind === "promoted" || event.kind === "hotfix") {
+    // 000 §7: a contract migration only after a full release cycle, i.e. once the expand it
+    // completes has shipped in an earlier release production ran.
+    const premature = prematureContracts(migrations, expandsShippedBefore(history, event.version));
+    if (premature.length > 0) {
+      return `${what}: contract migration ${premature.map((entry) => `${entry.contract} ${entry.reason}`).join("; ")} (000 §7: contract only after the expand shipped in an earlier release)`;
+    }
+  }
   if (event.kind === "validated") {
     const staged = history.filter((entry) => entry.event.kind === "staged" && entry.event.version === event.version);
     if (staged.length === 0) return `${what}: staging never staged ${event.version} (no earlier staged event)`;
@@ -528,16 +530,24 @@ export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "
     if (!sameArtifacts(sameRun.event.artifacts, event.artifacts)) {
       return `${what}: artifacts differ from what staging staged (line ${sameRun.line}): ${artifactDifferences(sameRun.event.artifacts, event.artifacts).join(", ")}`;
     }
+    const stagedMigrations = sameRun.event.migrations ?? NO_MIGRATIONS;
+    const changed = [...migrationsMissingFrom(migrations, stagedMigrations), ...migrationsMissingFrom(stagedMigrations, migrations)];
+    if (changed.length > 0) return `${what}: migrations differ from what the run staged (line ${sameRun.line}): ${changed.join(", ")}`;
     if (rules.stagingSoakMinutes !== undefined) return soakViolation(event, sameRun, rules.stagingSoakMinutes);
     return undefined;
   }
   if (event.kind === "promoted" || event.kind === "hotfix" || event.kind === "rolled-back") {
     const validated = history.filter((entry) => entry.event.kind === "validated" && entry.event.version === event.version);
     if (validated.length === 0) return `${what}: staging never validated ${event.version}`;
-    if (!validated.some((entry) => sameArtifacts(entry.event.artifacts, event.artifacts))) {
+    const sameBuild = validated.filter((entry) => sameArtifacts(entry.event.artifacts, event.artifacts));
+    if (sameBuild.length === 0) {
       const last = validated[validated.length - 1];
       return `${what}: artifacts differ from what staging validated (line ${last.line}): ${artifactDifferences(last.event.artifacts, event.artifacts).join(", ")}`;
     }
+    // Production runs only the migrations staging ran for this release.
+    const last = sameBuild[sameBuild.length - 1];
+    const unvalidated = migrationsMissingFrom(migrations, last.event.migrations ?? NO_MIGRATIONS);
+    if (unvalidated.length > 0) return `${what}: production runs ${unvalidated.join(", ")}, which staging did not run for ${event.version} (line ${last.line})`;
   }
   if (event.kind === "rolled-back") {
     const from = event.from as string;
@@ -546,10 +556,19 @@ export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "
     if (!runs.some((run) => run.version === event.version)) {
       return `${what}: production never ran ${event.version}; a rollback returns to a release production ran`;
     }
-    const blockers = contractMigrationsInLedger(history, shippedSince(runs, event.version, from));
+    const blockers = contractMigrationsInLedger(history, shippedSince(runs, event.version, from), event.version);
     if (blockers.length > 0) return `${what}: crosses a contract migration: ${blockers.map(describeBlocker).join("; ")}`;
   }
   return undefined;
+}
+
+/**
+ * The expand migrations that shipped in releases production ran before (other than `version`):
+ * what a contract migration of `version` may complete.
+ */
+export function expandsShippedBefore(history: readonly LedgerEntry[], version: string): string[] {
+  const ran = new Set(history.filter((entry) => PRODUCTION_KINDS.includes(entry.event.kind) && entry.event.version !== version).map((entry) => entry.event.version));
+  return [...new Set(history.filter((entry) => ran.has(entry.event.version)).flatMap((entry) => entry.event.migrations?.expand ?? []))];
 }
 
 /** One release production ran, in order. */
@@ -620,6 +639,7 @@ export function validationFor(ledger: Ledger, version: string, artifacts?: Recor
     ...(staged !== undefined ? { stagedAt: staged.event.time } : {}),
     validatedAt: entry.event.time,
     ...(entry.event.run !== undefined ? { runUrl: entry.event.run.url } : {}),
+    migrations: entry.event.migrations ?? NO_MIGRATIONS,
   };
 }
 
@@ -661,13 +681,18 @@ export function describeBlocker(blocker: MigrationBlocker): string {
   return `${blocker.version} ships contract migration ${blocker.contract.join(", ")} (${blocker.source})`;
 }
 
-/** Contract migrations the ledger declares for any of `versions` (first declaring line each). */
-export function contractMigrationsInLedger(entries: readonly LedgerEntry[], versions: readonly string[]): MigrationBlocker[] {
+/**
+ * Contract migrations the ledger records for any of `versions` (first declaring line each) that
+ * the rollback target `target` did not run itself: a target that already ran on the contracted
+ * schema is not crossing it.
+ */
+export function contractMigrationsInLedger(entries: readonly LedgerEntry[], versions: readonly string[], target?: string): MigrationBlocker[] {
+  const targetRan = new Set(entries.filter((entry) => entry.event.version === target).flatMap((entry) => entry.event.migrations?.contract ?? []));
   const blockers: MigrationBlocker[] = [];
   for (const version of versions) {
-    const declaring = entries.find((entry) => entry.event.version === version && (entry.event.migrations?.contract.length ?? 0) > 0);
+    const declaring = entries.find((entry) => entry.event.version === version && (entry.event.migrations?.contract ?? []).some((name) => !targetRan.has(name)));
     if (declaring !== undefined) {
-      blockers.push({ version, contract: declaring.event.migrations?.contract ?? [], source: `ledger line ${declaring.line}` });
+      blockers.push({ version, contract: (declaring.event.migrations?.contract ?? []).filter((name) => !targetRan.has(name)), source: `ledger line ${declaring.line}` });
     }
   }
   return blockers;

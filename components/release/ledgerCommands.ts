@@ -25,7 +25,7 @@ import {
   STACK_OF_KIND,
   WorkflowRun,
 } from "./ledger";
-import { openStackDocument, readRelease } from "./stackDocument";
+import { openStackDocument, readMigrations, readRelease } from "./stackDocument";
 import { readPolicyStatement } from "../policyStatement";
 import { LEDGER_ANCHOR_VARIABLE, NO_ANCHOR, parseAnchor, WORKFLOW_REF } from "../../contract/release";
 
@@ -194,6 +194,11 @@ function productionEventOf(options: LedgerRecordOptions): { kind: LedgerKind; fr
   return { kind: "promoted" };
 }
 
+/** Migrations worth recording: none at all is left out of the line. */
+function nonEmpty(migrations: Migrations | undefined): Migrations | undefined {
+  return migrations !== undefined && migrations.expand.length + migrations.contract.length > 0 ? migrations : undefined;
+}
+
 /** Append one event after verifying the chain; refuses on a broken ledger or a rule violation. */
 export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   if (options.kind === DEPLOYED) return ledgerRecord({ ...options, ...productionEventOf(options) });
@@ -207,6 +212,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   const { stagingSoakMinutes } = readPolicyStatement(options.root);
   const given = [options.version, options.level, options.changeRequest, options.artifacts].filter((value) => value !== undefined).length;
   let release: { version: string; level: ReleaseLevel; changeRequest: string; artifacts: Record<string, Artifact> };
+  let stackMigrations: Migrations | undefined;
   if (given === 4) {
     release = {
       version: options.version as string,
@@ -223,6 +229,8 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       throw new UserError("has no rollback section: a rolled-back event records a release `slipway rollback` wrote", { file: document.file, key: "slipway:release.rollback" });
     }
     release = fromFile;
+    // The migrations the release runs, from the stack's config (a rollback records none: it returns to code that ran before).
+    stackMigrations = options.kind === "rolled-back" ? undefined : readMigrations(document);
   } else {
     throw new UserError("give all of version, level, changeRequest and artifacts, or none of them (to read the stack file's slipway:release)", { key: "version" });
   }
@@ -239,7 +247,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       level: release.level,
       changeRequest: release.changeRequest,
       artifacts: release.artifacts,
-      migrations: options.migrations,
+      migrations: options.migrations ?? nonEmpty(stackMigrations),
       from: options.from,
       gitSha,
       actor,

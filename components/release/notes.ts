@@ -141,10 +141,19 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
   const checks = fieldItems(section, "checks");
   if (isL3) checks.push(L3_CHECKS);
 
+  // The release's own migrations: what its ledger record runs that the release production runs
+  // before it did not (migration Jobs stay declared after they ran).
+  const runs = productionHistory(ledger);
+  const inProduction = runs.length > 0 && runs[runs.length - 1].version === version;
+  const previous = inProduction ? defaultRollbackTarget(runs, version) : runs[runs.length - 1]?.version;
+  const previousRan = ledger.entries.filter((entry) => previous !== undefined && entry.event.version === previous).map((entry) => entry.event.migrations);
   const migrations = declaredMigrations(section);
   const ledgerMigrations = validated?.event.migrations ?? staged?.event.migrations;
   for (const phase of ["expand", "contract"] as const) {
-    for (const item of ledgerMigrations?.[phase] ?? []) if (!migrations[phase].includes(item)) migrations[phase].push(item);
+    for (const item of ledgerMigrations?.[phase] ?? []) {
+      if (previousRan.some((ran) => ran?.[phase].includes(item))) continue;
+      if (!migrations[phase].includes(item)) migrations[phase].push(item);
+    }
   }
   const migrationParts = [
     ...migrations.expand.map((item) => `expand: ${item}`),
@@ -167,9 +176,6 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
       ? `turn off ${involvedL3.map((name) => `\`${name}\``).join(", ")} in production (\`slipway rollback\` forces every L3 flag off)`
       : "no L3 flag involved: nothing to disable") + (rollbackNotes.length > 0 ? `; ${rollbackNotes.join("; ")}` : "");
 
-  const runs = productionHistory(ledger);
-  const inProduction = runs.length > 0 && runs[runs.length - 1].version === version;
-  const previous = inProduction ? defaultRollbackTarget(runs, version) : runs[runs.length - 1]?.version;
   let deploymentRollback: string;
   if (migrations.contract.length > 0) {
     deploymentRollback = `not possible once the contract migration (${migrations.contract.join("; ")}) has run: fix forward with a hotfix`;

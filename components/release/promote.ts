@@ -15,9 +15,10 @@ import { CommandResult, UserError } from "./errors";
 import { requireCommittedFile } from "./git";
 import { anchorProblem, formatProblem, newestValidated, productionHistory, readExistingLedger, requireIntactLedger, sameArtifacts, validatedEntry, validationFor } from "./ledger";
 import { ledgerAnchorFromEnv } from "../manifest";
+import { migrationsMissingFrom, NO_MIGRATIONS } from "../../contract";
 import { readPolicyStatement } from "../policyStatement";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
-import { openStackDocument, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
+import { openStackDocument, readMigrations, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
 
 export { assertProductionApplyAllowed } from "./guard";
 export type { ProductionApplyContext } from "./guard";
@@ -99,6 +100,15 @@ export function promote(options: PromoteOptions): PromoteResult {
   }
 
   const stackDocument = openStackDocument(root, PRODUCTION_STACK);
+  // Production may run only the migrations staging ran for this release (000 §7).
+  const unvalidated = migrationsMissingFrom(readMigrations(stackDocument), validated.migrations ?? NO_MIGRATIONS);
+  if (unvalidated.length > 0) {
+    throw new UserError(
+      `refusing to promote ${version}: ${stackDocument.file} runs migration${unvalidated.length > 1 ? "s" : ""} ${unvalidated.join(", ")}, which staging did not run for ${version} (line ${entry.line}); ` +
+        "declare a migration in staging first and let it validate, or remove it from production",
+      { file: ledger.file },
+    );
+  }
   const release: ReleaseSection = {
     version,
     level: validated.level,

@@ -43,7 +43,7 @@ export const ROLLBACK_NEXT_STEPS = [
   shellJoin(previewCommand(PRODUCTION_STACK)),
   `gh workflow run ${deployWorkflowPath(PRODUCTION_STACK).split("/").pop()} --ref main`,
 ];
-import { forceL3FlagsOffInProduction, openStackDocument, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
+import { forceL3FlagsOffInProduction, openStackDocument, readMigrations, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
 
 /** Options of `slipway rollback`. */
 export interface RollbackOptions {
@@ -129,7 +129,14 @@ export function rollback(options: RollbackOptions): RollbackResult {
   const target = targetRun as ProductionRun;
 
   const crossed = shippedSince(runs, to, from);
-  const blockers: MigrationBlocker[] = contractMigrationsInLedger(ledger.entries, crossed);
+  const blockers: MigrationBlocker[] = contractMigrationsInLedger(ledger.entries, crossed, to);
+  // The contract Jobs production's config runs now: the schema production has, whatever the
+  // ledger recorded (an older ledger may have no migrations at all). The target must have run them.
+  const targetRan = new Set(ledger.entries.filter((entry) => entry.event.version === to).flatMap((entry) => entry.event.migrations?.contract ?? []));
+  const declaredNow = readMigrations(stackDocument).contract.filter((name) => !targetRan.has(name) && !blockers.some((blocker) => blocker.contract.includes(name)));
+  if (declaredNow.length > 0) {
+    blockers.push({ version: from, contract: declaredNow, source: `${stackDocument.file} slipway:apps.kubernetes.migrations` });
+  }
   const changelogFile = options.changelogPath ?? CHANGELOG_FILE;
   const sections = readChangelog(root, changelogFile);
   for (const version of crossed) {

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Document, isMap, isSeq, parseDocument, ToStringOptions } from "yaml";
 import { z } from "zod";
-import { Artifact, ReleaseLevel } from "../../contract";
-import { configProblems, ConfigProblem, FlagConfig, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config";
+import { Artifact, NO_MIGRATIONS, ReleaseLevel, ReleaseMigrations, releaseMigrationsOf } from "../../contract";
+import { configProblems, ConfigProblem, FlagConfig, migrationSchema, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config";
 import { stackFileName } from "../stackFile";
 import { UserError } from "./errors";
 import { alignLines } from "./diff";
@@ -48,6 +48,7 @@ export interface ReleaseSection {
 
 const RELEASE_KEY = `${NAMESPACE}:release`;
 const FLAGS_KEY = `${NAMESPACE}:flags`;
+const APPS_KEY = `${NAMESPACE}:apps`;
 const ARTIFACT_FIELDS = ["image", "commitSha", "slugId"] as const;
 
 /** Open `Pulumi.<stack>.yaml` under root; a missing or malformed file is a `UserError`. */
@@ -140,6 +141,22 @@ export function readRelease(stackDocument: StackDocument): ReleaseConfig | undef
     throw new UserError(problem.message, { file: stackDocument.file, key: problem.key });
   }
   return parsed.data;
+}
+
+/**
+ * The migrations the stack's config runs (`slipway:apps.kubernetes.migrations`), by phase: what a
+ * ledger event records for the release, taken from the config and not from prose.
+ */
+export function readMigrations(stackDocument: StackDocument): ReleaseMigrations {
+  const value = stackDocument.document.getIn(["config", APPS_KEY, "kubernetes", "migrations"]);
+  if (value === undefined || value === null) return NO_MIGRATIONS;
+  const json = isSeq(value) ? value.toJSON() : value;
+  const parsed = z.array(migrationSchema).safeParse(json);
+  if (!parsed.success) {
+    const problem = configProblems(parsed.error, json, ["apps", "kubernetes", "migrations"])[0];
+    throw new UserError(problem.message, { file: stackDocument.file, key: problem.key });
+  }
+  return releaseMigrationsOf(parsed.data);
 }
 
 /** The stack's `slipway:flags`, validated; empty when the key is absent. */

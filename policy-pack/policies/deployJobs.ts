@@ -26,6 +26,8 @@ import {
     type WorkflowFacts,
 } from "./shared/deploys";
 import { known, knownStrings } from "./shared/known";
+import { manifestsOf } from "./shared/manifest";
+import { prematureContracts } from "../../contract";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
 import { describe, list, ofType, podSpecsOf, quoteList, record, text, transitiveDependencies, TYPES, type Props } from "./shared/resources";
 import { credentialFinding } from "./shared/secrets";
@@ -455,16 +457,34 @@ export const migrationOrder: SlipwayStackPolicy = {
     name: "migration-order",
     description:
         "Expand migrations run before the rollout and contract migrations after it: a Kubernetes Job that runs migrations (recognised by its commands; the slipway.dev/migration-phase label is a hint) " +
-        "is a contract when it drops, renames or truncates, and then depends on every Deployment and StatefulSet of its namespace; any other migration Job is an expand and depends on none.",
+        "is a contract when it drops, renames or truncates, and then depends on every Deployment and StatefulSet of its namespace; any other migration Job is an expand and depends on none. " +
+        "A release's contract migration runs only once the expand it completes shipped in an earlier release production ran (the release manifest's ledger facts).",
     remediationSteps:
         "Give contract (destructive) migration Jobs `dependsOn` every Deployment and StatefulSet of the rollout; remove every Deployment and StatefulSet from an expand Job's dependencies " +
-        "(make the workloads depend on the expand Job instead). Label each migration Job `slipway.dev/migration-phase: expand|contract` to state its phase.",
+        "(make the workloads depend on the expand Job instead). Label each migration Job `slipway.dev/migration-phase: expand|contract` to state its phase. " +
+        "Ship a contract migration (`completes: <expand>`) only in a release after one that shipped its expand reached production.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["deployJobs", "000 §7", "002 §2"],
     validateStack: (args, reportViolation) => {
+        // The release's own record: a contract migration only once the expand it completes shipped
+        // in an earlier release production ran (000 §7), judged on the facts the ledger gave the
+        // manifest, the same ones promote-validated-artifact reads.
+        const releases = manifestsOf(args.resources).filter((reading) => reading.manifest?.migrations !== undefined);
+        for (const { manifest, resource } of releases) {
+            const shipped = manifest!.ledger?.expandsInProduction ?? [];
+            for (const premature of prematureContracts(manifest!.migrations!, shipped)) {
+                reportViolation(
+                    `Release ${manifest!.version} runs contract migration ${premature.contract}, which ${premature.reason} (expands in production so far: ${shipped.length > 0 ? shipped.join(", ") : "none"}); contract only after a full release cycle (000 §7).`,
+                    resource.urn,
+                );
+            }
+        }
         const jobs = ofType(args.resources, TYPES.k8sJob).map(migrationJobOf).filter((job): job is NonNullable<typeof job> => job !== undefined);
-        if (jobs.length === 0) return args.notApplicable(`the stack has no migration Job (none runs a migration command or is labelled ${MIGRATION_PHASE_LABEL})`);
+        if (jobs.length === 0) {
+            if (releases.length === 0) args.notApplicable(`the stack has no migration Job (none runs a migration command or is labelled ${MIGRATION_PHASE_LABEL}) and no release manifest declaring migrations`);
+            return;
+        }
         const rollouts = args.resources.filter((resource) => ROLLOUT_TYPES.includes(resource.type));
         for (const entry of jobs) {
             const { job } = entry;

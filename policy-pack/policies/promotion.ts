@@ -3,7 +3,7 @@
  * validated. A policy cannot read the staging stack; what staging validated reaches production
  * through the release manifest's `validation` field, which the program fills from the ledger.
  */
-import { RELEASE_LEVELS, type Artifact, type ReleaseLevel, type ReleaseManifest, type Validation } from "../../contract";
+import { migrationsMissingFrom, NO_MIGRATIONS, RELEASE_LEVELS, type Artifact, type ReleaseLevel, type ReleaseManifest, type ReleaseMigrations, type Validation } from "../../contract";
 import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
 import { isManifestVariable, manifestsOf, parseManifest } from "./shared/manifest";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
@@ -76,6 +76,12 @@ const promoteSchema = configSchema(productionStacksSetting, {
     },
 });
 
+/** `expand a, b; contract c` or `none`. */
+function describeMigrations(migrations: ReleaseMigrations): string {
+    const parts = [migrations.expand.length > 0 ? `expand ${migrations.expand.join(", ")}` : "", migrations.contract.length > 0 ? `contract ${migrations.contract.join(", ")}` : ""].filter(Boolean);
+    return parts.length > 0 ? parts.join("; ") : "none";
+}
+
 /** Why staging's validation came before the soak the release's level asks, or undefined. */
 function soakProblem(manifest: ReleaseManifest, validation: Validation, minutes: Record<ReleaseLevel, number>): string | undefined {
     const required = minutes[manifest.level];
@@ -96,10 +102,12 @@ export const promoteValidatedArtifact: SlipwayStackPolicy = {
     name: "promote-validated-artifact",
     description:
         "Production runs only artifacts staging validated: the release manifest carries staging's validation of this version, made after the level's staging soak, " +
-        "read from a ledger that extends the one the stack last deployed from; its artifacts equal what staging validated, and every image, Vercel commit and Heroku slug deployed is one of them.",
+        "read from a ledger that extends the one the stack last deployed from; its artifacts equal what staging validated, every image, Vercel commit and Heroku slug deployed is one of them, " +
+        "and production runs no migration staging did not run for the release.",
     remediationSteps:
         "Deploy to staging first and let its workflow stage, soak and validate the version (the ledger records each step), then run `slipway promote` so production's manifest carries that validation; " +
-        "never edit production's artifacts by hand: point every Deployment image, Vercel ref and Heroku slugId at the manifest's artifacts. " +
+        "never edit production's artifacts by hand: point every Deployment image, Vercel ref and Heroku slugId at the manifest's artifacts; " +
+        "declare in production only migration Jobs staging ran for the release (add a new one to staging first and let it validate). " +
         "If the ledger does not extend the stack's anchor, its history was rewritten: restore the ledger branch from the last good commit (`slipway ledger verify --anchor <SLIPWAY_LEDGER_ANCHOR>`) before deploying.",
     severity: "critical",
     enforcementLevel: "mandatory",
@@ -144,6 +152,16 @@ export const promoteValidatedArtifact: SlipwayStackPolicy = {
             }
             const soak = soakProblem(manifest, validation, soakMinutes);
             if (soak !== undefined) reportViolation(soak, urn);
+            // Production runs only the migrations staging ran for this release (000 §7).
+            if (manifest.migrations !== undefined) {
+                const unvalidated = migrationsMissingFrom(manifest.migrations, validation.migrations ?? NO_MIGRATIONS);
+                if (unvalidated.length > 0) {
+                    reportViolation(
+                        `Release ${manifest.version} runs migration${unvalidated.length > 1 ? "s" : ""} ${unvalidated.join(", ")} in production, which staging did not run for it (staging ran: ${describeMigrations(validation.migrations ?? NO_MIGRATIONS)}).`,
+                        urn,
+                    );
+                }
+            }
             for (const [app, artifact] of Object.entries(manifest.artifacts)) {
                 const validated = validation.artifacts[app];
                 if (validated === undefined) {

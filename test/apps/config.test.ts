@@ -273,7 +273,7 @@ describe("config errors name the file, the key and the reason", () => {
               services: [{ ...worker, env: { DATABASE_URL: "postgres://db" } }, worker],
               migrations: [
                 { name: "add-order-channel", phase: "expand", app: "api", command: ["migrate"] },
-                { name: "add-order-channel", phase: "contract", app: "api", command: ["migrate"] },
+                { name: "add-order-channel", phase: "contract", completes: "add-status-v2", app: "api", command: ["migrate"] },
               ],
               secrets: { DATABASE_URL: "v1:abc" },
             },

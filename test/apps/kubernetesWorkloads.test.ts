@@ -224,7 +224,7 @@ describe("KubernetesWorkloads in the staging example stack", () => {
     record = await deploy("staging", args);
   });
 
-  test("staging has no disruption budget, an unprotected namespace and only the expand migration", () => {
+  test("staging has no disruption budget, an unprotected namespace, and runs the release's expand and contract migrations before production does", () => {
     expect(childrenOf(record, find(record, COMPONENT, "workloads"))).toEqual(
       [
         `${NAMESPACE}::workloads-namespace`,
@@ -233,6 +233,7 @@ describe("KubernetesWorkloads in the staging example stack", () => {
         `${DEPLOYMENT}::workloads-worker`,
         `${SERVICE}::workloads-worker`,
         `${JOB}::workloads-migration-add-order-channel`,
+        `${JOB}::workloads-migration-drop-legacy-status`,
       ].sort(),
     );
     expect(find(record, NAMESPACE, "workloads-namespace").protect).toBe(false);

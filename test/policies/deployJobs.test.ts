@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { deployJobGates, migrationOrder, noImplicitMigrations } from "../../policy-pack/policies/deployJobs";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
-import { deployWorkflow, k8sDeployment, policyGate, repository, workflowFile } from "./fixtures";
+import { deployWorkflow, k8sDeployment, manifestVariable, policyGate, releaseManifest, repository, workflowFile } from "./fixtures";
 import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
 
 type Jobs = Record<string, Record<string, unknown>>;
@@ -623,14 +623,37 @@ describe("migration-order", () => {
         test("a backfill and a Job that runs no migration are not judged", async () => {
             const fixtures = [k8sDeployment("api"), ownJob("backfill-channel", ["npm", "run", "migrate:backfill"], ["api"]), ownJob("report", ["node", "scripts/report.js"], ["api"])];
             expect((await runStackPolicy(migrationOrder, fixtures)).notApplicable).toBe(
-                "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase)",
+                "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
             );
         });
     });
 
     test("a stack without migration Jobs is not applicable", async () => {
         expect((await runStackPolicy(migrationOrder, [k8sDeployment()])).notApplicable).toBe(
-            "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase)",
+            "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
         );
+    });
+});
+
+describe("migration-order: a release's contract migration waits a full release cycle (000 §7)", () => {
+    const contract = { expand: [], contract: ["drop-legacy-status"], completes: { "drop-legacy-status": "add-status-v2" } };
+    const withLedger = (expandsInProduction: string[]) =>
+        releaseManifest({ migrations: contract, ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: ["CR-1042"], expandsInProduction, rollback: null } });
+
+    test("a contract migration whose expand shipped in an earlier release production ran passes", async () => {
+        expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(withLedger(["add-status-v2"]))]))).toEqual([]);
+    });
+
+    test("a contract migration whose expand has not reached production fails, in any stack", async () => {
+        expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(withLedger(["add-order-channel"]), "staging")]))).toEqual([
+            "Release v1.4.0 runs contract migration drop-legacy-status, which completes expand add-status-v2, which no earlier release production ran has shipped (expands in production so far: add-order-channel); contract only after a full release cycle (000 §7).",
+        ]);
+    });
+
+    test("a contract migration that names no expand fails", async () => {
+        const manifest = releaseManifest({ migrations: { expand: [], contract: ["drop-everything"] } });
+        expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(manifest)]))).toEqual([
+            "Release v1.4.0 runs contract migration drop-everything, which names no expand migration it completes (expands in production so far: none); contract only after a full release cycle (000 §7).",
+        ]);
     });
 });

@@ -69,6 +69,18 @@ describe("promote-validated-artifact", () => {
         expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(intact), ...running]))).toEqual([]);
     });
 
+    test("production running a migration staging did not run for the release fails", async () => {
+        const ran = { expand: ["add-order-channel"], contract: [] };
+        const manifest = releaseManifest({ migrations: { expand: ["add-order-channel", "backfill-dm-counts"], contract: [] } });
+        manifest.validation = { ...manifest.validation!, migrations: ran };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running]))).toEqual([
+            "Release v1.4.0 runs migration expand backfill-dm-counts in production, which staging did not run for it (staging ran: expand add-order-channel).",
+        ]);
+        const same = releaseManifest({ migrations: ran });
+        same.validation = { ...same.validation!, migrations: ran };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(same), ...running]))).toEqual([]);
+    });
+
     test("an artifact different from what staging validated fails", async () => {
         const manifest = releaseManifest({ artifacts: { ...ARTIFACTS, api: { image: otherImage } } });
         const fixtures = [manifestVariable(manifest), k8sDeployment("api", {}, { image: otherImage }), running[1], running[2]];

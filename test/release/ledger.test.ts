@@ -238,6 +238,7 @@ describe("what the program and the commands read from the ledger", () => {
       stagedAt: staged.time,
       validatedAt: validated.time,
       runUrl: validated.run.url,
+      migrations: { expand: [], contract: [] },
     });
     expect(validationFor(readLedger(root), "1.4.0")).toBeNull();
   });
@@ -516,5 +517,49 @@ describe("the ledger is verified from the anchor the stack deployed from, not on
     shipToProduction(root, RELEASE_1_2);
     expect(() => ledgerVerify({ root, anchor: "latest" })).toThrow("anchor: 'latest' is not an anchor: expected <seq>:<64 hex>");
     expect(ledgerVerify({ root, anchor: "none" }).text).toContain("no anchor yet (the stack's first deploy)");
+  });
+});
+
+describe("migrations travel with the release (000 §7)", () => {
+  const EXPAND = { expand: ["add-state-v2"], contract: [] };
+  const CONTRACT = { expand: [], contract: ["drop-legacy-state"], completes: { "drop-legacy-state": "add-state-v2" } };
+
+  test("a contract migration is refused until the expand it completes shipped in an earlier release production ran", () => {
+    record(root, "staged", RELEASE_1_2, { migrations: EXPAND });
+    expect(() => record(root, "staged", RELEASE_1_3, { migrations: CONTRACT })).toThrow(
+      "refusing to record: staged 1.3.0: contract migration drop-legacy-state completes expand add-state-v2, which no earlier release production ran has shipped",
+    );
+    record(root, "validated", RELEASE_1_2, { migrations: EXPAND });
+    record(root, "promoted", RELEASE_1_2);
+    expect(record(root, "staged", RELEASE_1_3, { migrations: CONTRACT }).event.migrations).toEqual(CONTRACT);
+  });
+
+  test("a contract migration that names no expand is refused", () => {
+    expect(() => record(root, "staged", RELEASE_1_3, { migrations: { expand: [], contract: ["drop-everything"] } })).toThrow(
+      "staged 1.3.0: contract migration drop-everything names no expand migration it completes",
+    );
+  });
+
+  test("validated records the migrations its run staged, and production runs only those", () => {
+    shipToProduction(root, RELEASE_1_2, EXPAND);
+    record(root, "staged", RELEASE_1_3, { migrations: CONTRACT });
+    expect(() => record(root, "validated", RELEASE_1_3, { migrations: EXPAND })).toThrow(
+      "validated 1.3.0: migrations differ from what the run staged (line 4): expand add-state-v2, contract drop-legacy-state",
+    );
+    record(root, "validated", RELEASE_1_3, { migrations: CONTRACT });
+    const extra = { expand: ["add-audit-log"], contract: ["drop-legacy-state"], completes: CONTRACT.completes };
+    expect(() => record(root, "promoted", RELEASE_1_3, { migrations: extra })).toThrow(
+      "promoted 1.3.0: production runs expand add-audit-log, which staging did not run for 1.3.0 (line 5)",
+    );
+  });
+
+  test("ledger record takes the migrations from the stack's config, not from prose", () => {
+    createEmptyLedger(root);
+    fs.appendFileSync(
+      path.join(root, "Pulumi.staging.yaml"),
+      ["  slipway:apps:", "    kubernetes:", "      migrations:", "        - {name: add-order-channel, phase: expand, app: api, command: [npm, run, migrate]}", ""].join("\n"),
+    );
+    const staged = ledgerRecord({ root, kind: "staged", env: runnerEnv("staging", 801) });
+    expect(staged.entry.event.migrations).toEqual({ expand: ["add-order-channel"], contract: [] });
   });
 });

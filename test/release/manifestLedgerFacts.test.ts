@@ -50,9 +50,9 @@ describe("the manifest's ledger facts", () => {
   test("the change requests of this version, and of every release staging validated", () => {
     const staged = fixtureRelease("1.5.0", "d");
     const ledger = ledgerOf([...shipped(RELEASE_1_2), ["staged", staged]]);
-    expect(ledgerFacts(ledger, releaseOf(RELEASE_1_2))).toEqual({ changeRequests: ["CR-120"], validatedChangeRequests: ["CR-120"], rollback: null });
+    expect(ledgerFacts(ledger, releaseOf(RELEASE_1_2))).toEqual({ changeRequests: ["CR-120"], validatedChangeRequests: ["CR-120"], expandsInProduction: [], rollback: null });
     // Staged only: linked to its version, but not a validated release's change request.
-    expect(ledgerFacts(ledger, releaseOf(staged))).toEqual({ changeRequests: ["CR-150"], validatedChangeRequests: ["CR-120"], rollback: null });
+    expect(ledgerFacts(ledger, releaseOf(staged))).toEqual({ changeRequests: ["CR-150"], validatedChangeRequests: ["CR-120"], expandsInProduction: [], rollback: null });
     // A version the ledger never saw is linked to nothing.
     expect(ledgerFacts(ledger, { ...releaseOf(staged), version: "9.9.9" }).changeRequests).toEqual([]);
   });

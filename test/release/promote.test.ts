@@ -153,6 +153,17 @@ describe("promote writes exactly what staging validated into production's stack 
     expect(() => promote({ root, anchor })).toThrow("refusing to promote: the ledger does not extend the one production last deployed from: line 3 (seq 3): differs from the line the stack last deployed from");
   });
 
+  test("production running a migration staging did not run for the release is refused", () => {
+    fs.appendFileSync(
+      path.join(root, "Pulumi.production.yaml"),
+      ["  slipway:apps:", "    kubernetes:", "      migrations:", "        - {name: backfill-dm-counts, phase: expand, app: api, command: [npm, run, backfill]}", ""].join("\n"),
+    );
+    commitAll(root);
+    expect(() => promote({ root })).toThrow(
+      "refusing to promote 1.4.0: Pulumi.production.yaml runs migration expand backfill-dm-counts, which staging did not run for 1.4.0 (line 5)",
+    );
+  });
+
   test("a ledger that fails verification is refused", () => {
     const lines = ledgerLines(root);
     lines.splice(1, 1);

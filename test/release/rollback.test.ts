@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { productionHistory, readLedger, sha256Hex } from "../../components/release/ledger";
+import { Migrations, productionHistory, readLedger, sha256Hex } from "../../components/release/ledger";
 import { ledgerRecord, ledgerVerify } from "../../components/release/ledgerCommands";
 import { defaultRollbackTarget, rollback } from "../../components/release/rollback";
 import {
@@ -31,9 +31,9 @@ function productionConfig(): { release: Record<string, unknown>; flags: { name: 
 }
 
 /** Production ran 1.2.0, 1.3.0, then 1.4.0 (L3, scheduled-publish on in production). */
-function productionRan(options: { migrationsOf13?: { expand: string[]; contract: string[] } } = {}): void {
+function productionRan(options: { migrationsOf12?: Migrations; migrationsOf13?: Migrations } = {}): void {
   root = makeProject(RELEASE_1_4);
-  shipToProduction(root, RELEASE_1_2);
+  shipToProduction(root, RELEASE_1_2, options.migrationsOf12);
   shipToProduction(root, RELEASE_1_3, options.migrationsOf13);
   shipToProduction(root, RELEASE_1_4);
   commitAll(root);
@@ -188,17 +188,41 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
   });
 
   test("across a contract migration declared in the ledger", () => {
-    productionRan({ migrationsOf13: { expand: [], contract: ["drop posts.legacy_state"] } });
+    productionRan({
+      migrationsOf12: { expand: ["add-state-v2"], contract: [] },
+      migrationsOf13: { expand: [], contract: ["drop-legacy-state"], completes: { "drop-legacy-state": "add-state-v2" } },
+    });
     expectUntouched(
       () => rollback({ root, to: "1.2.0" }),
-      "refusing to roll back from 1.4.0 to 1.2.0: it crosses a contract migration: 1.3.0 ships contract migration drop posts.legacy_state (ledger line 4)",
+      "refusing to roll back from 1.4.0 to 1.2.0: it crosses a contract migration: 1.3.0 ships contract migration drop-legacy-state (ledger line 4)",
     );
-    // The ledger's own rules refuse the same line when it is recorded by hand.
+    // The ledger's own rules refuse the same line.
     expect(() => record(root, "rolled-back", RELEASE_1_2, { from: "1.4.0" })).toThrow(
-      "refusing to record: rolled-back 1.2.0: crosses a contract migration: 1.3.0 ships contract migration drop posts.legacy_state (ledger line 4)",
+      "refusing to record: rolled-back 1.2.0: crosses a contract migration: 1.3.0 ships contract migration drop-legacy-state (ledger line 4)",
     );
     // Returning to 1.3.0 itself does not cross it: 1.3.0 already ran on the contracted schema.
     expect(rollback({ root, to: "1.3.0" }).to).toBe("1.3.0");
+  });
+
+  test("across a contract migration Job production's stack file runs, whatever the ledger recorded", () => {
+    productionRan();
+    const contractJob = [
+      "  slipway:apps:",
+      "    kubernetes:",
+      "      migrations:",
+      "        - name: drop-posts-state",
+      "          phase: contract",
+      "          completes: add-posts-state-v2",
+      "          app: api",
+      "          command: [npm, run, migrate]",
+      "",
+    ].join("\n");
+    fs.appendFileSync(path.join(root, "Pulumi.production.yaml"), contractJob);
+    commitAll(root);
+    expectUntouched(
+      () => rollback({ root }),
+      "refusing to roll back from 1.4.0 to 1.3.0: it crosses a contract migration: 1.4.0 ships contract migration drop-posts-state (Pulumi.production.yaml slipway:apps.kubernetes.migrations)",
+    );
   });
 
   test("across a contract migration declared in the changelog", () => {

@@ -4,6 +4,7 @@
  */
 import { stringify } from "yaml";
 import type { VariantSpec } from "./spec";
+import { appendTo, editStackFile, slipwayKey } from "../support";
 
 /** A JavaScript string literal. */
 const js = (value: unknown): string => JSON.stringify(value);
@@ -236,6 +237,53 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
         [
           "production-data-protected",
           "PersistentVolumeClaim 'uploads' in production namespace 'production' (stack 'staging') is not protected (protect: false); a delete or replace would destroy production data.",
+        ],
+      ],
+    },
+  },
+  // Migrations travel with the release (#11): production runs only what staging ran for it, and a
+  // contract migration waits until the expand it completes reached production.
+  {
+    title: "production running a migration staging did not run for the release is refused",
+    name: "production-extra-migration",
+    stack: "production",
+    policyConfig: "team",
+    edit: (dir) =>
+      editStackFile(dir, "production", (doc) =>
+        appendTo(doc, slipwayKey("apps", "kubernetes", "migrations"), { name: "backfill-order-totals", phase: "expand", app: "api", command: ["npm", "run", "backfill"] }),
+      ),
+    expect: {
+      refusedBy: ["promote-validated-artifact"],
+      messages: [
+        [
+          "promote-validated-artifact",
+          "Release 1.4.0 runs migration expand backfill-order-totals in production, which staging did not run for it (staging ran: expand add-order-channel; contract drop-legacy-status).",
+        ],
+      ],
+    },
+  },
+  {
+    title: "a contract migration whose expand never reached production is refused on staging",
+    name: "staging-premature-contract",
+    stack: "staging",
+    policyConfig: "team",
+    edit: (dir) =>
+      editStackFile(dir, "staging", (doc) =>
+        appendTo(doc, slipwayKey("apps", "kubernetes", "migrations"), {
+          name: "drop-order-notes-legacy",
+          phase: "contract",
+          // Its expand is in no release production ran: staging would contract a schema production still reads.
+          completes: "add-order-notes-v2",
+          app: "api",
+          command: ["npm", "run", "migrate", "--", "--file", "migrations/V015__drop_channel_legacy.sql"],
+        }),
+      ),
+    expect: {
+      refusedBy: ["migration-order"],
+      messages: [
+        [
+          "migration-order",
+          "Release 1.5.0 runs contract migration drop-order-notes-legacy, which completes expand add-order-notes-v2, which no earlier release production ran has shipped (expands in production so far: add-status-v2, add-order-channel); contract only after a full release cycle (000 §7).",
         ],
       ],
     },
