@@ -7,10 +7,11 @@
  * and AnalyzeStack its outputs, with its provider's URN, type, name and inputs. A snapshot holds
  * no deleteBeforeReplace, so analyzers see it unset.
  *
- * Secrets appear in exports as `{<sig>: <secret sig>, ciphertext}` (or `plaintext` with
- * --show-secrets). Both stay wrapped as secrets with an opaque value: the gate never sees, and
- * so never prints, a secret's content, and an encrypted export and a --show-secrets one get the
- * same verdict.
+ * Secrets appear in exports as `{<sig>: <secret sig>, ciphertext}`, or `{..., plaintext}` with
+ * --show-secrets. A plaintext secret stays wrapped as a secret with its value, as the engine hands
+ * the pack decrypted state: the pack judges what the engine would judge. A ciphertext secret the
+ * gate cannot decrypt becomes an opaque value (OPAQUE_SECRET_VALUE), and a policy that needs such a
+ * value to judge says it cannot, rather than passing.
  */
 import * as fs from "fs";
 import { z } from "zod";
@@ -105,8 +106,8 @@ export function readStackExport(file: string): RecordedStack {
       retainOnDelete: resource.retainOnDelete ?? false,
       id: resource.id || undefined,
       provider: resource.provider || undefined,
-      inputs: opaqueSecrets(resource.inputs ?? {}) as Record<string, unknown>,
-      outputs: opaqueSecrets(resource.outputs ?? {}) as Record<string, unknown>,
+      inputs: exportedSecrets(resource.inputs ?? {}) as Record<string, unknown>,
+      outputs: exportedSecrets(resource.outputs ?? {}) as Record<string, unknown>,
       additionalSecretOutputs: resource.additionalSecretOutputs ?? [],
       ignoreChanges: resource.ignoreChanges ?? [],
       // Aliases in state are URNs (older exports) or alias specs; analyzers get the URNs.
@@ -118,15 +119,27 @@ export function readStackExport(file: string): RecordedStack {
   return { stack: stack as string, project: project as string, resources: judged, outputs, invokes: [] };
 }
 
-/** Re-wrap every exported secret (ciphertext or plaintext) as a wire secret with an opaque value. */
-export function opaqueSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(opaqueSecrets);
+/**
+ * Re-wrap every exported secret as a wire secret: a --show-secrets `plaintext` (JSON text of the
+ * value) with its value, a `ciphertext` with an opaque one.
+ */
+export function exportedSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(exportedSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, value: OPAQUE_SECRET_VALUE };
+    if (record[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, value: typeof record.plaintext === "string" ? decodePlaintext(record.plaintext) : OPAQUE_SECRET_VALUE };
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(record)) out[key] = opaqueSecrets(inner);
+    for (const [key, inner] of Object.entries(record)) out[key] = exportedSecrets(inner);
     return out;
   }
   return value;
+}
+
+/** `plaintext` is the value's JSON text; anything else is kept as the string it is. */
+function decodePlaintext(plaintext: string): unknown {
+  try {
+    return JSON.parse(plaintext);
+  } catch {
+    return plaintext;
+  }
 }

@@ -14,6 +14,7 @@ import { UnknownValueError } from "@pulumi/policy";
 import {
     configVarsOf,
     flagLabel,
+    encryptedFlagCarriersOf,
     flagSettingsOf,
     flagSourcesOf,
     isOnByDefault,
@@ -134,7 +135,10 @@ export const l3FlagsOffInProduction: SlipwayStackPolicy = {
                 flagSettingsOf(variable, [...definitions.keys()]).map((setting) => ({ resource, variable, setting })),
             ),
         );
-        if (productionCarriers.length === 0 && settings.length === 0) {
+        const encrypted = production.flatMap((resource) =>
+            tolerate(() => encryptedFlagCarriersOf(resource.type, resource.props, [...definitions.keys()]), []).map((where) => ({ resource, where })),
+        );
+        if (productionCarriers.length === 0 && settings.length === 0 && encrypted.length === 0) {
             if (firstUnknown !== undefined) throw firstUnknown;
             return args.notApplicable(carriers.length === 0 ? "the stack carries no flag definitions" : "no flags are production's");
         }
@@ -180,6 +184,13 @@ export const l3FlagsOffInProduction: SlipwayStackPolicy = {
             } else if (known.every((flag) => flag.metadata?.level === undefined)) {
                 reportViolation(`${where} turns flag '${setting.flag}' on in production (${setting.says}) but no definition of it has metadata.level, so it may be an L3 side effect.`, resource.urn);
             }
+        }
+        for (const { resource, where } of encrypted) {
+            reportViolation(
+                `${describe(resource)} ${where} may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: ` +
+                    "judge `pulumi stack export --show-secrets` (the gate keeps values in memory and never prints them) or run `pulumi preview --policy-pack`.",
+                resource.urn,
+            );
         }
         if (firstUnknown !== undefined) throw firstUnknown;
     },

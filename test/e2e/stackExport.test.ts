@@ -2,12 +2,12 @@
  * Judging what runs today (issue 3 §3): `slipway gate --state` reads a `pulumi stack export` and
  * gives the same verdict the program run gets. The export is built from the production example's
  * program run the way `pulumi up` would have left the state: root stack, default providers,
- * every resource with id, inputs, outputs, parent, dependencies, options, provider and
- * ciphertext secrets.
+ * every resource with id, inputs, outputs, parent, dependencies, options and provider, secrets
+ * in plain text as `--show-secrets` writes them (the engine hands the pack decrypted state), and
+ * once more with ciphertext secrets, which the gate cannot read.
  */
 import * as fs from "fs";
 import { Gate, GateReport, GateViolation, readStackExport } from "../../cli/gate";
-import { opaqueSecrets } from "../../cli/gate/stateFile";
 import { UserError } from "../../cli/errors";
 import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../cli/model";
 import {
@@ -37,8 +37,12 @@ let programRun: RecordedStack;
 let programReport: GateReport;
 /** The gate's report on the export as written. */
 let untouchedReport: GateReport;
+/** `pulumi stack export --show-secrets`. */
 let exported: StackExportFile;
 let exportFile: string;
+/** `pulumi stack export`: secrets as ciphertext. */
+let encrypted: StackExportFile;
+let encryptedFile: string;
 
 beforeAll(async () => {
   scratch = makeScratch();
@@ -49,8 +53,10 @@ beforeAll(async () => {
   programRun = await runProjectStack(projectDir, "production", false);
   gate = await opening;
   programReport = await gate.judge(programRun);
-  exported = toStackExport(programRun);
+  exported = toStackExport(programRun, { showSecrets: true });
   exportFile = writeJson(scratch, "production.export.json", exported);
+  encrypted = toStackExport(programRun);
+  encryptedFile = writeJson(scratch, "production.encrypted.export.json", encrypted);
   untouchedReport = await gate.judge(readStackExport(exportFile));
 }, HOOK_TIMEOUT_MS);
 
@@ -120,14 +126,14 @@ describe("a stack export of the production example", () => {
     expect(resources.length).toBe(programRun.resources.length);
   });
 
-  it("holds secrets only as ciphertext", () => {
-    const secrets = [...walk(exported)].filter(
+  it("holds secrets only as ciphertext without --show-secrets", () => {
+    const secrets = [...walk(encrypted)].filter(
       (node): node is Record<string, unknown> => node !== null && typeof node === "object" && (node as Record<string, unknown>)[SIG_KEY] === SECRET_SIG,
     );
     // The runtime role's password, environment secrets, sensitive config vars, the Postgres provider's password...
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(Object.keys(secret).sort()).toEqual([SIG_KEY, "ciphertext"].sort());
-    const text = fs.readFileSync(exportFile, "utf8");
+    const text = fs.readFileSync(encryptedFile, "utf8");
     const secretOnly = secretOnlyStrings(programRun);
     expect(secretOnly.length).toBeGreaterThan(5);
     for (const plaintext of secretOnly) expect(text).not.toContain(plaintext);
@@ -140,16 +146,23 @@ describe("a stack export of the production example", () => {
     expect(recorded.resources.map((resource) => resource.urn)).toEqual(programRun.resources.map((resource) => resource.urn));
     recorded.resources.forEach((resource, index) => {
       const original = programRun.resources[index];
-      expect(resource.inputs).toEqual(opaqueSecrets(original.inputs));
+      expect(resource.inputs).toEqual(original.inputs);
       expect([resource.type, resource.custom, resource.protect, resource.retainOnDelete]).toEqual([original.type, original.custom, original.protect, original.retainOnDelete]);
     });
   });
 
   it("gets the same verdict as the program run: what runs is judged like what is declared", () => {
-    // @pulumiverse/vercel stores every env var value as a secret, so the export holds the Vercel
-    // copy of the flags as ciphertext; the flag policies judge the plain GitHub copy instead.
     expect(programReport.violations).toEqual([]);
     expect(untouchedReport).toEqual(programReport);
+  });
+
+  it("without --show-secrets, flags in secret values cannot be judged, and the gate says so rather than passing", async () => {
+    // @pulumiverse/vercel makes every env var value a secret: the Vercel copy of the flags is ciphertext.
+    const report = await gate.judge(readStackExport(encryptedFile));
+    expect(mandatoryPolicies(report)).toEqual(["l3-flags-off-in-production"]);
+    expect(report.violations.map((violation) => violation.message)).toEqual([
+      expect.stringMatching(/^Vercel ProjectEnvironmentVariable '[^']+' env var SLIPWAY_FLAGS may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: judge `pulumi stack export --show-secrets`/),
+    ]);
   });
 });
 
@@ -158,9 +171,9 @@ describe("slipway gate --state", () => {
     "passes the untouched export of production: exit 0, the DESIGN.md report shape",
     async () => {
       const result = await runSlipway(["gate", "--state", exportFile, "--policy-config", POLICY_CONFIG, "--json"]);
-      expect(result.stderr).toBe("");
+      expect(result.stderr).toBe(`slipway: policy config: ${POLICY_CONFIG}\n`);
       expect(result.status).toBe(0);
-      expect(JSON.parse(result.stdout)).toEqual({ stack: "production", policies: 31, resources: programRun.resources.length, violations: [] });
+      expect(JSON.parse(result.stdout).stacks).toEqual([{ stack: "production", policies: 31, resources: programRun.resources.length, violations: [] }]);
     },
     CLI_TIMEOUT_MS,
   );
@@ -175,12 +188,16 @@ describe("slipway gate --state", () => {
       }
       const file = writeJson(scratch, "production.by-tag.export.json", drifted);
       const result = await runSlipway(["gate", "--state", file, "--policy-config", POLICY_CONFIG, "--json"]);
-      expect(result.stderr).toBe("");
+      expect(result.stderr).toBe(`slipway: policy config: ${POLICY_CONFIG}\n`);
       expect(result.status).toBe(1);
-      const report = JSON.parse(result.stdout) as GateReport;
+      const envelope = JSON.parse(result.stdout) as { result: string; stacks: GateReport[] };
+      expect(envelope.result).toBe("fail");
+      const report = envelope.stacks[0];
       expect(Object.keys(report)).toEqual(["stack", "policies", "resources", "violations"]);
       expect(report).toMatchObject({ stack: "production", policies: 31, resources: programRun.resources.length });
-      for (const violation of report.violations) expect(Object.keys(violation)).toEqual(["policy", "enforcementLevel", "urn", "message"]);
+      // An export has no source map: nothing locates a violation in the stack file.
+      for (const violation of report.violations) expect(violation).toEqual(expect.objectContaining({ location: null }));
+      for (const violation of report.violations) expect(Object.keys(violation)).toEqual(["policy", "enforcementLevel", "urn", "message", "location"]);
       // What the tag adds to the untouched export's verdict: it can move (immutable-artifacts),
       // and it is not what staging validated (promote-validated-artifact).
       const before = new Set(untouchedReport.violations.map(violationKey));
@@ -191,6 +208,7 @@ describe("slipway gate --state", () => {
         enforcementLevel: "mandatory",
         urn: worker!.urn,
         message: expect.stringContaining("'ghcr.io/acme/worker:latest' is not pinned by digest"),
+        location: null,
       });
     },
     CLI_TIMEOUT_MS,

@@ -261,14 +261,19 @@ function uuidFor(seed: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Wire secrets → export secrets (`{sig, ciphertext}`); a preview unknown cannot be in state. */
-function toExportValue(value: unknown, place: string): unknown {
+/**
+ * Wire secrets → export secrets: `{sig, ciphertext}`, or `{sig, plaintext}` (the value's JSON text)
+ * as `--show-secrets` writes them; a preview unknown cannot be in state.
+ */
+function toExportValue(value: unknown, place: string, showSecrets: boolean): unknown {
   if (value === UNKNOWN_VALUE) throw new Error(`${place} is unknown in the program run; a stack export holds resolved values only`);
-  if (Array.isArray(value)) return value.map((item, index) => toExportValue(item, `${place}[${index}]`));
+  if (Array.isArray(value)) return value.map((item, index) => toExportValue(item, `${place}[${index}]`, showSecrets));
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(place) };
-    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, toExportValue(inner, `${place}.${key}`)]));
+    if (record[SIG_KEY] === SECRET_SIG) {
+      return showSecrets ? { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(record.value) } : { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(place) };
+    }
+    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, toExportValue(inner, `${place}.${key}`, showSecrets)]));
   }
   return value;
 }
@@ -277,6 +282,8 @@ function toExportValue(value: unknown, place: string): unknown {
 export interface ExportOptions {
   /** Time written on the export and every resource. */
   time?: string;
+  /** Write secrets in plain text, as `pulumi stack export --show-secrets` does (default: ciphertext). */
+  showSecrets?: boolean;
 }
 
 /**
@@ -294,8 +301,8 @@ export function toStackExport(recorded: RecordedStack, options: ExportOptions = 
     custom: resource.custom,
     ...(resource.id !== undefined ? { id: resource.id } : {}),
     type: resource.type,
-    inputs: toExportValue(resource.inputs, `${resource.urn}.inputs`) as Record<string, unknown>,
-    outputs: toExportValue(resource.outputs ?? {}, `${resource.urn}.outputs`) as Record<string, unknown>,
+    inputs: toExportValue(resource.inputs, `${resource.urn}.inputs`, options.showSecrets ?? false) as Record<string, unknown>,
+    outputs: toExportValue(resource.outputs ?? {}, `${resource.urn}.outputs`, options.showSecrets ?? false) as Record<string, unknown>,
     ...(resource.parent !== undefined ? { parent: resource.parent } : {}),
     protect: resource.protect,
     ...(resource.retainOnDelete ? { retainOnDelete: true } : {}),

@@ -74,11 +74,22 @@ describe("l3-flags-off-in-production", () => {
         expect(messages(await judge(l3FlagsOffInProduction, [broken]))[0]).toMatch(/^ConfigMap 'flags' data\['flags.flagd.json'\] cannot be read as flag definitions: not JSON/);
     });
 
-    test("a copy exported as ciphertext cannot be judged there and is left to the plain GitHub copy", async () => {
-        // `pulumi stack export` holds secret values as ciphertext; the gate reads them as "[secret]".
+    test("a flag document or flag list encrypted in a stack export cannot be judged, and is refused saying so", async () => {
+        // `pulumi stack export` without --show-secrets holds secret values as ciphertext; the gate reads them as "[secret]".
         const exported = { type: TYPES.vercelEnvVar, name: "flags", props: { projectId: "p", key: "SLIPWAY_FLAGS", value: secret("[secret]"), targets: ["production"], sensitive: false } };
-        const outcome = await judge(l3FlagsOffInProduction, [exported, flagsVariable({ "auto-publish": flag() })]);
-        expect(messages(outcome)).toEqual([]);
+        const cannotJudge = (where: string) =>
+            `Vercel ProjectEnvironmentVariable '${where.split(" ")[0]}' ${where.split(" ").slice(1).join(" ")} may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: ` +
+            "judge `pulumi stack export --show-secrets` (the gate keeps values in memory and never prints them) or run `pulumi preview --policy-pack`.";
+        expect(messages(await judge(l3FlagsOffInProduction, [exported, flagsVariable({ "auto-publish": flag() })]))).toEqual([cannotJudge("flags env var SLIPWAY_FLAGS")]);
+        // A list of enabled features under any name, encrypted: the same.
+        const list = { type: TYPES.vercelEnvVar, name: "features", props: { projectId: "p", key: "ENABLED_FEATURES", value: secret("[secret]"), targets: ["production"], sensitive: true } };
+        expect(messages(await judge(l3FlagsOffInProduction, [list, flagsVariable({ "auto-publish": flag() })]))).toEqual([cannotJudge("features env var ENABLED_FEATURES")]);
+        // Read in plain text (--show-secrets, or the engine's decrypted state), the same places pass when the flags are off.
+        const shown = { ...exported, props: { ...exported.props, value: secret(JSON.stringify({ flags: { "auto-publish": flag() } })) } };
+        expect(messages(await judge(l3FlagsOffInProduction, [shown]))).toEqual([]);
+        // An encrypted secret that says nothing about flags is not a flag carrier.
+        const token = { ...list, props: { ...list.props, key: "API_TOKEN" } };
+        expect(messages(await judge(l3FlagsOffInProduction, [token, flagsVariable({ "auto-publish": flag() })]))).toEqual([]);
         // Anything else that is not a flag document still fails closed.
         const garbled = { ...exported, props: { ...exported.props, value: secret("[secret") } };
         expect(messages(await judge(l3FlagsOffInProduction, [garbled]))[0]).toMatch(/cannot be read as flag definitions: not JSON/);

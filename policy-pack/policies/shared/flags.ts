@@ -76,9 +76,8 @@ function safely<T>(read: () => T, onUnknown?: (error: UnknownValueError) => void
  * (a flag document the policy cannot see must not pass); other unknown values are skipped.
  */
 export function flagSourcesOf(type: string, props: Props): FlagSource[] {
-    // A secret read from a stack export is ciphertext (OPAQUE_SECRET_VALUE): it cannot be judged
-    // there. Slipway always delivers the same document in plain text on the GitHub SLIPWAY_FLAGS
-    // variable, which is judged instead.
+    // A secret read from an encrypted stack export is OPAQUE_SECRET_VALUE: it is not a document to
+    // parse; encryptedFlagCarriersOf reports it as a place the gate cannot judge.
     const known = slipwaySourcesOf(type, props).filter((source) => source.raw !== OPAQUE_SECRET_VALUE);
     const seen = new Set(known.map((source) => source.raw));
     const found: FlagSource[] = [...known];
@@ -316,6 +315,26 @@ export function configVarsOf(type: string, props: Props): ConfigVar[] {
             }
     }
     return vars;
+}
+
+/**
+ * Where a resource delivers flags in a value an encrypted stack export hides (OPAQUE_SECRET_VALUE):
+ * a flag document under a key that holds one, or a config var whose name turns a known flag on or
+ * lists flags. The engine decrypts such values for the pack; the offline gate on an encrypted export
+ * cannot, and must not pass what it could not read.
+ */
+export function encryptedFlagCarriersOf(type: string, props: Props, knownFlags: readonly string[]): string[] {
+    const places = slipwaySourcesOf(type, props)
+        .filter((source) => source.raw === OPAQUE_SECRET_VALUE)
+        .map((source) => source.where);
+    const byKey = new Set(knownFlags.map(normalise));
+    for (const variable of configVarsOf(type, props)) {
+        if (variable.value !== OPAQUE_SECRET_VALUE || places.includes(variable.where)) continue;
+        const name = normalise(variable.name);
+        const namesFlag = FLAG_NAME_PREFIXES.some((prefix) => name.startsWith(prefix) && byKey.has(name.slice(prefix.length)));
+        if (namesFlag || FLAG_LIST_NAME.test(name)) places.push(variable.where);
+    }
+    return places;
 }
 
 /** Name prefixes that mark a variable as a flag (`FEATURE_AUTO_PUBLISH`, `FF_AUTO_PUBLISH`, ...), normalised. */
