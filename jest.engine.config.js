@@ -6,6 +6,8 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
   },
+  // The suites that run bin/slipway.js or the policy pack run their build: bring it up to date.
+  globalSetup: "<rootDir>/build/jestGlobalSetup.js",
   reporters: ["default", "<rootDir>/test/summaryReporter.js"],
   // Each test drives pulumi, the stand-in providers and the pack: two at a time fill 2 cores.
   maxWorkers: 2,

@@ -4,7 +4,8 @@
  * For each example stack and for a synthetic topology (100 repositories, 3 environments each),
  * prints the bare mock run (no policies), the full gate (run + pack start + judging), the time
  * the gate adds after the program finished, and peak memory, so the policies' own cost is visible. Each figure is the median of a few runs in fresh
- * processes; the first gate run also pays ts-node's cold type-check of the pack (cached after).
+ * processes. First, `slipway --help` and the examples' gate from the TypeScript sources (compiled
+ * on every run, as before `npm run build`) against their precompiled build, measured side by side.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -18,6 +19,9 @@ import { findEngine } from "../engine/toolchain";
 
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SLIPWAY = path.join(ROOT, "bin", "slipway.js");
+/** Loads the CLI's modules from their build (dist/), as bin/slipway.js does. */
+const REGISTER = path.join(ROOT, "build", "register.js");
 
 interface Measurement {
   mode: string;
@@ -31,7 +35,7 @@ interface Measurement {
 }
 
 function measure(mode: "run" | "gate", projectDir: string, stack: string): Measurement {
-  const output = execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(__dirname, "measure.ts"), mode, projectDir, stack], {
+  const output = execFileSync(process.execPath, ["--require", REGISTER, path.join(__dirname, "measure.ts"), mode, projectDir, stack], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 64 * 1024 * 1024,
@@ -90,6 +94,9 @@ async function main(): Promise<void> {
     { label: "synthetic 100 repos x 3 envs", projectDir: synthetic, stack: "production" },
   ];
   try {
+    precompiledComparison();
+    // `npm run bench -- --precompiled`: that comparison alone.
+    if (process.argv.includes("--precompiled")) return;
     measureCases(cases);
   } finally {
     fs.rmSync(synthetic, { recursive: true, force: true });
@@ -144,6 +151,63 @@ async function engineComparison(): Promise<void> {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** How a command runs: from the TypeScript sources (tsx for the CLI, ts-node for the pack), or precompiled. */
+const VARIANTS = [
+  { label: "from source", env: { SLIPWAY_FROM_SOURCE: "1" } },
+  { label: "precompiled", env: { SLIPWAY_FROM_SOURCE: "" } },
+] as const;
+
+/** Wall milliseconds of one `slipway` run in a fresh process; a failure (exit 2 or worse) stops the benchmark. */
+function timeSlipway(args: string[], env: Record<string, string>): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [SLIPWAY, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - started;
+  // 0: pass, 1: a mandatory violation; both are verdicts, reached the same way.
+  if (result.status !== 0 && result.status !== 1) throw new Error(`slipway ${args.join(" ")} failed (exit ${result.status}): ${result.stderr.trim()}`);
+  return Math.round(ms);
+}
+
+/**
+ * `slipway --help` and the examples' gate (`npm run gate`), from the TypeScript sources (what
+ * every run paid before the build: tsx compiling the CLI, ts-node type-checking the pack) and
+ * precompiled, in this run. Runs alternate between the two so load on the machine falls on both
+ * alike. Warm: tsx's and ts-node's caches filled by an earlier run. Cold: a fresh TMPDIR each
+ * run, so nothing is cached, as on a fresh CI runner (the build itself caches nothing there).
+ * The gate's program runs (one child per stack) are spawned by cli/runInChild.ts.
+ */
+function precompiledComparison(): void {
+  const build = spawnSync(process.execPath, [path.join(ROOT, "build", "build.js")], { encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr.trim()}`);
+  const commands = [
+    { label: "slipway --help", args: ["--help"] },
+    { label: "slipway gate, both examples", args: ["gate", "--policy-config", POLICY_CONFIG_FILE] },
+  ];
+  const widths = [40, 12, 12, 8];
+  console.log(`Precompiled JavaScript against TypeScript compiled on every run: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} alternating runs each`);
+  console.log(row(["command", "from source", "precompiled", "ratio"], widths));
+  for (const command of commands) {
+    for (const cold of [false, true]) {
+      const times: Record<string, number[]> = { "from source": [], precompiled: [] };
+      // Warm runs start from caches an untimed run filled; cold runs each get an empty TMPDIR.
+      if (!cold) for (const variant of VARIANTS) timeSlipway(command.args, variant.env);
+      for (let i = 0; i < RUNS; i++) {
+        for (const variant of VARIANTS) {
+          const tmp = cold ? fs.mkdtempSync(path.join(os.tmpdir(), "slipway-bench-cold-")) : undefined;
+          try {
+            times[variant.label].push(timeSlipway(command.args, tmp ? { ...variant.env, TMPDIR: tmp } : variant.env));
+          } finally {
+            if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+          }
+        }
+      }
+      const before = median(times["from source"]);
+      const after = median(times.precompiled);
+      console.log(row([`${command.label}${cold ? ", cold caches" : ""}`, `${before} ms`, `${after} ms`, `${(before / after).toFixed(2)}x`], widths));
+    }
+  }
+  console.log("from source: tsx compiles the CLI, ts-node type-checks the pack, on every run (SLIPWAY_FROM_SOURCE=1). precompiled: npm run build's output.\n");
 }
 
 function measureCases(cases: { label: string; projectDir: string; stack: string }[]): void {

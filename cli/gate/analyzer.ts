@@ -8,7 +8,9 @@
  * pulumi-analyzer-policy shim does). run-policy-pack type-checks TypeScript packs with ts-node
  * (typeCheck: true is hard-coded, honouring the pack's tsconfig.json); the engine sets no
  * transpile-only switch for analyzers and neither do we, so a pack that does not type-check
- * fails here as it fails in `pulumi preview`.
+ * fails here as it fails in `pulumi preview`. (Slipway's own pack has a JavaScript `main`,
+ * policy-pack/entry.js, which loads its build, type-checked by `npm run build`: ts-node then has
+ * nothing to compile.) The start is gated on readiness: see `readPort`.
  *
  * Every failure fails closed with a PolicyPackError; `close()` always kills the child.
  */
@@ -24,7 +26,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { UserError } from "../errors";
 import { PolicyPackError, oneLine } from "./errors";
-import { EnforcementLevel, PolicyConfigEntry, PolicyInfo, ReconciledPolicyConfig } from "./policyConfig";
+import { EnforcementLevel, PolicyConfigEntry, PolicyInfo, PolicySeverity, ReconciledPolicyConfig } from "./policyConfig";
 
 /**
  * The engine address handed to run-policy-pack. Nothing dials it: run-policy-pack shifts it off
@@ -35,8 +37,17 @@ import { EnforcementLevel, PolicyConfigEntry, PolicyInfo, ReconciledPolicyConfig
  */
 export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 
-/** Default time allowed for the pack to type-check, load and print its port. */
-export const DEFAULT_START_TIMEOUT_MS = 120_000;
+/**
+ * The pack's start is gated on readiness: the gate waits for the port line while the pack runs,
+ * and a pack that exits fails the gate at once with its output. This ceiling only ends a start
+ * that hangs (a live pack that never prints its port), as a last resort; a slow start on a busy
+ * machine is not a failure. `$SLIPWAY_PACK_START_CEILING_SECONDS` changes it.
+ */
+export const DEFAULT_START_CEILING_MS = 10 * 60_000;
+/** The environment variable that sets the start ceiling, in seconds. */
+export const START_CEILING_VARIABLE = "SLIPWAY_PACK_START_CEILING_SECONDS";
+/** After the pack exited, how long its output may take to drain before the failure is reported. */
+const EXIT_DRAIN_MS = 2000;
 /** Default time allowed for one RPC (a policy that hangs fails the gate). */
 export const DEFAULT_RPC_TIMEOUT_MS = 60_000;
 
@@ -53,7 +64,7 @@ export interface PolicyPackStartOptions {
   project: string;
   /** Stack exported as PULUMI_STACK, only when this process judges a single stack. */
   stack?: string;
-  /** Start-up timeout in milliseconds. */
+  /** Last-resort ceiling on the start, in milliseconds (default: `startCeilingMs()`). */
   startTimeoutMs?: number;
   /** Per-RPC timeout in milliseconds. */
   rpcTimeoutMs?: number;
@@ -173,7 +184,7 @@ export class PolicyPackProcess {
     const output = new OutputTail();
     let client: analyzerGrpc.AnalyzerClient | undefined;
     try {
-      const port = await readPort(child, output, packDir, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      const port = await readPort(child, output, packDir, options.startTimeoutMs ?? startCeilingMs());
       client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
         "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
         "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
@@ -313,15 +324,35 @@ function readPolicyPackProject(packDir: string, absoluteDir: string): string[] {
   return args;
 }
 
-/** Wait for the first stdout line, the port, as the engine does; anything else fails closed. */
-function readPort(child: ChildProcess, output: OutputTail, packDir: string, timeoutMs: number): Promise<number> {
+/**
+ * The start ceiling in milliseconds: `$SLIPWAY_PACK_START_CEILING_SECONDS` when set (a positive
+ * number of seconds), else `DEFAULT_START_CEILING_MS`.
+ */
+export function startCeilingMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[START_CEILING_VARIABLE];
+  if (text === undefined || text.trim() === "") return DEFAULT_START_CEILING_MS;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UserError(`${START_CEILING_VARIABLE} must be a positive number of seconds, not ${JSON.stringify(text)}`);
+  }
+  return Math.round(value * 1000);
+}
+
+/**
+ * Wait for the first stdout line, the port, as the engine does, for as long as the pack runs:
+ * its exit fails the start at once, with its last output; anything but a port fails closed;
+ * `ceilingMs` only ends a live pack that never prints one.
+ */
+function readPort(child: ChildProcess, output: OutputTail, packDir: string, ceilingMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let firstLine = "";
     let settled = false;
+    let drain: NodeJS.Timeout | undefined;
     const finish = (error: Error | undefined, port?: number): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearTimeout(ceiling);
+      clearTimeout(drain);
       child.stdout?.removeListener("data", onStdout);
       child.stdout?.on("data", (chunk: Buffer) => output.add(chunk));
       if (error) reject(error);
@@ -343,13 +374,24 @@ function readPort(child: ChildProcess, output: OutputTail, packDir: string, time
     child.stdout?.on("data", onStdout);
     child.stderr?.on("data", (chunk: Buffer) => output.add(chunk));
     child.once("error", (err) => finish(new PolicyPackError(`policy pack ${packDir} could not be started: ${err.message}`, packDir)));
-    // "close" comes after the exit and after the last output has been read.
-    child.once("close", (code, signal) => {
+    const exited = (code: number | null, signal: NodeJS.Signals | null): void =>
       finish(new PolicyPackError(`policy pack ${packDir} failed to start (${describeExit(code, signal)})${output.describe()}`, packDir));
+    // "close" comes after the exit and after the last output has been read; should something
+    // else hold the pipes open, the exit still fails the start, once its output had a moment.
+    child.once("close", exited);
+    child.once("exit", (code, signal) => {
+      drain = setTimeout(() => exited(code, signal), EXIT_DRAIN_MS);
     });
-    const timer = setTimeout(
-      () => finish(new PolicyPackError(`policy pack ${packDir} did not print its port within ${seconds(timeoutMs)}${output.describe()}`, packDir)),
-      timeoutMs,
+    const ceiling = setTimeout(
+      () =>
+        finish(
+          new PolicyPackError(
+            `policy pack ${packDir} did not print its port within ${seconds(ceilingMs)}, though still running: the start-up ceiling, a last resort, ended it ` +
+              `(set ${START_CEILING_VARIABLE} to wait longer)${output.describe()}`,
+            packDir,
+          ),
+        ),
+      ceilingMs,
     );
   });
 }
@@ -367,6 +409,14 @@ async function handshake(rpc: Rpc, client: analyzerGrpc.AnalyzerClient, engineAd
   }
 }
 
+/** Severities as PolicyInfo carries them (unspecified: none). */
+const SEVERITY_BY_PROTO: Record<number, PolicySeverity | undefined> = {
+  [analyzerProto.PolicySeverity.POLICY_SEVERITY_LOW]: "low",
+  [analyzerProto.PolicySeverity.POLICY_SEVERITY_MEDIUM]: "medium",
+  [analyzerProto.PolicySeverity.POLICY_SEVERITY_HIGH]: "high",
+  [analyzerProto.PolicySeverity.POLICY_SEVERITY_CRITICAL]: "critical",
+};
+
 /** GetAnalyzerInfo: the pack's name, version, policies and config schemas. */
 async function describe(rpc: Rpc, client: analyzerGrpc.AnalyzerClient): Promise<AnalyzerInfo> {
   const response = await rpc.call<analyzerProto.AnalyzerInfo>("GetAnalyzerInfo", (metadata, options, callback) =>
@@ -379,6 +429,8 @@ async function describe(rpc: Rpc, client: analyzerGrpc.AnalyzerClient): Promise<
       name: policy.getName(),
       description: policy.getDescription(),
       enforcementLevel: LEVEL_BY_PROTO[policy.getEnforcementlevel()] ?? "mandatory",
+      severity: SEVERITY_BY_PROTO[policy.getSeverity()],
+      remediation: policy.getRemediationSteps(),
       kind: type === analyzerProto.PolicyType.POLICY_TYPE_RESOURCE ? "resource" : type === analyzerProto.PolicyType.POLICY_TYPE_STACK ? "stack" : "unknown",
       configSchema: schema
         ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() }
