@@ -1,95 +1,128 @@
 /**
- * `slipway gate`: the policy pack `pulumi preview --policy-pack` loads, judged offline.
- *
- * The stacks' programs run under the mock runtime (one child process each) while the pack starts
- * (its TypeScript type-check is the slow part), then one pack process judges every stack.
+ * `slipway gate`: the policy pack `pulumi preview --policy-pack` loads, judged offline. The work
+ * is in gateRun.ts (loaded when the command runs: the analyzer client is heavy); this file maps
+ * options to it and the outcome to the chosen rendering.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { registerCommand, PROJECT_DIR } from "./main";
+import { Command, Option } from "commander";
 import { UserError } from "./errors";
-import { listStacks } from "../components/stackFile";
-import { runStackInChild } from "./runInChild";
-import { Gate, GateReport, exitCodeOf, judgeStacks, readStackExport, renderJson, renderMarkdown, renderSarif, renderTable } from "./gate";
-import type { RecordedStack } from "./model";
+import { renderEnvelope } from "./envelope";
+import { emit } from "./output";
+import { outputOption, runs, stackOption, collect } from "./program";
+import { progressOn } from "./progress";
+import { POLICY_PACK_DIR, PROJECT_DIR } from "./projectDir";
 
-/** The policy pack directory shipped with the project. */
-export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy-pack");
-
-/** Options of a gate run, as the command line gives them. */
-export interface GateCommandOptions {
-  /** Stacks to run (default: every Pulumi.<stack>.yaml). */
-  stacks: string[];
-  /** Stack export files to judge instead of running the program. */
-  stateFiles: string[];
-  /** Policy config file (the `--policy-pack-config` format). */
-  policyConfigFile?: string;
-  /** Policy pack directory. */
-  packDir: string;
-  /** Project directory with the stack files; default this project. */
-  projectDir?: string;
+/** Options as commander parses them. */
+interface GateOptions {
+  stack?: string[];
+  state?: string[];
+  policyConfig?: string;
+  basePolicyConfig?: string;
+  json?: boolean;
+  markdown?: boolean;
+  sarif?: string;
+  output?: string;
 }
 
-/** Run the programs (or read the exports) and judge them with one pack process. */
-export async function runGate(options: GateCommandOptions): Promise<{ reports: GateReport[]; pack: Gate["pack"] }> {
-  if (options.policyConfigFile !== undefined && !fs.existsSync(options.policyConfigFile)) {
-    throw new UserError("does not exist", { file: options.policyConfigFile });
+/** The project's policy config (contract's POLICY_CONFIG_FILE, spelled out so start-up loads no contract; a test keeps them equal). */
+export const POLICY_CONFIG_FILE = "policy-config.json";
+
+/** The policy config to judge with: the one given, else the project's `policy-config.json` when there is one. */
+export function choosePolicyConfig(given: string | undefined, projectDir: string): { file?: string; defaulted: boolean } {
+  if (given !== undefined) return { file: given, defaulted: false };
+  const file = path.join(projectDir, POLICY_CONFIG_FILE);
+  if (!fs.existsSync(file)) return { defaulted: true };
+  const relative = path.relative(process.cwd(), file);
+  return { file: relative.startsWith("..") || path.isAbsolute(relative) ? file : relative, defaulted: true };
+}
+
+/** The SARIF directory, created; a file in its place is a usage error. */
+function sarifDirectory(dir: string): string {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw new UserError("is a file; --sarif takes a directory and writes <dir>/<stack>.sarif per stack", { file: dir });
   }
-  // The pack starts while the programs run (judgeStacks opens it before awaiting the stacks).
-  const stacks = (async () => {
-    const exports: RecordedStack[] = options.stateFiles.map((file) => readStackExport(file));
-    // One child per stack, in parallel: the runtime's state is per process.
-    const recorded = await Promise.all(options.stacks.map((stack) => runStackInChild({ projectDir: options.projectDir ?? PROJECT_DIR, stack })));
-    return [...exports, ...recorded];
-  })();
-  const run = await judgeStacks(stacks, { packDir: options.packDir, policyConfigFile: options.policyConfigFile });
-  return { reports: run.reports, pack: run.pack };
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
-registerCommand("gate", {
-  summary: "Judge the stacks with the policy pack, offline (no credentials, no Pulumi CLI).",
-  usage: `Usage: slipway gate [--stack NAME]... [--state FILE]... [--policy-config FILE]
-                    [--json | --markdown] [--sarif FILE]
+/** Add gate to the tree. */
+export function addGateCommand(program: Command): void {
+  program
+    .command("gate")
+    .summary("Judge the stacks with the policy pack, offline (no credentials, no Pulumi CLI)")
+    .description(
+      "Runs each stack's program under Pulumi's mock runtime and judges every resource with the policy pack, served exactly as " +
+        "`pulumi preview --policy-pack policy-pack` serves it. With --state, judges the resources of a `pulumi stack export` file " +
+        "instead: what runs today. Every finding names the line of the stack file whose key produced the resource.\n\n" +
+        `The policy config is --policy-config, else the project's ${POLICY_CONFIG_FILE} when there is one; the file used is printed on stderr. ` +
+        "With --base-policy-config (the default branch's policy config), every way the policy config is weaker is a mandatory " +
+        "finding of the gate's own, policy-config-weakened.",
+    )
+    .addOption(stackOption("A stack to judge (repeatable); default: every Pulumi.<name>.yaml", true))
+    .addOption(new Option("--state <file>", "A `pulumi stack export` file to judge (repeatable)").argParser(collect))
+    .addOption(new Option("--policy-config <file>", `Policy config, as \`pulumi preview --policy-pack-config\` takes it; default: ./${POLICY_CONFIG_FILE} when present`))
+    .addOption(new Option("--base-policy-config <file>", "The default branch's policy config: fail on every way the policy config weakens it"))
+    .addOption(new Option("--json", "Print the report as JSON (the slipway envelope)").conflicts("markdown"))
+    .addOption(new Option("--markdown", "Print a Markdown summary fit for a pull-request comment"))
+    .addOption(new Option("--sarif <dir>", "Also write SARIF 2.1.0 for GitHub code scanning, one <dir>/<stack>.sarif per stack"))
+    .addOption(outputOption())
+    .action(runs((options: GateOptions) => gate(options)));
+}
 
-Runs each stack's program under Pulumi's mock runtime and judges every resource with the policy
-pack, served exactly as \`pulumi preview --policy-pack policy-pack\` serves it. With --state, judges
-the resources of a \`pulumi stack export\` file instead: what runs today.
+async function gate(options: GateOptions): Promise<number> {
+  const { listStacks } = require("../components/stackFile") as typeof import("../components/stackFile");
+  const stateFiles = options.state ?? [];
+  const known = listStacks(PROJECT_DIR);
+  const stacks = options.stack ?? (stateFiles.length > 0 ? [] : known);
+  for (const stack of stacks) {
+    if (!known.includes(stack)) throw new UserError(`unknown stack '${stack}': there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
+  }
+  const policyConfig = choosePolicyConfig(options.policyConfig, PROJECT_DIR);
+  const sarifDir = options.sarif === undefined ? undefined : sarifDirectory(options.sarif);
 
-Options:
-  --stack NAME          A stack to judge (repeatable). Default: every Pulumi.<stack>.yaml.
-  --state FILE          A \`pulumi stack export\` file to judge (repeatable).
-  --policy-config FILE  Policy config, in the format of \`pulumi preview --policy-pack-config\`.
-  --json                Print the report as JSON.
-  --markdown            Print a Markdown summary fit for a pull-request comment.
-  --sarif FILE          Also write SARIF 2.1.0 (GitHub code scanning) to FILE.
-  -h, --help            Show this help.
+  // Loaded here, not at start-up: the analyzer client and the program runner are heavy.
+  const { runGate, repositoryPrefix, sarifHelp } = require("./gateRun") as typeof import("./gateRun");
+  const { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } = require("./gate/report") as typeof import("./gate/report");
+  const { renderSarif } = require("./gate/sarif") as typeof import("./gate/sarif");
+  const { slipwayVersion } = require("./version") as typeof import("./version");
 
-Exit: 0 no mandatory violation; 1 a mandatory violation; 2 bad usage or input.`,
-  options: {
-    stack: { type: "string", multiple: true },
-    state: { type: "string", multiple: true },
-    "policy-config": { type: "string" },
-    json: { type: "boolean" },
-    markdown: { type: "boolean" },
-    sarif: { type: "string" },
-  },
-  async run(values) {
-    if (values.json && values.markdown) throw new UserError("choose one of --json and --markdown");
-    const stateFiles = (values.state as string[] | undefined) ?? [];
-    const known = listStacks(PROJECT_DIR);
-    const stacks = (values.stack as string[] | undefined) ?? (stateFiles.length > 0 ? [] : known);
-    for (const stack of stacks) {
-      if (!known.includes(stack)) throw new UserError(`unknown stack '${stack}': there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
-    }
-    const { reports, pack } = await runGate({
-      stacks,
-      stateFiles,
-      policyConfigFile: values["policy-config"] as string | undefined,
-      packDir: POLICY_PACK_DIR,
-    });
-    const text = values.json ? renderJson(reports) : values.markdown ? renderMarkdown(reports) : renderTable(reports);
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-    if (typeof values.sarif === "string") fs.writeFileSync(values.sarif, renderSarif(reports, pack));
-    return exitCodeOf(reports);
-  },
-});
+  const progress = progressOn();
+  const outcome = await runGate({
+    stacks,
+    stateFiles,
+    policyConfigFile: policyConfig.file,
+    basePolicyConfigFile: options.basePolicyConfig,
+    packDir: POLICY_PACK_DIR,
+    projectDir: PROJECT_DIR,
+    progress,
+  }).finally(() => progress.done());
+  // Said once the run succeeded, so a mistake stays the only line on stderr.
+  process.stderr.write(
+    policyConfig.file === undefined
+      ? `slipway: policy config: none (no ${POLICY_CONFIG_FILE} in the project): the pack's defaults\n`
+      : `slipway: policy config: ${policyConfig.file}${policyConfig.defaulted ? " (the project's default)" : ""}\n`,
+  );
+
+  const text = options.json
+    ? renderEnvelope({
+        pack: { name: outcome.pack.name, version: outcome.pack.version },
+        result: resultOf(outcome),
+        extra: {
+          policyConfig: outcome.policyConfig ?? null,
+          basePolicyConfig: outcome.basePolicyConfig ?? null,
+          gateFindings: findingsJson(outcome.findings),
+        },
+        stacks: outcome.reports.map(reportJson),
+      })
+    : options.markdown
+      ? renderMarkdown(outcome)
+      : renderTable(outcome);
+  emit(text, options.output);
+  if (sarifDir !== undefined) {
+    const prefix = repositoryPrefix(PROJECT_DIR);
+    const sarifOptions = { projectPath: prefix, help: sarifHelp(PROJECT_DIR, prefix), toolVersion: slipwayVersion() };
+    for (const report of outcome.reports) fs.writeFileSync(path.join(sarifDir, `${report.stack}.sarif`), renderSarif(outcome, report, sarifOptions));
+  }
+  return exitCodeOf(outcome.reports, outcome.findings);
+}

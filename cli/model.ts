@@ -107,6 +107,12 @@ export interface RecordedStack {
   outputs: Record<string, unknown>;
   /** Data-source invokes the program made (answered with stand-ins offline); none for a stack export. */
   invokes: RecordedInvoke[];
+  /**
+   * The config key each resource was built from, by URN (`slipway:apps.heroku[0]`), as the program
+   * declared it (components/configSource.ts): where the gate locates a finding. Absent for a stack
+   * export, and for resources no declaration covers.
+   */
+  sources?: Record<string, string>;
 }
 
 /** Replace wrapped secrets by `[secret]` and unknowns by `[unknown]`, for display. */

@@ -1,29 +1,37 @@
 /**
  * CLI bindings of the release commands: ledger, promote, rollback, release notes.
- * The work is in components/release/; this file maps flags to options and prints results.
+ * The work is in components/release/ (loaded when a command runs); this file maps options to it
+ * and prints results.
  */
 import * as path from "path";
-import { registerCommand, PROJECT_DIR } from "./main";
+import { Command, Option } from "commander";
 import { UserError } from "./errors";
-import { LEDGER_KINDS, LedgerKind, STACK_OF_KIND } from "../components/release/ledger";
-import { DEPLOYED, ledgerRecord, ledgerShow, ledgerVerify, soakWindow } from "../components/release/ledgerCommands";
-import { openStackDocument, readRelease } from "../components/release/stackDocument";
-import { promote } from "../components/release/promote";
-import { rollback } from "../components/release/rollback";
-import { releaseNotes } from "../components/release/notes";
-import { ledgerPathFromEnv } from "../components/manifest";
-import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
+import { emit } from "./output";
+import { outputOption, runs, stackOption } from "./program";
+import { PROJECT_DIR } from "./projectDir";
 
-const ledgerOption = { ledger: { type: "string" as const } };
+/** The ledger's kinds plus `deployed`, for help and completion (kept in step with ledger.ts by a test). */
+export const RECORD_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "deployed"] as const;
+
+/** Lazily loaded: the release modules read YAML and validate with zod. */
+function release() {
+  return {
+    ...(require("../components/release/ledger") as typeof import("../components/release/ledger")),
+    ...(require("../components/release/ledgerCommands") as typeof import("../components/release/ledgerCommands")),
+    ...(require("../components/release/stackDocument") as typeof import("../components/release/stackDocument")),
+    ...(require("../components/manifest") as typeof import("../components/manifest")),
+  };
+}
+
+const ledgerOption = () => new Option("--ledger <file>", "The ledger file (default: $SLIPWAY_LEDGER, else releases/ledger.jsonl)");
 
 /**
  * The ledger file: `--ledger` resolved from the current directory like every other path option,
  * else $SLIPWAY_LEDGER (relative to the project, as the program reads it), else the project's.
  */
-function ledgerPath(values: Record<string, unknown>): string | undefined {
-  const given = values.ledger as string | undefined;
+function ledgerPath(given: string | undefined): string | undefined {
   if (given !== undefined) return path.resolve(process.cwd(), given);
-  return ledgerPathFromEnv();
+  return release().ledgerPathFromEnv();
 }
 
 /** `a,b, c` → [a, b, c]; empty → undefined (nobody approved: a run without required reviewers). */
@@ -36,97 +44,148 @@ function print(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
-registerCommand("ledger", {
-  summary: "Verify, record or show the release ledger (append-only, hash-chained).",
-  usage: `Usage:
-  slipway ledger verify [--ledger FILE] [--previous FILE] [--anchor SEQ:HASH|none]
-  slipway ledger record --kind <${[...LEDGER_KINDS, DEPLOYED].join("|")}> [--stack S] [--version V] [--sha SHA] [--actor A] [--approvers A,B] [--note TEXT] [--from V] [--ledger FILE]
-  slipway ledger show [--version V] [--ledger FILE]
-  slipway ledger soak --version V [--ledger FILE]
+/** Add ledger, promote, rollback and release to the tree. */
+export function addReleaseCommands(program: Command): void {
+  addLedgerCommands(program);
+  addPromoteCommand(program);
+  addRollbackCommand(program);
+  addReleaseNotesCommand(program);
+}
 
-verify   checks every line's hash chain, shape and the release rules; names any edited, removed,
-         inserted or reordered line. With --previous, the old file must be a prefix of the new.
-         With --anchor (default $SLIPWAY_LEDGER_ANCHOR), every line up to the head the stack
-         last deployed from must be unchanged: a rewrite in any number of commits is caught.
-record   appends an event, only inside a run of the stack's deploy workflow (the run's id, URL
-         and workflow are recorded from the runner's environment); the release (version, level,
-         change request, artifacts) is read from the stack file of the kind (staged/validated:
-         Pulumi.staging.yaml; promoted/hotfix/rolled-back: Pulumi.production.yaml). --version,
-         when given, must match that file. validated waits out the level's staging soak.
-         --kind deployed records what Pulumi.production.yaml's release stands for: rolled-back
-         (a release slipway rollback wrote), hotfix, or promoted.
-show     prints the events as a table.
-soak     waits until the staging soak of the release this run staged has passed (its level's
-         minutes since the staged line); the deploy workflow then re-runs smoke and records
-         validated.
+function addLedgerCommands(program: Command): void {
+  const ledger = program
+    .command("ledger")
+    .summary("Verify, record or show the release ledger (append-only, hash-chained)")
+    .description("The ledger is releases/ledger.jsonl, or --ledger, or $SLIPWAY_LEDGER.")
+    .argument("[action]", "Verify, record, show or soak")
+    .action(
+      runs(async (action?: string) => {
+        throw new UserError(`${action === undefined ? "ledger needs an action" : `unknown ledger action '${action}'`}: verify, record, show or soak (see \`slipway ledger --help\`)`);
+      }),
+    );
 
-The ledger is releases/ledger.jsonl, or --ledger, or $SLIPWAY_LEDGER.`,
-  positionals: true,
-  options: {
-    ...ledgerOption,
-    previous: { type: "string" },
-    anchor: { type: "string" },
-    approvers: { type: "string" },
-    kind: { type: "string" },
-    stack: { type: "string" },
-    version: { type: "string" },
-    sha: { type: "string" },
-    actor: { type: "string" },
-    note: { type: "string" },
-    from: { type: "string" },
-  },
-  async run(values, positionals) {
-    const [action, ...extra] = positionals;
-    if (extra.length > 0) throw new UserError(`unexpected argument '${extra[0]}' (see \`slipway ledger --help\`)`);
-    const root = PROJECT_DIR;
-    switch (action) {
-      case "verify": {
-        const anchor = (values.anchor as string | undefined) ?? (process.env[LEDGER_ANCHOR_VARIABLE] || undefined);
-        const result = ledgerVerify({ root, ledgerPath: ledgerPath(values), previousLedgerPath: values.previous as string | undefined, anchor });
-        print(result.text);
+  ledger
+    .command("verify")
+    .summary("Check every line's hash chain, shape and the release rules")
+    .description(
+      "Checks every line's hash chain, shape and the release rules; names any edited, removed, inserted or reordered line. " +
+        "With --previous, the old file must be a prefix of the new. With --anchor (default $SLIPWAY_LEDGER_ANCHOR), every line up " +
+        "to the head the stack last deployed from must be unchanged: a rewrite in any number of commits is caught.",
+    )
+    .addOption(ledgerOption())
+    .addOption(new Option("--previous <file>", "The ledger before this change: it must be a prefix of the current one"))
+    .addOption(new Option("--anchor <seq:hash>", "The head the stack last deployed from, or 'none' before its first deploy (default: $SLIPWAY_LEDGER_ANCHOR)"))
+    .addOption(new Option("--json", "Print the verdict as JSON (the slipway envelope)"))
+    .addOption(outputOption())
+    .action(
+      runs(async (options: { ledger?: string; previous?: string; anchor?: string; json?: boolean; output?: string }) => {
+        const { LEDGER_ANCHOR_VARIABLE } = require("../contract/release") as typeof import("../contract/release");
+        const { ledgerVerify, readExistingLedger } = release();
+        const anchor = options.anchor ?? (process.env[LEDGER_ANCHOR_VARIABLE] || undefined);
+        const file = ledgerPath(options.ledger);
+        const result = ledgerVerify({ root: PROJECT_DIR, ledgerPath: file, previousLedgerPath: options.previous, anchor });
+        if (options.json) {
+          const { ledgerVerifyJson } = require("./ledgerJson") as typeof import("./ledgerJson");
+          emit(ledgerVerifyJson(readExistingLedger(PROJECT_DIR, file), result.problems), options.output);
+        } else {
+          emit(result.text, options.output);
+        }
         return result.exitCode;
-      }
-      case "show": {
-        const result = ledgerShow({ root, ledgerPath: ledgerPath(values), version: values.version as string | undefined });
-        print(result.text);
-        return result.exitCode;
-      }
-      case "record": {
-        const kind = values.kind as string | undefined;
-        if (!kind || !([...LEDGER_KINDS, DEPLOYED] as readonly string[]).includes(kind)) {
+      }),
+    );
+
+  ledger
+    .command("record")
+    .summary("Append an event, only inside a run of the stack's deploy workflow")
+    .description(
+      "Appends an event, only inside a run of the stack's deploy workflow (the run's id, URL and workflow are recorded from the " +
+        "runner's environment). The release (version, level, change request, artifacts) is read from the stack file of the kind " +
+        "(staged/validated: Pulumi.staging.yaml; promoted/hotfix/rolled-back: Pulumi.production.yaml). --version, when given, " +
+        "must match that file. validated waits out the level's staging soak. --kind deployed records what Pulumi.production.yaml's " +
+        "release stands for: rolled-back (a release slipway rollback wrote), hotfix, or promoted.",
+    )
+    .addOption(new Option("--kind <kind>", "What happened").choices(RECORD_KINDS))
+    .addOption(stackOption("The stack the kind is recorded for (checked against --kind)"))
+    .addOption(new Option("--version <version>", "The release deployed (checked against the stack file)"))
+    .addOption(new Option("--sha <sha>", "The release commit (default: $GITHUB_SHA)"))
+    .addOption(new Option("--actor <login>", "Who records (default: $GITHUB_ACTOR)"))
+    .addOption(new Option("--approvers <logins>", "Comma-separated logins who approved the deployment"))
+    .addOption(new Option("--note <text>", "Free text (a hotfix names its incident)"))
+    .addOption(new Option("--from <version>", "Rolled-back: the version production left"))
+    .addOption(ledgerOption())
+    .action(
+      runs(async (options: { kind?: string; stack?: string; version?: string; sha?: string; actor?: string; approvers?: string; note?: string; from?: string; ledger?: string }) => {
+        const { LEDGER_KINDS, STACK_OF_KIND, DEPLOYED, ledgerRecord, openStackDocument, readRelease } = release();
+        const kind = options.kind;
+        if (kind === undefined) {
           throw new UserError(`--kind must be one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED} (production: what Pulumi.production.yaml's release stands for)`);
         }
-        const stack = kind === DEPLOYED ? "production" : STACK_OF_KIND[kind as LedgerKind];
-        if (values.stack !== undefined && values.stack !== stack) {
-          throw new UserError(`--stack ${String(values.stack)} does not match --kind ${kind}, which is recorded for ${stack}`);
+        const stack = kind === DEPLOYED ? "production" : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
+        if (options.stack !== undefined && options.stack !== stack) {
+          throw new UserError(`--stack ${options.stack} does not match --kind ${kind}, which is recorded for ${stack}`);
         }
-        if (values.version !== undefined) {
+        if (options.version !== undefined) {
           // The workflow names the version it deployed: refuse to record a different release.
-          const release = readRelease(openStackDocument(root, stack));
-          if (release?.version !== values.version) {
-            throw new UserError(`--version ${String(values.version)} is not the release in Pulumi.${stack}.yaml (${release?.version ?? "none"})`, {
+          const current = readRelease(openStackDocument(PROJECT_DIR, stack));
+          if (current?.version !== options.version) {
+            throw new UserError(`--version ${options.version} is not the release in Pulumi.${stack}.yaml (${current?.version ?? "none"})`, {
               file: `Pulumi.${stack}.yaml`,
               key: "slipway:release.version",
             });
           }
         }
         const result = ledgerRecord({
-          root,
-          ledgerPath: ledgerPath(values),
-          kind: kind as LedgerKind | typeof DEPLOYED,
-          gitSha: values.sha as string | undefined,
-          actor: values.actor as string | undefined,
-          note: values.note as string | undefined,
-          from: values.from as string | undefined,
-          approvers: splitList(values.approvers as string | undefined),
+          root: PROJECT_DIR,
+          ledgerPath: ledgerPath(options.ledger),
+          kind: kind as Parameters<typeof ledgerRecord>[0]["kind"],
+          gitSha: options.sha,
+          actor: options.actor,
+          note: options.note,
+          from: options.from,
+          approvers: splitList(options.approvers),
         });
         print(result.text);
         return result.exitCode;
-      }
-      case "soak": {
-        const version = values.version as string | undefined;
+      }),
+    );
+
+  ledger
+    .command("show")
+    .summary("Print the events as a table")
+    .addOption(new Option("--version <version>", "Only this release's events"))
+    .addOption(ledgerOption())
+    .addOption(new Option("--json", "Print the events as JSON (the slipway envelope, grouped by stack)"))
+    .addOption(outputOption())
+    .action(
+      runs(async (options: { version?: string; ledger?: string; json?: boolean; output?: string }) => {
+        const { ledgerShow, readExistingLedger } = release();
+        const file = ledgerPath(options.ledger);
+        if (options.json) {
+          const { ledgerShowJson } = require("./ledgerJson") as typeof import("./ledgerJson");
+          const ledgerRead = readExistingLedger(PROJECT_DIR, file);
+          emit(ledgerShowJson(ledgerRead, options.version), options.output);
+          return ledgerRead.problems.length === 0 ? 0 : 1;
+        }
+        const result = ledgerShow({ root: PROJECT_DIR, ledgerPath: file, version: options.version });
+        emit(result.text, options.output);
+        return result.exitCode;
+      }),
+    );
+
+  ledger
+    .command("soak")
+    .summary("Wait until the staging soak of the release this run staged has passed")
+    .description(
+      "Waits until the staging soak of the release this run staged has passed (its level's minutes since the staged line); " +
+        "the deploy workflow then re-runs smoke and records validated.",
+    )
+    .addOption(new Option("--version <version>", "The release this run staged; required"))
+    .addOption(ledgerOption())
+    .action(
+      runs(async (options: { version?: string; ledger?: string }) => {
+        const version = options.version;
         if (version === undefined) throw new UserError("ledger soak needs --version (the release this run staged)");
-        const window = soakWindow({ root, ledgerPath: ledgerPath(values), version });
+        const window = release().soakWindow({ root: PROJECT_DIR, ledgerPath: ledgerPath(options.ledger), version });
         print(`${version} (${window.staged.event.level}) was staged at ${window.staged.event.time}; it soaks ${window.minutes} minutes, until ${window.endsAt.toISOString()}.`);
         for (let left = window.endsAt.getTime() - Date.now(); left > 0; left = window.endsAt.getTime() - Date.now()) {
           print(`soaking: ${Math.ceil(left / 60_000)} minute${left > 60_000 ? "s" : ""} left`);
@@ -134,92 +193,101 @@ The ledger is releases/ledger.jsonl, or --ledger, or $SLIPWAY_LEDGER.`,
         }
         print("soak window passed: run the smoke checks again, then record validated.");
         return 0;
-      }
-      default:
-        throw new UserError(`ledger needs one of verify, record, show, soak (see \`slipway ledger --help\`)`);
-    }
-  },
-});
+      }),
+    );
+}
 
-registerCommand("promote", {
-  summary: "Write the release staging validated into Pulumi.production.yaml.",
-  usage: `Usage: slipway promote [--version V] [--hotfix] [--dry-run] [--force] [--anchor SEQ:HASH] [--ledger FILE]
+function addPromoteCommand(program: Command): void {
+  program
+    .command("promote")
+    .summary("Write the release staging validated into Pulumi.production.yaml")
+    .description(
+      "Finds the release staging validated in the ledger (default: the newest) and writes its version, level, change request and " +
+        "artifacts into Pulumi.production.yaml, keeping comments and layout. Refuses a version staging never validated, a ledger " +
+        "that fails verification, and a production stack file with uncommitted edits. Prints the diff; then run the next steps " +
+        "it prints (a preview with the policy pack and the team's policy config, then ALLOW_PROD=1 pulumi up).",
+    )
+    .addOption(new Option("--version <version>", "The version to promote (default: the newest validated)"))
+    .addOption(new Option("--hotfix", "Mark the release a hotfix (may ship inside a change freeze; 001)"))
+    .addOption(new Option("--dry-run", "Print the diff; write nothing"))
+    .addOption(new Option("--force", "Edit even when the project is not a git repository"))
+    .addOption(new Option("--anchor <seq:hash>", "Production's SLIPWAY_LEDGER_ANCHOR (default: that variable): refuse a ledger that does not extend it"))
+    .addOption(ledgerOption())
+    .action(
+      runs(async (options: { version?: string; hotfix?: boolean; dryRun?: boolean; force?: boolean; anchor?: string; ledger?: string }) => {
+        const { promote } = require("../components/release/promote") as typeof import("../components/release/promote");
+        const result = promote({
+          root: PROJECT_DIR,
+          version: options.version,
+          hotfix: options.hotfix === true,
+          dryRun: options.dryRun === true,
+          anchor: options.anchor,
+          force: options.force === true,
+          ledgerPath: ledgerPath(options.ledger),
+        });
+        print(result.text);
+        return result.exitCode;
+      }),
+    );
+}
 
-Finds the release staging validated in the ledger (default: the newest) and writes its version,
-level, change request and artifacts into Pulumi.production.yaml, keeping comments and layout.
-Refuses a version staging never validated, a ledger that fails verification, and a production
-stack file with uncommitted edits. Prints the diff; then run the next steps it prints (a
-preview with the policy pack and the team's policy config, then ALLOW_PROD=1 pulumi up).
+function addRollbackCommand(program: Command): void {
+  program
+    .command("rollback")
+    .summary("Write a previous production release back, with L3 flags forced off")
+    .description(
+      "Writes the target release (default: the last good release production ran before the current one) into " +
+        "Pulumi.production.yaml, marked 'rollback: {from, reason}', and forces every L3 flag off in production (003 §7.2). " +
+        "The target must be a release staging validated and production ran; a rollback across a contract migration is refused. " +
+        "Merge the edit and run deploy-production.yml: it deploys, runs smoke and records 'ROLLBACK X → Y' in the ledger.",
+    )
+    .addOption(new Option("--to <version>", "The version to return to"))
+    .addOption(new Option("--reason <text>", "Why (incident id, symptom); the ledger note of the rollback"))
+    .addOption(new Option("--dry-run", "Print the diff; write nothing"))
+    .addOption(new Option("--force", "Edit even when the project is not a git repository"))
+    .addOption(ledgerOption())
+    .action(
+      runs(async (options: { to?: string; reason?: string; dryRun?: boolean; force?: boolean; ledger?: string }) => {
+        const { rollback } = require("../components/release/rollback") as typeof import("../components/release/rollback");
+        const result = rollback({
+          root: PROJECT_DIR,
+          to: options.to,
+          reason: options.reason,
+          dryRun: options.dryRun === true,
+          force: options.force === true,
+          ledgerPath: ledgerPath(options.ledger),
+        });
+        print(result.text);
+        return result.exitCode;
+      }),
+    );
+}
 
-Options:
-  --version V   Version to promote (default: the newest validated).
-  --hotfix      Mark the release a hotfix (may ship inside a change freeze; 001).
-  --dry-run     Print the diff; write nothing.
-  --force       Edit even when the project is not a git repository.
-  --anchor A    Production's SLIPWAY_LEDGER_ANCHOR (default: that env var): refuse a ledger that
-                does not extend the one production last deployed from.
-  --ledger FILE Ledger file (default releases/ledger.jsonl or $SLIPWAY_LEDGER).`,
-  options: { ...ledgerOption, version: { type: "string" }, hotfix: { type: "boolean" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, anchor: { type: "string" } },
-  async run(values) {
-    const result = promote({
-      root: PROJECT_DIR,
-      version: values.version as string | undefined,
-      hotfix: values.hotfix === true,
-      dryRun: values["dry-run"] === true,
-      anchor: values.anchor as string | undefined,
-      force: values.force === true,
-      ledgerPath: ledgerPath(values),
-    });
-    print(result.text);
-    return result.exitCode;
-  },
-});
-
-registerCommand("rollback", {
-  summary: "Write a previous production release back, with L3 flags forced off.",
-  usage: `Usage: slipway rollback [--to V] [--reason TEXT] [--dry-run] [--force] [--ledger FILE]
-
-Writes the target release (default: the last good release production ran before the current
-one) into Pulumi.production.yaml, marked 'rollback: {from, reason}', and forces every L3 flag off
-in production (003 §7.2). The target must be a release staging validated and production ran; a
-rollback across a contract migration is refused. Merge the edit and run deploy-production.yml:
-it deploys, runs smoke and records the rolled-back event 'ROLLBACK X → Y' in the ledger.
-
-Options:
-  --to V         Version to return to.
-  --reason TEXT  Why (incident id, symptom); the ledger note of the rollback.
-  --dry-run      Print the diff; write nothing.
-  --force        Edit even when the project is not a git repository.
-  --ledger FILE  Ledger file (default releases/ledger.jsonl or $SLIPWAY_LEDGER).`,
-  options: { ...ledgerOption, to: { type: "string" }, reason: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" } },
-  async run(values) {
-    const result = rollback({
-      root: PROJECT_DIR,
-      to: values.to as string | undefined,
-      reason: values.reason as string | undefined,
-      dryRun: values["dry-run"] === true,
-      force: values.force === true,
-      ledgerPath: ledgerPath(values),
-    });
-    print(result.text);
-    return result.exitCode;
-  },
-});
-
-registerCommand("release", {
-  summary: "Release notes from the changelog, the ledger and the flag changes.",
-  usage: `Usage: slipway release notes [--version V] [--ledger FILE]
-
-Renders the release-notes template of the playbook (003 §9.2): highlights, operator impact, risk,
-rollback plan, known issues. Default version: the release in Pulumi.staging.yaml.`,
-  positionals: true,
-  options: { ...ledgerOption, version: { type: "string" } },
-  async run(values, positionals) {
-    if (positionals[0] !== "notes" || positionals.length > 1) throw new UserError("usage: slipway release notes [--version V]");
-    const version = (values.version as string | undefined) ?? readRelease(openStackDocument(PROJECT_DIR, "staging"))?.version;
-    if (!version) throw new UserError("no --version given and Pulumi.staging.yaml has no slipway:release.version");
-    const result = releaseNotes({ root: PROJECT_DIR, version, ledgerPath: ledgerPath(values) });
-    print(result.text);
-    return result.exitCode;
-  },
-});
+function addReleaseNotesCommand(program: Command): void {
+  const releaseCommand = program
+    .command("release")
+    .summary("Release notes from the changelog, the ledger and the flag changes")
+    .argument("[action]", "Notes")
+    .action(
+      runs(async (action?: string) => {
+        throw new UserError(`${action === undefined ? "release needs an action" : `unknown release action '${action}'`}: notes (see \`slipway release --help\`)`);
+      }),
+    );
+  releaseCommand
+    .command("notes")
+    .summary("Render the release-notes template of the playbook (003 §9.2)")
+    .description("Highlights, operator impact, risk, rollback plan, known issues. Default version: the release in Pulumi.staging.yaml.")
+    .addOption(new Option("--version <version>", "The release (default: Pulumi.staging.yaml's)"))
+    .addOption(ledgerOption())
+    .action(
+      runs(async (options: { version?: string; ledger?: string }) => {
+        const { openStackDocument, readRelease } = release();
+        const { releaseNotes } = require("../components/release/notes") as typeof import("../components/release/notes");
+        const version = options.version ?? readRelease(openStackDocument(PROJECT_DIR, "staging"))?.version;
+        if (!version) throw new UserError("no --version given and Pulumi.staging.yaml has no slipway:release.version");
+        const result = releaseNotes({ root: PROJECT_DIR, version, ledgerPath: ledgerPath(options.ledger) });
+        print(result.text);
+        return result.exitCode;
+      }),
+    );
+}

@@ -36,6 +36,8 @@ import { stableUuid as providerUuid } from "../providers/synth";
 import { RecordedInvoke, RecordedResource, RecordedStack, recordedResource, redact, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, stableId } from "./model";
 import { UserError } from "./errors";
 import { programModule } from "./project";
+import { takeConfigSources } from "../components/configSource";
+import { resolveConfigSources } from "./configSources";
 
 /**
  * Runtime internals the mock runner needs, as `pulumi.runtime.setMocks` itself uses them. They are
@@ -385,6 +387,7 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
   // The program reads its stack files, ledger and changelog from the project directory.
   process.env.SLIPWAY_PROJECT_DIR = options.projectDir;
   const programPath = options.program ?? programModule(options.projectDir);
+  takeConfigSources(); // whatever an earlier run in this process declared is not this run's
   try {
     // As the language host runs it: inside the root Stack, whose outputs are the module's exports.
     await runInPulumiStack(async () => require(programPath) as Record<string, unknown>);
@@ -394,7 +397,8 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
   }
   const root = monitor.recorded.find((resource) => resource.type === "pulumi:pulumi:Stack");
   const outputs = redact(root?.outputs ?? {}) as Record<string, unknown>;
-  return { stack: options.stack, project: PROJECT_NAME, resources: monitor.recorded, outputs, invokes: monitor.invoked };
+  const sources = await resolveConfigSources(takeConfigSources(), monitor.recorded);
+  return { stack: options.stack, project: PROJECT_NAME, resources: monitor.recorded, outputs, invokes: monitor.invoked, sources };
 }
 
 /**

@@ -18,6 +18,8 @@ import { PolicyConfigFile, ReconciledPolicyConfig, readPolicyConfigFile, reconci
 import { GateReport, GateViolation, PolicyPackSummary } from "./report";
 import { analyzeRequest, marshalProperties } from "./wire";
 import { analyzeStackResources, providersOf } from "./requests";
+import { policyConfigWeakenings, Weakening } from "./weakening";
+import type { Progress } from "../progress";
 
 export { PolicyPackError } from "./errors";
 export { readStackExport, OPAQUE_SECRET_VALUE } from "./stateFile";
@@ -32,6 +34,10 @@ export interface GateOptions {
   packDir: string;
   /** Policy config file, in the format of `pulumi preview --policy-pack-config`. */
   policyConfigFile?: string;
+  /** The default branch's policy config: every way `policyConfigFile` is weaker is reported (`Gate.weakenings`). */
+  basePolicyConfigFile?: string;
+  /** Told what the gate is doing (the pack starting, a stack being judged). */
+  progress?: Progress;
   /** Analyze calls in flight at once. */
   concurrency?: number;
   /** Time allowed for the pack to start, in milliseconds. */
@@ -56,6 +62,8 @@ export interface GateRun {
   reports: GateReport[];
   /** Milliseconds the pack took to start. */
   startMs: number;
+  /** Every way the policy config is weaker than the base (empty without a base). */
+  weakenings: Weakening[];
 }
 
 /** The message @pulumi/policy reports when a policy touched a value unknown during preview. */
@@ -71,6 +79,8 @@ export class Gate {
     private readonly options: GateOptions,
     /** The pack, with each policy's effective level. */
     readonly pack: PolicyPackSummary,
+    /** Every way the policy config is weaker than `basePolicyConfigFile` (empty without one). */
+    readonly weakenings: Weakening[],
   ) {}
 
   /** The pack's process id (the benchmark reads its peak memory). */
@@ -82,6 +92,9 @@ export class Gate {
   static async open(options: GateOptions): Promise<Gate> {
     // Read the config before the slow start, so a typo fails at once.
     const configFile: PolicyConfigFile | undefined = options.policyConfigFile ? readPolicyConfigFile(options.policyConfigFile) : undefined;
+    const baseFile: PolicyConfigFile | undefined = options.basePolicyConfigFile ? readPolicyConfigFile(options.basePolicyConfigFile) : undefined;
+    const starting = "starting the policy pack";
+    options.progress?.start(starting);
     const process = await PolicyPackProcess.start({
       packDir: options.packDir,
       project: options.project ?? PROJECT_NAME,
@@ -89,7 +102,7 @@ export class Gate {
       startTimeoutMs: options.startTimeoutMs,
       rpcTimeoutMs: options.rpcTimeoutMs,
       engineAddress: options.engineAddress,
-    });
+    }).finally(() => options.progress?.finish(starting));
     try {
       const info = process.info;
       if (!info.supportsConfig && configFile && configFile.entries.size > 0) {
@@ -103,9 +116,12 @@ export class Gate {
           name: policy.name,
           description: policy.description,
           enforcementLevel: config.get(policy.name)?.enforcementLevel ?? policy.enforcementLevel,
+          severity: policy.severity,
+          remediation: policy.remediation,
         })),
       };
-      return new Gate(process, config, options, pack);
+      const weakenings = baseFile ? policyConfigWeakenings(info.name, info.policies, info.initialConfig, baseFile, configFile) : [];
+      return new Gate(process, config, options, pack, weakenings);
     } catch (err) {
       await process.close();
       throw err;
@@ -130,6 +146,16 @@ export class Gate {
   }
 
   private async judgeNow(recorded: RecordedStack): Promise<GateReport> {
+    const judging = `judging ${recorded.stack} (${recorded.resources.length} resources)`;
+    this.options.progress?.start(judging);
+    try {
+      return await this.judgeResources(recorded);
+    } finally {
+      this.options.progress?.finish(judging);
+    }
+  }
+
+  private async judgeResources(recorded: RecordedStack): Promise<GateReport> {
     const seen = new Set<string>();
     for (const resource of recorded.resources) {
       if (seen.has(resource.urn)) throw new UserError(`stack ${recorded.stack}: resource ${resource.urn} is recorded twice`);
@@ -252,7 +278,7 @@ export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, 
   try {
     const reports: GateReport[] = [];
     for (const recorded of entries) reports.push(await gate.judge(recorded));
-    return { pack: gate.pack, reports, startMs: gate.startMs };
+    return { pack: gate.pack, reports, startMs: gate.startMs, weakenings: gate.weakenings };
   } finally {
     await gate.close();
   }

@@ -24,6 +24,9 @@ export interface PolicyConfigSchema {
   required: string[];
 }
 
+/** How bad a violation is, as the pack declares it. */
+export type PolicySeverity = "low" | "medium" | "high" | "critical";
+
 /** One policy of the pack, as GetAnalyzerInfo reports it. */
 export interface PolicyInfo {
   /** Policy name (the contract users refer to). */
@@ -32,6 +35,10 @@ export interface PolicyInfo {
   description: string;
   /** Enforcement level the pack declares for it. */
   enforcementLevel: EnforcementLevel;
+  /** Severity, when the pack declares one. */
+  severity?: PolicySeverity;
+  /** What to change when it fails, when the pack says (empty otherwise). */
+  remediation?: string;
   /** Whether it judges one resource at a time or the whole stack. */
   kind: "resource" | "stack" | "unknown";
   /** Config schema, when the policy takes configuration. */

@@ -1,32 +1,44 @@
 /**
- * The gate's report and its renderings: JSON (DESIGN.md's exact shape), a terminal table,
- * Markdown for a PR comment, SARIF 2.1.0 for GitHub code scanning.
+ * The gate's verdict and its renderings: the exit code, the terminal table, Markdown for a PR
+ * comment and each stack's JSON, every finding with the stack file line it came from, and the
+ * gate's own finding when a pull request weakens the policy config. (SARIF: sarif.test.ts.)
  */
-import { z } from "zod";
-import { GateReport, PolicyPackSummary, exitCodeOf, renderJson, renderMarkdown, renderSarif, renderTable, summaryLine } from "../../cli/gate/report";
+import { GateFinding, GateOutcome, GateReport, PolicyPackSummary, exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf, summaryLine } from "../../cli/gate/report";
 
 const pack: PolicyPackSummary = {
   name: "slipway-guardrails",
   version: "0.1.0",
   policies: [
-    { name: "production-approval", description: "The production environment needs a reviewer and forbids self-review.", enforcementLevel: "mandatory" },
-    { name: "soak-window", description: "Production waits at least the configured soak minutes.", enforcementLevel: "advisory" },
-    { name: "change-freeze", description: "No production change inside a freeze.", enforcementLevel: "disabled" },
+    { name: "production-approval", description: "The production environment needs a reviewer and forbids self-review.", enforcementLevel: "mandatory", severity: "critical" },
+    { name: "soak-window", description: "Production waits at least the configured soak minutes.", enforcementLevel: "advisory", severity: "medium" },
   ],
 };
 
 const envUrn = "urn:pulumi:production::slipway::slipway:github:Environments$github:index/repositoryEnvironment:RepositoryEnvironment::production";
+const where = { file: "Pulumi.production.yaml", line: 41, column: 5, key: "slipway:environments.production" };
 const failing: GateReport = {
   stack: "production",
   policies: 2,
   resources: 14,
   violations: [
-    { policy: "production-approval", enforcementLevel: "mandatory", urn: envUrn, message: "environment 'production' has no reviewer" },
-    { policy: "soak-window", enforcementLevel: "advisory", urn: envUrn, message: "wait timer is 5 minutes | the playbook asks for 30\nraise it" },
+    { policy: "production-approval", enforcementLevel: "mandatory", urn: envUrn, message: "environment 'production' has no reviewer", location: where },
+    { policy: "soak-window", enforcementLevel: "advisory", urn: envUrn, message: "wait timer is 5 minutes | the playbook asks for 30\nraise it", location: where },
   ],
 };
 const passing: GateReport = { stack: "staging", policies: 2, resources: 12, violations: [] };
 const advisoryOnly: GateReport = { ...passing, violations: [failing.violations[1]] };
+const weakened: GateFinding = {
+  check: "policy-config-weakened",
+  enforcementLevel: "mandatory",
+  policy: "pull-request-reviews",
+  setting: "minApprovals",
+  message: "lowered from 2 to 1 (approving reviews a pull request needs): more is stricter",
+  location: { file: "policy-config.json", line: 3, column: 5, key: "pull-request-reviews.minApprovals" },
+};
+
+function outcome(reports: GateReport[], findings: GateFinding[] = [], base?: string): GateOutcome {
+  return { pack, reports, findings, policyConfig: "policy-config.json", basePolicyConfig: base };
+}
 
 describe("the exit code", () => {
   it("is 0 with no violation, 0 with advisories only, 1 with a mandatory violation in any stack", () => {
@@ -35,157 +47,83 @@ describe("the exit code", () => {
     expect(exitCodeOf([failing])).toBe(1);
     expect(exitCodeOf([passing, failing])).toBe(1);
   });
+
+  it("is 1 when the policy config is weakened, even if every stack passes", () => {
+    expect(exitCodeOf([passing], [weakened])).toBe(1);
+    expect(resultOf(outcome([passing], [weakened], "base.json"))).toBe("fail");
+    expect(resultOf(outcome([passing], [], "base.json"))).toBe("pass");
+  });
 });
 
-describe("--json", () => {
-  it("prints one stack's report in exactly the DESIGN.md shape, fields in order", () => {
-    const printed = renderJson([failing]);
-    const parsed = JSON.parse(printed);
-    expect(parsed).toEqual(failing);
-    expect(Object.keys(parsed)).toEqual(["stack", "policies", "resources", "violations"]);
-    expect(Object.keys(parsed.violations[0])).toEqual(["policy", "enforcementLevel", "urn", "message"]);
+describe("each stack's JSON", () => {
+  it("is the DESIGN.md shape, fields in order, each violation with where it came from", () => {
+    const json = JSON.parse(JSON.stringify(reportJson(failing)));
+    expect(Object.keys(json)).toEqual(["stack", "policies", "resources", "violations"]);
+    expect(Object.keys(json.violations[0])).toEqual(["policy", "enforcementLevel", "urn", "message", "location"]);
+    expect(json.violations[0].location).toEqual(where);
   });
 
-  it("drops anything else a report object carries", () => {
-    const withExtra = { ...passing, secretsSeen: 3 } as GateReport;
-    expect(Object.keys(JSON.parse(renderJson([withExtra])))).toEqual(["stack", "policies", "resources", "violations"]);
+  it("says null where nothing locates a violation (a stack export), and drops anything else a report carries", () => {
+    const exported: GateReport = { ...failing, violations: [{ ...failing.violations[0], location: undefined }] };
+    expect(JSON.parse(JSON.stringify(reportJson(exported))).violations[0].location).toBeNull();
+    expect(Object.keys(reportJson({ ...passing, secretsSeen: 3 } as GateReport))).toEqual(["stack", "policies", "resources", "violations"]);
   });
 
-  it("prints several stacks as an array of reports", () => {
-    expect(JSON.parse(renderJson([passing, failing]))).toEqual([passing, failing]);
+  it("lists the gate's own findings with check, policy, setting and place", () => {
+    expect(findingsJson([weakened])).toEqual([
+      { check: "policy-config-weakened", enforcementLevel: "mandatory", policy: "pull-request-reviews", setting: "minApprovals", message: weakened.message, location: weakened.location },
+    ]);
   });
 });
 
 describe("the terminal table", () => {
-  it("lists level, policy, resource and message per violation, and a summary line per stack", () => {
-    const table = renderTable([failing, passing]);
+  it("lists level, policy, file:line, config key, resource and message per violation, and a summary line per stack", () => {
+    const table = renderTable(outcome([failing, passing]));
     const lines = table.split("\n");
     expect(lines[0]).toBe("Stack production");
-    expect(lines[1]).toMatch(/^ {2}LEVEL +POLICY +RESOURCE +MESSAGE$/);
-    expect(lines[2]).toMatch(/^ {2}mandatory +production-approval +production \(github:index\/repositoryEnvironment:RepositoryEnvironment\) +environment 'production' has no reviewer$/);
+    expect(lines[1]).toMatch(/^ {2}LEVEL +POLICY +WHERE +CONFIG KEY +RESOURCE +MESSAGE$/);
+    expect(lines[2]).toMatch(
+      /^ {2}mandatory +production-approval +Pulumi\.production\.yaml:41:5 +slipway:environments\.production +production \(github:index\/repositoryEnvironment:RepositoryEnvironment\) +environment 'production' has no reviewer$/,
+    );
     expect(lines[3]).toContain("wait timer is 5 minutes | the playbook asks for 30 raise it");
     expect(lines[4]).toBe("production: FAIL - 1 mandatory violation, 1 advisory violation (2 policies judged 14 resources)");
     expect(table).toContain("Stack staging\nstaging: PASS - no violations (2 policies judged 12 resources)");
+    expect(table).not.toContain("Policy config");
   });
 
   it("says PASS when only advisories were found", () => {
     expect(summaryLine(advisoryOnly)).toBe("staging: PASS - 0 mandatory violations, 1 advisory violation (2 policies judged 12 resources)");
   });
+
+  it("puts a weakened policy config first, as a finding of the gate's own", () => {
+    const lines = renderTable(outcome([passing], [weakened], "base.json")).split("\n");
+    expect(lines[0]).toBe("Policy config policy-config.json");
+    expect(lines[2]).toMatch(/^ {2}mandatory +policy-config-weakened +policy-config\.json:3:5 +pull-request-reviews\.minApprovals: lowered from 2 to 1/);
+    expect(lines[3]).toBe("policy config: FAIL - 1 weakening against the default branch's base.json (policy-config-weakened, mandatory)");
+    expect(renderTable(outcome([passing], [], "base.json"))).toContain("policy config: PASS - policy-config.json weakens nothing against the default branch's base.json");
+  });
 });
 
 describe("Markdown for a PR comment", () => {
-  it("has a heading per stack with its verdict and a table of violations", () => {
-    const markdown = renderMarkdown([failing, passing]);
+  it("has a heading per stack with its verdict and a table of violations with the file line and key", () => {
+    const markdown = renderMarkdown(outcome([failing, passing]));
     expect(markdown).toContain("### Slipway gate: `production` ❌ fail");
     expect(markdown).toContain("### Slipway gate: `staging` ✅ pass");
     expect(markdown).toContain("2 policies judged 14 resources: 1 mandatory violation, 1 advisory violation.");
-    expect(markdown).toContain("| Level | Policy | Resource | Message |\n| --- | --- | --- | --- |\n");
+    expect(markdown).toContain("| Level | Policy | Where | Resource | Message |\n| --- | --- | --- | --- | --- |\n");
     expect(markdown).toContain(
-      "| mandatory | `production-approval` | `production` (`github:index/repositoryEnvironment:RepositoryEnvironment`) | environment 'production' has no reviewer |",
+      "| mandatory | `production-approval` | `Pulumi.production.yaml:41` `slipway:environments.production` | `production` (`github:index/repositoryEnvironment:RepositoryEnvironment`) | environment 'production' has no reviewer |",
     );
     // A pipe or a newline in a message must not break the table.
     expect(markdown).toContain("| wait timer is 5 minutes \\| the playbook asks for 30 raise it |");
     expect(markdown).toContain("2 policies judged 12 resources: no violations.");
     expect(markdown.split("\n").filter((line) => line.startsWith("| advisory") || line.startsWith("| mandatory"))).toHaveLength(2);
   });
-});
 
-/**
- * The parts of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json) the gate emits, with the
- * schema's required properties, types, enums and `additionalProperties: false`, plus GitHub
- * code scanning's extra requirement of a region with a start line.
- */
-const message = z.strictObject({ text: z.string().min(1) });
-const multiformatMessageString = z.strictObject({ text: z.string().min(1) });
-const level = z.enum(["none", "note", "warning", "error"]);
-const propertyBag = z.record(z.string(), z.unknown());
-const reportingDescriptor = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().optional(),
-  shortDescription: multiformatMessageString.optional(),
-  fullDescription: multiformatMessageString.optional(),
-  defaultConfiguration: z.strictObject({ level: level.optional(), enabled: z.boolean().optional() }).optional(),
-  helpUri: z.string().optional(),
-  properties: propertyBag.optional(),
-});
-const sarifLog = z.strictObject({
-  $schema: z.url().optional(),
-  version: z.literal("2.1.0"),
-  runs: z.array(
-    z.strictObject({
-      tool: z.strictObject({
-        driver: z.strictObject({
-          name: z.string().min(1),
-          version: z.string().optional(),
-          informationUri: z.url().optional(),
-          rules: z.array(reportingDescriptor).optional(),
-        }),
-      }),
-      results: z.array(
-        z.strictObject({
-          ruleId: z.string().optional(),
-          ruleIndex: z.number().int().min(-1).optional(),
-          level: level.optional(),
-          message,
-          locations: z
-            .array(
-              z.strictObject({
-                physicalLocation: z.strictObject({
-                  artifactLocation: z.strictObject({ uri: z.string().min(1), uriBaseId: z.string().optional() }),
-                  region: z.strictObject({ startLine: z.number().int().min(1) }),
-                }),
-                logicalLocations: z.array(z.strictObject({ name: z.string().optional(), fullyQualifiedName: z.string().optional(), kind: z.string().optional() })).optional(),
-              }),
-            )
-            .min(1),
-          partialFingerprints: z.record(z.string(), z.string()).optional(),
-          properties: propertyBag.optional(),
-        }),
-      ),
-    }),
-  ),
-});
-
-describe("SARIF for GitHub code scanning", () => {
-  const sarif = () => JSON.parse(renderSarif([failing, advisoryOnly, passing], pack));
-
-  it("is a valid SARIF 2.1.0 log with one run", () => {
-    const parsed = sarifLog.safeParse(sarif());
-    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-    expect(sarif().runs).toHaveLength(1);
-  });
-
-  it("describes every policy as a rule, with its description and level", () => {
-    expect(sarif().runs[0].tool.driver.rules.map((rule: { id: string; shortDescription: { text: string }; defaultConfiguration: { level: string } }) => [rule.id, rule.shortDescription.text, rule.defaultConfiguration.level])).toEqual([
-      ["production-approval", "The production environment needs a reviewer and forbids self-review.", "error"],
-      ["soak-window", "Production waits at least the configured soak minutes.", "warning"],
-      ["change-freeze", "No production change inside a freeze.", "none"],
-    ]);
-  });
-
-  it("has one result per violation: mandatory is an error, advisory a warning, located in the stack file with the URN", () => {
-    const { results, tool } = sarif().runs[0];
-    expect(results).toHaveLength(3);
-    expect(results.map((result: { ruleId: string; level: string }) => [result.ruleId, result.level])).toEqual([
-      ["production-approval", "error"],
-      ["soak-window", "warning"],
-      ["soak-window", "warning"],
-    ]);
-    for (const result of results) expect(tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId);
-    expect(results[0].locations[0].physicalLocation.artifactLocation.uri).toBe("Pulumi.production.yaml");
-    expect(results[2].locations[0].physicalLocation.artifactLocation.uri).toBe("Pulumi.staging.yaml");
-    expect(results[0].locations[0].logicalLocations[0]).toEqual({ fullyQualifiedName: envUrn, name: "production", kind: "resource" });
-    expect(results[0].message.text).toContain("environment 'production' has no reviewer");
-  });
-
-  it("gives each result its own stable fingerprint, so alerts on line 1 of the same file stay apart", () => {
-    const fingerprints = sarif().runs[0].results.map((result: { partialFingerprints: Record<string, string> }) => result.partialFingerprints.primaryLocationLineHash);
-    expect(new Set(fingerprints).size).toBe(3);
-    expect(sarif().runs[0].results[0].partialFingerprints).toEqual(JSON.parse(renderSarif([failing], pack)).runs[0].results[0].partialFingerprints);
-  });
-
-  it("places the stack file under the project's path in the repository", () => {
-    const nested = JSON.parse(renderSarif([failing], pack, { projectPath: "infra/slipway/" }));
-    expect(nested.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe("infra/slipway/Pulumi.production.yaml");
+  it("heads the comment with the policy config's verdict when it was compared with the default branch's", () => {
+    const markdown = renderMarkdown(outcome([passing], [weakened], "base.json"));
+    expect(markdown.startsWith("### Slipway gate: policy config ❌ weakened\n")).toBe(true);
+    expect(markdown).toContain("| mandatory | `policy-config-weakened` | `policy-config.json:3` `pull-request-reviews.minApprovals` | `pull-request-reviews.minApprovals`: lowered from 2 to 1");
+    expect(renderMarkdown(outcome([passing], [], "base.json"))).toContain("### Slipway gate: policy config ✅ not weakened");
   });
 });
