@@ -144,6 +144,16 @@ const github = z
       })
       .strict()
       .optional(),
+    /** Pulumi Cloud OIDC: CI jobs trade their GitHub OIDC token for a short-lived Pulumi team token instead of reading a stored PULUMI_ACCESS_TOKEN. */
+    pulumiCloudOidc: z
+      .object({
+        /** The Pulumi Cloud organization the tokens are for. */
+        organization: identifier("Pulumi organization"),
+        /** Pulumi team per CI identity: `preview` (pull-request previews), `drift`, or a deploy stack's name; default `slipway-<identity>`. */
+        teams: z.record(identifier("CI identity"), identifier("Pulumi team")).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((gh, ctx) => {

@@ -17,11 +17,16 @@ import { ReleaseRepository } from "./github/repository";
 import { DeploymentEnvironment } from "./github/environment";
 import { DeployWorkflows } from "./github/workflows";
 import { LedgerBranch } from "./github/ledgerBranch";
+import { CodeOwners, ownerHandles } from "./github/codeOwners";
+import { DriftEnvironment } from "./github/drift";
+import { gateChecks } from "./github/policyGate";
 import { LEDGER_BRANCH } from "../contract/release";
 import { VercelApp } from "./apps/vercelApp";
 import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
 import { PostgresDatabase } from "./data/postgresDatabase";
+import { builtFrom } from "./configSource";
+import { childKeyOfEnvironment, childKeyOfHerokuApp, childKeyOfKubernetes, childKeyOfLedgerBranch, childKeyOfRepository, childKeyOfVercelApp, childKeyOfWorkflows } from "./configSourceKeys";
 
 export { LEDGER_BRANCH };
 
@@ -45,6 +50,10 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly environments: DeploymentEnvironment[] = [];
   /** The ledger branch of each deploy repository, when this stack owns repository-wide resources. */
   readonly ledgerBranches: LedgerBranch[] = [];
+  /** CODEOWNERS of each deploy repository, when this stack owns repository-wide resources and production has approvers. */
+  readonly codeOwners: CodeOwners[] = [];
+  /** The drift check's environment in each deploy repository, when this stack owns repository-wide resources. */
+  readonly driftEnvironments: DriftEnvironment[] = [];
   /** Generated workflows, when this stack owns repository-wide resources. */
   readonly workflows?: DeployWorkflows;
   /** Names of the GitHub environments this stack manages. */
@@ -70,36 +79,62 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     const manifestJson = JSON.stringify(manifest);
 
     if (config.github.ownsRepositoryResources) {
-      for (const repositoryConfig of config.github.repositories) {
+      // Production's approvers own the rules that judge what reaches production (codeOwners.ts).
+      const productionStack = config.github.deployStacks[config.github.deployStacks.length - 1];
+      const approvers = config.environments[productionStack as EnvironmentName];
+      const owners = ownerHandles(config.github.owner, approvers?.reviewerTeams ?? [], approvers?.reviewerUsers ?? []);
+      config.github.repositories.forEach((repositoryConfig, index) => {
         // The rules follow the riskiest release in the project (see governingLevel).
         const releaseLevel = manifest.governingLevel ?? manifest.level;
-        const repository = new ReleaseRepository(
-          repositoryConfig.name,
-          { config: repositoryConfig, releaseLevel, breakGlassTeamId: args.breakGlassTeamId },
-          { parent: this },
+        const repositoryKey = `slipway:github.repositories[${index}]`;
+        const isDeployRepository = deployRepositories(config).includes(repositoryConfig.name);
+        const repository = builtFrom(
+          repositoryKey,
+          new ReleaseRepository(
+            repositoryConfig.name,
+            {
+              config: repositoryConfig,
+              releaseLevel,
+              breakGlassTeamId: args.breakGlassTeamId,
+              // A deploy repository requires its policy gate and, where production has approvers, their review.
+              ...(isDeployRepository ? { gateChecks: gateChecks(config.github.deployStacks), requireCodeOwnerReview: owners.length > 0 } : {}),
+            },
+            { parent: this },
+          ),
+          childKeyOfRepository(repositoryKey),
         );
         this.repositories.push(repository);
         this.requiredChecks[repositoryConfig.name] = repository.requiredChecks;
         // Deploy repositories hold the ledger branch their deploy jobs append to, writable only
         // with the key the ledger jobs hold (the config contract requires it here).
-        if (deployRepositories(config).includes(repositoryConfig.name)) {
+        if (isDeployRepository) {
           const key = config.github.ledgerDeployKey!;
-          this.ledgerBranches.push(
-            new LedgerBranch(
-              `${repositoryConfig.name}-ledger`,
-              {
-                repository: repository.repositoryName,
-                branch: LEDGER_BRANCH,
-                defaultBranch: repositoryConfig.defaultBranch,
-                releaseTagPatterns: repositoryConfig.releaseTagPatterns,
-                deployKey: { publicKey: key.publicKey, privateKey: key.privateKey.toOutput() },
-                formerRuleset: { name: `${repositoryConfig.name}-ledger`, parent: repository },
-              },
-              { parent: this },
-            ),
+          const ledgerBranch = new LedgerBranch(
+            `${repositoryConfig.name}-ledger`,
+            {
+              repository: repository.repositoryName,
+              branch: LEDGER_BRANCH,
+              defaultBranch: repositoryConfig.defaultBranch,
+              releaseTagPatterns: repositoryConfig.releaseTagPatterns,
+              deployKey: { publicKey: key.publicKey, privateKey: key.privateKey.toOutput() },
+              formerRuleset: { name: `${repositoryConfig.name}-ledger`, parent: repository },
+            },
+            { parent: this },
           );
+          this.ledgerBranches.push(builtFrom(repositoryKey, ledgerBranch, childKeyOfLedgerBranch));
+          if (owners.length > 0) {
+            const codeOwners = new CodeOwners(
+              `${repositoryConfig.name}-codeowners`,
+              { repository: repository.repositoryName, defaultBranch: repository.defaultBranch, owners, productionStack },
+              { parent: this },
+            );
+            this.codeOwners.push(builtFrom(repositoryKey, codeOwners));
+          } else {
+            pulumi.log.warn(`${repositoryConfig.name}: no CODEOWNERS: environment '${productionStack}' names no reviewers in this stack, so nobody owns the policy pack and the policy config`);
+          }
+          this.driftEnvironments.push(builtFrom(repositoryKey, new DriftEnvironment(`${repositoryConfig.name}-drift`, { repository: repository.repositoryName, defaultBranch: repositoryConfig.defaultBranch }, { parent: this })));
         }
-      }
+      });
       this.workflows = new DeployWorkflows(
         "workflows",
         {
@@ -110,32 +145,33 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           // Deploy credentials are environment secrets named as the providers' env vars
           // (HEROKU_API_KEY, VERCEL_API_TOKEN, ...): the deploy job hands them to pulumi up.
           deploySecretNames: [...new Set(ENVIRONMENT_NAMES.flatMap((name) => Object.keys(config.environments[name]?.secrets ?? {})))].sort(),
+          pulumiCloudOidc: config.github.pulumiCloudOidc,
         },
         { parent: this },
       );
+      builtFrom("slipway:github.deployStacks", this.workflows, childKeyOfWorkflows(config));
     }
 
     this.environmentNames = ENVIRONMENT_NAMES.filter((environment) => config.environments[environment] !== undefined);
     for (const repositoryName of deployRepositories(config)) {
       for (const environment of this.environmentNames) {
-        this.environments.push(
-          new DeploymentEnvironment(
-            `${repositoryName}-${environment}`,
-            {
-              repository: repositoryName,
-              environment,
-              config: config.environments[environment]!,
-              // The config contract guarantees every reviewer has an id (crossCheck).
-              reviewerTeamIds: config.environments[environment]!.reviewerTeams.map((slug) => config.github.teams[slug]),
-              reviewerUserIds: config.environments[environment]!.reviewerUsers.map((login) => config.github.users[login]),
-              // Only the environment this stack deploys runs its release; preview runs pull requests.
-              releaseManifestJson: environment === config.environment ? manifestJson : undefined,
-              ledgerAnchor: environment === config.environment ? args.ledgerHead : undefined,
-              flagsJson: flagdJson(config.flags, environment),
-            },
-            { parent: this },
-          ),
+        const deploymentEnvironment = new DeploymentEnvironment(
+          `${repositoryName}-${environment}`,
+          {
+            repository: repositoryName,
+            environment,
+            config: config.environments[environment]!,
+            // The config contract guarantees every reviewer has an id (crossCheck).
+            reviewerTeamIds: config.environments[environment]!.reviewerTeams.map((slug) => config.github.teams[slug]),
+            reviewerUserIds: config.environments[environment]!.reviewerUsers.map((login) => config.github.users[login]),
+            // Only the environment this stack deploys runs its release; preview runs pull requests.
+            releaseManifestJson: environment === config.environment ? manifestJson : undefined,
+            ledgerAnchor: environment === config.environment ? args.ledgerHead : undefined,
+            flagsJson: flagdJson(config.flags, environment),
+          },
+          { parent: this },
         );
+        this.environments.push(builtFrom(`slipway:environments.${environment}`, deploymentEnvironment, childKeyOfEnvironment(environment)));
       }
     }
 
@@ -146,8 +182,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     const version = manifest.version;
     const artifacts = config.release.artifacts;
     const isProduction = args.isProduction;
-    this.vercelApps = config.apps.vercel.map(
-      (app) =>
+    this.vercelApps = config.apps.vercel.map((app, index) =>
+      builtFrom(
+        `slipway:apps.vercel[${index}]`,
         new VercelApp(
           app.name,
           {
@@ -163,29 +200,29 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           },
           { parent: this },
         ),
+        childKeyOfVercelApp(`slipway:apps.vercel[${index}]`, app.name),
+      ),
     );
-    this.herokuApps = config.apps.heroku.map(
-      (app) =>
-        new HerokuApp(
-          app.name,
-          { app, environment, isProduction, artifact: artifacts[app.name], version, flagsJson },
-          { parent: this },
-        ),
+    this.herokuApps = config.apps.heroku.map((app, index) =>
+      builtFrom(
+        `slipway:apps.heroku[${index}]`,
+        new HerokuApp(app.name, { app, environment, isProduction, artifact: artifacts[app.name], version, flagsJson }, { parent: this }),
+        childKeyOfHerokuApp(`slipway:apps.heroku[${index}]`, app.name),
+      ),
     );
     // Explicit providers, configured from this stack's own config: the default ones would use
     // whatever kubeconfig context and Postgres settings the machine running Pulumi happens to
     // have, so a staging preview on a laptop could target production.
     const k8sConfig = config.apps.kubernetes;
     if (k8sConfig && (k8sConfig.services.length > 0 || k8sConfig.migrations.length > 0)) {
-      this.clusterProvider = new k8s.Provider(
-        `${environment}-cluster`,
-        { context: k8sConfig.cluster.context, kubeconfig: k8sConfig.cluster.kubeconfig?.toOutput() },
-        { parent: this },
+      this.clusterProvider = builtFrom(
+        "slipway:apps.kubernetes.cluster",
+        new k8s.Provider(`${environment}-cluster`, { context: k8sConfig.cluster.context, kubeconfig: k8sConfig.cluster.kubeconfig?.toOutput() }, { parent: this }),
       );
-      this.kubernetes = new KubernetesWorkloads(
-        "workloads",
-        { config: k8sConfig, environment, isProduction, artifacts, flagsJson },
-        { parent: this, providers: [this.clusterProvider] },
+      this.kubernetes = builtFrom(
+        "slipway:apps.kubernetes",
+        new KubernetesWorkloads("workloads", { config: k8sConfig, environment, isProduction, artifacts, flagsJson }, { parent: this, providers: [this.clusterProvider] }),
+        childKeyOfKubernetes(k8sConfig),
       );
     }
     const server = config.postgres;
@@ -205,10 +242,14 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      builtFrom("slipway:postgres", this.postgresProvider);
     }
     const postgresProvider = this.postgresProvider;
-    this.databases = config.databases.map(
-      (database) => new PostgresDatabase(database.name, { database, isProduction }, { parent: this, providers: postgresProvider ? [postgresProvider] : [] }),
+    this.databases = config.databases.map((database, index) =>
+      builtFrom(
+        `slipway:databases[${index}]`,
+        new PostgresDatabase(database.name, { database, isProduction }, { parent: this, providers: postgresProvider ? [postgresProvider] : [] }),
+      ),
     );
 
     this.registerOutputs({ environmentNames: this.environmentNames, requiredChecks: this.requiredChecks });

@@ -6,6 +6,10 @@
  * Production approval is a reviewer who is not the person who triggered the deploy (000 §4,
  * 003 §2.2); deploy credentials live in the environment, never repository-wide (000 §3), so only
  * a job that passed the environment's gates ever sees them.
+ *
+ * `preview` is where pull requests run (their Pulumi previews, policyGate.ts): without named refs
+ * every branch may use it, so it must hold only what cannot reach production (README, "CI
+ * credentials"). Every other environment, without named refs, admits protected branches only.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
@@ -65,6 +69,8 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     const userIds = args.reviewerUserIds;
     const hasReviewers = teamIds.length + userIds.length > 0;
     const restrictsRefs = config.deployRefs !== undefined;
+    // A pull request's branch is never protected: preview admits every branch unless refs are named.
+    const anyBranch = args.environment === "preview" && !restrictsRefs;
 
     this.environment = new github.RepositoryEnvironment(
       name,
@@ -76,8 +82,8 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
         waitTimer: config.waitTimerMinutes,
         canAdminsBypass: config.canAdminsBypass,
         // Without named refs only protected branches deploy: what reaches the environment has
-        // passed review and the required checks (000 §4, 004 §6.2).
-        deploymentBranchPolicy: { protectedBranches: !restrictsRefs, customBranchPolicies: restrictsRefs },
+        // passed review and the required checks (000 §4, 004 §6.2). Preview excepted (above).
+        deploymentBranchPolicy: anyBranch ? undefined : { protectedBranches: !restrictsRefs, customBranchPolicies: restrictsRefs },
       },
       { parent: this },
     );

@@ -8,6 +8,11 @@
  * an up-to-date branch, linear history, no force push, no deletion. Release tags are immutable
  * (000 §2, §6: a rollback redeploys "the previous tag", which only means something if tags never
  * move).
+ *
+ * A deploy repository's default branch also requires the checks of its policy gate (the offline
+ * gate and the pull-request previews: policyGate.ts) and, where CODEOWNERS names owners, their
+ * review: a pull request is judged before it merges, and cannot change the rules that judge it
+ * without their owners (codeOwners.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
@@ -22,6 +27,10 @@ export interface ReleaseRepositoryArgs {
   releaseLevel: ReleaseLevel;
   /** Numeric id of the break-glass team (from the policy statement), when `config.breakGlassTeam` names one; absent: nobody bypasses. */
   breakGlassTeamId?: number;
+  /** Checks the policy gate workflow produces (`gateChecks`), required in a deploy repository beside the configured ones; default none. */
+  gateChecks?: string[];
+  /** Whether a pull request needs a code owner's review of the files CODEOWNERS names (a deploy repository with owners); default false. */
+  requireCodeOwnerReview?: boolean;
 }
 
 /** A triage label and why it exists. */
@@ -34,7 +43,7 @@ interface LabelDefinition {
   description: string;
 }
 
-/** Release levels (003 §1) and incident priorities (003 §7.1, 002): the vocabulary of release and incident issues. */
+/** Release levels (003 §1), incident priorities (003 §7.1, 002) and drift: the vocabulary of release and incident issues. */
 export const TRIAGE_LABELS: readonly LabelDefinition[] = [
   { name: "L0", color: "c5def5", description: "Release level L0: docs-only, no runtime impact" },
   { name: "L1", color: "0e8a16", description: "Release level L1: UI/UX safe, no side effects" },
@@ -43,6 +52,8 @@ export const TRIAGE_LABELS: readonly LabelDefinition[] = [
   { name: "P0", color: "b60205", description: "Incident P0: immediate rollback (wrong-account side effects, duplicates, security)" },
   { name: "P1", color: "e99695", description: "Incident P1: rollback likely (failure-rate breach, stuck queue)" },
   { name: "P2", color: "f9d0c4", description: "Incident P2: consider rollback (contained errors, non-critical regressions)" },
+  // The scheduled drift check files its findings under this label (drift.ts).
+  { name: "drift", color: "5319e7", description: "A stack differs from its config, or what it runs fails the policy pack" },
 ];
 
 /** The checks and approvals a release of this level needs on the default branch. */
@@ -57,7 +68,7 @@ export function mergeRequirements(config: RepositoryConfig, releaseLevel: Releas
 export class ReleaseRepository extends pulumi.ComponentResource {
   /** The repository's config, as given. */
   readonly config: RepositoryConfig;
-  /** Status checks the default branch requires for this release level. */
+  /** Status checks the default branch requires for this release level (and, in a deploy repository, the policy gate's). */
   readonly requiredChecks: string[];
   /** Approving reviews a pull request needs for this release level. */
   readonly requiredApprovals: number;
@@ -81,7 +92,10 @@ export class ReleaseRepository extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:github:ReleaseRepository", name, {}, opts);
     const { config } = args;
-    const { requiredChecks, requiredApprovals } = mergeRequirements(config, args.releaseLevel);
+    const merge = mergeRequirements(config, args.releaseLevel);
+    const requiredChecks = [...new Set([...merge.requiredChecks, ...(args.gateChecks ?? [])])];
+    const requiredApprovals = merge.requiredApprovals;
+    const requireCodeOwnerReview = args.requireCodeOwnerReview === true;
     this.config = config;
     this.requiredChecks = requiredChecks;
     this.requiredApprovals = requiredApprovals;
@@ -142,6 +156,7 @@ export class ReleaseRepository extends pulumi.ComponentResource {
               dismissStaleReviewsOnPush: true,
               requireLastPushApproval: true,
               requiredReviewThreadResolution: true,
+              ...(requireCodeOwnerReview ? { requireCodeOwnerReview: true } : {}),
             },
             requiredStatusChecks: {
               requiredChecks: requiredChecks.map((context) => ({ context })),
@@ -168,7 +183,12 @@ export class ReleaseRepository extends pulumi.ComponentResource {
           requiredLinearHistory: true,
           requireConversationResolution: true,
           requiredPullRequestReviews: [
-            { requiredApprovingReviewCount: requiredApprovals, dismissStaleReviews: true, requireLastPushApproval: true },
+            {
+              requiredApprovingReviewCount: requiredApprovals,
+              dismissStaleReviews: true,
+              requireLastPushApproval: true,
+              ...(requireCodeOwnerReview ? { requireCodeOwnerReviews: true } : {}),
+            },
           ],
           requiredStatusChecks: [{ strict: true, contexts: requiredChecks }],
         },

@@ -4,11 +4,13 @@
  * - `pr-checks.yml` (every repository): one job per required check, named after the check's
  *   context, so every required status check is produced by a job (003 §3.3). A required check
  *   nobody produces blocks merges forever; a job whose name drifts from its check is worse.
- * - `policy-gate.yml` (deploy repositories): the offline `slipway gate` and a real
- *   `pulumi preview --policy-pack` per deploy stack.
+ * - `policy-gate.yml` (deploy repositories): the offline `slipway gate`, its comment and code
+ *   scanning upload, and a real `pulumi preview --policy-pack` of each stack before production
+ *   (policyGate.ts).
  * - `deploy-<stack>.yml` (deploy repositories): tests, then `pulumi up` in the stack's GitHub
  *   environment (approval, soak, protected refs), a deploy marker with version and SHA, the smoke
  *   checks, and the ledger entry (000 §3-4, 004 §6).
+ * - `drift.yml` (deploy repositories): the scheduled drift check of every deploy stack (drift.ts).
  *
  * Workflows are built as objects and serialised with the `yaml` package: structure is never
  * assembled from strings. The deploy job reads the deployed version and the environment URL from
@@ -19,8 +21,29 @@ import * as github from "@pulumi/github";
 import * as YAML from "yaml";
 import type { RepositoryConfig } from "../config";
 import { POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
-import { PULUMI_CLI_VERSION, SLIPWAY_BIN, credentialEnvName, gateCommand, previewCommand, shellJoin, upCommand } from "../../contract/commands";
+import { SLIPWAY_BIN, credentialEnvName, shellJoin, upCommand } from "../../contract/commands";
 import { DEFAULT_STAGING_SOAK_MINUTES, LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, NO_ANCHOR } from "../../contract/release";
+import { ACTIONS, ACTION_VERSIONS } from "./actions";
+import { driftWorkflow } from "./drift";
+import {
+  GeneratorSettings,
+  Job,
+  LEDGER_CHECKOUT,
+  LEDGER_ENV,
+  ledgerCheckoutStep,
+  pulumiAccess,
+  pulumiSetupStep,
+  PulumiCloudOidc,
+  READ_ONLY,
+  setupSteps,
+  shellWord,
+  Step,
+  uniqueJobId,
+  Workflow,
+} from "./jobs";
+import { policyGateWorkflow } from "./policyGate";
+
+export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 
 /** Stack outputs the deploy job reads from `pulumi up`: the program (index.ts) must export them. */
 export const STACK_OUTPUTS = {
@@ -31,32 +54,6 @@ export const STACK_OUTPUTS = {
 } as const;
 
 export { POLICY_CONFIG_FILE };
-
-/**
- * The version tag of each pinned action ref (`owner/repo@<sha>` -> `v4.4.0`); `workflowYaml` writes
- * it as a comment after the `uses:` line, so reviewers and update bots see which release it is.
- */
-export const ACTION_VERSIONS: Record<string, string> = {};
-
-function pin(action: string, sha: string, version: string): string {
-  const ref = `${action}@${sha}`;
-  ACTION_VERSIONS[ref] = version;
-  return ref;
-}
-
-/**
- * Actions pinned to full commit SHAs (policy actions-pinned, 000 §3): a tag such as `@v4` can be
- * moved to code nobody reviewed, a commit cannot. Each SHA is the commit its version tag points to
- * (the versions `@v4` / `@v6` resolved to), read from the actions' own repositories' tags
- * (`git rev-parse <tag>^{commit}`) and seen pinned with the same version in public workflows.
- * To upgrade: `git ls-remote https://github.com/<action> 'refs/tags/<version>*'` (an annotated tag's
- * commit is its `^{}` line), then change the SHA and the version together.
- */
-export const ACTIONS = {
-  checkout: pin("actions/checkout", "11d5960a326750d5838078e36cf38b85af677262", "v4.4.0"),
-  setupNode: pin("actions/setup-node", "49933ea5288caeca8642d1e84afbd3f7d6820020", "v4.4.0"),
-  pulumi: pin("pulumi/actions", "8582a9e8cc630786854029b4e09281acd6794b58", "v6.6.1"),
-} as const;
 
 /** A repository the workflows are written to; a `ReleaseRepository` fits as is. */
 export interface WorkflowRepository {
@@ -74,10 +71,12 @@ export interface DeployWorkflowsArgs {
   repositories: WorkflowRepository[];
   /** Stacks a deploy workflow is generated for, in promotion order (`slipway:github.deployStacks`); the last one is production. */
   deployStacks: string[];
-  /** Repositories whose workflows run the Slipway program (`deployRepositories(config)`): each gets `policy-gate.yml` and `deploy-<stack>.yml`; default: the first repository. */
+  /** Repositories whose workflows run the Slipway program (`deployRepositories(config)`): each gets `policy-gate.yml`, `deploy-<stack>.yml` and `drift.yml`; default: the first repository. */
   deployRepositories?: string[];
-  /** Environment secrets `pulumi up` receives as env vars (provider credentials); `PULUMI_ACCESS_TOKEN` is always passed. */
+  /** Environment secrets `pulumi up` receives as env vars (provider credentials); `PULUMI_ACCESS_TOKEN` is always passed, unless OIDC replaces it. */
   deploySecretNames?: string[];
+  /** Pulumi Cloud OIDC (`slipway:github.pulumiCloudOidc`): every job trades its OIDC token for a short-lived team token; absent: jobs read `PULUMI_ACCESS_TOKEN` from their environment. */
+  pulumiCloudOidc?: PulumiCloudOidc;
   /** Node.js version the jobs run; default `20`. */
   nodeVersion?: string;
   /** Branch the deploy workflows append the release ledger to; default `slipway-ledger`. */
@@ -95,25 +94,6 @@ export interface GeneratedWorkflow {
   /** The workflow YAML. */
   content: string;
 }
-
-/** Settings every generator shares, defaults applied. */
-interface GeneratorSettings {
-  /** Node.js version of `actions/setup-node`. */
-  nodeVersion: string;
-  /** Branch the ledger is pushed to. */
-  ledgerBranch: string;
-  /** Secrets passed to `pulumi up`. */
-  deploySecretNames: string[];
-  /** Staging soak minutes per level. */
-  stagingSoakMinutes: Readonly<Record<ReleaseLevel, number>>;
-}
-
-// A GitHub Actions workflow as plain data; only what the generators emit is typed.
-type Step = Record<string, unknown>;
-type Job = Record<string, unknown>;
-type Workflow = { name: string; on: Record<string, unknown>; permissions: Record<string, string>; concurrency?: Record<string, unknown>; jobs: Record<string, Job> };
-
-const READ_ONLY: Record<string, string> = { contents: "read" };
 
 /** The checks a repository's workflows produce: required and L3 checks, minus those produced elsewhere. */
 export function producedChecks(config: RepositoryConfig): string[] {
@@ -146,53 +126,6 @@ export function prChecksWorkflow(config: RepositoryConfig, settings: GeneratorSe
   };
 }
 
-/** `policy-gate.yml`: the offline gate (no credentials) and a policy-checked preview per stack. */
-export function policyGateWorkflow(config: RepositoryConfig, deployStacks: string[], settings: GeneratorSettings): Workflow {
-  const jobs: Record<string, Job> = {
-    "slipway-gate": {
-      name: "slipway-gate",
-      "runs-on": "ubuntu-latest",
-      "timeout-minutes": 15,
-      steps: [
-        ...setupSteps(settings),
-        ledgerCheckoutStep(settings),
-        // bash runs with pipefail here, so the gate's exit code survives the tee into the summary.
-        {
-          name: "slipway gate",
-          shell: "bash",
-          env: LEDGER_ENV,
-          run: `${shellJoin(gateCommand("markdown"))} | tee -a "$GITHUB_STEP_SUMMARY"`,
-        },
-      ],
-    },
-  };
-  for (const stack of deployStacks) {
-    jobs[uniqueJobId(`pulumi-preview-${stack}`, jobs)] = {
-      name: `pulumi-preview (${stack})`,
-      "runs-on": "ubuntu-latest",
-      "timeout-minutes": 30,
-      steps: [
-        ...setupSteps(settings),
-        ledgerCheckoutStep(settings),
-        pulumiSetupStep(),
-        {
-          name: `pulumi preview (${stack})`,
-          run: shellJoin(previewCommand(stack)),
-          // A preview needs the backend and the key to the stack's config; no deploy credential.
-          env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}", ...LEDGER_ENV },
-        },
-      ],
-    };
-  }
-  return {
-    name: "policy-gate",
-    on: { pull_request: { branches: [config.defaultBranch] } },
-    permissions: READ_ONLY,
-    concurrency: { group: "policy-gate-${{ github.ref }}", "cancel-in-progress": true },
-    jobs,
-  };
-}
-
 /**
  * `deploy-<stack>.yml`. Pre-production stacks deploy the default branch, record `staged`, soak,
  * run the smoke checks again and record `validated`; the last stack (production) deploys release
@@ -208,9 +141,13 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   // request cannot change it. `none` only before the stack's first deploy.
   const anchorEnv = { [LEDGER_ANCHOR_VARIABLE]: `\${{ vars.${LEDGER_ANCHOR_VARIABLE} || '${NO_ANCHOR}' }}` };
   // Every credential the program needs comes from the environment's secrets, under the name its
-  // provider reads (GITHUB_TOKEN from SLIPWAY_GITHUB_TOKEN: GitHub reserves the GITHUB_ prefix).
-  const upEnv: Record<string, string> = { ...LEDGER_ENV, ...anchorEnv };
-  for (const secret of new Set(["PULUMI_ACCESS_TOKEN", ...settings.deploySecretNames])) upEnv[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
+  // provider reads (GITHUB_TOKEN from SLIPWAY_GITHUB_TOKEN: GitHub reserves the GITHUB_ prefix);
+  // the backend's from the stack's own identity (its stored token, or an OIDC exchange).
+  const access = pulumiAccess(settings, stack, 60);
+  const upEnv: Record<string, string> = { ...access.env, ...LEDGER_ENV, ...anchorEnv };
+  for (const secret of new Set(settings.deploySecretNames)) {
+    if (secret !== "PULUMI_ACCESS_TOKEN") upEnv[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
+  }
   // The program refuses a production update unless this is set on purpose (004 §2).
   if (production) upEnv.ALLOW_PROD = "1";
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
@@ -237,6 +174,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
       environment: { name: stack, url: stepOutput(STACK_OUTPUTS.environmentUrl) },
       // One deploy per stack at a time, and a queued deploy never cancels a running one.
       concurrency: { group: `deploy-${stack}`, "cancel-in-progress": false },
+      ...(settings.pulumiCloudOidc !== undefined ? { permissions: access.permissions } : {}),
       outputs: { version: "${{ steps.deploy-marker.outputs.version }}", url: stepOutput(STACK_OUTPUTS.environmentUrl) },
       steps: [
         ...setupSteps(settings),
@@ -247,6 +185,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
           run: `${SLIPWAY_BIN} ledger verify`,
         },
         pulumiSetupStep(),
+        ...access.steps,
         {
           name: `pulumi up (${stack})`,
           id: "pulumi-up",
@@ -256,7 +195,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         {
           name: "stack outputs",
           id: "stack-outputs",
-          env: { PULUMI_ACCESS_TOKEN: upEnv.PULUMI_ACCESS_TOKEN, STACK: stack },
+          env: { ...access.env, STACK: stack },
           run: Object.values(STACK_OUTPUTS)
             .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
             .join("\n"),
@@ -378,7 +317,8 @@ function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", nee
 
 /** Serialise a workflow, with a header saying where it comes from. */
 export function workflowYaml(workflow: Workflow): string {
-  const document = new YAML.Document(workflow);
+  // Shared objects (one env map in two steps) are written out in full: no YAML anchors.
+  const document = new YAML.Document(workflow, { aliasDuplicateObjects: false });
   document.commentBefore = " Generated by Slipway from the stack config: edit Pulumi.<stack>.yaml, not this file.";
   // A pinned action carries its version as a comment: `uses: actions/checkout@<sha> # v4.4.0`.
   YAML.visit(document, {
@@ -398,6 +338,7 @@ export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[
     ledgerBranch: args.ledgerBranch ?? "slipway-ledger",
     deploySecretNames: args.deploySecretNames ?? [],
     stagingSoakMinutes: args.stagingSoakMinutes ?? DEFAULT_STAGING_SOAK_MINUTES,
+    pulumiCloudOidc: args.pulumiCloudOidc,
   };
   const configs = args.repositories.map((repository) => repository.config);
   const deployNames = args.deployRepositories ?? configs.slice(0, 1).map((config) => config.name);
@@ -418,6 +359,7 @@ export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[
     ...deployConfigs.flatMap((deployConfig) => [
       file(deployConfig.name, "policy-gate", policyGateWorkflow(deployConfig, args.deployStacks, settings)),
       ...args.deployStacks.map((stack) => file(deployConfig.name, `deploy-${stack}`, deployWorkflow(deployConfig, args.deployStacks, stack, settings))),
+      file(deployConfig.name, "drift", driftWorkflow(args.deployStacks, settings)),
     ]),
   ];
 }
@@ -458,47 +400,4 @@ export class DeployWorkflows extends pulumi.ComponentResource {
     });
     this.registerOutputs({ files: this.workflows.map((workflow) => `${workflow.repository}/${workflow.path}`) });
   }
-}
-
-/** Where jobs check the ledger branch out (git-ignored), and the env var the program and gate read. */
-export const LEDGER_CHECKOUT = ".slipway/ledger";
-const LEDGER_ENV = { SLIPWAY_LEDGER: `${LEDGER_CHECKOUT}/releases/ledger.jsonl` };
-
-/**
- * A read-only checkout of the ledger branch: the program reads staging's validations from it
- * (promote-validated-artifact), so every job that runs the program or the gate needs it.
- */
-function ledgerCheckoutStep(settings: GeneratorSettings): Step {
-  return {
-    name: "release ledger",
-    uses: ACTIONS.checkout,
-    with: { ref: settings.ledgerBranch, path: LEDGER_CHECKOUT, "persist-credentials": false },
-  };
-}
-
-/** Shared first steps: checkout (no token left in git config), Node with the npm cache, a clean install. */
-function setupSteps(settings: GeneratorSettings): Step[] {
-  return [
-    { uses: ACTIONS.checkout, with: { "persist-credentials": false } },
-    { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
-    { name: "install", run: "npm ci" },
-  ];
-}
-
-/** Install the Pulumi CLI, at the version the engine tests run; the commands that follow are plain `pulumi` runs. */
-function pulumiSetupStep(): Step {
-  return { name: "install pulumi", uses: ACTIONS.pulumi, with: { "pulumi-version": PULUMI_CLI_VERSION } };
-}
-
-/** A job id for a check name (ids are `[A-Za-z_][A-Za-z0-9_-]*`), unique among `taken`. */
-function uniqueJobId(check: string, taken: Record<string, unknown>): string {
-  const base = check.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[^A-Za-z_]+/, "") || "check";
-  let id = base;
-  for (let n = 2; id in taken; n++) id = `${base}-${n}`;
-  return id;
-}
-
-/** A word safe to paste into a shell command. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9._:\/=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

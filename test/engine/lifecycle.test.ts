@@ -187,11 +187,10 @@ describe("a release from staging to production under the real engine", () => {
   );
 
   it(
-    "production previews with the pull request's credentials, refuses to apply without ALLOW_PROD, applies with the deploy job's, and its ledger job records it",
+    "production is never previewed by a pull request, refuses to apply without ALLOW_PROD, applies with the deploy job's credentials, and its ledger job records it",
     async () => {
-      const preview = await runStep(pulumiStep("policy-gate.yml", "pulumi-preview-production", "preview"), "production");
-      expectOk(preview);
-      expect(preview.violations).toEqual([]);
+      // A pull request's preview would decrypt production's config: policy-gate.yml previews staging only.
+      expect(workflows["policy-gate.yml"].jobs["pulumi-preview-production"]).toBeUndefined();
       const step = pulumiStep("deploy-production.yml", "deploy", "up");
       expect(step.env?.ALLOW_PROD).toBe("1");
       const refused = await runStep(step, "production", [], { ALLOW_PROD: "" });
@@ -223,12 +222,36 @@ describe("a release from staging to production under the real engine", () => {
   );
 
   it(
+    "the drift check of production passes with its job's environment after the deploy, and fails on a change production has not applied",
+    async () => {
+      // slipway-drift holds one key per stack (PULUMI_CONFIG_PASSPHRASE_PRODUCTION): here, the demo passphrase.
+      const key = { PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE };
+      expectOk(await runStep(pulumiStep("drift.yml", "drift-production", "stack"), "production", [], key));
+      const drift = pulumiStep("drift.yml", "drift-production", "preview");
+      const clean = await runStep(drift, "production", [], key);
+      expectOk(clean);
+      expect(clean.violations).toEqual([]);
+      const stackFile = path.join(project.dir, "Pulumi.production.yaml");
+      const deployed = fs.readFileSync(stackFile, "utf8");
+      try {
+        fs.writeFileSync(stackFile, deployed.replace("API_BASE_URL: https://api.acme.shop", "API_BASE_URL: https://api-v2.acme.shop"));
+        const drifted = await runStep(drift, "production", [], key);
+        expect(drifted.code).not.toBe(0);
+        expect(`${drifted.stdout}${drifted.stderr}`).toContain("error: no changes were expected for preview but changes were proposed");
+      } finally {
+        fs.writeFileSync(stackFile, deployed);
+      }
+    },
+    ENGINE_TIMEOUT_MS,
+  );
+
+  it(
     "the stack export gets the engine's verdict from slipway gate --state",
     async () => {
-      expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--file", "production.export.json"]));
+      expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--show-secrets", "--file", "production.export.json"]));
       const gate = slipway(["gate", "--state", "production.export.json", "--policy-config", "policy-config.json", "--json"]);
-      expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "" });
-      const report = JSON.parse(gate.stdout) as { stack: string; violations: unknown[]; resources: number };
+      expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "slipway: policy config: policy-config.json\n" });
+      const report = (JSON.parse(gate.stdout) as { stacks: { stack: string; violations: unknown[]; resources: number }[] }).stacks[0];
       expect(report.stack).toBe("production");
       expect(report.violations).toEqual([]);
       expect(report.resources).toBeGreaterThan(80);
@@ -280,10 +303,10 @@ describe("a release from staging to production under the real engine", () => {
       const recorded = slipway(["ledger", "record", "--kind", "deployed", "--stack", "production", "--version", "1.4.0"], deployRun("production", 9503));
       expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
       expect(recorded.stdout).toContain("rolled-back 1.4.0 on production, 'ROLLBACK 1.5.0 → 1.4.0'");
-      expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--file", "rolled-back.export.json"]));
+      expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--show-secrets", "--file", "rolled-back.export.json"]));
       const gate = slipway(["gate", "--state", "rolled-back.export.json", "--policy-config", "policy-config.json", "--json"]);
-      expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "" });
-      expect((JSON.parse(gate.stdout) as { violations: unknown[] }).violations).toEqual([]);
+      expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "slipway: policy config: policy-config.json\n" });
+      expect((JSON.parse(gate.stdout) as { result: string; stacks: { violations: unknown[] }[] }).stacks[0].violations).toEqual([]);
     },
     ENGINE_TIMEOUT_MS,
   );

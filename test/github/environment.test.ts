@@ -101,6 +101,27 @@ describe("DeploymentEnvironment (production example)", () => {
 
 describe("DeploymentEnvironment variants", () => {
   test("without deployRefs, staging deploys from protected branches only and sets no reviewers", async () => {
+    const environment = new DeploymentEnvironment("unnamed-refs-staging", {
+      repository: "storefront",
+      environment: "staging",
+      config: environmentConfig({}),
+      reviewerTeamIds: [],
+      reviewerUserIds: [],
+      releaseManifestJson: "{}",
+      flagsJson: flagdJson(staging.flags, "staging"),
+    });
+    expect(await inputsOf(environment.environment)).toEqual({
+      repository: "storefront",
+      environment: "staging",
+      preventSelfReview: true,
+      waitTimer: 0,
+      canAdminsBypass: false,
+      deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+    });
+    expect(environment.deploymentPolicies).toEqual([]);
+  });
+
+  test("preview (staging example) admits every branch: pull requests run there, so it holds nothing that reaches production", async () => {
     const previewConfig = staging.environments.preview!;
     expect(previewConfig.deployRefs).toBeUndefined();
     const environment = new DeploymentEnvironment("storefront-preview", {
@@ -109,7 +130,6 @@ describe("DeploymentEnvironment variants", () => {
       config: previewConfig,
       reviewerTeamIds: [],
       reviewerUserIds: [],
-      releaseManifestJson: "{}",
       flagsJson: flagdJson(staging.flags, "preview"),
     });
     expect(await inputsOf(environment.environment)).toEqual({
@@ -118,10 +138,19 @@ describe("DeploymentEnvironment variants", () => {
       preventSelfReview: true,
       waitTimer: 0,
       canAdminsBypass: false,
-      deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
     });
     expect(environment.deploymentPolicies).toEqual([]);
     expect(environment.secrets).toEqual([]);
+    // Named refs still restrict it.
+    const named = new DeploymentEnvironment("named-preview", {
+      repository: "storefront",
+      environment: "preview",
+      config: environmentConfig({ deployRefs: { branches: ["feature/*"], tags: [] } }),
+      reviewerTeamIds: [],
+      reviewerUserIds: [],
+      flagsJson: flagdJson(staging.flags, "preview"),
+    });
+    expect((await inputsOf(named.environment)).deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true });
   });
 
   test("reviewer users are named by their numeric ids", async () => {

@@ -72,9 +72,9 @@ describe("ReleaseRepository (production example, storefront, L2 release)", () =>
     });
   });
 
-  test("the release levels L0-L3 and incident priorities P0-P2 are labels", async () => {
+  test("the release levels L0-L3, incident priorities P0-P2 and drift are labels", async () => {
     const labels = await Promise.all(repo.labels.map(inputsOf));
-    expect(labels.map((label) => label.name)).toEqual(["L0", "L1", "L2", "L3", "P0", "P1", "P2"]);
+    expect(labels.map((label) => label.name)).toEqual(["L0", "L1", "L2", "L3", "P0", "P1", "P2", "drift"]);
     expect(labels[3]).toEqual({
       repository: "storefront",
       name: "L3",
@@ -128,6 +128,48 @@ describe("ReleaseRepository protection modes", () => {
     const repo = new ReleaseRepository("ruleset-only", { config: { ...storefront, name: "ruleset-only" }, releaseLevel: "L1", breakGlassTeamId: 4711 });
     expect(repo.branchRuleset).toBeDefined();
     expect(repo.branchProtection).toBeUndefined();
+  });
+});
+
+describe("ReleaseRepository of a deploy repository", () => {
+  const GATE = ["slipway-gate", "pulumi-preview (staging)"];
+
+  test("main requires the policy gate and the pull-request previews beside the configured checks, and a code owner's review", async () => {
+    const repo = new ReleaseRepository("gated", {
+      config: { ...storefront, name: "gated", protection: "both" },
+      releaseLevel: "L2",
+      breakGlassTeamId: 4711,
+      gateChecks: GATE,
+      requireCodeOwnerReview: true,
+    });
+    expect(repo.requiredChecks).toEqual([...BASELINE, ...GATE]);
+    const rules = (await inputsOf(repo.branchRuleset!)).rules as Record<string, Record<string, unknown>>;
+    expect(rules.requiredStatusChecks).toEqual({ requiredChecks: [...BASELINE, ...GATE].map((context) => ({ context })), strictRequiredStatusChecksPolicy: true });
+    expect(rules.pullRequest).toEqual({
+      requiredApprovingReviewCount: 1,
+      dismissStaleReviewsOnPush: true,
+      requireLastPushApproval: true,
+      requiredReviewThreadResolution: true,
+      requireCodeOwnerReview: true,
+    });
+    // Classic protection, where used, requires the same.
+    const protection = await inputsOf(repo.branchProtection!);
+    expect(protection.requiredStatusChecks).toEqual([{ strict: true, contexts: [...BASELINE, ...GATE] }]);
+    expect(protection.requiredPullRequestReviews).toEqual([
+      { requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true, requireCodeOwnerReviews: true },
+    ]);
+  });
+
+  test("an L3 release adds its checks to the gate's, each once", () => {
+    const repo = new ReleaseRepository("gated-l3", { config: { ...storefront, name: "gated-l3" }, releaseLevel: "L3", gateChecks: [...GATE, "lint"] });
+    expect(repo.requiredChecks).toEqual([...BASELINE, ...L3_EXTRA, ...GATE]);
+  });
+
+  test("a repository that is not a deploy repository requires neither the gate nor a code owner's review", async () => {
+    const repo = new ReleaseRepository("not-deployed", { config: { ...docsSite, name: "not-deployed" }, releaseLevel: "L2" });
+    const rules = (await inputsOf(repo.branchRuleset!)).rules as Record<string, Record<string, unknown>>;
+    expect(rules.pullRequest.requireCodeOwnerReview).toBeUndefined();
+    expect(repo.requiredChecks).not.toContain("slipway-gate");
   });
 });
 

@@ -46,8 +46,8 @@ function generatedWorkflowFixtures(): Fixture[] {
 describe("Slipway's generated workflows", () => {
     const fixtures = generatedWorkflowFixtures();
 
-    test("are judged (five files) and pass workflow-injection-safe and actions-pinned", async () => {
-        expect(fixtures).toHaveLength(5);
+    test("are judged (six files) and pass workflow-injection-safe and actions-pinned", async () => {
+        expect(fixtures).toHaveLength(6);
         for (const fixture of fixtures) {
             for (const policy of [workflowInjectionSafe, actionsPinned]) {
                 const outcome = await runResourcePolicy(policy, fixture);
@@ -60,7 +60,15 @@ describe("Slipway's generated workflows", () => {
         const content = fixtures.map((fixture) => fixture.props.content as string).join("\n");
         const uses = [...content.matchAll(/uses: (\S+)(.*)$/gm)].map((match) => `${match[1]}${match[2]}`);
         expect(new Set(uses)).toEqual(
-            new Set([`actions/checkout@${SHA} # v4.4.0`, "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0", `pulumi/actions@${PULUMI_SHA} # v6.6.1`]),
+            new Set([
+                `actions/checkout@${SHA} # v4.4.0`,
+                "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0",
+                `pulumi/actions@${PULUMI_SHA} # v6.6.1`,
+                "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd # v8.0.0",
+                "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+                "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1",
+                "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2",
+            ]),
         );
     });
 });
