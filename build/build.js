@@ -25,7 +25,7 @@ const path = require("path");
 const { ROOT, MANIFEST_VERSION, CLI_BUILD, PACK_BUILD, sourceKey, sha256, readSource, unchanged, readManifest, whyStale } = require("./manifest");
 
 /** Directories of the CLI build, besides index.ts. */
-const CLI_SOURCE_DIRS = ["cli", "components", "contract", "providers"];
+const CLI_SOURCE_DIRS = ["cli", "components", "contract", "importer", "providers"];
 
 function log(message) {
   process.stderr.write(`slipway build: ${message}\n`);

@@ -1,5 +1,5 @@
 /**
- * The `slipway` command: plan, secrets, gate, ledger, promote, rollback, release notes, completion.
+ * The `slipway` command: plan, secrets, gate, import, ledger, promote, rollback, release notes, completion.
  *
  * Exit codes (program.ts, EXIT_CODES): 0 success; 1 a mandatory violation, a gate finding or a
  * failed check; 2 bad usage or bad input, printed as one line naming the file and key, never a
@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { UserError } from "./errors";
 import { addCompletionCommand } from "./completion";
 import { addGateCommand } from "./gateCommand";
+import { addImportCommand } from "./importCommand";
 import { emptyProgram, runProgram, withExitCodes } from "./program";
 import { addReleaseCommands } from "./releaseCommands";
 import { addStackCommands } from "./stackCommands";
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   const program = emptyProgram();
   addStackCommands(program);
   addGateCommand(program);
+  addImportCommand(program);
   addReleaseCommands(program);
   addCompletionCommand(program);
   return withExitCodes(program);

@@ -52,7 +52,7 @@ describe("Pulumi habits", () => {
 });
 
 describe("help", () => {
-  const commands = [["plan"], ["secrets"], ["gate"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["release"], ["release", "notes"], ["completion"]];
+  const commands = [["plan"], ["secrets"], ["gate"], ["import"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["release"], ["release", "notes"], ["completion"]];
 
   it.each(commands)("slipway %s --help: usage, options with <placeholder>s, and every exit code", (...command) => {
     const result = slipway([...command, "--help"]);
@@ -66,7 +66,7 @@ describe("help", () => {
   it("slipway --help lists every command and the exit codes, including 3", () => {
     const result = slipway(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["plan", "secrets", "gate", "ledger", "promote", "rollback", "release", "completion"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
+    for (const command of ["plan", "secrets", "gate", "import", "ledger", "promote", "rollback", "release", "completion"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
     expect(result.stdout).toContain("  3  internal error: a bug in slipway; the stack trace is printed, please report it");
   });
 
@@ -81,13 +81,14 @@ describe("help", () => {
 describe("usage mistakes: one line naming what was wrong, exit 2, no stack trace", () => {
   it.each([
     [["plan", "--stak", "production"], "slipway: unknown option '--stak' (Did you mean --stack?) (see `slipway plan --help`)"],
-    [["deploy"], "slipway: unknown command 'deploy'; commands: plan, secrets, gate, ledger, promote, rollback, release, completion"],
+    [["deploy"], "slipway: unknown command 'deploy'; commands: plan, secrets, gate, import, ledger, promote, rollback, release, completion"],
     [["ledger"], "slipway: ledger needs an action: verify, record, show or soak (see `slipway ledger --help`)"],
     [["ledger", "frob"], "slipway: unknown ledger action 'frob': verify, record, show or soak (see `slipway ledger --help`)"],
     [["gate", "--json", "--markdown"], "slipway: option '--json' cannot be used with option '--markdown' (see `slipway gate --help`)"],
     [["ledger", "record", "--kind", "shipped"], expect.stringContaining("slipway: option '--kind <kind>' argument 'shipped' is invalid. Allowed choices are staged, validated")],
     [["completion", "fish"], "slipway: no completion for shell 'fish': bash or zsh"],
     [["gate", "-s", "staging", "--base-policy-config", "main-policy-config.json"], "slipway: main-policy-config.json: does not exist (--base-policy-config)"],
+    [["import"], "slipway: required option '--owner <org>' not specified (see `slipway import --help`)"],
   ])("slipway %j", (args, message) => {
     const result = slipway(args as string[]);
     expect(result.code).toBe(2);
