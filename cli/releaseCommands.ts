@@ -3,6 +3,7 @@
  * The work is in components/release/ (loaded when a command runs); this file maps options to it
  * and prints results.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { Command, Option } from "commander";
 import { UserError } from "./errors";
@@ -208,18 +209,20 @@ function addPromoteCommand(program: Command): void {
         "it prints (a preview with the policy pack and the team's policy config, then ALLOW_PROD=1 pulumi up).",
     )
     .addOption(new Option("--version <version>", "The version to promote (default: the newest validated)"))
-    .addOption(new Option("--hotfix", "Mark the release a hotfix (may ship inside a change freeze; 001)"))
+    .addOption(new Option("--hotfix", "Mark the release a hotfix (may ship inside a change freeze; 001): the next patch of what production runs"))
+    .addOption(new Option("--incident <id>", "The open production incident the hotfix answers (INC-77, #123 or its URL); required with --hotfix"))
     .addOption(new Option("--dry-run", "Print the diff; write nothing"))
     .addOption(new Option("--force", "Edit even when the project is not a git repository"))
     .addOption(new Option("--anchor <seq:hash>", "Production's SLIPWAY_LEDGER_ANCHOR (default: that variable): refuse a ledger that does not extend it"))
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { version?: string; hotfix?: boolean; dryRun?: boolean; force?: boolean; anchor?: string; ledger?: string }) => {
+      runs(async (options: { version?: string; hotfix?: boolean; incident?: string; dryRun?: boolean; force?: boolean; anchor?: string; ledger?: string }) => {
         const { promote } = require("../components/release/promote") as typeof import("../components/release/promote");
         const result = promote({
           root: PROJECT_DIR,
           version: options.version,
           hotfix: options.hotfix === true,
+          incident: options.incident,
           dryRun: options.dryRun === true,
           anchor: options.anchor,
           force: options.force === true,
@@ -239,18 +242,22 @@ function addRollbackCommand(program: Command): void {
       "Writes the target release (default: the last good release production ran before the current one) into " +
         "Pulumi.production.yaml, marked 'rollback: {from, reason}', and forces every L3 flag off in production (003 §7.2). " +
         "The target must be a release staging validated and production ran; a rollback across a contract migration is refused. " +
-        "Merge the edit and run deploy-production.yml: it deploys, runs smoke and records 'ROLLBACK X → Y' in the ledger.",
+        "In an incident, rollback.yml runs this and deploys it (one approval, no soak timer); otherwise merge the edit and run deploy-production.yml. " +
+        "--stack staging returns staging to the last release it validated, the same way.",
     )
     .addOption(new Option("--to <version>", "The version to return to"))
+    .addOption(new Option("--stack <stack>", "The stack to roll back: production, or staging (to the last release it validated)").choices(["production", "staging"]).default("production"))
     .addOption(new Option("--reason <text>", "Why (incident id, symptom); the ledger note of the rollback"))
     .addOption(new Option("--dry-run", "Print the diff; write nothing"))
     .addOption(new Option("--force", "Edit even when the project is not a git repository"))
+    .addOption(new Option("--github-output <file>", "Also append from=, to= and marker= lines to this file (the rollback workflow passes $GITHUB_OUTPUT)"))
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { to?: string; reason?: string; dryRun?: boolean; force?: boolean; ledger?: string }) => {
+      runs(async (options: { to?: string; stack?: "production" | "staging"; reason?: string; dryRun?: boolean; force?: boolean; githubOutput?: string; ledger?: string }) => {
         const { rollback } = require("../components/release/rollback") as typeof import("../components/release/rollback");
         const result = rollback({
           root: PROJECT_DIR,
+          stack: options.stack,
           to: options.to,
           reason: options.reason,
           dryRun: options.dryRun === true,
@@ -258,6 +265,8 @@ function addRollbackCommand(program: Command): void {
           ledgerPath: ledgerPath(options.ledger),
         });
         print(result.text);
+        // Versions match VERSION_PATTERN and the marker is built from them: no value can add a line.
+        if (options.githubOutput !== undefined) fs.appendFileSync(options.githubOutput, `from=${result.from}\nto=${result.to}\nmarker=${result.marker}\n`);
         return result.exitCode;
       }),
     );
@@ -267,10 +276,31 @@ function addReleaseNotesCommand(program: Command): void {
   const releaseCommand = program
     .command("release")
     .summary("Release notes from the changelog, the ledger and the flag changes")
-    .argument("[action]", "Notes")
+    .argument("[action]", "notes or incident")
     .action(
       runs(async (action?: string) => {
-        throw new UserError(`${action === undefined ? "release needs an action" : `unknown release action '${action}'`}: notes (see \`slipway release --help\`)`);
+        throw new UserError(`${action === undefined ? "release needs an action" : `unknown release action '${action}'`}: notes, incident (see \`slipway release --help\`)`);
+      }),
+    );
+  releaseCommand
+    .command("incident")
+    .summary("Print the incident production's hotfix release answers (nothing when it is no hotfix)")
+    .description(
+      "A hotfix ships only for a production incident (001, 000 §6.6): prints the release.incident of Pulumi.production.yaml when its release is a hotfix, " +
+        "nothing otherwise, and refuses a hotfix that names none. The production deploy workflow checks that the incident is open.",
+    )
+    .action(
+      runs(async () => {
+        const { openStackDocument, readRelease } = release();
+        const document = openStackDocument(PROJECT_DIR, "production");
+        const current = readRelease(document);
+        if (current === undefined) throw new UserError("is missing: production has no release", { file: document.file, key: "slipway:release" });
+        if (!current.hotfix) return 0;
+        if (current.incident === undefined) {
+          throw new UserError("is missing: a hotfix answers a production incident (001, 000 §6.6); name it (INC-77, #123 or its URL)", { file: document.file, key: "slipway:release.incident" });
+        }
+        print(current.incident);
+        return 0;
       }),
     );
   releaseCommand

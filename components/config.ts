@@ -187,6 +187,21 @@ const deployRefs = z
   })
   .strict();
 
+/** Who approves an emergency rollback (a rollback is restoring service: no wait timer, 002 §SLAs). */
+const rollbackApproval = z
+  .object({
+    /** Teams (slugs) that may approve a rollback: the release captains and the on-call SRE. */
+    reviewerTeams: z.array(identifier("team slug")).max(6, "GitHub allows at most 6 reviewer teams").default([]),
+    /** Users (logins) that may approve a rollback. */
+    reviewerUsers: z.array(identifier("user login")).max(6, "GitHub allows at most 6 reviewer users").default([]),
+    /** Whether the person who dispatched the rollback may approve it. */
+    preventSelfReview: z.boolean().default(true),
+  })
+  .strict()
+  .refine((approval) => approval.reviewerTeams.length + approval.reviewerUsers.length > 0, {
+    message: "names no reviewer: a rollback deploys production, so name the teams that approve it (reviewerTeams: [release-captains, sre-oncall])",
+  });
+
 const environment = z
   .object({
     /** Teams (slugs) that may approve a deploy. */
@@ -212,6 +227,12 @@ const environment = z
       .default({}),
     /** The environment's public URL, shown on deployments and used by the smoke checks. */
     url: plainString.pipe(z.url({ message: "expected an https URL" })).optional(),
+    /**
+     * The emergency rollback of the stack deploying this environment (rollback.yml): it runs in
+     * `<environment>-rollback`, approved by these reviewers (the release captains and on-call SRE,
+     * 002), with no wait timer, from the default branch only. Absent: the environment's own reviewers.
+     */
+    rollback: rollbackApproval.optional(),
   })
   .strict();
 
@@ -625,6 +646,24 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
   }
   const { teams, users } = stackConfig.github;
   for (const name of ENVIRONMENT_NAMES) {
+    stackConfig.environments[name]?.rollback?.reviewerTeams.forEach((slug, i) => {
+      if (teams[slug] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", name, "rollback", "reviewerTeams", i],
+          message: `names team '${slug}', whose id is not in ${keyPath(["github", "teams"])}: run \`pulumi config set --path '${keyPath(["github", "teams", slug])}' <id>\` (the id: gh api orgs/${stackConfig.github.owner}/teams/${slug} --jq .id)`,
+        });
+      }
+    });
+    stackConfig.environments[name]?.rollback?.reviewerUsers.forEach((login, i) => {
+      if (users[login] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", name, "rollback", "reviewerUsers", i],
+          message: `names user '${login}', whose id is not in ${keyPath(["github", "users"])}: run \`pulumi config set --path '${keyPath(["github", "users", login])}' <id>\` (the id: gh api users/${login} --jq .id)`,
+        });
+      }
+    });
     stackConfig.environments[name]?.reviewerTeams.forEach((slug, i) => {
       if (teams[slug] === undefined) {
         ctx.addIssue({

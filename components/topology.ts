@@ -14,7 +14,7 @@ import { ReleaseManifest } from "../contract";
 import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "./config";
 import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
-import { DeploymentEnvironment } from "./github/environment";
+import { DeploymentEnvironment, rollbackEnvironmentConfig, rollbackEnvironmentName } from "./github/environment";
 import { DeployWorkflows } from "./github/workflows";
 import { LedgerBranch } from "./github/ledgerBranch";
 import { CodeOwners, ownerHandles } from "./github/codeOwners";
@@ -172,6 +172,27 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           { parent: this },
         );
         this.environments.push(builtFrom(`slipway:environments.${environment}`, deploymentEnvironment, childKeyOfEnvironment(environment)));
+        // The stack's emergency rollback (rollback.yml) runs in an environment of its own.
+        const defaultBranch = config.github.repositories.find((repository) => repository.name === repositoryName)?.defaultBranch ?? "main";
+        const rollsBack = environment === config.environment && config.github.deployStacks.includes(environment);
+        if (rollsBack) {
+          const rollbackConfig = rollbackEnvironmentConfig(config.environments[environment]!, defaultBranch);
+          const rollbackEnvironment = new DeploymentEnvironment(
+            `${repositoryName}-${rollbackEnvironmentName(environment)}`,
+            {
+              repository: repositoryName,
+              environment: rollbackEnvironmentName(environment),
+              config: rollbackConfig,
+              reviewerTeamIds: rollbackConfig.reviewerTeams.map((slug) => config.github.teams[slug]),
+              reviewerUserIds: rollbackConfig.reviewerUsers.map((login) => config.github.users[login]),
+              releaseManifestJson: manifestJson,
+              ledgerAnchor: args.ledgerHead,
+              flagsJson: flagdJson(config.flags, environment),
+            },
+            { parent: this },
+          );
+          this.environments.push(builtFrom(`slipway:environments.${environment}.rollback`, rollbackEnvironment));
+        }
       }
     }
 

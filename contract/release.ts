@@ -54,6 +54,18 @@ export function deployWorkflowPath(stack: string): string {
 }
 
 /**
+ * The emergency rollback workflow (`workflow_dispatch`, its own approval environment per stack):
+ * besides a stack's deploy workflow, the only workflow whose runs may record a `rolled-back`
+ * event, and only from a branch (its environment admits the default branch alone).
+ */
+export const ROLLBACK_WORKFLOW_PATH = ".github/workflows/rollback.yml";
+
+/** The GitHub environment a stack's emergency rollback runs in: its own reviewers, no wait timer, the default branch only. */
+export function rollbackEnvironmentName(stack: string): string {
+  return `${stack}-rollback`;
+}
+
+/**
  * `GITHUB_WORKFLOW_REF` of a run: `<owner>/<repo>/<workflow path>@<ref>`. The ledger accepts an
  * event only from the deploy workflow of its stack, so the path is what it checks.
  */

@@ -16,13 +16,14 @@ import * as github from "@pulumi/github";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../../contract";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
 import type { EnvironmentConfig, EnvironmentName } from "../config";
+import { rollbackEnvironmentName } from "../../contract/release";
 
 /** Inputs of a `DeploymentEnvironment`. */
 export interface DeploymentEnvironmentArgs {
   /** Repository the environment belongs to: a name, or `ReleaseRepository.repositoryName` so the environment waits for the repository. */
   repository: pulumi.Input<string>;
-  /** Environment name (`preview`, `staging`, `production`). */
-  environment: EnvironmentName;
+  /** Environment name (`preview`, `staging`, `production`, or a stack's rollback environment `production-rollback`). */
+  environment: EnvironmentName | string;
   /** The environment's validated config (`slipway:environments.<environment>`). */
   config: EnvironmentConfig;
   /** Numeric ids of `config.reviewerTeams`, in order (GitHub names reviewers by id). */
@@ -125,3 +126,28 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     this.registerOutputs({ environment: this.environment.environment });
   }
 }
+
+/**
+ * The config of a stack's emergency rollback environment (`<environment>-rollback`, rollback.yml):
+ * the stack environment's credentials, variables and URL (a rollback deploys the same stack), the
+ * rollback's own reviewers (`rollback.reviewerTeams`, else the environment's: the release captains
+ * and on-call SRE), no wait timer (restoring a release production already ran and soaked: the
+ * approval is the only wait, 002), no admin bypass, and only the default branch may use it. With
+ * no reviewer at all it is still created, as the workflow names it (GitHub would otherwise create
+ * it unprotected on first use), and production-approval refuses it.
+ */
+export function rollbackEnvironmentConfig(stackEnvironment: EnvironmentConfig, defaultBranch: string): EnvironmentConfig {
+  const approval = stackEnvironment.rollback;
+  return {
+    ...stackEnvironment,
+    reviewerTeams: approval?.reviewerTeams ?? stackEnvironment.reviewerTeams,
+    reviewerUsers: approval?.reviewerUsers ?? stackEnvironment.reviewerUsers,
+    preventSelfReview: approval?.preventSelfReview ?? stackEnvironment.preventSelfReview,
+    waitTimerMinutes: 0,
+    canAdminsBypass: false,
+    deployRefs: { branches: [defaultBranch], tags: [] },
+    rollback: undefined,
+  };
+}
+
+export { rollbackEnvironmentName };

@@ -89,3 +89,89 @@ export const DRIFT_ISSUE_SCRIPT = [
   '  core.info("opened " + created.data.html_url);',
   "}",
 ].join("\n");
+
+/** The hidden first line of an incident issue the rollback workflow opened (one per run). */
+export function incidentMarker(stack: string, runId: string): string {
+  return `<!-- slipway-incident:${stack}:${runId} -->`;
+}
+
+/** Incident priorities (003 §7.1, 002): the labels every repository gets, and the rollback's `priority` input. */
+export const INCIDENT_PRIORITIES = ["P0", "P1", "P2"] as const;
+
+/**
+ * Opens the incident issue of an emergency rollback (000 §6.5: Impact, Timeline, Suspected Cause,
+ * Fix plan) as soon as the rollback is dispatched, before its approval: env `SLIPWAY_STACK`,
+ * `SLIPWAY_REASON` and `SLIPWAY_PRIORITY` (the dispatch inputs, carried in env, never expanded into
+ * the script), `SLIPWAY_FROM` and `SLIPWAY_TO` (the plan's versions). A rerun of the run finds the
+ * issue it opened instead of opening another. Sets the outputs `issue` (number) and `url`.
+ */
+export const INCIDENT_ISSUE_SCRIPT = [
+  "const stack = process.env.SLIPWAY_STACK;",
+  `const marker = ${JSON.stringify(incidentMarker("<stack>", "<run>"))}.replace("<stack>", stack).replace("<run>", String(context.runId));`,
+  "const { owner, repo } = context.repo;",
+  'const run = context.serverUrl + "/" + owner + "/" + repo + "/actions/runs/" + context.runId;',
+  'const when = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";',
+  'const reason = String(process.env.SLIPWAY_REASON || "").trim().slice(0, 2000);',
+  `const priorities = ${JSON.stringify(INCIDENT_PRIORITIES)};`,
+  "const priority = priorities.includes(process.env.SLIPWAY_PRIORITY) ? process.env.SLIPWAY_PRIORITY : \"P1\";",
+  "const from = process.env.SLIPWAY_FROM;",
+  "const to = process.env.SLIPWAY_TO;",
+  'const open = await github.paginate(github.rest.issues.listForRepo, { owner, repo, state: "all", labels: priority, per_page: 100 });',
+  'const existing = open.find((issue) => !issue.pull_request && issue.user && issue.user.type === "Bot" && String(issue.body || "").startsWith(marker));',
+  "if (existing) {",
+  '  core.setOutput("issue", String(existing.number));',
+  '  core.setOutput("url", existing.html_url);',
+  '  core.info("this run already opened " + existing.html_url);',
+  "  return;",
+  "}",
+  "const body = [",
+  "  marker,",
+  '  "## Impact",',
+  '  "",',
+  '  "Reported by @" + context.actor + " when dispatching the rollback (" + priority + "):",',
+  '  "",',
+  '  "> " + (reason === "" ? "(no reason given)" : reason.split("\\n").join("\\n> ")),',
+  '  "",',
+  '  "_Who is affected, since when, how badly: fill in._",',
+  '  "",',
+  '  "## Timeline",',
+  '  "",',
+  '  "- " + when + ": rollback of `" + stack + "` from " + from + " to " + to + " dispatched by @" + context.actor + " (" + run + ")",',
+  '  "- the run comments below when " + to + " is deployed, its smoke checks ran and the ledger recorded it",',
+  '  "",',
+  '  "## Suspected cause",',
+  '  "",',
+  '  "Release " + from + " (see its CHANGELOG.md entry and GitHub Release). _Fill in._",',
+  '  "",',
+  '  "## Fix plan",',
+  '  "",',
+  '  "- [ ] Fix forward or hold (000 §6.6). Fix forward: branch `hotfix/<slug>` from the last good tag, minimal change, the next patch version, `slipway promote --hotfix` with `incident: #<this issue>`.",',
+  '  "- [ ] Merge the rolled-back stack file (the run\'s `rollback-stack-file` artifact) so the next deploy keeps " + to + ".",',
+  '  "- [ ] Update CHANGELOG.md and the release notes (000 §6.7).",',
+  '  "",',
+  '].join("\\n");',
+  'const title = "Incident: " + stack + " rolled back from " + from + " to " + to;',
+  "const created = await github.rest.issues.create({ owner, repo, title, body, labels: [priority] });",
+  'core.setOutput("issue", String(created.data.number));',
+  'core.setOutput("url", created.data.html_url);',
+  'core.info("opened " + created.data.html_url);',
+].join("\n");
+
+/**
+ * Adds the rollback's outcome to its incident's timeline (a comment): env `SLIPWAY_ISSUE`,
+ * `SLIPWAY_MARKER`, `SLIPWAY_DEPLOY` and `SLIPWAY_LEDGER` (the deploy and ledger jobs' results).
+ */
+export const INCIDENT_OUTCOME_SCRIPT = [
+  "const issue = Number(process.env.SLIPWAY_ISSUE);",
+  'if (!Number.isInteger(issue) || issue <= 0) { core.setFailed("the rollback opened no incident issue; open one by hand (000 §6.5)"); return; }',
+  "const { owner, repo } = context.repo;",
+  'const run = context.serverUrl + "/" + owner + "/" + repo + "/actions/runs/" + context.runId;',
+  'const when = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";',
+  "const deployed = process.env.SLIPWAY_DEPLOY === \"success\";",
+  "const recorded = process.env.SLIPWAY_LEDGER === \"success\";",
+  "const line = deployed",
+  '  ? when + ": **" + process.env.SLIPWAY_MARKER + "** deployed and its smoke checks passed; the ledger " + (recorded ? "recorded it" : "did NOT record it (" + process.env.SLIPWAY_LEDGER + "): rerun the ledger job") + " (" + run + ")"',
+  '  : when + ": the rollback did NOT complete (deploy: " + process.env.SLIPWAY_DEPLOY + "); the run says why (" + run + ")";',
+  'await github.rest.issues.createComment({ owner, repo, issue_number: issue, body: "- " + line });',
+  'core.info("noted the outcome on #" + issue);',
+].join("\n");

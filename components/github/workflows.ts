@@ -42,6 +42,8 @@ import {
   Workflow,
 } from "./jobs";
 import { policyGateWorkflow } from "./policyGate";
+import { rollbackWorkflow } from "./rollback";
+import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
 
 export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 
@@ -167,7 +169,8 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
     },
     deploy: {
       name: `deploy-${stack}`,
-      needs: ["test"],
+      // Production: a hotfix ships only for an open incident (000 §6.6).
+      needs: production ? ["test", "incident"] : ["test"],
       "runs-on": "ubuntu-latest",
       "timeout-minutes": 60,
       // The environment brings the reviewers, the wait timer, the allowed refs and the secrets.
@@ -218,6 +221,9 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   if (production) {
     // What production deployed decides the event: promoted, hotfix, or a rollback's rolled-back.
     jobs.ledger = ledgerJob(stack, "deployed", ["deploy"], settings);
+    // The paper trail: the hotfix's incident is open before, the GitHub Release after (paperTrail.ts).
+    jobs.incident = hotfixIncidentJob(settings);
+    jobs.release = publishReleaseJob(settings);
   } else {
     jobs.staged = ledgerJob(stack, "staged", ["deploy"], settings);
     // The soak (000 §3, 003 §4.4): wait the release level's minutes from the staged line, run the
@@ -252,7 +258,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
  * branch and release tags may use); it sees no deploy secret, installs without install scripts,
  * and verifies that the branch's last commit only appended before it appends.
  */
-function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", needs: string[], settings: GeneratorSettings): Job {
+export function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", needs: string[], settings: GeneratorSettings, restoreSteps: Step[] = [], deployJob = "deploy"): Job {
   const production = kind === "deployed";
   const record = [
     `${SLIPWAY_BIN} ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
@@ -273,6 +279,8 @@ function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", nee
       { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
       // Nothing third-party runs next to the deploy key.
       { name: "install", run: "npm ci --ignore-scripts" },
+      // The emergency rollback hands over the stack file it deployed (its release is what is recorded).
+      ...restoreSteps,
       {
         name: "ledger branch",
         uses: ACTIONS.checkout,
@@ -294,7 +302,7 @@ function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", nee
       {
         name: `record ${kind} in the ledger`,
         env: {
-          VERSION: "${{ needs.deploy.outputs.version }}",
+          VERSION: `\${{ needs.${deployJob}.outputs.version }}`,
           STACK: stack,
           LEDGER_BRANCH: settings.ledgerBranch,
           ...(production ? { APPROVERS: "${{ steps.approvers.outputs.approvers }}" } : {}),
@@ -360,6 +368,7 @@ export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[
       file(deployConfig.name, "policy-gate", policyGateWorkflow(deployConfig, args.deployStacks, settings)),
       ...args.deployStacks.map((stack) => file(deployConfig.name, `deploy-${stack}`, deployWorkflow(deployConfig, args.deployStacks, stack, settings))),
       file(deployConfig.name, "drift", driftWorkflow(args.deployStacks, settings)),
+      file(deployConfig.name, "rollback", rollbackWorkflow(args.deployStacks, settings)),
     ]),
   ];
 }

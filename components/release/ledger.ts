@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { Artifact, NO_MIGRATIONS, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema, migrationsMissingFrom, prematureContracts, releaseMigrationsSchema } from "../../contract";
-import { deployWorkflowPath, formatAnchor, LedgerAnchor, WORKFLOW_REF } from "../../contract/release";
+import { deployWorkflowPath, formatAnchor, LedgerAnchor, ROLLBACK_WORKFLOW_PATH, WORKFLOW_REF } from "../../contract/release";
 import { UserError } from "./errors";
 
 /** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
@@ -468,16 +468,29 @@ export interface LedgerRules {
 
 /**
  * Where an event came from, or why that is not a deploy workflow run: only the deploy workflow of
- * the event's stack writes the ledger, each run records each kind once, and every run is of the
- * ledger's own repository. A line recorded on a laptop has no run and is refused.
+ * the event's stack writes the ledger (and the emergency rollback workflow its rolled-back
+ * events, and staging's target staged again), each run records each kind once, and every run is of the ledger's own repository. A
+ * line recorded on a laptop has no run and is refused.
  */
 function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[]): string | undefined {
   const what = `${event.kind} ${event.version}`;
   const expected = deployWorkflowPath(event.stack);
   const run = event.run;
   if (run === undefined) return `${what}: has no workflow run: only ${expected} records ${event.kind} events (a line recorded by hand is refused)`;
-  const [, repository, workflowPath] = WORKFLOW_REF.exec(run.workflow) as RegExpExecArray;
-  if (workflowPath !== expected) return `${what}: recorded by ${workflowPath}, but only ${expected} records ${event.stack} events`;
+  const [, repository, workflowPath, ref] = WORKFLOW_REF.exec(run.workflow) as RegExpExecArray;
+  // The emergency rollback (rollback.yml) records only what it does, and only from a branch: its
+  // environment admits the default branch alone, so a run from a pushed tag is no rollback of ours.
+  // Production's is rolled-back; staging's is the target staged again, only a build staging validated.
+  const stagingRollback = event.kind === "staged" && event.stack === "staging";
+  const emergencyRollback = workflowPath === ROLLBACK_WORKFLOW_PATH && (event.kind === "rolled-back" || stagingRollback);
+  if (emergencyRollback && stagingRollback && !history.some((entry) => entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts))) {
+    return `${what}: recorded by ${workflowPath}, but staging never validated ${event.version} with these artifacts; a rollback returns staging to a release it validated`;
+  }
+  if (emergencyRollback && !ref.startsWith("refs/heads/")) return `${what}: recorded by ${workflowPath} from ${ref}; the rollback workflow runs from the default branch only`;
+  if (workflowPath !== expected && !emergencyRollback) {
+    const also = event.kind === "rolled-back" ? ` (and ${ROLLBACK_WORKFLOW_PATH} its rollbacks)` : "";
+    return `${what}: recorded by ${workflowPath}, but only ${expected} records ${event.stack} events${also}`;
+  }
   if (!run.url.endsWith(`/${repository}/actions/runs/${run.id}`)) return `${what}: run url ${run.url} is not run ${run.id} of ${repository}`;
   const firstRun = history.find((entry) => entry.event.run !== undefined)?.event.run;
   const ledgerRepository = firstRun !== undefined ? (WORKFLOW_REF.exec(firstRun.workflow) as RegExpExecArray)[1] : repository;

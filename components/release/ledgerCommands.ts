@@ -22,6 +22,7 @@ import {
   newestValidated,
   readExistingLedger,
   requireIntactLedger,
+  rollbackMarker,
   STACK_OF_KIND,
   WorkflowRun,
 } from "./ledger";
@@ -213,6 +214,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   const given = [options.version, options.level, options.changeRequest, options.artifacts].filter((value) => value !== undefined).length;
   let release: { version: string; level: ReleaseLevel; changeRequest: string; artifacts: Record<string, Artifact> };
   let stackMigrations: Migrations | undefined;
+  let note = options.note;
   if (given === 4) {
     release = {
       version: options.version as string,
@@ -229,6 +231,11 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       throw new UserError("has no rollback section: a rolled-back event records a release `slipway rollback` wrote", { file: document.file, key: "slipway:release.rollback" });
     }
     release = fromFile;
+    // A staging rollback (slipway rollback --stack staging) stages its target again: the note says so.
+    if (options.kind === "staged" && fromFile.rollback !== undefined && note === undefined) {
+      const reason = fromFile.rollback.reason !== undefined ? `: ${fromFile.rollback.reason}` : "";
+      note = `${rollbackMarker(fromFile.rollback.from, fromFile.version)}${reason}`;
+    }
     // The migrations the release runs, from the stack's config (a rollback records none: it returns to code that ran before).
     stackMigrations = options.kind === "rolled-back" ? undefined : readMigrations(document);
   } else {
@@ -253,7 +260,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       actor,
       run,
       approvers: options.approvers,
-      note: options.note,
+      note,
     },
     { ledgerPath: options.ledgerPath, now: options.now, rules: { stagingSoakMinutes } },
   );

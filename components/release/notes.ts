@@ -25,7 +25,7 @@ import { CommandResult, UserError } from "./errors";
 import { productionHistory, readLedger, requireIntactLedger, validatedEntry } from "./ledger";
 import { PRODUCTION_NEXT_STEPS } from "./promote";
 import { defaultRollbackTarget } from "./rollback";
-import { openStackDocument, readFlags } from "./stackDocument";
+import { openStackDocument, readFlags, readRelease } from "./stackDocument";
 
 /** Options of `slipway release notes`. */
 export interface ReleaseNotesOptions {
@@ -192,9 +192,13 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
     : `not yet validated by staging (${ledger.file} has no validated ${version})`;
 
   const bullets = (items: string[], empty: string) => (items.length > 0 ? items : [empty]).map((item) => `- ${item}`);
+  // A hotfix links the incident it answers (000 §6.6), as production's stack file names it.
+  const productionRelease = fs.existsSync(path.join(root, stackFileName("production"))) ? readRelease(openStackDocument(root, "production")) : undefined;
+  const incident = productionRelease?.version === version && productionRelease.hotfix ? productionRelease.incident : undefined;
   const markdown = [
     `**Title:** ${displayVersion(version)} — ${summary}`.trimEnd(),
     "",
+    ...(incident !== undefined ? [`**Hotfix** for incident ${incident} (000 §6.6)`, ""] : []),
     "**Highlights**",
     "",
     ...bullets(highlights(section), "no notable changes listed"),

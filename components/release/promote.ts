@@ -15,7 +15,7 @@ import { CommandResult, UserError } from "./errors";
 import { requireCommittedFile } from "./git";
 import { anchorProblem, formatProblem, newestValidated, productionHistory, readExistingLedger, requireIntactLedger, sameArtifacts, validatedEntry, validationFor } from "./ledger";
 import { ledgerAnchorFromEnv } from "../manifest";
-import { migrationsMissingFrom, NO_MIGRATIONS } from "../../contract";
+import { migrationsMissingFrom, NO_MIGRATIONS, REFERENCE_ID_PATTERN } from "../../contract";
 import { readPolicyStatement } from "../policyStatement";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
 import { openStackDocument, readMigrations, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
@@ -44,6 +44,8 @@ export interface PromoteOptions {
   force?: boolean;
   /** Promote as a hotfix (001: production incidents only; may ship in a freeze); the deploy workflow then records `hotfix`. */
   hotfix?: boolean;
+  /** The open production incident a hotfix answers (INC-77, #123 or its URL): required with `hotfix` (000 §6.6). */
+  incident?: string;
   /** Show the edit without writing it. */
   dryRun?: boolean;
   /**
@@ -63,6 +65,34 @@ export interface PromoteResult extends CommandResult {
   diff: string;
   /** The ledger's validation the release came from. */
   validation: Validation;
+}
+
+/** `1.4.2` -> [1, 4, 2] (`mvp-` and `v` prefixes and pre-release or build parts ignored); undefined when not X.Y.Z. */
+function versionParts(version: string): [number, number, number] | undefined {
+  const match = /^(?:mvp-|v)?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+/**
+ * A hotfix (000 §6.6, 001) answers a production incident and is the next patch of the release
+ * production runs: from X.Y.Z, X.Y.(Z+1) or a later patch when an earlier hotfix never shipped.
+ */
+function requireHotfixOf(incident: string | undefined, version: string, running: string | undefined, ledgerFile: string): void {
+  if (incident === undefined || incident.trim() === "") {
+    throw new UserError("is required with --hotfix: a hotfix answers an open production incident (001, 000 §6.6); pass its id (INC-77, #123 or its URL)", { key: "incident" });
+  }
+  if (!REFERENCE_ID_PATTERN.test(incident)) {
+    throw new UserError(`'${incident}' is not an incident id: expected a ticket key (INC-77), a GitHub issue (#123) or an https URL`, { key: "incident" });
+  }
+  if (running === undefined) return;
+  const [from, to] = [versionParts(running), versionParts(version)];
+  if (from === undefined || to === undefined) return;
+  if (to[0] !== from[0] || to[1] !== from[1] || to[2] <= from[2]) {
+    throw new UserError(
+      `refusing to promote ${version} as a hotfix: production runs ${running}, so a hotfix is ${from[0]}.${from[1]}.${from[2] + 1} (000 §6.6: branch from the last good tag, bump the patch)`,
+      { file: ledgerFile },
+    );
+  }
 }
 
 /** Promote a validated release into production's stack file. */
@@ -91,6 +121,8 @@ export function promote(options: PromoteOptions): PromoteResult {
   const version = validated.version;
   const runs = productionHistory(ledger);
   const current = runs[runs.length - 1];
+  if (options.hotfix === true) requireHotfixOf(options.incident, version, current?.version, ledger.file);
+  else if (options.incident !== undefined) throw new UserError("is only for a hotfix: pass --hotfix too, or drop --incident", { key: "incident" });
   if (current !== undefined && current.version !== version && runs.some((run) => run.version === version)) {
     throw new UserError(
       `refusing to promote ${version}: production already ran it and moved on to ${current.version}; ` +
@@ -114,6 +146,7 @@ export function promote(options: PromoteOptions): PromoteResult {
     level: validated.level,
     changeRequest: validated.changeRequest,
     hotfix: options.hotfix === true,
+    ...(options.hotfix === true ? { incident: options.incident } : {}),
     artifacts: validated.artifacts,
   };
   const validation = validationFor(ledger, version, validated.artifacts) as Validation;
@@ -133,6 +166,7 @@ export function promote(options: PromoteOptions): PromoteResult {
     existing.level === release.level &&
     existing.changeRequest === release.changeRequest &&
     existing.hotfix === release.hotfix &&
+    existing.incident === release.incident &&
     sameArtifacts(existing.artifacts, release.artifacts);
   if (upToDate) {
     return {
@@ -167,7 +201,7 @@ export function promote(options: PromoteOptions): PromoteResult {
   const facts = readChangelogFacts(root, version);
   const lines = [
     ...notes,
-    `Promoted ${version} (${release.level}, ${release.changeRequest}${release.hotfix ? ", hotfix" : ""}) into ${stackDocument.file}: the artifacts staging validated at ${ledger.file} line ${entry.line} (${validated.time}).`,
+    `Promoted ${version} (${release.level}, ${release.changeRequest}${release.hotfix ? `, hotfix for incident ${release.incident}` : ""}) into ${stackDocument.file}: the artifacts staging validated at ${ledger.file} line ${entry.line} (${validated.time}).`,
     "",
     diff.trimEnd(),
     "",

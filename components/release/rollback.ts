@@ -21,6 +21,7 @@ import { requireCommittedFile } from "./git";
 import {
   contractMigrationsInLedger,
   describeBlocker,
+  LedgerEntry,
   MigrationBlocker,
   ProductionRun,
   productionHistory,
@@ -43,12 +44,14 @@ export const ROLLBACK_NEXT_STEPS = [
   shellJoin(previewCommand(PRODUCTION_STACK)),
   `gh workflow run ${deployWorkflowPath(PRODUCTION_STACK).split("/").pop()} --ref main`,
 ];
-import { forceL3FlagsOffInProduction, openStackDocument, readMigrations, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
+import { forceL3FlagsOff, forceL3FlagsOffInProduction, openStackDocument, readMigrations, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
 
 /** Options of `slipway rollback`. */
 export interface RollbackOptions {
   /** Project root (holds Pulumi.production.yaml and CHANGELOG.md). */
   root: string;
+  /** The stack to roll back: production (default), or staging (to the last release it validated, 000 §3). */
+  stack?: "production" | "staging";
   /** Version to return to; default: the last good release production ran before the current one. */
   to?: string;
   /** Why (incident id, symptom): written into the release, and into the ledger note when the workflow records the rollback. */
@@ -99,8 +102,84 @@ export function defaultRollbackTarget(runs: readonly ProductionRun[], current: s
   return undefined;
 }
 
-/** Roll production back; refuses (UserError) with the reason when the target is not safe. */
+/**
+ * Staging's default target: the newest release staging validated before it last staged `current`
+ * (its last green release, 000 §3), other than `current`.
+ */
+export function defaultStagingTarget(entries: readonly LedgerEntry[], current: string): string | undefined {
+  const lastStaged = [...entries].reverse().find((entry) => entry.event.kind === "staged" && entry.event.version === current);
+  const before = lastStaged === undefined ? entries : entries.filter((entry) => entry.line < lastStaged.line);
+  return [...before].reverse().find((entry) => entry.event.kind === "validated" && entry.event.version !== current)?.event.version;
+}
+
+/**
+ * Return staging to a release it validated (000 §3: "rollback to last green artifact"), the same
+ * way as production: its validated artifacts, L3 flags off in staging, never across a contract
+ * migration staging ran since. The rollback workflow records it as a `staged` line of the target,
+ * its note the marker and the reason: staging runs that release again.
+ */
+function rollbackStaging(options: RollbackOptions): RollbackResult {
+  const { root } = options;
+  const ledger = readExistingLedger(root, options.ledgerPath);
+  requireIntactLedger(ledger);
+  const stackDocument = openStackDocument(root, "staging");
+  const current = readRelease(stackDocument);
+  if (current === undefined) {
+    throw new UserError("is missing: staging has no release to roll back from", { file: stackDocument.file, key: "slipway:release" });
+  }
+  const from = current.version;
+  const to = options.to ?? defaultStagingTarget(ledger.entries, from);
+  if (to === undefined) throw new UserError(`staging validated no release other than ${from}: there is nothing to roll back to`, { file: ledger.file });
+  const refuse = (reason: string): never => {
+    throw new UserError(`refusing to roll staging back from ${from} to ${to}: ${reason}`, { file: ledger.file });
+  };
+  if (to === from) refuse(`staging already runs ${to}`);
+  const validated = validatedEntry(ledger, to) ?? refuse(`staging never validated ${to}; a rollback returns to a release staging validated`);
+  // What staging ran since it validated the target: their contract migrations are not undone.
+  const since = [...new Set([...ledger.entries.filter((entry) => entry.line > validated.line && entry.event.stack === "staging").map((entry) => entry.event.version), from])].filter(
+    (version) => version !== to,
+  );
+  const blockers: MigrationBlocker[] = contractMigrationsInLedger(ledger.entries, since, to);
+  const targetRan = new Set(ledger.entries.filter((entry) => entry.event.version === to).flatMap((entry) => entry.event.migrations?.contract ?? []));
+  const declaredNow = readMigrations(stackDocument).contract.filter((name) => !targetRan.has(name) && !blockers.some((blocker) => blocker.contract.includes(name)));
+  if (declaredNow.length > 0) blockers.push({ version: from, contract: declaredNow, source: `${stackDocument.file} slipway:apps.kubernetes.migrations` });
+  if (blockers.length > 0) {
+    refuse(`it crosses a contract migration: ${blockers.map(describeBlocker).join("; ")}; ${to} would run against a schema it no longer matches: fix forward instead`);
+  }
+  const notes = options.dryRun ? [] : requireCommittedFile(root, stackDocument.file, "rollback", options.force === true);
+  const event = validated.event;
+  writeRelease(stackDocument, {
+    version: to,
+    level: event.level,
+    changeRequest: event.changeRequest,
+    hotfix: false,
+    artifacts: event.artifacts,
+    rollback: { from, ...(options.reason !== undefined && options.reason.trim() !== "" ? { reason: options.reason } : {}) },
+  });
+  const flags = forceL3FlagsOff(stackDocument, "staging");
+  const diff = unifiedDiff(stackDocument.originalText, renderStackDocument(stackDocument), { before: stackDocument.file, after: `${stackDocument.file} (rolled back to ${to})` });
+  const marker = rollbackMarker(from, to);
+  const nextSteps = [`gh workflow run rollback.yml --ref main -f stack=staging -f version=${to} -f reason='<why>'`];
+  if (options.dryRun) {
+    const text = `Dry run: ${marker} on staging would write ${to} into ${stackDocument.file} (L3 flags off in staging: ${flags.turnedOff.join(", ") || "none on"}); nothing was written.\n\n${diff}`;
+    return { text, exitCode: 0, from, to, diff, flagsTurnedOff: flags.turnedOff, marker, nextSteps };
+  }
+  saveStackDocument(stackDocument);
+  const lines = [
+    ...notes,
+    `${marker} on staging: ${stackDocument.file} now carries ${to} (${event.level}, ${event.changeRequest}), the artifacts staging validated at ${ledger.file} line ${validated.line}.`,
+    flags.turnedOff.length > 0 ? `L3 flags forced off in staging (003 §7.2): ${flags.turnedOff.join(", ")}.` : "No L3 flag was on in staging.",
+    "",
+    diff.trimEnd(),
+    "",
+    "rollback.yml deploys this, runs the smoke checks and records it in the ledger (staged, with the marker); the next push to main stages its release again.",
+  ];
+  return { text: `${lines.join("\n")}\n`, exitCode: 0, from, to, diff, flagsTurnedOff: flags.turnedOff, marker, nextSteps };
+}
+
+/** Roll production (or staging) back; refuses (UserError) with the reason when the target is not safe. */
 export function rollback(options: RollbackOptions): RollbackResult {
+  if (options.stack === "staging") return rollbackStaging(options);
   const { root } = options;
   const ledger = readExistingLedger(root, options.ledgerPath);
   requireIntactLedger(ledger);

@@ -40,6 +40,8 @@ export interface ReleaseSection {
   changeRequest: string;
   /** Whether the release may ship during a freeze. */
   hotfix: boolean;
+  /** The production incident a hotfix answers (000 §6.6); absent: the key is removed. */
+  incident?: string;
   /** Artifacts per app. */
   artifacts: Record<string, Artifact>;
   /** A rollback: the version production leaves and why (absent: the key is removed). */
@@ -184,6 +186,8 @@ export function writeRelease(stackDocument: StackDocument, release: ReleaseSecti
   document.setIn([...base, "level"], release.level);
   document.setIn([...base, "changeRequest"], release.changeRequest);
   document.setIn([...base, "hotfix"], release.hotfix);
+  if (release.incident !== undefined) document.setIn([...base, "incident"], release.incident);
+  else if (document.hasIn([...base, "incident"])) document.deleteIn([...base, "incident"]);
   if (release.rollback !== undefined) {
     document.setIn([...base, "rollback"], document.createNode({ from: release.rollback.from, ...(release.rollback.reason !== undefined ? { reason: release.rollback.reason } : {}) }));
   } else if (document.hasIn([...base, "rollback"])) {
@@ -214,12 +218,17 @@ export interface FlagsForcedOff {
 
 /** Set every L3 flag's production default to false (003 §7.2: disable side-effect flags first). */
 export function forceL3FlagsOffInProduction(stackDocument: StackDocument): FlagsForcedOff {
+  return forceL3FlagsOff(stackDocument, "production");
+}
+
+/** Switch every L3 flag's default in `environment` off (003 §7.2: the rollback's first action). */
+export function forceL3FlagsOff(stackDocument: StackDocument, environment: "staging" | "production"): FlagsForcedOff {
   const flags = readFlags(stackDocument);
   const result: FlagsForcedOff = { turnedOff: [], alreadyOff: [] };
   flags.forEach((flag, index) => {
     if (flag.level !== "L3") return;
-    if (flag.defaults.production) {
-      stackDocument.document.setIn(["config", FLAGS_KEY, index, "defaults", "production"], false);
+    if (flag.defaults[environment]) {
+      stackDocument.document.setIn(["config", FLAGS_KEY, index, "defaults", environment], false);
       result.turnedOff.push(flag.name);
     } else {
       result.alreadyOff.push(flag.name);

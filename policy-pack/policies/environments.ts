@@ -164,19 +164,34 @@ const soakWindowSchema = configSchema(productionStacksSetting, {
         default: 10,
         description: "Minutes production waits (environment waitTimer) before a deploy job runs (000 §3: 10-30).",
     },
+    rollbackEnvironments: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description:
+            "Production environments that only restore a release production already ran (the emergency rollback's, e.g. `production-rollback`): they wait for their reviewers, not a soak window " +
+            "(002: mitigation within 30 minutes). production-approval and production-protected-refs still judge them.",
+    },
 });
 
 export const soakWindow: SlipwayResourcePolicy = {
     name: "soak-window",
-    description: "The production environment waits at least the configured soak minutes (10 by default) before a deploy proceeds.",
-    remediationSteps: "Set waitTimer on the production RepositoryEnvironment to at least soakMinutes (or tune soakMinutes in the policy config).",
+    description:
+        "The production environment waits at least the configured soak minutes (10 by default) before a deploy proceeds; an emergency rollback environment the policy config names (rollbackEnvironments) waits for its approval only.",
+    remediationSteps:
+        "Set waitTimer on the production RepositoryEnvironment to at least soakMinutes (or tune soakMinutes in the policy config). " +
+        "Name an environment in rollbackEnvironments only when its jobs restore a release production already ran.",
     severity: "medium",
     enforcementLevel: "mandatory",
     tags: ["environments", "000 §3"],
     configSchema: soakWindowSchema,
     validateResource: (args, reportViolation) => {
-        const config = readConfig<ProductionStacksConfig & { soakMinutes: number }>(soakWindowSchema, args);
-        productionEnvironmentOrSkip(args, config.productionStacks);
+        const config = readConfig<ProductionStacksConfig & { soakMinutes: number; rollbackEnvironments: string[] }>(soakWindowSchema, args);
+        const environment = productionEnvironmentOrSkip(args, config.productionStacks);
+        // Restoring a release production already ran and soaked: the approval is the only wait (002 SLAs).
+        if (config.rollbackEnvironments.includes(environment)) {
+            return args.notApplicable(`environment '${environment}' is a rollback environment (rollbackEnvironments): it waits for its reviewers, production-approval judges them`);
+        }
         const waitTimer = numeric(args.props.waitTimer) ?? 0;
         if (waitTimer < config.soakMinutes) {
             const current = args.props.waitTimer === undefined ? "unset" : String(args.props.waitTimer);

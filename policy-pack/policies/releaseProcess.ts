@@ -41,6 +41,10 @@ function metadataProblems(manifest: ReleaseManifest, changeRequest: RegExp, chan
                 "only a change request the ledger records for the release counts as its approval.",
         );
     }
+    // A hotfix answers a production incident (001, 000 §6.6), inside a freeze or not.
+    if (manifest.hotfix && (manifest.incident ?? "").trim() === "") {
+        problems.push(`${release} is marked hotfix but names no incident (release.incident): a hotfix answers an open production incident (001, 000 §6.6).`);
+    }
     const changelog = manifest.changelog;
     if (changelog === null) {
         problems.push(`${release} has no changelog facts (changelog: null: no CHANGELOG.md was found).`);
@@ -82,10 +86,11 @@ function readable(reading: ManifestReading, reportViolation: ReportViolation): r
 export const releaseMetadata: SlipwayStackPolicy = {
     name: "release-metadata",
     description:
-        "A production release has a valid version (SemVer or mvp-X.Y.Z), a level, an approved change request and a changelog entry with risk level, flags, migration and rollback notes.",
+        "A production release has a valid version (SemVer or mvp-X.Y.Z), a level, an approved change request and a changelog entry with risk level, flags, migration and rollback notes; " +
+        "a hotfix names the incident it answers.",
     remediationSteps:
         "Set release.version (VERSION), release.level and release.changeRequest in Pulumi.production.yaml, and add a `## [<version>]` section to CHANGELOG.md stating the risk level (L0-L3), " +
-        "the flags involved, migration notes and rollback notes; tune changeRequestPattern if your tracker uses other ids.",
+        "the flags involved, migration notes and rollback notes; give a hotfix its release.incident (`slipway promote --hotfix --incident <id>`); tune changeRequestPattern if your tracker uses other ids.",
     severity: "medium",
     enforcementLevel: "mandatory",
     tags: ["releaseProcess", "000 §1", "001", "003 §8"],

@@ -241,3 +241,29 @@ describe("a preview needs no lookups: the config names GitHub teams and users by
     ]);
   });
 });
+
+describe("the emergency rollback's approvers (slipway:environments.<env>.rollback)", () => {
+  const withRollback = (rollback: unknown) => {
+    const values = minimal();
+    (values["slipway:environments"] as any).production.rollback = rollback;
+    return values;
+  };
+
+  it("names teams whose ids the stack knows; reviewers default to the environment's when the section is absent", () => {
+    expect(parse(withRollback({ reviewerTeams: ["release-captains"] })).environments.production!.rollback).toEqual({ reviewerTeams: ["release-captains"], reviewerUsers: [], preventSelfReview: true });
+    expect(parse(minimal()).environments.production!.rollback).toBeUndefined();
+  });
+
+  it("a team without an id, an empty list and an unknown key are each refused at their key", () => {
+    expect(problemsOf(withRollback({ reviewerTeams: ["sre-oncall"] }))).toEqual([
+      "slipway:environments.production.rollback.reviewerTeams[0]: names team 'sre-oncall', whose id is not in slipway:github.teams: run `pulumi config set --path 'slipway:github.teams.sre-oncall' <id>` (the id: gh api orgs/acme/teams/sre-oncall --jq .id)",
+    ]);
+    expect(problemsOf(withRollback({ reviewerTeams: [] }))).toEqual([
+      "slipway:environments.production.rollback: names no reviewer: a rollback deploys production, so name the teams that approve it (reviewerTeams: [release-captains, sre-oncall])",
+    ]);
+    // A rollback has no wait timer of its own to set.
+    expect(problemsOf(withRollback({ reviewerTeams: ["release-captains"], waitTimerMinutes: 5 }))).toEqual([
+      "slipway:environments.production.rollback.waitTimerMinutes: is not a known key (misspelt, or in the wrong section?)",
+    ]);
+  });
+});

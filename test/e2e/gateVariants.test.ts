@@ -95,7 +95,8 @@ describe("what the variants show besides the verdict", () => {
   it("marking the release a hotfix changes nothing but the manifest's hotfix and incident fields (and the stack output that shows it)", async () => {
     const [example, hotfixRun] = [await runOf("example-production"), await runOf("hotfix")];
     const changed = differingResources(example, hotfixRun);
-    expect(changed).toEqual(["slipway-production", "storefront-production-variable-SLIPWAY_RELEASE_MANIFEST"]);
+    // The rollback environment (rollback.yml) carries the manifest too.
+    expect(changed).toEqual(["slipway-production", "storefront-production-variable-SLIPWAY_RELEASE_MANIFEST", "storefront-production-rollback-variable-SLIPWAY_RELEASE_MANIFEST"]);
     const manifestOf = (recorded: RecordedStack) =>
       JSON.parse(String(recorded.resources.find((resource) => resource.name === changed[1])?.inputs.value)) as Record<string, unknown>;
     expect(manifestOf(hotfixRun)).toEqual({ ...manifestOf(example), hotfix: true, incident: "INC-311" });

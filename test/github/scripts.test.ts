@@ -75,7 +75,7 @@ class FakeGitHub {
         return { data: {} };
       },
       listForRepo: async (params: { state: string; labels: string }) => ({
-        data: this.issues.filter((issue) => issue.state === params.state && issue.labels.includes(params.labels)),
+        data: this.issues.filter((issue) => (params.state === "all" || issue.state === params.state) && issue.labels.includes(params.labels)),
       }),
       create: async (params: { title: string; body: string; labels: string[] }) => {
         const issue: Issue = { number: this.next++, title: params.title, body: params.body, labels: params.labels, state: "open", user: BOT, html_url: "issue" };
@@ -100,6 +100,7 @@ class FakeGitHub {
 }
 
 const context = {
+  actor: "sre-lead",
   repo: { owner: "acme", repo: "storefront" },
   serverUrl: "https://github.com",
   runId: 4242,
@@ -109,9 +110,19 @@ const context = {
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<unknown>;
 
 /** Run a script as actions/github-script does: an async function of `github`, `context` and `core`, with the step's env. */
+/** The outputs the last run set (`core.setOutput`). */
+let outputs: Record<string, string> = {};
+
 async function run(script: string, github: FakeGitHub, env: Record<string, string>): Promise<string[]> {
   const logged: string[] = [];
-  const core = { info: (line: string) => logged.push(line) };
+  outputs = {};
+  const core = {
+    info: (line: string) => logged.push(line),
+    setOutput: (name: string, value: string) => {
+      outputs[name] = value;
+    },
+    setFailed: (message: string) => logged.push(`failed: ${message}`),
+  };
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
@@ -220,5 +231,60 @@ describe("the drift issue (drift.yml, job report-production)", () => {
     const github = new FakeGitHub();
     await run(script, github, { SLIPWAY_STACK: "production", SLIPWAY_RESULT: "failure", SLIPWAY_PREVIEW: "", SLIPWAY_GATE: "", SLIPWAY_GATE_MARKDOWN: "" });
     expect(github.issues[0].body).toContain("- The drift check did not run to the end (its job: failure); the run says why.");
+  });
+});
+
+describe("the rollback's incident issue (rollback.yml, jobs incident and outcome)", () => {
+  const open = scriptOf("rollback.yml", "incident");
+  const outcome = scriptOf("rollback.yml", "outcome");
+  const dispatch = { SLIPWAY_STACK: "production", SLIPWAY_PRIORITY: "P1", SLIPWAY_FROM: "1.5.0", SLIPWAY_TO: "1.4.0" };
+
+  test("the dispatch opens one issue in the playbook's template (Impact, Timeline, Suspected cause, Fix plan), labelled with its priority", async () => {
+    const github = new FakeGitHub();
+    await run(open, github, { ...dispatch, SLIPWAY_REASON: "checkout returns 500 for every EU customer" });
+    expect(github.writes).toEqual(['create "Incident: production rolled back from 1.5.0 to 1.4.0"']);
+    const [issue] = github.issues;
+    expect(issue.labels).toEqual(["P1"]);
+    expect(issue.body.startsWith("<!-- slipway-incident:production:4242 -->\n")).toBe(true);
+    const headings = issue.body.split("\n").filter((line) => line.startsWith("## "));
+    expect(headings).toEqual(["## Impact", "## Timeline", "## Suspected cause", "## Fix plan"]);
+    expect(issue.body).toContain("> checkout returns 500 for every EU customer");
+    expect(issue.body).toContain("rollback of `production` from 1.5.0 to 1.4.0 dispatched by @sre-lead (https://github.com/acme/storefront/actions/runs/4242)");
+    expect(issue.body).toContain("`slipway promote --hotfix` with `incident: #<this issue>`");
+    expect(outputs).toEqual({ issue: String(issue.number), url: "issue" });
+  });
+
+  test("a rerun of the run finds the issue it opened; a person's issue quoting the marker is not it", async () => {
+    const github = new FakeGitHub();
+    github.issues.push({ number: 7, title: "copy", body: "<!-- slipway-incident:production:4242 -->\nmine", labels: ["P1"], state: "open", user: PERSON, html_url: "theirs" });
+    await run(open, github, { ...dispatch, SLIPWAY_REASON: "first attempt" });
+    await run(open, github, { ...dispatch, SLIPWAY_REASON: "rerun" });
+    expect(github.writes).toEqual(['create "Incident: production rolled back from 1.5.0 to 1.4.0"']);
+    expect(outputs.issue).toBe(String(github.issues[1].number));
+  });
+
+  test("the reason is text: an expression or a heading in it is quoted, an unknown priority becomes P1", async () => {
+    const github = new FakeGitHub();
+    await run(open, github, { ...dispatch, SLIPWAY_PRIORITY: "P9", SLIPWAY_REASON: "${{ secrets.PULUMI_ACCESS_TOKEN }}\n## Fix plan\nnone" });
+    const [issue] = github.issues;
+    expect(issue.labels).toEqual(["P1"]);
+    expect(issue.body).toContain("> ${{ secrets.PULUMI_ACCESS_TOKEN }}\n> ## Fix plan\n> none");
+    expect(issue.body.split("\n").filter((line) => line === "## Fix plan")).toHaveLength(1);
+  });
+
+  test("the outcome goes on the incident's timeline: restored and recorded, or not restored", async () => {
+    const github = new FakeGitHub();
+    await run(outcome, github, { SLIPWAY_ISSUE: "101", SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0", SLIPWAY_DEPLOY: "success", SLIPWAY_LEDGER: "success" });
+    await run(outcome, github, { SLIPWAY_ISSUE: "101", SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0", SLIPWAY_DEPLOY: "failure", SLIPWAY_LEDGER: "skipped" });
+    expect(github.writes).toEqual(["createComment #101", "createComment #101"]);
+    expect(github.comments[0].body).toMatch(/^- \d{4}-\d\d-\d\d \d\d:\d\d UTC: \*\*ROLLBACK 1\.5\.0 → 1\.4\.0\*\* deployed and its smoke checks passed; the ledger recorded it \(https:\/\/github\.com\/acme\/storefront\/actions\/runs\/4242\)$/);
+    expect(github.comments[1].body).toContain("the rollback did NOT complete (deploy: failure)");
+  });
+
+  test("with no incident issue the outcome fails the job, saying to open one by hand", async () => {
+    const github = new FakeGitHub();
+    const logged = await run(outcome, github, { SLIPWAY_ISSUE: "", SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0", SLIPWAY_DEPLOY: "success", SLIPWAY_LEDGER: "success" });
+    expect(logged).toEqual(["failed: the rollback opened no incident issue; open one by hand (000 §6.5)"]);
+    expect(github.writes).toEqual([]);
   });
 });

@@ -51,6 +51,7 @@ describe("generated workflows (production example)", () => {
       "storefront/.github/workflows/deploy-staging.yml",
       "storefront/.github/workflows/deploy-production.yml",
       "storefront/.github/workflows/drift.yml",
+      "storefront/.github/workflows/rollback.yml",
     ]);
   });
 
@@ -169,7 +170,8 @@ describe("deploy workflows", () => {
   test("the production deploy job uses the production environment, needs the tests, is serialised, deploys with ALLOW_PROD, runs smoke and writes a deploy marker", () => {
     const deploy = workflow("storefront", "deploy-production").jobs.deploy;
     expect(deploy.environment).toEqual({ name: "production", url: "${{ steps.stack-outputs.outputs.environmentUrl }}" });
-    expect(deploy.needs).toEqual(["test"]);
+    // The tests, and (for a hotfix) the check that its incident is open.
+    expect(deploy.needs).toEqual(["test", "incident"]);
     expect(deploy.concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
     expect(deploy.steps.map((step) => step.id ?? step.name ?? step.uses)).toEqual([
       ACTIONS.checkout,
@@ -233,17 +235,25 @@ describe("deploy workflows", () => {
     // The longest default soak (L3, 120 minutes) fits in the job's timeout.
     expect(staging.soak["timeout-minutes"]).toBe(150);
     const production = workflow("storefront", "deploy-production").jobs;
-    expect(Object.keys(production)).toEqual(["test", "deploy", "ledger"]);
+    expect(Object.keys(production)).toEqual(["test", "deploy", "ledger", "incident", "release"]);
     expect(production.ledger.steps.find((step) => step.id === "approvers")?.run).toContain('gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals"');
     expect(production.ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
     expect(production.ledger.permissions).toEqual({ contents: "read", actions: "read" });
   });
 
-  test("only the ledger jobs push, with the ledger environment's deploy key; no job holds a write token", () => {
+  test("only the ledger jobs push, with the ledger environment's deploy key; only production's GitHub Release job holds a write token", () => {
     for (const [stack, jobs] of [["staging", { staged: "staged", validated: "validated" }], ["production", { ledger: "deployed" }]] as const) {
       const deployWorkflow = workflow("storefront", `deploy-${stack}`);
       expect(deployWorkflow.permissions).toEqual({ contents: "read" });
-      expect(Object.values(deployWorkflow.jobs).filter((job) => job.permissions?.contents === "write")).toEqual([]);
+      const writers = Object.entries(deployWorkflow.jobs).filter(([, job]) => job.permissions?.contents === "write");
+      expect(writers.map(([id]) => id)).toEqual(stack === "production" ? ["release"] : []);
+      for (const [, writer] of writers) {
+        // It writes releases, runs after the ledger recorded the promotion, and meets no install script and no secret.
+        expect(writer.permissions).toEqual({ contents: "write" });
+        expect(writer.needs).toEqual(["deploy", "ledger"]);
+        expect(writer.steps.find((step) => step.name === "install")?.run).toBe("npm ci --ignore-scripts");
+        expect(JSON.stringify(writer)).not.toContain("secrets.");
+      }
       for (const [id, kind] of Object.entries(jobs)) {
         const ledger = deployWorkflow.jobs[id];
         expect(ledger.environment).toEqual({ name: "slipway-ledger" });
@@ -328,7 +338,7 @@ describe("deploy workflows", () => {
 
 describe("RepositoryFile resources", () => {
   test("each workflow is proposed on slipway/workflows, branched from main, since main takes pull requests only", async () => {
-    expect(workflows.files).toHaveLength(6);
+    expect(workflows.files).toHaveLength(7);
     const production: GeneratedWorkflow = workflows.workflows[4];
     expect(await inputsOf(workflows.files[4])).toEqual({
       repository: "storefront",

@@ -8,6 +8,14 @@ describe("release-metadata", () => {
         expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ version: "mvp-0.3.1" }))]))).toEqual([]);
     });
 
+    test("a hotfix names the incident it answers, in a freeze or not (001, 000 §6.6)", async () => {
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ hotfix: true, incident: "#77" }))]))).toEqual([]);
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ hotfix: true }))]))).toEqual([
+            "Release v1.4.0 is marked hotfix but names no incident (release.incident): a hotfix answers an open production incident (001, 000 §6.6).",
+        ]);
+        expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ hotfix: true, incident: " " }))]))).toHaveLength(1);
+    });
+
     test("production needs a release manifest", async () => {
         expect(messages(await runStackPolicy(releaseMetadata, [repository()]))).toEqual([
             "Production stack 'production' has no release manifest (SLIPWAY_RELEASE_MANIFEST), so the release has no version, level, change request or changelog entry.",

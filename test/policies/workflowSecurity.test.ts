@@ -46,8 +46,8 @@ function generatedWorkflowFixtures(): Fixture[] {
 describe("Slipway's generated workflows", () => {
     const fixtures = generatedWorkflowFixtures();
 
-    test("are judged (six files) and pass workflow-injection-safe and actions-pinned", async () => {
-        expect(fixtures).toHaveLength(6);
+    test("are judged (seven files, rollback.yml included) and pass workflow-injection-safe and actions-pinned", async () => {
+        expect(fixtures).toHaveLength(7);
         for (const fixture of fixtures) {
             for (const policy of [workflowInjectionSafe, actionsPinned]) {
                 const outcome = await runResourcePolicy(policy, fixture);

@@ -9,6 +9,7 @@ import {
   RELEASE_1_3,
   RELEASE_1_4,
   commitAll,
+  fixtureRelease,
   ledgerLines,
   makeProject,
   readFile,
@@ -103,11 +104,35 @@ describe("promote writes exactly what staging validated into production's stack 
     expect(ledgerLines(root)).toEqual(lines);
   });
 
-  test("a hotfix promotion marks the release hotfix, so the deploy workflow records a hotfix", () => {
-    const result = promote({ root, hotfix: true });
-    expect(productionRelease().hotfix).toBe(true);
-    expect(result.text).toContain("Promoted 1.4.0 (L3, CR-140, hotfix) into Pulumi.production.yaml");
+  test("a hotfix promotion marks the release hotfix with its incident, so the deploy workflow records a hotfix", () => {
+    // 000 §6.6: the hotfix of 1.3.0 is 1.3.1, branched from the last good tag.
+    const hotfix = fixtureRelease("1.3.1", "d");
+    record(root, "staged", hotfix);
+    record(root, "validated", hotfix);
+    commitAll(root);
+    const result = promote({ root, version: "1.3.1", hotfix: true, incident: "#77" });
+    expect(productionRelease()).toMatchObject({ version: "1.3.1", hotfix: true, incident: "#77" });
+    expect(result.text).toContain("Promoted 1.3.1 (L2, CR-131, hotfix for incident #77) into Pulumi.production.yaml");
     expect(result.text).toContain("records 'hotfix' in releases/ledger.jsonl after production smoke passes");
+    // A later ordinary promotion drops the incident with the hotfix mark.
+    commitAll(root);
+    promote({ root, version: "1.4.0" });
+    expect(productionRelease()).not.toHaveProperty("incident");
+    expect(productionRelease().hotfix).toBe(false);
+  });
+
+  test("a hotfix names its incident, is the next patch of what production runs, and --incident is for hotfixes only; a refusal writes nothing", () => {
+    const before = readFile(root, "Pulumi.production.yaml");
+    expect(() => promote({ root, hotfix: true })).toThrow(
+      "incident: is required with --hotfix: a hotfix answers an open production incident (001, 000 §6.6); pass its id (INC-77, #123 or its URL)",
+    );
+    expect(() => promote({ root, hotfix: true, incident: "the checkout" })).toThrow("incident: 'the checkout' is not an incident id");
+    // Production runs 1.3.0: 1.4.0 is a new minor, not a hotfix.
+    expect(() => promote({ root, hotfix: true, incident: "INC-77" })).toThrow(
+      "refusing to promote 1.4.0 as a hotfix: production runs 1.3.0, so a hotfix is 1.3.1 (000 §6.6: branch from the last good tag, bump the patch)",
+    );
+    expect(() => promote({ root, incident: "INC-77" })).toThrow("incident: is only for a hotfix: pass --hotfix too, or drop --incident");
+    expect(readFile(root, "Pulumi.production.yaml")).toBe(before);
   });
 
   test("a dry run shows the diff and writes nothing", () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -107,6 +108,44 @@ describe("rollback returns production to the last good release", () => {
     expect(recorded.text).toContain("rolled-back 1.3.0 on production, 'ROLLBACK 1.4.0 → 1.3.0'");
     expect(ledgerVerify({ root }).exitCode).toBe(0);
     expect(productionHistory(readLedger(root)).map((run) => run.version)).toEqual(["1.2.0", "1.3.0", "1.4.0", "1.3.0"]);
+  });
+
+  test("the emergency rollback workflow (rollback.yml) records its rollback too, and nothing else, from a branch only", () => {
+    productionRan();
+    rollback({ root, reason: "INC-42 (incident https://github.com/acme/shop/issues/77)", now: NOW });
+    commitAll(root);
+    const before = ledgerLines(root);
+    const emergency = (id: number, ref: string) => ({ ...runnerEnv("production", id), GITHUB_WORKFLOW_REF: `acme/shop/.github/workflows/rollback.yml@${ref}` });
+    // A run from a pushed tag is not the workflow whose environment admits the default branch alone.
+    expect(() => ledgerRecord({ root, kind: "deployed", env: emergency(9200, "refs/tags/v9.9.9"), now: NOW })).toThrow(
+      "refusing to record: rolled-back 1.3.0: recorded by .github/workflows/rollback.yml from refs/tags/v9.9.9; the rollback workflow runs from the default branch only",
+    );
+    const recorded = ledgerRecord({ root, kind: "deployed", env: emergency(9201, "refs/heads/main"), approvers: ["sre-lead"], now: NOW });
+    expect(recorded.entry.event).toMatchObject({
+      kind: "rolled-back",
+      marker: "ROLLBACK 1.4.0 → 1.3.0",
+      note: "INC-42 (incident https://github.com/acme/shop/issues/77)",
+      run: { id: "9201", workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" },
+      approvers: ["sre-lead"],
+    });
+    expect(ledgerLines(root)).toHaveLength(before.length + 1);
+    expect(ledgerVerify({ root }).exitCode).toBe(0);
+    // Any other event from it is refused: it promotes nothing.
+    expect(() => record(root, "promoted", RELEASE_1_4, { run: { ...fixtureRun("production", 9202), workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" } })).toThrow(
+      "promoted 1.4.0: recorded by .github/workflows/rollback.yml, but only .github/workflows/deploy-production.yml records production events",
+    );
+  });
+
+  test("--github-output hands from, to and the marker to the rollback workflow's next steps", () => {
+    productionRan();
+    const outputs = path.join(root, "github-output");
+    fs.writeFileSync(outputs, "earlier=kept\n");
+    const cli = spawnSync(process.execPath, [path.resolve(__dirname, "..", "..", "bin", "slipway.js"), "rollback", "--dry-run", "--reason", "INC-42", "--github-output", outputs], {
+      env: { ...process.env, SLIPWAY_PROJECT_DIR: root, SLIPWAY_LEDGER: "releases/ledger.jsonl" },
+      encoding: "utf8",
+    });
+    expect(cli.status).toBe(0);
+    expect(fs.readFileSync(outputs, "utf8")).toBe("earlier=kept\nfrom=1.4.0\nto=1.3.0\nmarker=ROLLBACK 1.4.0 → 1.3.0\n");
   });
 
   test("it says what to run next", () => {
@@ -270,5 +309,73 @@ describe("default rollback target", () => {
     expect(defaultRollbackTarget([run("0.9.0"), run("1.0.0"), run("1.1.0"), run("1.0.0", "rolled-back", "1.1.0")], "1.0.0")).toBe("0.9.0");
     expect(defaultRollbackTarget([run("1.0.0"), run("1.1.0")], "1.2.0")).toBe("1.1.0");
     expect(defaultRollbackTarget([], "1.0.0")).toBeUndefined();
+  });
+});
+
+describe("staging gets the same rollback: to the last release it validated (000 §3, 004 §8)", () => {
+  /** Production ran 1.2.0 and 1.3.0; staging staged 1.4.0 (it runs it now). */
+  function stagingRuns14(): void {
+    root = makeProject(RELEASE_1_3);
+    shipToProduction(root, RELEASE_1_2);
+    shipToProduction(root, RELEASE_1_3);
+    record(root, "staged", RELEASE_1_4);
+    commitAll(root);
+  }
+  const stagingConfig = () => parse(readFile(root, "Pulumi.staging.yaml")).config;
+
+  test("by default to the newest release staging validated before the current one, its artifacts, L3 flags off in staging", () => {
+    stagingRuns14();
+    const productionBefore = readFile(root, "Pulumi.production.yaml");
+    const result = rollback({ root, stack: "staging", reason: "INC-9: staging publishes twice", now: NOW });
+    expect([result.from, result.to, result.marker]).toEqual(["1.4.0", "1.3.0", "ROLLBACK 1.4.0 → 1.3.0"]);
+    expect(stagingConfig()["slipway:release"]).toEqual({
+      version: "1.3.0",
+      level: "L2",
+      changeRequest: "CR-130",
+      hotfix: false,
+      artifacts: RELEASE_1_3.artifacts,
+      rollback: { from: "1.4.0", reason: "INC-9: staging publishes twice" },
+    });
+    const flags = Object.fromEntries(stagingConfig()["slipway:flags"].map((flag: { name: string; defaults: Record<string, boolean> }) => [flag.name, flag.defaults.staging]));
+    expect(flags).toEqual({ "scheduled-publish": false, "auto-engage": false, "new-composer": true, "bulk-dm": false });
+    expect(result.flagsTurnedOff).toEqual(["scheduled-publish", "auto-engage", "bulk-dm"]);
+    // Production is not touched.
+    expect(readFile(root, "Pulumi.production.yaml")).toBe(productionBefore);
+  });
+
+  test("rollback.yml records it as the target staged again, with the marker and reason as the note; a build staging never validated is refused", () => {
+    stagingRuns14();
+    rollback({ root, stack: "staging", reason: "INC-9", now: NOW });
+    commitAll(root);
+    const env = { ...runnerEnv("staging", 9300), GITHUB_WORKFLOW_REF: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" };
+    const recorded = ledgerRecord({ root, kind: "staged", env, now: NOW });
+    expect(recorded.entry.event).toMatchObject({ kind: "staged", stack: "staging", version: "1.3.0", artifacts: RELEASE_1_3.artifacts, note: "ROLLBACK 1.4.0 → 1.3.0: INC-9" });
+    expect(ledgerVerify({ root }).exitCode).toBe(0);
+    // Through rollback.yml, only a release staging validated, build for build.
+    const rebuilt = { ...RELEASE_1_3, artifacts: { ...RELEASE_1_3.artifacts, worker: { image: `ghcr.io/acme/worker@sha256:${"9".repeat(64)}` } } };
+    expect(() => record(root, "staged", rebuilt, { run: { ...fixtureRun("staging", 9301), workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" } })).toThrow(
+      "staged 1.3.0: recorded by .github/workflows/rollback.yml, but staging never validated 1.3.0 with these artifacts; a rollback returns staging to a release it validated",
+    );
+  });
+
+  test("a target staging never validated, or the release it runs, is refused and nothing is written", () => {
+    stagingRuns14();
+    const before = readFile(root, "Pulumi.staging.yaml");
+    expect(() => rollback({ root, stack: "staging", to: "1.1.0", now: NOW })).toThrow("refusing to roll staging back from 1.4.0 to 1.1.0: staging never validated 1.1.0");
+    expect(() => rollback({ root, stack: "staging", to: "1.4.0", now: NOW })).toThrow("refusing to roll staging back from 1.4.0 to 1.4.0: staging already runs 1.4.0");
+    expect(readFile(root, "Pulumi.staging.yaml")).toBe(before);
+  });
+
+  test("never across a contract migration staging ran since the target", () => {
+    root = makeProject(RELEASE_1_3);
+    shipToProduction(root, RELEASE_1_2, { expand: ["add-state-v2"], contract: [] });
+    shipToProduction(root, RELEASE_1_3, { expand: [], contract: ["drop-legacy-state"], completes: { "drop-legacy-state": "add-state-v2" } });
+    record(root, "staged", RELEASE_1_4);
+    commitAll(root);
+    expect(() => rollback({ root, stack: "staging", to: "1.2.0", now: NOW })).toThrow(
+      /^releases\/ledger\.jsonl: refusing to roll staging back from 1\.4\.0 to 1\.2\.0: it crosses a contract migration: 1\.3\.0 ships contract migration drop-legacy-state \(ledger line \d+\)/,
+    );
+    // 1.3.0 itself ran on the contracted schema.
+    expect(rollback({ root, stack: "staging", now: NOW }).to).toBe("1.3.0");
   });
 });

@@ -88,6 +88,7 @@ export const SETTING_STRICTNESS: Readonly<Record<string, SettingEntry>> = {
     // Allow-lists of exceptions: nothing added.
     externalChecks: { stricter: "add-no-item", why: "required checks taken as produced outside the managed workflows" },
     allowedRepositorySecrets: { stricter: "add-no-item", why: "repository-wide secrets allowed" },
+    rollbackEnvironments: { stricter: "add-no-item", why: "production environments that skip the soak window" },
     allowedKeys: { stricter: "add-no-item", why: "keys never treated as credentials" },
     previewSecretAllowlist: { stricter: "add-no-item", why: "secrets allowed in preview deployments" },
     allowedUnpinnedActions: { stricter: "add-no-item", why: "actions allowed without a commit SHA" },

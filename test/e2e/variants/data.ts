@@ -201,8 +201,12 @@ export const DATA_VARIANTS: VariantSpec[] = [
     policyConfig: "strict",
     edit: (dir) => editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("release", "hotfix"), true)),
     expect: {
-      refusedBy: ["change-freeze"],
-      messages: [["change-freeze", "release 1.4.0 is marked hotfix but names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it."]],
+      // A hotfix answers an incident in a freeze or not (000 §6.6): release-metadata refuses it too.
+      refusedBy: ["release-metadata", "change-freeze"],
+      messages: [
+        ["change-freeze", "release 1.4.0 is marked hotfix but names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it."],
+        ["release-metadata", "Release 1.4.0 is marked hotfix but names no incident (release.incident): a hotfix answers an open production incident (001, 000 §6.6)."],
+      ],
     },
   },
   {
