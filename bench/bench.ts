@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: what the gate costs in every pull request.
  *
- * For each example stack and for a synthetic topology (100 repositories, 3 environments each),
- * prints the bare mock run (no policies), the full gate (run + pack start + judging), the time
- * the gate adds after the program finished, and peak memory, so the policies' own cost is visible. Each figure is the median of a few runs in fresh
- * processes. First, `slipway --help` and the examples' gate from the TypeScript sources (compiled
- * on every run, as before `npm run build`) against their precompiled build, measured side by side.
+ * For each example stack, prints the bare mock run (no policies), the full gate (run + pack start
+ * + judging), the time the gate adds after the program finished, and peak memory, so the
+ * policies' own cost is visible; each figure is the median of a few runs in fresh processes.
+ * Then the scale curve: synthetic topologies of 25, 100 and 400 repositories with 3 environments
+ * each (`BENCH_SCALE=25,100` picks sizes), one run per size, progress on stderr, with the ratio of
+ * gate to bare run and the growth between sizes. First, `slipway --help` and the examples' gate
+ * from the TypeScript sources (compiled on every run, as before `npm run build`) against their
+ * precompiled build, measured side by side. `npm run bench -- --scale`: the scale curve alone.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -19,22 +22,31 @@ import { findEngine } from "../engine/toolchain";
 
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Sizes of the scale curve, in repositories. */
+const SCALE = (process.env.BENCH_SCALE ?? "25,100,400").split(",").map((size) => size.trim()).filter((size) => size !== "");
 const SLIPWAY = path.join(ROOT, "bin", "slipway.js");
 /** Loads the CLI's modules from their build (dist/), as bin/slipway.js does. */
 const REGISTER = path.join(ROOT, "build", "register.js");
 
+/** What bench/measure.ts prints. */
 interface Measurement {
   mode: string;
   stack: string;
   resources: number;
   wallMs: number;
+  /** Until the program's run finished (the gate judges while it runs). */
   runMs: number;
-  programPeakMiB: number;
+  /** Peak RSS of the program's process (the child that runs it). */
+  programPeakMiB?: number;
+  /** Peak RSS of the process that reads the records and, in a gate, judges them. */
+  gatePeakMiB: number;
   packPeakMiB?: number;
+  packStartMs?: number;
   violations?: number;
+  verdict?: string;
 }
 
-function measure(mode: "run" | "gate", projectDir: string, stack: string): Measurement {
+function measure(mode: "run" | "gate" | "gate-after", projectDir: string, stack: string): Measurement {
   const output = execFileSync(process.execPath, ["--require", REGISTER, path.join(__dirname, "measure.ts"), mode, projectDir, stack], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -67,6 +79,11 @@ export function syntheticProject(count: number): string {
         deployRepositories: repositories.map((r) => r.name),
         repositories,
         teams: { "release-captains": 4711 },
+        // Not a real key: the stack that owns repository resources must name the ledger's deploy key.
+        ledgerDeployKey: {
+          publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfZ1zTqGfHYDdm9xnTZ4g438NDMZCOz/+a3lBovcRlt bench",
+          privateKey: { secure: "b3BhcXVlLWJlbmNoLWtleQ==" },
+        },
       },
       "slipway:environments": {
         preview: environment({}),
@@ -87,21 +104,97 @@ function row(cells: (string | number | undefined)[], widths: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const synthetic = syntheticProject(100);
-  const cases: { label: string; projectDir: string; stack: string }[] = [
+  const sizes = SCALE.map((size) => {
+    const count = Number(size);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_SCALE: '${size}' is not a number of repositories (like 25,100,400)`);
+    return count;
+  });
+  // `npm run bench -- --scale`: the scale curve alone.
+  if (process.argv.includes("--scale")) return scaleCurve(sizes);
+  precompiledComparison();
+  // `npm run bench -- --precompiled`: that comparison alone.
+  if (process.argv.includes("--precompiled")) return;
+  measureCases([
     { label: "example staging", projectDir: ROOT, stack: "staging" },
     { label: "example production", projectDir: ROOT, stack: "production" },
-    { label: "synthetic 100 repos x 3 envs", projectDir: synthetic, stack: "production" },
-  ];
-  try {
-    precompiledComparison();
-    // `npm run bench -- --precompiled`: that comparison alone.
-    if (process.argv.includes("--precompiled")) return;
-    measureCases(cases);
-  } finally {
-    fs.rmSync(synthetic, { recursive: true, force: true });
-  }
+  ]);
+  scaleCurve(sizes);
   return engineComparison();
+}
+
+/** One line on stderr, so a long run shows where it is. */
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+/**
+ * The gate at growing sizes: synthetic topologies of `sizes` repositories (3 environments each),
+ * one bare run and one gate per size, in fresh processes, alternating so load on the machine
+ * falls on both alike. Then the growth from each size to the next: linear growth keeps the time
+ * ratio near the resource ratio.
+ */
+function scaleCurve(sizes: number[]): void {
+  if (sizes.length === 0) return;
+  interface Point {
+    repositories: number;
+    bare: Measurement;
+    gate: Measurement;
+  }
+  const points: Point[] = [];
+  const widths = [6, 9, 9, 9, 9, 8, 11, 9, 9, 6];
+  console.log(`\nScale curve: synthetic topologies, 3 environments per repository, one run per size (node ${process.version}, ${os.cpus().length} cores, load ${loadAverage()})`);
+  console.log(row(["repos", "resources", "bare ms", "gate ms", "after ms", "gate/bare", "program MiB", "gate MiB", "pack MiB", "mem"], widths));
+  for (const repositories of sizes) {
+    const project = syntheticProject(repositories);
+    try {
+      progress(`${repositories} repositories: bare run (load ${loadAverage()})`);
+      const bare = measure("run", project, "production");
+      progress(`${repositories} repositories: bare run ${bare.wallMs} ms, ${bare.resources} resources; gate (load ${loadAverage()})`);
+      const gate = measure("gate", project, "production");
+      progress(`${repositories} repositories: gate ${gate.wallMs} ms, pack started in ${gate.packStartMs} ms, ${gate.violations} violations, verdict ${gate.verdict}`);
+      points.push({ repositories, bare, gate });
+      // The memory the gate's processes hold at their peaks (program + reader/judge), against the bare run's.
+      const bareMemory = (bare.programPeakMiB ?? 0) + bare.gatePeakMiB;
+      const gateMemory = (gate.programPeakMiB ?? 0) + gate.gatePeakMiB;
+      console.log(
+        row(
+          [
+            repositories,
+            gate.resources,
+            bare.wallMs,
+            gate.wallMs,
+            gate.wallMs - gate.runMs,
+            `${(gate.wallMs / bare.wallMs).toFixed(2)}x`,
+            `${bare.programPeakMiB ?? "-"}/${gate.programPeakMiB ?? "-"}`,
+            `${bare.gatePeakMiB}/${gate.gatePeakMiB}`,
+            gate.packPeakMiB,
+            `${(gateMemory / bareMemory).toFixed(2)}x`,
+          ],
+          widths,
+        ),
+      );
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  }
+  console.log("bare: the program alone, in its child process, its records streamed to the parent, no policies.");
+  console.log("gate: the same run with the pack (started alongside) judging each resource as it arrives, then AnalyzeStack.");
+  console.log("after: what the gate took once the program had finished. MiB: peak RSS, bare/gate; program: the child;");
+  console.log("gate: the parent reading (and judging) the records; mem: gate's program + parent peaks over the bare run's.");
+  for (let i = 1; i < points.length; i++) {
+    const [from, to] = [points[i - 1], points[i]];
+    const resources = to.gate.resources / from.gate.resources;
+    console.log(
+      `growth ${from.repositories} -> ${to.repositories} repositories: resources ${resources.toFixed(2)}x, ` +
+        `bare run ${(to.bare.wallMs / from.bare.wallMs).toFixed(2)}x, gate ${(to.gate.wallMs / from.gate.wallMs).toFixed(2)}x ` +
+        `(linear: at most ${(resources * 1.1).toFixed(2)}x)`,
+    );
+  }
+}
+
+/** The 1-minute load average, the machine's business while measuring. */
+function loadAverage(): string {
+  return os.loadavg()[0].toFixed(2);
 }
 
 /**
@@ -214,6 +307,7 @@ function measureCases(cases: { label: string; projectDir: string; stack: string 
   const widths = [30, 9, 12, 10, 12, 12, 9];
   console.log(`Slipway gate benchmark: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} runs each`);
   console.log(row(["case", "resources", "mock run ms", "gate ms", "judging ms", "program MiB", "pack MiB"], widths));
+  progress(`examples, median of ${RUNS} (load ${loadAverage()})`);
   for (const benchCase of cases) {
     const runs = Array.from({ length: RUNS }, () => measure("run", benchCase.projectDir, benchCase.stack));
     const gates = Array.from({ length: RUNS }, () => measure("gate", benchCase.projectDir, benchCase.stack));
@@ -229,15 +323,15 @@ function measureCases(cases: { label: string; projectDir: string; stack: string 
           runMs,
           gateMs,
           judgingMs,
-          Math.max(...gates.map((m) => m.programPeakMiB)),
+          Math.max(...gates.map((m) => m.programPeakMiB ?? 0)) || undefined,
           Math.max(...gates.map((m) => m.packPeakMiB ?? 0)) || undefined,
         ],
         widths,
       ),
     );
   }
-  console.log("mock run: the program alone, no policies. gate: program + pack start (in parallel) + judging.");
-  console.log("judging: what the gate adds after the program finished (pack start not yet done, then Analyze/AnalyzeStack).");
+  console.log("mock run: the program alone, no policies. gate: program + pack start (in parallel) + judging as the program runs.");
+  console.log("judging: what the gate adds after the program finished (the last resources' Analyze, then AnalyzeStack).");
 }
 
 main().catch((err: unknown) => {

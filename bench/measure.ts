@@ -1,13 +1,23 @@
 /**
- * One measurement, in a fresh process (Pulumi's runtime state is per process):
- *   measure.ts run  <projectDir> <stack>   the bare mock run, no policies
- *   measure.ts gate <projectDir> <stack>   the mock run plus the pack judging it
- * Prints one JSON line: wall milliseconds, resources, peak RSS of this process and of the pack.
+ * One measurement, in a fresh process, of the program run as `slipway gate` runs it: in a child
+ * process (Pulumi's runtime state is per process) that streams its records to this one.
+ *   measure.ts run         <projectDir> <stack>   the bare mock run: records streamed, nothing judges
+ *   measure.ts gate        <projectDir> <stack>   the gate: each resource judged by the pack as it
+ *                                                 arrives, AnalyzeStack at the end
+ *   measure.ts gate-after  <projectDir> <stack>   the mock run, then the pack judging all of it
+ *                                                 (the gate before it streamed: same verdict expected)
+ * Prints one JSON line: wall milliseconds, resources, peak RSS of the program (the child), of this
+ * process and of the pack, and for the gate the pack's start time, its violations and a digest of
+ * its verdict.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { runStack } from "../cli/runner";
-import { Gate } from "../cli/gate";
+import { PROJECT_NAME } from "../contract";
+import { runStackInChild } from "../cli/runInChild";
+import { Gate, GateReport, ResourceFeed, exitCodeOf } from "../cli/gate";
+
+const MODES = ["run", "gate", "gate-after"] as const;
 
 /** Peak resident memory of a live process, in MiB, from /proc (Linux); undefined elsewhere. */
 function peakRssMiB(pid: number): number | undefined {
@@ -20,22 +30,60 @@ function peakRssMiB(pid: number): number | undefined {
   }
 }
 
+/** This process's live children, from /proc (Linux); empty elsewhere. */
+function children(): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
+      .split(/\s+/)
+      .filter((pid) => pid !== "")
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The verdict in a comparable form: exit code and every violation, in the report's order. */
+function verdictDigest(report: GateReport): string {
+  return crypto.createHash("sha256").update(JSON.stringify([exitCodeOf([report]), report.violations])).digest("hex").slice(0, 16);
+}
+
 async function main(): Promise<void> {
-  const [mode, projectDir, stack] = process.argv.slice(2);
+  const [mode, projectDir, stack] = process.argv.slice(2) as [(typeof MODES)[number], string, string];
+  if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}: ${MODES.join(", ")}`);
   const packDir = path.resolve(__dirname, "..", "policy-pack");
   const started = performance.now();
   // Start the pack alongside the program run, as `slipway gate` does.
-  const gateOpening = mode === "gate" ? Gate.open({ packDir }) : undefined;
-  const recorded = await runStack({ projectDir, stack });
+  const gateOpening = mode === "run" ? undefined : Gate.open({ packDir });
+  gateOpening?.catch(() => undefined);
+  // The program's peak: the child's high-water mark, read while it lives (the pack's is read at the end).
+  let programPeak = 0;
+  const poll = setInterval(() => {
+    for (const pid of children()) if (pid !== packPid) programPeak = Math.max(programPeak, peakRssMiB(pid) ?? 0);
+  }, 100);
+  let packPid: number | undefined;
+  void gateOpening?.then((gate) => (packPid = gate.packPid), () => undefined);
+
+  const feed = mode === "gate" ? new ResourceFeed(stack, PROJECT_NAME, undefined, true) : undefined;
+  const judging = feed && gateOpening?.then((gate) => gate.judge(feed));
+  judging?.catch(() => undefined);
+  const running = runStackInChild({ projectDir, stack }, feed && ((resource) => feed.push(resource)));
+  running.then(
+    (recorded) => feed?.end(recorded),
+    (error: unknown) => feed?.fail(error),
+  );
+  const recorded = await running;
   const runMs = performance.now() - started;
+  clearInterval(poll);
   let packPeak: number | undefined;
-  let violations: number | undefined;
+  let packStartMs: number | undefined;
+  let report: GateReport | undefined;
   if (gateOpening) {
     const gate = await gateOpening;
     try {
-      const report = await gate.judge(recorded);
-      violations = report.violations.length;
+      report = await (judging ?? gate.judge(recorded));
       packPeak = gate.packPid !== undefined ? peakRssMiB(gate.packPid) : undefined;
+      packStartMs = gate.startMs;
     } finally {
       await gate.close();
     }
@@ -46,9 +94,12 @@ async function main(): Promise<void> {
     resources: recorded.resources.length,
     wallMs: Math.round(performance.now() - started),
     runMs: Math.round(runMs),
-    programPeakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    programPeakMiB: Math.round(programPeak) || undefined,
+    gatePeakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     packPeakMiB: packPeak !== undefined ? Math.round(packPeak) : undefined,
-    violations,
+    packStartMs,
+    violations: report?.violations.length,
+    verdict: report && verdictDigest(report),
   };
   process.stdout.write(JSON.stringify(result) + "\n");
   process.exit(0);

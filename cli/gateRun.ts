@@ -9,10 +9,11 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import { UserError } from "./errors";
 import { runStackInChild } from "./runInChild";
-import { GateOutcome, judgeStacks, readStackExport } from "./gate";
+import { GateOutcome, judgeStacks, readStackExport, ResourceFeed } from "./gate";
+import { DEFAULT_HIGH_WATER } from "./gate/feed";
+import { PROJECT_NAME } from "../contract";
 import { locateViolations, shownPath, weakeningFindings } from "./gate/findings";
 import { SarifHelp } from "./gate/sarif";
-import type { RecordedStack } from "./model";
 import type { Progress } from "./progress";
 
 /** Options of a gate run. */
@@ -38,24 +39,28 @@ export async function runGate(options: GateRunOptions): Promise<GateOutcome> {
   for (const [flag, file] of [["--policy-config", options.policyConfigFile], ["--base-policy-config", options.basePolicyConfigFile]] as const) {
     if (file !== undefined && !fs.existsSync(file)) throw new UserError(`does not exist (${flag})`, { file });
   }
-  // The pack starts while the programs run (judgeStacks opens it before awaiting the stacks).
-  const stacks: Promise<RecordedStack[]> = (async () => {
-    const exports = options.stateFiles.map((file) => readStackExport(file));
-    // One child per stack, in parallel: the runtime's state is per process.
-    const run = async (stack: string): Promise<RecordedStack> => {
-      options.progress?.start(`running ${stack}`);
-      return runStackInChild({ projectDir: options.projectDir, stack }).finally(() => options.progress?.finish(`running ${stack}`));
-    };
-    const recorded = await Promise.all(options.stacks.map(run));
-    return [...exports, ...recorded];
-  })();
-  const run = await judgeStacks(stacks, {
+  // Each program runs in its own child (the runtime's state is per process), all in parallel, while
+  // the pack starts; the gate judges each resource as its child records it (see ResourceFeed).
+  const exports = options.stateFiles.map((file) => readStackExport(file));
+  const feeds = options.stacks.map((stack) => {
+    // The records are the gate's own copies (parsed from the child's output): judged inputs can go.
+    const feed = new ResourceFeed(stack, PROJECT_NAME, DEFAULT_HIGH_WATER, true);
+    options.progress?.start(`running ${stack}`);
+    runStackInChild({ projectDir: options.projectDir, stack }, (resource) => feed.push(resource))
+      .then(
+        (recorded) => feed.end(recorded),
+        (error: unknown) => feed.fail(error),
+      )
+      .finally(() => options.progress?.finish(`running ${stack}`));
+    return feed;
+  });
+  const run = await judgeStacks([...exports, ...feeds], {
     packDir: options.packDir,
     policyConfigFile: options.policyConfigFile,
     basePolicyConfigFile: options.basePolicyConfigFile,
     progress: options.progress,
   });
-  const recorded = await stacks;
+  const recorded = [...exports, ...(await Promise.all(feeds.map((feed) => feed.done)))];
   return {
     pack: run.pack,
     reports: run.reports.map((report, index) => locateViolations(report, recorded[index], options.projectDir)),

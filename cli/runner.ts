@@ -150,6 +150,17 @@ function markSecretOutputs(outputs: Record<string, unknown>, names: readonly str
   return outputs;
 }
 
+/** Told of each record as the monitor makes it: the gate judges resources while the program runs. */
+export interface RecordListener {
+  /**
+   * A resource was recorded. A promise returned holds the registration's answer, and so the
+   * program, until it settles: the gate's back-pressure.
+   */
+  recorded(resource: RecordedResource): void | Promise<void>;
+  /** A recorded resource's outputs were set after it was recorded (a component's registerOutputs). */
+  outputsChanged?(resource: RecordedResource): void;
+}
+
 /** The mock monitor, answering each registration as the engine and the provider would, and recording it. */
 export class RecordingMonitor extends MockMonitor {
   /** Every resource the engine would hold, in the order it would register them. */
@@ -159,6 +170,8 @@ export class RecordingMonitor extends MockMonitor {
   private readonly byUrn = new Map<string, RecordedResource>();
   private readonly defaultProviders = new Map<string, RecordedResource>();
   private rootUrn: string | undefined;
+  /** Told of each record. */
+  listener: RecordListener | undefined;
 
   /**
    * With `settings`, the monitor answers as the engine and the providers would (the gate's
@@ -184,9 +197,11 @@ export class RecordingMonitor extends MockMonitor {
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
   }
 
-  private record(resource: RecordedResource): void {
+  /** Record a resource; a promise returned: what the listener asks the answer to wait for. */
+  private record(resource: RecordedResource): void | Promise<void> {
     this.recorded.push(resource);
     this.byUrn.set(resource.urn, resource);
+    return this.listener?.recorded(resource);
   }
 
   /** The default provider for a package at a version and download URL, recorded the first time it is needed. */
@@ -210,7 +225,7 @@ export class RecordingMonitor extends MockMonitor {
       pluginDownloadURL: pluginDownloadURL || undefined,
     });
     this.defaultProviders.set(key, provider);
-    this.record(provider);
+    void this.record(provider); // the resource that needs it waits, if anything must
     return provider;
   }
 
@@ -303,9 +318,11 @@ export class RecordingMonitor extends MockMonitor {
         version: version || undefined,
         pluginDownloadURL: pluginDownloadURL || undefined,
       };
-      this.record(resource);
+      const holdBack = this.record(resource);
       const state = outputs ?? {};
       this.resources.set(urn, { urn, id: id || null, state });
+      // The gate's back-pressure: the program waits for its answer while the pack catches up.
+      if (holdBack !== undefined) await holdBack;
       const response = new resourceProto.RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(id);
@@ -320,7 +337,10 @@ export class RecordingMonitor extends MockMonitor {
   async registerResourceOutputs(req: any, callback: (err: any, response: any) => void): Promise<void> {
     // A component's (and the root Stack's) outputs: what AnalyzeStack sees for it.
     const resource = this.byUrn.get(req.getUrn());
-    if (resource) resource.outputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    if (resource) {
+      resource.outputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      this.listener?.outputsChanged?.(resource);
+    }
     return super.registerResourceOutputs(req, callback);
   }
 
@@ -364,9 +384,10 @@ export type { RunOptions };
 
 /**
  * Run one stack in this process. Call it once per process: Pulumi's runtime state is global.
+ * `listener` is told of each resource as it is recorded (the gate judges it then).
  * A config mistake or a `pulumi.RunError` from the program is a `UserError`.
  */
-export async function runStack(options: RunOptions): Promise<RecordedStack> {
+export async function runStack(options: RunOptions, listener?: RecordListener): Promise<RecordedStack> {
   let stackFile;
   try {
     stackFile = readStackFile(options.projectDir, options.stack);
@@ -381,6 +402,7 @@ export async function runStack(options: RunOptions): Promise<RecordedStack> {
     preview,
     providerConfig: providerConfigOf(config, secretKeys),
   });
+  monitor.listener = listener;
   useMockMonitor(monitor, options.stack, preview);
   pulumi.runtime.setAllConfig(config, secretKeys);
 

@@ -259,13 +259,27 @@ export class PolicyPackProcess {
     return response.getDiagnosticsList().map(toDiagnostic);
   }
 
-  /** AnalyzeStack over every resource. */
-  async analyzeStack(resources: analyzerProto.AnalyzerResource[]): Promise<AnalyzeDiagnostic[]> {
-    const request = new analyzerProto.AnalyzeStackRequest();
-    request.setResourcesList(resources);
-    const response = await this.calls.call<analyzerProto.AnalyzeResponse>("judging the stack (AnalyzeStack)", (metadata, options, callback) =>
-      this.client.analyzeStack(request, metadata, options, callback),
-    );
+  /**
+   * AnalyzeStack over every resource: messages, or the request already encoded
+   * (`encodeAnalyzeStackRequest`), which a big stack sends without holding every message at once.
+   */
+  async analyzeStack(resources: analyzerProto.AnalyzerResource[] | Buffer): Promise<AnalyzeDiagnostic[]> {
+    const label = "judging the stack (AnalyzeStack)";
+    let response: analyzerProto.AnalyzeResponse;
+    if (Buffer.isBuffer(resources)) {
+      const method = analyzerGrpc.AnalyzerService.analyzeStack;
+      response = await this.calls.call<analyzerProto.AnalyzeResponse>(label, (metadata, options, callback) =>
+        this.client.makeUnaryRequest(method.path, (encoded: Buffer) => encoded, method.responseDeserialize, resources, metadata, options, (error, value) =>
+          callback(error, value as analyzerProto.AnalyzeResponse),
+        ),
+      );
+    } else {
+      const request = new analyzerProto.AnalyzeStackRequest();
+      request.setResourcesList(resources);
+      response = await this.calls.call<analyzerProto.AnalyzeResponse>(label, (metadata, options, callback) =>
+        this.client.analyzeStack(request, metadata, options, callback),
+      );
+    }
     return response.getDiagnosticsList().map(toDiagnostic);
   }
 
@@ -380,7 +394,8 @@ function readPort(child: ChildProcess, output: OutputTail, packDir: string, ceil
     // else hold the pipes open, the exit still fails the start, once its output had a moment.
     child.once("close", exited);
     child.once("exit", (code, signal) => {
-      drain = setTimeout(() => exited(code, signal), EXIT_DRAIN_MS);
+      // Once started, the pack's exit (close() killing it) is no start failure: no timer to hold the process.
+      if (!settled) drain = setTimeout(() => exited(code, signal), EXIT_DRAIN_MS);
     });
     const ceiling = setTimeout(
       () =>

@@ -16,12 +16,14 @@ import { AnalyzeDiagnostic, PolicyPackProcess } from "./analyzer";
 import { PolicyPackError } from "./errors";
 import { PolicyConfigFile, ReconciledPolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
 import { GateReport, GateViolation, PolicyPackSummary } from "./report";
-import { analyzeRequest, marshalProperties } from "./wire";
-import { analyzeStackResources, providersOf } from "./requests";
+import { analyzeRequest, encodeAnalyzeStackRequest, marshalProperties, ProviderRecord } from "./wire";
+import { ResourceFeed } from "./feed";
+import { eachAnalyzeStackResource, providersOf } from "./requests";
 import { policyConfigWeakenings, Weakening } from "./weakening";
 import type { Progress } from "../progress";
 
 export { PolicyPackError } from "./errors";
+export { ResourceFeed } from "./feed";
 export { readStackExport, OPAQUE_SECRET_VALUE } from "./stateFile";
 export * from "./report";
 
@@ -133,9 +135,12 @@ export class Gate {
     return this.process.startMs;
   }
 
-  /** Judge one stack. Calls are serialised: the pack holds one stack's configuration at a time. */
-  judge(recorded: RecordedStack): Promise<GateReport> {
-    const run = this.queue.then(() => this.judgeNow(recorded));
+  /**
+   * Judge one stack: a run already recorded, or a feed whose resources are judged as its program
+   * registers them. Calls are serialised: the pack holds one stack's configuration at a time.
+   */
+  judge(stack: RecordedStack | ResourceFeed): Promise<GateReport> {
+    const run = this.queue.then(() => this.judgeNow(stack));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -145,63 +150,156 @@ export class Gate {
     return this.process.close();
   }
 
-  private async judgeNow(recorded: RecordedStack): Promise<GateReport> {
-    const judging = `judging ${recorded.stack} (${recorded.resources.length} resources)`;
+  private async judgeNow(stack: RecordedStack | ResourceFeed): Promise<GateReport> {
+    let feed: ResourceFeed;
+    let judging: string;
+    if (stack instanceof ResourceFeed) {
+      feed = stack;
+      judging = `judging ${stack.stack}`;
+    } else {
+      // A whole run is refused before the pack sees any of it.
+      const duplicate = firstDuplicate(stack.resources);
+      if (duplicate !== undefined) throw duplicateError(stack.stack, duplicate);
+      feed = ResourceFeed.of(stack);
+      judging = `judging ${stack.stack} (${stack.resources.length} resources)`;
+    }
     this.options.progress?.start(judging);
     try {
-      return await this.judgeResources(recorded);
+      return await this.judgeFeed(feed);
     } finally {
+      feed.stopTaking();
       this.options.progress?.finish(judging);
     }
   }
 
-  private async judgeResources(recorded: RecordedStack): Promise<GateReport> {
-    const seen = new Set<string>();
-    for (const resource of recorded.resources) {
-      if (seen.has(resource.urn)) throw new UserError(`stack ${recorded.stack}: resource ${resource.urn} is recorded twice`);
-      seen.add(resource.urn);
-    }
-    const providers = providersOf(recorded);
-
-    await this.process.configureStack(recorded.stack, recorded.project, this.options.stackTags ?? { "pulumi:project": recorded.project, "pulumi:runtime": "nodejs" });
+  /**
+   * Analyze each resource as it arrives (at most `concurrency` in flight, the feed waiting when
+   * the pack falls behind), then AnalyzeStack once the run ended. Failures are reported as without
+   * streaming: the program's own first, then a resource recorded twice, then the first judging
+   * failure (after which nothing more is sent).
+   */
+  private async judgeFeed(feed: ResourceFeed): Promise<GateReport> {
+    await this.process.configureStack(feed.stack, feed.project, this.options.stackTags ?? { "pulumi:project": feed.project, "pulumi:runtime": "nodejs" });
     await this.process.configure(this.config);
     const remediating = [...this.config.values()].some((entry) => entry.enforcementLevel === "remediate");
+    const limit = Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY);
 
+    const seen = new Set<string>();
+    let duplicate: string | undefined;
+    // Providers seen so far; a resource naming one not yet seen waits for the end of the run.
+    const providers = new Map<string, ProviderRecord>();
+    const deferred: { resource: RecordedResource; index: number }[] = [];
     // Resource violations are kept per resource, so the report's order does not depend on timing.
-    const perResource: GateViolation[][] = recorded.resources.map(() => []);
+    const perResource: GateViolation[][] = [];
     // Inputs a remediation rewrote: the engine creates the resource from them, so AnalyzeStack sees them.
-    const remediated: (structProto.Struct | undefined)[] = new Array(recorded.resources.length);
-    await forEachBounded(recorded.resources, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (resource, index) => {
+    const remediated: (structProto.Struct | undefined)[] = [];
+    let failure: { error: unknown } | undefined;
+    const inFlight = new Set<Promise<void>>();
+
+    const judgeResource = async (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): Promise<void> => {
+      const violations: GateViolation[] = [];
       let props = marshalProperties(resource);
       if (remediating) {
         // The engine's first pass: remediations transform the inputs the analysis then sees.
-        for (const remediation of await this.process.remediate(analyzeRequest(resource, providers, props))) {
+        for (const remediation of await this.process.remediate(analyzeRequest(resource, known, props))) {
           if (remediation.diagnostic) {
-            perResource[index].push({ policy: remediation.policyName, enforcementLevel: "advisory", urn: resource.urn, message: remediation.diagnostic });
+            violations.push({ policy: remediation.policyName, enforcementLevel: "advisory", urn: resource.urn, message: remediation.diagnostic });
           } else if (remediation.properties) {
             props = remediation.properties;
             remediated[index] = props;
           }
         }
       }
-      const diagnostics = await this.process.analyze(analyzeRequest(resource, providers, props));
+      const diagnostics = await this.process.analyze(analyzeRequest(resource, known, props));
       // The engine files a resource's diagnostics under that resource, whatever URN they name.
-      perResource[index].push(...toViolations(diagnostics, resource.urn, () => resource.urn));
-    });
+      violations.push(...toViolations(diagnostics, resource.urn, () => resource.urn));
+      perResource[index] = violations;
+      // Judged: AnalyzeStack reads its outputs, not its inputs (a provider's inputs are its outputs).
+      if (feed.releaseJudgedInputs && resource.outputs !== undefined && !resource.type.startsWith(PROVIDER_TYPE_PREFIX)) resource.inputs = {};
+    };
+    const launch = (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): void => {
+      const work: Promise<void> = judgeResource(resource, index, known).then(
+        () => void inFlight.delete(work),
+        (error: unknown) => {
+          inFlight.delete(work);
+          failure ??= { error };
+        },
+      );
+      inFlight.add(work);
+    };
 
-    const stackResources = analyzeStackResources(recorded, providers, remediated);
-    const stackDiagnostics = await this.process.analyzeStack(stackResources);
+    for (let next = await feed.next(); next !== undefined; next = await feed.next()) {
+      const { resource, index } = next;
+      if (seen.has(resource.urn)) duplicate ??= resource.urn;
+      seen.add(resource.urn);
+      if (resource.type.startsWith(PROVIDER_TYPE_PREFIX)) providers.set(resource.urn, providerRecord(resource));
+      if (duplicate !== undefined || failure !== undefined) {
+        // The stack is refused either way: send nothing more, hold the program back no longer.
+        feed.stopTaking();
+        break;
+      }
+      if (resource.provider !== undefined && resource.provider !== "" && !providers.has(providerUrn(resource.provider))) {
+        deferred.push(next);
+        continue;
+      }
+      while (inFlight.size >= limit) await Promise.race(inFlight);
+      launch(resource, index, providers);
+    }
+    await Promise.all(inFlight);
+    const recorded = await feed.done; // the program's failure, if it failed
+    if (duplicate === undefined) duplicate = firstDuplicate(recorded.resources);
+    if (duplicate !== undefined) throw duplicateError(recorded.stack, duplicate);
+    const allProviders = providersOf(recorded);
+    for (const { resource, index } of failure === undefined ? deferred : []) {
+      while (inFlight.size >= limit && failure === undefined) await Promise.race(inFlight);
+      if (failure !== undefined) break;
+      launch(resource, index, allProviders);
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure.error;
+
+    const stackDiagnostics = await this.process.analyzeStack(encodeAnalyzeStackRequest(eachAnalyzeStackResource(recorded, allProviders, remediated)));
     const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
     // Like the engine: a URN that names a judged resource is kept, anything else is the stack's.
     const stackViolations = toViolations(stackDiagnostics, "the stack", (urn) => (seen.has(urn) ? urn : rootUrn));
 
+    const violations: GateViolation[] = [];
+    for (let index = 0; index < recorded.resources.length; index++) violations.push(...(perResource[index] ?? []));
     return {
       stack: recorded.stack,
       policies: [...this.config.values()].filter((entry) => entry.enforcementLevel !== "disabled").length,
       resources: recorded.resources.length,
-      violations: [...perResource.flat(), ...stackViolations],
+      violations: [...violations, ...stackViolations],
     };
   }
+}
+
+/** Type prefix of provider resources. */
+const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
+
+/** A provider resource as analyzers see it. */
+function providerRecord(resource: RecordedResource): ProviderRecord {
+  return { urn: resource.urn, type: resource.type, name: resource.name, inputs: resource.inputs };
+}
+
+/** The provider URN of a provider reference (`<urn>::<id>`). */
+function providerUrn(reference: string): string {
+  const separator = reference.lastIndexOf("::");
+  return separator > 0 ? reference.slice(0, separator) : reference;
+}
+
+/** The first URN recorded twice, if any. */
+function firstDuplicate(resources: readonly RecordedResource[]): string | undefined {
+  const seen = new Set<string>();
+  for (const resource of resources) {
+    if (seen.has(resource.urn)) return resource.urn;
+    seen.add(resource.urn);
+  }
+  return undefined;
+}
+
+function duplicateError(stack: string, urn: string): UserError {
+  return new UserError(`stack ${stack}: resource ${urn} is recorded twice`);
 }
 
 /** Turn diagnostics into violations; a policy that could not judge fails the gate. */
@@ -231,24 +329,6 @@ function withoutDescription(diagnostic: AnalyzeDiagnostic): string {
   return diagnostic.message;
 }
 
-/** Run `work` over items with at most `limit` in flight; the first failure stops new work. */
-async function forEachBounded<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const index = next++;
-      try {
-        await work(items[index], index);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
-}
-
 /** Judge one stack with a pack started for it (and killed afterwards). */
 export async function judgeStack(recorded: RecordedStack, options: GateOptions): Promise<GateReport> {
   const gate = await Gate.open({ ...options, processStack: options.processStack ?? recorded.stack });
@@ -259,12 +339,16 @@ export async function judgeStack(recorded: RecordedStack, options: GateOptions):
   }
 }
 
-/** Stacks to judge: recorded program runs or stack exports. */
-export type StackEntries = readonly RecordedStack[];
+/** Stacks to judge: recorded program runs, stack exports, or feeds of programs still running. */
+export type StackEntries = readonly (RecordedStack | ResourceFeed)[];
 
-/** Judge several stacks with one pack process (started once, configured per stack). */
+/**
+ * Judge several stacks with one pack process (started once, configured per stack), in the order
+ * given; a feed is judged while its program runs. A program's failure is reported before the
+ * pack's, as when every run finished before judging began.
+ */
 export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, options: GateOptions): Promise<GateRun> {
-  // Start the pack first: its type-check (the slow part) overlaps whatever produces the stacks.
+  // Start the pack first: its start (the slow part) overlaps whatever produces the stacks.
   const opening = Gate.open(options);
   opening.catch(() => undefined); // a start failure is reported below, once the stacks settle
   let entries: StackEntries;
@@ -274,11 +358,22 @@ export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, 
     await opening.then((gate) => gate.close(), () => undefined);
     throw err;
   }
-  const gate = await opening;
+  const programs = Promise.all(entries.map((entry) => (entry instanceof ResourceFeed ? entry.done : entry)));
+  programs.catch(() => undefined);
+  let gate: Gate;
+  try {
+    gate = await opening;
+  } catch (err) {
+    await programs;
+    throw err;
+  }
   try {
     const reports: GateReport[] = [];
-    for (const recorded of entries) reports.push(await gate.judge(recorded));
+    for (const entry of entries) reports.push(await gate.judge(entry));
     return { pack: gate.pack, reports, startMs: gate.startMs, weakenings: gate.weakenings };
+  } catch (err) {
+    await programs;
+    throw err;
   } finally {
     await gate.close();
   }

@@ -37,3 +37,13 @@ export function analyzeStackResources(
 ): analyzerProto.AnalyzerResource[] {
   return recorded.resources.map((resource, index) => analyzerResource(resource, providers, remediated[index]));
 }
+
+/** The same resources one at a time, built as they are taken (see `encodeAnalyzeStackRequest`). */
+export function* eachAnalyzeStackResource(
+  recorded: RecordedStack,
+  providers = providersOf(recorded),
+  remediated: readonly (structProto.Struct | undefined)[] = [],
+): Generator<analyzerProto.AnalyzerResource> {
+  for (const [index, resource] of recorded.resources.entries()) yield analyzerResource(resource, providers, remediated[index]);
+}
+

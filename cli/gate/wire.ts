@@ -179,3 +179,34 @@ export function analyzerResource(resource: RecordedResource, providers: Readonly
   }
   return message;
 }
+
+/** A protobuf varint. */
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  while (value > 0x7f) {
+    bytes.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  bytes.push(value);
+  return bytes;
+}
+
+/**
+ * The AnalyzeStack request, encoded one resource at a time: byte for byte what
+ * `AnalyzeStackRequest.serializeBinary()` gives (field 1, `resources`, repeated), without ever
+ * holding every resource's message tree at once, the largest thing a gate of thousands of
+ * resources would otherwise hold.
+ */
+export function encodeAnalyzeStackRequest(resources: Iterable<analyzerProto.AnalyzerResource>): Buffer {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (const resource of resources) {
+    const bytes = resource.serializeBinary();
+    // Field 1, wire type 2 (length-delimited), then the length.
+    const header = Uint8Array.from([(1 << 3) | 2, ...varint(bytes.length)]);
+    chunks.push(header, bytes);
+    size += header.length + bytes.length;
+  }
+  return Buffer.concat(chunks, size);
+}
+
