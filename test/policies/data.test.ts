@@ -105,6 +105,96 @@ describe("least-privilege-db-roles", () => {
         expect((await runStackPolicy(leastPrivilegeDbRoles, [repository()])).notApplicable).toBe("the stack manages no Postgres database or role");
     });
 
+    test("a stack with roles but no database is still judged", async () => {
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [role("svc", { superuser: true })]))).toEqual([
+            `Postgres Role 'svc' (runtime role 'svc') has superuser: true (the app's role: ${LOGIN_NOT_MIGRATOR}).`,
+        ]);
+    });
+
+    test("a stack with a database but no role is still judged", async () => {
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [database()]))).toEqual([
+            "Postgres Database 'app-db' has no migrator role 'app_migrator' (its owner is not a role this stack manages), so nothing shows migrations run apart from the app.",
+            "Postgres Database 'app-db' has no runtime role: no login role other than its owner 'app_migrator' is there for the app, so the app would connect as a more privileged role.",
+        ]);
+    });
+
+    test("a database without an owner and without an app role is missing both", async () => {
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [database({ owner: "" })]))).toEqual([
+            "Postgres Database 'app-db' has no migrator role: it names no owner, so it belongs to whichever login creates it; make a separate role such as 'app_migrator' own it and run the migrations.",
+            "Postgres Database 'app-db' has no runtime role: no login role other than its owner is there for the app, so the app would connect as a more privileged role.",
+        ]);
+    });
+
+    test("a runtime role that is a member of a superuser role is privileged", async () => {
+        const fixtures = [database(), role("app_migrator"), role("app_runtime", { roles: ["dba"] }), role("dba", { login: false, superuser: true })];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
+            "Postgres Role 'app_runtime' (runtime role 'app_runtime') is a member of 'dba' and inherits their power.",
+        ]);
+    });
+
+    test("a runtime role that is a member of a role that creates roles or databases is privileged", async () => {
+        const fixtures = [
+            database(),
+            role("app_migrator"),
+            role("app_runtime", { roles: ["role_admin", "db_admin"] }),
+            role("role_admin", { login: false, createRole: true }),
+            role("db_admin", { login: false, createDatabase: true }),
+        ];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
+            "Postgres Role 'app_runtime' (runtime role 'app_runtime') is a member of 'role_admin', 'db_admin' and inherits their power.",
+        ]);
+    });
+
+    test("membership of a managed service's superuser or of the provider's login is privileged, managed or not", async () => {
+        const provider: Fixture = { type: "pulumi:providers:postgresql", name: "pg", props: { host: "db.internal", username: "pgadmin", password: secret("x") } };
+        const fixtures = [provider, database(), role("app_migrator"), role("app_runtime", { roles: ["rds_superuser", "pgadmin", "legacy_migrator"] })];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
+            "Postgres Role 'app_runtime' (runtime role 'app_runtime') is a member of 'rds_superuser', 'pgadmin', 'legacy_migrator' and inherits their power.",
+        ]);
+    });
+
+    test("membership of a plain group role is no privilege", async () => {
+        const fixtures = [...good.filter((fixture) => fixture.name !== "app_runtime"), role("app_runtime", { roles: ["app_readonly", "app_runtime"] })];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([]);
+    });
+
+    test("a membership granted twice (roles and a GrantRole) is named once", async () => {
+        const member: Fixture = { type: "postgresql:index/grantRole:GrantRole", name: "runtime-is-migrator", props: { role: "app_runtime", grantRole: "app_migrator" } };
+        const fixtures = [database(), role("app_migrator"), role("app_runtime", { roles: ["app_migrator"] }), member];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
+            "Postgres Role 'app_runtime' (runtime role 'app_runtime') is a member of 'app_migrator' and inherits their power.",
+        ]);
+    });
+
+    test("the runtime role does not replicate", async () => {
+        const fixtures = [database(), role("app_migrator"), role("app_runtime", { replication: true })];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
+            `Postgres Role 'app_runtime' (runtime role 'app_runtime') has replication: true (the app's role: ${LOGIN_NOT_MIGRATOR}).`,
+        ]);
+    });
+
+    test("ALL on a table changes the schema too, and privileges are read whatever their case", async () => {
+        const fixtures = [database(), role("app_migrator"), role("app_runtime"), grant(["all", "truncate"]), grant(["create", "connect"], "database")];
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
+            "Postgres Grant 'runtime-table' grants ALL, TRUNCATE on table to runtime role 'app_runtime'; only the migrator changes the schema.",
+            "Postgres Grant 'runtime-database' grants CREATE on database to runtime role 'app_runtime'; only the migrator changes the schema.",
+        ]);
+    });
+
+    test("another role's membership is not the runtime role's", async () => {
+        const member: Fixture = { type: "postgresql:index/grantRole:GrantRole", name: "analyst-is-migrator", props: { role: "app_readonly", grantRole: "app_migrator" } };
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [...good, member]))).toEqual([]);
+    });
+
+    test("USAGE on the schema changes nothing", async () => {
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [database(), role("app_migrator"), role("app_runtime"), grant(["USAGE"], "schema")]))).toEqual([]);
+    });
+
+    test("a grant to another role is not the runtime role's", async () => {
+        const readonlyGrant = { ...grant(["CREATE"], "schema"), props: { ...grant(["CREATE"], "schema").props, role: "app_migrator" } };
+        expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [...good, readonlyGrant]))).toEqual([]);
+    });
+
     // Issue 10: the app's role is recognised by how the app connects, not by the `_runtime` suffix.
     describe("the app's role, whatever it is called", () => {
         /** The database `shop`, owned by `shop_owner`, as a program that follows none of Slipway's names declares it. */
@@ -184,6 +274,11 @@ describe("least-privilege-db-roles", () => {
             expect(messages(await runStackPolicy(leastPrivilegeDbRoles, fixtures))).toEqual([
                 "Postgres Schema 'orders' is owned by the runtime role 'web' (owner; the app's role: Heroku ConfigAssociation 'api-config' sensitiveVars.DATABASE_URL connects as it), which can then change it; make the migrator the owner.",
             ]);
+        });
+
+        test("clean: a schema the migrator owns", async () => {
+            const schema: Fixture = { type: "postgresql:index/schema:Schema", name: "orders", props: { name: "orders", database: "shop", owner: "shop_owner" } };
+            expect(messages(await runStackPolicy(leastPrivilegeDbRoles, [shop(), role("shop_owner"), role("web"), schema]))).toEqual([]);
         });
 
         test("clean: the migrator's credentials in a Secret only a migration Job reads, the app's in the Deployment", async () => {

@@ -66,6 +66,44 @@ describe("production-approval", () => {
         expect((await runResourcePolicy(productionApproval, repository())).notApplicable).toBe("only RepositoryEnvironment resources are judged");
     });
 
+    test("an environment with one team and one user reviewer has two reviewers", async () => {
+        const fixture = environment("production", { reviewers: [{ teams: [101], users: [7] }] });
+        expect(messages(await runResourcePolicy(productionApproval, fixture, { config: { minReviewers: 2 } }))).toEqual([]);
+        expect(messages(await runResourcePolicy(productionApproval, fixture, { config: { minReviewers: 3 } }))).toEqual([
+            "RepositoryEnvironment 'production' has 2 reviewer(s) (teams: 1, users: 1); production deploys need at least 3 approver(s).",
+        ]);
+    });
+
+    test("a user reviewer alone is an approver", async () => {
+        const fixture = environment("production", { reviewers: [{ teams: [], users: [7] }] });
+        expect(messages(await runResourcePolicy(productionApproval, fixture))).toEqual([]);
+        expect(messages(await runResourcePolicy(productionApproval, fixture, { config: { minReviewers: 2 } }))).toEqual([
+            "RepositoryEnvironment 'production' has 1 reviewer(s) (teams: 0, users: 1); production deploys need at least 2 approver(s).",
+        ]);
+    });
+
+    test("reviewers listed in several entries all count", async () => {
+        const fixture = environment("production", { reviewers: [{ teams: [101] }, { users: [7, 8] }] });
+        expect(messages(await runResourcePolicy(productionApproval, fixture, { config: { minReviewers: 3 } }))).toEqual([]);
+        expect(messages(await runResourcePolicy(productionApproval, fixture, { config: { minReviewers: 4 } }))).toEqual([
+            "RepositoryEnvironment 'production' has 3 reviewer(s) (teams: 1, users: 2); production deploys need at least 4 approver(s).",
+        ]);
+    });
+
+    test("self-review switched off explicitly is reported as such", async () => {
+        expect(messages(await runResourcePolicy(productionApproval, environment("production", { preventSelfReview: false })))).toEqual([
+            "RepositoryEnvironment 'production' allows self-review (preventSelfReview: false); whoever triggers a production deploy must not approve it.",
+        ]);
+    });
+
+    test("admin bypass left unset is GitHub's default, which lets admins skip the approval", async () => {
+        const fixture = environment();
+        delete fixture.props.canAdminsBypass;
+        expect(messages(await runResourcePolicy(productionApproval, fixture))).toEqual([
+            "RepositoryEnvironment 'production' lets admins bypass its reviewers (canAdminsBypass: unset, which means true); production deploys need an approval.",
+        ]);
+    });
+
     test("unknown reviewers during preview are reported, not passed", async () => {
         const outcome = await runResourcePolicy(productionApproval, environment("production", { reviewers: unknown }));
         expect(outcome.unknown).toContain("can't run policy 'production-approval' during preview");
@@ -128,6 +166,46 @@ describe("production-protected-refs", () => {
     test("a stack without a production environment is not applicable", async () => {
         expect((await runStackPolicy(productionProtectedRefs, [environment("staging")])).notApplicable).toBe("the stack manages no production environment");
     });
+
+    test("two repositories with environments of the same name are judged each against its own branch policy", async () => {
+        // app protects main (the ruleset is app's); site does not, so only site's production may not deploy from main.
+        const site = (fixture: Fixture, name: string): Fixture => ({ ...fixture, name, props: { ...fixture.props, repository: "site" } });
+        const fixtures = [
+            repository("app"),
+            repository("site"),
+            branchRuleset(),
+            environment("production", custom),
+            site(environment("production", custom), "site-production-environment"),
+            deploymentPolicy({ branchPattern: "main" }),
+            site(deploymentPolicy({ branchPattern: "main" }), "site-production-main"),
+        ];
+        expect(messages(await runStackPolicy(productionProtectedRefs, fixtures))).toEqual([
+            "RepositoryEnvironmentDeploymentPolicy 'site-production-main' lets branch 'main' deploy to production, but no active ruleset or branch protection covers 'main'.",
+        ]);
+    });
+
+    test("an environment of a repository the stack does not declare is judged against that repository's rulesets, main as its default branch", async () => {
+        const fixtures = [branchRuleset(), environment("production", custom), deploymentPolicy({ branchPattern: "main" })];
+        expect(messages(await runStackPolicy(productionProtectedRefs, fixtures))).toEqual([]);
+    });
+
+    test("a repository whose default branch is not main protects its own default branch", async () => {
+        const branchDefault: Fixture = { type: TYPES.branchDefault, name: "app-default", props: { repository: "app", branch: "trunk" } };
+        const fixtures = [repository(), branchDefault, branchRuleset(), environment("production", custom), deploymentPolicy({ branchPattern: "trunk" })];
+        expect(messages(await runStackPolicy(productionProtectedRefs, fixtures))).toEqual([]);
+    });
+
+    test("a staging environment's deployment policy does not open production", async () => {
+        const fixtures = [
+            repository(),
+            branchRuleset(),
+            environment("production", custom),
+            environment("staging", custom),
+            deploymentPolicy({ branchPattern: "main" }),
+            deploymentPolicy({ environment: "staging", branchPattern: "feature/*" }, "staging-features"),
+        ];
+        expect(messages(await runStackPolicy(productionProtectedRefs, fixtures))).toEqual([]);
+    });
 });
 
 describe("soak-window", () => {
@@ -146,6 +224,20 @@ describe("soak-window", () => {
     test("soakMinutes is configurable", async () => {
         expect(messages(await runResourcePolicy(soakWindow, environment(), { config: { soakMinutes: 30 } }))).toEqual([
             "RepositoryEnvironment 'production' waits 15 minute(s) before deploying (waitTimer: 15); the soak window needs at least 30.",
+        ]);
+    });
+
+    test("a wait of exactly the soak window is enough", async () => {
+        expect(messages(await runResourcePolicy(soakWindow, environment("production", { waitTimer: 10 })))).toEqual([]);
+    });
+
+    test("an emergency rollback environment named in rollbackEnvironments waits for its approval only", async () => {
+        const rollback = environment("production-rollback", { waitTimer: 0 });
+        expect((await runResourcePolicy(soakWindow, rollback, { config: { rollbackEnvironments: ["production-rollback"] } })).notApplicable).toBe(
+            "environment 'production-rollback' is a rollback environment (rollbackEnvironments): it waits for its reviewers, production-approval judges them",
+        );
+        expect(messages(await runResourcePolicy(soakWindow, rollback))).toEqual([
+            "RepositoryEnvironment 'production-rollback' waits 0 minute(s) before deploying (waitTimer: 0); the soak window needs at least 10.",
         ]);
     });
 
@@ -275,6 +367,15 @@ describe("no-plaintext-secrets", () => {
         expect(messages(await runResourcePolicy(noPlaintextSecrets, file))).toEqual([]);
     });
 
+    test("a sensitive entry of a Vercel project is no plaintext", async () => {
+        const project = { type: TYPES.vercelProject, name: "web", props: { name: "web", environments: [{ key: "API_TOKEN", value: "abcdef123456", targets: ["production"], sensitive: true }] } };
+        expect(messages(await runResourcePolicy(noPlaintextSecrets, project))).toEqual([]);
+    });
+
+    test("a repository has no plaintext value fields", async () => {
+        expect((await runResourcePolicy(noPlaintextSecrets, repository())).notApplicable).toBe("the resource type has no plaintext value fields");
+    });
+
     test("another resource type is not applicable", async () => {
         expect((await runResourcePolicy(noPlaintextSecrets, repository())).notApplicable).toBeDefined();
     });
@@ -313,6 +414,31 @@ describe("staging-isolation", () => {
         expect(messages(await runResourcePolicy(stagingIsolation, deployment, { stack: "staging" }))).toEqual(["Deployment 'api' in stack 'staging' uses namespace 'production'."]);
         const coupling = { type: TYPES.herokuCoupling, name: "coupling", props: { appId: "a", pipeline: "p", stage: "production" } };
         expect(messages(await runResourcePolicy(stagingIsolation, coupling, { stack: "staging" }))).toEqual(["Heroku Coupling 'coupling' in stack 'staging' couples an app to pipeline stage 'production'."]);
+    });
+
+    test("a production host is recognised whatever its case", async () => {
+        const app = { type: TYPES.herokuApp, name: "api", props: { name: "autorisen", configVars: { PUBLIC_URL: "https://Cape-Control.COM" } } };
+        expect(messages(await runResourcePolicy(stagingIsolation, app, { stack: "staging", config: { productionHosts: ["cape-control.com"] } }))).toEqual([
+            "Heroku App 'api' in stack 'staging' configVars.PUBLIC_URL names production host 'cape-control.com'.",
+        ]);
+    });
+
+    test("a staging database whose name only starts with the production database's is not production", async () => {
+        const config = { type: TYPES.herokuConfig, name: "db", props: { appId: "a", sensitiveVars: { DATABASE_URL: "postgres://db.staging.internal:5432/capecraft_staging" } } };
+        expect(messages(await runResourcePolicy(stagingIsolation, config, { stack: "staging", config: { productionDatabases: ["capecraft"] } }))).toEqual([]);
+    });
+
+    test("staging does not create the production namespace", async () => {
+        const namespace = { type: TYPES.k8sNamespace, name: "ns", props: { metadata: { name: "production" } } };
+        expect(messages(await runResourcePolicy(stagingIsolation, namespace, { stack: "staging" }))).toEqual(["Namespace 'ns' in stack 'staging' uses namespace 'production'."]);
+    });
+
+    test("a staging Deployment in its own namespace passes", async () => {
+        expect(messages(await runResourcePolicy(stagingIsolation, k8sDeployment(), { stack: "staging" }))).toEqual([]);
+    });
+
+    test("a production stack is not judged for staging isolation", async () => {
+        expect((await runResourcePolicy(stagingIsolation, manifestVariable(), { stack: "production" })).notApplicable).toBe("production stacks are not judged for staging isolation");
     });
 
     test("production stacks are not applicable", async () => {

@@ -1,0 +1,38 @@
+// npm run test:mutation: mutation testing of the policy pack (every file under policy-pack/policies,
+// the shared helpers included), driven by the policy unit tests. README: "Mutation testing".
+
+/** The whole pack. A full run is hours of CPU (README: "Mutation testing"), so CI runs GATED only. */
+const ALL = ["policy-pack/policies/**/*.ts"];
+/** Files raised to the floor (tools/mutation/fileScores.mjs) that CI holds there: add a file once it scores 85%. */
+const GATED = ["policy-pack/policies/environments.ts", "policy-pack/policies/data.ts"];
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "jest",
+  // The policy unit tests import the pack's TypeScript sources: no build, no globalSetup.
+  jest: { configFile: "jest.mutation.config.js" },
+  plugins: ["@stryker-mutator/jest-runner", "./tools/mutation/ignoreMetadata.mjs"],
+  // Catalogue text (descriptions, remediation, tags) is not behaviour: see the plugin.
+  ignorers: ["policy-metadata"],
+  // MUTATION_SCOPE=gated (.ci/run): the gated files; otherwise the whole pack.
+  mutate: process.env.MUTATION_SCOPE === "gated" ? GATED : ALL,
+  // Each mutant runs only the tests that reach it.
+  coverageAnalysis: "perTest",
+  // A re-run retests only mutants in changed sources or reached by changed tests. The file is
+  // git-ignored (reports/): CI starts from a clean clone and judges every gated mutant afresh,
+  // because Stryker cannot see changes in test helpers (fixtures.ts, harness.ts, contract/) and a
+  // committed file would carry their stale verdicts. After editing a helper: --force.
+  incremental: true,
+  incrementalFile: "reports/mutation/stryker-incremental.json",
+  // CI has 2 cores; override with --concurrency.
+  concurrency: 2,
+  reporters: ["clear-text", "progress", "json", "html"],
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  htmlReporter: { fileName: "reports/mutation/mutation.html" },
+  thresholds: { high: 90, low: 85, break: 85 },
+  // Only what the policy tests read is copied to the sandbox (state and builds are large).
+  ignorePatterns: ["/.slipway", "/dist", "/policy-pack/dist", "/coverage", "/bench/out", "/providers", "/engine", "/releases"],
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+};
