@@ -4,27 +4,25 @@
  * exported with --show-secrets (as the engine hands the pack decrypted state), read back and judged. What a variant breaks must be caught in a stack
  * export exactly as in the program run: users point the gate at state Slipway never wrote.
  */
-import { Gate, readStackExport } from "../../cli/gate";
+import { readStackExport } from "../../cli/gate";
 import { UserError } from "../../cli/errors";
-import { copyProject, makeScratch, mandatoryPolicies, openGate, removeScratch, runProjectStack, toStackExport, writeJson, writePolicyConfig } from "./support";
-import { VARIANTS, VariantSpec, prepareVariant, strictPolicySettings } from "./variants";
+import { copyProject, makeScratch, mandatoryPolicies, removeScratch, runProjectStack, toStackExport, writeJson } from "./support";
+import { VARIANTS, VariantGates, VariantSpec, openVariantGates, prepareVariant } from "./variants";
 
 const HOOK_TIMEOUT_MS = 180_000;
 /** An update run and a judgement per variant. */
 const VARIANT_TIMEOUT_MS = 120_000;
 
 let scratch: string;
-let gate: Gate;
-let strictGate: Gate;
+let gates: VariantGates;
 
 beforeAll(async () => {
   scratch = makeScratch();
-  const strictConfig = writePolicyConfig(scratch, "policy-config.strict.json", strictPolicySettings());
-  [gate, strictGate] = await Promise.all([openGate(), openGate(strictConfig)]);
+  gates = await openVariantGates(scratch);
 }, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
-  await Promise.all([gate?.close(), strictGate?.close()]);
+  await gates?.close();
   removeScratch(scratch);
 }, HOOK_TIMEOUT_MS);
 
@@ -42,7 +40,7 @@ describe("each variant, exported from state, gets the verdict it gets as a progr
         throw error instanceof UserError ? new Error(`variant '${variant.name}' did not apply: ${error.message}`) : error;
       });
       const file = writeJson(scratch, `${variant.name}.export.json`, toStackExport(applied, { showSecrets: true }));
-      const report = await (variant.policyConfig === "strict" ? strictGate : gate).judge(readStackExport(file));
+      const report = await gates.judge(variant.policyConfig, readStackExport(file));
       const expected = "passes" in variant.expect ? [] : [...variant.expect.refusedBy].sort();
       expect(mandatoryPolicies(report)).toEqual(expected);
     },

@@ -343,10 +343,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `slipway <args>` from the repository root, as a user would (asynchronously: the pack starts meanwhile). */
-export function runSlipway(args: string[]): Promise<CliResult> {
+/**
+ * Run `slipway <args>` as a user would (asynchronously: the pack starts meanwhile), from the
+ * repository root or, given `projectDir`, in that project (SLIPWAY_PROJECT_DIR set to it).
+ */
+export function runSlipway(args: string[], projectDir?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const where = projectDir === undefined ? { cwd: REPO_ROOT } : { cwd: projectDir, env: { ...process.env, SLIPWAY_PROJECT_DIR: projectDir } };
+    const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], { ...where, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

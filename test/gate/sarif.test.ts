@@ -4,14 +4,13 @@
  * config key that produced the resource, each rule with its help, a link to its catalogue entry
  * and a security-severity.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { GateOutcome, GateReport } from "../../cli/gate/report";
 import { renderSarif, SarifOptions } from "../../cli/gate/sarif";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, SLIPWAY_BIN, slipwayKey } from "../e2e/support";
+import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, runSlipway, slipwayKey } from "../e2e/support";
 
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-schema-2.1.0.json"), "utf8")) as object;
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -114,19 +113,6 @@ describe("the SARIF of one stack", () => {
 
 // ---- the gate's files, on a production stack with two mistakes ----
 
-/** `slipway <args>` on a project copy, as CI runs it. */
-function slipwayOn(projectDir: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], { cwd: projectDir, env: { ...process.env, SLIPWAY_PROJECT_DIR: projectDir }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 /** The 1-based line of the first line matching `pattern` after the line matching `after`. */
 function lineOf(text: string, after: RegExp, pattern: RegExp): number {
   const lines = text.split("\n");
@@ -151,7 +137,7 @@ describe("slipway gate --sarif DIR", () => {
       document.setIn(slipwayKey("apps", "kubernetes", "services", worker, "replicas"), 1);
     });
     sarifDir = path.join(scratch, "slipway-sarif");
-    gate = await slipwayOn(projectDir, ["gate", "-s", "production", "--sarif", sarifDir]);
+    gate = await runSlipway(["gate", "-s", "production", "--sarif", sarifDir], projectDir);
   }, 180_000);
 
   afterAll(() => removeScratch(scratch));

@@ -12,9 +12,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { appendTo, editStackFile, indexWhere, removeChangelogSection, REPO_ROOT, slipwayKey } from "../support";
-import type { VariantSpec } from "./spec";
+import type { GateReport } from "../../../cli/gate";
+import type { RecordedStack } from "../../../cli/model";
+import { openGate, writePolicyConfig } from "../support";
+import type { PolicyConfigName, VariantSpec } from "./spec";
 import { DEPLOY_VARIANTS } from "./deploy";
 import { DATA_VARIANTS } from "./data";
+import { FOREIGN_VARIANTS } from "./foreign";
 
 export type { Expectation, PolicyConfigName, VariantSpec } from "./spec";
 
@@ -308,7 +312,7 @@ const BASE_VARIANTS: VariantSpec[] = [
 ];
 
 /** Every variant, in the order the tests list them: each area adds its own in its own module. */
-export const VARIANTS: VariantSpec[] = [...BASE_VARIANTS, ...DEPLOY_VARIANTS, ...DATA_VARIANTS];
+export const VARIANTS: VariantSpec[] = [...BASE_VARIANTS, ...DEPLOY_VARIANTS, ...DATA_VARIANTS, ...FOREIGN_VARIANTS];
 
 /** The example stacks themselves: both pass with no violation at all. */
 export const EXAMPLES: VariantSpec[] = (["production", "staging"] as const).map((stack) => ({
@@ -370,11 +374,33 @@ export function prepareVariant(variant: VariantSpec, projectDir: string): void {
 /** When this test process started: the strict config's freeze window is centred on it, the same for every judge. */
 const STARTED = Date.now();
 
-/** The strict policy config: the team's, plus production hosts named and a freeze window around now. */
+/** The strict policy config: the team's, plus production hosts named, a freeze window around now and Vercel previews private. */
 export function strictPolicySettings(now = STARTED): Record<string, Record<string, unknown>> {
   const day = 24 * 60 * 60 * 1000;
   return {
     "staging-isolation": { productionHosts: ["acme.shop", "www.acme.shop", "api.acme.shop"], productionDatabases: ["pg-prod.acme.internal"] },
     "change-freeze": { freezeWindows: [{ start: new Date(now - day).toISOString(), end: new Date(now + day).toISOString(), reason: "e2e freeze" }] },
+    // Advisory by default: a team that wants previews private makes it block.
+    "vercel-deployment-protection": { enforcementLevel: "mandatory" },
+  };
+}
+
+/** The two gates that judge variants, by the policy config a variant names. */
+export interface VariantGates {
+  /** Judge a run with the gate of `policyConfig`. */
+  judge(policyConfig: PolicyConfigName, recorded: RecordedStack): Promise<GateReport>;
+  /** Stop both packs. */
+  close(): Promise<void>;
+}
+
+/** Start the team's gate and the strict one (its config written into `scratch`). */
+export async function openVariantGates(scratch: string): Promise<VariantGates> {
+  const strictConfig = writePolicyConfig(scratch, "policy-config.strict.json", strictPolicySettings());
+  const [team, strict] = await Promise.all([openGate(), openGate(strictConfig)]);
+  return {
+    judge: (policyConfig, recorded) => (policyConfig === "strict" ? strict : team).judge(recorded),
+    close: async () => {
+      await Promise.all([team.close(), strict.close()]);
+    },
   };
 }
