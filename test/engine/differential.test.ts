@@ -6,24 +6,20 @@
 import { GateReport } from "../../cli/gate";
 import { runStackInChild } from "../../cli/runInChild";
 import { previewCommand } from "../../contract/commands";
-import { openGate, writePolicyConfig } from "../e2e/support";
-import { EXAMPLES, VARIANTS, VariantSpec, strictPolicySettings } from "../e2e/variants";
+import { EXAMPLES, VARIANTS, VariantGates, VariantSpec, openVariantGates } from "../e2e/variants";
 import { ENGINE_TIMEOUT_MS, EngineProject, EngineViolation, engineScratch, requireEngine } from "./support";
-import { Gate } from "../../cli/gate";
 
 let scratch: string;
-let gates: Record<"team" | "strict", Gate>;
+let gates: VariantGates;
 
 beforeAll(async () => {
   requireEngine();
   scratch = engineScratch();
-  const strict = writePolicyConfig(scratch, "policy-config.strict.json", strictPolicySettings());
-  const [team, strictGate] = await Promise.all([openGate(), openGate(strict)]);
-  gates = { team, strict: strictGate };
+  gates = await openVariantGates(scratch);
 }, ENGINE_TIMEOUT_MS);
 
 afterAll(async () => {
-  await Promise.all([gates?.team.close(), gates?.strict.close()]);
+  await gates?.close();
 });
 
 /** A violation as a comparable line: policy, resource, level. */
@@ -38,7 +34,7 @@ async function engineVerdict(variant: VariantSpec): Promise<{ code: number; viol
 }
 
 async function gateVerdict(variant: VariantSpec, projectDir: string): Promise<GateReport> {
-  return gates[variant.policyConfig].judge(await runStackInChild({ projectDir, stack: variant.stack }));
+  return gates.judge(variant.policyConfig, await runStackInChild({ projectDir, stack: variant.stack }));
 }
 
 describe.each([...EXAMPLES, ...VARIANTS].map((variant) => [variant.name, variant] as const))("%s", (_name, variant) => {
