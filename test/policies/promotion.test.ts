@@ -26,6 +26,16 @@ describe("promote-validated-artifact", () => {
         ]);
     });
 
+    test("one release delivered to the deploy and the rollback environment is judged once; a second, different manifest is judged too", async () => {
+        const unvalidated = releaseManifest({ validation: null });
+        const rollbackCopy = { ...manifestVariable(unvalidated, "production-rollback"), name: "rollback-release-manifest" };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(unvalidated), rollbackCopy, ...running]))).toEqual([
+            "Release v1.4.0 was not validated by staging (manifest validation is null: the ledger has no validation of this version).",
+        ]);
+        const other = { ...manifestVariable(releaseManifest({ version: "v1.5.0", validation: null }), "production-rollback"), name: "rollback-release-manifest" };
+        expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(unvalidated), other, ...running]))).toHaveLength(2);
+    });
+
     test("a validation of another version does not count", async () => {
         const manifest = releaseManifest();
         manifest.validation = { ...manifest.validation!, version: "v1.3.9" };

@@ -38,8 +38,18 @@ export function parseManifest(value: string | undefined): { manifest: ReleaseMan
 
 /** Every manifest variable of the stack, parsed. Reading the value may throw UnknownValueError during preview. */
 export function manifestsOf(resources: PolicyResource[]): ManifestReading[] {
+    // The same manifest delivered to several environments (a stack's deploy and rollback
+    // environments) is one release: judged, and reported, once, on its first carrier.
+    const seen = new Set<string>();
     return ofType(resources, TYPES.environmentVariable)
         .filter(isManifestVariable)
+        .filter((resource) => {
+            const raw = text(resource.props.value);
+            if (raw === undefined) return true;
+            if (seen.has(raw)) return false;
+            seen.add(raw);
+            return true;
+        })
         .map((resource) => {
             const parsed = parseManifest(text(resource.props.value));
             return "error" in parsed ? { resource, error: parsed.error } : { resource, manifest: parsed.manifest };
