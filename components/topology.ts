@@ -117,7 +117,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
               defaultBranch: repositoryConfig.defaultBranch,
               releaseTagPatterns: repositoryConfig.releaseTagPatterns,
               deployKey: { publicKey: key.publicKey, privateKey: key.privateKey.toOutput() },
-              formerRuleset: { name: `${repositoryConfig.name}-ledger`, parent: repository },
+              formerRuleset: { name: `${repositoryConfig.name}-ledger`, parentUrn: repository.urn },
             },
             { parent: this },
           );

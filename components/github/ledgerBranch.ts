@@ -33,8 +33,13 @@ export interface LedgerBranchArgs {
   releaseTagPatterns: string[];
   /** The key pair the ledger jobs push with. */
   deployKey: LedgerDeployKey;
-  /** Where the ledger ruleset lived before this component (a `ReleaseRepository`, named `<repository>-ledger`): kept as an alias so it is moved, not replaced. */
-  formerRuleset?: { name: string; parent: pulumi.Resource };
+  /**
+   * Where the ledger ruleset lived before this component (under a `ReleaseRepository`, named
+   * `<repository>-ledger`): kept as an alias so it is moved, not replaced. The former parent is
+   * given by URN: the SDK walks every alias value looking for unknowns, and a Resource there drags
+   * in the whole resource graph, once per alias (quadratic in the topology's size).
+   */
+  formerRuleset?: { name: string; parentUrn: pulumi.Input<string> };
 }
 
 /** The ledger branch's protection, its writer's key and the environment that holds it. */
@@ -68,7 +73,7 @@ export class LedgerBranch extends pulumi.ComponentResource {
         // or rewrites its history. No pull-request rule: a deploy job never waits on a review.
         rules: { deletion: true, nonFastForward: true },
       },
-      { parent: this, aliases: args.formerRuleset !== undefined ? [args.formerRuleset] : [] },
+      { parent: this, aliases: args.formerRuleset !== undefined ? [{ name: args.formerRuleset.name, parent: args.formerRuleset.parentUrn }] : [] },
     );
     // A second layer restricts every update, and only deploy keys bypass it: the ledger jobs may
     // fast-forward the branch, people and other workflows may not push at all. Its bypass lifts
