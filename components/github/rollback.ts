@@ -25,7 +25,7 @@ import { LEDGER_ANCHOR_VARIABLE, NO_ANCHOR, rollbackEnvironmentName } from "../.
 import { ACTIONS } from "./actions";
 import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, shellWord, Step, Workflow } from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
-import { ledgerJob, STACK_OUTPUTS } from "./workflows";
+import { ledgerJob, STACK_OUTPUTS, stackOutputsStep } from "./workflows";
 import { stackFileName } from "../stackFile";
 
 /** The artifact that carries the stack file the rollback deployed to the ledger job (and to whoever merges it). */
@@ -93,14 +93,7 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
       pulumiSetupStep(),
       ...access.steps,
       { name: `pulumi up (${stack})`, id: "pulumi-up", run: shellJoin(upCommand(stack)), env: upEnv },
-      {
-        name: "stack outputs",
-        id: "stack-outputs",
-        env: { ...access.env, STACK: stack },
-        run: Object.values(STACK_OUTPUTS)
-          .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
-          .join("\n"),
-      },
+      stackOutputsStep(stack, access.env),
       {
         name: "deploy marker",
         id: "deploy-marker",

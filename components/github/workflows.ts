@@ -55,6 +55,18 @@ export const STACK_OUTPUTS = {
   environmentUrl: "environmentUrl",
 } as const;
 
+/** The step after `pulumi up` that reads the stack's outputs (STACK_OUTPUTS) into step outputs of id `stack-outputs`. */
+export function stackOutputsStep(stack: string, backendEnv: Record<string, string>): Record<string, unknown> {
+  return {
+    name: "stack outputs",
+    id: "stack-outputs",
+    env: { ...backendEnv, STACK: stack },
+    run: Object.values(STACK_OUTPUTS)
+      .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
+      .join("\n"),
+  };
+}
+
 export { POLICY_CONFIG_FILE };
 
 /** A repository the workflows are written to; a `ReleaseRepository` fits as is. */
@@ -195,14 +207,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
           run: shellJoin(upCommand(stack)),
           env: upEnv,
         },
-        {
-          name: "stack outputs",
-          id: "stack-outputs",
-          env: { ...access.env, STACK: stack },
-          run: Object.values(STACK_OUTPUTS)
-            .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
-            .join("\n"),
-        },
+        stackOutputsStep(stack, access.env),
         {
           name: "deploy marker",
           id: "deploy-marker",
