@@ -119,12 +119,28 @@ function expectOk(run: EngineRun): void {
 }
 
 /** What changes a run's event log summary reports, by kind. */
-function changesOf(run: EngineRun): Record<string, number> {
+/** The engine's event log of the latest run. */
+function latestEvents(): { file: string; lines: string[] } {
   const log = fs.readdirSync(project.dir).filter((name) => name.startsWith(".events-")).sort((a, b) => Number(a.split("-")[1].split(".")[0]) - Number(b.split("-")[1].split(".")[0])).pop();
-  for (const line of fs.readFileSync(path.join(project.dir, log!), "utf8").split("\n")) {
+  return { file: log!, lines: fs.readFileSync(path.join(project.dir, log!), "utf8").split("\n") };
+}
+
+function changesOf(run: EngineRun): Record<string, number> {
+  const { file, lines } = latestEvents();
+  for (const line of lines) {
     if (line.includes('"summaryEvent"')) return (JSON.parse(line) as { summaryEvent: { resourceChanges: Record<string, number> } }).summaryEvent.resourceChanges;
   }
-  throw new Error(`no summary in ${log} after ${run.argv.join(" ")}`);
+  throw new Error(`no summary in ${file} after ${run.argv.join(" ")}`);
+}
+
+/** The URNs the latest run updated in place, sorted. */
+function updatedUrns(): string[] {
+  const urns = latestEvents()
+    .lines.filter((line) => line.includes('"resOutputsEvent"'))
+    .map((line) => (JSON.parse(line) as { resOutputsEvent: { metadata: { op: string; urn: string } } }).resOutputsEvent.metadata)
+    .filter((metadata) => metadata.op === "update")
+    .map((metadata) => metadata.urn);
+  return [...new Set(urns)].sort();
 }
 
 beforeAll(async () => {
@@ -212,8 +228,11 @@ describe("a release from staging to production under the real engine", () => {
     async () => {
       const again = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
       expectOk(again);
-      // The promoted line moved the ledger's head: the one change is the anchor variable.
-      expect(changesOf(again)).toEqual({ same: expect.any(Number), update: 1 });
+      // The promoted line moved the ledger's head: the only change is the anchor variable, of the
+      // production environment and of its emergency rollback environment.
+      expect(changesOf(again)).toEqual({ same: expect.any(Number), update: 2 });
+      expect(updatedUrns()).toEqual([expect.stringMatching(/ActionsEnvironmentVariable::.*SLIPWAY_LEDGER_ANCHOR/), expect.stringMatching(/ActionsEnvironmentVariable::.*SLIPWAY_LEDGER_ANCHOR/)]);
+      expect(updatedUrns().some((urn) => urn.includes("rollback"))).toBe(true);
       const third = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
       expectOk(third);
       expect(Object.keys(changesOf(third))).toEqual(["same"]);
