@@ -20,12 +20,12 @@
  *    accepts these two from this workflow, from a branch only);
  * 5. `outcome`: adds the result to the incident's timeline.
  */
-import { SLIPWAY_BIN, credentialEnvName, shellJoin, upCommand } from "../../contract/commands";
-import { LEDGER_ANCHOR_VARIABLE, NO_ANCHOR, rollbackEnvironmentName } from "../../contract/release";
+import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
+import { rollbackEnvironmentName } from "../../contract/release";
 import { ACTIONS } from "./actions";
 import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, shellWord, Step, Workflow } from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
-import { ledgerJob, STACK_OUTPUTS, stackOutputsStep } from "./workflows";
+import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./workflows";
 import { stackFileName } from "../stackFile";
 
 /** The artifact that carries the stack file the rollback deployed to the ledger job (and to whoever merges it). */
@@ -57,15 +57,9 @@ function rollbackScript(dryRun: boolean): string {
 /** The job that rolls `stack` back, in its rollback environment, with the deploy job's gates. */
 function deployJob(stack: string, production: boolean, settings: GeneratorSettings): Job {
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
-  // The anchor the stack published in its rollback environment (the same head as its own environment's).
-  const anchorEnv = { [LEDGER_ANCHOR_VARIABLE]: `\${{ vars.${LEDGER_ANCHOR_VARIABLE} || '${NO_ANCHOR}' }}` };
   const access = pulumiAccess(settings, stack, 30);
-  const upEnv: Record<string, string> = { ...access.env, ...LEDGER_ENV, ...anchorEnv };
-  for (const secret of new Set(settings.deploySecretNames)) {
-    if (secret !== "PULUMI_ACCESS_TOKEN") upEnv[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
-  }
-  // The program refuses a production update unless this is set on purpose (004 §2).
-  if (production) upEnv.ALLOW_PROD = "1";
+  // The rollback environment carries the stack's anchor (the same head as its own environment's).
+  const upEnv = upStepEnv(access.env, settings, production);
   return {
     name: `rollback-${stack}`,
     needs: ["plan", "incident"],
@@ -82,7 +76,7 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
     steps: [
       ...setupSteps(settings),
       ledgerCheckoutStep(settings),
-      { name: "verify the ledger from the stack's anchor", env: { ...LEDGER_ENV, ...anchorEnv }, run: `${SLIPWAY_BIN} ledger verify` },
+      { name: "verify the ledger from the stack's anchor", env: { ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV }, run: `${SLIPWAY_BIN} ledger verify` },
       {
         name: `slipway rollback (${stack})`,
         id: "rollback",

@@ -55,6 +55,28 @@ export const STACK_OUTPUTS = {
   environmentUrl: "environmentUrl",
 } as const;
 
+/**
+ * The stack's ledger anchor, from its environment (the stack writes it at every deploy); a pull
+ * request cannot change it. `none` only before the stack's first deploy.
+ */
+export const LEDGER_ANCHOR_ENV = { [LEDGER_ANCHOR_VARIABLE]: `\${{ vars.${LEDGER_ANCHOR_VARIABLE} || '${NO_ANCHOR}' }}` };
+
+/**
+ * The environment of a `pulumi up` step in a job of the stack's environment: the backend's access
+ * (the stack's own identity: its stored token, or an OIDC exchange), the ledger, the stack's anchor,
+ * and every credential the program needs from the environment's secrets, under the name its
+ * provider reads (GITHUB_TOKEN from SLIPWAY_GITHUB_TOKEN: GitHub reserves the GITHUB_ prefix).
+ */
+export function upStepEnv(backendEnv: Record<string, string>, settings: GeneratorSettings, production: boolean): Record<string, string> {
+  const env: Record<string, string> = { ...backendEnv, ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV };
+  for (const secret of new Set(settings.deploySecretNames)) {
+    if (secret !== "PULUMI_ACCESS_TOKEN") env[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
+  }
+  // The program refuses a production update unless this is set on purpose (004 §2).
+  if (production) env.ALLOW_PROD = "1";
+  return env;
+}
+
 /** The step after `pulumi up` that reads the stack's outputs (STACK_OUTPUTS) into step outputs of id `stack-outputs`. */
 export function stackOutputsStep(stack: string, backendEnv: Record<string, string>): Record<string, unknown> {
   return {
@@ -151,19 +173,8 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   const production = stack === deployStacks[deployStacks.length - 1];
   const checks = producedChecks(config).filter((check) => config.requiredChecks.includes(check));
   const testSteps: Step[] = checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
-  // The anchor lives in the stack's own environment (the stack writes it at every deploy); a pull
-  // request cannot change it. `none` only before the stack's first deploy.
-  const anchorEnv = { [LEDGER_ANCHOR_VARIABLE]: `\${{ vars.${LEDGER_ANCHOR_VARIABLE} || '${NO_ANCHOR}' }}` };
-  // Every credential the program needs comes from the environment's secrets, under the name its
-  // provider reads (GITHUB_TOKEN from SLIPWAY_GITHUB_TOKEN: GitHub reserves the GITHUB_ prefix);
-  // the backend's from the stack's own identity (its stored token, or an OIDC exchange).
   const access = pulumiAccess(settings, stack, 60);
-  const upEnv: Record<string, string> = { ...access.env, ...LEDGER_ENV, ...anchorEnv };
-  for (const secret of new Set(settings.deploySecretNames)) {
-    if (secret !== "PULUMI_ACCESS_TOKEN") upEnv[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
-  }
-  // The program refuses a production update unless this is set on purpose (004 §2).
-  if (production) upEnv.ALLOW_PROD = "1";
+  const upEnv = upStepEnv(access.env, settings, production);
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
   const smoke = (url: string): Step => ({
     name: "smoke",
@@ -196,7 +207,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         ledgerCheckoutStep(settings),
         {
           name: "verify the ledger from the stack's anchor",
-          env: { ...LEDGER_ENV, ...anchorEnv },
+          env: { ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV },
           run: `${SLIPWAY_BIN} ledger verify`,
         },
         pulumiSetupStep(),
