@@ -74,7 +74,11 @@ export function createSession(dir: string, extraEnv: NodeJS.ProcessEnv = {}): En
   return { engine, dir, env };
 }
 
-/** The pulumi commands that run the program (and so accept `--client`). */
+/**
+ * The pulumi commands that need the project's language runtime: those that run the program
+ * (`--client`), and `import`, which runs none but asks the runtime for the project's plugins
+ * (engine/inlineHost.ts gives it the runtime through the project, as it has no `--client`).
+ */
 const PROGRAM_COMMANDS = new Set(["up", "update", "preview", "refresh", "destroy", "import"]);
 
 /** Replace `--policy-pack <dir>` with the analyzer launcher; returns the new argv and the pack dir. */
@@ -111,7 +115,7 @@ export function runPulumi(session: EngineSession, cwd: string, args: string[], e
   const env: NodeJS.ProcessEnv = { ...session.env, ...extraEnv };
   let command: string;
   let argv: string[];
-  // Only the commands that can run the program take a language runtime (`--client`).
+  // Only the commands that need a language runtime get one.
   if (session.engine.languageHost !== undefined || !PROGRAM_COMMANDS.has(args[0] ?? "")) {
     command = session.engine.pulumi;
     argv = args;

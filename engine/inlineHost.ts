@@ -12,7 +12,10 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { programModule } from "../cli/project";
 import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
 // The Automation API's inline-program runtime; marked @internal in the SDK's typings.
@@ -45,7 +48,11 @@ async function main(): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
-  const child = spawn(pulumi, [...args, `--client=127.0.0.1:${port}`], { stdio: "inherit" });
+  const address = `127.0.0.1:${port}`;
+  // `pulumi import` runs no program, yet asks the project's language runtime for its plugins and
+  // has no `--client` flag: it runs in a project that names this runtime (clientRuntimeProject).
+  const run = args[0] === "import" ? clientRuntimeProject(projectDir, args, address) : { cwd: projectDir, args: [...args, `--client=${address}`], cleanup: () => undefined };
+  const child = spawn(pulumi, run.args, { cwd: run.cwd, stdio: "inherit" });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
@@ -56,9 +63,37 @@ async function main(): Promise<void> {
     process.exit(2);
   });
   child.on("exit", (code, signal) => {
+    run.cleanup();
     server.forceShutdown();
     process.exit(code ?? (signal ? 1 : 0));
   });
+}
+
+/** Options of `pulumi import` that take a path (resolved against the project, where they were given). */
+const IMPORT_PATH_OPTIONS = new Set(["--file", "-f", "--out", "-o", "--config-file", "--event-log", "--generate-resources"]);
+
+/**
+ * A scratch project for `pulumi import`: the project's Pulumi.yaml with the runtime set to the
+ * language runtime at `address` (`runtime: {name: client, options: {address}}`, what `--client`
+ * sets) and `stackConfigDir` pointing back at the project, so its stack files are the ones read
+ * and written. Relative path arguments are made absolute, as the command now runs elsewhere.
+ */
+function clientRuntimeProject(projectDir: string, args: string[], address: string): { cwd: string; args: string[]; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-import-project-"));
+  const project = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+  const stackConfigDir = path.resolve(projectDir, typeof project.stackConfigDir === "string" ? project.stackConfigDir : ".");
+  delete project.main;
+  project.runtime = { name: "client", options: { address } };
+  project.stackConfigDir = path.relative(dir, stackConfigDir);
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringifyYaml(project));
+  const absolute = args.map((arg, index) => {
+    const option = args[index - 1];
+    if (option !== undefined && IMPORT_PATH_OPTIONS.has(option) && !arg.startsWith("-")) return path.resolve(projectDir, arg);
+    const inline = /^(--[a-z-]+)=(.*)$/.exec(arg);
+    if (inline !== null && IMPORT_PATH_OPTIONS.has(inline[1])) return `${inline[1]}=${path.resolve(projectDir, inline[2])}`;
+    return arg;
+  });
+  return { cwd: dir, args: absolute, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 void main();

@@ -54,7 +54,7 @@ export function hasCredentials(pkg: string, settings: ProviderSettings): boolean
 /** An operation that needs credentials. */
 export interface Operation {
   /** What the engine asked for. */
-  kind: "create" | "update" | "delete" | "invoke";
+  kind: "create" | "read" | "update" | "delete" | "invoke";
   /** Resource type or function token. */
   token: string;
   /** The resource's inputs or the function's arguments, secrets revealed. */
@@ -65,7 +65,7 @@ export interface Operation {
 function githubRequest(op: Operation, owner: string): string {
   const p = op.properties;
   const repo = String(p.repository ?? p.name ?? "");
-  const method = { create: "POST", update: "PATCH", delete: "DELETE", invoke: "GET" }[op.kind];
+  const method = { create: "POST", read: "GET", update: "PATCH", delete: "DELETE", invoke: "GET" }[op.kind];
   switch (op.token) {
     case "github:index/getTeam:getTeam":
       return `GET https://api.github.com/orgs/${owner}/teams/${p.slug ?? ""}`;

@@ -19,6 +19,7 @@ import { schemaText } from "../../providers/schema";
 import { clone, reveal, WireMap } from "../../providers/wire";
 import { hasCredentials, missingCredentialsError, ProviderSettings } from "./credentials";
 import { answerInvoke, ApiError } from "./invokes";
+import { Cloud, findInCloud, IMPORT_STATE_ENV, loadCloud } from "./importState";
 
 /** Plugin versions the stand-ins report: those of the SDKs Slipway pins (package.json). */
 export const PLUGIN_VERSIONS: Record<string, string> = {
@@ -112,6 +113,8 @@ export class StandinProvider {
   private config: WireMap = {};
   /** Types whose Create fails (SLIPWAY_STANDIN_FAIL_CREATE). */
   private readonly failCreate: Set<string>;
+  /** The import "cloud", once read. */
+  private cloud: Cloud | undefined;
 
   constructor(
     readonly pkg: string,
@@ -121,13 +124,21 @@ export class StandinProvider {
     this.failCreate = new Set((env[FAIL_CREATE_ENV] ?? "").split(",").map((t) => t.trim()).filter(Boolean));
   }
 
+  /** The import "cloud" (SLIPWAY_STANDIN_IMPORT_STATE), read once; undefined when not given. */
+  private importCloud(): Cloud | undefined {
+    const file = this.env[IMPORT_STATE_ENV];
+    if (!file) return undefined;
+    this.cloud ??= loadCloud(file);
+    return this.cloud;
+  }
+
   /** What credential checks and invokes read. */
   private settings(): ProviderSettings {
     return { config: this.config, env: this.env };
   }
 
   /** Fail like the real provider when a real API call would need credentials we do not have. */
-  private requireCredentials(kind: "create" | "update" | "delete", token: string, properties: WireMap): void {
+  private requireCredentials(kind: "create" | "read" | "update" | "delete", token: string, properties: WireMap): void {
     if (!hasCredentials(this.pkg, this.settings())) {
       throw new ApiError(missingCredentialsError(this.pkg, { kind, token, properties: reveal(properties) as WireMap }, this.settings()));
     }
@@ -253,8 +264,24 @@ export class StandinProvider {
         return resp;
       }),
       read: unary("Read", (req: provproto.ReadRequest) => {
-        // The stand-ins' "cloud" is exactly what they last reported: the state comes back as is.
         const resp = new provproto.ReadResponse();
+        // No state and no inputs: the engine asks for a resource it does not manage (an import).
+        // Answer from the import "cloud" when the test gave one; else as before, with nothing.
+        const unmanaged = Object.keys(fromStruct(req.getProperties())).length === 0 && !req.hasInputs();
+        const cloud = unmanaged ? this.importCloud() : undefined;
+        if (cloud !== undefined) {
+          const type = typeOf(req);
+          this.requireCredentials("read", type, {});
+          const found = findInCloud(cloud, type, req.getId());
+          // Not there: the real providers' not-found answer, an empty response (the engine says "does not exist").
+          if (found === undefined) return resp;
+          const outputs = found.outputs ?? createOutputs(this.pkg, type, req.getUrn(), found.inputs).outputs;
+          resp.setId(req.getId());
+          resp.setProperties(toStruct(outputs));
+          resp.setInputs(toStruct(found.inputs));
+          return resp;
+        }
+        // The stand-ins' "cloud" is exactly what they last reported: the state comes back as is.
         resp.setId(req.getId());
         resp.setProperties(req.getProperties() ?? new Struct());
         if (req.hasInputs()) resp.setInputs(req.getInputs());
