@@ -334,7 +334,10 @@ function measureCases(cases: { label: string; projectDir: string; stack: string 
   console.log("judging: what the gate adds after the program finished (the last resources' Analyze, then AnalyzeStack).");
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Run when started as the benchmark, not when a script imports `syntheticProject`.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

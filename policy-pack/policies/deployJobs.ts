@@ -10,7 +10,7 @@
  * step ids, the migration-phase label) are only extra hints.
  */
 import type { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
-import { parse } from "yaml";
+import { parseYaml } from "./shared/yaml";
 import { destructiveEvidence, migrationOf, scriptCheck } from "./shared/commands";
 import {
     deploysAnything,
@@ -327,7 +327,7 @@ function procfileProcesses(content: string): { type: string; command: string }[]
 function herokuYmlProcesses(content: string): { type: string; command: string }[] {
     let document: unknown;
     try {
-        document = parse(content);
+        document = parseYaml(content);
     } catch {
         return [];
     }
@@ -373,7 +373,7 @@ function judgeRepositoryFile(args: ResourceValidationArgs, config: NoImplicitMig
 
 function safeParse(content: string): unknown {
     try {
-        return parse(content);
+        return parseYaml(content);
     } catch {
         return undefined;
     }

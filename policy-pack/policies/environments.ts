@@ -4,7 +4,7 @@
  * away from production.
  */
 import { UnknownValueError, type ResourceValidationArgs } from "@pulumi/policy";
-import { parse } from "yaml";
+import { parseYaml } from "./shared/yaml";
 import { branchProtectionOf, managedRepositories } from "./shared/branchProtection";
 import { fnmatch, isLiteralPattern, sampleOf } from "./shared/glob";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
@@ -329,7 +329,7 @@ function judgeFile(args: ResourceValidationArgs, allowedKeys: string[], reportVi
     let document: unknown = content;
     if (isWorkflowPath(file)) {
         try {
-            document = parse(content);
+            document = parseYaml(content);
         } catch {
             // Invalid YAML (deploy-job-gates reports it): still scan the text for credential shapes.
             document = content;

@@ -8,7 +8,7 @@
  * deploys production too.
  */
 import { isProductionName } from "../../../contract/production";
-import { parse } from "yaml";
+import { parseYaml } from "./yaml";
 import {
     classifyTargets,
     deployOf,
@@ -228,7 +228,7 @@ function stepsOf(job: WorkflowJob, raw: Props, base: Expansion, alsoProduction: 
 export function workflowFacts(content: string, where: { urn: string; repository: string; file: string }, production: ProductionNames): WorkflowFacts | { error: string } {
     const workflow = parseWorkflow(content, where);
     if ("error" in workflow) return workflow;
-    const root = record(parse(content));
+    const root = record(parseYaml(content));
     const rawJobs = record(root.jobs);
     const inputs = inputsOf(root);
     const workflowEnv = envOf(record(root.env));

@@ -127,9 +127,31 @@ export function describe(resource: { type: string; name: string }): string {
     return `${PROVIDER_LABELS[provider] ?? ""}${kindOf(resource.type)} '${resource.name}'`;
 }
 
-/** Resources of one type. */
-export function ofType(resources: PolicyResource[], type: string): PolicyResource[] {
-    return resources.filter((resource) => resource.type === type);
+/**
+ * A stack's resources grouped by type, built once per resources array: stack policies ask for one
+ * type per repository, which scanning every resource each time made quadratic in the stack's size.
+ * An array that grew since (a test adding resources) is grouped again.
+ */
+const byType = new WeakMap<readonly PolicyResource[], { length: number; groups: Map<string, readonly PolicyResource[]> }>();
+
+const NONE: readonly PolicyResource[] = Object.freeze([]);
+
+/** Resources of one type, in the stack's order (shared between callers, so frozen). */
+export function ofType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
+    let index = byType.get(resources);
+    if (index === undefined || index.length !== resources.length) {
+        const groups = new Map<string, PolicyResource[]>();
+        for (const resource of resources) {
+            const group = groups.get(resource.type);
+            if (group === undefined) groups.set(resource.type, [resource]);
+            else group.push(resource);
+        }
+        for (const group of groups.values()) Object.freeze(group);
+        index = { length: resources.length, groups };
+        byType.set(resources, index);
+    }
+    // Frozen at run time; typed mutable so callers keep their signatures (none changes it).
+    return (index.groups.get(type) ?? NONE) as PolicyResource[];
 }
 
 /** The stack a URN belongs to (empty when the URN is malformed). */

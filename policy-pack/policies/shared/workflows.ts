@@ -3,7 +3,7 @@
  * read with the `yaml` library into the few facts the policies judge.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { parse } from "yaml";
+import { parseYaml } from "./yaml";
 import { list, ofType, record, strings, text, TYPES, type Props } from "./resources";
 
 /** One step of a job. */
@@ -111,7 +111,7 @@ export function parseWorkflow(
 ): Workflow | { error: string } {
     let document: unknown;
     try {
-        document = parse(content);
+        document = parseYaml(content);
     } catch (error) {
         const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
         return { error: `${where.file} is not valid YAML: ${reason}` };
