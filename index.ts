@@ -4,7 +4,7 @@
  * components/; this file only decides what to build.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "./components/config";
+import { ConfigError, goLivePhaseFromEnv } from "./components/config";
 import { loadStackConfig, stackFileName } from "./components/stackFile";
 import { checkBreakGlassAgreement, readPolicyStatement } from "./components/policyStatement";
 import { buildRelease } from "./components/manifest";
@@ -25,7 +25,10 @@ function prepare() {
     const statement = readPolicyStatement(projectDir);
     checkBreakGlassAgreement(stackFileName(stack), config, statement);
     const { manifest, ledgerHead } = buildRelease(projectDir, stack, config);
-    return { config, manifest, ledgerHead, statement };
+    // What this update does with production traffic: the deploy workflow's first update builds the
+    // candidate (`candidate`), its second moves traffic after the smoke checks passed (`live`).
+    const goLive = goLivePhaseFromEnv();
+    return { config, manifest, ledgerHead, statement, goLive };
   } catch (err) {
     // The user's to fix: RunError prints the message without a stack trace.
     if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
@@ -33,13 +36,14 @@ function prepare() {
   }
 }
 
-const { config, manifest, ledgerHead, statement } = prepare();
+const { config, manifest, ledgerHead, statement, goLive } = prepare();
 const topology = new ReleaseTopology("release", {
   config,
   manifest,
   ledgerHead,
   isProduction: config.environment === "production",
   breakGlassTeamId: statement.breakGlassTeamId,
+  goLive,
 });
 
 /** The environment this stack deploys. */
@@ -60,6 +64,14 @@ export const releaseManifest = manifest;
 export const appUrls = {
   ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].url])),
   ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].webUrl])),
+};
+/**
+ * Where each app's release runs before it takes traffic, by app name: the Vercel deployment's own
+ * URL, the Heroku candidate app's. The deploy workflow smokes each before the `live` update.
+ */
+export const candidateUrls = {
+  ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].candidateUrl])),
+  ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].candidateUrl])),
 };
 /** Ids of the Heroku pipelines this stack owns, by name: other stacks couple into them with `pipelineId`. */
 export const herokuPipelines = Object.fromEntries(

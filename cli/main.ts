@@ -1,5 +1,5 @@
 /**
- * The `slipway` command: plan, secrets, gate, import, ledger, promote, rollback, release notes, completion.
+ * The `slipway` command: plan, secrets, gate, import, ledger, promote, rollback, flag, release notes, completion.
  *
  * Exit codes (program.ts, EXIT_CODES): 0 success; 1 a mandatory violation, a gate finding or a
  * failed check; 2 bad usage or bad input, printed as one line naming the file and key, never a

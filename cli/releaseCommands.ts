@@ -12,7 +12,7 @@ import { outputOption, runs, stackOption } from "./program";
 import { PROJECT_DIR } from "./projectDir";
 
 /** The ledger's kinds plus `deployed`, for help and completion (kept in step with ledger.ts by a test). */
-export const RECORD_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "deployed"] as const;
+export const RECORD_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "flag", "deployed"] as const;
 
 /** Lazily loaded: the release modules read YAML and validate with zod. */
 function release() {
@@ -50,6 +50,7 @@ export function addReleaseCommands(program: Command): void {
   addLedgerCommands(program);
   addPromoteCommand(program);
   addRollbackCommand(program);
+  addFlagCommand(program);
   addReleaseNotesCommand(program);
 }
 
@@ -113,15 +114,18 @@ function addLedgerCommands(program: Command): void {
     .addOption(new Option("--approvers <logins>", "Comma-separated logins who approved the deployment"))
     .addOption(new Option("--note <text>", "Free text (a hotfix names its incident)"))
     .addOption(new Option("--from <version>", "Rolled-back: the version production left"))
+    .addOption(new Option("--flag <name>", "Flag: the flag whose change this deploy served (how it is served is read from the stack file)"))
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { kind?: string; stack?: string; version?: string; sha?: string; actor?: string; approvers?: string; note?: string; from?: string; ledger?: string }) => {
+      runs(async (options: { kind?: string; stack?: string; version?: string; sha?: string; actor?: string; approvers?: string; note?: string; from?: string; flag?: string; ledger?: string }) => {
         const { LEDGER_KINDS, STACK_OF_KIND, DEPLOYED, ledgerRecord, openStackDocument, readRelease } = release();
         const kind = options.kind;
         if (kind === undefined) {
           throw new UserError(`--kind must be one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED} (production: what Pulumi.production.yaml's release stands for)`);
         }
-        const stack = kind === DEPLOYED ? "production" : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
+        // A flag change is recorded on the stack that served it; every other kind has its stack.
+        const stack = kind === DEPLOYED ? "production" : kind === "flag" ? (options.stack ?? STACK_OF_KIND.flag) : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
+        if (stack !== "staging" && stack !== "production") throw new UserError(`--stack ${stack} is not a stack: staging or production`);
         if (options.stack !== undefined && options.stack !== stack) {
           throw new UserError(`--stack ${options.stack} does not match --kind ${kind}, which is recorded for ${stack}`);
         }
@@ -143,6 +147,8 @@ function addLedgerCommands(program: Command): void {
           actor: options.actor,
           note: options.note,
           from: options.from,
+          flag: options.flag,
+          stack: kind === "flag" ? stack : undefined,
           approvers: splitList(options.approvers),
         });
         print(result.text);
@@ -270,6 +276,57 @@ function addRollbackCommand(program: Command): void {
         return result.exitCode;
       }),
     );
+}
+
+function addFlagCommand(program: Command): void {
+  const flag = program
+    .command("flag")
+    .summary("Turn a flag on or off where it is served: no rebuild, no restart")
+    .description(
+      "Edits the flag's default (and canary stage) in Pulumi.<stack>.yaml, validated like the program's config. Deployed, only the flag " +
+        "sources change, in place: the environment's SLIPWAY_FLAGS variable (Vercel and Heroku apps read it through SLIPWAY_FLAGS_URL) and " +
+        "the slipway-flags ConfigMap (pods watch it). `off` is always allowed (003 §7.2). In production a side-effect flag (L3 or kill switch) " +
+        "widens one canary stage at a time, and goes on for everyone only after its last stage, on a change request of a release staging validated.",
+    )
+    .argument("[action]", "on or off")
+    .action(
+      runs(async (action?: string) => {
+        throw new UserError(`${action === undefined ? "flag needs an action" : `unknown flag action '${action}'`}: on or off (see \`slipway flag --help\`)`);
+      }),
+    );
+  const common = (command: Command) =>
+    command
+      .addOption(new Option("--stack <stack>", "The stack whose environment serves the change").choices(["production", "staging"]).default("production"))
+      .addOption(new Option("--dry-run", "Print the diff; write nothing"))
+      .addOption(new Option("--force", "Edit even when the project is not a git repository"))
+      .addOption(ledgerOption());
+  type FlagCliOptions = { stack?: "production" | "staging"; stage?: string; approval?: string; dryRun?: boolean; force?: boolean; ledger?: string };
+  const run = (state: "on" | "off") =>
+    runs(async (name: string, options: FlagCliOptions) => {
+      const { setFlag } = require("../components/release/flag") as typeof import("../components/release/flag");
+      const result = setFlag({
+        root: PROJECT_DIR,
+        stack: options.stack,
+        name,
+        state,
+        stage: options.stage,
+        approval: options.approval,
+        dryRun: options.dryRun === true,
+        force: options.force === true,
+        ledgerPath: ledgerPath(options.ledger),
+      });
+      print(result.text);
+      return result.exitCode;
+    });
+  common(flag.command("off").summary("Serve the flag off for everyone (the kill switch: no approval needed)").argument("<name>", "The flag")).action(run("off"));
+  common(
+    flag
+      .command("on")
+      .summary("Serve the flag on for everyone, or up to a canary stage")
+      .argument("<name>", "The flag")
+      .addOption(new Option("--stage <stage>", "Serve it only up to this canary stage of the flag's stages"))
+      .addOption(new Option("--approval <id>", "Production, side-effect flag, for everyone: the change request that approved it")),
+  ).action(run("on"));
 }
 
 function addReleaseNotesCommand(program: Command): void {

@@ -6,8 +6,9 @@
  * reported at once, each naming the stack file, the key path and what was expected.
  */
 import { z } from "zod";
-import { RELEASE_LEVELS, FLAG_SCOPES, VERSION_PATTERN, FLAGS_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE, REFERENCE_ID_PATTERN } from "../contract";
-import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
+import { RELEASE_LEVELS, FLAG_SCOPES, STAGE_SCOPES, type StageScope, VERSION_PATTERN, FLAGS_ENV_VAR, FLAGS_URL_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE, REFERENCE_ID_PATTERN } from "../contract";
+import { GO_LIVE_ENV, GO_LIVE_PHASES, LEDGER_ANCHOR_VARIABLE, type GoLivePhase } from "../contract/release";
+import { UserError } from "./release/errors";
 import { SecretString } from "./secret";
 
 export { SecretString };
@@ -282,7 +283,7 @@ const release = z
 // ---- Apps, databases and flags (owned by the apps/data/flags components) ----
 
 /** Env var set by Slipway itself from `slipway:flags`: configuring it by hand would fork the flag truth. */
-const RESERVED_ENV_VARS = [FLAGS_ENV_VAR];
+const RESERVED_ENV_VARS = [FLAGS_ENV_VAR, FLAGS_URL_ENV_VAR];
 
 /** Names of env vars / config vars: letters, digits, underscores, not starting with a digit. */
 const envName = z
@@ -344,6 +345,9 @@ const herokuFormation = z
   })
   .strict();
 
+/** Suffix of a Heroku app's default candidate app (`acme-api` → `acme-api-rc`). */
+export const HEROKU_CANDIDATE_SUFFIX = "-rc";
+
 const herokuApp = z
   .object({
     /** App key: matches `release.artifacts.<name>`. */
@@ -352,8 +356,10 @@ const herokuApp = z
     appName: plainString.pipe(z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter")),
     /** Heroku region. */
     region: z.enum(["us", "eu"], { message: "expected us or eu" }).default("us"),
-    /** Heroku stack; `container` for Docker-built slugs. */
+    /** Heroku stack: a buildpack stack (`heroku-24`), since Slipway releases slugs; never `container`. */
     stack: plainString.default("heroku-24"),
+    /** The candidate app the release runs on before it goes live (its smoke checks' target); default `<appName>-rc`. */
+    candidateAppName: plainString.pipe(z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter")).optional(),
     /** Dyno formation per process type; never `release` (no release phase, 004 §3). */
     formation: z.record(identifier("process type"), herokuFormation).default({ web: { quantity: 1, size: "standard-1x" } }),
     /** Plain config vars. */
@@ -369,6 +375,20 @@ const herokuApp = z
   .superRefine((app, ctx) => {
     if (app.pipeline !== undefined && app.pipelineId !== undefined) {
       ctx.addIssue({ code: "custom", path: ["pipelineId"], message: "is set together with pipeline: a stack either owns the pipeline (pipeline) or couples into another stack's (pipelineId)" });
+    }
+    if (app.stack === "container") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["stack"],
+        message:
+          "is 'container', but Slipway releases the app's slug (heroku:app/release:Release, which takes only a slug id): a container-stack app runs Docker images released through the Container Registry (`heroku container:release`), which the Heroku provider cannot do, so Heroku would not run the slug; use a buildpack stack such as heroku-24",
+      });
+    }
+    if (app.candidateAppName === undefined && `${app.appName}${HEROKU_CANDIDATE_SUFFIX}`.length > 30) {
+      ctx.addIssue({ code: "custom", path: ["candidateAppName"], message: `is required: the default '${app.appName}${HEROKU_CANDIDATE_SUFFIX}' is longer than Heroku's 30 characters` });
+    }
+    if (app.candidateAppName === app.appName) {
+      ctx.addIssue({ code: "custom", path: ["candidateAppName"], message: "names the live app itself: the candidate must be another app, or the release would take traffic before its smoke checks" });
     }
     if ("release" in app.formation) {
       ctx.addIssue({
@@ -555,6 +575,20 @@ const databases = z
     });
   });
 
+const flagKey = z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a kebab-case name");
+
+/** A canary stage (003 §4.4): the flag is on for these values of one scope's context attribute. */
+const flagStage = z
+  .object({
+    /** Stage name (`house-accounts`, `pilot-clients`). */
+    name: plainString.pipe(flagKey),
+    /** The scope it targets: the evaluation-context attribute matched (client, platformAccount, lane). */
+    scope: z.enum(STAGE_SCOPES as [StageScope, ...StageScope[]], { message: `expected one of ${STAGE_SCOPES.join(", ")}` }),
+    /** The attribute values the stage turns the flag on for. */
+    values: z.array(plainString.pipe(z.string().min(1, "expected a non-empty value"))).min(1, "a stage names at least one value"),
+  })
+  .strict();
+
 const flag = z
   .object({
     /** Flag key. */
@@ -580,8 +614,39 @@ const flag = z
       .optional(),
     /** What the flag guards. */
     description: plainString.optional(),
+    /** Canary stages in rollout order (003 §4.4: house accounts, then 1–2 clients); each includes the ones before it. */
+    stages: z.array(flagStage).default([]),
+    /** The stage each environment has reached while its default is off: the flag is on for that stage and the ones before. */
+    rollout: z
+      .object({ preview: plainString.optional(), staging: plainString.optional(), production: plainString.optional() })
+      .strict()
+      .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((flag, ctx) => {
+    const names = flag.stages.map((stage) => stage.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: ["stages", i, "name"], message: `repeats stage '${name}'` });
+    });
+    flag.stages.forEach((stage, i) => {
+      if (!flag.scopes.includes(stage.scope)) {
+        ctx.addIssue({ code: "custom", path: ["stages", i, "scope"], message: `is '${stage.scope}', a scope the flag does not declare in scopes (${flag.scopes.join(", ")})` });
+      }
+    });
+    for (const environment of ["preview", "staging", "production"] as const) {
+      const stage = flag.rollout[environment];
+      if (stage === undefined) continue;
+      if (!names.includes(stage)) {
+        ctx.addIssue({ code: "custom", path: ["rollout", environment], message: `names stage '${stage}', which is not in stages (${names.join(", ") || "none declared"})` });
+      } else if (flag.defaults[environment]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["rollout", environment],
+          message: `names stage '${stage}', but defaults.${environment} is true, so the flag is on for everyone there: remove the rollout or set the default off`,
+        });
+      }
+    }
+  });
 
 /** Every `slipway:*` key a stack file may set. */
 export const stackConfigSchema = z
@@ -625,6 +690,7 @@ export type DatabaseConfig = z.infer<typeof database>;
 export type PostgresConfig = z.infer<typeof postgres>;
 export type ClusterConfig = z.infer<typeof cluster>;
 export type FlagConfig = z.infer<typeof flag>;
+export type FlagStageConfig = z.infer<typeof flagStage>;
 
 /** Rules that span sections: each app's artifact exists and has the field its target deploys. */
 function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
@@ -754,6 +820,17 @@ export function keyPath(path: readonly PropertyKey[]): string {
     key += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
   }
   return key;
+}
+
+/**
+ * The go-live phase of this `pulumi up` (`SLIPWAY_GO_LIVE`, set by the deploy workflow): unset is
+ * `live`; anything else but `candidate` is refused before a resource exists.
+ */
+export function goLivePhaseFromEnv(env: Record<string, string | undefined> = process.env): GoLivePhase {
+  const value = env[GO_LIVE_ENV];
+  const parsed = z.enum(GO_LIVE_PHASES).default("live").safeParse(value === "" ? undefined : value);
+  if (!parsed.success) throw new UserError(`is '${value}': expected ${GO_LIVE_PHASES.join(" or ")} (unset: live)`, { key: GO_LIVE_ENV });
+  return parsed.data;
 }
 
 /** Parse and validate a stack's config; throws `ConfigError` listing every problem. */

@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
-import { ReleaseManifest } from "../contract";
+import { flagsSourceUrl, ReleaseManifest } from "../contract";
 import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "./config";
 import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
@@ -20,7 +20,7 @@ import { LedgerBranch } from "./github/ledgerBranch";
 import { CodeOwners, ownerHandles } from "./github/codeOwners";
 import { DriftEnvironment } from "./github/drift";
 import { gateChecks } from "./github/policyGate";
-import { LEDGER_BRANCH } from "../contract/release";
+import { LEDGER_BRANCH, type GoLivePhase } from "../contract/release";
 import { VercelApp } from "./apps/vercelApp";
 import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
@@ -41,6 +41,8 @@ export interface ReleaseTopologyArgs {
   isProduction: boolean;
   /** The break-glass team's numeric id, from the policy statement; absent: nobody bypasses. */
   breakGlassTeamId?: number;
+  /** The deploy's go-live phase (`SLIPWAY_GO_LIVE`): `candidate` keeps production traffic where it is; default `live`. */
+  goLive?: GoLivePhase;
 }
 
 export class ReleaseTopology extends pulumi.ComponentResource {
@@ -197,12 +199,18 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     }
 
     // The apps of the environment this stack deploys, each given its artifact from the release
-    // and the same flag document, so every target agrees on what is on.
+    // and the same flag document, so every target agrees on what is on. Vercel and Heroku read
+    // it where it is served, the environment's SLIPWAY_FLAGS variable of the first deploy
+    // repository: its URL never changes, so a flag change redeploys no app.
     const { environment } = config;
     const flagsJson = flagdJson(config.flags, environment);
+    const servingRepository = deployRepositories(config)[0];
+    const flagsUrl = flagsSourceUrl(config.github.owner, servingRepository, environment);
+    const previewFlagsUrl = config.environments.preview !== undefined ? flagsSourceUrl(config.github.owner, servingRepository, "preview") : undefined;
     const version = manifest.version;
     const artifacts = config.release.artifacts;
     const isProduction = args.isProduction;
+    const goLive = args.goLive ?? "live";
     this.vercelApps = config.apps.vercel.map((app, index) =>
       builtFrom(
         `slipway:apps.vercel[${index}]`,
@@ -215,9 +223,10 @@ export class ReleaseTopology extends pulumi.ComponentResource {
             isProduction,
             artifact: artifacts[app.name],
             version,
-            flagsJson,
+            flagsUrl,
             // Previews are built by the non-production project, with preview defaults.
-            previewFlagsJson: isProduction ? undefined : flagdJson(config.flags, "preview"),
+            previewFlagsUrl: isProduction ? undefined : previewFlagsUrl,
+            goLive,
           },
           { parent: this },
         ),
@@ -227,7 +236,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     this.herokuApps = config.apps.heroku.map((app, index) =>
       builtFrom(
         `slipway:apps.heroku[${index}]`,
-        new HerokuApp(app.name, { app, environment, isProduction, artifact: artifacts[app.name], version, flagsJson }, { parent: this }),
+        new HerokuApp(app.name, { app, environment, isProduction, artifact: artifacts[app.name], version, flagsUrl, goLive }, { parent: this }),
         childKeyOfHerokuApp(`slipway:apps.heroku[${index}]`, app.name),
       ),
     );
@@ -238,7 +247,13 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     if (k8sConfig && (k8sConfig.services.length > 0 || k8sConfig.migrations.length > 0)) {
       this.clusterProvider = builtFrom(
         "slipway:apps.kubernetes.cluster",
-        new k8s.Provider(`${environment}-cluster`, { context: k8sConfig.cluster.context, kubeconfig: k8sConfig.cluster.kubeconfig?.toOutput() }, { parent: this }),
+        new k8s.Provider(
+          `${environment}-cluster`,
+          // ConfigMaps mutable: the provider otherwise replaces a ConfigMap whose data changes, and
+          // the flag document (slipway-flags) must change in place, without a replacement.
+          { context: k8sConfig.cluster.context, kubeconfig: k8sConfig.cluster.kubeconfig?.toOutput(), enableConfigMapMutable: true },
+          { parent: this },
+        ),
       );
       this.kubernetes = builtFrom(
         "slipway:apps.kubernetes",

@@ -24,6 +24,26 @@ export const FLAGS_CONFIGMAP_KEY = "flags.flagd.json";
 /** Env var that carries the flagd document to Vercel and Heroku apps. */
 export const FLAGS_ENV_VAR = "SLIPWAY_FLAGS";
 
+/**
+ * Env var that points Vercel and Heroku apps at their environment's served flag document: the
+ * GitHub REST URL of the environment's `SLIPWAY_FLAGS` variable (`flagsSourceUrl`). It never
+ * changes when a flag does, so flipping a flag updates that variable in place and redeploys nothing.
+ */
+export const FLAGS_URL_ENV_VAR = "SLIPWAY_FLAGS_URL";
+
+/** The GitHub REST URL serving an environment's `SLIPWAY_FLAGS` variable (`{"name", "value": "<flagd JSON>"}`). */
+export function flagsSourceUrl(owner: string, repository: string, environment: string): string {
+  return `https://api.github.com/repos/${owner}/${repository}/environments/${encodeURIComponent(environment)}/variables/${FLAGS_VARIABLE}`;
+}
+
+/**
+ * The evaluation-context attribute a canary stage of each scope matches (the flagd `targeting`
+ * reads it with `{"var": ...}`): apps put the request's client, platform account and lane there.
+ */
+export const STAGE_SCOPE_ATTRIBUTES = { client: "client", "platform-account": "platformAccount", lane: "lane" } as const;
+export type StageScope = keyof typeof STAGE_SCOPE_ATTRIBUTES;
+export const STAGE_SCOPES = Object.keys(STAGE_SCOPE_ATTRIBUTES) as StageScope[];
+
 /** The flagd schema URL written into every flag document. */
 export const FLAGD_SCHEMA_URL = "https://flagd.dev/schema/v0/flags.json";
 
@@ -253,6 +273,8 @@ export interface FlagdFlag {
   state: "ENABLED" | "DISABLED";
   variants: { on: true; off: false };
   defaultVariant: "on" | "off";
+  /** JSONLogic naming the variant per evaluation context: the canary stages reached (absent: everyone gets `defaultVariant`). */
+  targeting?: Record<string, unknown>;
   metadata: FlagMetadata;
 }
 

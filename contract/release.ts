@@ -115,3 +115,30 @@ export const LEDGER_ENVIRONMENT = "slipway-ledger";
 
 /** The secret of `LEDGER_ENVIRONMENT` holding the private half of the ledger branch's deploy key. */
 export const LEDGER_DEPLOY_KEY_SECRET = "SLIPWAY_LEDGER_DEPLOY_KEY";
+
+/**
+ * The env var that picks what a `pulumi up` of a deploy does with production traffic (003 §5.1:
+ * a build is not released until its checks pass). The deploy workflow runs two updates:
+ *
+ * - `candidate`: builds the release where customers do not reach it (a Vercel deployment no
+ *   domain points at, a Heroku candidate app), and leaves every resource that routes traffic
+ *   (Vercel domain aliases, the live Heroku app's release and config) as the last update left it;
+ * - `live`, after the candidate's smoke checks passed: moves traffic onto the candidate.
+ *
+ * Unset means `live`: a preview, the gate and the drift check judge the stack as it will end up.
+ */
+export const GO_LIVE_ENV = "SLIPWAY_GO_LIVE";
+
+/** The phases of a deploy, in the order the deploy workflow runs them. */
+export const GO_LIVE_PHASES = ["candidate", "live"] as const;
+export type GoLivePhase = (typeof GO_LIVE_PHASES)[number];
+
+/**
+ * How long a Kubernetes rollout may take before the update fails (002 §3: `kubectl rollout status
+ * --timeout=5m`): the Deployment's progressDeadlineSeconds and Pulumi's await
+ * (`pulumi.com/timeoutSeconds`; the provider's default is 10 minutes).
+ */
+export const ROLLOUT_TIMEOUT_SECONDS = 300;
+
+/** The annotation the Kubernetes provider reads as a resource's await timeout. */
+export const PULUMI_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";

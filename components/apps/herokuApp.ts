@@ -5,10 +5,21 @@
  * staging ran (000 §4, 004 §3): nothing is rebuilt on promotion. There is no release phase:
  * migrations never run implicitly on deploy (004 §3, §5), so a `release` process type is refused
  * by the config and never created here. Config vars are split: plain ones in `vars`, secrets in
- * `sensitiveVars` (secret outputs), plus `SLIPWAY_FLAGS`, the same flagd JSON every target gets.
+ * `sensitiveVars` (secret outputs), plus `SLIPWAY_FLAGS_URL`, where the dynos read the served flags:
+ * a Heroku config var change restarts every dyno, so the flag document itself is never one.
+ *
+ * A release takes traffic only after its smoke checks passed (003 §5.1, 000 §4). Heroku releases
+ * a slug the moment it is created, and the provider has no pipeline promotion, so the release
+ * first runs on a candidate app (`candidateAppName`, default `<appName>-rc`: same region, stack,
+ * config and slug, one web dyno, in no pipeline) that the deploy workflow smokes. In the
+ * `candidate` phase of a deploy the live app keeps its release and its config (a config change
+ * alone restarts the dynos as a new release); the `live` phase, after the smoke checks passed,
+ * releases the same slug with the same config on the live app (see GO_LIVE_ENV).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { FLAGS_ENV_VAR } from "../../contract";
+import { FLAGS_URL_ENV_VAR } from "../../contract";
+import type { GoLivePhase } from "../../contract/release";
+import { HEROKU_CANDIDATE_SUFFIX } from "../config";
 import type { ArtifactConfig, HerokuAppConfig } from "../config";
 import type { DeployEnvironment } from "./common";
 import { App, ConfigAssociation, Coupling, Formation, Pipeline, Release } from "./heroku";
@@ -25,8 +36,22 @@ export interface HerokuAppArgs {
   artifact: ArtifactConfig;
   /** Release version, written into the Heroku release's description. */
   version: string;
-  /** The environment's flagd JSON, set as the `SLIPWAY_FLAGS` config var. */
-  flagsJson: pulumi.Input<string>;
+  /** Where the environment's flags are served (`flagsSourceUrl`), the `SLIPWAY_FLAGS_URL` config var: constant as flags change. */
+  flagsUrl: string;
+  /** `candidate`: only the candidate app gets the release; `live` (default): the live app does too. */
+  goLive?: GoLivePhase;
+}
+
+/** The candidate app: where a release runs, out of customers' reach, while its smoke checks run. */
+export interface HerokuCandidate {
+  /** The app. */
+  app: App;
+  /** The same config vars as the live app. */
+  config: ConfigAssociation;
+  /** The release of the artifact's slug. */
+  release: Release;
+  /** One web dyno, when the app has a web process. */
+  formations: Formation[];
 }
 
 /** A Heroku app, its config, its release and its dynos. */
@@ -45,6 +70,10 @@ export class HerokuApp extends pulumi.ComponentResource {
   readonly coupling?: Coupling;
   /** The app's web URL. */
   readonly webUrl: pulumi.Output<string>;
+  /** The candidate app the release runs on first. */
+  readonly candidate: HerokuCandidate;
+  /** The candidate's web URL: the smoke checks' target before the release goes live. */
+  readonly candidateUrl: pulumi.Output<string>;
 
   constructor(name: string, args: HerokuAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:apps:HerokuApp", name, {}, opts);
@@ -65,22 +94,45 @@ export class HerokuApp extends pulumi.ComponentResource {
     );
 
     const secrets = Object.entries(app.secrets);
+    const vars = { ...app.configVars, [FLAGS_URL_ENV_VAR]: args.flagsUrl };
+    const sensitiveVars = secrets.length > 0 ? pulumi.all(Object.fromEntries(secrets.map(([key, value]) => [key, value.toOutput()]))) : undefined;
+    const description = `Slipway release ${args.version}`;
+
+    // The candidate: the release with its config, on an app customers do not reach.
+    // Protected like the live app (an app is production data to the pack): it lives as long as the live one.
+    const candidateApp = new App(
+      `${name}-candidate`,
+      { name: app.candidateAppName ?? `${app.appName}${HEROKU_CANDIDATE_SUFFIX}`, region: app.region, stack: app.stack },
+      { parent: this, protect: args.isProduction },
+    );
+    // Its own copy of the vars: each app's config is its own resource, never two views of one object.
+    const candidateConfig = new ConfigAssociation(`${name}-candidate-config`, { appId: candidateApp.id, vars: { ...vars }, sensitiveVars }, { parent: this });
+    const candidateRelease = new Release(`${name}-candidate-release`, { appId: candidateApp.id, slugId, description }, { parent: this, dependsOn: [candidateConfig] });
+    const web = app.formation.web;
+    this.candidate = {
+      app: candidateApp,
+      config: candidateConfig,
+      release: candidateRelease,
+      formations:
+        web === undefined
+          ? []
+          : [new Formation(`${name}-candidate-formation-web`, { appId: candidateApp.id, type: "web", quantity: 1, size: web.size }, { parent: this, dependsOn: [candidateRelease] })],
+    };
+
+    // The live app keeps its release and config while the candidate is checked.
+    const holdTraffic = args.goLive === "candidate";
     this.config = new ConfigAssociation(
       `${name}-config`,
-      {
-        appId: this.app.id,
-        vars: { ...app.configVars, [FLAGS_ENV_VAR]: args.flagsJson },
-        sensitiveVars:
-          secrets.length > 0 ? pulumi.all(Object.fromEntries(secrets.map(([key, value]) => [key, value.toOutput()]))) : undefined,
-      },
-      { parent: this },
+      { appId: this.app.id, vars, sensitiveVars },
+      { parent: this, ignoreChanges: holdTraffic ? ["vars", "sensitiveVars"] : [] },
     );
 
-    // Config first, then the slug: the release Heroku records is the slug with this config.
+    // Config first, then the slug: the release Heroku records is the slug with this config. Only
+    // after the candidate's checks: it goes live the moment Heroku creates it.
     this.release = new Release(
       `${name}-release`,
-      { appId: this.app.id, slugId, description: `Slipway release ${args.version}` },
-      { parent: this, dependsOn: [this.config] },
+      { appId: this.app.id, slugId, description },
+      { parent: this, dependsOn: [this.config, ...this.candidate.formations], ignoreChanges: holdTraffic ? ["slugId", "description"] : [] },
     );
 
     // Heroku scales only an app that has a release.
@@ -107,6 +159,7 @@ export class HerokuApp extends pulumi.ComponentResource {
     }
 
     this.webUrl = this.app.webUrl;
-    this.registerOutputs({ appId: this.app.id, webUrl: this.webUrl, releaseId: this.release.id });
+    this.candidateUrl = candidateApp.webUrl;
+    this.registerOutputs({ appId: this.app.id, webUrl: this.webUrl, releaseId: this.release.id, candidateUrl: this.candidateUrl });
   }
 }

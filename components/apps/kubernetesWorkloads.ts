@@ -3,17 +3,22 @@
  *
  * Rollouts are safe by construction (002 §3): images pinned by digest, a rolling update that
  * never takes a ready pod away before its replacement is ready, readiness probes, requests equal
- * to limits, and a disruption budget in production. Migrations are never run by a container's
+ * to limits, and a disruption budget in production. The rollout is gated on readiness: a new pod
+ * gets traffic only once its probe passes, and a rollout not complete within 5 minutes (002 §3:
+ * `kubectl rollout status --timeout=5m`) fails the update while the old pods still serve
+ * (progressDeadlineSeconds, and Pulumi's await through `pulumi.com/timeoutSeconds`, whose default
+ * is 10 minutes). A rollout has no candidate phase: when the smoke checks after it fail, the
+ * deploy workflow restores the previous release. Migrations are never run by a container's
  * start command or a deploy step (004 §3, §5): each is a `batch/v1` Job labelled with its phase.
  * Pulumi's Kubernetes provider waits for a Job to complete (and fails the update when it fails),
  * which is what orders the phases: the Deployments depend on the expand Jobs, so the new code
  * rolls out only onto the expanded schema, and the contract Jobs depend on the Deployments, so
  * old structures are dropped only once no running pod needs them (000 §7, 002 §2).
  */
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { FLAGS_CONFIGMAP_KEY, FLAGS_ENV_VAR } from "../../contract";
+import { FLAGS_CONFIGMAP_KEY } from "../../contract";
+import { PULUMI_TIMEOUT_ANNOTATION, ROLLOUT_TIMEOUT_SECONDS } from "../../contract/release";
 import type { ArtifactConfig, KubernetesConfig, KubernetesServiceConfig, MigrationConfig } from "../config";
 import type { DeployEnvironment } from "./common";
 
@@ -21,14 +26,21 @@ import type { DeployEnvironment } from "./common";
 export const MIGRATION_PHASE_LABEL = "slipway.dev/migration-phase";
 /** Label naming the migration a Job runs. */
 export const MIGRATION_NAME_LABEL = "slipway.dev/migration";
-/** Pod-template annotation carrying the flag document's hash: a flag change rolls the pods. */
-export const FLAGS_HASH_ANNOTATION = "slipway.dev/flags-sha256";
 /** Name of the ConfigMap holding the flagd document. */
 export const FLAGS_CONFIGMAP_NAME = "slipway-flags";
 /** Name of the Secret holding the services' secret env vars. */
 export const SECRETS_NAME = "slipway-secrets";
 /** Where the flagd document is mounted, for a flagd file provider that watches it. */
 export const FLAGS_MOUNT_PATH = "/etc/slipway/flags";
+/**
+ * The OpenFeature flagd provider's settings in every container (its documented env vars): evaluate
+ * in process from the mounted document, watching the file. The kubelet refreshes a mounted
+ * ConfigMap in place, so a flag change reaches running pods without touching their template.
+ */
+export const FLAGD_PROVIDER_ENV = [
+  { name: "FLAGD_RESOLVER", value: "in-process" },
+  { name: "FLAGD_OFFLINE_FLAG_SOURCE_PATH", value: `${FLAGS_MOUNT_PATH}/${FLAGS_CONFIGMAP_KEY}` },
+];
 /** How long a migration may run before the update fails. */
 export const MIGRATION_TIMEOUT = "30m";
 
@@ -82,6 +94,8 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
     );
     const namespace = this.namespace.metadata.name;
 
+    // Named and mutable (no `immutable`): the provider updates a named ConfigMap's data in place,
+    // where an autonamed or immutable one would be replaced, and the pods would lose the mount.
     this.flagsConfigMap = new k8s.core.v1.ConfigMap(
       `${name}-flags`,
       { metadata: { name: FLAGS_CONFIGMAP_NAME, namespace }, data: { [FLAGS_CONFIGMAP_KEY]: args.flagsJson } },
@@ -135,14 +149,12 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
     const before: pulumi.Resource[] = [this.namespace, ...(this.secret ? [this.secret] : [])];
     this.expandJobs = config.migrations.filter((m) => m.phase === "expand").map((m) => job(m, before));
 
-    const flagsHash = crypto.createHash("sha256").update(args.flagsJson).digest("hex");
     this.deployments = config.services.map((service) =>
       this.deployment(name, service, {
         namespace,
         image: imageOf(service.name, `service '${service.name}'`),
         configMapName: this.flagsConfigMap.metadata.name,
         envFrom,
-        flagsHash,
         dependsOn: this.expandJobs,
       }),
     );
@@ -190,7 +202,6 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
       image: string;
       configMapName: pulumi.Input<string>;
       envFrom: { secretRef: { name: pulumi.Input<string> } }[] | undefined;
-      flagsHash: string;
       dependsOn: pulumi.Resource[];
     },
   ): k8s.apps.v1.Deployment {
@@ -200,14 +211,18 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
     return new k8s.apps.v1.Deployment(
       `${name}-${service.name}`,
       {
-        metadata: { name: service.name, namespace: shared.namespace, labels },
+        // Pulumi waits for the rollout this long, not the provider's 10 minutes.
+        metadata: { name: service.name, namespace: shared.namespace, labels, annotations: { [PULUMI_TIMEOUT_ANNOTATION]: String(ROLLOUT_TIMEOUT_SECONDS) } },
         spec: {
           replicas: service.replicas,
+          // The controller marks a rollout that stalls (pods never ready) as failed after 5 minutes.
+          progressDeadlineSeconds: ROLLOUT_TIMEOUT_SECONDS,
           selector: { matchLabels: labels },
           // A new pod must be ready before an old one goes: capacity never drops (002 §3).
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels, annotations: { [FLAGS_HASH_ANNOTATION]: shared.flagsHash } },
+            // No hash of the flag document here: a flag change must not restart the pods.
+            metadata: { labels },
             spec: {
               containers: [
                 {
@@ -217,7 +232,7 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
                   ports: port !== undefined ? [{ name: "http", containerPort: port }] : undefined,
                   env: [
                     ...Object.entries(service.env).map(([envName, value]) => ({ name: envName, value })),
-                    { name: FLAGS_ENV_VAR, valueFrom: { configMapKeyRef: { name: shared.configMapName, key: FLAGS_CONFIGMAP_KEY } } },
+                    ...FLAGD_PROVIDER_ENV,
                   ],
                   envFrom: shared.envFrom,
                   readinessProbe: port !== undefined ? { httpGet: { path: service.healthPath, port }, periodSeconds: 5, failureThreshold: 3 } : undefined,

@@ -6,6 +6,13 @@
  * staging validated, by SHA, never a branch (000 §3-4). Deployments are never deleted, not even
  * when Pulumi replaces them, because earlier ones are Instant Rollback targets (003 §5.3).
  *
+ * A build is not released until its checks pass (003 §5.1). The project assigns its domains to
+ * no deployment by itself (`autoAssignCustomDomains: false`): the deployment is built with the
+ * production variables but serves only its own URL, where the deploy workflow smokes it. Each
+ * domain reaches a deployment through an `Alias`; in the `candidate` phase of a deploy the aliases
+ * keep the deployment they point at (the live release), and only the `live` phase, after the
+ * smoke checks passed, points them at the new one (see GO_LIVE_ENV).
+ *
  * Preview deployments (per pull request) belong to the staging stack's project; the production
  * project builds nothing from git pushes, so a merge cannot bypass the promotion. Previews are
  * always behind Vercel Authentication, production too when asked (003 §5.2); secrets are
@@ -13,7 +20,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as vercel from "@pulumiverse/vercel";
-import { FLAGS_ENV_VAR } from "../../contract";
+import { FLAGS_URL_ENV_VAR } from "../../contract";
+import type { GoLivePhase } from "../../contract/release";
 import { SecretString, type ArtifactConfig, type VercelAppConfig } from "../config";
 import type { DeployEnvironment } from "./common";
 
@@ -41,24 +49,30 @@ export interface VercelAppArgs {
   artifact: ArtifactConfig;
   /** Release version, recorded on the deployment as its deploy marker. */
   version: string;
-  /** The environment's flagd JSON, `SLIPWAY_FLAGS` of the project's production target. */
-  flagsJson: pulumi.Input<string>;
-  /** The preview environment's flagd JSON, `SLIPWAY_FLAGS` of preview deployments (non-production projects only); default `flagsJson`. */
-  previewFlagsJson?: pulumi.Input<string>;
+  /** Where the environment's flags are served (`flagsSourceUrl`): `SLIPWAY_FLAGS_URL` of the production target, constant as flags change. */
+  flagsUrl: string;
+  /** Where the preview environment's flags are served: `SLIPWAY_FLAGS_URL` of preview deployments (non-production projects only); default `flagsUrl`. */
+  previewFlagsUrl?: string;
+  /** `candidate`: the domains stay on the deployment they serve; `live` (default): they move to this release's deployment. */
+  goLive?: GoLivePhase;
 }
 
 /** A Vercel project, its variables and domains, and the release's deployment. */
 export class VercelApp extends pulumi.ComponentResource {
   /** The project. */
   readonly project: vercel.Project;
-  /** Environment variables, `SLIPWAY_FLAGS` included. */
+  /** Environment variables, `SLIPWAY_FLAGS_URL` included. */
   readonly variables: vercel.ProjectEnvironmentVariable[];
   /** Custom domains. */
   readonly domains: vercel.ProjectDomain[];
-  /** The release: a production deployment of the artifact's commit. */
+  /** The release: a production deployment of the artifact's commit, serving only its own URL until an alias points at it. */
   readonly deployment: vercel.Deployment;
-  /** The deployment's URL. */
+  /** One alias per domain: what routes the domain's traffic to a deployment. */
+  readonly aliases: vercel.Alias[];
+  /** The deployment's own URL (the provider's hostname). */
   readonly url: pulumi.Output<string>;
+  /** The same as an https URL: the candidate the smoke checks run against. */
+  readonly candidateUrl: pulumi.Output<string>;
 
   constructor(name: string, args: VercelAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:apps:VercelApp", name, {}, opts);
@@ -80,6 +94,8 @@ export class VercelApp extends pulumi.ComponentResource {
         vercelAuthentication: { deploymentType: app.protectProduction ? PROTECT_ALL_DEPLOYMENTS : PROTECT_PREVIEWS },
         gitProviderOptions: { createDeployments: hostsPreviews },
         previewDeploymentsDisabled: !hostsPreviews,
+        // A production build takes no domain by itself: the aliases move them once smoke passed.
+        autoAssignCustomDomains: false,
       },
       // Deleting the production project deletes every deployment, rollback targets included.
       { parent: this, protect: isProduction },
@@ -109,18 +125,20 @@ export class VercelApp extends pulumi.ComponentResource {
         { parent: this },
       );
     });
+    // Flags are served, not baked: a running deployment reads them from this URL (its OpenFeature
+    // provider polls it), so a flag change needs no new deployment; env vars reach new builds only.
     this.variables.push(
       new vercel.ProjectEnvironmentVariable(
-        `${name}-env-${FLAGS_ENV_VAR}`,
-        { projectId, key: FLAGS_ENV_VAR, value: args.flagsJson, sensitive: false, targets: ["production"] },
+        `${name}-env-${FLAGS_URL_ENV_VAR}`,
+        { projectId, key: FLAGS_URL_ENV_VAR, value: args.flagsUrl, sensitive: false, targets: ["production"] },
         { parent: this },
       ),
     );
     if (hostsPreviews) {
       this.variables.push(
         new vercel.ProjectEnvironmentVariable(
-          `${name}-env-${FLAGS_ENV_VAR}-preview`,
-          { projectId, key: FLAGS_ENV_VAR, value: args.previewFlagsJson ?? args.flagsJson, sensitive: false, targets: ["preview"] },
+          `${name}-env-${FLAGS_URL_ENV_VAR}-preview`,
+          { projectId, key: FLAGS_URL_ENV_VAR, value: args.previewFlagsUrl ?? args.flagsUrl, sensitive: false, targets: ["preview"] },
           { parent: this },
         ),
       );
@@ -146,7 +164,20 @@ export class VercelApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...this.variables, ...this.domains], retainOnDelete: true },
     );
 
+    // The domains' traffic: held on the live deployment while the candidate is checked. An alias
+    // moves by replacement, and the replaced one is kept, or deleting it would unassign the domain.
+    const holdTraffic = args.goLive === "candidate";
+    this.aliases = app.domains.map(
+      (domain, index) =>
+        new vercel.Alias(
+          `${name}-alias-${domain}`,
+          { alias: domain, deploymentId: this.deployment.id },
+          { parent: this, dependsOn: [this.domains[index]], retainOnDelete: true, ignoreChanges: holdTraffic ? ["deploymentId"] : [] },
+        ),
+    );
+
     this.url = this.deployment.url;
-    this.registerOutputs({ projectId, url: this.url });
+    this.candidateUrl = this.url.apply((url) => (/^https?:\/\//.test(url) ? url : `https://${url}`));
+    this.registerOutputs({ projectId, url: this.url, candidateUrl: this.candidateUrl });
   }
 }

@@ -7,9 +7,12 @@
  * - `policy-gate.yml` (deploy repositories): the offline `slipway gate`, its comment and code
  *   scanning upload, and a real `pulumi preview --policy-pack` of each stack before production
  *   (policyGate.ts).
- * - `deploy-<stack>.yml` (deploy repositories): tests, then `pulumi up` in the stack's GitHub
- *   environment (approval, soak, protected refs), a deploy marker with version and SHA, the smoke
- *   checks, and the ledger entry (000 §3-4, 004 §6).
+ * - `deploy-<stack>.yml` (deploy repositories): tests, then, in the stack's GitHub environment
+ *   (approval, soak, protected refs), the release goes live only after its checks (003 §5.1,
+ *   000 §4): a `candidate` update builds it where customers do not reach it, its smoke checks
+ *   run, a `live` update moves traffic, the smoke checks run again; then a deploy marker with
+ *   version and SHA and the ledger entry (000 §3-4, 004 §6). When any of that fails, the job
+ *   restores the previous release on its own and the ledger records it with the reason.
  * - `drift.yml` (deploy repositories): the scheduled drift check of every deploy stack (drift.ts).
  *
  * Workflows are built as objects and serialised with the `yaml` package: structure is never
@@ -22,7 +25,7 @@ import * as YAML from "yaml";
 import type { RepositoryConfig } from "../config";
 import { POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
 import { SLIPWAY_BIN, credentialEnvName, shellJoin, upCommand } from "../../contract/commands";
-import { DEFAULT_STAGING_SOAK_MINUTES, LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, NO_ANCHOR } from "../../contract/release";
+import { DEFAULT_STAGING_SOAK_MINUTES, GO_LIVE_ENV, LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, NO_ANCHOR, type GoLivePhase } from "../../contract/release";
 import { ACTIONS, ACTION_VERSIONS } from "./actions";
 import { driftWorkflow } from "./drift";
 import {
@@ -44,6 +47,7 @@ import {
 import { policyGateWorkflow } from "./policyGate";
 import { rollbackWorkflow } from "./rollback";
 import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
+import { stackFileName } from "../stackFile";
 
 export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 
@@ -53,7 +57,12 @@ export const STACK_OUTPUTS = {
   releaseVersion: "releaseVersion",
   /** The environment's public URL (smoke target and the deployment's link). */
   environmentUrl: "environmentUrl",
+  /** Where each app's release runs before it takes traffic (JSON, app name → URL): the candidate smoke checks' targets. */
+  candidateUrls: "candidateUrls",
 } as const;
+
+/** Stack outputs that are objects: read as compact JSON, one line in `$GITHUB_OUTPUT`. */
+const JSON_STACK_OUTPUTS: ReadonlySet<string> = new Set([STACK_OUTPUTS.candidateUrls]);
 
 /**
  * The stack's ledger anchor, from its environment (the stack writes it at every deploy); a pull
@@ -77,16 +86,42 @@ export function upStepEnv(backendEnv: Record<string, string>, settings: Generato
   return env;
 }
 
-/** The step after `pulumi up` that reads the stack's outputs (STACK_OUTPUTS) into step outputs of id `stack-outputs`. */
-export function stackOutputsStep(stack: string, backendEnv: Record<string, string>): Record<string, unknown> {
+/** The step after `pulumi up` that reads the stack's outputs (STACK_OUTPUTS) into step outputs of id `stack-outputs` (or `id`). */
+export function stackOutputsStep(stack: string, backendEnv: Record<string, string>, id = "stack-outputs"): Record<string, unknown> {
   return {
     name: "stack outputs",
-    id: "stack-outputs",
+    id,
     env: { ...backendEnv, STACK: stack },
     run: Object.values(STACK_OUTPUTS)
-      .map((output) => `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`)
+      .map((output) =>
+        JSON_STACK_OUTPUTS.has(output)
+          ? `echo "${output}=$(pulumi stack output ${output} --json --stack "$STACK" | jq -c .)" >> "$GITHUB_OUTPUT"`
+          : `echo "${output}=$(pulumi stack output ${output} --stack "$STACK")" >> "$GITHUB_OUTPUT"`,
+      )
       .join("\n"),
   };
+}
+
+/** The artifact that carries the stack file a failed deploy restored to its ledger job (and to whoever merges it). */
+export const RESTORED_STACK_FILE_ARTIFACT = "restored-stack-file";
+
+/**
+ * Why the deploy restored the previous release, from the outcomes of its steps (env UP, SMOKE,
+ * GO_LIVE, SMOKE_LIVE): the first that did not succeed, and the run, as `$reason`. It becomes the rollback's
+ * reason, so the ledger's `rolled-back` line (production) or `staged` line (staging) carries it.
+ */
+export const RESTORE_REASON_SCRIPT = [
+  'failed="pulumi up (candidate)"',
+  'if [ "$UP" = success ]; then failed="the smoke checks of the candidate"; fi',
+  'if [ "$SMOKE" = success ]; then failed="pulumi up (live)"; fi',
+  'if [ "$GO_LIVE" = success ]; then failed="the smoke checks of the live release"; fi',
+  'if [ "$SMOKE_LIVE" = success ]; then failed="the deploy marker"; fi',
+  'reason="${failed} failed on ${STACK}; the previous release was restored automatically (${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID})"',
+].join("\n");
+
+/** Env of a `pulumi up` step in a go-live phase. */
+function phaseEnv(upEnv: Record<string, string>, phase: GoLivePhase): Record<string, string> {
+  return { ...upEnv, [GO_LIVE_ENV]: phase };
 }
 
 export { POLICY_CONFIG_FILE };
@@ -176,12 +211,14 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   const access = pulumiAccess(settings, stack, 60);
   const upEnv = upStepEnv(access.env, settings, production);
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
-  const smoke = (url: string): Step => ({
-    name: "smoke",
-    id: "smoke",
+  const smoke = (url: string, id = "smoke", name = "smoke"): Step => ({
+    name,
+    id,
     env: { ENVIRONMENT_URL: url },
     run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
   });
+  // After any failure from the first update on: the previous release, back on its own (000 §4).
+  const restoring = "${{ failure() && steps.pulumi-up.outcome != 'skipped' }}";
 
   const jobs: Record<string, Job> = {
     test: {
@@ -201,7 +238,13 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
       // One deploy per stack at a time, and a queued deploy never cancels a running one.
       concurrency: { group: `deploy-${stack}`, "cancel-in-progress": false },
       ...(settings.pulumiCloudOidc !== undefined ? { permissions: access.permissions } : {}),
-      outputs: { version: "${{ steps.deploy-marker.outputs.version }}", url: stepOutput(STACK_OUTPUTS.environmentUrl) },
+      outputs: {
+        version: "${{ steps.deploy-marker.outputs.version }}",
+        url: stepOutput(STACK_OUTPUTS.environmentUrl),
+        // A failed deploy that restored the previous release: its ledger job records it.
+        restored: "${{ steps.smoke-restored.outcome == 'success' }}",
+        "restored-version": "${{ steps.restore.outputs.to }}",
+      },
       steps: [
         ...setupSteps(settings),
         ledgerCheckoutStep(settings),
@@ -213,12 +256,34 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         pulumiSetupStep(),
         ...access.steps,
         {
-          name: `pulumi up (${stack})`,
+          // Vercel: a deployment no domain points at; Heroku: the candidate app. The domains and
+          // the live app stay on the release they run. Kubernetes rolls out, gated on readiness.
+          name: `pulumi up (${stack}, candidate: traffic stays on the live release)`,
           id: "pulumi-up",
           run: shellJoin(upCommand(stack)),
-          env: upEnv,
+          env: phaseEnv(upEnv, "candidate"),
         },
         stackOutputsStep(stack, access.env),
+        {
+          name: "smoke the candidate (003 §5.1: not released until its checks pass)",
+          id: "smoke",
+          env: { CANDIDATE_URLS: stepOutput(STACK_OUTPUTS.candidateUrls) },
+          run: [
+            `: "\${CANDIDATE_URLS:?the stack exported no ${STACK_OUTPUTS.candidateUrls}}"`,
+            'urls="$(jq -r \'.[]\' <<<"$CANDIDATE_URLS")"',
+            'if [ -z "$urls" ]; then echo "::notice title=smoke::no candidate: a Kubernetes rollout is gated on readiness and smoked live below"; fi',
+            "for url in $urls; do",
+            `  npm run smoke -- --env ${shellWord(stack)} --url "$url"`,
+            "done",
+          ].join("\n"),
+        },
+        {
+          name: `pulumi up (${stack}, live: traffic moves to the release)`,
+          id: "go-live",
+          run: shellJoin(upCommand(stack)),
+          env: phaseEnv(upEnv, "live"),
+        },
+        smoke(stepOutput(STACK_OUTPUTS.environmentUrl), "smoke-live", "smoke the live release"),
         {
           name: "deploy marker",
           id: "deploy-marker",
@@ -230,10 +295,60 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
             'echo "version=${VERSION}" >> "$GITHUB_OUTPUT"',
           ].join("\n"),
         },
-        smoke(stepOutput(STACK_OUTPUTS.environmentUrl)),
+        // The release failed: restore the previous one (the job still fails).
+        {
+          name: "restore the previous release: slipway rollback",
+          id: "restore",
+          if: restoring,
+          env: {
+            ...LEDGER_ENV,
+            STACK: stack,
+            UP: "${{ steps.pulumi-up.outcome }}",
+            SMOKE: "${{ steps.smoke.outcome }}",
+            GO_LIVE: "${{ steps.go-live.outcome }}",
+            SMOKE_LIVE: "${{ steps.smoke-live.outcome }}",
+          },
+          shell: "bash",
+          run: [
+            RESTORE_REASON_SCRIPT,
+            'echo "::error title=release failed::${reason}"',
+            `${SLIPWAY_BIN} rollback --stack "$STACK" --reason "$reason" --github-output "$GITHUB_OUTPUT" | tee "$RUNNER_TEMP/restore.txt"`,
+            '{ echo "### restored the previous release"; echo; echo \'```diff\'; cat "$RUNNER_TEMP/restore.txt"; echo \'```\'; } >> "$GITHUB_STEP_SUMMARY"',
+          ].join("\n"),
+        },
+        {
+          name: `pulumi up (${stack}, restore the previous release)`,
+          id: "restore-up",
+          if: "${{ failure() && steps.restore.outcome == 'success' }}",
+          run: shellJoin(upCommand(stack)),
+          env: phaseEnv(upEnv, "live"),
+        },
+        { ...stackOutputsStep(stack, access.env, "restored-outputs"), if: "${{ failure() && steps.restore-up.outcome == 'success' }}" },
+        {
+          ...smoke(`\${{ steps.restored-outputs.outputs.${STACK_OUTPUTS.environmentUrl} }}`, "smoke-restored", "smoke the restored release"),
+          if: "${{ failure() && steps.restored-outputs.outcome == 'success' }}",
+        },
+        {
+          name: "keep the stack file it restored",
+          if: "${{ failure() && steps.smoke-restored.outcome == 'success' }}",
+          uses: ACTIONS.uploadArtifact,
+          with: { name: RESTORED_STACK_FILE_ARTIFACT, path: stackFileName(stack), "if-no-files-found": "error", "retention-days": 90 },
+        },
       ],
     },
   };
+  // The restore, on the ledger: production's rolled-back (from the restored stack file, with the
+  // reason), staging's previous release staged again with the rollback's marker and reason.
+  const restoredLedger = ledgerJob(
+    stack,
+    production ? "deployed" : "staged",
+    ["deploy"],
+    settings,
+    [{ name: "the stack file the deploy restored", uses: ACTIONS.downloadArtifact, with: { name: RESTORED_STACK_FILE_ARTIFACT, path: "." } }],
+    "deploy",
+    "restored-version",
+  );
+  jobs.restored = { ...restoredLedger, name: production ? "ledger: rolled-back (restored)" : "ledger: staged (restored)", if: "${{ failure() && needs.deploy.outputs.restored == 'true' }}" };
   if (production) {
     // What production deployed decides the event: promoted, hotfix, or a rollback's rolled-back.
     jobs.ledger = ledgerJob(stack, "deployed", ["deploy"], settings);
@@ -274,7 +389,15 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
  * branch and release tags may use); it sees no deploy secret, installs without install scripts,
  * and verifies that the branch's last commit only appended before it appends.
  */
-export function ledgerJob(stack: string, kind: "staged" | "validated" | "deployed", needs: string[], settings: GeneratorSettings, restoreSteps: Step[] = [], deployJob = "deploy"): Job {
+export function ledgerJob(
+  stack: string,
+  kind: "staged" | "validated" | "deployed",
+  needs: string[],
+  settings: GeneratorSettings,
+  restoreSteps: Step[] = [],
+  deployJob = "deploy",
+  versionOutput = "version",
+): Job {
   const production = kind === "deployed";
   const record = [
     `${SLIPWAY_BIN} ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
@@ -318,7 +441,7 @@ export function ledgerJob(stack: string, kind: "staged" | "validated" | "deploye
       {
         name: `record ${kind} in the ledger`,
         env: {
-          VERSION: `\${{ needs.${deployJob}.outputs.version }}`,
+          VERSION: `\${{ needs.${deployJob}.outputs.${versionOutput} }}`,
           STACK: stack,
           LEDGER_BRANCH: settings.ledgerBranch,
           ...(production ? { APPROVERS: "${{ steps.approvers.outputs.approvers }}" } : {}),

@@ -23,18 +23,36 @@ export const LEDGER_FILE = "releases/ledger.jsonl";
 /** `prev` of the first line. */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** The events a ledger records. */
-export const LEDGER_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix"] as const;
+/** The events a ledger records: releases, and flag changes a stack's deploy served (`flag`). */
+export const LEDGER_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "flag"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
-/** The stack each kind of event happens on: staging stages and validates, production runs. */
+/**
+ * The stack each kind of event happens on: staging stages and validates, production runs. A flag
+ * change happens on the stack that serves it (production unless the event says staging).
+ */
 export const STACK_OF_KIND: Record<LedgerKind, "staging" | "production"> = {
   staged: "staging",
   validated: "staging",
   promoted: "production",
   "rolled-back": "production",
   hotfix: "production",
+  flag: "production",
 };
+
+/** How a stack serves a flag after a flag event: `on`, `off`, or up to a canary stage (`stage house`). */
+export const FLAG_SERVED = /^(on|off|stage [a-z][a-z0-9-]*)$/;
+
+/** flag: the flag a stack's deploy changed and how it serves it now. */
+export const flagChangeSchema = z
+  .object({
+    /** The flag's key. */
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a kebab-case flag key"),
+    /** `on`, `off` or `stage <name>`. */
+    served: z.string().regex(FLAG_SERVED, "expected on, off or 'stage <name>'"),
+  })
+  .strict();
+export type FlagChange = z.infer<typeof flagChangeSchema>;
 
 /** Kinds after which production runs the event's version. */
 const PRODUCTION_KINDS: readonly LedgerKind[] = ["promoted", "hotfix", "rolled-back"];
@@ -116,6 +134,8 @@ export const ledgerEventSchema = z
     to: versionSchema.optional(),
     /** rolled-back: the deploy marker `ROLLBACK <from> → <to>` (000 §6.3). */
     marker: z.string().optional(),
+    /** flag: the flag changed and how the stack serves it now (the release fields are what the stack runs). */
+    flag: flagChangeSchema.optional(),
     /** Git commit of the release. */
     gitSha: z.string().regex(COMMIT_SHA, "expected a full 40-character lowercase commit SHA"),
     /** When it was recorded (ISO 8601, UTC). */
@@ -136,7 +156,7 @@ export const ledgerEventSchema = z
   .strict()
   .superRefine((event, ctx) => {
     const expectedStack = STACK_OF_KIND[event.kind];
-    if (event.stack !== expectedStack) {
+    if (event.kind !== "flag" && event.stack !== expectedStack) {
       ctx.addIssue({ code: "custom", path: ["stack"], message: `a ${event.kind} event happens on ${expectedStack}, not ${event.stack}` });
     }
     if (event.kind === "rolled-back") {
@@ -154,6 +174,8 @@ export const ledgerEventSchema = z
         if (event[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "only a rolled-back event has it" });
       }
     }
+    if (event.kind === "flag" && event.flag === undefined) ctx.addIssue({ code: "custom", path: ["flag"], message: "is required on a flag event" });
+    if (event.kind !== "flag" && event.flag !== undefined) ctx.addIssue({ code: "custom", path: ["flag"], message: "only a flag event has it" });
     if (event.kind === "hotfix" && (event.note === undefined || event.note.trim() === "")) {
       ctx.addIssue({ code: "custom", path: ["note"], message: "a hotfix names its incident in the note (001: hotfixes are for production incidents only)" });
     }
@@ -223,6 +245,7 @@ const FIELD_ORDER: readonly (keyof LedgerEvent)[] = [
   "from",
   "to",
   "marker",
+  "flag",
   "gitSha",
   "time",
   "actor",
@@ -482,7 +505,8 @@ function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, 
   // environment admits the default branch alone, so a run from a pushed tag is no rollback of ours.
   // Production's is rolled-back; staging's is the target staged again, only a build staging validated.
   const stagingRollback = event.kind === "staged" && event.stack === "staging";
-  const emergencyRollback = workflowPath === ROLLBACK_WORKFLOW_PATH && (event.kind === "rolled-back" || stagingRollback);
+  // The emergency rollback turns flags off first (003 §7.2): it records those flag events too.
+  const emergencyRollback = workflowPath === ROLLBACK_WORKFLOW_PATH && (event.kind === "rolled-back" || event.kind === "flag" || stagingRollback);
   if (emergencyRollback && stagingRollback && !history.some((entry) => entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts))) {
     return `${what}: recorded by ${workflowPath}, but staging never validated ${event.version} with these artifacts; a rollback returns staging to a release it validated`;
   }
@@ -495,8 +519,9 @@ function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, 
   const firstRun = history.find((entry) => entry.event.run !== undefined)?.event.run;
   const ledgerRepository = firstRun !== undefined ? (WORKFLOW_REF.exec(firstRun.workflow) as RegExpExecArray)[1] : repository;
   if (repository !== ledgerRepository) return `${what}: recorded by a run of ${repository}, but this ledger is ${ledgerRepository}'s`;
-  const again = history.find((entry) => entry.event.run?.id === run.id && entry.event.kind === event.kind);
-  if (again !== undefined) return `${what}: run ${run.id} already recorded ${event.kind} at line ${again.line}; a run records each event once`;
+  // A run records each event once; a flag event once per flag (one deploy may change several).
+  const again = history.find((entry) => entry.event.run?.id === run.id && entry.event.kind === event.kind && entry.event.flag?.name === event.flag?.name);
+  if (again !== undefined) return `${what}: run ${run.id} already recorded ${event.kind}${event.flag !== undefined ? ` ${event.flag.name}` : ""} at line ${again.line}; a run records each event once`;
   return undefined;
 }
 
@@ -561,6 +586,14 @@ export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "
     const last = sameBuild[sameBuild.length - 1];
     const unvalidated = migrationsMissingFrom(migrations, last.event.migrations ?? NO_MIGRATIONS);
     if (unvalidated.length > 0) return `${what}: production runs ${unvalidated.join(", ")}, which staging did not run for ${event.version} (line ${last.line})`;
+  }
+  if (event.kind === "flag" && event.stack === "production") {
+    // A flag event records the release the flag is served with: the one production runs.
+    const runs = productionRunsOf(history);
+    const running = runs[runs.length - 1];
+    if (running === undefined || running.version !== event.version || !sameArtifacts(running.artifacts, event.artifacts)) {
+      return `${what}: production runs ${running === undefined ? "no release yet" : `${running.version}${running.version === event.version ? " with other artifacts" : ""}`}; a flag event records the release production runs`;
+    }
   }
   if (event.kind === "rolled-back") {
     const from = event.from as string;
@@ -727,6 +760,10 @@ export interface NewLedgerEvent {
   migrations?: Migrations;
   /** rolled-back: the version production leaves. */
   from?: string;
+  /** flag: the stack that serves the change (default production). */
+  stack?: "staging" | "production";
+  /** flag: the flag changed and how it is served now. */
+  flag?: FlagChange;
   /** Git commit of the release. */
   gitSha: string;
   /** Who records it. */
@@ -759,7 +796,7 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
   const draft: Partial<LedgerEvent> = {
     seq,
     kind: input.kind,
-    stack: STACK_OF_KIND[input.kind],
+    stack: input.kind === "flag" ? (input.stack ?? STACK_OF_KIND.flag) : STACK_OF_KIND[input.kind],
     version: input.version,
     level: input.level,
     changeRequest: input.changeRequest,
@@ -768,6 +805,7 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
     from: input.kind === "rolled-back" ? input.from : undefined,
     to: input.kind === "rolled-back" ? input.version : undefined,
     marker: input.kind === "rolled-back" && input.from !== undefined ? rollbackMarker(input.from, input.version) : undefined,
+    flag: input.flag,
     gitSha: input.gitSha,
     time: input.time ?? now.toISOString(),
     actor: input.actor,

@@ -11,6 +11,7 @@ import {
   appendEvent,
   checkAppendOnly,
   displayPath,
+  type FlagChange,
   formatProblem,
   Ledger,
   LEDGER_FILE,
@@ -26,7 +27,8 @@ import {
   STACK_OF_KIND,
   WorkflowRun,
 } from "./ledger";
-import { openStackDocument, readMigrations, readRelease } from "./stackDocument";
+import { openStackDocument, readFlags, readMigrations, readRelease } from "./stackDocument";
+import { servedAs } from "./flag";
 import { readPolicyStatement } from "../policyStatement";
 import { LEDGER_ANCHOR_VARIABLE, NO_ANCHOR, parseAnchor, WORKFLOW_REF } from "../../contract/release";
 
@@ -57,7 +59,7 @@ export interface LedgerVerifyResult extends CommandResult {
 
 /** One line about where production and staging stand. */
 function standing(ledger: Ledger): string {
-  const production = [...ledger.entries].reverse().find((entry) => STACK_OF_KIND[entry.event.kind] === "production");
+  const production = [...ledger.entries].reverse().find((entry) => entry.event.stack === "production");
   const validated = newestValidated(ledger);
   const parts = [
     production ? `production runs ${production.event.version} (line ${production.line}, ${production.event.kind})` : "production has run no release",
@@ -127,6 +129,10 @@ export interface LedgerRecordOptions extends LedgerLocation {
   migrations?: Migrations;
   /** rolled-back: the version production left. */
   from?: string;
+  /** flag: the flag whose change the deploy served (its state is read from the stack file). */
+  flag?: string;
+  /** flag: the stack that served it (default production). */
+  stack?: "staging" | "production";
   /** Release commit; default GITHUB_SHA, then `git rev-parse HEAD` in root. */
   gitSha?: string;
   /** Who records; default GITHUB_ACTOR, then USER. */
@@ -215,6 +221,18 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   let release: { version: string; level: ReleaseLevel; changeRequest: string; artifacts: Record<string, Artifact> };
   let stackMigrations: Migrations | undefined;
   let note = options.note;
+  let flag: FlagChange | undefined;
+  const kindStack = options.kind === "flag" ? (options.stack ?? STACK_OF_KIND.flag) : STACK_OF_KIND[options.kind];
+  if (options.kind === "flag") {
+    // What the stack serves is what its file says now: the deploy that records this just applied it.
+    if (options.flag === undefined) throw new UserError("a flag event names its flag: pass --flag <name>", { key: "flag" });
+    const document = openStackDocument(options.root, kindStack);
+    const configured = readFlags(document).find((candidate) => candidate.name === options.flag);
+    if (configured === undefined) throw new UserError(`names no flag '${options.flag}'`, { file: document.file, key: "slipway:flags" });
+    flag = { name: configured.name, served: servedAs(configured, kindStack) };
+  } else if (options.flag !== undefined) {
+    throw new UserError(`--flag belongs to a flag event, not ${options.kind}`, { key: "flag" });
+  }
   if (given === 4) {
     release = {
       version: options.version as string,
@@ -223,8 +241,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       artifacts: options.artifacts as Record<string, Artifact>,
     };
   } else if (given === 0) {
-    const stack = STACK_OF_KIND[options.kind];
-    const document = openStackDocument(options.root, stack);
+    const document = openStackDocument(options.root, kindStack);
     const fromFile = readRelease(document);
     if (fromFile === undefined) throw new UserError(`is missing: cannot record ${options.kind} without a release`, { file: document.file, key: "slipway:release" });
     if (options.kind === "rolled-back" && fromFile.rollback === undefined) {
@@ -237,7 +254,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       note = `${rollbackMarker(fromFile.rollback.from, fromFile.version)}${reason}`;
     }
     // The migrations the release runs, from the stack's config (a rollback records none: it returns to code that ran before).
-    stackMigrations = options.kind === "rolled-back" ? undefined : readMigrations(document);
+    stackMigrations = options.kind === "rolled-back" || options.kind === "flag" ? undefined : readMigrations(document);
   } else {
     throw new UserError("give all of version, level, changeRequest and artifacts, or none of them (to read the stack file's slipway:release)", { key: "version" });
   }
@@ -256,6 +273,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       artifacts: release.artifacts,
       migrations: options.migrations ?? nonEmpty(stackMigrations),
       from: options.from,
+      ...(flag !== undefined ? { stack: kindStack, flag } : {}),
       gitSha,
       actor,
       run,
@@ -267,7 +285,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   const { event } = entry;
   const file = displayPath(options.root, path.resolve(options.root, options.ledgerPath ?? LEDGER_FILE));
   return {
-    text: `Recorded ${file} line ${entry.line} (seq ${event.seq}): ${event.kind} ${event.version} on ${event.stack}${event.marker ? `, '${event.marker}'` : ""}.\n`,
+    text: `Recorded ${file} line ${entry.line} (seq ${event.seq}): ${event.kind}${event.flag ? ` ${event.flag.name} ${event.flag.served}` : ""} ${event.version} on ${event.stack}${event.marker ? `, '${event.marker}'` : ""}.\n`,
     exitCode: 0,
     entry,
   };
@@ -305,7 +323,7 @@ export function ledgerShow(options: LedgerShowOptions): CommandResult {
     event.changeRequest,
     event.time,
     event.actor,
-    [event.marker, event.migrations?.contract.length ? `contract: ${event.migrations.contract.join(", ")}` : undefined, event.note]
+    [event.marker, event.flag !== undefined ? `flag ${event.flag.name} ${event.flag.served}` : undefined, event.migrations?.contract.length ? `contract: ${event.migrations.contract.join(", ")}` : undefined, event.note]
       .filter((part) => part !== undefined && part !== "")
       .join(" | "),
   ].map(printable));

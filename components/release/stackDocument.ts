@@ -227,8 +227,15 @@ export function forceL3FlagsOff(stackDocument: StackDocument, environment: "stag
   const result: FlagsForcedOff = { turnedOff: [], alreadyOff: [] };
   flags.forEach((flag, index) => {
     if (flag.level !== "L3") return;
-    if (flag.defaults[environment]) {
+    // A flag served to a canary stage is on for those accounts: off means off for everyone.
+    const staged = flag.rollout[environment] !== undefined;
+    if (flag.defaults[environment] || staged) {
       stackDocument.document.setIn(["config", FLAGS_KEY, index, "defaults", environment], false);
+      if (staged) {
+        stackDocument.document.deleteIn(["config", FLAGS_KEY, index, "rollout", environment]);
+        const rollout = stackDocument.document.getIn(["config", FLAGS_KEY, index, "rollout"]);
+        if (isMap(rollout) && rollout.items.length === 0) stackDocument.document.deleteIn(["config", FLAGS_KEY, index, "rollout"]);
+      }
       result.turnedOff.push(flag.name);
     } else {
       result.alreadyOff.push(flag.name);

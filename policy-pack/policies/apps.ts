@@ -23,6 +23,7 @@ import {
 } from "./shared/resources";
 import { credentialFinding } from "./shared/secrets";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
+import { PULUMI_TIMEOUT_ANNOTATION, ROLLOUT_TIMEOUT_SECONDS } from "../../contract/release";
 
 /** Vercel protection modes that cover preview deployments, spelt as the provider takes them. */
 const PROTECTS_PREVIEWS = ["standard_protection_new", "standard_protection", "all_deployments", "only_preview_deployments"];
@@ -137,7 +138,26 @@ export const previewSecretExposure: SlipwayResourcePolicy = {
 
 const k8sSafeRolloutSchema = configSchema(productionStacksSetting, {
     minProductionReplicas: { type: "integer", minimum: 1, default: 2, description: "Replicas a production Deployment needs." },
+    maxRolloutSeconds: {
+        type: "integer",
+        minimum: 1,
+        default: ROLLOUT_TIMEOUT_SECONDS,
+        description: "Longest a rollout may take before it fails (002 §3: 5 minutes): the bound on progressDeadlineSeconds and on Pulumi's await (pulumi.com/timeoutSeconds).",
+    },
 });
+
+/** What is wrong with how long a Deployment's rollout may take, one phrase each. */
+function rolloutDeadlineProblems(deployment: PolicyResource, maxSeconds: number): string[] {
+    const problems: string[] = [];
+    const deadline = numeric(record(deployment.props.spec).progressDeadlineSeconds);
+    if (deadline === undefined) problems.push(`sets no spec.progressDeadlineSeconds, so a rollout that never gets ready is reported only after Kubernetes' 600 seconds (at most ${maxSeconds})`);
+    else if (deadline > maxSeconds) problems.push(`sets spec.progressDeadlineSeconds ${deadline}, longer than the ${maxSeconds} seconds a rollout may take`);
+    const annotation = record(record(deployment.props.metadata).annotations)[PULUMI_TIMEOUT_ANNOTATION];
+    const timeout = numeric(annotation);
+    if (timeout === undefined) problems.push(`has no ${PULUMI_TIMEOUT_ANNOTATION} annotation, so pulumi up waits the provider's default 10 minutes for the rollout (at most ${maxSeconds} seconds)`);
+    else if (timeout > maxSeconds) problems.push(`waits ${timeout} seconds for the rollout (${PULUMI_TIMEOUT_ANNOTATION}), longer than ${maxSeconds}`);
+    return problems;
+}
 
 /** Whether a PodDisruptionBudget selects the Deployment's pods. */
 function budgetCovers(budget: PolicyResource, deployment: PolicyResource): boolean {
@@ -171,16 +191,17 @@ function containerProblems(container: Props): string[] {
 export const k8sSafeRollout: SlipwayStackPolicy = {
     name: "k8s-safe-rollout",
     description:
-        "Kubernetes Deployments roll out without downtime: RollingUpdate with maxUnavailable 0, a readiness probe and resource requests/limits on every container, and in production at least 2 replicas and a PodDisruptionBudget.",
+        "Kubernetes Deployments roll out without downtime: RollingUpdate with maxUnavailable 0, a readiness probe and resource requests/limits on every container, a rollout that fails within maxRolloutSeconds (progressDeadlineSeconds and pulumi.com/timeoutSeconds), and in production at least 2 replicas and a PodDisruptionBudget.",
     remediationSteps:
-        "Set spec.strategy { type: RollingUpdate, rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }, a readinessProbe and resources.requests/limits (cpu, memory) on every container; " +
+        "Set spec.strategy { type: RollingUpdate, rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }, a readinessProbe and resources.requests/limits (cpu, memory) on every container, " +
+        "spec.progressDeadlineSeconds and the metadata annotation pulumi.com/timeoutSeconds at most maxRolloutSeconds (300); " +
         "in production set spec.replicas >= minProductionReplicas and add a PodDisruptionBudget whose selector matches the pod labels.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["apps", "002 §3"],
     configSchema: k8sSafeRolloutSchema,
     validateStack: (args, reportViolation) => {
-        const config = readConfig<ProductionStacksConfig & { minProductionReplicas: number }>(k8sSafeRolloutSchema, args);
+        const config = readConfig<ProductionStacksConfig & { minProductionReplicas: number; maxRolloutSeconds: number }>(k8sSafeRolloutSchema, args);
         const deployments = ofType(args.resources, TYPES.k8sDeployment);
         if (deployments.length === 0) return args.notApplicable("the stack has no Kubernetes Deployment");
         const production = isProductionStack(stackOfResources(args.resources), config.productionStacks);
@@ -199,6 +220,7 @@ export const k8sSafeRollout: SlipwayStackPolicy = {
             }
             const podSpec = record(record(spec.template).spec);
             problems.push(...list(podSpec.containers).flatMap((container) => containerProblems(record(container))));
+            problems.push(...rolloutDeadlineProblems(deployment, config.maxRolloutSeconds));
             if (production) {
                 const replicas = numeric(spec.replicas) ?? 1;
                 if (replicas < config.minProductionReplicas) {

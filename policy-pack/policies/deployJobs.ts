@@ -29,7 +29,7 @@ import { known, knownStrings } from "./shared/known";
 import { manifestsOf } from "./shared/manifest";
 import { prematureContracts } from "../../contract";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
-import { describe, list, ofType, podSpecsOf, quoteList, record, text, transitiveDependencies, TYPES, type Props } from "./shared/resources";
+import { describe, isProductionStack, list, ofType, podSpecsOf, quoteList, record, stackOf, text, transitiveDependencies, TYPES, type Props } from "./shared/resources";
 import { credentialFinding } from "./shared/secrets";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
 import { commandsOf, commandsOfArgv, nameTokens, type ShellCommand } from "./shared/shell";
@@ -215,17 +215,32 @@ export const deployJobGates: SlipwayResourcePolicy = {
     name: "deploy-job-gates",
     description:
         "Every production deploy job, in any managed workflow file (a job whose environment is production, or that deploys to production: pulumi up, vercel --prod, Heroku releases, kubectl/helm, ...), " +
-        "uses the production environment, needs the test jobs, is serialised by a concurrency group that never cancels a running deploy, runs a smoke check that can fail and writes a deploy marker.",
+        "uses the production environment, needs the test jobs, is serialised by a concurrency group that never cancels a running deploy, runs a smoke check that can fail and writes a deploy marker; " +
+        "and a production Vercel project does not put a deployment on its domains before that smoke check (003 §5.1).",
     remediationSteps:
         "Give each production deploy job `environment: {name: production}`, `needs: [<test jobs>]`, `concurrency: {group: deploy-production, cancel-in-progress: false}`, " +
         "a step after the deploy that runs the smoke checks and fails when they fail (no `|| true`, no `continue-on-error`, not `true` or `echo`), and a step writing version and SHA (a deploy marker). " +
-        "A job that deploys elsewhere should say so with its environment (`environment: staging`).",
+        "A job that deploys elsewhere should say so with its environment (`environment: staging`). " +
+        "On a production Vercel project set autoAssignCustomDomains: false and point the domains at a deployment with vercel.Alias once its checks passed.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["deployJobs", "000 §3", "000 §4", "001", "002 §4", "004 §6"],
     configSchema: deployJobGatesSchema,
     validateResource: (args, reportViolation) => {
-        if (args.type !== TYPES.repositoryFile) return args.notApplicable("only workflow files are judged");
+        if (args.type === TYPES.vercelProject) {
+            const config = readConfig<DeployJobGatesConfig>(deployJobGatesSchema, args);
+            if (!isProductionStack(stackOf(args.urn), config.productionStacks)) return args.notApplicable("not a production stack's Vercel project");
+            // Unset means Vercel's default: true. A production deployment then serves customers as soon as it is built.
+            if (args.props.autoAssignCustomDomains !== false) {
+                reportViolation(
+                    `${describe(args)} assigns its production domains to every production deployment as soon as it is built (autoAssignCustomDomains: ${
+                        args.props.autoAssignCustomDomains === undefined ? "unset, Vercel's default true" : String(args.props.autoAssignCustomDomains)
+                    }), so a release serves customers before the deploy job's smoke check.`,
+                );
+            }
+            return;
+        }
+        if (args.type !== TYPES.repositoryFile) return args.notApplicable("only workflow files and Vercel projects are judged");
         const config = readConfig<DeployJobGatesConfig>(deployJobGatesSchema, args);
         const read = readWorkflowFile(args, { environments: config.productionStacks, targets: config.productionTargets });
         if (read === undefined) return args.notApplicable("not a workflow file");

@@ -17,9 +17,9 @@ import {
     encryptedFlagCarriersOf,
     flagSettingsOf,
     flagSourcesOf,
-    isOnByDefault,
     parseFlags,
     scopesOf,
+    servedOutsideStages,
     sideEffectEvidence,
     type FlagSource,
     type ParsedFlag,
@@ -41,7 +41,7 @@ function eachFlag(
     subject: { type: string; name: string },
     sources: FlagSource[],
     reportViolation: (message: string) => void,
-    judge: (key: string, flag: ParsedFlag, where: string) => void,
+    judge: (key: string, flag: ParsedFlag, where: string, evaluators: Record<string, unknown>) => void,
 ): void {
     for (const source of sources) {
         const parsed = parseFlags(source.raw);
@@ -49,7 +49,7 @@ function eachFlag(
             reportViolation(`${describe(subject)} ${source.where} cannot be read as flag definitions: ${parsed.error}.`);
             continue;
         }
-        for (const [key, flag] of Object.entries(parsed.flags)) judge(key, flag, `${describe(subject)} ${source.where}`);
+        for (const [key, flag] of Object.entries(parsed.flags)) judge(key, flag, `${describe(subject)} ${source.where}`, parsed.evaluators);
     }
 }
 
@@ -91,15 +91,16 @@ const l3FlagsOffSchema = configSchema(productionStacksSetting);
 export const l3FlagsOffInProduction: SlipwayStackPolicy = {
     name: "l3-flags-off-in-production",
     description:
-        "Side-effect flags (level L3, in the kill-switch set, or declaring side effects in their metadata) are off by default in production, wherever they are delivered (flag documents and config vars that turn a flag on), " +
+        "Side-effect flags (level L3, in the kill-switch set, or declaring side effects in their metadata) are off in production for everyone outside the canary stages their targeting names " +
+        "(judged as flagd serves them: a targeting rule that is not a set of named stages, such as a percentage or the clock, counts as reaching everyone), wherever they are delivered (flag documents and config vars that turn a flag on), " +
         "unless metadata.productionApproval names a change request the release ledger links to a release staging validated (or the incident of a hotfix).",
     remediationSteps:
-        "Set the flag's production default to off (Pulumi.production.yaml flags; remove config vars such as AUTO_PUBLISH=true that turn it on), or, once it has earned it, " +
+        "Set the flag's production default to off (`slipway flag off <name>`; remove config vars such as AUTO_PUBLISH=true that turn it on), canary it to named accounts only (`slipway flag on <name> --stage <stage>`), or, once it has earned it, " +
         "set its productionApproval to the change request that approved it: an id the ledger records for a release staging validated (the release manifest's ledger.validatedChangeRequests), " +
         "or, for a hotfix, its release.incident. A flag without metadata.level must declare one.",
     severity: "critical",
     enforcementLevel: "mandatory",
-    tags: ["flags", "003 §4.3"],
+    tags: ["flags", "003 §4.3", "003 §4.4"],
     configSchema: l3FlagsOffSchema,
     validateStack: (args, reportViolation) => {
         const { productionStacks } = readConfig<ProductionStacksConfig>(l3FlagsOffSchema, args);
@@ -159,15 +160,19 @@ export const l3FlagsOffInProduction: SlipwayStackPolicy = {
         };
 
         for (const { resource, sources } of productionCarriers) {
-            eachFlag(resource, sources, (message) => reportViolation(message, resource.urn), (key, flag, where) => {
-                if (!isOnByDefault(flag)) return;
+            eachFlag(resource, sources, (message) => reportViolation(message, resource.urn), (key, flag, where, evaluators) => {
+                // As flagd serves it: on for anyone outside the canary stages its targeting names.
+                const served = servedOutsideStages(key, flag, evaluators);
+                if (served === undefined) return;
                 if (sideEffectEvidence(flag) !== undefined) {
                     const problem = approvalProblem([flag.metadata?.productionApproval ?? ""], "metadata.productionApproval is empty");
                     if (problem !== undefined) {
-                        reportViolation(`${where} turns ${flagLabel(key, flag)} on by default in production (defaultVariant: '${flag.defaultVariant}') ${problem}.`, resource.urn);
+                        const how = served.byDefault ? `on by default in production ${served.how.replace(/^by default /, "")}` : `on in production ${served.how}, outside its canary stages,`;
+                        reportViolation(`${where} turns ${flagLabel(key, flag)} ${how} ${problem}.`, resource.urn);
                     }
                 } else if (flag.metadata?.level === undefined) {
-                    reportViolation(`${where} turns flag '${key}' on by default in production but it has no metadata.level, so it may be an L3 side effect.`, resource.urn);
+                    const how = served.byDefault ? "on by default in production" : `on in production ${served.how}`;
+                    reportViolation(`${where} turns flag '${key}' ${how} but it has no metadata.level, so it may be an L3 side effect.`, resource.urn);
                 }
             });
         }
@@ -201,9 +206,9 @@ const sideEffectScopedSchema = configSchema(requiredScopesSetting);
 export const sideEffectFlagsScoped: SlipwayResourcePolicy = {
     name: "side-effect-flags-scoped",
     description:
-        "Every side-effect flag (level L3, or declaring side effects in its metadata, whatever its label) is in the kill-switch set and supports the global, client, platform-account and lane scopes, so harm can be stopped at any blast radius.",
+        "Every side-effect flag (level L3, or declaring side effects in its metadata, whatever its label) is in the kill-switch set, has an off variant (a value false) to switch to, and supports the global, client, platform-account and lane scopes, so harm can be stopped at any blast radius.",
     remediationSteps:
-        "In the flag definition set metadata.killSwitch: true and metadata.scopes to 'global,client,platform-account,lane' (every scope in requiredScopes); " +
+        "In the flag definition set metadata.killSwitch: true, give it a variant whose value is false, and set metadata.scopes to 'global,client,platform-account,lane' (every scope in requiredScopes); " +
         "every flag needs metadata.level, and a flag with side effects is L3.",
     severity: "high",
     enforcementLevel: "mandatory",
@@ -219,6 +224,10 @@ export const sideEffectFlagsScoped: SlipwayResourcePolicy = {
                 return;
             }
             const label = flagLabel(key, flag);
+            // A kill switch must have an off to switch to: a variant whose value is false.
+            if (!Object.values(flag.variants).includes(false)) {
+                reportViolation(`${where} ${label} cannot be switched off: none of its variants (${quoteList(Object.keys(flag.variants))}) is false.`);
+            }
             if (flag.metadata?.killSwitch !== true) {
                 reportViolation(`${where} ${label} is not in the kill-switch set (metadata.killSwitch: ${String(flag.metadata?.killSwitch ?? "unset")}).`);
             }

@@ -4,7 +4,7 @@
  * but managed by only one of them.
  */
 import { HerokuApp, type HerokuAppArgs } from "../../components/apps";
-import { flagdJson } from "../../components/flags";
+import { flagsSourceUrl } from "../../contract";
 import {
   childrenOf,
   exampleCiphertext,
@@ -35,7 +35,7 @@ function exampleArgs(stack: "staging" | "production"): HerokuAppArgs {
     isProduction: stack === "production",
     artifact: config.release.artifacts.api,
     version: config.release.version,
-    flagsJson: flagdJson(config.flags, config.environment),
+    flagsUrl: flagsSourceUrl(config.github.owner, "storefront", config.environment),
   };
 }
 
@@ -50,23 +50,33 @@ describe("HerokuApp in the production example stack", () => {
     record = await deploy("production", args);
   });
 
-  test("registers the app, its config, the release, the web dynos and the coupling", () => {
+  test("registers the app, its config, the release, the web dynos and the coupling, and the candidate app the release runs on first", () => {
     expect(childrenOf(record, find(record, COMPONENT, "api"))).toEqual(
-      [`${APP}::api`, `${CONFIG}::api-config`, `${RELEASE}::api-release`, `${FORMATION}::api-formation-web`, `${COUPLING}::api-coupling`].sort(),
+      [
+        `${APP}::api`,
+        `${CONFIG}::api-config`,
+        `${RELEASE}::api-release`,
+        `${FORMATION}::api-formation-web`,
+        `${COUPLING}::api-coupling`,
+        `${APP}::api-candidate`,
+        `${CONFIG}::api-candidate-config`,
+        `${RELEASE}::api-candidate-release`,
+        `${FORMATION}::api-candidate-formation-web`,
+      ].sort(),
     );
   });
 
   test("the production app is protected from deletion", () => {
     const app = find(record, APP, "api");
-    expect(app.inputs).toEqual({ name: "acme-api", region: "eu", stack: "container" });
+    expect(app.inputs).toEqual({ name: "acme-api", region: "eu", stack: "heroku-24" });
     expect(app.protect).toBe(true);
   });
 
-  test("plain config vars and SLIPWAY_FLAGS are vars; secrets are sensitiveVars, sent as a secret", () => {
+  test("plain config vars and SLIPWAY_FLAGS_URL are vars; secrets are sensitiveVars, sent as a secret", () => {
     const config = find(record, CONFIG, "api-config");
     expect(config.inputs).toEqual({
       appId: "api-id",
-      vars: { NODE_ENV: "production", PUBLIC_URL: "https://api.acme.shop", SLIPWAY_FLAGS: args.flagsJson },
+      vars: { NODE_ENV: "production", PUBLIC_URL: "https://api.acme.shop", SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/production/variables/SLIPWAY_FLAGS" },
       sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("production", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
     });
     expect(config.additionalSecretOutputs).toEqual(["sensitiveVars"]);
@@ -108,7 +118,7 @@ describe("HerokuApp in the staging example stack", () => {
 
   test("the staging app is not protected and runs staging's slug", () => {
     const app = find(record, APP, "api");
-    expect(app.inputs).toEqual({ name: "acme-api-staging", region: "eu", stack: "container" });
+    expect(app.inputs).toEqual({ name: "acme-api-staging", region: "eu", stack: "heroku-24" });
     expect(app.protect).toBe(false);
     expect(find(record, RELEASE, "api-release").inputs).toEqual({
       appId: "api-id",
@@ -118,10 +128,10 @@ describe("HerokuApp in the staging example stack", () => {
     expect(find(record, FORMATION, "api-formation-web").inputs).toEqual({ appId: "api-id", type: "web", quantity: 1, size: "standard-1x" });
   });
 
-  test("staging's config vars carry staging's flag document", () => {
+  test("staging's config vars point at staging's served flags", () => {
     expect(find(record, CONFIG, "api-config").inputs).toEqual({
       appId: "api-id",
-      vars: { NODE_ENV: "staging", PUBLIC_URL: "https://api.acme-staging.dev", SLIPWAY_FLAGS: args.flagsJson },
+      vars: { NODE_ENV: "staging", PUBLIC_URL: "https://api.acme-staging.dev", SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/staging/variables/SLIPWAY_FLAGS" },
       sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("staging", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
     });
   });
@@ -169,7 +179,8 @@ describe("HerokuApp variants", () => {
     const formation = { web: { quantity: 2, size: "standard-2x" }, worker: { quantity: 1, size: "standard-1x" } };
     const record = await deploy("production", { ...base, app: { ...base.app, formation } });
     expect(find(record, FORMATION, "api-formation-worker").inputs).toEqual({ appId: "api-id", type: "worker", quantity: 1, size: "standard-1x" });
-    expect(ofType(record, FORMATION)).toHaveLength(2);
+    // The live app's two process types, and the candidate's one web dyno (its smoke checks' target).
+    expect(ofType(record, FORMATION).map((f) => f.name)).toEqual(["api-candidate-formation-web", "api-formation-web", "api-formation-worker"]);
   });
 
   test("a release process type that slipped past the config is still refused", async () => {

@@ -46,13 +46,15 @@ function expectedWorker(facts: { namespace: string; image: string; replicas: num
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: "worker", namespace: facts.namespace, labels: { app: "worker" } },
+    // 002 §3: the rollout fails within 5 minutes, both for the controller and for Pulumi's await.
+    metadata: { name: "worker", namespace: facts.namespace, labels: { app: "worker" }, annotations: { "pulumi.com/timeoutSeconds": "300" } },
     spec: {
       replicas: facts.replicas,
+      progressDeadlineSeconds: 300,
       selector: { matchLabels: { app: "worker" } },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: { app: "worker" }, annotations: { "slipway.dev/flags-sha256": sha256(facts.flagsJson) } },
+        metadata: { labels: { app: "worker" } },
         spec: {
           containers: [
             {
@@ -61,7 +63,8 @@ function expectedWorker(facts: { namespace: string; image: string; replicas: num
               ports: [{ name: "http", containerPort: 8080 }],
               env: [
                 { name: "QUEUE_NAME", value: facts.queue },
-                { name: "SLIPWAY_FLAGS", valueFrom: { configMapKeyRef: { name: "slipway-flags", key: "flags.flagd.json" } } },
+                { name: "FLAGD_RESOLVER", value: "in-process" },
+                { name: "FLAGD_OFFLINE_FLAG_SOURCE_PATH", value: "/etc/slipway/flags/flags.flagd.json" },
               ],
               envFrom: [{ secretRef: { name: "slipway-secrets" } }],
               readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 5, failureThreshold: 3 },
@@ -314,18 +317,22 @@ describe("KubernetesWorkloads variants", () => {
   test("a configured namespace wins over the environment name", async () => {
     const record = await deploy("production", withServices([worker], { namespace: "shop" }));
     expect(find(record, NAMESPACE, "workloads-namespace").inputs.metadata).toEqual({ name: "shop", labels: { "slipway.dev/environment": "production" } });
-    expect(find(record, DEPLOYMENT, "workloads-worker").inputs.metadata).toEqual({ name: "worker", namespace: "shop", labels: { app: "worker" } });
+    expect(find(record, DEPLOYMENT, "workloads-worker").inputs.metadata).toEqual({
+      name: "worker",
+      namespace: "shop",
+      labels: { app: "worker" },
+      annotations: { "pulumi.com/timeoutSeconds": "300" },
+    });
   });
 
-  test("a flag change changes the pod template, so the pods restart with the new document", async () => {
+  test("a flag change changes the ConfigMap's data only: the Deployments, and so the pods, stay as they are", async () => {
     const config = exampleStack("production");
     const flipped = config.flags.map((flag) => (flag.name === "new-checkout" ? { ...flag, defaults: { ...flag.defaults, production: true } } : flag));
     const before = await deploy("production", base);
     const after = await deploy("production", { ...base, flagsJson: flagdJson(flipped, "production") });
-    const annotation = (record: ProgramRecord) =>
-      (find(record, DEPLOYMENT, "workloads-worker").inputs as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template
-        .metadata.annotations["slipway.dev/flags-sha256"];
-    expect(annotation(after)).not.toBe(annotation(before));
+    const changed = after.resources.filter((resource, i) => JSON.stringify(resource.inputs) !== JSON.stringify(before.resources[i].inputs)).map((resource) => resource.name);
+    expect(after.resources.map((resource) => resource.urn)).toEqual(before.resources.map((resource) => resource.urn));
+    expect(changed).toEqual(["workloads-flags"]);
   });
 
   test("a service whose artifact has no image is refused", async () => {

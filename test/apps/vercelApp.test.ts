@@ -3,7 +3,7 @@
  * secrets sensitive and kept from previews unless listed, deployments kept as rollback targets.
  */
 import { VercelApp, type VercelAppArgs } from "../../components/apps";
-import { flagdJson } from "../../components/flags";
+import { flagsSourceUrl } from "../../contract";
 import { childrenOf, exampleCiphertext, exampleStack, find, ofType, runProgram, secret, type ProgramRecord } from "./harness";
 
 const PROJECT = "vercel:index/project:Project";
@@ -22,8 +22,8 @@ function exampleArgs(stack: "staging" | "production"): VercelAppArgs {
     isProduction: stack === "production",
     artifact: config.release.artifacts.web,
     version: config.release.version,
-    flagsJson: flagdJson(config.flags, config.environment),
-    previewFlagsJson: stack === "production" ? undefined : flagdJson(config.flags, "preview"),
+    flagsUrl: flagsSourceUrl(config.github.owner, config.github.repositories[0].name, config.environment),
+    previewFlagsUrl: stack === "production" ? undefined : flagsSourceUrl(config.github.owner, config.github.repositories[0].name, "preview"),
   };
 }
 
@@ -40,7 +40,7 @@ describe("VercelApp in the production example stack", () => {
     record = await deploy("production", args);
   });
 
-  test("registers exactly the project, its variables and domains, and one deployment", () => {
+  test("registers exactly the project, its variables and domains, one deployment, and an alias per domain", () => {
     const component = find(record, COMPONENT, "web");
     expect(childrenOf(record, component)).toEqual(
       [
@@ -48,9 +48,11 @@ describe("VercelApp in the production example stack", () => {
         `${PROJECT}::web`,
         `${DOMAIN}::web-domain-acme.shop`,
         `${DOMAIN}::web-domain-www.acme.shop`,
+        `vercel:index/alias:Alias::web-alias-acme.shop`,
+        `vercel:index/alias:Alias::web-alias-www.acme.shop`,
         `${VARIABLE}::web-env-NEXT_PUBLIC_API_URL`,
         `${VARIABLE}::web-env-SESSION_SECRET`,
-        `${VARIABLE}::web-env-SLIPWAY_FLAGS`,
+        `${VARIABLE}::web-env-SLIPWAY_FLAGS_URL`,
       ].sort(),
     );
   });
@@ -65,6 +67,7 @@ describe("VercelApp in the production example stack", () => {
       vercelAuthentication: { deploymentType: "standard_protection_new" },
       gitProviderOptions: { createDeployments: false },
       previewDeploymentsDisabled: true,
+      autoAssignCustomDomains: false,
     });
     expect(project.protect).toBe(true);
     expect(project.pluginDownloadURL).toBe("github://api.github.com/pulumiverse");
@@ -89,11 +92,11 @@ describe("VercelApp in the production example stack", () => {
     });
   });
 
-  test("SLIPWAY_FLAGS carries the production flagd document", () => {
-    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS").inputs).toEqual({
+  test("SLIPWAY_FLAGS_URL points at production's served flag document, not a copy of it", () => {
+    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS_URL").inputs).toEqual({
       projectId: "web-id",
-      key: "SLIPWAY_FLAGS",
-      value: secret(args.flagsJson),
+      key: "SLIPWAY_FLAGS_URL",
+      value: secret("https://api.github.com/repos/acme/storefront/environments/production/variables/SLIPWAY_FLAGS"),
       sensitive: false,
       targets: ["production"],
     });
@@ -143,6 +146,7 @@ describe("VercelApp in the staging example stack", () => {
       vercelAuthentication: { deploymentType: "standard_protection_new" },
       gitProviderOptions: { createDeployments: true },
       previewDeploymentsDisabled: false,
+      autoAssignCustomDomains: false,
     });
     expect(project.protect).toBe(false);
   });
@@ -164,22 +168,21 @@ describe("VercelApp in the staging example stack", () => {
     });
   });
 
-  test("previews get the preview flag defaults, the staging deployment the staging ones", () => {
-    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS").inputs).toEqual({
+  test("previews read the preview environment's flags, the staging deployment staging's", () => {
+    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS_URL").inputs).toEqual({
       projectId: "web-id",
-      key: "SLIPWAY_FLAGS",
-      value: secret(args.flagsJson),
+      key: "SLIPWAY_FLAGS_URL",
+      value: secret("https://api.github.com/repos/acme/storefront/environments/staging/variables/SLIPWAY_FLAGS"),
       sensitive: false,
       targets: ["production"],
     });
-    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS-preview").inputs).toEqual({
+    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS_URL-preview").inputs).toEqual({
       projectId: "web-id",
-      key: "SLIPWAY_FLAGS",
-      value: secret(args.previewFlagsJson),
+      key: "SLIPWAY_FLAGS_URL",
+      value: secret("https://api.github.com/repos/acme/storefront/environments/preview/variables/SLIPWAY_FLAGS"),
       sensitive: false,
       targets: ["preview"],
     });
-    expect(args.previewFlagsJson).not.toEqual(args.flagsJson);
   });
 
   test("the staging deployment is pinned to staging's commit", () => {
@@ -225,10 +228,10 @@ describe("VercelApp variants", () => {
     expect(find(record, PROJECT, "web").inputs.name).toBe("acme-shop");
   });
 
-  test("without previewFlagsJson, previews get the environment's document", async () => {
+  test("without previewFlagsUrl, previews read the environment's flags", async () => {
     const base = exampleArgs("staging");
-    const record = await deploy("staging", { ...base, previewFlagsJson: undefined });
-    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS-preview").inputs.value).toEqual(secret(base.flagsJson));
+    const record = await deploy("staging", { ...base, previewFlagsUrl: undefined });
+    expect(find(record, VARIABLE, "web-env-SLIPWAY_FLAGS_URL-preview").inputs.value).toEqual(secret(base.flagsUrl));
   });
 
   test("an artifact without a commit SHA is refused before anything is deployed", async () => {

@@ -52,7 +52,7 @@ describe("Pulumi habits", () => {
 });
 
 describe("help", () => {
-  const commands = [["plan"], ["secrets"], ["gate"], ["import"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["release"], ["release", "notes"], ["completion"]];
+  const commands = [["plan"], ["secrets"], ["gate"], ["import"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["flag"], ["flag", "on"], ["flag", "off"], ["release"], ["release", "notes"], ["completion"]];
 
   it.each(commands)("slipway %s --help: usage, options with <placeholder>s, and every exit code", (...command) => {
     const result = slipway([...command, "--help"]);
@@ -66,7 +66,7 @@ describe("help", () => {
   it("slipway --help lists every command and the exit codes, including 3", () => {
     const result = slipway(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["plan", "secrets", "gate", "import", "ledger", "promote", "rollback", "release", "completion"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
+    for (const command of ["plan", "secrets", "gate", "import", "ledger", "promote", "rollback", "flag", "release", "completion"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
     expect(result.stdout).toContain("  3  internal error: a bug in slipway; the stack trace is printed, please report it");
   });
 
@@ -81,7 +81,7 @@ describe("help", () => {
 describe("usage mistakes: one line naming what was wrong, exit 2, no stack trace", () => {
   it.each([
     [["plan", "--stak", "production"], "slipway: unknown option '--stak' (Did you mean --stack?) (see `slipway plan --help`)"],
-    [["deploy"], "slipway: unknown command 'deploy'; commands: plan, secrets, gate, import, ledger, promote, rollback, release, completion"],
+    [["deploy"], "slipway: unknown command 'deploy'; commands: plan, secrets, gate, import, ledger, promote, rollback, flag, release, completion"],
     [["ledger"], "slipway: ledger needs an action: verify, record, show or soak (see `slipway ledger --help`)"],
     [["ledger", "frob"], "slipway: unknown ledger action 'frob': verify, record, show or soak (see `slipway ledger --help`)"],
     [["gate", "--json", "--markdown"], "slipway: option '--json' cannot be used with option '--markdown' (see `slipway gate --help`)"],

@@ -7,6 +7,7 @@
  * once more with ciphertext secrets, which the gate cannot read.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { Gate, GateReport, GateViolation, readStackExport } from "../../cli/gate";
 import { UserError } from "../../cli/errors";
 import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../cli/model";
@@ -156,12 +157,30 @@ describe("a stack export of the production example", () => {
     expect(untouchedReport).toEqual(programReport);
   });
 
-  it("without --show-secrets, flags in secret values cannot be judged, and the gate says so rather than passing", async () => {
-    // @pulumiverse/vercel makes every env var value a secret: the Vercel copy of the flags is ciphertext.
+  it("without --show-secrets, the flags are still judged: they are served from plain values, not copied into secret env vars", async () => {
+    // @pulumiverse/vercel makes every env var value a secret; Vercel holds only where the flags are
+    // served (SLIPWAY_FLAGS_URL), and the documents themselves (the GitHub variable, the ConfigMap) are plain.
     const report = await gate.judge(readStackExport(encryptedFile));
+    expect(report.violations).toEqual([]);
+  });
+
+  it("without --show-secrets, a flag document in a secret value cannot be judged, and the gate says so rather than passing", async () => {
+    type ExportedResource = { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+    const exported = JSON.parse(fs.readFileSync(encryptedFile, "utf8")) as { deployment: { resources: ExportedResource[] } };
+    const heroku = exported.deployment.resources.find((resource) => resource.type === "heroku:app/configAssociation:ConfigAssociation" && resource.inputs?.vars !== undefined);
+    expect(heroku).toBeDefined();
+    // A flag document in a Heroku config var, encrypted: in the state (outputs) the gate judges, and in the inputs.
+    const encryptedDocument = { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:bm90IHJlYWRhYmxl" };
+    for (const side of ["inputs", "outputs"] as const) {
+      const props = heroku![side];
+      if (props !== undefined) heroku![side] = { ...props, vars: { ...(props.vars as object), SLIPWAY_FLAGS: encryptedDocument } };
+    }
+    const withSecretFlags = path.join(path.dirname(encryptedFile), "secret-flags.json");
+    fs.writeFileSync(withSecretFlags, JSON.stringify(exported));
+    const report = await gate.judge(readStackExport(withSecretFlags));
     expect(mandatoryPolicies(report)).toEqual(["l3-flags-off-in-production"]);
     expect(report.violations.map((violation) => violation.message)).toEqual([
-      expect.stringMatching(/^Vercel ProjectEnvironmentVariable '[^']+' env var SLIPWAY_FLAGS may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: judge `pulumi stack export --show-secrets`/),
+      expect.stringMatching(/SLIPWAY_FLAGS may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: judge `pulumi stack export --show-secrets`/),
     ]);
   });
 });

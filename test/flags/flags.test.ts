@@ -12,8 +12,9 @@
 import { FlagdCore, MemoryStorage } from "@openfeature/flagd-core";
 import type { Logger } from "@openfeature/core";
 import { HerokuApp, KubernetesWorkloads, VercelApp } from "../../components/apps";
-import type { EnvironmentName, FlagConfig } from "../../components/config";
+import { configProblems, stackConfigSchema, type EnvironmentName, type FlagConfig } from "../../components/config";
 import { flagdDocument, flagdJson } from "../../components/flags";
+import { flagsSourceUrl } from "../../contract";
 import { exampleStack, find, runProgram, unwrapSecrets } from "../apps/harness";
 
 /** Collects what flagd-core would log, so a test can show nothing was swallowed. */
@@ -115,11 +116,12 @@ describe("L3 flags default off in production (003 §4.3)", () => {
   });
 });
 
-describe("one document per environment, delivered unchanged to every target", () => {
-  test.each(STACKS)("the %s stack's ConfigMap, Vercel env var and Heroku config var carry the same JSON", async (stack) => {
+describe("one document per environment, served where every target reads it", () => {
+  test.each(STACKS)("the %s stack's ConfigMap holds the document; Vercel and Heroku hold only where it is served", async (stack) => {
     const config = exampleStack(stack);
     const isProduction = stack === "production";
     const flagsJson = flagdJson(config.flags, config.environment);
+    const flagsUrl = flagsSourceUrl(config.github.owner, "storefront", config.environment);
     const record = await runProgram(stack, () => {
       new VercelApp("web", {
         app: config.apps.vercel[0],
@@ -128,7 +130,8 @@ describe("one document per environment, delivered unchanged to every target", ()
         isProduction,
         artifact: config.release.artifacts.web,
         version: config.release.version,
-        flagsJson,
+        flagsUrl,
+        goLive: "live",
       });
       new HerokuApp("api", {
         app: config.apps.heroku[0],
@@ -136,7 +139,8 @@ describe("one document per environment, delivered unchanged to every target", ()
         isProduction,
         artifact: config.release.artifacts.api,
         version: config.release.version,
-        flagsJson,
+        flagsUrl,
+        goLive: "live",
       });
       new KubernetesWorkloads("workloads", {
         config: config.apps.kubernetes!,
@@ -146,13 +150,17 @@ describe("one document per environment, delivered unchanged to every target", ()
         flagsJson,
       });
     });
-    const delivered = [
-      unwrapSecrets(find(record, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "web-env-SLIPWAY_FLAGS").inputs.value),
-      (find(record, "heroku:app/configAssociation:ConfigAssociation", "api-config").inputs.vars as Record<string, string>).SLIPWAY_FLAGS,
-      (find(record, "kubernetes:core/v1:ConfigMap", "workloads-flags").inputs.data as Record<string, string>)["flags.flagd.json"],
+    const pointers = [
+      unwrapSecrets(find(record, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "web-env-SLIPWAY_FLAGS_URL").inputs.value),
+      (find(record, "heroku:app/configAssociation:ConfigAssociation", "api-config").inputs.vars as Record<string, string>).SLIPWAY_FLAGS_URL,
     ];
-    expect(delivered).toEqual([flagsJson, flagsJson, flagsJson]);
-    validateStrictly(delivered[0] as string);
+    expect(pointers).toEqual([flagsUrl, flagsUrl]);
+    const mounted = (find(record, "kubernetes:core/v1:ConfigMap", "workloads-flags").inputs.data as Record<string, string>)["flags.flagd.json"];
+    expect(mounted).toBe(flagsJson);
+    validateStrictly(mounted);
+    // No copy of the document is baked into an app: a flag change must not touch them.
+    const baked = record.resources.filter((resource) => resource.name !== "workloads-flags" && JSON.stringify(resource.inputs).includes('\\"flags\\"'));
+    expect(baked.map((resource) => resource.name)).toEqual([]);
   });
 
   test("the staging and production documents differ exactly where the defaults differ", () => {
@@ -161,5 +169,63 @@ describe("one document per environment, delivered unchanged to every target", ()
     const production = flagdDocument(flags, "production");
     const changed = Object.keys(production.flags).filter((key) => production.flags[key].defaultVariant !== staging.flags[key].defaultVariant);
     expect(changed.sort()).toEqual(["auto-publish", "new-checkout"]);
+  });
+});
+
+describe("canary stages become flagd targeting (003 §4.4)", () => {
+  const STAGES = [
+    { name: "house", scope: "platform-account" as const, values: ["acme-house"] },
+    { name: "pilot", scope: "client" as const, values: ["globex", "initech"] },
+  ];
+  const autoPublish = (rollout: FlagConfig["rollout"]): FlagConfig => ({
+    ...exampleStack("production").flags.find((flag) => flag.name === "auto-publish")!,
+    stages: STAGES,
+    rollout,
+  });
+  const serve = (flag: FlagConfig, context: Record<string, string>) =>
+    new FlagdCore(validateStrictly(flagdJson([flag], "production")), recordingLogger()).resolveBooleanEvaluation("auto-publish", false, context).value;
+
+  test("no stage reached: off for everyone, no targeting", () => {
+    expect(flagdDocument([autoPublish({})], "production").flags["auto-publish"].targeting).toBeUndefined();
+    expect(serve(autoPublish({}), { platformAccount: "acme-house" })).toBe(false);
+  });
+
+  test("each stage adds its accounts to the ones before it; everyone else stays off", () => {
+    const house = autoPublish({ production: "house" });
+    expect([serve(house, { platformAccount: "acme-house" }), serve(house, { client: "globex" }), serve(house, {})]).toEqual([true, false, false]);
+    const pilot = autoPublish({ production: "pilot" });
+    expect([serve(pilot, { platformAccount: "acme-house" }), serve(pilot, { client: "initech" }), serve(pilot, { client: "umbrella" }), serve(pilot, {})]).toEqual([true, true, false, false]);
+    expect(flagdDocument([pilot], "production").flags["auto-publish"].targeting).toEqual({
+      if: [{ or: [{ in: [{ var: "platformAccount" }, ["acme-house"]] }, { in: [{ var: "client" }, ["globex", "initech"]] }] }, "on", "off"],
+    });
+  });
+
+  test("a stage reached in production is not served in staging", () => {
+    expect(flagdDocument([autoPublish({ production: "house" })], "staging").flags["auto-publish"].targeting).toBeUndefined();
+  });
+});
+
+describe("the config contract of stages and rollout", () => {
+  const parse = (flag: Record<string, unknown>) => {
+    const result = stackConfigSchema.shape.flags.safeParse([
+      { name: "auto-publish", level: "L3", scopes: ["global", "client", "platform-account", "lane"], killSwitch: true, defaults: { preview: false, staging: true, production: false }, ...flag },
+    ]);
+    return result.success ? [] : configProblems(result.error, undefined, ["flags"]).map((problem) => `${problem.key}: ${problem.message}`);
+  };
+
+  test("declared stages and a rollout to one of them are accepted", () => {
+    expect(parse({ stages: [{ name: "house", scope: "platform-account", values: ["acme-house"] }], rollout: { production: "house" } })).toEqual([]);
+  });
+
+  test("a rollout to an undeclared stage, a stage on an undeclared scope and a rollout where the default is on are refused", () => {
+    expect(parse({ scopes: ["global", "client"], stages: [{ name: "house", scope: "platform-account", values: ["acme-house"] }], rollout: { production: "pilot", staging: "house" } })).toEqual([
+      "slipway:flags[0].stages[0].scope: is 'platform-account', a scope the flag does not declare in scopes (global, client)",
+      "slipway:flags[0].rollout.staging: names stage 'house', but defaults.staging is true, so the flag is on for everyone there: remove the rollout or set the default off",
+      "slipway:flags[0].rollout.production: names stage 'pilot', which is not in stages (house)",
+    ]);
+  });
+
+  test("a stage names at least one value", () => {
+    expect(parse({ stages: [{ name: "house", scope: "client", values: [] }] })).toEqual(["slipway:flags[0].stages[0].values: a stage names at least one value"]);
   });
 });

@@ -182,19 +182,33 @@ describe("deploy workflows", () => {
       "install pulumi",
       "pulumi-up",
       "stack-outputs",
-      "deploy-marker",
       "smoke",
+      "go-live",
+      "smoke-live",
+      "deploy-marker",
+      // Only when something failed: the previous release, restored (test/github/goLive.test.ts).
+      "restore",
+      "restore-up",
+      "restored-outputs",
+      "smoke-restored",
+      "keep the stack file it restored",
     ]);
-    const [up, outputs, marker, smoke] = deploy.steps.slice(6);
+    const [up, outputs, , goLive, smokeLive, marker] = deploy.steps.slice(6);
     expect(up.run).toBe("pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff");
     expect(up.run).toBe(shellJoin(upCommand("production")));
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV, ALLOW_PROD: "1" });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV, ALLOW_PROD: "1", SLIPWAY_GO_LIVE: "candidate" });
+    expect(goLive.run).toBe(shellJoin(upCommand("production")));
+    expect(goLive.env).toEqual({ ...up.env, SLIPWAY_GO_LIVE: "live" });
     expect(outputs.run).toBe(
-      ['echo "releaseVersion=$(pulumi stack output releaseVersion --stack "$STACK")" >> "$GITHUB_OUTPUT"', 'echo "environmentUrl=$(pulumi stack output environmentUrl --stack "$STACK")" >> "$GITHUB_OUTPUT"'].join("\n"),
+      [
+        'echo "releaseVersion=$(pulumi stack output releaseVersion --stack "$STACK")" >> "$GITHUB_OUTPUT"',
+        'echo "environmentUrl=$(pulumi stack output environmentUrl --stack "$STACK")" >> "$GITHUB_OUTPUT"',
+        'echo "candidateUrls=$(pulumi stack output candidateUrls --json --stack "$STACK" | jq -c .)" >> "$GITHUB_OUTPUT"',
+      ].join("\n"),
     );
     expect(marker.env).toEqual({ VERSION: "${{ steps.stack-outputs.outputs.releaseVersion }}", STACK: "production" });
     expect(marker.run).toContain('echo "DEPLOY ${VERSION} ${GITHUB_SHA} to ${STACK}" >> "$GITHUB_STEP_SUMMARY"');
-    expect(smoke.run).toBe('npm run smoke -- --env production --url "$ENVIRONMENT_URL"');
+    expect(smokeLive.run).toBe('npm run smoke -- --env production --url "$ENVIRONMENT_URL"');
   });
 
   test("the test job runs the repository's required checks before any deploy", () => {
@@ -224,7 +238,7 @@ describe("deploy workflows", () => {
 
   test("staging records 'staged', soaks, runs smoke again and records 'validated'; production records 'promoted' with its approvers", () => {
     const staging = workflow("storefront", "deploy-staging").jobs;
-    expect(Object.keys(staging)).toEqual(["test", "deploy", "staged", "soak", "validated"]);
+    expect(Object.keys(staging)).toEqual(["test", "deploy", "restored", "staged", "soak", "validated"]);
     expect(staging.staged.needs).toEqual(["deploy"]);
     expect(staging.soak.needs).toEqual(["deploy", "staged"]);
     expect(staging.validated.needs).toEqual(["deploy", "soak"]);
@@ -235,7 +249,7 @@ describe("deploy workflows", () => {
     // The longest default soak (L3, 120 minutes) fits in the job's timeout.
     expect(staging.soak["timeout-minutes"]).toBe(150);
     const production = workflow("storefront", "deploy-production").jobs;
-    expect(Object.keys(production)).toEqual(["test", "deploy", "ledger", "incident", "release"]);
+    expect(Object.keys(production)).toEqual(["test", "deploy", "restored", "ledger", "incident", "release"]);
     expect(production.ledger.steps.find((step) => step.id === "approvers")?.run).toContain('gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals"');
     expect(production.ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
     expect(production.ledger.permissions).toEqual({ contents: "read", actions: "read" });
@@ -274,13 +288,18 @@ describe("deploy workflows", () => {
         expect(script).toContain('node_modules/.bin/slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
         expect(ledger.steps.at(-1)?.env).toMatchObject({ VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: "slipway-ledger" });
       }
-      expect(deployWorkflow.jobs.deploy.outputs).toEqual({ version: "${{ steps.deploy-marker.outputs.version }}", url: "${{ steps.stack-outputs.outputs.environmentUrl }}" });
+      expect(deployWorkflow.jobs.deploy.outputs).toEqual({
+        version: "${{ steps.deploy-marker.outputs.version }}",
+        url: "${{ steps.stack-outputs.outputs.environmentUrl }}",
+        restored: "${{ steps.smoke-restored.outcome == 'success' }}",
+        "restored-version": "${{ steps.restore.outputs.to }}",
+      });
     }
   });
 
   test("staging is not allowed to touch production: no ALLOW_PROD", () => {
     const up = workflow("storefront", "deploy-staging").jobs.deploy.steps.find((step) => step.id === "pulumi-up")!;
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV, SLIPWAY_GO_LIVE: "candidate" });
   });
 
   test("provider credentials named by the caller reach pulumi up from the environment's secrets, under the names the providers read", () => {
@@ -298,6 +317,7 @@ describe("deploy workflows", () => {
       GITHUB_TOKEN: "${{ secrets.SLIPWAY_GITHUB_TOKEN }}",
       ...LEDGER_ENV,
       ALLOW_PROD: "1",
+      SLIPWAY_GO_LIVE: "candidate",
     });
   });
 

@@ -133,6 +133,24 @@ describe("k8s-safe-rollout", () => {
         expect(messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment("api", { replicas: 1 })], { stack: "staging" }))).toEqual([]);
     });
 
+    test("a rollout fails within 5 minutes (002 §3): progressDeadlineSeconds and Pulumi's await are both bounded", async () => {
+        const unbounded = k8sDeployment("api");
+        delete (unbounded.props.spec as Record<string, unknown>).progressDeadlineSeconds;
+        (unbounded.props.metadata as Record<string, unknown>).annotations = {};
+        expect(messages(await runStackPolicy(k8sSafeRollout, [unbounded, disruptionBudget()]))).toEqual([
+            "Deployment 'api' sets no spec.progressDeadlineSeconds, so a rollout that never gets ready is reported only after Kubernetes' 600 seconds (at most 300).",
+            "Deployment 'api' has no pulumi.com/timeoutSeconds annotation, so pulumi up waits the provider's default 10 minutes for the rollout (at most 300 seconds).",
+        ]);
+        const slow = k8sDeployment("api", { progressDeadlineSeconds: 600 });
+        (slow.props.metadata as Record<string, unknown>).annotations = { "pulumi.com/timeoutSeconds": "900" };
+        expect(messages(await runStackPolicy(k8sSafeRollout, [slow, disruptionBudget()]))).toEqual([
+            "Deployment 'api' sets spec.progressDeadlineSeconds 600, longer than the 300 seconds a rollout may take.",
+            "Deployment 'api' waits 900 seconds for the rollout (pulumi.com/timeoutSeconds), longer than 300.",
+        ]);
+        // A team may allow longer rollouts, explicitly.
+        expect(messages(await runStackPolicy(k8sSafeRollout, [slow, disruptionBudget()], { config: { maxRolloutSeconds: 900 } }))).toEqual([]);
+    });
+
     test("minProductionReplicas is configurable", async () => {
         expect(messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment(), disruptionBudget()], { config: { minProductionReplicas: 4 } }))).toEqual([
             "Deployment 'api' runs 3 replica(s) in production; at least 4 keep it serving through a rollout or a node drain.",

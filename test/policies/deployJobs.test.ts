@@ -165,7 +165,28 @@ describe("deploy-job-gates", () => {
     test("the staging deploy and PR workflows are not applicable", async () => {
         expect((await runResourcePolicy(deployJobGates, workflowFile("deploy-staging.yml", deployWorkflow("staging")))).notApplicable).toBe("the workflow has no production deploy job");
         expect((await runResourcePolicy(deployJobGates, policyGate())).notApplicable).toBe("the workflow has no production deploy job");
-        expect((await runResourcePolicy(deployJobGates, repository())).notApplicable).toBe("only workflow files are judged");
+        expect((await runResourcePolicy(deployJobGates, repository())).notApplicable).toBe("only workflow files and Vercel projects are judged");
+    });
+
+    // 003 §5.1: a production build is not released until its checks pass. A production Vercel
+    // project that assigns its domains by itself makes the deploy job's smoke check come too late.
+    describe("a production Vercel project puts no deployment on its domains before the smoke check", () => {
+        const vercelProject = (props: Record<string, unknown>): Fixture => ({ type: TYPES.vercelProject, name: "web", protect: true, props: { name: "web-production", ...props } });
+
+        test("domains moved by aliases after the checks (autoAssignCustomDomains: false) pass", async () => {
+            expect(messages(await runResourcePolicy(deployJobGates, vercelProject({ autoAssignCustomDomains: false })))).toEqual([]);
+        });
+
+        test("Vercel's default, or true, fails", async () => {
+            expect(messages(await runResourcePolicy(deployJobGates, vercelProject({})))).toEqual([
+                "Vercel Project 'web' assigns its production domains to every production deployment as soon as it is built (autoAssignCustomDomains: unset, Vercel's default true), so a release serves customers before the deploy job's smoke check.",
+            ]);
+            expect(messages(await runResourcePolicy(deployJobGates, vercelProject({ autoAssignCustomDomains: true })))).toHaveLength(1);
+        });
+
+        test("a staging project is not judged", async () => {
+            expect((await runResourcePolicy(deployJobGates, vercelProject({}), { stack: "staging" })).notApplicable).toBe("not a production stack's Vercel project");
+        });
     });
 
     test("workflow content unknown during preview is reported, not passed", async () => {

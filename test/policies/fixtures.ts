@@ -254,9 +254,11 @@ export function k8sDeployment(name = "api", spec: Record<string, unknown> = {}, 
         type: TYPES.k8sDeployment,
         name,
         props: {
-            metadata: { name, namespace: "app" },
+            // The rollout fails within 5 minutes (002 §3): the controller's deadline and Pulumi's await.
+            metadata: { name, namespace: "app", annotations: { "pulumi.com/timeoutSeconds": "300" } },
             spec: {
                 replicas: 3,
+                progressDeadlineSeconds: 300,
                 selector: { matchLabels: { app: name } },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {

@@ -29,6 +29,74 @@ async function judge(policy: StackValidationPolicy | ResourceValidationPolicy, f
 const unapproved = (where: string, key = "auto-publish") =>
     `${where} turns L3 flag '${key}' on by default in production (defaultVariant: 'on') without an approving change request (metadata.productionApproval is empty).`;
 
+/** An L3 flag off by default whose targeting serves `rule`, as `slipway flag on --stage` writes it. */
+const targeted = (rule: unknown, options: Parameters<typeof flag>[0] = {}) => ({ ...flag({ on: false, ...options }), targeting: rule });
+/** The canary of 003 §4.4 up to its second stage: house accounts, then two clients. */
+const HOUSE_THEN_PILOT = {
+    if: [{ or: [{ in: [{ var: "platformAccount" }, ["acme-house"]] }, { in: [{ var: "client" }, ["globex", "initech"]] }] }, "on", "off"],
+};
+const WHERE = "ConfigMap 'flags' data['flags.flagd.json']";
+
+describe("l3-flags-off-in-production: canary stages as flagd serves them (003 §4.4)", () => {
+    test("an L3 flag on only for the house accounts and two named clients passes without an approval", async () => {
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(HOUSE_THEN_PILOT) })]))).toEqual([]);
+    });
+
+    test("the same through a shared $evaluators rule passes", async () => {
+        const document = JSON.stringify({ flags: { "auto-publish": targeted({ $ref: "canary" }) }, $evaluators: { canary: HOUSE_THEN_PILOT } });
+        const fixture: Fixture = { type: TYPES.k8sConfigMap, name: "flags", props: { metadata: { name: "flags", namespace: "app" }, data: { "flags.flagd.json": document } } };
+        expect(messages(await judge(l3FlagsOffInProduction, [fixture]))).toEqual([]);
+    });
+
+    test("targeting that serves on to everyone else fails, though the default variant is off", async () => {
+        const inverted = { if: [{ in: [{ var: "client" }, ["globex"]] }, "off", "on"] };
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(inverted) })]))).toEqual([
+            `${WHERE} turns L3 flag 'auto-publish' on in production through its targeting, to a context with no client, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+        ]);
+        const negated = { if: [{ "!=": [{ var: "client" }, "globex"] }, "on", "off"] };
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(negated) })]))).toEqual([
+            `${WHERE} turns L3 flag 'auto-publish' on in production through its targeting, to a context with no client, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+        ]);
+    });
+
+    test("every client but the named one is everyone else", async () => {
+        const allButGlobex = { if: [{ and: [{ "!=": [{ var: "client" }, null] }, { "!": [{ in: [{ var: "client" }, ["globex"]] }] }] }, "on", "off"] };
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(allButGlobex) })]))).toEqual([
+            `${WHERE} turns L3 flag 'auto-publish' on in production through its targeting, to a context with a client no stage names, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+        ]);
+    });
+
+    test("a context without the attribute is an outsider too", async () => {
+        const unsetIsOn = { if: [{ "==": [{ var: "client" }, null] }, "on", "off"] };
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(unsetIsOn) })]))).toEqual([
+            `${WHERE} turns L3 flag 'auto-publish' on in production through its targeting, to a context with no client, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+        ]);
+    });
+
+    test("a percentage rollout, the clock or a substring test cannot be bounded to named stages", async () => {
+        const fractional = { fractional: [["on", 5], ["off", 95]] };
+        const afterLaunch = { if: [{ ">": [{ var: "$flagd.timestamp" }, 1800000000] }, "on", "off"] };
+        const substring = { if: [{ in: [{ var: "client" }, "globex-initech"] }, "on", "off"] };
+        const outcome = await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(fractional), "bulk-dm": targeted(afterLaunch), "auto-like": targeted(substring) })]);
+        expect(messages(outcome)).toEqual([
+            `${WHERE} turns L3 flag 'auto-publish' on in production through targeting that is not a set of named stages (it uses 'fractional'), so it may reach anyone, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+            `${WHERE} turns L3 flag 'bulk-dm' on in production through targeting that is not a set of named stages (it uses '>'), so it may reach anyone, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+            `${WHERE} turns L3 flag 'auto-like' on in production through targeting that is not a set of named stages (it uses 'in' over something other than a list of literal values (a string is a substring test)), so it may reach anyone, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+        ]);
+    });
+
+    test("targeting that turns a flag on for everyone is on by default in all but name", async () => {
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted({ if: [true, "on", "off"] }) })]))).toEqual([
+            `${WHERE} turns L3 flag 'auto-publish' on in production through its targeting, to everyone, outside its canary stages, without an approving change request (metadata.productionApproval is empty).`,
+        ]);
+    });
+
+    test("an approved L3 flag may be served broadly", async () => {
+        const fractional = { fractional: [["on", 50], ["off", 50]] };
+        expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": targeted(fractional, { productionApproval: "CR-1042" }) }), manifestVariable()]))).toEqual([]);
+    });
+});
+
 describe("l3-flags-off-in-production", () => {
     test("a new L3 flag defaults off in production", async () => {
         expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: false }), "new-ui": flag({ level: "L1", on: true, killSwitch: false }) })]))).toEqual([]);
@@ -232,6 +300,14 @@ describe("l3-flags-off-in-production", () => {
 describe("side-effect-flags-scoped", () => {
     test("an L3 flag in the kill-switch set with every scope passes", async () => {
         expect(messages(await runResourcePolicy(sideEffectFlagsScoped, configMap({ "auto-publish": flag() }), { stack: "staging" }))).toEqual([]);
+    });
+
+    test("a kill switch needs an off to switch to: a variant whose value is false", async () => {
+        const alwaysOn = { ...flag({ on: true }), variants: { on: true, alsoOn: true } };
+        expect(messages(await judge(sideEffectFlagsScoped, [configMap({ "auto-publish": alwaysOn })]))).toEqual([
+            "ConfigMap 'flags' data['flags.flagd.json'] L3 flag 'auto-publish' cannot be switched off: none of its variants ('on', 'alsoOn') is false.",
+        ]);
+        expect(messages(await judge(sideEffectFlagsScoped, [configMap({ "auto-publish": flag({ on: true }) })]))).toEqual([]);
     });
 
     test("an L3 flag outside the kill-switch set fails", async () => {

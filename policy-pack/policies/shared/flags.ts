@@ -8,6 +8,8 @@
  * config var `AUTO_PUBLISH=true`, a container env `FEATURE_AUTO_PUBLISH=on`, a list
  * `ENABLED_FEATURES=auto-publish,...`) is a delivery of that flag too.
  */
+import type { Logger } from "@openfeature/core";
+import { FlagdCore } from "@openfeature/flagd-core";
 import { UnknownValueError } from "@pulumi/policy";
 import { z } from "zod";
 import {
@@ -40,8 +42,8 @@ const flagSchema = z
     })
     .loose();
 
-/** A flagd document. */
-const flagDocumentSchema = z.object({ flags: z.record(z.string(), flagSchema) }).loose();
+/** A flagd document, with its shared evaluators (`$evaluators`, which targeting rules `$ref`). */
+const flagDocumentSchema = z.object({ flags: z.record(z.string(), flagSchema), $evaluators: z.record(z.string(), z.unknown()).optional() }).loose();
 
 /** A parsed flag. */
 export type ParsedFlag = z.infer<typeof flagSchema>;
@@ -171,7 +173,7 @@ function looksLikeFlagDocument(value: string): boolean {
 }
 
 /** Parse a flag document; a one-line error when it is not flagd JSON. */
-export function parseFlags(raw: string | undefined): { flags: Record<string, ParsedFlag> } | { error: string } {
+export function parseFlags(raw: string | undefined): { flags: Record<string, ParsedFlag>; evaluators: Record<string, unknown> } | { error: string } {
     if (raw === undefined) return { error: "the value is not a string" };
     let json: unknown;
     try {
@@ -184,7 +186,7 @@ export function parseFlags(raw: string | undefined): { flags: Record<string, Par
         const issue = result.error.issues[0];
         return { error: `not a flagd document (${issue.path.join(".") || "(root)"}: ${issue.message})` };
     }
-    return { flags: result.data.flags };
+    return { flags: result.data.flags, evaluators: result.data.$evaluators ?? {} };
 }
 
 /** Whether a flag evaluates to on by default: enabled and its default variant is `true`. */
@@ -398,3 +400,148 @@ export function flagSettingsOf(variable: ConfigVar, knownFlags: readonly string[
     }
     return settings;
 }
+
+/** JSONLogic comparisons a canary stage may use: a context attribute against literals. */
+const STAGE_COMPARISONS = new Set(["==", "===", "!=", "!==", "in"]);
+/** Boolean connectives between stage conditions. */
+const STAGE_CONNECTIVES = new Set(["or", "and", "!"]);
+/** More context attributes than this and the outsiders cannot all be tried (2^n contexts). */
+const MAX_STAGE_ATTRIBUTES = 8;
+/** A value no stage names: what an outsider's attribute holds when it is set. */
+const OUTSIDER_VALUE = "\u0001slipway-outsider";
+
+/**
+ * A flagd targeting rule with `$ref`s to the document's shared `$evaluators` replaced by what they
+ * name (what flagd does before it evaluates); an unknown reference is reported.
+ */
+function resolveEvaluators(rule: unknown, evaluators: Record<string, unknown>, depth = 0): unknown {
+    if (depth > 32) throw new Error("$evaluators refer to each other in a loop");
+    if (Array.isArray(rule)) return rule.map((item) => resolveEvaluators(item, evaluators, depth));
+    if (rule !== null && typeof rule === "object") {
+        const entries = Object.entries(rule as Record<string, unknown>);
+        if (entries.length === 1 && entries[0][0] === "$ref") {
+            const name = String(entries[0][1]);
+            if (!(name in evaluators)) throw new Error(`$ref '${name}' names no shared evaluator`);
+            return resolveEvaluators(evaluators[name], evaluators, depth + 1);
+        }
+        return Object.fromEntries(entries.map(([key, value]) => [key, resolveEvaluators(value, evaluators, depth)]));
+    }
+    return rule;
+}
+
+/** The attribute a `{"var": ...}` operand reads, or undefined when the operand is no plain attribute read. */
+function attributeRead(operand: unknown): string | undefined {
+    if (operand === null || typeof operand !== "object" || Array.isArray(operand)) return undefined;
+    const entries = Object.entries(operand as Record<string, unknown>);
+    if (entries.length !== 1 || entries[0][0] !== "var") return undefined;
+    const argument = entries[0][1];
+    const name = typeof argument === "string" ? argument : Array.isArray(argument) && argument.length === 1 && typeof argument[0] === "string" ? argument[0] : undefined;
+    // `$flagd.timestamp` turns a flag on by the clock, for everyone: not a stage.
+    return name !== undefined && name !== "" && !name.startsWith("$flagd.") ? name : undefined;
+}
+
+function isLiteral(value: unknown): boolean {
+    return value === null || ["string", "number", "boolean"].includes(typeof value);
+}
+
+/**
+ * Why a targeting rule is not a set of named stages, or undefined when it is. A named stage is a
+ * context attribute compared with literal values (`==`, `!=`, `in` a literal list), combined with
+ * `or`, `and`, `!`, choosing variants with `if`. For such a rule, every context whose attributes
+ * match none of the literals is treated alike, so trying each attribute set to an unnamed value or
+ * unset decides whether anyone outside the stages gets the flag. Anything else (`fractional`
+ * percentages, the clock, substring or numeric comparisons, one attribute against another, a
+ * variant named by an attribute) can reach contexts nobody named.
+ */
+function stageRuleProblem(rule: unknown, attributes: Set<string>, asCondition: boolean): string | undefined {
+    if (isLiteral(rule)) return undefined;
+    if (Array.isArray(rule) || rule === null || typeof rule !== "object") return `a ${Array.isArray(rule) ? "list" : typeof rule} where a rule belongs`;
+    const entries = Object.entries(rule as Record<string, unknown>);
+    if (entries.length !== 1) return `an object with ${entries.length} operators`;
+    const [operator, raw] = entries[0];
+    const args = Array.isArray(raw) ? raw : [raw];
+    if (operator === "if") {
+        for (let i = 0; i < args.length; i++) {
+            const isCondition = i % 2 === 0 && i < args.length - 1;
+            const problem = stageRuleProblem(args[i], attributes, isCondition);
+            if (problem !== undefined) return problem;
+        }
+        return undefined;
+    }
+    if (STAGE_CONNECTIVES.has(operator)) {
+        if (!asCondition) return `'${operator}' where a variant is chosen`;
+        for (const arg of args) {
+            const problem = stageRuleProblem(arg, attributes, true);
+            if (problem !== undefined) return problem;
+        }
+        return undefined;
+    }
+    if (STAGE_COMPARISONS.has(operator)) {
+        if (args.length !== 2) return `'${operator}' with ${args.length} operands`;
+        const [left, right] = args;
+        if (operator === "in") {
+            const attribute = attributeRead(left);
+            if (attribute === undefined) return "'in' whose first operand is not a context attribute";
+            if (!Array.isArray(right) || !right.every(isLiteral)) return "'in' over something other than a list of literal values (a string is a substring test)";
+            attributes.add(attribute);
+            return undefined;
+        }
+        const attribute = attributeRead(left) ?? attributeRead(right);
+        const other = attributeRead(left) !== undefined ? right : left;
+        if (attribute === undefined || !isLiteral(other)) return `'${operator}' that does not compare one context attribute with a literal value`;
+        attributes.add(attribute);
+        return undefined;
+    }
+    return `'${operator}'`;
+}
+
+/** How a flag is served on outside its canary stages, for messages; undefined when it is not. */
+export interface ServedOutsideStages {
+    /** The flag has no targeting: its default variant is on, for everyone. */
+    byDefault: boolean;
+    /** `by default (defaultVariant: 'on')`, `through its targeting, to a context with ...`. */
+    how: string;
+}
+
+/**
+ * Whether a flag of a flagd document is served on (its value `true`) to anyone outside the stages
+ * its targeting names, judged with flagd's own evaluator (@openfeature/flagd-core): the flag as
+ * flagd serves it, not its `defaultVariant` alone. A targeting rule that is not a set of named
+ * stages (see stageRuleProblem) counts as served to outsiders: nobody can say whom it reaches.
+ */
+export function servedOutsideStages(key: string, flag: ParsedFlag, evaluators: Record<string, unknown>): ServedOutsideStages | undefined {
+    if (flag.state !== "ENABLED") return undefined;
+    const targeting = (flag as Record<string, unknown>).targeting;
+    const hasTargeting = targeting !== undefined && targeting !== null && !(typeof targeting === "object" && Object.keys(targeting as object).length === 0);
+    if (!hasTargeting) return isOnByDefault(flag) ? { byDefault: true, how: `by default (defaultVariant: '${flag.defaultVariant}')` } : undefined;
+    let rule: unknown;
+    try {
+        rule = resolveEvaluators(targeting, evaluators);
+    } catch (error) {
+        return { byDefault: false, how: `through targeting that cannot be read (${error instanceof Error ? error.message : String(error)})` };
+    }
+    const attributes = new Set<string>();
+    const problem = stageRuleProblem(rule, attributes, false);
+    if (problem !== undefined) return { byDefault: false, how: `through targeting that is not a set of named stages (it uses ${problem}), so it may reach anyone` };
+    if (attributes.size > MAX_STAGE_ATTRIBUTES) return { byDefault: false, how: `through targeting over ${attributes.size} context attributes, more than the ${MAX_STAGE_ATTRIBUTES} whose outsiders can be tried` };
+    const core = new FlagdCore(undefined, SILENT);
+    core.setConfigurations(JSON.stringify({ flags: { [key]: { ...flag, targeting: rule } } }));
+    const served = core.getFlag(key);
+    if (served === undefined) return undefined;
+    const names = [...attributes].sort();
+    for (let mask = 0; mask < 1 << names.length; mask++) {
+        const context: Record<string, string> = {};
+        names.forEach((name, i) => {
+            if (mask & (1 << i)) context[name] = OUTSIDER_VALUE;
+        });
+        const result = served.evaluate(context, SILENT);
+        if (result.value === true) {
+            const who = names.length === 0 ? "everyone" : `a context with ${names.map((name) => (name in context ? `a ${name} no stage names` : `no ${name}`)).join(" and ")}`;
+            return { byDefault: false, how: result.reason === "TARGETING_MATCH" ? `through its targeting, to ${who}` : `by default (defaultVariant: '${flag.defaultVariant}'), to ${who}` };
+        }
+    }
+    return undefined;
+}
+
+/** flagd-core logs targeting errors; a policy reports, it does not log. */
+const SILENT: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };

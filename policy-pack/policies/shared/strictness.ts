@@ -61,6 +61,8 @@ export const SETTING_STRICTNESS: Readonly<Record<string, SettingEntry>> = {
     minReviewers: { stricter: "higher", why: "reviewers a production deploy needs" },
     soakMinutes: { stricter: "higher", why: "minutes production waits before it deploys" },
     minProductionReplicas: { stricter: "higher", why: "replicas a production Deployment needs" },
+    // A number where less is stricter.
+    maxRolloutSeconds: { stricter: "lower", why: "seconds a Kubernetes rollout may take before the update fails" },
     stagingSoakMinutes: { stricter: "higher-per-level", why: "minutes staging soaks a release, by level", defaults: DEFAULT_STAGING_SOAK_MINUTES },
 
     // Lists of what is required, protected or counts as production: every item stays.
