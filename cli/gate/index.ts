@@ -16,9 +16,9 @@ import { AnalyzeDiagnostic, PolicyPackProcess } from "./analyzer";
 import { PolicyPackError } from "./errors";
 import { PolicyConfigFile, ReconciledPolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
 import { GateReport, GateViolation, PolicyPackSummary } from "./report";
-import { analyzeRequest, encodeAnalyzeStackRequest, marshalProperties, ProviderRecord } from "./wire";
+import { analyzeRequest, analyzerResource, encodeAnalyzeStackRequest, marshalProperties, ProviderRecord } from "./wire";
 import { ResourceFeed } from "./feed";
-import { eachAnalyzeStackResource, providersOf } from "./requests";
+import { providersOf } from "./requests";
 import { policyConfigWeakenings, Weakening } from "./weakening";
 import type { Progress } from "../progress";
 
@@ -195,6 +195,17 @@ export class Gate {
     const remediated: (structProto.Struct | undefined)[] = [];
     let failure: { error: unknown } | undefined;
     const inFlight = new Set<Promise<void>>();
+    // Each judged resource's AnalyzeStack entry, encoded while the program still runs (this process
+    // is mostly idle then), with the outputs it was encoded from: a component that sets its outputs
+    // later is encoded again at the end.
+    const stackEntries: ({ from: unknown; bytes: Uint8Array } | undefined)[] = [];
+    const encodeStackEntry = (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): void => {
+      try {
+        stackEntries[index] = { from: resource.outputs ?? resource.inputs, bytes: analyzerResource(resource, known).serializeBinary() };
+      } catch {
+        // Left to the end, which reports it as before.
+      }
+    };
 
     const judgeResource = async (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): Promise<void> => {
       const violations: GateViolation[] = [];
@@ -214,6 +225,7 @@ export class Gate {
       // The engine files a resource's diagnostics under that resource, whatever URN they name.
       violations.push(...toViolations(diagnostics, resource.urn, () => resource.urn));
       perResource[index] = violations;
+      if (remediated[index] === undefined) encodeStackEntry(resource, index, known);
       // Judged: AnalyzeStack reads its outputs, not its inputs (a provider's inputs are its outputs).
       if (feed.releaseJudgedInputs && resource.outputs !== undefined && !resource.type.startsWith(PROVIDER_TYPE_PREFIX)) resource.inputs = {};
     };
@@ -258,7 +270,13 @@ export class Gate {
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure.error;
 
-    const stackDiagnostics = await this.process.analyzeStack(encodeAnalyzeStackRequest(eachAnalyzeStackResource(recorded, allProviders, remediated)));
+    const entries = (function* () {
+      for (const [index, resource] of recorded.resources.entries()) {
+        const entry = stackEntries[index];
+        yield entry !== undefined && entry.from === (resource.outputs ?? resource.inputs) ? entry.bytes : analyzerResource(resource, allProviders, remediated[index]);
+      }
+    })();
+    const stackDiagnostics = await this.process.analyzeStack(encodeAnalyzeStackRequest(entries));
     const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
     // Like the engine: a URN that names a judged resource is kept, anything else is the stack's.
     const stackViolations = toViolations(stackDiagnostics, "the stack", (urn) => (seen.has(urn) ? urn : rootUrn));

@@ -7,12 +7,8 @@
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../model";
+import { OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG } from "../sdk";
 import { PolicyPackError } from "./errors";
-
-/** Signature of a resource reference in wire form. */
-const RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-/** Signature of an output value in wire form. */
-const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 /** A plain JSON value, what a `google.protobuf.Value` can hold. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -197,11 +193,12 @@ function varint(value: number): number[] {
  * holding every resource's message tree at once, the largest thing a gate of thousands of
  * resources would otherwise hold.
  */
-export function encodeAnalyzeStackRequest(resources: Iterable<analyzerProto.AnalyzerResource>): Buffer {
+export function encodeAnalyzeStackRequest(resources: Iterable<analyzerProto.AnalyzerResource | Uint8Array>): Buffer {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (const resource of resources) {
-    const bytes = resource.serializeBinary();
+    // A resource already encoded (the gate encodes each as it is judged) is taken as it is.
+    const bytes = resource instanceof Uint8Array ? resource : resource.serializeBinary();
     // Field 1, wire type 2 (length-delimited), then the length.
     const header = Uint8Array.from([(1 << 3) | 2, ...varint(bytes.length)]);
     chunks.push(header, bytes);
