@@ -33,6 +33,9 @@ export type RunLine =
   | { outputs: { urn: string; outputs: Record<string, unknown> } }
   | { run: Omit<RecordedStack, "resources"> };
 
+/** What loads the child's TypeScript: build/register.js (see there). */
+const CHILD_LOADER = path.join(__dirname, "..", "build", "register.js");
+
 /** The records pipe's file descriptor in the child. */
 export const RECORDS_FD = 3;
 
@@ -51,7 +54,10 @@ export type OnResource = (resource: RecordedResource) => void | Promise<void>;
 export function runStackInChild(options: RunOptions, onResource?: OnResource): Promise<RecordedStack> {
   const child = path.join(__dirname, "runStackChild.ts");
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), child], {
+    // The child loads the CLI and the program as the CLI itself does: from the build while their
+    // sources are unchanged (no compiling, and no source-mapped stack traces, which the SDK takes for
+    // every registration and promise), through tsx otherwise (a changed file, the user's own program).
+    const proc = spawn(process.execPath, ["--require", CHILD_LOADER, child], {
       stdio: ["pipe", "pipe", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
     });
