@@ -14,16 +14,22 @@ import { emptyProgram, runProgram, withExitCodes } from "./program";
 import { addReleaseCommands } from "./releaseCommands";
 import { addStackCommands } from "./stackCommands";
 
-export { PROJECT_DIR } from "./projectDir";
+/**
+ * The command table: each entry registers its commands on the program, in help order. The
+ * command modules import nothing from this file (`npm test` fails on any import cycle).
+ */
+export const COMMAND_TABLE: readonly ((program: Command) => void)[] = [
+  addStackCommands,
+  addGateCommand,
+  addImportCommand,
+  addReleaseCommands,
+  addCompletionCommand,
+];
 
 /** The whole command tree. */
 export function createProgram(): Command {
   const program = emptyProgram();
-  addStackCommands(program);
-  addGateCommand(program);
-  addImportCommand(program);
-  addReleaseCommands(program);
-  addCompletionCommand(program);
+  for (const register of COMMAND_TABLE) register(program);
   return withExitCodes(program);
 }
 
@@ -47,8 +53,12 @@ function exitAfterFlush(code: number): void {
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
-if (require.main === module || process.argv[1]?.endsWith("slipway.js") || process.argv[1]?.endsWith("slipway")) {
-  main(process.argv.slice(2)).then(
+/**
+ * The process entry point, which bin/slipway.js calls: run `slipway <argv>` and exit with its code.
+ * A user mistake prints one line (exit 2); anything else is a bug, printed with its trace (exit 3).
+ */
+export function runCli(argv: string[]): void {
+  main(argv).then(
     (code) => exitAfterFlush(code),
     (err: unknown) => {
       if (err instanceof UserError) {

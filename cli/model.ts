@@ -9,12 +9,10 @@
 
 import * as crypto from "crypto";
 
-/** Pulumi's wire signature key: `{ [SIG_KEY]: SECRET_SIG, value }` marks a secret. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** Signature value of a secret. */
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The engine's marker for a value unknown during preview. */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "./sdk";
+
+/** Pulumi's wire signature key and secret signature, and the unknown marker (cli/sdk.ts). */
+export { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE };
 
 /**
  * One resource as the engine holds it when it asks the policy pack to judge it: recorded from a

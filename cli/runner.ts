@@ -23,11 +23,6 @@ import * as path from "path";
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
 import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import * as settingsModule from "@pulumi/pulumi/runtime/settings";
-import * as stateModule from "@pulumi/pulumi/runtime/state";
 import { PROJECT_NAME } from "../contract";
 import { ConfigError } from "../components/config";
 import { readStackFile, toEngineConfig } from "../components/stackFile";
@@ -38,21 +33,10 @@ import { UserError } from "./errors";
 import { programModule } from "./project";
 import { takeConfigSources } from "../components/configSource";
 import { resolveConfigSources } from "./configSources";
+import { sdkRuntime } from "./sdk";
 
-/**
- * Runtime internals the mock runner needs, as `pulumi.runtime.setMocks` itself uses them. They are
- * marked @internal in the SDK's typings, so they are typed here; @pulumi/pulumi is pinned exactly.
- */
-const settings = settingsModule as typeof settingsModule & { waitForRPCs(): Promise<void> };
-const state = stateModule as typeof stateModule & {
-  getStore(): {
-    supportsSecrets: boolean;
-    supportsResourceReferences: boolean;
-    supportsOutputValues: boolean;
-    supportsDeletedWith: boolean;
-    supportsAliasSpecs: boolean;
-  };
-};
+/** Runtime internals the mock runner needs, as `pulumi.runtime.setMocks` itself uses them (cli/sdk.ts). */
+const { MockMonitor, deserializeProperties, runInPulumiStack, serializeProperties, setMockOptions, getStore, waitForRPCs } = sdkRuntime();
 
 
 /** Answers to the invokes a program makes; registrations are answered by RecordingMonitor itself. */
@@ -262,13 +246,13 @@ export class RecordingMonitor extends MockMonitor {
         const answer = await this.mocks.newResource({
           type,
           name,
-          inputs: rpc.deserializeProperties(req.getObject()),
+          inputs: deserializeProperties(req.getObject()),
           provider: req.getProvider(),
           custom,
           id: req.getImportid(),
         });
         id = answer.id ?? "";
-        outputs = (await rpc.serializeProperties("", answer.state)) as Record<string, unknown>;
+        outputs = (await serializeProperties("", answer.state)) as Record<string, unknown>;
         outputs = markSecretOutputs(outputs, req.getAdditionalsecretoutputsList());
       } else if (isProvider) {
         // The engine records a provider's plugin version among its inputs.
@@ -364,8 +348,8 @@ export class RecordingMonitor extends MockMonitor {
  * enables: secrets travel wrapped, like the engine's. Tests that run components use it too.
  */
 export function useMockMonitor(monitor: RecordingMonitor, stack: string, preview: boolean): void {
-  settings.setMockOptions(monitor, PROJECT_NAME, stack, preview);
-  const store = state.getStore();
+  setMockOptions(monitor, PROJECT_NAME, stack, preview);
+  const store = getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
   store.supportsOutputValues = false;
@@ -375,7 +359,7 @@ export function useMockMonitor(monitor: RecordingMonitor, stack: string, preview
 
 /** Wait until every registration the program started has been answered. */
 export function waitForRegistrations(): Promise<void> {
-  return settings.waitForRPCs();
+  return waitForRPCs();
 }
 
 import type { RunOptions } from "./runInChild";

@@ -18,11 +18,10 @@ import * as path from "path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { programModule } from "../cli/project";
 import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
-// The Automation API's inline-program runtime; marked @internal in the SDK's typings.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { LanguageServer } = require("@pulumi/pulumi/automation/server") as {
-  LanguageServer: new (program: () => Promise<Record<string, unknown> | void>) => langrpc.ILanguageRuntimeServer;
-};
+import { inlineLanguageServer } from "../cli/sdk";
+
+// The Automation API's inline-program runtime (@internal in the SDK: cli/sdk.ts).
+const LanguageServer = inlineLanguageServer();
 
 async function main(): Promise<void> {
   const [pulumi, ...args] = process.argv.slice(2);

@@ -9,18 +9,13 @@
  * The provider model only ever reads these values and builds new ones around them: whatever it
  * passes through goes back to the engine byte for byte.
  */
-import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../cli/model";
+import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../cli/sdk";
 
-export { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE };
-
-/** Signature of a resource reference (`{sig, urn, id, packageVersion}`). */
-export const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-/** Signature of an asset. */
-export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-/** Signature of an archive. */
-export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-/** Signature of an output value (`{sig, value?, secret?, dependencies?}`). */
-export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+/**
+ * The signatures (cli/sdk.ts): a resource reference is `{sig, urn, id, packageVersion}`, an output
+ * value `{sig, value?, secret?, dependencies?}`.
+ */
+export { ARCHIVE_SIG, ASSET_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG as RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE };
 
 /** A property map in wire form. */
 export type WireMap = Record<string, unknown>;

@@ -7,6 +7,7 @@ import { parseUrn } from "./wire";
 import { EnforcementLevel, PolicySeverity } from "./policyConfig";
 import type { SourceLocation } from "./locate";
 import { POLICY_CONFIG_WEAKENED } from "./weakening";
+import { textTable } from "../../components/release/textTable";
 
 export type { SourceLocation } from "./locate";
 
@@ -151,11 +152,9 @@ export function policyConfigSummary(outcome: Pick<GateOutcome, "findings" | "bas
     : `policy config: FAIL - ${plural(outcome.findings.length, "weakening")} ${against} (${POLICY_CONFIG_WEAKENED}, mandatory)`;
 }
 
-/** Rows under a header, columns padded, the last one left as it is. */
+/** Rows under a header, columns padded, indented under their heading. */
 function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const format = (row: string[]): string => "  " + row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ");
-  return [format(header), ...rows.map(format)];
+  return textTable(header, rows, "  ");
 }
 
 /** A readable table per stack with a summary line each, and the policy-config comparison when there was one. */

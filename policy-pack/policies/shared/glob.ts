@@ -1,41 +1,30 @@
 /**
  * fnmatch as GitHub applies it to branch protection patterns and ruleset ref conditions
- * (File::FNM_PATHNAME semantics): `*` and `?` stop at `/`, `**` crosses it, `[...]` is a class.
+ * (File::FNM_PATHNAME semantics), by picomatch: `*` and `?` stop at `/`, `**` crosses it, `[...]`
+ * is a class (`[!...]` its complement, which never matches `/`). GitHub has no braces, extglobs or
+ * negated patterns, so picomatch's are off: `{`, `(`, `!` are ordinary characters.
  */
+import picomatch from "picomatch";
 
-/** Translate an fnmatch pattern into an anchored regular expression. */
-export function globToRegExp(pattern: string): RegExp {
-    let source = "";
-    for (let index = 0; index < pattern.length; index++) {
-        const char = pattern[index];
-        if (char === "*") {
-            if (pattern[index + 1] === "*") {
-                source += ".*";
-                index++;
-            } else {
-                source += "[^/]*";
-            }
-        } else if (char === "?") {
-            source += "[^/]";
-        } else if (char === "[") {
-            const close = pattern.indexOf("]", index + 2);
-            if (close === -1) {
-                source += "\\[";
-            } else {
-                const body = pattern.slice(index + 1, close).replace(/^!/, "^").replace(/\\/g, "\\\\");
-                source += `[${body}]`;
-                index = close;
-            }
-        } else {
-            source += char.replace(/[.+^${}()|\\\]]/g, "\\$&");
-        }
-    }
-    return new RegExp(`^${source}$`);
+const GITHUB_FNMATCH: picomatch.PicomatchOptions = {
+    posix: true,
+    dot: true,
+    nobrace: true,
+    noextglob: true,
+    nonegate: true,
+    windows: false,
+};
+
+function slashes(text: string): number {
+    return text.split("/").length - 1;
 }
 
 /** Whether `name` matches the fnmatch `pattern`. */
 export function fnmatch(pattern: string, name: string): boolean {
-    return globToRegExp(pattern).test(name);
+    // picomatch lets a trailing `/**` match nothing (`release/**` matches `release`). For GitHub
+    // each `/` of the pattern is a `/` of the name, except in `**/`, which may stand for no directory.
+    const required = slashes(pattern) - (pattern.match(/\*\*\//g) ?? []).length;
+    return slashes(name) >= required && picomatch.isMatch(name, pattern, GITHUB_FNMATCH);
 }
 
 /** Whether a pattern has wildcards (otherwise it names exactly one ref). */
