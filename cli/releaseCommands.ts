@@ -12,7 +12,7 @@ import { outputOption, runs, stackOption } from "./program";
 import { PROJECT_DIR } from "./projectDir";
 
 /** The ledger's kinds plus `deployed`, for help and completion (kept in step with ledger.ts by a test). */
-export const RECORD_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "flag", "deployed"] as const;
+export const RECORD_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "flag", "migrated", "deployed"] as const;
 
 /** Lazily loaded: the release modules read YAML and validate with zod. */
 function release() {
@@ -115,16 +115,18 @@ function addLedgerCommands(program: Command): void {
     .addOption(new Option("--note <text>", "Free text (a hotfix names its incident)"))
     .addOption(new Option("--from <version>", "Rolled-back: the version production left"))
     .addOption(new Option("--flag <name>", "Flag: the flag whose change this deploy served (how it is served is read from the stack file)"))
+    .addOption(new Option("--phase <phase>", "Migrated: the migration phase the stack's migration workflow ran").choices(["expand", "contract"]))
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { kind?: string; stack?: string; version?: string; sha?: string; actor?: string; approvers?: string; note?: string; from?: string; flag?: string; ledger?: string }) => {
+      runs(async (options: { kind?: string; stack?: string; version?: string; sha?: string; actor?: string; approvers?: string; note?: string; from?: string; flag?: string; phase?: string; ledger?: string }) => {
         const { LEDGER_KINDS, STACK_OF_KIND, DEPLOYED, ledgerRecord, openStackDocument, readRelease } = release();
         const kind = options.kind;
         if (kind === undefined) {
           throw new UserError(`--kind must be one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED} (production: what Pulumi.production.yaml's release stands for)`);
         }
         // A flag change is recorded on the stack that served it; every other kind has its stack.
-        const stack = kind === DEPLOYED ? "production" : kind === "flag" ? (options.stack ?? STACK_OF_KIND.flag) : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
+        // A flag change is recorded on the stack that served it, a migration on the stack it migrated.
+        const stack = kind === DEPLOYED ? "production" : kind === "flag" || kind === "migrated" ? (options.stack ?? STACK_OF_KIND[kind]) : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
         if (stack !== "staging" && stack !== "production") throw new UserError(`--stack ${stack} is not a stack: staging or production`);
         if (options.stack !== undefined && options.stack !== stack) {
           throw new UserError(`--stack ${options.stack} does not match --kind ${kind}, which is recorded for ${stack}`);
@@ -148,10 +150,33 @@ function addLedgerCommands(program: Command): void {
           note: options.note,
           from: options.from,
           flag: options.flag,
-          stack: kind === "flag" ? stack : undefined,
+          stack: kind === "flag" || kind === "migrated" ? stack : undefined,
+          phase: options.phase as "expand" | "contract" | undefined,
           approvers: splitList(options.approvers),
         });
         print(result.text);
+        return result.exitCode;
+      }),
+    );
+
+  ledger
+    .command("migrated")
+    .summary("Exit 0 only when the migration workflow recorded the stack's release's expand migration")
+    .description(
+      "Workflow mode (slipway:migrations.mode): the deploy job runs this before pulumi up and refuses a release whose expand migration " +
+        "migrate-<stack>.yml has not recorded for the same version and artifacts (004 §3: migrations run separately, approved, before the deploy).",
+    )
+    .addOption(stackOption("The stack about to deploy"))
+    .addOption(new Option("--before <phase>", "Ask instead whether the release's migration of this phase may run now (the migration workflow's first check)").choices(["expand", "contract"]))
+    .addOption(new Option("--github-output <file>", "With --before: append version=<the release> to this file when it may run ($GITHUB_OUTPUT)"))
+    .addOption(ledgerOption())
+    .action(
+      runs(async (options: { stack?: string; before?: "expand" | "contract"; githubOutput?: string; ledger?: string }) => {
+        const stack = options.stack;
+        if (stack !== "staging" && stack !== "production") throw new UserError(`ledger migrated needs --stack staging or production${stack !== undefined ? ` (got ${stack})` : ""}`);
+        const result = release().ledgerMigrationCheck({ root: PROJECT_DIR, ledgerPath: ledgerPath(options.ledger), stack, before: options.before });
+        print(result.text);
+        if (result.exitCode === 0 && result.version !== undefined && options.githubOutput !== undefined) fs.appendFileSync(options.githubOutput, `version=${result.version}\n`);
         return result.exitCode;
       }),
     );

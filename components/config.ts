@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { RELEASE_LEVELS, FLAG_SCOPES, STAGE_SCOPES, type StageScope, VERSION_PATTERN, FLAGS_ENV_VAR, FLAGS_URL_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE, REFERENCE_ID_PATTERN } from "../contract";
-import { GO_LIVE_ENV, GO_LIVE_PHASES, LEDGER_ANCHOR_VARIABLE, type GoLivePhase } from "../contract/release";
+import { GO_LIVE_ENV, GO_LIVE_PHASES, LEDGER_ANCHOR_VARIABLE, MIGRATION_MODES, migrateWorkflowPath, migrationsEnvironmentName, type GoLivePhase } from "../contract/release";
 import { UserError } from "./release/errors";
 import { SecretString } from "./secret";
 
@@ -648,6 +648,38 @@ const flag = z
     }
   });
 
+/**
+ * How the team runs its database migrations. A team's playbook decides it, for every app and
+ * every stack alike: 002 runs the expand and contract Jobs in the release's own order, 004 runs
+ * them "separately, never as part of the deploy pipeline", approved and rehearsed on staging. So
+ * it is one key per stack file, set the same in each (staging rehearses what production runs),
+ * and the stack that owns repository resources generates the migration workflows from its own.
+ */
+const migrations = z
+  .object({
+    /** `job`: the expand and contract Jobs of slipway:apps.kubernetes.migrations run inside the release; `workflow`: migrate-<stack>.yml runs them, approved, before the deploy. */
+    mode: z.enum(MIGRATION_MODES, { message: `expected one of ${MIGRATION_MODES.join(", ")}` }).default("job"),
+    /** workflow: teams (slugs) that approve a migration run (002: Feature Owners sign off on risky migrations). */
+    reviewerTeams: z.array(identifier("team slug")).max(6, "GitHub allows at most 6 reviewer teams").default([]),
+    /** workflow: users (logins) that approve a migration run. */
+    reviewerUsers: z.array(identifier("user login")).max(6, "GitHub allows at most 6 reviewer users").default([]),
+    /** workflow: whether the person who dispatched a migration may approve it. */
+    preventSelfReview: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((settings, ctx) => {
+    if (settings.mode === "workflow" && settings.reviewerTeams.length + settings.reviewerUsers.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["reviewerTeams"],
+        message: "names no reviewer: in workflow mode a migration runs only once approved (004 §3), so name the teams that approve it (reviewerTeams: [release-captains])",
+      });
+    }
+    if (settings.mode === "job" && settings.reviewerTeams.length + settings.reviewerUsers.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["reviewerTeams"], message: "approves migration runs, but mode is job: the release's own approval covers its migration Jobs; set mode: workflow or remove the reviewers" });
+    }
+  });
+
 /** Every `slipway:*` key a stack file may set. */
 export const stackConfigSchema = z
   .object({
@@ -667,6 +699,8 @@ export const stackConfigSchema = z
     postgres: postgres.optional(),
     /** Feature flags. */
     flags: z.array(flag).default([]),
+    /** How migrations run: inside the release (`job`) or in an approved workflow before it (`workflow`). */
+    migrations: migrations.default({ mode: "job", reviewerTeams: [], reviewerUsers: [], preventSelfReview: true }),
   })
   .strict()
   .superRefine((config, ctx) => crossCheck(config, ctx));
@@ -691,6 +725,7 @@ export type PostgresConfig = z.infer<typeof postgres>;
 export type ClusterConfig = z.infer<typeof cluster>;
 export type FlagConfig = z.infer<typeof flag>;
 export type FlagStageConfig = z.infer<typeof flagStage>;
+export type MigrationsConfig = z.infer<typeof migrations>;
 
 /** Rules that span sections: each app's artifact exists and has the field its target deploys. */
 function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
@@ -747,6 +782,34 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
           message: `names user '${login}', whose id is not in ${keyPath(["github", "users"])}: run \`pulumi config set --path '${keyPath(["github", "users", login])}' <id>\` (the id: gh api users/${login} --jq .id)`,
         });
       }
+    });
+  }
+  stackConfig.migrations.reviewerTeams.forEach((slug, i) => {
+    if (teams[slug] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["migrations", "reviewerTeams", i],
+        message: `names team '${slug}', whose id is not in ${keyPath(["github", "teams"])}: run \`pulumi config set --path '${keyPath(["github", "teams", slug])}' <id>\` (the id: gh api orgs/${stackConfig.github.owner}/teams/${slug} --jq .id)`,
+      });
+    }
+  });
+  stackConfig.migrations.reviewerUsers.forEach((login, i) => {
+    if (users[login] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["migrations", "reviewerUsers", i],
+        message: `names user '${login}', whose id is not in ${keyPath(["github", "users"])}: run \`pulumi config set --path '${keyPath(["github", "users", login])}' <id>\` (the id: gh api users/${login} --jq .id)`,
+      });
+    }
+  });
+  // workflow mode: no migration runs inside the release (004 §3, §5); migrate-<stack>.yml runs it.
+  if (stackConfig.migrations.mode === "workflow") {
+    stackConfig.apps.kubernetes?.migrations.forEach((job, i) => {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps", "kubernetes", "migrations", i],
+        message: `is a migration Job inside the release ('${job.name}'), but ${keyPath(["migrations", "mode"])} is workflow: the migration runs in ${migrateWorkflowPath(stackConfig.environment)} (environment ${migrationsEnvironmentName(stackConfig.environment)}) before the deploy; remove it here`,
+      });
     });
   }
   const artifacts = stackConfig.release.artifacts;

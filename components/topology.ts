@@ -14,7 +14,7 @@ import { flagsSourceUrl, ReleaseManifest } from "../contract";
 import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "./config";
 import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
-import { DeploymentEnvironment, rollbackEnvironmentConfig, rollbackEnvironmentName } from "./github/environment";
+import { DeploymentEnvironment, migrationsEnvironmentConfig, migrationsEnvironmentName, rollbackEnvironmentConfig, rollbackEnvironmentName } from "./github/environment";
 import { DeployWorkflows } from "./github/workflows";
 import { LedgerBranch } from "./github/ledgerBranch";
 import { CodeOwners, ownerHandles } from "./github/codeOwners";
@@ -148,6 +148,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           // (HEROKU_API_KEY, VERCEL_API_TOKEN, ...): the deploy job hands them to pulumi up.
           deploySecretNames: [...new Set(ENVIRONMENT_NAMES.flatMap((name) => Object.keys(config.environments[name]?.secrets ?? {})))].sort(),
           pulumiCloudOidc: config.github.pulumiCloudOidc,
+          // The team's migration mode (one per team): workflow adds migrate-<stack>.yml per deploy stack.
+          migrationsMode: config.migrations.mode,
         },
         { parent: this },
       );
@@ -194,6 +196,25 @@ export class ReleaseTopology extends pulumi.ComponentResource {
             { parent: this },
           );
           this.environments.push(builtFrom(`slipway:environments.${environment}.rollback`, rollbackEnvironment));
+        }
+        // Workflow mode: the stack's migration workflow runs in an environment of its own (004 §3).
+        if (rollsBack && config.migrations.mode === "workflow") {
+          const migrationsConfig = migrationsEnvironmentConfig(config.environments[environment]!, config.migrations, defaultBranch);
+          const migrationsEnvironment = new DeploymentEnvironment(
+            `${repositoryName}-${migrationsEnvironmentName(environment)}`,
+            {
+              repository: repositoryName,
+              environment: migrationsEnvironmentName(environment),
+              config: migrationsConfig,
+              reviewerTeamIds: migrationsConfig.reviewerTeams.map((slug) => config.github.teams[slug]),
+              reviewerUserIds: migrationsConfig.reviewerUsers.map((login) => config.github.users[login]),
+              releaseManifestJson: manifestJson,
+              ledgerAnchor: args.ledgerHead,
+              flagsJson: flagdJson(config.flags, environment),
+            },
+            { parent: this },
+          );
+          this.environments.push(builtFrom("slipway:migrations", migrationsEnvironment));
         }
       }
     }

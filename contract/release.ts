@@ -65,6 +65,23 @@ export function rollbackEnvironmentName(stack: string): string {
   return `${stack}-rollback`;
 }
 
+/** How a team runs its migrations (`slipway:migrations.mode`): `job` inside the release, `workflow` in an approved workflow of their own before it. */
+export const MIGRATION_MODES = ["job", "workflow"] as const;
+export type MigrationMode = (typeof MIGRATION_MODES)[number];
+
+/**
+ * The migration workflow of a stack (`workflow` mode, 004 §3: migrations run separately, never
+ * in the deploy pipeline): the only workflow whose runs may record a stack's `migrated` events.
+ */
+export function migrateWorkflowPath(stack: string): string {
+  return `.github/workflows/migrate-${stack}.yml`;
+}
+
+/** The GitHub environment a stack's migration workflow runs in: the migration's approvers, its database credentials. */
+export function migrationsEnvironmentName(stack: string): string {
+  return `${stack}-migrations`;
+}
+
 /**
  * `GITHUB_WORKFLOW_REF` of a run: `<owner>/<repo>/<workflow path>@<ref>`. The ledger accepts an
  * event only from the deploy workflow of its stack, so the path is what it checks.

@@ -15,8 +15,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../../contract";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
-import type { EnvironmentConfig, EnvironmentName } from "../config";
-import { rollbackEnvironmentName } from "../../contract/release";
+import type { EnvironmentConfig, EnvironmentName, MigrationsConfig } from "../config";
+import { migrationsEnvironmentName, rollbackEnvironmentName } from "../../contract/release";
 
 /** Inputs of a `DeploymentEnvironment`. */
 export interface DeploymentEnvironmentArgs {
@@ -150,4 +150,22 @@ export function rollbackEnvironmentConfig(stackEnvironment: EnvironmentConfig, d
   };
 }
 
-export { rollbackEnvironmentName };
+/**
+ * The config of a stack's migrations environment (`<stack>-migrations`, workflow mode): the stack
+ * environment's secrets (the database credentials the migration needs) and wait timer, approved by
+ * the team's migration reviewers (`slipway:migrations`), with no admin bypass, from the default
+ * branch only: the migration workflow runs there, dispatched by hand (004 §3).
+ */
+export function migrationsEnvironmentConfig(stackEnvironment: EnvironmentConfig, migrations: MigrationsConfig, defaultBranch: string): EnvironmentConfig {
+  return {
+    ...stackEnvironment,
+    reviewerTeams: migrations.reviewerTeams,
+    reviewerUsers: migrations.reviewerUsers,
+    preventSelfReview: migrations.preventSelfReview,
+    canAdminsBypass: false,
+    deployRefs: { branches: [defaultBranch], tags: [] },
+    rollback: undefined,
+  };
+}
+
+export { rollbackEnvironmentName, migrationsEnvironmentName };

@@ -4,6 +4,7 @@
  */
 import type { ReleaseLevel } from "../../contract";
 import { PULUMI_CLI_VERSION } from "../../contract/commands";
+import type { MigrationMode } from "../../contract/release";
 import { ACTIONS } from "./actions";
 
 // A GitHub Actions workflow as plain data; only what the generators emit is typed.
@@ -37,6 +38,8 @@ export interface GeneratorSettings {
   stagingSoakMinutes: Readonly<Record<ReleaseLevel, number>>;
   /** Pulumi Cloud OIDC, when configured; absent: jobs read `PULUMI_ACCESS_TOKEN` from their environment. */
   pulumiCloudOidc?: PulumiCloudOidc;
+  /** How the team's migrations run (`slipway:migrations.mode`); absent: `job`, inside the release. */
+  migrationsMode?: MigrationMode;
 }
 
 /** The token every job gets unless it says otherwise: read the repository, nothing more. */

@@ -25,7 +25,7 @@ import { rollbackEnvironmentName } from "../../contract/release";
 import { ACTIONS } from "./actions";
 import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, shellWord, Step, Workflow } from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
-import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./workflows";
+import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
 import { stackFileName } from "../stackFile";
 
 /** The artifact that carries the stack file the rollback deployed to the ledger job (and to whoever merges it). */

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { Artifact, NO_MIGRATIONS, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema, migrationsMissingFrom, prematureContracts, releaseMigrationsSchema } from "../../contract";
-import { deployWorkflowPath, formatAnchor, LedgerAnchor, ROLLBACK_WORKFLOW_PATH, WORKFLOW_REF } from "../../contract/release";
+import { deployWorkflowPath, formatAnchor, LedgerAnchor, migrateWorkflowPath, ROLLBACK_WORKFLOW_PATH, WORKFLOW_REF } from "../../contract/release";
 import { UserError } from "./errors";
 
 /** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
@@ -23,8 +23,11 @@ export const LEDGER_FILE = "releases/ledger.jsonl";
 /** `prev` of the first line. */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** The events a ledger records: releases, and flag changes a stack's deploy served (`flag`). */
-export const LEDGER_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "flag"] as const;
+/**
+ * The events a ledger records: releases, flag changes a stack's deploy served (`flag`), and a
+ * release's migration run by the stack's approved migration workflow (`migrated`, workflow mode).
+ */
+export const LEDGER_KINDS = ["staged", "validated", "promoted", "rolled-back", "hotfix", "flag", "migrated"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /**
@@ -38,7 +41,29 @@ export const STACK_OF_KIND: Record<LedgerKind, "staging" | "production"> = {
   "rolled-back": "production",
   hotfix: "production",
   flag: "production",
+  migrated: "production",
 };
+
+/** Kinds recorded on the stack the event names (production unless it says staging). */
+export const STACK_CHOSEN_KINDS: readonly LedgerKind[] = ["flag", "migrated"];
+
+/** migrated: the phase the migration workflow ran (000 §7). */
+export const MIGRATION_PHASES = ["expand", "contract"] as const;
+export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
+/**
+ * Why a stack may not deploy its release yet in workflow mode, or undefined: the stack's migration
+ * workflow recorded the release's expand migration for exactly these artifacts (004 §3: the
+ * migration runs, approved, before the deploy). The deploy job checks it before `pulumi up`.
+ */
+export function migrationNotRecorded(ledger: Ledger, stack: "staging" | "production", release: { version: string; artifacts: Record<string, Artifact> }): string | undefined {
+  requireIntactLedger(ledger);
+  const recorded = ledger.entries.some(
+    (entry) => entry.event.kind === "migrated" && entry.event.stack === stack && entry.event.phase === "expand" && entry.event.version === release.version && sameArtifacts(entry.event.artifacts, release.artifacts),
+  );
+  if (recorded) return undefined;
+  return `no migrated (expand) event of ${release.version} on ${stack} with these artifacts: run ${migrateWorkflowPath(stack)} for the release and have it approved before the deploy (004 §3)`;
+}
 
 /** How a stack serves a flag after a flag event: `on`, `off`, or up to a canary stage (`stage house`). */
 export const FLAG_SERVED = /^(on|off|stage [a-z][a-z0-9-]*)$/;
@@ -136,6 +161,8 @@ export const ledgerEventSchema = z
     marker: z.string().optional(),
     /** flag: the flag changed and how the stack serves it now (the release fields are what the stack runs). */
     flag: flagChangeSchema.optional(),
+    /** migrated: the phase the stack's migration workflow ran for the release. */
+    phase: z.enum(MIGRATION_PHASES).optional(),
     /** Git commit of the release. */
     gitSha: z.string().regex(COMMIT_SHA, "expected a full 40-character lowercase commit SHA"),
     /** When it was recorded (ISO 8601, UTC). */
@@ -156,7 +183,7 @@ export const ledgerEventSchema = z
   .strict()
   .superRefine((event, ctx) => {
     const expectedStack = STACK_OF_KIND[event.kind];
-    if (event.kind !== "flag" && event.stack !== expectedStack) {
+    if (!STACK_CHOSEN_KINDS.includes(event.kind) && event.stack !== expectedStack) {
       ctx.addIssue({ code: "custom", path: ["stack"], message: `a ${event.kind} event happens on ${expectedStack}, not ${event.stack}` });
     }
     if (event.kind === "rolled-back") {
@@ -176,6 +203,8 @@ export const ledgerEventSchema = z
     }
     if (event.kind === "flag" && event.flag === undefined) ctx.addIssue({ code: "custom", path: ["flag"], message: "is required on a flag event" });
     if (event.kind !== "flag" && event.flag !== undefined) ctx.addIssue({ code: "custom", path: ["flag"], message: "only a flag event has it" });
+    if (event.kind === "migrated" && event.phase === undefined) ctx.addIssue({ code: "custom", path: ["phase"], message: "is required on a migrated event (expand or contract)" });
+    if (event.kind !== "migrated" && event.phase !== undefined) ctx.addIssue({ code: "custom", path: ["phase"], message: "only a migrated event has it" });
     if (event.kind === "hotfix" && (event.note === undefined || event.note.trim() === "")) {
       ctx.addIssue({ code: "custom", path: ["note"], message: "a hotfix names its incident in the note (001: hotfixes are for production incidents only)" });
     }
@@ -246,6 +275,7 @@ const FIELD_ORDER: readonly (keyof LedgerEvent)[] = [
   "to",
   "marker",
   "flag",
+  "phase",
   "gitSha",
   "time",
   "actor",
@@ -507,11 +537,18 @@ function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, 
   const stagingRollback = event.kind === "staged" && event.stack === "staging";
   // The emergency rollback turns flags off first (003 §7.2): it records those flag events too.
   const emergencyRollback = workflowPath === ROLLBACK_WORKFLOW_PATH && (event.kind === "rolled-back" || event.kind === "flag" || stagingRollback);
+  // A migration is recorded by the stack's migration workflow alone (004 §3: never by the deploy),
+  // from a branch: its environment admits the default branch only.
+  if (event.kind === "migrated") {
+    const migrate = migrateWorkflowPath(event.stack);
+    if (workflowPath !== migrate) return `${what}: recorded by ${workflowPath}, but only ${migrate} records ${event.stack}'s migrations`;
+    if (!ref.startsWith("refs/heads/")) return `${what}: recorded by ${workflowPath} from ${ref}; the migration workflow runs from the default branch only`;
+  }
   if (emergencyRollback && stagingRollback && !history.some((entry) => entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts))) {
     return `${what}: recorded by ${workflowPath}, but staging never validated ${event.version} with these artifacts; a rollback returns staging to a release it validated`;
   }
   if (emergencyRollback && !ref.startsWith("refs/heads/")) return `${what}: recorded by ${workflowPath} from ${ref}; the rollback workflow runs from the default branch only`;
-  if (workflowPath !== expected && !emergencyRollback) {
+  if (workflowPath !== expected && !emergencyRollback && event.kind !== "migrated") {
     const also = event.kind === "rolled-back" ? ` (and ${ROLLBACK_WORKFLOW_PATH} its rollbacks)` : "";
     return `${what}: recorded by ${workflowPath}, but only ${expected} records ${event.stack} events${also}`;
   }
@@ -586,6 +623,14 @@ export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "
     const last = sameBuild[sameBuild.length - 1];
     const unvalidated = migrationsMissingFrom(migrations, last.event.migrations ?? NO_MIGRATIONS);
     if (unvalidated.length > 0) return `${what}: production runs ${unvalidated.join(", ")}, which staging did not run for ${event.version} (line ${last.line})`;
+  }
+  if (event.kind === "migrated" && event.stack === "production") {
+    // 004 §3: a migration reaches production only once staging ran it for the same build, and validated it.
+    const rehearsed = history.some((entry) => entry.event.kind === "migrated" && entry.event.stack === "staging" && entry.event.version === event.version && entry.event.phase === event.phase && sameArtifacts(entry.event.artifacts, event.artifacts));
+    if (!rehearsed) return `${what}: staging never ran the ${event.phase} migration of ${event.version} with these artifacts; a migration is tested on staging first (004 §3)`;
+    if (!history.some((entry) => entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts))) {
+      return `${what}: staging never validated ${event.version} with these artifacts; production migrates only for a release staging validated`;
+    }
   }
   if (event.kind === "flag" && event.stack === "production") {
     // A flag event records the release the flag is served with: the one production runs.
@@ -760,10 +805,12 @@ export interface NewLedgerEvent {
   migrations?: Migrations;
   /** rolled-back: the version production leaves. */
   from?: string;
-  /** flag: the stack that serves the change (default production). */
+  /** flag: the stack that serves the change; migrated: the stack migrated (default production). */
   stack?: "staging" | "production";
   /** flag: the flag changed and how it is served now. */
   flag?: FlagChange;
+  /** migrated: the phase the migration workflow ran. */
+  phase?: MigrationPhase;
   /** Git commit of the release. */
   gitSha: string;
   /** Who records it. */
@@ -796,7 +843,7 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
   const draft: Partial<LedgerEvent> = {
     seq,
     kind: input.kind,
-    stack: input.kind === "flag" ? (input.stack ?? STACK_OF_KIND.flag) : STACK_OF_KIND[input.kind],
+    stack: STACK_CHOSEN_KINDS.includes(input.kind) ? (input.stack ?? STACK_OF_KIND[input.kind]) : STACK_OF_KIND[input.kind],
     version: input.version,
     level: input.level,
     changeRequest: input.changeRequest,
@@ -806,6 +853,7 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
     to: input.kind === "rolled-back" ? input.version : undefined,
     marker: input.kind === "rolled-back" && input.from !== undefined ? rollbackMarker(input.from, input.version) : undefined,
     flag: input.flag,
+    phase: input.phase,
     gitSha: input.gitSha,
     time: input.time ?? now.toISOString(),
     actor: input.actor,

@@ -19,17 +19,23 @@ import {
   LedgerKind,
   LEDGER_KINDS,
   LedgerProblem,
+  MIGRATION_PHASES,
+  migrationNotRecorded,
+  type MigrationPhase,
   Migrations,
   newestValidated,
   readExistingLedger,
+  releaseRuleViolation,
   requireIntactLedger,
   rollbackMarker,
+  STACK_CHOSEN_KINDS,
   STACK_OF_KIND,
   WorkflowRun,
 } from "./ledger";
 import { openStackDocument, readFlags, readMigrations, readRelease } from "./stackDocument";
 import { servedAs } from "./flag";
 import { readPolicyStatement } from "../policyStatement";
+import { textTable } from "./textTable";
 import { LEDGER_ANCHOR_VARIABLE, NO_ANCHOR, parseAnchor, WORKFLOW_REF } from "../../contract/release";
 
 /** Where the ledger is. */
@@ -131,8 +137,10 @@ export interface LedgerRecordOptions extends LedgerLocation {
   from?: string;
   /** flag: the flag whose change the deploy served (its state is read from the stack file). */
   flag?: string;
-  /** flag: the stack that served it (default production). */
+  /** flag: the stack that served it; migrated: the stack migrated (default production). */
   stack?: "staging" | "production";
+  /** migrated: the phase the migration workflow ran. */
+  phase?: MigrationPhase;
   /** Release commit; default GITHUB_SHA, then `git rev-parse HEAD` in root. */
   gitSha?: string;
   /** Who records; default GITHUB_ACTOR, then USER. */
@@ -222,7 +230,11 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   let stackMigrations: Migrations | undefined;
   let note = options.note;
   let flag: FlagChange | undefined;
-  const kindStack = options.kind === "flag" ? (options.stack ?? STACK_OF_KIND.flag) : STACK_OF_KIND[options.kind];
+  const kindStack = STACK_CHOSEN_KINDS.includes(options.kind) ? (options.stack ?? STACK_OF_KIND[options.kind]) : STACK_OF_KIND[options.kind];
+  if (options.kind === "migrated" && (options.phase === undefined || !MIGRATION_PHASES.includes(options.phase))) {
+    throw new UserError(`a migrated event names the phase it ran: pass --phase ${MIGRATION_PHASES.join(" or ")}`, { key: "phase" });
+  }
+  if (options.kind !== "migrated" && options.phase !== undefined) throw new UserError(`--phase belongs to a migrated event, not ${options.kind}`, { key: "phase" });
   if (options.kind === "flag") {
     // What the stack serves is what its file says now: the deploy that records this just applied it.
     if (options.flag === undefined) throw new UserError("a flag event names its flag: pass --flag <name>", { key: "flag" });
@@ -274,6 +286,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
       migrations: options.migrations ?? nonEmpty(stackMigrations),
       from: options.from,
       ...(flag !== undefined ? { stack: kindStack, flag } : {}),
+      ...(options.kind === "migrated" ? { stack: kindStack, phase: options.phase } : {}),
       gitSha,
       actor,
       run,
@@ -285,7 +298,7 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   const { event } = entry;
   const file = displayPath(options.root, path.resolve(options.root, options.ledgerPath ?? LEDGER_FILE));
   return {
-    text: `Recorded ${file} line ${entry.line} (seq ${event.seq}): ${event.kind}${event.flag ? ` ${event.flag.name} ${event.flag.served}` : ""} ${event.version} on ${event.stack}${event.marker ? `, '${event.marker}'` : ""}.\n`,
+    text: `Recorded ${file} line ${entry.line} (seq ${event.seq}): ${event.kind}${event.flag ? ` ${event.flag.name} ${event.flag.served}` : ""}${event.phase ? ` (${event.phase})` : ""} ${event.version} on ${event.stack}${event.marker ? `, '${event.marker}'` : ""}.\n`,
     exitCode: 0,
     entry,
   };
@@ -303,10 +316,6 @@ export interface LedgerShowOptions extends LedgerLocation {
  */
 export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-function pad(text: string, width: number): string {
-  return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
 /** A table of the ledger's events; exit 1 (with a warning) when the ledger fails verification. */
@@ -327,9 +336,7 @@ export function ledgerShow(options: LedgerShowOptions): CommandResult {
       .filter((part) => part !== undefined && part !== "")
       .join(" | "),
   ].map(printable));
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const format = (row: string[]) => row.map((cell, column) => (column === row.length - 1 ? cell : pad(cell, widths[column]))).join("  ").trimEnd();
-  const lines = [format(header), ...rows.map(format)];
+  const lines = textTable(header, rows);
   if (rows.length === 0) lines.push(options.version !== undefined ? `(no events for ${options.version})` : "(no events)");
   if (ledger.problems.length > 0) {
     lines.push(
@@ -376,4 +383,38 @@ export function soakWindow(options: LedgerSoakOptions): SoakWindow {
   const { stagingSoakMinutes } = readPolicyStatement(options.root);
   const minutes = stagingSoakMinutes[staged.event.level];
   return { staged, minutes, endsAt: new Date(Date.parse(staged.event.time) + minutes * 60_000) };
+}
+/**
+ * `slipway ledger migrated --stack <stack>`: exit 0 when the stack's migration workflow recorded
+ * the expand migration of the release in Pulumi.<stack>.yaml (same version and artifacts), 1 with
+ * why not. The deploy job of a workflow-mode team runs it before `pulumi up` (004 §3). With
+ * `before`, the migration workflow asks first whether the release's migration may run at all
+ * (production: only once staging ran it for the same build and validated the release).
+ */
+export function ledgerMigrationCheck(options: LedgerLocation & { stack: "staging" | "production"; before?: MigrationPhase; now?: Date }): CommandResult & { version?: string } {
+  const document = openStackDocument(options.root, options.stack);
+  const release = readRelease(document);
+  if (release === undefined) throw new UserError("is missing: no release to check the migration of", { file: document.file, key: "slipway:release" });
+  const ledger = readExistingLedger(options.root, options.ledgerPath);
+  requireIntactLedger(ledger);
+  if (options.before !== undefined) {
+    const draft = {
+      kind: "migrated" as const,
+      stack: options.stack,
+      version: release.version,
+      level: release.level,
+      changeRequest: release.changeRequest,
+      artifacts: release.artifacts,
+      phase: options.before,
+      gitSha: "0".repeat(40),
+      time: (options.now ?? new Date()).toISOString(),
+      actor: "slipway",
+    };
+    const violation = releaseRuleViolation(draft, ledger.entries);
+    if (violation !== undefined) return { text: `refusing to migrate ${release.version} on ${options.stack}: ${violation}\n`, exitCode: 1 };
+    return { text: `${release.version} on ${options.stack}: its ${options.before} migration may run.\n`, exitCode: 0, version: release.version };
+  }
+  const problem = migrationNotRecorded(ledger, options.stack, release);
+  if (problem !== undefined) return { text: `refusing to deploy ${release.version} to ${options.stack}: ${problem}\n`, exitCode: 1 };
+  return { text: `${release.version} on ${options.stack}: its expand migration is recorded in ${ledger.file}.\n`, exitCode: 0 };
 }

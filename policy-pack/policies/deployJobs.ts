@@ -468,16 +468,58 @@ function migrationJobOf(job: PolicyResource): MigrationJob | { job: PolicyResour
     return { job, phase: "expand", shown: `(expand: '${shown(migration as string)}')` };
 }
 
+/** Reviewers of a RepositoryEnvironment (`reviewers: [{teams, users}]`), counted. */
+function reviewerCount(environment: PolicyResource): number {
+    return known(() => list(environment.props.reviewers), []).reduce<number>((sum, entry) => sum + list(record(entry).teams).length + list(record(entry).users).length, 0);
+}
+
+/**
+ * Workflow mode (004 §3): a workflow job that runs migrations with a GitHub environment's
+ * credentials runs only once approved, so an environment this stack manages must name reviewers.
+ * A job with no environment reaches no environment secret (a CI job migrating its test database).
+ */
+function judgeMigrationWorkflows(resources: readonly PolicyResource[], report: (message: string, urn: string) => void): number {
+    const environments = ofType(resources, TYPES.environment);
+    let judged = 0;
+    for (const file of ofType(resources, TYPES.repositoryFile)) {
+        const path = workflowPath(known(() => text(file.props.file), undefined));
+        const content = known(() => text(file.props.content), undefined);
+        if (path === undefined || content === undefined) continue;
+        const repository = repositoryOf(file.props);
+        const facts = workflowFacts(content, { urn: file.urn, repository, file: path }, { environments: [], targets: [] });
+        if ("error" in facts) continue;
+        for (const job of facts.jobs) {
+            if (job.migrations.length === 0) continue;
+            for (const name of job.environments) {
+                const managed = environments.filter((environment) => text(environment.props.environment) === name && known(() => text(environment.props.repository), repository) === repository);
+                for (const environment of managed) {
+                    judged++;
+                    if (reviewerCount(environment) === 0) {
+                        report(
+                            `${describe(file)} (repository '${repository}', ${path}) job '${job.job.id}' runs migrations ('${shown(job.migrations[0].text)}') in environment '${name}', which has no reviewers (${describe(environment)}), so nobody approves the migration; give the environment required reviewers (004 §3).`,
+                            file.urn,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    return judged;
+}
+
 export const migrationOrder: SlipwayStackPolicy = {
     name: "migration-order",
     description:
         "Expand migrations run before the rollout and contract migrations after it: a Kubernetes Job that runs migrations (recognised by its commands; the slipway.dev/migration-phase label is a hint) " +
-        "is a contract when it drops, renames or truncates, and then depends on every Deployment and StatefulSet of its namespace; any other migration Job is an expand and depends on none. " +
-        "A release's contract migration runs only once the expand it completes shipped in an earlier release production ran (the release manifest's ledger facts).",
+        "is a contract when it drops, renames or truncates, and then depends on every Deployment and StatefulSet of its namespace; any other migration Job is an expand, depends on none, " +
+        "and every Deployment and StatefulSet of its namespace depends on it (the rollout waits until the migration completed). " +
+        "A release's contract migration runs only once the expand it completes shipped in an earlier release production ran (the release manifest's ledger facts). " +
+        "A workflow job that runs migrations in a GitHub environment this stack manages runs only once approved: the environment has reviewers (a separate migration workflow, 004 §3).",
     remediationSteps:
         "Give contract (destructive) migration Jobs `dependsOn` every Deployment and StatefulSet of the rollout; remove every Deployment and StatefulSet from an expand Job's dependencies " +
-        "(make the workloads depend on the expand Job instead). Label each migration Job `slipway.dev/migration-phase: expand|contract` to state its phase. " +
-        "Ship a contract migration (`completes: <expand>`) only in a release after one that shipped its expand reached production.",
+        "and make the workloads depend on the expand Job instead. Label each migration Job `slipway.dev/migration-phase: expand|contract` to state its phase. " +
+        "Ship a contract migration (`completes: <expand>`) only in a release after one that shipped its expand reached production. " +
+        "Give the environment a migration workflow job runs in required reviewers (slipway:migrations.reviewerTeams).",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["deployJobs", "000 §7", "002 §2"],
@@ -495,9 +537,12 @@ export const migrationOrder: SlipwayStackPolicy = {
                 );
             }
         }
+        const workflowMigrations = judgeMigrationWorkflows(args.resources, reportViolation);
         const jobs = ofType(args.resources, TYPES.k8sJob).map(migrationJobOf).filter((job): job is NonNullable<typeof job> => job !== undefined);
         if (jobs.length === 0) {
-            if (releases.length === 0) args.notApplicable(`the stack has no migration Job (none runs a migration command or is labelled ${MIGRATION_PHASE_LABEL}) and no release manifest declaring migrations`);
+            if (releases.length === 0 && workflowMigrations === 0) {
+                args.notApplicable(`the stack has no migration Job (none runs a migration command or is labelled ${MIGRATION_PHASE_LABEL}) and no release manifest declaring migrations`);
+            }
             return;
         }
         const rollouts = args.resources.filter((resource) => ROLLOUT_TYPES.includes(resource.type));
@@ -511,6 +556,13 @@ export const migrationOrder: SlipwayStackPolicy = {
             if (entry.phase === "expand") {
                 for (const rollout of rollouts.filter((candidate) => dependencies.has(candidate))) {
                     reportViolation(`${describe(job)} ${entry.shown} depends on ${describe(rollout)}, so it runs after the rollout; expand migrations must run before it.`, job.urn);
+                }
+                // Job mode: the rollout waits for the expand Job to complete (the engine runs independent resources at once).
+                const namespace = namespaceOf(job);
+                for (const rollout of rollouts.filter((candidate) => !dependencies.has(candidate) && !transitiveDependencies(candidate).has(job))) {
+                    const other = namespaceOf(rollout);
+                    if (namespace !== undefined && other !== undefined && other !== namespace) continue;
+                    reportViolation(`${describe(rollout)} does not depend on ${describe(job)} ${entry.shown}, so it may roll out before the migration completes; make it depend on the expand Job.`, rollout.urn);
                 }
             } else {
                 const namespace = namespaceOf(job);

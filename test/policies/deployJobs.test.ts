@@ -1,7 +1,10 @@
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
+import { migrateWorkflow } from "../../components/github/migrations";
+import { workflowYaml } from "../../components/github/workflows";
 import { deployJobGates, migrationOrder, noImplicitMigrations } from "../../policy-pack/policies/deployJobs";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
-import { deployWorkflow, k8sDeployment, manifestVariable, policyGate, releaseManifest, repository, workflowFile } from "./fixtures";
+import { deployWorkflow, environment, k8sDeployment, manifestVariable, policyGate, releaseManifest, repository, workflowFile } from "./fixtures";
 import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
 
 type Jobs = Record<string, Record<string, unknown>>;
@@ -555,6 +558,8 @@ describe("migration-order", () => {
             spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "run", image: IMAGE, command }] } } },
         },
     });
+    /** A workload that waits for `dependsOn`. */
+    const after = (fixture: Fixture, ...dependsOn: string[]): Fixture => ({ ...fixture, dependsOn });
     const statefulSet = (name: string): Fixture => ({
         type: TYPES.k8sStatefulSet,
         name,
@@ -562,8 +567,20 @@ describe("migration-order", () => {
     });
 
     test("expand before the rollout, contract after it", async () => {
-        const fixtures = [job("expand", "expand"), k8sDeployment("api", {}), k8sDeployment("web"), job("contract", "contract", ["api", "web"])];
+        const fixtures = [job("expand", "expand"), after(k8sDeployment("api", {}), "expand"), after(k8sDeployment("web"), "expand"), job("contract", "contract", ["api", "web"])];
         expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([]);
+    });
+
+    test("job mode: the rollout waits for the expand Job to complete, or it may start on the old schema", async () => {
+        const fixtures = [job("expand", "expand"), after(k8sDeployment("api"), "expand"), k8sDeployment("web"), statefulSet("ledger")];
+        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
+            "Deployment 'web' does not depend on Job 'expand' (expand), so it may roll out before the migration completes; make it depend on the expand Job.",
+            "StatefulSet 'ledger' does not depend on Job 'expand' (expand), so it may roll out before the migration completes; make it depend on the expand Job.",
+        ]);
+        // Through another resource counts; a workload of another namespace is not this migration's rollout.
+        const gate = { type: TYPES.k8sConfigMap, name: "schema-ready", props: { data: {} }, dependsOn: ["expand"] };
+        const elsewhere = { ...k8sDeployment("batch"), props: { ...k8sDeployment("batch").props, metadata: { name: "batch", namespace: "jobs" } } };
+        expect(messages(await runStackPolicy(migrationOrder, [job("expand", "expand"), gate, after(k8sDeployment("api"), "schema-ready"), elsewhere]))).toEqual([]);
     });
 
     test("an expand migration must not wait for the rollout", async () => {
@@ -625,7 +642,7 @@ describe("migration-order", () => {
             expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
                 "Job 'add-channel' (expand: 'npx knex migrate:latest') depends on Deployment 'api', so it runs after the rollout; expand migrations must run before it.",
             ]);
-            expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), ownJob("add-channel", ["npx", "knex", "migrate:latest"])]))).toEqual([]);
+            expect(messages(await runStackPolicy(migrationOrder, [after(k8sDeployment("api"), "add-channel"), ownJob("add-channel", ["npx", "knex", "migrate:latest"])]))).toEqual([]);
         });
 
         test("a Job labelled expand that drops is a contract", async () => {
@@ -676,5 +693,35 @@ describe("migration-order: a release's contract migration waits a full release c
         expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(manifest)]))).toEqual([
             "Release v1.4.0 runs contract migration drop-everything, which names no expand migration it completes (expands in production so far: none); contract only after a full release cycle (000 §7).",
         ]);
+    });
+});
+
+describe("migration-order: workflow mode, a migration workflow runs only once approved (004 §3)", () => {
+    const SETTINGS = { nodeVersion: "20", ledgerBranch: "slipway-ledger", deploySecretNames: ["DATABASE_URL"], stagingSoakMinutes: DEFAULT_STAGING_SOAK_MINUTES, migrationsMode: "workflow" as const };
+    /** The generated migrate-production.yml, as the program commits it. */
+    const generated = (): Fixture => workflowFile("migrate-production.yml", parse(workflowYaml(migrateWorkflow("production", SETTINGS))));
+
+    test("Slipway's migration workflow in an environment with reviewers passes", async () => {
+        expect(messages(await runStackPolicy(migrationOrder, [generated(), environment("production-migrations")]))).toEqual([]);
+    });
+
+    test("Slipway's migration workflow in an environment nobody approves fails", async () => {
+        expect(messages(await runStackPolicy(migrationOrder, [generated(), environment("production-migrations", { reviewers: [] })]))).toEqual([
+            "RepositoryFile 'migrate-production' (repository 'app', .github/workflows/migrate-production.yml) job 'migrate' runs migrations ('npm run migrate -- --env production --phase \"$PHASE\"') in environment 'production-migrations', which has no reviewers (RepositoryEnvironment 'production-migrations-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
+        ]);
+    });
+
+    test("any program's migration job is judged by the tool it runs and the environment it uses", async () => {
+        const own = (reviewers: unknown[]) => [
+            workflowFile("db.yml", { name: "db", on: { workflow_dispatch: {} }, jobs: { upgrade: { "runs-on": "ubuntu-latest", environment: { name: "prod-db" }, steps: [{ run: "alembic upgrade head" }] } } }),
+            environment("prod-db", { reviewers }),
+        ];
+        expect(messages(await runStackPolicy(migrationOrder, own([{ teams: [7], users: [] }])))).toEqual([]);
+        expect(messages(await runStackPolicy(migrationOrder, own([])))).toEqual([
+            "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'prod-db', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
+        ]);
+        // A CI job migrating its test database uses no environment, so no environment's credentials.
+        const ci = workflowFile("ci.yml", { name: "ci", on: { push: {} }, jobs: { it: { "runs-on": "ubuntu-latest", steps: [{ run: "npm run migrate && npm test" }] } } });
+        expect((await runStackPolicy(migrationOrder, [ci, environment("staging", { reviewers: [] })])).notApplicable).toBeDefined();
     });
 });
