@@ -1,10 +1,15 @@
-/** Jest runs every suite offline: Pulumi's mock runtime, the real policy pack over gRPC. */
+/**
+ * `npm test`: every suite but the end-to-end ones (test/suites.js: `npm run test:e2e`), offline:
+ * Pulumi's mock runtime, the real policy pack over gRPC.
+ */
+const { END_TO_END_PATTERNS } = require("./test/suites");
+
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test", "<rootDir>/policy-pack"],
   testMatch: ["**/*.test.ts"],
   // The engine tests need the built Pulumi CLI: `npm run test:engine` runs them (jest.engine.config.js).
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/engine/", ...END_TO_END_PATTERNS],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
   },

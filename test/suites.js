@@ -1,0 +1,23 @@
+/**
+ * Which suites `npm test` runs and which wait for `npm run test:e2e`: the end-to-end suites run
+ * whole programs, the CLI and policy packs in fresh processes, and take minutes on 2 cores, so a
+ * maintainer's `npm test` leaves them out; CI (.ci/run) runs both. A suite is listed here by its
+ * path under test/, and belongs to exactly one of the two (test/build/suites.test.ts checks).
+ */
+const END_TO_END = [
+  "test/e2e/",
+  "test/build/precompiled.test.ts",
+  "test/importer/roundTrip.test.ts",
+  "test/importer/cli.test.ts",
+  "test/cli/cli.test.ts",
+  "test/cli/commands.test.ts",
+  "test/cli/gate.test.ts",
+  "test/gate/failClosed.test.ts",
+  "test/gate/policyConfig.test.ts",
+  "test/gate/packStart.test.ts",
+];
+
+/** Jest path patterns (regular expressions on absolute paths) of the end-to-end suites. */
+const END_TO_END_PATTERNS = END_TO_END.map((suite) => `<rootDir>/${suite.replace(/[.]/g, "\\.")}`);
+
+module.exports = { END_TO_END, END_TO_END_PATTERNS };
