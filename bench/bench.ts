@@ -8,7 +8,8 @@
  * each (`BENCH_SCALE=25,100` picks sizes), one run per size, progress on stderr, with the ratio of
  * gate to bare run and the growth between sizes. First, `slipway --help` and the examples' gate
  * from the TypeScript sources (compiled on every run, as before `npm run build`) against their
- * precompiled build, measured side by side. `npm run bench -- --scale`: the scale curve alone.
+ * precompiled build, measured side by side. Then the test suites' wall time (`npm test`, `npm run
+ * test:e2e`). `npm run bench -- --scale`: the scale curve alone; `-- --suite`: the suites alone.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -109,8 +110,9 @@ async function main(): Promise<void> {
     if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_SCALE: '${size}' is not a number of repositories (like 25,100,400)`);
     return count;
   });
-  // `npm run bench -- --scale`: the scale curve alone.
+  // `npm run bench -- --scale`: the scale curve alone; `-- --suite`: the test suite's wall time alone.
   if (process.argv.includes("--scale")) return scaleCurve(sizes);
+  if (process.argv.includes("--suite")) return suiteWallTime();
   precompiledComparison();
   // `npm run bench -- --precompiled`: that comparison alone.
   if (process.argv.includes("--precompiled")) return;
@@ -119,7 +121,24 @@ async function main(): Promise<void> {
     { label: "example production", projectDir: ROOT, stack: "production" },
   ]);
   scaleCurve(sizes);
+  suiteWallTime();
   return engineComparison();
+}
+
+/**
+ * What a maintainer waits for: `npm test` (incremental typecheck, then the suites but the
+ * end-to-end ones) and `npm run test:e2e`, each once, as their wall time on this machine.
+ */
+function suiteWallTime(): void {
+  console.log(`\nTest suites (${os.cpus().length} cores, load ${loadAverage()}), one run each:`);
+  for (const script of ["test", "test:e2e"]) {
+    progress(`npm run ${script} (load ${loadAverage()})`);
+    const started = performance.now();
+    const run = spawnSync("npm", ["run", script], { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const summary = /^jest: .*$/m.exec(`${run.stdout}`)?.[0] ?? "no jest summary";
+    console.log(`  npm run ${script.padEnd(9)} ${seconds.padStart(7)} s  exit ${run.status}  (${summary})`);
+  }
 }
 
 /** One line on stderr, so a long run shows where it is. */
