@@ -4,13 +4,13 @@
  * components/; this file only decides what to build.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, goLivePhaseFromEnv } from "./components/config";
-import { loadStackConfig, stackFileName } from "./components/stackFile";
-import { checkBreakGlassAgreement, readPolicyStatement } from "./components/policyStatement";
-import { buildRelease } from "./components/manifest";
+import { ConfigError, goLivePhaseFromEnv } from "./config/config";
+import { loadStackConfig, stackFileName } from "./config/stackFile";
+import { checkBreakGlassAgreement, readPolicyStatement } from "./config/policyStatement";
+import { buildRelease } from "./release/manifest";
 import { ReleaseTopology } from "./components/topology";
-import { UserError } from "./components/release/errors";
-import { assertProductionApplyAllowed } from "./components/release/guard";
+import { UserError } from "./config/errors";
+import { assertProductionApplyAllowed } from "./release/guard";
 
 const stack = pulumi.getStack();
 /** Where the stack files, ledger and changelog are: the project, unless a test points elsewhere. */

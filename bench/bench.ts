@@ -287,7 +287,7 @@ function timeSlipway(args: string[], env: Record<string, string>): number {
  * precompiled, in this run. Runs alternate between the two so load on the machine falls on both
  * alike. Warm: tsx's and ts-node's caches filled by an earlier run. Cold: a fresh TMPDIR each
  * run, so nothing is cached, as on a fresh CI runner (the build itself caches nothing there).
- * The gate's program runs (one child per stack) are spawned by cli/runInChild.ts.
+ * The gate's program runs (one child per stack) are spawned by gate/runInChild.ts.
  */
 function precompiledComparison(): void {
   const build = spawnSync(process.execPath, [path.join(ROOT, "build", "build.js")], { encoding: "utf8" });

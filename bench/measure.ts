@@ -14,8 +14,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_NAME } from "../contract";
-import { runStackInChild } from "../cli/runInChild";
-import { Gate, GateReport, ResourceFeed, exitCodeOf } from "../cli/gate";
+import { runStackInChild } from "../gate/runInChild";
+import { Gate, GateReport, ResourceFeed, exitCodeOf } from "../gate";
 
 const MODES = ["run", "gate", "gate-after"] as const;
 

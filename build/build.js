@@ -3,7 +3,8 @@
 /**
  * `npm run build` (and `prepare`, so `npm ci` runs it): Slipway's TypeScript, compiled once.
  *
- * - The CLI and the program's modules (index.ts, cli/, components/, contract/, providers/) go to
+ * - The CLI and the program's modules (index.ts, cli/, components/, config/, contract/, gate/, importer/,
+ *   providers/, release/) go to
  *   dist/<path>.js, one module per source, transpiled with tsconfig.json's options. The root
  *   tsconfig sets isolatedModules, so each file compiles alone exactly as under tsx or ts-jest;
  *   type errors stay `npm run typecheck`'s job, as before. bin/slipway.js runs these modules in
@@ -25,7 +26,7 @@ const path = require("path");
 const { ROOT, MANIFEST_VERSION, CLI_BUILD, PACK_BUILD, sourceKey, sha256, readSource, unchanged, readManifest, whyStale } = require("./manifest");
 
 /** Directories of the CLI build, besides index.ts. */
-const CLI_SOURCE_DIRS = ["cli", "components", "contract", "importer", "providers"];
+const CLI_SOURCE_DIRS = ["cli", "components", "config", "contract", "gate", "importer", "providers", "release"];
 
 function log(message) {
   process.stderr.write(`slipway build: ${message}\n`);

@@ -13,7 +13,7 @@ const path = require("path");
 const ROOT = path.resolve(__dirname, "..");
 
 /** The project's source folders and files, relative to the root. */
-const SOURCES = ["index.ts", "bin", "build", "cli", "components", "contract", "engine", "importer", "providers", "policy-pack", "bench", "tools", "test"];
+const SOURCES = ["index.ts", "bin", "build", "cli", "components", "config", "contract", "gate", "release", "engine", "importer", "providers", "policy-pack", "bench", "tools", "test"];
 
 /** Builds, dependencies and test data are not the project's modules. */
 const EXCLUDE = [/(^|[\\/])(node_modules|dist|coverage|reports)[\\/]/];

@@ -51,7 +51,7 @@ function throughTsx(module, filename) {
 }
 
 function isOwnSource(key) {
-  return !key.startsWith("../") && !path.isAbsolute(key) && (key === "index.ts" || /^(cli|components|contract|importer|providers)\//.test(key));
+  return !key.startsWith("../") && !path.isAbsolute(key) && (key === "index.ts" || /^(cli|components|config|contract|gate|importer|providers|release)\//.test(key));
 }
 
 function loadTypeScript(module, filename) {

@@ -2,4 +2,4 @@
  * The one user-error type of the CLI (defined beside the release commands, which throw it most).
  * A `UserError` is printed as one line naming the file and key, never with a stack trace: exit 2.
  */
-export { UserError } from "../components/release/errors";
+export { UserError } from "../config/errors";

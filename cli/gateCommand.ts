@@ -71,7 +71,7 @@ export function addGateCommand(program: Command): void {
 }
 
 async function gate(options: GateOptions): Promise<number> {
-  const { listStacks } = require("../components/stackFile") as typeof import("../components/stackFile");
+  const { listStacks } = require("../config/stackFile") as typeof import("../config/stackFile");
   const stateFiles = options.state ?? [];
   const known = listStacks(PROJECT_DIR);
   const stacks = options.stack ?? (stateFiles.length > 0 ? [] : known);
@@ -82,9 +82,9 @@ async function gate(options: GateOptions): Promise<number> {
   const sarifDir = options.sarif === undefined ? undefined : sarifDirectory(options.sarif);
 
   // Loaded here, not at start-up: the analyzer client and the program runner are heavy.
-  const { runGate, repositoryPrefix, sarifHelp } = require("./gateRun") as typeof import("./gateRun");
-  const { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } = require("./gate/report") as typeof import("./gate/report");
-  const { renderSarif } = require("./gate/sarif") as typeof import("./gate/sarif");
+  const { runGate, repositoryPrefix, sarifHelp } = require("../gate/gateRun") as typeof import("../gate/gateRun");
+  const { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } = require("../gate/report") as typeof import("../gate/report");
+  const { renderSarif } = require("../gate/sarif") as typeof import("../gate/sarif");
   const { slipwayVersion } = require("./version") as typeof import("./version");
 
   const progress = progressOn();

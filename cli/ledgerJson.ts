@@ -3,7 +3,7 @@
  * its events grouped by the stack they happened on, every problem by line.
  */
 import { renderEnvelope } from "./envelope";
-import { Ledger, LedgerProblem, STACK_OF_KIND } from "../components/release/ledger";
+import { Ledger, LedgerProblem, STACK_OF_KIND } from "../release/ledger";
 
 /** The stacks events happen on, in promotion order. */
 const STACKS = [...new Set(Object.values(STACK_OF_KIND))];

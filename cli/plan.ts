@@ -1,7 +1,7 @@
 /**
  * `slipway plan`: the resources a stack would register, offline, as a tree.
  */
-import { RecordedResource, RecordedStack, redact } from "./model";
+import { RecordedResource, RecordedStack, redact } from "../gate/model";
 
 /** A RecordedStack as printed by `--json`: secrets shown as `[secret]`, never their value. */
 export function planJson(recorded: RecordedStack): unknown {

@@ -1,6 +1,6 @@
 /**
  * CLI bindings of the release commands: ledger, promote, rollback, release notes.
- * The work is in components/release/ (loaded when a command runs); this file maps options to it
+ * The work is in release/ (loaded when a command runs); this file maps options to it
  * and prints results.
  */
 import * as fs from "fs";
@@ -17,10 +17,10 @@ export const RECORD_KINDS = ["staged", "validated", "promoted", "rolled-back", "
 /** Lazily loaded: the release modules read YAML and validate with zod. */
 function release() {
   return {
-    ...(require("../components/release/ledger") as typeof import("../components/release/ledger")),
-    ...(require("../components/release/ledgerCommands") as typeof import("../components/release/ledgerCommands")),
-    ...(require("../components/release/stackDocument") as typeof import("../components/release/stackDocument")),
-    ...(require("../components/manifest") as typeof import("../components/manifest")),
+    ...(require("../release/ledger") as typeof import("../release/ledger")),
+    ...(require("../release/ledgerCommands") as typeof import("../release/ledgerCommands")),
+    ...(require("../release/stackDocument") as typeof import("../release/stackDocument")),
+    ...(require("../release/manifest") as typeof import("../release/manifest")),
   };
 }
 
@@ -248,7 +248,7 @@ function addPromoteCommand(program: Command): void {
     .addOption(ledgerOption())
     .action(
       runs(async (options: { version?: string; hotfix?: boolean; incident?: string; dryRun?: boolean; force?: boolean; anchor?: string; ledger?: string }) => {
-        const { promote } = require("../components/release/promote") as typeof import("../components/release/promote");
+        const { promote } = require("../release/promote") as typeof import("../release/promote");
         const result = promote({
           root: PROJECT_DIR,
           version: options.version,
@@ -285,7 +285,7 @@ function addRollbackCommand(program: Command): void {
     .addOption(ledgerOption())
     .action(
       runs(async (options: { to?: string; stack?: "production" | "staging"; reason?: string; dryRun?: boolean; force?: boolean; githubOutput?: string; ledger?: string }) => {
-        const { rollback } = require("../components/release/rollback") as typeof import("../components/release/rollback");
+        const { rollback } = require("../release/rollback") as typeof import("../release/rollback");
         const result = rollback({
           root: PROJECT_DIR,
           stack: options.stack,
@@ -328,7 +328,7 @@ function addFlagCommand(program: Command): void {
   type FlagCliOptions = { stack?: "production" | "staging"; stage?: string; approval?: string; dryRun?: boolean; force?: boolean; ledger?: string };
   const run = (state: "on" | "off") =>
     runs(async (name: string, options: FlagCliOptions) => {
-      const { setFlag } = require("../components/release/flag") as typeof import("../components/release/flag");
+      const { setFlag } = require("../release/flag") as typeof import("../release/flag");
       const result = setFlag({
         root: PROJECT_DIR,
         stack: options.stack,
@@ -352,6 +352,27 @@ function addFlagCommand(program: Command): void {
       .addOption(new Option("--stage <stage>", "Serve it only up to this canary stage of the flag's stages"))
       .addOption(new Option("--approval <id>", "Production, side-effect flag, for everyone: the change request that approved it")),
   ).action(run("on"));
+  // The deploy job's question before pulumi up: which flags will it serve differently? Their
+  // `flag` ledger events are recorded once the release is live.
+  flag
+    .command("changed")
+    .summary("List the flags whose served value differs from the document the environment served before (the deploy's flag events)")
+    .addOption(new Option("--stack <stack>", "The stack whose environment serves the flags").choices(["production", "staging"]))
+    .addOption(new Option("--served-before <json>", "The flagd document the environment served before this deploy (its SLIPWAY_FLAGS variable; empty: none yet)"))
+    .addOption(new Option("--github-output <file>", "Append flags=<space-separated names> to this file ($GITHUB_OUTPUT)"))
+    .action(
+      runs(async (options: { stack?: "production" | "staging"; servedBefore?: string; githubOutput?: string }) => {
+        if (options.stack === undefined) throw new UserError("flag changed needs --stack staging or production");
+        // Missing is not "nothing served": the deploy passes the variable, empty before the first deploy.
+        if (options.servedBefore === undefined) throw new UserError("flag changed needs --served-before <the SLIPWAY_FLAGS document served before; empty before the first deploy>");
+        const { flagsChanged } = require("../release/flag") as typeof import("../release/flag");
+        const result = flagsChanged({ root: PROJECT_DIR, stack: options.stack, servedBefore: options.servedBefore });
+        print(result.text);
+        // Flag names are kebab-case keys (the config contract): no value can add a line.
+        if (options.githubOutput !== undefined) fs.appendFileSync(options.githubOutput, `flags=${result.changed.join(" ")}\n`);
+        return result.exitCode;
+      }),
+    );
 }
 
 function addReleaseNotesCommand(program: Command): void {
@@ -394,7 +415,7 @@ function addReleaseNotesCommand(program: Command): void {
     .action(
       runs(async (options: { version?: string; ledger?: string }) => {
         const { openStackDocument, readRelease } = release();
-        const { releaseNotes } = require("../components/release/notes") as typeof import("../components/release/notes");
+        const { releaseNotes } = require("../release/notes") as typeof import("../release/notes");
         const version = options.version ?? readRelease(openStackDocument(PROJECT_DIR, "staging"))?.version;
         if (!version) throw new UserError("no --version given and Pulumi.staging.yaml has no slipway:release.version");
         const result = releaseNotes({ root: PROJECT_DIR, version, ledgerPath: ledgerPath(options.ledger) });

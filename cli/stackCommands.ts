@@ -12,7 +12,7 @@ import { PROJECT_DIR } from "./projectDir";
 /** The stack a command was given, or a UserError naming the stacks there are. */
 export function requireStack(stack: string | undefined): string {
   if (stack === undefined || stack === "") {
-    const { listStacks } = require("../components/stackFile") as typeof import("../components/stackFile");
+    const { listStacks } = require("../config/stackFile") as typeof import("../config/stackFile");
     throw new UserError(`--stack is required; stacks in this project: ${listStacks(PROJECT_DIR).join(", ")}`);
   }
   return stack;
@@ -34,7 +34,7 @@ export function addStackCommands(program: Command): void {
     .action(
       runs(async (options: { stack?: string; json?: boolean; inputs?: boolean; output?: string }) => {
         const stack = requireStack(options.stack);
-        const { runStackInChild } = require("./runInChild") as typeof import("./runInChild");
+        const { runStackInChild } = require("../gate/runInChild") as typeof import("../gate/runInChild");
         const { planJson, planText } = require("./plan") as typeof import("./plan");
         const progress = progressOn();
         progress.start(`running ${stack}`);
@@ -57,8 +57,8 @@ export function addStackCommands(program: Command): void {
     .action(
       runs(async (options: { stack?: string }) => {
         const stack = requireStack(options.stack);
-        const { readStackFile } = require("../components/stackFile") as typeof import("../components/stackFile");
-        const { ConfigError } = require("../components/config") as typeof import("../components/config");
+        const { readStackFile } = require("../config/stackFile") as typeof import("../config/stackFile");
+        const { ConfigError } = require("../config/config") as typeof import("../config/config");
         let file;
         try {
           file = readStackFile(PROJECT_DIR, stack);

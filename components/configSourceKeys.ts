@@ -7,8 +7,8 @@
 import { FLAGS_ENV_VAR, FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../contract";
 import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
 import { MIGRATION_NAME_LABEL } from "./apps/kubernetesWorkloads";
-import type { EnvironmentName, KubernetesConfig, StackConfig } from "./config";
-import { ChildKey, plainString, SourcedResource } from "./configSource";
+import type { EnvironmentName, KubernetesConfig, StackConfig } from "../config/config";
+import { ChildKey, plainString, SourcedResource } from "../config/configSource";
 
 /** The type token's last part (`github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret` -> `ActionsEnvironmentSecret`). */
 function kind(child: SourcedResource): string {

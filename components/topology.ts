@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import { flagsSourceUrl, ReleaseManifest } from "../contract";
-import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "./config";
+import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "../config/config";
 import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
 import { DeploymentEnvironment, migrationsEnvironmentConfig, migrationsEnvironmentName, rollbackEnvironmentConfig, rollbackEnvironmentName } from "./github/environment";
@@ -25,7 +25,7 @@ import { VercelApp } from "./apps/vercelApp";
 import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
 import { PostgresDatabase } from "./data/postgresDatabase";
-import { builtFrom } from "./configSource";
+import { builtFrom } from "../config/configSource";
 import { childKeyOfEnvironment, childKeyOfHerokuApp, childKeyOfKubernetes, childKeyOfLedgerBranch, childKeyOfRepository, childKeyOfVercelApp, childKeyOfWorkflows } from "./configSourceKeys";
 
 export { LEDGER_BRANCH };

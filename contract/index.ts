@@ -8,6 +8,7 @@
  * the names and shapes cannot drift apart.
  */
 import { z } from "zod";
+import { artifactSchema } from "./artifacts";
 
 /** The Pulumi project name; URNs read `urn:pulumi:<stack>::slipway::<type>::<name>`. */
 export const PROJECT_NAME = "slipway";
@@ -63,18 +64,8 @@ export type FlagScope = (typeof FLAG_SCOPES)[number];
 /** SemVer (`1.4.0`, `v1.4.0`) or the MVP scheme (`mvp-0.3.1`), 000 §1 and 003 §8.3. */
 export const VERSION_PATTERN = /^(v|mvp-)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
-/** An artifact reference, as staging validated it and production must run it. */
-export const artifactSchema = z
-  .object({
-    /** Container image pinned by digest: `registry/name@sha256:<64 hex>`. */
-    image: z.string().optional(),
-    /** Git commit SHA a Vercel deployment is built from (40 hex). */
-    commitSha: z.string().optional(),
-    /** Heroku slug id (UUID) a release is created from. */
-    slugId: z.string().optional(),
-  })
-  .strict();
-export type Artifact = z.infer<typeof artifactSchema>;
+// Artifacts (formats, equality) have their own module; re-exported for the manifest's users.
+export { artifactSchema, type Artifact } from "./artifacts";
 
 /** Facts the program read from CHANGELOG.md for the release's version (003 §8.6). */
 export const changelogFactsSchema = z

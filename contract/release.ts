@@ -159,3 +159,6 @@ export const ROLLOUT_TIMEOUT_SECONDS = 300;
 
 /** The annotation the Kubernetes provider reads as a resource's await timeout. */
 export const PULUMI_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
+
+/** The ledger's file, relative to the project (and to the ledger branch's checkout). */
+export const LEDGER_FILE = "releases/ledger.jsonl";

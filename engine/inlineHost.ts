@@ -16,9 +16,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { programModule } from "../cli/project";
+import { programModule } from "../gate/project";
 import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
-import { inlineLanguageServer } from "../cli/sdk";
+import { inlineLanguageServer } from "../gate/sdk";
 
 // The Automation API's inline-program runtime (@internal in the SDK: cli/sdk.ts).
 const LanguageServer = inlineLanguageServer();

@@ -4,11 +4,12 @@
  * setting it cannot express (with where it lives), and the existing GitHub resources the program
  * will register, with their ids and today's settings (the import file and the gap report's state).
  *
- * The result is validated with the contract itself (components/config.ts): an import that wrote
+ * The result is validated with the contract itself (config/config.ts): an import that wrote
  * config the program then refused would be a bug.
  */
 import { z } from "zod";
-import { configProblems, DEFAULT_REQUIRED_CHECKS, ENVIRONMENT_NAMES, EnvironmentName, stackConfigSchema } from "../components/config";
+import { DEFAULT_REQUIRED_CHECKS } from "../contract/repositoryRules";
+import { configProblems, ENVIRONMENT_NAMES, EnvironmentName, stackConfigSchema } from "../config/config";
 import { TRIAGE_LABELS } from "../components/github/repository";
 import { gateChecks } from "../components/github/policyGate";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../contract";
@@ -313,7 +314,7 @@ function environmentConfig(name: EnvironmentName, snapshot: EnvironmentSnapshot)
   return { config, teams: reviewers.teams, users: reviewers.users, inexpressible, secretNames: snapshot.secretNames };
 }
 
-/** Whether the contract can hold a repository or branch name (components/config.ts `identifier`). */
+/** Whether the contract can hold a repository or branch name (config/config.ts `identifier`). */
 function fitsContract(text: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text);
 }
@@ -390,7 +391,7 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
     let requiredChecks = primary?.requiredChecks ?? [];
     if (requiredChecks.length === 0) {
       note({ setting: "required_status_checks.contexts", where: `default branch '${branch}'`, today: "none", slipway: `requires at least one check: the baseline (${DEFAULT_REQUIRED_CHECKS.join(", ")})` });
-      requiredChecks = DEFAULT_REQUIRED_CHECKS;
+      requiredChecks = [...DEFAULT_REQUIRED_CHECKS];
     }
     let minApprovals = primary?.approvals ?? 0;
     if (minApprovals < 1 || minApprovals > 6) {

@@ -6,12 +6,12 @@
  * gives on that stack's export, and it changes as the config is tightened.
  */
 import { PROJECT_NAME } from "../contract";
-import { defaultProviderName } from "../cli/runner";
-import { recordedResource, RecordedResource, RecordedStack } from "../cli/model";
-import { judgeStacks, GateOutcome } from "../cli/gate";
-import { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } from "../cli/gate/report";
+import { defaultProviderName } from "../gate/runner";
+import { recordedResource, RecordedResource, RecordedStack } from "../gate/model";
+import { judgeStacks, GateOutcome } from "../gate";
+import { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } from "../gate/report";
 import { renderEnvelope } from "../cli/envelope";
-import { shownPath } from "../cli/gate/findings";
+import { shownPath } from "../gate/findings";
 import type { AdoptedResource } from "./config";
 import { urnsOf } from "./importFile";
 

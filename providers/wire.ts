@@ -9,10 +9,10 @@
  * The provider model only ever reads these values and builds new ones around them: whatever it
  * passes through goes back to the engine byte for byte.
  */
-import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../cli/sdk";
+import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../gate/sdk";
 
 /**
- * The signatures (cli/sdk.ts): a resource reference is `{sig, urn, id, packageVersion}`, an output
+ * The signatures (gate/sdk.ts): a resource reference is `{sig, urn, id, packageVersion}`, an output
  * value `{sig, value?, secret?, dependencies?}`.
  */
 export { ARCHIVE_SIG, ASSET_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG as RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE };

@@ -19,8 +19,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FLAGS_URL_ENV_VAR } from "../../contract";
 import type { GoLivePhase } from "../../contract/release";
-import { HEROKU_CANDIDATE_SUFFIX } from "../config";
-import type { ArtifactConfig, HerokuAppConfig } from "../config";
+import { HEROKU_CANDIDATE_SUFFIX } from "../../config/config";
+import type { ArtifactConfig, HerokuAppConfig } from "../../config/config";
 import type { DeployEnvironment } from "./common";
 import { App, ConfigAssociation, Coupling, Formation, Pipeline, Release } from "./heroku";
 
@@ -79,11 +79,12 @@ export class HerokuApp extends pulumi.ComponentResource {
     super("slipway:apps:HerokuApp", name, {}, opts);
     const { app } = args;
     const slugId = args.artifact.slugId;
+    // The config contract refuses both (release.artifacts, formation); these guard callers that build args themselves.
     if (slugId === undefined) {
-      throw new pulumi.RunError(`slipway:release.artifacts.${app.name}.slugId: is required: Heroku app '${app.appName}' releases a slug`);
+      throw new pulumi.ResourceError(`slipway:release.artifacts.${app.name}.slugId: is required: Heroku app '${app.appName}' releases a slug`, this, true);
     }
     if ("release" in app.formation) {
-      throw new pulumi.RunError(`slipway:apps.heroku (${app.name}).formation.release: a release phase would run migrations implicitly (004 §3)`);
+      throw new pulumi.ResourceError(`slipway:apps.heroku (${app.name}).formation.release: a release phase would run migrations implicitly (004 §3)`, this, true);
     }
 
     this.app = new App(

@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { FLAGS_CONFIGMAP_KEY } from "../../contract";
 import { PULUMI_TIMEOUT_ANNOTATION, ROLLOUT_TIMEOUT_SECONDS } from "../../contract/release";
-import type { ArtifactConfig, KubernetesConfig, KubernetesServiceConfig, MigrationConfig } from "../config";
+import type { ArtifactConfig, KubernetesConfig, KubernetesServiceConfig, MigrationConfig } from "../../config/config";
 import type { DeployEnvironment } from "./common";
 
 /** Label naming a migration Job's phase (`expand`, `contract`); the policy pack reads it. */
@@ -82,7 +82,8 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
     const { config, isProduction } = args;
     const imageOf = (app: string, where: string): string => {
       const image = args.artifacts[app]?.image;
-      if (image === undefined) throw new pulumi.RunError(`slipway:release.artifacts.${app}.image: is required: ${where} runs it`);
+      // The config contract requires it (release.artifacts); this guards callers that build args themselves.
+      if (image === undefined) throw new pulumi.ResourceError(`slipway:release.artifacts.${app}.image: is required: ${where} runs it`, this, true);
       return image;
     };
 

@@ -22,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vercel from "@pulumiverse/vercel";
 import { FLAGS_URL_ENV_VAR } from "../../contract";
 import type { GoLivePhase } from "../../contract/release";
-import { SecretString, type ArtifactConfig, type VercelAppConfig } from "../config";
+import { SecretString, type ArtifactConfig, type VercelAppConfig } from "../../config/config";
 import type { DeployEnvironment } from "./common";
 
 /**
@@ -78,8 +78,9 @@ export class VercelApp extends pulumi.ComponentResource {
     super("slipway:apps:VercelApp", name, {}, opts);
     const { app, isProduction } = args;
     const commitSha = args.artifact.commitSha;
+    // The config contract requires it (release.artifacts); this guards callers that build args themselves.
     if (commitSha === undefined) {
-      throw new pulumi.RunError(`slipway:release.artifacts.${app.name}.commitSha: is required: Vercel project '${app.name}' deploys a commit`);
+      throw new pulumi.ResourceError(`slipway:release.artifacts.${app.name}.commitSha: is required: Vercel project '${app.name}' deploys a commit`, this, true);
     }
     // Previews are built by the non-production project only; production gets promoted commits.
     const hostsPreviews = !isProduction;

@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
-import type { DatabaseConfig } from "../config";
+import type { DatabaseConfig } from "../../config/config";
 
 /** Privileges the app's runtime role has on tables: rows, never structure. */
 export const RUNTIME_TABLE_PRIVILEGES = ["DELETE", "INSERT", "SELECT", "UPDATE"];

@@ -59,7 +59,7 @@ export class CodeOwners extends pulumi.ComponentResource {
 
   constructor(name: string, args: CodeOwnersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:github:CodeOwners", name, {}, opts);
-    if (args.owners.length === 0) throw new Error(`${name}: CODEOWNERS needs at least one owner (production's reviewer teams or users)`);
+    if (args.owners.length === 0) throw new pulumi.ResourceError(`${name}: CODEOWNERS needs at least one owner (production's reviewer teams or users)`, this, true);
     this.content = codeOwnersFile(args.owners, args.productionStack);
     this.file = new github.RepositoryFile(
       name,

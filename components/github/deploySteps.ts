@@ -4,7 +4,7 @@
  * workflows.ts and rollback.ts both import them and neither imports the other.
  */
 import { SLIPWAY_BIN, credentialEnvName } from "../../contract/commands";
-import { LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, NO_ANCHOR } from "../../contract/release";
+import { LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, LEDGER_FILE, NO_ANCHOR } from "../../contract/release";
 import { ACTIONS } from "./actions";
 import { GeneratorSettings, Job, LEDGER_ENV, READ_ONLY, Step } from "./jobs";
 
@@ -67,7 +67,7 @@ export function stackOutputsStep(stack: string, backendEnv: Record<string, strin
  */
 export function ledgerJob(
   stack: string,
-  kind: "staged" | "validated" | "deployed" | "migrated",
+  kind: "staged" | "validated" | "deployed" | "migrated" | "flag",
   needs: string[],
   settings: GeneratorSettings,
   restoreSteps: Step[] = [],
@@ -77,11 +77,14 @@ export function ledgerJob(
   // Production deploys and migration runs name who approved them (the run's environment reviewers).
   const production = kind === "deployed" || kind === "migrated";
   const record = [
-    `${SLIPWAY_BIN} ledger record --ledger ledger/releases/ledger.jsonl --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
+    `${SLIPWAY_BIN} ledger record --ledger ledger/${LEDGER_FILE} --kind ${kind} --stack "$STACK" --version "$VERSION" --sha "$GITHUB_SHA" --actor "$GITHUB_ACTOR"`,
   ];
   if (production) record[0] += ' --approvers "$APPROVERS"';
   // A migration run records the phase it ran (the job's output, from the dispatch's choice).
   if (kind === "migrated") record[0] += ' --phase "$PHASE"';
+  // A deploy records one flag event per flag whose served value it changed (the deploy job's
+  // output `flags`: kebab-case keys, space-separated), each with how the stack file serves it now.
+  if (kind === "flag") record.splice(0, 1, 'for flag in $FLAGS; do', `  ${record[0]} --flag "$flag"`, "done");
   return {
     name: `ledger: ${kind}`,
     needs,
@@ -125,15 +128,16 @@ export function ledgerJob(
           LEDGER_BRANCH: settings.ledgerBranch,
           ...(production ? { APPROVERS: "${{ steps.approvers.outputs.approvers }}" } : {}),
           ...(kind === "migrated" ? { PHASE: `\${{ needs.${deployJob}.outputs.phase }}` } : {}),
+          ...(kind === "flag" ? { FLAGS: `\${{ needs.${deployJob}.outputs.flags }}` } : {}),
         },
         run: [
           // Force pushes are blocked; this checks the branch's last commit only appended, too.
           "if git -C ledger rev-parse -q --verify HEAD~1 >/dev/null; then",
-          '  git -C ledger show HEAD~1:releases/ledger.jsonl > "$RUNNER_TEMP/previous-ledger.jsonl"',
-          `  ${SLIPWAY_BIN} ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"`,
+          `  git -C ledger show HEAD~1:${LEDGER_FILE} > "$RUNNER_TEMP/previous-ledger.jsonl"`,
+          `  ${SLIPWAY_BIN} ledger verify --ledger ledger/${LEDGER_FILE} --previous "$RUNNER_TEMP/previous-ledger.jsonl"`,
           "fi",
           ...record,
-          "git -C ledger add releases/ledger.jsonl",
+          `git -C ledger add ${LEDGER_FILE}`,
           `git -C ledger -c user.name="slipway-ledger" -c user.email="slipway-ledger@users.noreply.github.com" commit -m "chore(release): ledger ${kind} \${VERSION} on \${STACK} at \${GITHUB_SHA}"`,
           'git -C ledger push origin "HEAD:refs/heads/${LEDGER_BRANCH}"',
         ].join("\n"),

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../../contract";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
-import type { EnvironmentConfig, EnvironmentName, MigrationsConfig } from "../config";
+import type { EnvironmentConfig, EnvironmentName, MigrationsConfig } from "../../config/config";
 import { migrationsEnvironmentName, rollbackEnvironmentName } from "../../contract/release";
 
 /** Inputs of a `DeploymentEnvironment`. */
@@ -58,9 +58,12 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     super("slipway:github:DeploymentEnvironment", name, {}, opts);
     const { config } = args;
     const reserved = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, LEDGER_ANCHOR_VARIABLE].filter((variable) => variable in config.variables);
+    // The config contract refuses these names (environments.*.variables); this guards callers that build args themselves.
     if (reserved.length > 0) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `slipway:environments.${args.environment}.variables.${reserved[0]}: is reserved, Slipway sets it from the release, the ledger and the flags`,
+        this,
+        true,
       );
     }
 

@@ -4,7 +4,7 @@
  */
 import type { ReleaseLevel } from "../../contract";
 import { PULUMI_CLI_VERSION } from "../../contract/commands";
-import type { MigrationMode } from "../../contract/release";
+import { LEDGER_FILE, type MigrationMode } from "../../contract/release";
 import { ACTIONS } from "./actions";
 
 // A GitHub Actions workflow as plain data; only what the generators emit is typed.
@@ -47,7 +47,7 @@ export const READ_ONLY: Record<string, string> = { contents: "read" };
 
 /** Where jobs check the ledger branch out (git-ignored), and the env var the program and gate read. */
 export const LEDGER_CHECKOUT = ".slipway/ledger";
-export const LEDGER_ENV = { SLIPWAY_LEDGER: `${LEDGER_CHECKOUT}/releases/ledger.jsonl` };
+export const LEDGER_ENV = { SLIPWAY_LEDGER: `${LEDGER_CHECKOUT}/${LEDGER_FILE}` };
 
 /**
  * A read-only checkout of the ledger branch: the program reads staging's validations from it

@@ -12,7 +12,7 @@
  *   uploads the gate's SARIF per stack. Each holds the one write permission it needs and runs no
  *   code from the pull request (pull requests from forks get neither: their token is read-only).
  */
-import type { RepositoryConfig } from "../config";
+import type { RepositoryConfig } from "../../config/config";
 import { gateCommand, previewCommand, shellJoin, SLIPWAY_BIN } from "../../contract/commands";
 import { ACTIONS } from "./actions";
 import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, outputFileLines, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, uniqueJobId, Workflow } from "./jobs";

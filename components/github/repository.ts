@@ -17,7 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import type { ReleaseLevel } from "../../contract";
-import type { RepositoryConfig } from "../config";
+import type { RepositoryConfig } from "../../config/config";
 
 /** Inputs of a `ReleaseRepository`. */
 export interface ReleaseRepositoryArgs {

@@ -26,7 +26,7 @@ import { ACTIONS } from "./actions";
 import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, shellWord, Step, Workflow } from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
 import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
-import { stackFileName } from "../stackFile";
+import { stackFileName } from "../../config/stackFile";
 
 /** The artifact that carries the stack file the rollback deployed to the ledger job (and to whoever merges it). */
 export const ROLLBACK_STACK_FILE_ARTIFACT = "rollback-stack-file";

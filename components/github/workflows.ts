@@ -22,8 +22,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as YAML from "yaml";
-import type { RepositoryConfig } from "../config";
-import { POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
+import type { RepositoryConfig } from "../../config/config";
+import { FLAGS_VARIABLE, POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
 import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
 import { DEFAULT_STAGING_SOAK_MINUTES, GO_LIVE_ENV, type GoLivePhase, type MigrationMode } from "../../contract/release";
 import { ACTIONS, ACTION_VERSIONS } from "./actions";
@@ -49,7 +49,7 @@ import { migrateWorkflow, migrationRecordedStep } from "./migrations";
 import { policyGateWorkflow } from "./policyGate";
 import { rollbackWorkflow } from "./rollback";
 import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
-import { stackFileName } from "../stackFile";
+import { stackFileName } from "../../config/stackFile";
 
 export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 export { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv };
@@ -198,6 +198,8 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         // A failed deploy that restored the previous release: its ledger job records it.
         restored: "${{ steps.smoke-restored.outcome == 'success' }}",
         "restored-version": "${{ steps.restore.outputs.to }}",
+        // The flags whose served value this deploy changes: the `flags` ledger job records each.
+        flags: "${{ steps.flags-changed.outputs.flags }}",
       },
       steps: [
         ...setupSteps(settings),
@@ -209,6 +211,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         },
         // Workflow mode: the release's migration ran, approved, before this deploy (004 §3).
         ...(settings.migrationsMode === "workflow" ? [migrationRecordedStep(stack)] : []),
+        flagsChangedStep(stack),
         pulumiSetupStep(),
         ...access.steps,
         {
@@ -308,11 +311,14 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   if (production) {
     // What production deployed decides the event: promoted, hotfix, or a rollback's rolled-back.
     jobs.ledger = ledgerJob(stack, "deployed", ["deploy"], settings);
+    // After the release's own line: a flag event records the release production runs.
+    jobs.flags = flagsLedgerJob(stack, ["deploy", "ledger"], settings);
     // The paper trail: the hotfix's incident is open before, the GitHub Release after (paperTrail.ts).
     jobs.incident = hotfixIncidentJob(settings);
     jobs.release = publishReleaseJob(settings);
   } else {
     jobs.staged = ledgerJob(stack, "staged", ["deploy"], settings);
+    jobs.flags = flagsLedgerJob(stack, ["deploy", "staged"], settings);
     // The soak (000 §3, 003 §4.4): wait the release level's minutes from the staged line, run the
     // smoke checks again at the end, and only then may the run record validated.
     jobs.soak = {
@@ -337,6 +343,26 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
     permissions: READ_ONLY,
     jobs,
   };
+}
+
+/**
+ * Before `pulumi up`: which flags this deploy serves differently from what the environment serves
+ * now (its `SLIPWAY_FLAGS` variable, as the job started: pulumi up rewrites it). Before the first
+ * update, so a failure here changes nothing and restores nothing. The document reaches the command
+ * through env, never inside the script.
+ */
+export function flagsChangedStep(stack: string): Step {
+  return {
+    name: "the flags this deploy serves differently (recorded once live)",
+    id: "flags-changed",
+    env: { STACK: stack, SERVED_BEFORE: `\${{ vars.${FLAGS_VARIABLE} }}` },
+    run: `${SLIPWAY_BIN} flag changed --stack "$STACK" --served-before "$SERVED_BEFORE" --github-output "$GITHUB_OUTPUT"`,
+  };
+}
+
+/** The ledger job that records a `flag` event per flag the deploy served differently; only when there is one. */
+function flagsLedgerJob(stack: string, needs: string[], settings: GeneratorSettings): Job {
+  return { ...ledgerJob(stack, "flag", needs, settings), name: "ledger: flag", if: "${{ needs.deploy.outputs.flags != '' }}" };
 }
 
 /** Serialise a workflow, with a header saying where it comes from. */

@@ -14,10 +14,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Pair, Scalar, isMap, isScalar, parseDocument } from "yaml";
-import { openStackDocument, renderStackDocument } from "../../components/release/stackDocument";
+import { openStackDocument, renderStackDocument } from "../../release/stackDocument";
 import { DEMO_PASSPHRASE } from "../driver";
 import { REPO_ROOT, findEngine } from "../toolchain";
-import { listStacks, readStackFile } from "../../components/stackFile";
+import { listStacks, readStackFile } from "../../config/stackFile";
 
 /** `slipway:apps.vercel[0].env.SESSION_SECRET` as a yaml path under `config`. */
 function yamlPath(keyPath: string): (string | number)[] {

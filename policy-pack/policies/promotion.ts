@@ -4,18 +4,13 @@
  * through the release manifest's `validation` field, which the program fills from the ledger.
  */
 import { migrationsMissingFrom, NO_MIGRATIONS, RELEASE_LEVELS, type Artifact, type ReleaseLevel, type ReleaseManifest, type ReleaseMigrations, type Validation } from "../../contract";
+import { ARTIFACT_FIELDS, isImmutableReference, sameArtifact } from "../../contract/artifacts";
 import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
 import { isManifestVariable, manifestsOf, parseManifest } from "./shared/manifest";
 import { configSchema, readConfig, type SlipwayResourcePolicy, type SlipwayStackPolicy } from "./shared/policy";
 import { describe, isProductionStack, list, podSpecsOf, quoteList, record, stackOfResources, text, TYPES, WORKLOAD_TYPES, type Props } from "./shared/resources";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
 
-/** An image pinned by digest. */
-const DIGEST_IMAGE = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
-/** A full git commit SHA. */
-const COMMIT_SHA = /^[0-9a-f]{40}$/;
-/** A Heroku slug id. */
-const SLUG_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One artifact reference found on a resource. */
 interface RunningArtifact {
@@ -46,16 +41,11 @@ function runningArtifactsOf(type: string, props: Props, workloadTypes: readonly 
 /** What an artifact reference should look like, when it does not. */
 function immutabilityProblem(kind: keyof Artifact, value: string | undefined): string | undefined {
     if (kind === "image") {
-        if (value !== undefined && DIGEST_IMAGE.test(value)) return undefined;
+        if (value !== undefined && isImmutableReference(kind, value)) return undefined;
         return `is not pinned by digest (expected <repository>@sha256:<64 hex>${value !== undefined && /:latest$|^[^:@]+$/.test(value) ? "; 'latest' moves" : ""})`;
     }
-    if (kind === "commitSha") return value !== undefined && COMMIT_SHA.test(value) ? undefined : "is not a full commit SHA (40 hex): a branch name or short SHA deploys whatever it points at";
-    return value !== undefined && SLUG_ID.test(value) ? undefined : "is not a slug id (UUID)";
-}
-
-/** Two artifacts are the same when every reference they carry is equal. */
-function sameArtifact(left: Artifact, right: Artifact): boolean {
-    return left.image === right.image && left.commitSha === right.commitSha && left.slugId === right.slugId;
+    if (kind === "commitSha") return value !== undefined && isImmutableReference(kind, value) ? undefined : "is not a full commit SHA (40 hex): a branch name or short SHA deploys whatever it points at";
+    return value !== undefined && isImmutableReference(kind, value) ? undefined : "is not a slug id (UUID)";
 }
 
 /** How a message shows an artifact. */
@@ -207,7 +197,7 @@ export const immutableArtifacts: SlipwayResourcePolicy = {
             if (manifest.validation) sets.push(["validation.artifacts", manifest.validation.artifacts]);
             for (const [field, artifacts] of sets) {
                 for (const [app, artifact] of Object.entries(artifacts)) {
-                    for (const kind of ["image", "commitSha", "slugId"] as const) {
+                    for (const kind of ARTIFACT_FIELDS) {
                         if (artifact[kind] === undefined) continue;
                         const problem = immutabilityProblem(kind, artifact[kind]);
                         if (problem) reportViolation(`${describe(args)} ${field}.${app}.${kind} '${artifact[kind]}' ${problem}.`);

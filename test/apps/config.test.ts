@@ -2,7 +2,7 @@
  * Config errors of the apps, databases and flags sections: each names the stack file, the key
  * (in `pulumi config --path` form) and what was wrong, and nothing is deployed.
  */
-import { ConfigError, parseStackConfig, type ConfigProblem, type StackConfig } from "../../components/config";
+import { ConfigError, parseStackConfig, type ConfigProblem, type StackConfig } from "../../config/config";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const FILE = "Pulumi.production.yaml";

@@ -9,7 +9,7 @@
  * (`ignoreChanges` makes the engine keep the value the stack's state holds, i.e. the live one).
  */
 import { HerokuApp, KubernetesWorkloads, VercelApp, type HerokuAppArgs, type VercelAppArgs } from "../../components/apps";
-import { goLivePhaseFromEnv, parseStackConfig } from "../../components/config";
+import { goLivePhaseFromEnv, parseStackConfig } from "../../config/config";
 import { flagdJson } from "../../components/flags";
 import { flagsSourceUrl } from "../../contract";
 import { GO_LIVE_ENV, type GoLivePhase } from "../../contract/release";

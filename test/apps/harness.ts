@@ -1,6 +1,6 @@
 /**
  * Test harness for the app and data components: runs a small program under Pulumi's mock runtime
- * with the offline runner's recording monitor (cli/runner.ts), so tests see every registration as
+ * with the offline runner's recording monitor (gate/runner.ts), so tests see every registration as
  * the engine would receive it (type, name, parent, inputs in wire form with secrets still wrapped,
  * dependencies, and the resource options the policies and the engine care about), and every
  * data-source invoke. The mocks are the harness's own, with values the tests can name.
@@ -9,10 +9,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_NAME } from "../../contract";
-import { RecordedInvoke, SECRET_SIG, SIG_KEY } from "../../cli/model";
-import { RecordingMonitor, useMockMonitor, waitForRegistrations } from "../../cli/runner";
-import { parseStackConfig, StackConfig } from "../../components/config";
-import { readStackFile } from "../../components/stackFile";
+import { RecordedInvoke, SECRET_SIG, SIG_KEY } from "../../gate/model";
+import { RecordingMonitor, useMockMonitor, waitForRegistrations } from "../../gate/runner";
+import { parseStackConfig, StackConfig } from "../../config/config";
+import { readStackFile } from "../../config/stackFile";
 
 /** The project root (holds the example stack files). */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");

@@ -6,7 +6,7 @@
 import * as crypto from "crypto";
 import { KubernetesWorkloads, type KubernetesWorkloadsArgs } from "../../components/apps";
 import { flagdJson } from "../../components/flags";
-import type { KubernetesServiceConfig } from "../../components/config";
+import type { KubernetesServiceConfig } from "../../config/config";
 import { childrenOf, exampleCiphertext, exampleStack, find, ofType, runProgram, secret, type ProgramRecord } from "./harness";
 
 const COMPONENT = "slipway:apps:KubernetesWorkloads";

@@ -10,7 +10,7 @@ import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyPackProcess } from "../../cli/gate/analyzer";
+import { PolicyPackProcess } from "../../gate/analyzer";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const temporary: string[] = [];

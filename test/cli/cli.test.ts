@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { runStackInChild } from "../../cli/runner";
+import { runStackInChild } from "../../gate/runner";
 import { UserError } from "../../cli/errors";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { POLICY_CONFIG_FILE } from "../../contract";
-import { DEPLOYED } from "../../components/release/ledgerCommands";
-import { LEDGER_KINDS } from "../../components/release/ledger";
+import { DEPLOYED } from "../../release/ledgerCommands";
+import { LEDGER_KINDS } from "../../release/ledger";
 import { POLICY_CONFIG_FILE as GATE_DEFAULT_POLICY_CONFIG } from "../../cli/gateCommand";
 import { RECORD_KINDS } from "../../cli/releaseCommands";
 import { EXIT_CODES } from "../../cli/program";
@@ -52,7 +52,7 @@ describe("Pulumi habits", () => {
 });
 
 describe("help", () => {
-  const commands = [["plan"], ["secrets"], ["gate"], ["import"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["flag"], ["flag", "on"], ["flag", "off"], ["release"], ["release", "notes"], ["completion"]];
+  const commands = [["plan"], ["secrets"], ["gate"], ["import"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["flag"], ["flag", "on"], ["flag", "off"], ["flag", "changed"], ["release"], ["release", "notes"], ["completion"]];
 
   it.each(commands)("slipway %s --help: usage, options with <placeholder>s, and every exit code", (...command) => {
     const result = slipway([...command, "--help"]);

@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runStackInChild } from "../../cli/runner";
-import { RecordedResource } from "../../cli/model";
+import { runStackInChild } from "../../gate/runner";
+import { RecordedResource } from "../../gate/model";
 import { loadSchema, validateResourceInputs, type ProviderSchema } from "../support/providerSchema";
 
 const sharedDir = path.resolve(__dirname, "..", "..", "..", "shared", "provider-schemas");

@@ -3,7 +3,7 @@
  * a change request id, not a note, and a hotfix's incident is an incident id. Each refusal names the
  * file, the key path and what was expected.
  */
-import { ConfigError, parseStackConfig, RawStackConfig } from "../../components/config";
+import { ConfigError, parseStackConfig, RawStackConfig } from "../../config/config";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 /** A minimal valid production config with one L3 flag; tests change one thing at a time. */

@@ -4,8 +4,9 @@
  */
 import * as path from "path";
 import * as fc from "fast-check";
-import { ConfigError, parseStackConfig, RawStackConfig, SecretString, keyPath, DEFAULT_REQUIRED_CHECKS } from "../../components/config";
-import { readStackFile, toEngineConfig, loadStackConfig } from "../../components/stackFile";
+import { ConfigError, parseStackConfig, RawStackConfig, SecretString, keyPath } from "../../config/config";
+import { DEFAULT_REQUIRED_CHECKS } from "../../contract/repositoryRules";
+import { readStackFile, toEngineConfig, loadStackConfig } from "../../config/stackFile";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const projectDir = path.resolve(__dirname, "..", "..");
@@ -103,7 +104,7 @@ describe("config mistakes are named by file, key and reason", () => {
   it("an unknown slipway key lists the known ones; provider keys are left alone", () => {
     const values = { ...minimal(), "slipway:enviroments": {}, "github:owner": "acme" };
     expect(problemsOf(values)).toEqual([
-      "slipway:enviroments: is not a Slipway key (known keys: environment, github, environments, release, apps, databases, postgres, flags)",
+      "slipway:enviroments: is not a Slipway key (known keys: environment, github, environments, release, apps, databases, postgres, flags, migrations)",
     ]);
   });
 

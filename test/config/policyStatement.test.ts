@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { breakGlassTeamOf } from "../../contract";
-import { ConfigError, parseStackConfig } from "../../components/config";
-import { checkBreakGlassAgreement, readPolicyStatement } from "../../components/policyStatement";
+import { ConfigError, parseStackConfig } from "../../config/config";
+import { checkBreakGlassAgreement, readPolicyStatement } from "../../config/policyStatement";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -9,9 +9,9 @@ import * as path from "path";
 import Ajv2020, { ErrorObject } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse as parseYaml, stringify } from "yaml";
-import { ConfigError, parseStackConfig } from "../../components/config";
-import { STACK_SCHEMA_FILE, renderStackFileJsonSchema, stackFileJsonSchema } from "../../components/configSchema";
-import { readStackFile } from "../../components/stackFile";
+import { ConfigError, parseStackConfig } from "../../config/config";
+import { STACK_SCHEMA_FILE, renderStackFileJsonSchema, stackFileJsonSchema } from "../../config/configSchema";
+import { readStackFile } from "../../config/stackFile";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EXAMPLES = ["staging", "production"];

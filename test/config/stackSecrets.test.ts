@@ -6,11 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { ConfigError } from "../../components/config";
+import { ConfigError } from "../../config/config";
 import { UserError } from "../../cli/errors";
-import { runStackInChild } from "../../cli/runInChild";
-import { readStackFile } from "../../components/stackFile";
-import { ciphertextProblem, secretsProviderOf, secretsSettingsProblems } from "../../components/stackSecrets";
+import { runStackInChild } from "../../gate/runInChild";
+import { readStackFile } from "../../config/stackFile";
+import { ciphertextProblem, secretsProviderOf, secretsSettingsProblems } from "../../config/stackSecrets";
 import { DEMO_PASSPHRASE } from "../../engine/driver";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -13,10 +13,10 @@ import * as os from "os";
 import * as path from "path";
 import { Document, isMap, isScalar, parseDocument } from "yaml";
 import { Artifact, ReleaseLevel } from "../../contract";
-import { RecordedStack } from "../../cli/model";
-import { runStackInChild, RunOptions } from "../../cli/runner";
-import { Gate, GateReport, GateViolation } from "../../cli/gate";
-import { LEDGER_FILE } from "../../components/release/ledger";
+import { RecordedStack } from "../../gate/model";
+import { runStackInChild, RunOptions } from "../../gate/runner";
+import { Gate, GateReport, GateViolation } from "../../gate";
+import { LEDGER_FILE } from "../../contract/release";
 import { copyProject, openGate } from "./support";
 
 // The basics are shared with the gate tests: the repository, the project's files, the pack.

@@ -3,9 +3,9 @@
  * playbook (test/e2e/variants.ts) is refused by exactly the policies that guard it. The engine's
  * differential test judges the same variants with `pulumi preview` and expects the same verdicts.
  */
-import { GateReport } from "../../cli/gate";
+import { GateReport } from "../../gate";
 import { UserError } from "../../cli/errors";
-import type { RecordedStack } from "../../cli/model";
+import type { RecordedStack } from "../../gate/model";
 import { Variant, VariantRuns, makeScratch, mandatoryPolicies, messagesOf, removeScratch, violatedPolicies } from "./support";
 import { EXAMPLES, VARIANTS, VariantGates, VariantSpec, openVariantGates, prepareVariant } from "./variants";
 import { policies } from "../../policy-pack/policies";

@@ -9,14 +9,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Gate } from "../../cli/gate";
-import { UserError } from "../../components/release/errors";
-import { anchorOf, canonicalLine, contentHash, LEDGER_FILE, readLedger, rollbackMarker, sha256Hex } from "../../components/release/ledger";
+import { Gate } from "../../gate";
+import { UserError } from "../../config/errors";
+import { anchorOf, canonicalLine, contentHash, readLedger, rollbackMarker, sha256Hex } from "../../release/ledger";
+import { LEDGER_FILE } from "../../contract/release";
 import { formatAnchor } from "../../contract/release";
-import { ledgerRecord, ledgerVerify } from "../../components/release/ledgerCommands";
-import { releaseNotes } from "../../components/release/notes";
-import { promote, PromoteResult } from "../../components/release/promote";
-import { rollback } from "../../components/release/rollback";
+import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
+import { releaseNotes } from "../../release/notes";
+import { promote, PromoteResult } from "../../release/promote";
+import { rollback } from "../../release/rollback";
 import { runnerEnv } from "../support/runner";
 import {
   addChangelogSection,

@@ -8,9 +8,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Gate, GateReport, GateViolation, readStackExport } from "../../cli/gate";
+import { Gate, GateReport, GateViolation, readStackExport } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
 import {
   POLICY_CONFIG,
   StackExportFile,

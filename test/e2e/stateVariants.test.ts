@@ -4,7 +4,7 @@
  * exported with --show-secrets (as the engine hands the pack decrypted state), read back and judged. What a variant breaks must be caught in a stack
  * export exactly as in the program run: users point the gate at state Slipway never wrote.
  */
-import { readStackExport } from "../../cli/gate";
+import { readStackExport } from "../../gate";
 import { UserError } from "../../cli/errors";
 import { copyProject, makeScratch, mandatoryPolicies, removeScratch, runProjectStack, toStackExport, writeJson } from "./support";
 import { VARIANTS, VariantGates, VariantSpec, openVariantGates, prepareVariant } from "./variants";

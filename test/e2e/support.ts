@@ -12,10 +12,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Document, isMap, isSeq, parseDocument } from "yaml";
-import { RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../cli/model";
-import { runStackInChild } from "../../cli/runner";
-import { Gate, GateReport } from "../../cli/gate";
-import { LEDGER_FILE } from "../../components/release/ledger";
+import { RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
+import { runStackInChild } from "../../gate/runner";
+import { Gate, GateReport } from "../../gate";
+import { LEDGER_FILE } from "../../contract/release";
 import { HEROKU_PROVIDER_VERSION } from "../../components/apps/heroku";
 import { POLICY_CONFIG_FILE } from "../../contract";
 

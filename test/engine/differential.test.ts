@@ -3,8 +3,8 @@
  * `pulumi preview --policy-pack`, and the set of (policy, resource) violations must equal the
  * offline gate's. A config the program refuses must fail both ways.
  */
-import { GateReport } from "../../cli/gate";
-import { runStackInChild } from "../../cli/runInChild";
+import { GateReport } from "../../gate";
+import { runStackInChild } from "../../gate/runInChild";
 import { previewCommand } from "../../contract/commands";
 import { EXAMPLES, VARIANTS, VariantGates, VariantSpec, openVariantGates } from "../e2e/variants";
 import { ENGINE_TIMEOUT_MS, EngineProject, EngineViolation, engineScratch, requireEngine } from "./support";

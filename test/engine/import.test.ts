@@ -18,7 +18,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CommandResult, createSession, describeResult, EngineSession, runPulumi } from "../../engine/driver";
-import type { RecordedStack } from "../../cli/model";
+import type { RecordedStack } from "../../gate/model";
 import type { AdoptedResource } from "../../importer/config";
 import { ImportFile, urnsOf } from "../../importer/importFile";
 import type { ImportResult } from "../../importer/run";

@@ -8,10 +8,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runStackInChild } from "../../cli/runInChild";
-import { analyzeRequests, analyzeStackResources } from "../../cli/gate/requests";
+import { runStackInChild } from "../../gate/runInChild";
+import { analyzeRequests, analyzeStackResources } from "../../gate/requests";
 import { RecordedAnalyzerResource, RecordedRequest, resourceOf } from "../../engine/analyzer/requestJson";
-import { SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { describeResult } from "../../engine/driver";
 import { REPO_ROOT } from "../e2e/support";
 import { ENGINE_TIMEOUT_MS, EngineProject, engineScratch, requireEngine } from "./support";

@@ -4,8 +4,8 @@
  * from its stack file and records it with the release the stack runs. Like every ledger line, only
  * the stack's deploy workflow (or the emergency rollback, which turns flags off first) records it.
  */
-import { setFlag } from "../../components/release/flag";
-import { ledgerRecord, ledgerShow, ledgerVerify } from "../../components/release/ledgerCommands";
+import { setFlag } from "../../release/flag";
+import { ledgerRecord, ledgerShow, ledgerVerify } from "../../release/ledgerCommands";
 import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, slipwayKey } from "../e2e/support";
 import { runnerEnv } from "../support/runner";
 

@@ -12,7 +12,7 @@
 import { FlagdCore, MemoryStorage } from "@openfeature/flagd-core";
 import type { Logger } from "@openfeature/core";
 import { HerokuApp, KubernetesWorkloads, VercelApp } from "../../components/apps";
-import { configProblems, stackConfigSchema, type EnvironmentName, type FlagConfig } from "../../components/config";
+import { configProblems, stackConfigSchema, type EnvironmentName, type FlagConfig } from "../../config/config";
 import { flagdDocument, flagdJson } from "../../components/flags";
 import { flagsSourceUrl } from "../../contract";
 import { exampleStack, find, runProgram, unwrapSecrets } from "../apps/harness";

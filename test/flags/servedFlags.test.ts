@@ -12,10 +12,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FlagdCore } from "@openfeature/flagd-core";
-import type { RecordedResource, RecordedStack } from "../../cli/model";
-import { setFlag } from "../../components/release/flag";
-import { UserError } from "../../components/release/errors";
-import { forceL3FlagsOff, openStackDocument, readFlags } from "../../components/release/stackDocument";
+import type { RecordedResource, RecordedStack } from "../../gate/model";
+import { setFlag } from "../../release/flag";
+import { UserError } from "../../config/errors";
+import { forceL3FlagsOff, openStackDocument, readFlags } from "../../release/stackDocument";
 import { diff } from "../../providers/model";
 import { unwrapSecrets } from "../apps/harness";
 import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, runProjectStack, runSlipway, slipwayKey } from "../e2e/support";

@@ -3,9 +3,9 @@
  * it never passes, and the error is one clear line.
  */
 import * as path from "path";
-import { Gate, PolicyPackError } from "../../cli/gate";
+import { Gate, PolicyPackError } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { UNKNOWN_VALUE } from "../../cli/model";
+import { UNKNOWN_VALUE } from "../../gate/model";
 import { MINI_PACK, cleanStack, removeTemporaryPack, resource, runningPacks, temporaryPack, withResource } from "./helpers";
 
 /** Run `action`, expecting a PolicyPackError; return it. */

@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, recordedResource } from "../../cli/model";
+import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, recordedResource } from "../../gate/model";
 
 /** The throwaway pack every gate test runs against. */
 export const MINI_PACK = path.join(__dirname, "fixtures", "mini-pack");

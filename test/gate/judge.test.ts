@@ -3,7 +3,7 @@
  * starts it and spoken to over the real analyzer protocol.
  */
 import * as net from "net";
-import { Gate, exitCodeOf, judgeStack, judgeStacks } from "../../cli/gate";
+import { Gate, exitCodeOf, judgeStack, judgeStacks } from "../../gate";
 import { MINI_PACK, cleanStack, resource, runningPacks, urnOf, withResource } from "./helpers";
 
 /** The same five resources, each breaking one of the mini pack's rules. */

@@ -6,9 +6,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RecordedStack } from "../../cli/model";
-import { runStackInChild } from "../../cli/runInChild";
-import { configKeySegments, LocatedFile } from "../../cli/gate/locate";
+import { RecordedStack } from "../../gate/model";
+import { runStackInChild } from "../../gate/runInChild";
+import { configKeySegments, LocatedFile } from "../../gate/locate";
 
 const root = path.resolve(__dirname, "..", "..");
 

@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_START_CEILING_MS, PolicyPackProcess, START_CEILING_VARIABLE, startCeilingMs } from "../../cli/gate/analyzer";
-import { PolicyPackError } from "../../cli/gate/errors";
+import { DEFAULT_START_CEILING_MS, PolicyPackProcess, START_CEILING_VARIABLE, startCeilingMs } from "../../gate/analyzer";
+import { PolicyPackError } from "../../gate/errors";
 import { UserError } from "../../cli/errors";
 import { MINI_PACK, removeTemporaryPack, runningPacks, temporaryPack } from "./helpers";
 

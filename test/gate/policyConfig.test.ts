@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Gate, judgeStack } from "../../cli/gate";
-import { PolicyPackProcess } from "../../cli/gate/analyzer";
-import { PolicyInfo, parsePolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "../../cli/gate/policyConfig";
+import { Gate, judgeStack } from "../../gate";
+import { PolicyPackProcess } from "../../gate/analyzer";
+import { PolicyInfo, parsePolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "../../gate/policyConfig";
 import { UserError } from "../../cli/errors";
 import { MINI_PACK, cleanStack, runningPacks, urnOf, withResource } from "./helpers";
 

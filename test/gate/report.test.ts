@@ -3,7 +3,7 @@
  * comment and each stack's JSON, every finding with the stack file line it came from, and the
  * gate's own finding when a pull request weakens the policy config. (SARIF: sarif.test.ts.)
  */
-import { GateFinding, GateOutcome, GateReport, PolicyPackSummary, exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf, summaryLine } from "../../cli/gate/report";
+import { GateFinding, GateOutcome, GateReport, PolicyPackSummary, exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf, summaryLine } from "../../gate/report";
 
 const pack: PolicyPackSummary = {
   name: "slipway-guardrails",

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { GateOutcome, GateReport } from "../../cli/gate/report";
-import { renderSarif, SarifOptions } from "../../cli/gate/sarif";
+import { GateOutcome, GateReport } from "../../gate/report";
+import { renderSarif, SarifOptions } from "../../gate/sarif";
 import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, runSlipway, slipwayKey } from "../e2e/support";
 
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-schema-2.1.0.json"), "utf8")) as object;

@@ -4,9 +4,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Gate, readStackExport, OPAQUE_SECRET_VALUE } from "../../cli/gate";
+import { Gate, readStackExport, OPAQUE_SECRET_VALUE } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../cli/model";
+import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { MINI_PACK } from "./helpers";
 
 const EXPORT = path.join(__dirname, "fixtures", "staging-export.json");

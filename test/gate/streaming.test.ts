@@ -3,13 +3,13 @@
  * sends each step to the analyzers as soon as it is generated, and its verdict is the one it
  * gives the whole run judged afterwards: same violations, same order, same failures.
  */
-import { Gate, GateReport, ResourceFeed } from "../../cli/gate";
+import { Gate, GateReport, ResourceFeed } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { PolicyPackError } from "../../cli/gate/errors";
-import type { RecordedStack } from "../../cli/model";
+import { PolicyPackError } from "../../gate/errors";
+import type { RecordedStack } from "../../gate/model";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
-import { analyzeStackResources, eachAnalyzeStackResource } from "../../cli/gate/requests";
-import { encodeAnalyzeStackRequest } from "../../cli/gate/wire";
+import { analyzeStackResources, eachAnalyzeStackResource } from "../../gate/requests";
+import { encodeAnalyzeStackRequest } from "../../gate/wire";
 import { MINI_PACK, cleanStack, resource, withResource } from "./helpers";
 
 /** Every rule of the mini pack broken once, and a stack-wide finding (no database). */

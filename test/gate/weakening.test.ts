@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../../policy-pack/policies";
-import { parsePolicyConfig, PolicyInfo } from "../../cli/gate/policyConfig";
-import { policyConfigWeakenings, Weakening } from "../../cli/gate/weakening";
+import { parsePolicyConfig, PolicyInfo } from "../../gate/policyConfig";
+import { policyConfigWeakenings, Weakening } from "../../gate/weakening";
 
 /** The pack's policies as GetAnalyzerInfo describes them. */
 const PACK: PolicyInfo[] = policies.map((policy) => ({

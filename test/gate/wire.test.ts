@@ -3,9 +3,9 @@
  * messages are built, serialised to bytes and read back, as the pack will read them.
  */
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
-import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../cli/model";
-import { PolicyPackError } from "../../cli/gate/errors";
-import { ProviderRecord, analyzeRequest, analyzerResource, marshalValue, parseUrn, resolveProvider } from "../../cli/gate/wire";
+import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
+import { PolicyPackError } from "../../gate/errors";
+import { ProviderRecord, analyzeRequest, analyzerResource, marshalValue, parseUrn, resolveProvider } from "../../gate/wire";
 import { resource, secret } from "./helpers";
 
 const providerUrn = "urn:pulumi:staging::slipway::pulumi:providers:github::main";

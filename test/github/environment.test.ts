@@ -1,7 +1,7 @@
 import { TEAM_IDS, USER_IDS, exampleConfig, inputsOf, isWrappedSecret, promiseOf, registrations, wrappedSecret } from "./harness";
 import * as pulumi from "@pulumi/pulumi";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, ReleaseManifest, releaseManifestSchema } from "../../contract";
-import { SecretString, type EnvironmentConfig } from "../../components/config";
+import { SecretString, type EnvironmentConfig } from "../../config/config";
 import { flagdJson } from "../../components/flags";
 import { DeploymentEnvironment } from "../../components/github/environment";
 

@@ -17,10 +17,10 @@ import * as path from "path";
 import { parse } from "yaml";
 import { exampleConfig } from "./harness";
 import { actionlint } from "../support/actionlint";
-import { deployRepositories } from "../../components/config";
+import { deployRepositories } from "../../config/config";
 import { generateWorkflows, RESTORE_REASON_SCRIPT, RESTORED_STACK_FILE_ARTIFACT } from "../../components/github/workflows";
-import { ledgerRecord, ledgerVerify } from "../../components/release/ledgerCommands";
-import { rollback } from "../../components/release/rollback";
+import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
+import { rollback } from "../../release/rollback";
 import { shellJoin, upCommand } from "../../contract/commands";
 import { commitAll, makeProject, record, removeProject, RELEASE_1_2, RELEASE_1_3, RELEASE_1_4, runnerEnv, shipToProduction } from "../release/fixtures";
 

@@ -6,9 +6,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { SECRET_SIG, SIG_KEY } from "../../cli/model";
-import type { StackConfig } from "../../components/config";
-import { loadStackConfig, readStackFile, toEngineConfig } from "../../components/stackFile";
+import { SECRET_SIG, SIG_KEY } from "../../gate/model";
+import type { StackConfig } from "../../config/config";
+import { loadStackConfig, readStackFile, toEngineConfig } from "../../config/stackFile";
 
 /** Team ids the tests configure, by slug (`slipway:github.teams`). */
 export const TEAM_IDS: Record<string, number> = { "release-captains": 4711, "sre-oncall": 4712, "qa-leads": 4713 };

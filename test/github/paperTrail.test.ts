@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { exampleConfig, PROJECT_DIR } from "./harness";
 import { actionlint } from "../support/actionlint";
 import { generateWorkflows } from "../../components/github/workflows";
-import { releaseNotes } from "../../components/release/notes";
+import { releaseNotes } from "../../release/notes";
 import { RELEASE_1_3, RELEASE_1_4, fixtureRelease, makeProject, productionYaml, record, removeProject, shipToProduction } from "../release/fixtures";
 
 type Step = { name?: string; uses?: string; run?: string; shell?: string; env?: Record<string, string> };

@@ -1,5 +1,5 @@
 import { exampleConfig, inputsOf, invokes, optionsOf } from "./harness";
-import type { RepositoryConfig } from "../../components/config";
+import type { RepositoryConfig } from "../../config/config";
 import { ReleaseRepository, TRIAGE_LABELS, mergeRequirements } from "../../components/github/repository";
 
 const production = exampleConfig("production");

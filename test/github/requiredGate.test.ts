@@ -5,8 +5,8 @@
  * so, and says otherwise when a preview job goes missing.
  */
 import { PROJECT_DIR } from "./harness";
-import { runStackInChild } from "../../cli/runInChild";
-import type { RecordedResource } from "../../cli/model";
+import { runStackInChild } from "../../gate/runInChild";
+import type { RecordedResource } from "../../gate/model";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { requiredChecksProduced } from "../../policy-pack/policies/repository";
 import { messages, runStackPolicy, type Fixture } from "../policies/harness";

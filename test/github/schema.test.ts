@@ -7,8 +7,8 @@
 import { TEAM_IDS, USER_IDS, exampleConfig, invokes, promiseOf, registrations } from "./harness";
 import * as fs from "fs";
 import * as path from "path";
-import { SECRET_SIG, SIG_KEY } from "../../cli/model";
-import { SecretString, deployRepositories } from "../../components/config";
+import { SECRET_SIG, SIG_KEY } from "../../gate/model";
+import { SecretString, deployRepositories } from "../../config/config";
 import { flagdJson } from "../../components/flags";
 import { DeploymentEnvironment } from "../../components/github/environment";
 import { ReleaseRepository } from "../../components/github/repository";

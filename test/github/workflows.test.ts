@@ -1,7 +1,7 @@
 import { exampleConfig, inputsOf } from "./harness";
 import { parse } from "yaml";
 import { actionlint } from "../support/actionlint";
-import { deployRepositories, type RepositoryConfig } from "../../components/config";
+import { deployRepositories, type RepositoryConfig } from "../../config/config";
 import { ReleaseRepository } from "../../components/github/repository";
 import { ACTIONS, ACTION_VERSIONS, DeployWorkflows, GeneratedWorkflow, generateWorkflows, producedChecks } from "../../components/github/workflows";
 import { PULUMI_CLI_VERSION, shellJoin, upCommand } from "../../contract/commands";
@@ -179,6 +179,8 @@ describe("deploy workflows", () => {
       "install",
       "release ledger",
       "verify the ledger from the stack's anchor",
+      // The flags this deploy serves differently, read before pulumi up rewrites them (test/flags/deployRecordsFlags.test.ts).
+      "flags-changed",
       "install pulumi",
       "pulumi-up",
       "stack-outputs",
@@ -193,7 +195,7 @@ describe("deploy workflows", () => {
       "smoke-restored",
       "keep the stack file it restored",
     ]);
-    const [up, outputs, , goLive, smokeLive, marker] = deploy.steps.slice(6);
+    const [up, outputs, , goLive, smokeLive, marker] = deploy.steps.slice(7);
     expect(up.run).toBe("pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff");
     expect(up.run).toBe(shellJoin(upCommand("production")));
     expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV, ALLOW_PROD: "1", SLIPWAY_GO_LIVE: "candidate" });
@@ -238,7 +240,7 @@ describe("deploy workflows", () => {
 
   test("staging records 'staged', soaks, runs smoke again and records 'validated'; production records 'promoted' with its approvers", () => {
     const staging = workflow("storefront", "deploy-staging").jobs;
-    expect(Object.keys(staging)).toEqual(["test", "deploy", "restored", "staged", "soak", "validated"]);
+    expect(Object.keys(staging)).toEqual(["test", "deploy", "restored", "staged", "flags", "soak", "validated"]);
     expect(staging.staged.needs).toEqual(["deploy"]);
     expect(staging.soak.needs).toEqual(["deploy", "staged"]);
     expect(staging.validated.needs).toEqual(["deploy", "soak"]);
@@ -249,14 +251,14 @@ describe("deploy workflows", () => {
     // The longest default soak (L3, 120 minutes) fits in the job's timeout.
     expect(staging.soak["timeout-minutes"]).toBe(150);
     const production = workflow("storefront", "deploy-production").jobs;
-    expect(Object.keys(production)).toEqual(["test", "deploy", "restored", "ledger", "incident", "release"]);
+    expect(Object.keys(production)).toEqual(["test", "deploy", "restored", "ledger", "flags", "incident", "release"]);
     expect(production.ledger.steps.find((step) => step.id === "approvers")?.run).toContain('gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals"');
     expect(production.ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
     expect(production.ledger.permissions).toEqual({ contents: "read", actions: "read" });
   });
 
   test("only the ledger jobs push, with the ledger environment's deploy key; only production's GitHub Release job holds a write token", () => {
-    for (const [stack, jobs] of [["staging", { staged: "staged", validated: "validated" }], ["production", { ledger: "deployed" }]] as const) {
+    for (const [stack, jobs] of [["staging", { staged: "staged", flags: "flag", validated: "validated" }], ["production", { ledger: "deployed", flags: "flag" }]] as const) {
       const deployWorkflow = workflow("storefront", `deploy-${stack}`);
       expect(deployWorkflow.permissions).toEqual({ contents: "read" });
       const writers = Object.entries(deployWorkflow.jobs).filter(([, job]) => job.permissions?.contents === "write");
@@ -293,6 +295,7 @@ describe("deploy workflows", () => {
         url: "${{ steps.stack-outputs.outputs.environmentUrl }}",
         restored: "${{ steps.smoke-restored.outcome == 'success' }}",
         "restored-version": "${{ steps.restore.outputs.to }}",
+        flags: "${{ steps.flags-changed.outputs.flags }}",
       });
     }
   });

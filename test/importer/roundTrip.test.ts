@@ -15,7 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { makeScratch, removeScratch, runProjectStack, editStackFile, slipwayKey } from "../e2e/support";
-import type { RecordedResource, RecordedStack } from "../../cli/model";
+import type { RecordedResource, RecordedStack } from "../../gate/model";
 import { urnsOf } from "../../importer/importFile";
 import type { ImportFile } from "../../importer/importFile";
 import type { ImportResult } from "../../importer/run";

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
-import { stackConfigSchema } from "../../components/config";
+import { stackConfigSchema } from "../../config/config";
 import { runImport, ImportResult } from "../../importer/run";
 import type { GapFormat } from "../../importer/gap";
 import { copyProject, editStackFile, PACK_DIR, POLICY_CONFIG, REPO_ROOT, slipwayKey } from "../e2e/support";

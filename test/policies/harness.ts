@@ -19,7 +19,7 @@ import type {
 } from "@pulumi/policy";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../cli/model";
+import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
 import { PROJECT_NAME } from "../../contract";
 
 // The SDK's deserializer is internal (its .d.ts is stripped); this is its real signature.

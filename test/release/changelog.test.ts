@@ -1,4 +1,4 @@
-import { changelogFacts, declaredMigrations, findSection, listedFlags, parseChangelog, readChangelogFacts } from "../../components/release/changelog";
+import { changelogFacts, declaredMigrations, findSection, listedFlags, parseChangelog, readChangelogFacts } from "../../release/changelog";
 import { CHANGELOG, makeProject, removeProject } from "./fixtures";
 
 const sections = parseChangelog(CHANGELOG);

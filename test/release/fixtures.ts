@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Artifact, ReleaseLevel } from "../../contract";
-import { appendEvent, LedgerEntry, LedgerKind, Migrations, STACK_OF_KIND, WorkflowRun } from "../../components/release/ledger";
+import { appendEvent, LedgerEntry, LedgerKind, Migrations, STACK_OF_KIND, WorkflowRun } from "../../release/ledger";
 import { fixtureRun } from "../support/runner";
 import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
 

@@ -2,7 +2,7 @@
  * Promote and rollback edit Pulumi.production.yaml by re-rendering it; lines they did not edit
  * must come back exactly as the team wrote them, even where the YAML library would respace them.
  */
-import { restoreLayout } from "../../components/release/stackDocument";
+import { restoreLayout } from "../../release/stackDocument";
 
 describe("stack file layout survives an edit", () => {
   const original = ["config:", "  a: { x: 1, y: 2 }", "  b: [one, two]", "  version: 1.4.0", "  # why we pin this", "  c: { z: 3 }"].join("\n");

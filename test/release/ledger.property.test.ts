@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { RELEASE_LEVELS } from "../../contract";
-import { Ledger, LedgerKind, parseLedger, prepareAppend, STACK_OF_KIND } from "../../components/release/ledger";
+import { Ledger, LedgerKind, parseLedger, prepareAppend, STACK_OF_KIND } from "../../release/ledger";
 import { fixtureRun } from "./fixtures";
 
 /** A release the generator ships: staged, validated, maybe promoted, maybe rolled back afterwards. */

@@ -1,7 +1,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { UserError } from "../../components/release/errors";
+import { UserError } from "../../config/errors";
 import { formatAnchor } from "../../contract/release";
 import {
   anchorOf,
@@ -13,8 +13,8 @@ import {
   readLedger,
   sha256Hex,
   validationFor,
-} from "../../components/release/ledger";
-import { ledgerRecord, ledgerShow, ledgerVerify } from "../../components/release/ledgerCommands";
+} from "../../release/ledger";
+import { ledgerRecord, ledgerShow, ledgerVerify } from "../../release/ledgerCommands";
 import {
   RELEASE_1_2,
   RELEASE_1_3,
@@ -325,7 +325,7 @@ describe("appends are serialised: concurrent records never fork the chain", () =
   /** Record `count` staged events from a separate Node process, each for its own version. */
   function recorder(worker: number, count: number): Promise<string> {
     const script = `
-      const { appendEvent } = require(${JSON.stringify(path.resolve(__dirname, "../../components/release/ledger.ts"))});
+      const { appendEvent } = require(${JSON.stringify(path.resolve(__dirname, "../../release/ledger.ts"))});
       const release = ${JSON.stringify(RELEASE_1_3)};
       for (let i = 0; i < ${count}; i++) {
         const run = { id: String(${worker} * 100 + i + 1), attempt: 1, url: "https://github.com/acme/shop/actions/runs/" + (${worker} * 100 + i + 1), workflow: "acme/shop/.github/workflows/deploy-staging.yml@refs/heads/main" };

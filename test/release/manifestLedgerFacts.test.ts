@@ -4,8 +4,8 @@
  * flag approval may cite), and a rollback the ledger recorded. A policy cannot read the ledger;
  * the program reads it here.
  */
-import { ledgerFacts } from "../../components/manifest";
-import type { Ledger, LedgerEvent, LedgerKind } from "../../components/release/ledger";
+import { ledgerFacts } from "../../release/manifest";
+import type { Ledger, LedgerEvent, LedgerKind } from "../../release/ledger";
 import { fixtureRelease, type FixtureRelease } from "./fixtures";
 
 /** A stack file's release section carrying a fixture release (and a rollback section, when given). */

@@ -3,8 +3,8 @@
  * workflow, from a branch, once per run; production migrates only what staging ran for the same
  * build and validated; and a stack's deploy is refused until its release's expand migration is recorded.
  */
-import { appendEvent, migrationNotRecorded, readLedger, type WorkflowRun } from "../../components/release/ledger";
-import { ledgerMigrationCheck } from "../../components/release/ledgerCommands";
+import { appendEvent, migrationNotRecorded, readLedger, type WorkflowRun } from "../../release/ledger";
+import { ledgerMigrationCheck } from "../../release/ledgerCommands";
 import { FIXTURE_REPOSITORY, makeProject, record, RELEASE_1_3, RELEASE_1_4, removeProject } from "./fixtures";
 
 let runId = 9000;

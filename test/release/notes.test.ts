@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { releaseNotes } from "../../components/release/notes";
+import { parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
+import { releaseNotes } from "../../release/notes";
 import { CHANGELOG, RELEASE_1_2, RELEASE_1_3, RELEASE_1_4, makeProject, record, removeProject, shipToProduction } from "./fixtures";
 
 let root: string;
@@ -12,6 +13,18 @@ beforeEach(() => {
   record(root, "validated", RELEASE_1_4);
 });
 afterEach(() => removeProject(root));
+
+/** Give `flag` in a stack file of the project these canary stages and rollout (the yaml Document API: comments stay). */
+function canary(file: string, flag: string, stages: unknown[], rollout: Record<string, string>): void {
+  const full = path.join(root, file);
+  const document = parseDocument(fs.readFileSync(full, "utf8"));
+  const flags = document.getIn(["config", "slipway:flags"]) as YAMLSeq<YAMLMap>;
+  const index = flags.items.findIndex((item) => item.get("name") === flag);
+  expect(index).toBeGreaterThanOrEqual(0);
+  document.setIn(["config", "slipway:flags", index, "stages"], document.createNode(stages));
+  document.setIn(["config", "slipway:flags", index, "rollout"], document.createNode(rollout));
+  fs.writeFileSync(full, document.toString());
+}
 
 /** The bullet lines under a bold section title of the template. */
 function section(markdown: string, title: string): string[] {
@@ -69,6 +82,29 @@ describe("release notes follow the 003 §9.2 template", () => {
     const risk = section(releaseNotes({ root, version: "1.4.0" }).markdown, "Risk");
     expect(risk[0]).toMatch(/^Release level: L3, validated by staging at releases\/ledger.jsonl line 8 \(2026-.*Z\)$/);
     expect(risk[1]).toBe("Canary plan: house accounts for 2 hours, then two low-risk clients");
+  });
+
+  test("operator impact names a canary's widening and its stages, not only the defaults", () => {
+    const house = { name: "house", scope: "platform-account", values: ["acme-house"] };
+    const pilot = { name: "pilot", scope: "client", values: ["acme", "globex"] };
+    // Production runs auto-engage for house accounts; the release widens it to the pilot clients.
+    canary("Pulumi.production.yaml", "auto-engage", [house], { production: "house" });
+    canary("Pulumi.staging.yaml", "auto-engage", [house, pilot], { production: "pilot" });
+    // The release's new flag starts its production canary at house accounts.
+    canary("Pulumi.staging.yaml", "bulk-dm", [house], { production: "house" });
+    const flags = section(releaseNotes({ root, version: "1.4.0" }).markdown, "Operator impact")[0];
+    expect(flags).toBe(
+      "Flags: `auto-engage` (L3): production stage house → stage pilot, stages house [platform-account: acme-house] → house [platform-account: acme-house], pilot [client: acme, globex]; " +
+        "`bulk-dm` (L3) new: preview on, staging on, production stage house; stages house [platform-account: acme-house] — changelog: bulk-dm (L3, off in production), scheduled-publish",
+    );
+  });
+
+  test("a stage that reaches other contexts is a change, though every environment's stage is the same", () => {
+    canary("Pulumi.production.yaml", "auto-engage", [{ name: "house", scope: "platform-account", values: ["acme-house"] }], { production: "house" });
+    canary("Pulumi.staging.yaml", "auto-engage", [{ name: "house", scope: "platform-account", values: ["acme-house", "acme-qa"] }], { production: "house" });
+    const flags = section(releaseNotes({ root, version: "1.4.0" }).markdown, "Operator impact")[0];
+    expect(flags).toContain("`auto-engage` (L3): stages house [platform-account: acme-house] → house [platform-account: acme-house, acme-qa]");
+    expect(flags).not.toContain("production stage house →");
   });
 
   test("the rollback plan names the L3 flags to turn off and the release to return to", () => {

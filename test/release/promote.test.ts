@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { UserError } from "../../components/release/errors";
-import { assertProductionApplyAllowed } from "../../components/release/guard";
-import { promote } from "../../components/release/promote";
-import { unifiedDiff } from "../../components/release/diff";
+import { UserError } from "../../config/errors";
+import { assertProductionApplyAllowed } from "../../release/guard";
+import { promote } from "../../release/promote";
+import { unifiedDiff } from "../../release/diff";
 import {
   RELEASE_1_3,
   RELEASE_1_4,

@@ -2,9 +2,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { Migrations, productionHistory, readLedger, sha256Hex } from "../../components/release/ledger";
-import { ledgerRecord, ledgerVerify } from "../../components/release/ledgerCommands";
-import { defaultRollbackTarget, rollback } from "../../components/release/rollback";
+import { Migrations, productionHistory, readLedger, sha256Hex } from "../../release/ledger";
+import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
+import { defaultRollbackTarget, rollback } from "../../release/rollback";
 import {
   CHANGELOG,
   RELEASE_1_2,

@@ -2,7 +2,7 @@
  * A GitHub Actions run of a deploy workflow, as the ledger records it and as the runner's
  * environment describes it: what `slipway ledger record` needs to be allowed to write.
  */
-import type { WorkflowRun } from "../../components/release/ledger";
+import type { WorkflowRun } from "../../release/ledger";
 
 /** The repository whose deploy workflows write the fixture ledgers. */
 export const FIXTURE_REPOSITORY = "acme/shop";

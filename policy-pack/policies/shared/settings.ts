@@ -5,6 +5,7 @@
  */
 import { FLAG_SCOPES } from "../../../contract";
 import { LEDGER_BRANCH } from "../../../contract/release";
+import { DEFAULT_L3_CHECKS, DEFAULT_L3_MIN_APPROVALS, DEFAULT_MIN_APPROVALS, DEFAULT_RELEASE_TAG_PATTERNS, DEFAULT_REQUIRED_CHECKS } from "../../../contract/repositoryRules";
 import type { ConfigProperties } from "./policy";
 
 /** Stack names that count as production. */
@@ -46,7 +47,7 @@ export const baselineChecksSetting: ConfigProperties = {
     baselineChecks: {
         type: "array",
         items: { type: "string" },
-        default: ["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke"],
+        default: [...DEFAULT_REQUIRED_CHECKS],
         description: "Status check contexts every pull request into the default branch must pass.",
     },
 };
@@ -83,7 +84,7 @@ export const l3ChecksSetting: ConfigProperties = {
     l3Checks: {
         type: "array",
         items: { type: "string" },
-        default: ["side-effect-contracts", "policy-regression", "browser-smoke"],
+        default: [...DEFAULT_L3_CHECKS],
         description: "Status check contexts an L3 (external side effects) release also requires.",
     },
 };
@@ -93,7 +94,7 @@ export const releaseTagSetting: ConfigProperties = {
     releaseTagPatterns: {
         type: "array",
         items: { type: "string" },
-        default: ["v*", "mvp-*"],
+        default: [...DEFAULT_RELEASE_TAG_PATTERNS],
         description: "Tag name patterns (fnmatch) that mark releases.",
     },
 };
@@ -103,13 +104,13 @@ export const approvalsSetting: ConfigProperties = {
     minApprovals: {
         type: "integer",
         minimum: 1,
-        default: 1,
+        default: DEFAULT_MIN_APPROVALS,
         description: "Approving reviews a pull request into the default branch needs.",
     },
     l3MinApprovals: {
         type: "integer",
         minimum: 1,
-        default: 2,
+        default: DEFAULT_L3_MIN_APPROVALS,
         description: "Approving reviews needed while the stack's release is L3.",
     },
 };

@@ -12,8 +12,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { appendTo, editStackFile, indexWhere, removeChangelogSection, REPO_ROOT, slipwayKey } from "../support";
-import type { GateReport } from "../../../cli/gate";
-import type { RecordedStack } from "../../../cli/model";
+import type { GateReport } from "../../../gate";
+import type { RecordedStack } from "../../../gate/model";
 import { openGate, writePolicyConfig } from "../support";
 import type { PolicyConfigName, VariantSpec } from "./spec";
 import { DEPLOY_VARIANTS } from "./deploy";

@@ -1,0 +1,157 @@
+/**
+ * The release manifest: what this stack deploys, plus the facts its policies need from outside
+ * the stack. A policy cannot read staging's stack or the repository's files, so the program
+ * reads them here (the ledger's validation record, the changelog section) and hands them over
+ * on a real resource input (`SLIPWAY_RELEASE_MANIFEST`, see contract/index.ts).
+ */
+import { higherLevel, LedgerFacts, ReleaseLevel, ReleaseManifest, releaseManifestSchema, releaseMigrationsOf } from "../contract";
+import { ConfigError, keyPath, NAMESPACE, stackConfigSchema, StackConfig } from "../config/config";
+
+/** A stack's release section, as the config contract parses it. */
+type ReleaseConfig = StackConfig["release"];
+import { listStacks, readStackFile } from "../config/stackFile";
+import { anchorOf, anchorProblem, expandsShippedBefore, formatProblem, Ledger, productionHistory, readLedger, releaseRuleViolation, rollbackMarker, validationFor } from "./ledger";
+import { sameArtifacts } from "../contract/artifacts";
+import { UserError } from "../config/errors";
+import { formatAnchor, LEDGER_ANCHOR_VARIABLE, LedgerAnchor, NO_ANCHOR, parseAnchor } from "../contract/release";
+import { readChangelogFacts } from "./changelog";
+
+/**
+ * Where the ledger is: `$SLIPWAY_LEDGER` when set (CI checks the ledger branch out beside the
+ * project), else `releases/ledger.jsonl`.
+ */
+export function ledgerPathFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SLIPWAY_LEDGER && env.SLIPWAY_LEDGER.trim() !== "" ? env.SLIPWAY_LEDGER : undefined;
+}
+
+/** What the program deploys and the ledger head it read. */
+export interface PreparedRelease {
+  /** The checked manifest. */
+  manifest: ReleaseManifest;
+  /** The ledger's head as this deploy read it (`<seq>:<sha256>`): the stack publishes it as its next anchor. */
+  ledgerHead: string;
+}
+
+/**
+ * The anchor the stack last deployed from, from `$SLIPWAY_LEDGER_ANCHOR` (the deploy workflow
+ * sets it from the stack's environment variable): undefined when none was given or it is `none`
+ * (the stack's first deploy); a malformed value is the user's error.
+ */
+export function ledgerAnchorFromEnv(env: NodeJS.ProcessEnv = process.env): LedgerAnchor | undefined {
+  const value = env[LEDGER_ANCHOR_VARIABLE]?.trim();
+  if (value === undefined || value === "" || value === NO_ANCHOR) return undefined;
+  const anchor = parseAnchor(value);
+  if (anchor === undefined) {
+    throw new UserError(`is '${value}', not an anchor: expected <seq>:<64 hex> (the stack's ${LEDGER_ANCHOR_VARIABLE} variable) or '${NO_ANCHOR}'`, { key: `$${LEDGER_ANCHOR_VARIABLE}` });
+  }
+  return anchor;
+}
+
+/** Build and check the manifest; a ledger that fails verification stops the program. */
+export function buildRelease(projectDir: string, stack: string, config: StackConfig, env: NodeJS.ProcessEnv = process.env): PreparedRelease {
+  const { release } = config;
+  const ledger = readLedger(projectDir, ledgerPathFromEnv(env));
+  const anchor = ledgerAnchorFromEnv(env);
+  const anchorIssue = anchor !== undefined ? anchorProblem(ledger, anchor) : undefined;
+  const manifest: ReleaseManifest = {
+    stack,
+    environment: config.environment,
+    version: release.version,
+    level: release.level,
+    changeRequest: release.changeRequest,
+    hotfix: release.hotfix,
+    ...(release.incident !== undefined ? { incident: release.incident } : {}),
+    artifacts: release.artifacts,
+    migrations: releaseMigrationsOf(config.apps.kubernetes?.migrations ?? []),
+    // The validation of exactly this build: a version re-staged with new artifacts is a new build.
+    validation: validationFor(ledger, release.version, release.artifacts),
+    changelog: readChangelogFacts(projectDir, release.version),
+    governingLevel: governingLevel(projectDir, stack, release.level),
+    ledger: ledgerFacts(ledger, release),
+    // A rewritten history is the policies' to report (promote-validated-artifact), not a crash.
+    ...(anchor !== undefined && anchorIssue !== undefined ? { ledgerAnchor: { anchor: formatAnchor(anchor), problem: formatProblem(anchorIssue) } } : {}),
+  };
+  // The pack parses this shape with the same schema: fail here, in the program, if it drifted.
+  return { manifest: releaseManifestSchema.parse(manifest), ledgerHead: formatAnchor(anchorOf(ledger)) };
+}
+
+/**
+ * The highest release level declared by any stack file of the project. Repository rules are
+ * shared by every stack, and the release being prepared on main (staging's) may be L3 while
+ * production still runs an L2: the L3 checks must be required while that release is merging.
+ */
+export function governingLevel(projectDir: string, stack: string, ownLevel: ReleaseLevel): ReleaseLevel {
+  let level = ownLevel;
+  for (const other of listStacks(projectDir)) {
+    if (other === stack) continue;
+    const stackFile = readStackFile(projectDir, other);
+    const parsed = stackConfigSchema.shape.release.safeParse(stackFile.values[`${NAMESPACE}:release`]);
+    if (!parsed.success) {
+      // An unreadable release elsewhere must not quietly lower the bar: name it.
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(stackFile.file, [
+        { key: keyPath(["release", ...issue.path]), message: `${issue.message} (read to decide which checks the repository rules require)` },
+      ]);
+    }
+    level = higherLevel(level, parsed.data.level);
+  }
+  return level;
+}
+
+/**
+ * What the ledger links to a release, for the policies: a change request counts as approved only
+ * when the ledger records it (on this version's events, or, for a flag turned on in production, on
+ * a release staging validated), and a rollback only when the ledger recorded it. The ledger has
+ * been verified by `validationFor` before this runs.
+ */
+export function ledgerFacts(ledger: Ledger, release: ReleaseConfig): LedgerFacts {
+  const { version, artifacts } = release;
+  const unique = (values: string[]) => [...new Set(values)];
+  const events = ledger.entries.map((entry) => entry.event);
+  const production = events.filter((event) => event.stack === "production");
+  const latest = production[production.length - 1];
+  const recorded =
+    latest !== undefined && latest.kind === "rolled-back" && latest.version === version && sameArtifacts(latest.artifacts, artifacts)
+      ? { from: latest.from as string, marker: latest.marker as string, ...(latest.note !== undefined ? { note: latest.note } : {}) }
+      : null;
+  return {
+    changeRequests: unique(events.filter((event) => event.version === version).map((event) => event.changeRequest)),
+    validatedChangeRequests: unique(events.filter((event) => event.kind === "validated").map((event) => event.changeRequest)),
+    expandsInProduction: expandsShippedBefore(ledger.entries, version),
+    rollback: recorded ?? confirmedRollback(ledger, release),
+  };
+}
+
+/**
+ * A rollback `slipway rollback` wrote into the release, when the ledger confirms it: production's
+ * latest release is the one it leaves, and returning to this one passes the ledger's rollback
+ * rules (a release staging validated and production ran, with these artifacts, no contract
+ * migration crossed). The deploy workflow records it once deployed; until then this is the fact.
+ */
+function confirmedRollback(ledger: Ledger, release: ReleaseConfig): LedgerFacts["rollback"] {
+  const declared = release.rollback;
+  if (declared === undefined) return null;
+  const runs = productionHistory(ledger);
+  if (runs[runs.length - 1]?.version !== declared.from) return null;
+  const target = [...runs].reverse().find((run) => run.version === release.version && sameArtifacts(run.artifacts, release.artifacts));
+  if (target === undefined) return null;
+  const marker = rollbackMarker(declared.from, release.version);
+  const violation = releaseRuleViolation(
+    {
+      kind: "rolled-back",
+      stack: "production",
+      version: release.version,
+      level: release.level,
+      changeRequest: release.changeRequest,
+      artifacts: release.artifacts,
+      from: declared.from,
+      to: release.version,
+      marker,
+      gitSha: target.gitSha,
+      time: new Date().toISOString(),
+      actor: "slipway",
+    },
+    ledger.entries,
+  );
+  return violation === undefined ? { from: declared.from, marker, ...(declared.reason !== undefined ? { note: declared.reason } : {}) } : null;
+}
