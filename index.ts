@@ -73,9 +73,19 @@ export const candidateUrls = {
   ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].candidateUrl])),
   ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].candidateUrl])),
 };
+/**
+ * The URNs of the resources that serve this stack's flags (the environments' `SLIPWAY_FLAGS`
+ * variables, the `slipway-flags` ConfigMap): the kill switch (flag.yml) reads them from the last
+ * deploy and updates only these, `pulumi up --target`, so no app is touched.
+ */
+export const flagSources = topology.flagSources.map((resource) => resource.urn);
 /** Ids of the Heroku pipelines this stack owns, by name: other stacks couple into them with `pipelineId`. */
 export const herokuPipelines = Object.fromEntries(
   topology.herokuApps.flatMap((app, i) => (app.pipeline ? [[config.apps.heroku[i].pipeline as string, app.pipeline.id]] : [])),
 );
 /** Database facts for the app; the runtime password stays a secret. */
-export const databases = topology.databases.map((db) => ({ name: db.databaseName, runtimeRole: db.runtimeRoleName, runtimePassword: db.runtimePassword }));
+export const databases = topology.databases.map((db) => ({
+  name: db.databaseName,
+  runtimeRole: db.runtimeRoleName,
+  runtimePassword: db.runtimePassword,
+}));

@@ -10,11 +10,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
-import { flagsSourceUrl, ReleaseManifest } from "../contract";
-import { deployRepositories, EnvironmentName, ENVIRONMENT_NAMES, StackConfig } from "../config/config";
+import { flagsSourceUrl, type ReleaseManifest } from "../contract";
+import { deployRepositories, type EnvironmentName, ENVIRONMENT_NAMES, type StackConfig } from "../config/config";
 import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
-import { DeploymentEnvironment, migrationsEnvironmentConfig, migrationsEnvironmentName, rollbackEnvironmentConfig, rollbackEnvironmentName } from "./github/environment";
+import {
+  DeploymentEnvironment,
+  migrationsEnvironmentConfig,
+  migrationsEnvironmentName,
+  rollbackEnvironmentConfig,
+  rollbackEnvironmentName,
+} from "./github/environment";
 import { DeployWorkflows } from "./github/workflows";
 import { LedgerBranch } from "./github/ledgerBranch";
 import { CodeOwners, ownerHandles } from "./github/codeOwners";
@@ -26,7 +32,15 @@ import { HerokuApp } from "./apps/herokuApp";
 import { KubernetesWorkloads } from "./apps/kubernetesWorkloads";
 import { PostgresDatabase } from "./data/postgresDatabase";
 import { builtFrom } from "../config/configSource";
-import { childKeyOfEnvironment, childKeyOfHerokuApp, childKeyOfKubernetes, childKeyOfLedgerBranch, childKeyOfRepository, childKeyOfVercelApp, childKeyOfWorkflows } from "./configSourceKeys";
+import {
+  childKeyOfEnvironment,
+  childKeyOfHerokuApp,
+  childKeyOfKubernetes,
+  childKeyOfLedgerBranch,
+  childKeyOfRepository,
+  childKeyOfVercelApp,
+  childKeyOfWorkflows,
+} from "./configSourceKeys";
 
 export { LEDGER_BRANCH };
 
@@ -68,6 +82,13 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly herokuApps: HerokuApp[];
   /** Kubernetes workloads of this environment, if any. */
   readonly kubernetes?: KubernetesWorkloads;
+  /**
+   * Where this stack's environment is served its flags, and nothing else: the `SLIPWAY_FLAGS`
+   * variable of each of its GitHub environments (the stack's own, its rollback and migrations
+   * environments, in every deploy repository) and the `slipway-flags` ConfigMap. The kill switch
+   * (flag.yml) updates exactly these, with `pulumi up --target`.
+   */
+  readonly flagSources: pulumi.CustomResource[] = [];
   /** Postgres databases of this environment. */
   readonly databases: PostgresDatabase[];
   /** The connection to this stack's cluster, when it runs Kubernetes workloads. */
@@ -99,7 +120,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
               releaseLevel,
               breakGlassTeamId: args.breakGlassTeamId,
               // A deploy repository requires its policy gate and, where production has approvers, their review.
-              ...(isDeployRepository ? { gateChecks: gateChecks(config.github.deployStacks), requireCodeOwnerReview: owners.length > 0 } : {}),
+              ...(isDeployRepository
+                ? { gateChecks: gateChecks(config.github.deployStacks), requireCodeOwnerReview: owners.length > 0 }
+                : {}),
             },
             { parent: this },
           ),
@@ -132,9 +155,20 @@ export class ReleaseTopology extends pulumi.ComponentResource {
             );
             this.codeOwners.push(builtFrom(repositoryKey, codeOwners));
           } else {
-            pulumi.log.warn(`${repositoryConfig.name}: no CODEOWNERS: environment '${productionStack}' names no reviewers in this stack, so nobody owns the policy pack and the policy config`);
+            pulumi.log.warn(
+              `${repositoryConfig.name}: no CODEOWNERS: environment '${productionStack}' names no reviewers in this stack, so nobody owns the policy pack and the policy config`,
+            );
           }
-          this.driftEnvironments.push(builtFrom(repositoryKey, new DriftEnvironment(`${repositoryConfig.name}-drift`, { repository: repository.repositoryName, defaultBranch: repositoryConfig.defaultBranch }, { parent: this })));
+          this.driftEnvironments.push(
+            builtFrom(
+              repositoryKey,
+              new DriftEnvironment(
+                `${repositoryConfig.name}-drift`,
+                { repository: repository.repositoryName, defaultBranch: repositoryConfig.defaultBranch },
+                { parent: this },
+              ),
+            ),
+          );
         }
       });
       this.workflows = new DeployWorkflows(
@@ -146,7 +180,9 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           ledgerBranch: LEDGER_BRANCH,
           // Deploy credentials are environment secrets named as the providers' env vars
           // (HEROKU_API_KEY, VERCEL_API_TOKEN, ...): the deploy job hands them to pulumi up.
-          deploySecretNames: [...new Set(ENVIRONMENT_NAMES.flatMap((name) => Object.keys(config.environments[name]?.secrets ?? {})))].sort(),
+          deploySecretNames: [
+            ...new Set(ENVIRONMENT_NAMES.flatMap((name) => Object.keys(config.environments[name]?.secrets ?? {}))),
+          ].sort(),
           pulumiCloudOidc: config.github.pulumiCloudOidc,
           // The team's migration mode (one per team): workflow adds migrate-<stack>.yml per deploy stack.
           migrationsMode: config.migrations.mode,
@@ -176,6 +212,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
           { parent: this },
         );
         this.environments.push(builtFrom(`slipway:environments.${environment}`, deploymentEnvironment, childKeyOfEnvironment(environment)));
+        if (environment === config.environment) this.flagSources.push(deploymentEnvironment.flagsVariable);
         // The stack's emergency rollback (rollback.yml) runs in an environment of its own.
         const defaultBranch = config.github.repositories.find((repository) => repository.name === repositoryName)?.defaultBranch ?? "main";
         const rollsBack = environment === config.environment && config.github.deployStacks.includes(environment);
@@ -196,6 +233,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
             { parent: this },
           );
           this.environments.push(builtFrom(`slipway:environments.${environment}.rollback`, rollbackEnvironment));
+          this.flagSources.push(rollbackEnvironment.flagsVariable);
         }
         // Workflow mode: the stack's migration workflow runs in an environment of its own (004 §3).
         if (rollsBack && config.migrations.mode === "workflow") {
@@ -215,6 +253,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
             { parent: this },
           );
           this.environments.push(builtFrom("slipway:migrations", migrationsEnvironment));
+          this.flagSources.push(migrationsEnvironment.flagsVariable);
         }
       }
     }
@@ -227,7 +266,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     const flagsJson = flagdJson(config.flags, environment);
     const servingRepository = deployRepositories(config)[0];
     const flagsUrl = flagsSourceUrl(config.github.owner, servingRepository, environment);
-    const previewFlagsUrl = config.environments.preview !== undefined ? flagsSourceUrl(config.github.owner, servingRepository, "preview") : undefined;
+    const previewFlagsUrl =
+      config.environments.preview !== undefined ? flagsSourceUrl(config.github.owner, servingRepository, "preview") : undefined;
     const version = manifest.version;
     const artifacts = config.release.artifacts;
     const isProduction = args.isProduction;
@@ -257,7 +297,11 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     this.herokuApps = config.apps.heroku.map((app, index) =>
       builtFrom(
         `slipway:apps.heroku[${index}]`,
-        new HerokuApp(app.name, { app, environment, isProduction, artifact: artifacts[app.name], version, flagsUrl, goLive }, { parent: this }),
+        new HerokuApp(
+          app.name,
+          { app, environment, isProduction, artifact: artifacts[app.name], version, flagsUrl, goLive },
+          { parent: this },
+        ),
         childKeyOfHerokuApp(`slipway:apps.heroku[${index}]`, app.name),
       ),
     );
@@ -278,9 +322,14 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       );
       this.kubernetes = builtFrom(
         "slipway:apps.kubernetes",
-        new KubernetesWorkloads("workloads", { config: k8sConfig, environment, isProduction, artifacts, flagsJson }, { parent: this, providers: [this.clusterProvider] }),
+        new KubernetesWorkloads(
+          "workloads",
+          { config: k8sConfig, environment, isProduction, artifacts, flagsJson },
+          { parent: this, providers: [this.clusterProvider] },
+        ),
         childKeyOfKubernetes(k8sConfig),
       );
+      this.flagSources.push(this.kubernetes.flagsConfigMap);
     }
     const server = config.postgres;
     if (server !== undefined && config.databases.length > 0) {
@@ -305,7 +354,11 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     this.databases = config.databases.map((database, index) =>
       builtFrom(
         `slipway:databases[${index}]`,
-        new PostgresDatabase(database.name, { database, isProduction }, { parent: this, providers: postgresProvider ? [postgresProvider] : [] }),
+        new PostgresDatabase(
+          database.name,
+          { database, isProduction },
+          { parent: this, providers: postgresProvider ? [postgresProvider] : [] },
+        ),
       ),
     );
 

@@ -19,16 +19,32 @@ export const SOAK_POLICY = "promote-validated-artifact";
 
 /** The team's soak minutes per level: every level present, whole minutes, none negative. */
 export const stagingSoakSchema = z
-  .object(Object.fromEntries(RELEASE_LEVELS.map((level) => [level, z.number().int().min(0).max(24 * 60).optional()])) as Record<ReleaseLevel, z.ZodOptional<z.ZodNumber>>)
+  .object(
+    Object.fromEntries(
+      RELEASE_LEVELS.map((level) => [
+        level,
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 60)
+          .optional(),
+      ]),
+    ) as Record<ReleaseLevel, z.ZodOptional<z.ZodNumber>>,
+  )
   .strict();
 
 /**
  * The staging soak per level from a parsed policy statement (`policy-config.json`): the defaults,
  * overridden level by level. Problems name the key, for the caller's error.
  */
-export function stagingSoakOf(policyConfig: unknown): { minutes: Record<ReleaseLevel, number>; problems: { key: string; message: string }[] } {
+export function stagingSoakOf(policyConfig: unknown): {
+  minutes: Record<ReleaseLevel, number>;
+  problems: { key: string; message: string }[];
+} {
   const minutes = { ...DEFAULT_STAGING_SOAK_MINUTES };
-  const section = policyConfig !== null && typeof policyConfig === "object" ? (policyConfig as Record<string, unknown>)[SOAK_POLICY] : undefined;
+  const section =
+    policyConfig !== null && typeof policyConfig === "object" ? (policyConfig as Record<string, unknown>)[SOAK_POLICY] : undefined;
   const given = section !== null && typeof section === "object" ? (section as Record<string, unknown>).stagingSoakMinutes : undefined;
   if (given === undefined) return { minutes, problems: [] };
   const parsed = stagingSoakSchema.safeParse(given);
@@ -37,7 +53,10 @@ export function stagingSoakOf(policyConfig: unknown): { minutes: Record<ReleaseL
       minutes,
       problems: parsed.error.issues.map((issue) => ({
         key: [SOAK_POLICY, "stagingSoakMinutes", ...issue.path.map(String)].join("."),
-        message: issue.code === "unrecognized_keys" ? `has unknown keys: levels are ${RELEASE_LEVELS.join(", ")}` : `expected whole minutes from 0 to 1440 (${issue.message})`,
+        message:
+          issue.code === "unrecognized_keys"
+            ? `has unknown keys: levels are ${RELEASE_LEVELS.join(", ")}`
+            : `expected whole minutes from 0 to 1440 (${issue.message})`,
       })),
     };
   }
@@ -59,6 +78,13 @@ export function deployWorkflowPath(stack: string): string {
  * event, and only from a branch (its environment admits the default branch alone).
  */
 export const ROLLBACK_WORKFLOW_PATH = ".github/workflows/rollback.yml";
+
+/**
+ * The generated kill switch (flag.yml): turns one flag off on a stack, updating only the flag
+ * sources. The ledger accepts `flag` events from it, only from a branch (its environment, the
+ * stack's rollback environment, admits the default branch alone).
+ */
+export const FLAG_WORKFLOW_PATH = ".github/workflows/flag.yml";
 
 /** The GitHub environment a stack's emergency rollback runs in: its own reviewers, no wait timer, the default branch only. */
 export function rollbackEnvironmentName(stack: string): string {

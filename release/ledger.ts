@@ -9,13 +9,33 @@
  * What this cannot catch alone is the removal of the last line(s): the ledger branch's git
  * history and `checkAppendOnly` against the previous version do (see the README, "The release ledger").
  */
-import { createHash } from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
-import { Artifact, NO_MIGRATIONS, RELEASE_LEVELS, ReleaseLevel, VERSION_PATTERN, Validation, artifactSchema, migrationsMissingFrom, prematureContracts, releaseMigrationsSchema } from "../contract";
+import {
+  type Artifact,
+  NO_MIGRATIONS,
+  RELEASE_LEVELS,
+  type ReleaseLevel,
+  VERSION_PATTERN,
+  type Validation,
+  artifactSchema,
+  migrationsMissingFrom,
+  prematureContracts,
+  releaseMigrationsSchema,
+} from "../contract";
 import { artifactDifferences, COMMIT_SHA, IMAGE_BY_DIGEST, sameArtifacts, UUID } from "../contract/artifacts";
-import { deployWorkflowPath, formatAnchor, LEDGER_FILE, LedgerAnchor, migrateWorkflowPath, ROLLBACK_WORKFLOW_PATH, WORKFLOW_REF } from "../contract/release";
+import {
+  deployWorkflowPath,
+  formatAnchor,
+  LEDGER_FILE,
+  type LedgerAnchor,
+  migrateWorkflowPath,
+  FLAG_WORKFLOW_PATH,
+  ROLLBACK_WORKFLOW_PATH,
+  WORKFLOW_REF,
+} from "../contract/release";
 import { UserError } from "../config/errors";
 
 /** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
@@ -56,10 +76,19 @@ export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
  * workflow recorded the release's expand migration for exactly these artifacts (004 §3: the
  * migration runs, approved, before the deploy). The deploy job checks it before `pulumi up`.
  */
-export function migrationNotRecorded(ledger: Ledger, stack: "staging" | "production", release: { version: string; artifacts: Record<string, Artifact> }): string | undefined {
+export function migrationNotRecorded(
+  ledger: Ledger,
+  stack: "staging" | "production",
+  release: { version: string; artifacts: Record<string, Artifact> },
+): string | undefined {
   requireIntactLedger(ledger);
   const recorded = ledger.entries.some(
-    (entry) => entry.event.kind === "migrated" && entry.event.stack === stack && entry.event.phase === "expand" && entry.event.version === release.version && sameArtifacts(entry.event.artifacts, release.artifacts),
+    (entry) =>
+      entry.event.kind === "migrated" &&
+      entry.event.stack === stack &&
+      entry.event.phase === "expand" &&
+      entry.event.version === release.version &&
+      sameArtifacts(entry.event.artifacts, release.artifacts),
   );
   if (recorded) return undefined;
   return `no migrated (expand) event of ${release.version} on ${stack} with these artifacts: run ${migrateWorkflowPath(stack)} for the release and have it approved before the deploy (004 §3)`;
@@ -122,7 +151,12 @@ export const workflowRunSchema = z
     /** `GITHUB_RUN_ATTEMPT`. */
     attempt: z.number().int().positive(),
     /** The run's page: `<server>/<owner>/<repo>/actions/runs/<id>`. */
-    url: z.string().regex(/^https:\/\/[^\s/]+\/[^\s/]+\/[^\s/]+\/actions\/runs\/[1-9]\d*$/, "expected https://<server>/<owner>/<repo>/actions/runs/<id>"),
+    url: z
+      .string()
+      .regex(
+        /^https:\/\/[^\s/]+\/[^\s/]+\/[^\s/]+\/actions\/runs\/[1-9]\d*$/,
+        "expected https://<server>/<owner>/<repo>/actions/runs/<id>",
+      ),
     /** `GITHUB_WORKFLOW_REF`: `<owner>/<repo>/.github/workflows/<file>@<ref>`. */
     workflow: z.string().regex(WORKFLOW_REF, "expected <owner>/<repo>/.github/workflows/<file>@refs/<heads|tags>/<name>"),
   })
@@ -198,12 +232,20 @@ export const ledgerEventSchema = z
         if (event[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "only a rolled-back event has it" });
       }
     }
-    if (event.kind === "flag" && event.flag === undefined) ctx.addIssue({ code: "custom", path: ["flag"], message: "is required on a flag event" });
-    if (event.kind !== "flag" && event.flag !== undefined) ctx.addIssue({ code: "custom", path: ["flag"], message: "only a flag event has it" });
-    if (event.kind === "migrated" && event.phase === undefined) ctx.addIssue({ code: "custom", path: ["phase"], message: "is required on a migrated event (expand or contract)" });
-    if (event.kind !== "migrated" && event.phase !== undefined) ctx.addIssue({ code: "custom", path: ["phase"], message: "only a migrated event has it" });
+    if (event.kind === "flag" && event.flag === undefined)
+      ctx.addIssue({ code: "custom", path: ["flag"], message: "is required on a flag event" });
+    if (event.kind !== "flag" && event.flag !== undefined)
+      ctx.addIssue({ code: "custom", path: ["flag"], message: "only a flag event has it" });
+    if (event.kind === "migrated" && event.phase === undefined)
+      ctx.addIssue({ code: "custom", path: ["phase"], message: "is required on a migrated event (expand or contract)" });
+    if (event.kind !== "migrated" && event.phase !== undefined)
+      ctx.addIssue({ code: "custom", path: ["phase"], message: "only a migrated event has it" });
     if (event.kind === "hotfix" && (event.note === undefined || event.note.trim() === "")) {
-      ctx.addIssue({ code: "custom", path: ["note"], message: "a hotfix names its incident in the note (001: hotfixes are for production incidents only)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["note"],
+        message: "a hotfix names its incident in the note (001: hotfixes are for production incidents only)",
+      });
     }
   });
 export type LedgerEvent = z.infer<typeof ledgerEventSchema>;
@@ -375,7 +417,9 @@ export function parseLedger(bytes: Buffer, file: string = LEDGER_FILE): Ledger {
       return;
     }
     const seqOfJson =
-      json !== null && typeof json === "object" && typeof (json as { seq?: unknown }).seq === "number" ? (json as { seq: number }).seq : undefined;
+      json !== null && typeof json === "object" && typeof (json as { seq?: unknown }).seq === "number"
+        ? (json as { seq: number }).seq
+        : undefined;
     const parsed = ledgerEventSchema.safeParse(json);
     if (!parsed.success) {
       problems.push({ line, seq: seqOfJson, message: `bad shape: ${parsed.error.issues.map(describeIssue).join("; ")}` });
@@ -503,41 +547,65 @@ function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, 
   const what = `${event.kind} ${event.version}`;
   const expected = deployWorkflowPath(event.stack);
   const run = event.run;
-  if (run === undefined) return `${what}: has no workflow run: only ${expected} records ${event.kind} events (a line recorded by hand is refused)`;
+  if (run === undefined)
+    return `${what}: has no workflow run: only ${expected} records ${event.kind} events (a line recorded by hand is refused)`;
   const [, repository, workflowPath, ref] = WORKFLOW_REF.exec(run.workflow) as RegExpExecArray;
   // The emergency rollback (rollback.yml) records only what it does, and only from a branch: its
   // environment admits the default branch alone, so a run from a pushed tag is no rollback of ours.
   // Production's is rolled-back; staging's is the target staged again, only a build staging validated.
   const stagingRollback = event.kind === "staged" && event.stack === "staging";
   // The emergency rollback turns flags off first (003 §7.2): it records those flag events too.
-  const emergencyRollback = workflowPath === ROLLBACK_WORKFLOW_PATH && (event.kind === "rolled-back" || event.kind === "flag" || stagingRollback);
+  const emergencyRollback =
+    workflowPath === ROLLBACK_WORKFLOW_PATH && (event.kind === "rolled-back" || event.kind === "flag" || stagingRollback);
+  // The kill switch (flag.yml) records the flag it turned off and nothing else, from a branch only
+  // (its environment admits the default branch alone); each flag once per run, as below.
+  const killSwitch = workflowPath === FLAG_WORKFLOW_PATH && event.kind === "flag";
+  if (killSwitch && !ref.startsWith("refs/heads/"))
+    return `${what}: recorded by ${workflowPath} from ${ref}; the kill switch runs from the default branch only`;
   // A migration is recorded by the stack's migration workflow alone (004 §3: never by the deploy),
   // from a branch: its environment admits the default branch only.
   if (event.kind === "migrated") {
     const migrate = migrateWorkflowPath(event.stack);
     if (workflowPath !== migrate) return `${what}: recorded by ${workflowPath}, but only ${migrate} records ${event.stack}'s migrations`;
-    if (!ref.startsWith("refs/heads/")) return `${what}: recorded by ${workflowPath} from ${ref}; the migration workflow runs from the default branch only`;
+    if (!ref.startsWith("refs/heads/"))
+      return `${what}: recorded by ${workflowPath} from ${ref}; the migration workflow runs from the default branch only`;
   }
-  if (emergencyRollback && stagingRollback && !history.some((entry) => entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts))) {
+  if (
+    emergencyRollback &&
+    stagingRollback &&
+    !history.some(
+      (entry) =>
+        entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts),
+    )
+  ) {
     return `${what}: recorded by ${workflowPath}, but staging never validated ${event.version} with these artifacts; a rollback returns staging to a release it validated`;
   }
-  if (emergencyRollback && !ref.startsWith("refs/heads/")) return `${what}: recorded by ${workflowPath} from ${ref}; the rollback workflow runs from the default branch only`;
-  if (workflowPath !== expected && !emergencyRollback && event.kind !== "migrated") {
+  if (emergencyRollback && !ref.startsWith("refs/heads/"))
+    return `${what}: recorded by ${workflowPath} from ${ref}; the rollback workflow runs from the default branch only`;
+  if (workflowPath !== expected && !emergencyRollback && !killSwitch && event.kind !== "migrated") {
     const also = event.kind === "rolled-back" ? ` (and ${ROLLBACK_WORKFLOW_PATH} its rollbacks)` : "";
     return `${what}: recorded by ${workflowPath}, but only ${expected} records ${event.stack} events${also}`;
   }
-  if (!run.url.endsWith(`/${repository}/actions/runs/${run.id}`)) return `${what}: run url ${run.url} is not run ${run.id} of ${repository}`;
+  if (!run.url.endsWith(`/${repository}/actions/runs/${run.id}`))
+    return `${what}: run url ${run.url} is not run ${run.id} of ${repository}`;
   const firstRun = history.find((entry) => entry.event.run !== undefined)?.event.run;
   const ledgerRepository = firstRun !== undefined ? (WORKFLOW_REF.exec(firstRun.workflow) as RegExpExecArray)[1] : repository;
   if (repository !== ledgerRepository) return `${what}: recorded by a run of ${repository}, but this ledger is ${ledgerRepository}'s`;
   // A run records each event once; a flag event once per flag (one deploy may change several).
-  const again = history.find((entry) => entry.event.run?.id === run.id && entry.event.kind === event.kind && entry.event.flag?.name === event.flag?.name);
-  if (again !== undefined) return `${what}: run ${run.id} already recorded ${event.kind}${event.flag !== undefined ? ` ${event.flag.name}` : ""} at line ${again.line}; a run records each event once`;
+  const again = history.find(
+    (entry) => entry.event.run?.id === run.id && entry.event.kind === event.kind && entry.event.flag?.name === event.flag?.name,
+  );
+  if (again !== undefined)
+    return `${what}: run ${run.id} already recorded ${event.kind}${event.flag !== undefined ? ` ${event.flag.name}` : ""} at line ${again.line}; a run records each event once`;
   return undefined;
 }
 
 /** Why a validation came too early, or undefined: staging soaked the release its level's minutes since it was staged. */
-function soakViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, staged: LedgerEntry, minutes: Readonly<Record<ReleaseLevel, number>>): string | undefined {
+function soakViolation(
+  event: Omit<LedgerEvent, "seq" | "prev" | "hash">,
+  staged: LedgerEntry,
+  minutes: Readonly<Record<ReleaseLevel, number>>,
+): string | undefined {
   const required = minutes[event.level];
   const soaked = (Date.parse(event.time) - Date.parse(staged.event.time)) / 60_000;
   if (soaked >= required) return undefined;
@@ -550,7 +618,11 @@ function soakViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, staged
  * its soak; production runs only what staging validated; and a rollback returns to a validated
  * release production ran, never across a contract migration.
  */
-export function ruleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[], rules: LedgerRules = {}): string | undefined {
+export function ruleViolation(
+  event: Omit<LedgerEvent, "seq" | "prev" | "hash">,
+  history: readonly LedgerEntry[],
+  rules: LedgerRules = {},
+): string | undefined {
   return provenanceViolation(event, history) ?? releaseRuleViolation(event, history, rules);
 }
 
@@ -558,7 +630,11 @@ export function ruleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">,
  * The release rules alone, without where the event comes from: what `slipway rollback` and the
  * program check before the deploy workflow records the event.
  */
-export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, history: readonly LedgerEntry[], rules: LedgerRules = {}): string | undefined {
+export function releaseRuleViolation(
+  event: Omit<LedgerEvent, "seq" | "prev" | "hash">,
+  history: readonly LedgerEntry[],
+  rules: LedgerRules = {},
+): string | undefined {
   const what = `${event.kind} ${event.version}`;
   const migrations = event.migrations ?? NO_MIGRATIONS;
   if (event.kind === "staged" || event.kind === "promoted" || event.kind === "hotfix") {
@@ -596,13 +672,29 @@ export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "
     // Production runs only the migrations staging ran for this release.
     const last = sameBuild[sameBuild.length - 1];
     const unvalidated = migrationsMissingFrom(migrations, last.event.migrations ?? NO_MIGRATIONS);
-    if (unvalidated.length > 0) return `${what}: production runs ${unvalidated.join(", ")}, which staging did not run for ${event.version} (line ${last.line})`;
+    if (unvalidated.length > 0)
+      return `${what}: production runs ${unvalidated.join(", ")}, which staging did not run for ${event.version} (line ${last.line})`;
   }
   if (event.kind === "migrated" && event.stack === "production") {
     // 004 §3: a migration reaches production only once staging ran it for the same build, and validated it.
-    const rehearsed = history.some((entry) => entry.event.kind === "migrated" && entry.event.stack === "staging" && entry.event.version === event.version && entry.event.phase === event.phase && sameArtifacts(entry.event.artifacts, event.artifacts));
-    if (!rehearsed) return `${what}: staging never ran the ${event.phase} migration of ${event.version} with these artifacts; a migration is tested on staging first (004 §3)`;
-    if (!history.some((entry) => entry.event.kind === "validated" && entry.event.version === event.version && sameArtifacts(entry.event.artifacts, event.artifacts))) {
+    const rehearsed = history.some(
+      (entry) =>
+        entry.event.kind === "migrated" &&
+        entry.event.stack === "staging" &&
+        entry.event.version === event.version &&
+        entry.event.phase === event.phase &&
+        sameArtifacts(entry.event.artifacts, event.artifacts),
+    );
+    if (!rehearsed)
+      return `${what}: staging never ran the ${event.phase} migration of ${event.version} with these artifacts; a migration is tested on staging first (004 §3)`;
+    if (
+      !history.some(
+        (entry) =>
+          entry.event.kind === "validated" &&
+          entry.event.version === event.version &&
+          sameArtifacts(entry.event.artifacts, event.artifacts),
+      )
+    ) {
       return `${what}: staging never validated ${event.version} with these artifacts; production migrates only for a release staging validated`;
     }
   }
@@ -632,7 +724,11 @@ export function releaseRuleViolation(event: Omit<LedgerEvent, "seq" | "prev" | "
  * what a contract migration of `version` may complete.
  */
 export function expandsShippedBefore(history: readonly LedgerEntry[], version: string): string[] {
-  const ran = new Set(history.filter((entry) => PRODUCTION_KINDS.includes(entry.event.kind) && entry.event.version !== version).map((entry) => entry.event.version));
+  const ran = new Set(
+    history
+      .filter((entry) => PRODUCTION_KINDS.includes(entry.event.kind) && entry.event.version !== version)
+      .map((entry) => entry.event.version),
+  );
   return [...new Set(history.filter((entry) => ran.has(entry.event.version)).flatMap((entry) => entry.event.migrations?.expand ?? []))];
 }
 
@@ -751,13 +847,25 @@ export function describeBlocker(blocker: MigrationBlocker): string {
  * the rollback target `target` did not run itself: a target that already ran on the contracted
  * schema is not crossing it.
  */
-export function contractMigrationsInLedger(entries: readonly LedgerEntry[], versions: readonly string[], target?: string): MigrationBlocker[] {
-  const targetRan = new Set(entries.filter((entry) => entry.event.version === target).flatMap((entry) => entry.event.migrations?.contract ?? []));
+export function contractMigrationsInLedger(
+  entries: readonly LedgerEntry[],
+  versions: readonly string[],
+  target?: string,
+): MigrationBlocker[] {
+  const targetRan = new Set(
+    entries.filter((entry) => entry.event.version === target).flatMap((entry) => entry.event.migrations?.contract ?? []),
+  );
   const blockers: MigrationBlocker[] = [];
   for (const version of versions) {
-    const declaring = entries.find((entry) => entry.event.version === version && (entry.event.migrations?.contract ?? []).some((name) => !targetRan.has(name)));
+    const declaring = entries.find(
+      (entry) => entry.event.version === version && (entry.event.migrations?.contract ?? []).some((name) => !targetRan.has(name)),
+    );
     if (declaring !== undefined) {
-      blockers.push({ version, contract: (declaring.event.migrations?.contract ?? []).filter((name) => !targetRan.has(name)), source: `ledger line ${declaring.line}` });
+      blockers.push({
+        version,
+        contract: (declaring.event.migrations?.contract ?? []).filter((name) => !targetRan.has(name)),
+        source: `ledger line ${declaring.line}`,
+      });
     }
   }
   return blockers;
@@ -886,7 +994,10 @@ export function withLedgerLock<T>(fullPath: string, work: () => T): T {
         fs.rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new UserError(`another append has held ${lock} for ${LOCK_WAIT_MS / 1000} s; if no slipway process runs, remove it`, { file: lock });
+      if (Date.now() > deadline)
+        throw new UserError(`another append has held ${lock} for ${LOCK_WAIT_MS / 1000} s; if no slipway process runs, remove it`, {
+          file: lock,
+        });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.floor(Math.random() * 30));
     }
   }
@@ -928,7 +1039,10 @@ export function appendEvent(
   return withLedgerLock(fullPath, () => {
     const ledger = readLedger(root, options.ledgerPath);
     if (options.expectedHead !== undefined && ledger.headHash !== options.expectedHead) {
-      throw new UserError(`changed while this command ran (head ${ledger.headHash.slice(0, 12)}, expected ${options.expectedHead.slice(0, 12)}): run it again`, { file: ledger.file });
+      throw new UserError(
+        `changed while this command ran (head ${ledger.headHash.slice(0, 12)}, expected ${options.expectedHead.slice(0, 12)}): run it again`,
+        { file: ledger.file },
+      );
     }
     const prepared = prepareAppend(ledger, input, options.now, options.rules);
     commitAppend(root, prepared, options.ledgerPath);
@@ -972,11 +1086,18 @@ export function anchorProblem(ledger: Ledger, anchor: LedgerAnchor): LedgerProbl
   const shown = `${formatAnchor(anchor).slice(0, String(anchor.seq).length + 13)}…`;
   if (anchor.seq === 0) return undefined;
   if (ledger.lineCount < anchor.seq) {
-    return { line: ledger.lineCount + 1, message: `the stack last deployed from a ledger of ${anchor.seq} lines (anchor ${shown}) and this one has ${ledger.lineCount}: lines were removed` };
+    return {
+      line: ledger.lineCount + 1,
+      message: `the stack last deployed from a ledger of ${anchor.seq} lines (anchor ${shown}) and this one has ${ledger.lineCount}: lines were removed`,
+    };
   }
   const entry = ledger.entries.find((candidate) => candidate.line === anchor.seq);
   if (entry === undefined || entry.lineHash !== anchor.hash) {
-    return { line: anchor.seq, seq: anchor.seq, message: `differs from the line the stack last deployed from (anchor ${shown}): the ledger's history was rewritten` };
+    return {
+      line: anchor.seq,
+      seq: anchor.seq,
+      message: `differs from the line the stack last deployed from (anchor ${shown}): the ledger's history was rewritten`,
+    };
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
 import { SLIPWAY_BIN, credentialEnvName } from "../../contract/commands";
 import { LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, LEDGER_FILE, NO_ANCHOR } from "../../contract/release";
 import { ACTIONS } from "./actions";
-import { GeneratorSettings, Job, LEDGER_ENV, READ_ONLY, Step } from "./jobs";
+import { type GeneratorSettings, type Job, LEDGER_ENV, READ_ONLY, type Step } from "./jobs";
 
 /** Stack outputs the deploy job reads from `pulumi up`: the program (index.ts) must export them. */
 export const STACK_OUTPUTS = {
@@ -17,6 +17,12 @@ export const STACK_OUTPUTS = {
   /** Where each app's release runs before it takes traffic (JSON, app name → URL): the candidate smoke checks' targets. */
   candidateUrls: "candidateUrls",
 } as const;
+
+/**
+ * The stack output listing the URNs of the resources that serve the stack's flags (index.ts
+ * `flagSources`): the kill switch (flag.yml) reads it from the last deploy and targets only these.
+ */
+export const FLAG_SOURCES_OUTPUT = "flagSources";
 
 /** Stack outputs that are objects: read as compact JSON, one line in `$GITHUB_OUTPUT`. */
 const JSON_STACK_OUTPUTS: ReadonlySet<string> = new Set([STACK_OUTPUTS.candidateUrls]);
@@ -84,7 +90,7 @@ export function ledgerJob(
   if (kind === "migrated") record[0] += ' --phase "$PHASE"';
   // A deploy records one flag event per flag whose served value it changed (the deploy job's
   // output `flags`: kebab-case keys, space-separated), each with how the stack file serves it now.
-  if (kind === "flag") record.splice(0, 1, 'for flag in $FLAGS; do', `  ${record[0]} --flag "$flag"`, "done");
+  if (kind === "flag") record.splice(0, 1, "for flag in $FLAGS; do", `  ${record[0]} --flag "$flag"`, "done");
   return {
     name: `ledger: ${kind}`,
     needs,
@@ -105,7 +111,13 @@ export function ledgerJob(
       {
         name: "ledger branch",
         uses: ACTIONS.checkout,
-        with: { ref: settings.ledgerBranch, path: "ledger", "fetch-depth": 2, "ssh-key": `\${{ secrets.${LEDGER_DEPLOY_KEY_SECRET} }}`, "persist-credentials": true },
+        with: {
+          ref: settings.ledgerBranch,
+          path: "ledger",
+          "fetch-depth": 2,
+          "ssh-key": `\${{ secrets.${LEDGER_DEPLOY_KEY_SECRET} }}`,
+          "persist-credentials": true,
+        },
       },
       ...(production
         ? [

@@ -53,6 +53,8 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
   readonly secrets: github.ActionsEnvironmentSecret[];
   /** Environment variables: the configured ones, the release manifest and the flags. */
   readonly variables: github.ActionsEnvironmentVariable[];
+  /** The environment's `SLIPWAY_FLAGS` variable: a flag source (what apps read), the kill switch's target (flag.yml). */
+  readonly flagsVariable: github.ActionsEnvironmentVariable;
 
   constructor(name: string, args: DeploymentEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:github:DeploymentEnvironment", name, {}, opts);
@@ -99,10 +101,15 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     this.deploymentPolicies = [
       ...branches.map(
         (branchPattern) =>
-          new github.RepositoryEnvironmentDeploymentPolicy(`${name}-branch-${branchPattern}`, { ...scope, branchPattern }, { parent: this }),
+          new github.RepositoryEnvironmentDeploymentPolicy(
+            `${name}-branch-${branchPattern}`,
+            { ...scope, branchPattern },
+            { parent: this },
+          ),
       ),
       ...tags.map(
-        (tagPattern) => new github.RepositoryEnvironmentDeploymentPolicy(`${name}-tag-${tagPattern}`, { ...scope, tagPattern }, { parent: this }),
+        (tagPattern) =>
+          new github.RepositoryEnvironmentDeploymentPolicy(`${name}-tag-${tagPattern}`, { ...scope, tagPattern }, { parent: this }),
       ),
     ];
 
@@ -125,6 +132,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       ([variableName, value]) =>
         new github.ActionsEnvironmentVariable(`${name}-variable-${variableName}`, { ...scope, variableName, value }, { parent: this }),
     );
+    this.flagsVariable = this.variables[Object.keys(variables).indexOf(FLAGS_VARIABLE)];
 
     this.registerOutputs({ environment: this.environment.environment });
   }
@@ -159,7 +167,11 @@ export function rollbackEnvironmentConfig(stackEnvironment: EnvironmentConfig, d
  * the team's migration reviewers (`slipway:migrations`), with no admin bypass, from the default
  * branch only: the migration workflow runs there, dispatched by hand (004 §3).
  */
-export function migrationsEnvironmentConfig(stackEnvironment: EnvironmentConfig, migrations: MigrationsConfig, defaultBranch: string): EnvironmentConfig {
+export function migrationsEnvironmentConfig(
+  stackEnvironment: EnvironmentConfig,
+  migrations: MigrationsConfig,
+  defaultBranch: string,
+): EnvironmentConfig {
   return {
     ...stackEnvironment,
     reviewerTeams: migrations.reviewerTeams,

@@ -29,25 +29,26 @@ import { DEFAULT_STAGING_SOAK_MINUTES, GO_LIVE_ENV, type GoLivePhase, type Migra
 import { ACTIONS, ACTION_VERSIONS } from "./actions";
 import { driftWorkflow } from "./drift";
 import {
-  GeneratorSettings,
-  Job,
+  type GeneratorSettings,
+  type Job,
   LEDGER_CHECKOUT,
   LEDGER_ENV,
   ledgerCheckoutStep,
   pulumiAccess,
   pulumiSetupStep,
-  PulumiCloudOidc,
+  type PulumiCloudOidc,
   READ_ONLY,
   setupSteps,
   shellWord,
-  Step,
+  type Step,
   uniqueJobId,
-  Workflow,
+  type Workflow,
 } from "./jobs";
 import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
 import { migrateWorkflow, migrationRecordedStep } from "./migrations";
 import { policyGateWorkflow } from "./policyGate";
 import { rollbackWorkflow } from "./rollback";
+import { flagWorkflow } from "./flagSwitch";
 import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
 import { stackFileName } from "../../config/stackFile";
 
@@ -161,7 +162,8 @@ export function prChecksWorkflow(config: RepositoryConfig, settings: GeneratorSe
 export function deployWorkflow(config: RepositoryConfig, deployStacks: string[], stack: string, settings: GeneratorSettings): Workflow {
   const production = stack === deployStacks[deployStacks.length - 1];
   const checks = producedChecks(config).filter((check) => config.requiredChecks.includes(check));
-  const testSteps: Step[] = checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
+  const testSteps: Step[] =
+    checks.length > 0 ? checks.map((check) => ({ name: check, run: checkCommand(config, check) })) : [{ name: "test", run: "npm test" }];
   const access = pulumiAccess(settings, stack, 60);
   const upEnv = upStepEnv(access.env, settings, production);
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
@@ -284,7 +286,11 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
         },
         { ...stackOutputsStep(stack, access.env, "restored-outputs"), if: "${{ failure() && steps.restore-up.outcome == 'success' }}" },
         {
-          ...smoke(`\${{ steps.restored-outputs.outputs.${STACK_OUTPUTS.environmentUrl} }}`, "smoke-restored", "smoke the restored release"),
+          ...smoke(
+            `\${{ steps.restored-outputs.outputs.${STACK_OUTPUTS.environmentUrl} }}`,
+            "smoke-restored",
+            "smoke the restored release",
+          ),
           if: "${{ failure() && steps.restored-outputs.outcome == 'success' }}",
         },
         {
@@ -303,11 +309,21 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
     production ? "deployed" : "staged",
     ["deploy"],
     settings,
-    [{ name: "the stack file the deploy restored", uses: ACTIONS.downloadArtifact, with: { name: RESTORED_STACK_FILE_ARTIFACT, path: "." } }],
+    [
+      {
+        name: "the stack file the deploy restored",
+        uses: ACTIONS.downloadArtifact,
+        with: { name: RESTORED_STACK_FILE_ARTIFACT, path: "." },
+      },
+    ],
     "deploy",
     "restored-version",
   );
-  jobs.restored = { ...restoredLedger, name: production ? "ledger: rolled-back (restored)" : "ledger: staged (restored)", if: "${{ failure() && needs.deploy.outputs.restored == 'true' }}" };
+  jobs.restored = {
+    ...restoredLedger,
+    name: production ? "ledger: rolled-back (restored)" : "ledger: staged (restored)",
+    if: "${{ failure() && needs.deploy.outputs.restored == 'true' }}",
+  };
   if (production) {
     // What production deployed decides the event: promoted, hotfix, or a rollback's rolled-back.
     jobs.ledger = ledgerJob(stack, "deployed", ["deploy"], settings);
@@ -329,7 +345,11 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
       steps: [
         ...setupSteps(settings),
         ledgerCheckoutStep(settings),
-        { name: "wait out the soak window", env: { ...LEDGER_ENV, VERSION: "${{ needs.deploy.outputs.version }}" }, run: `${SLIPWAY_BIN} ledger soak --version "$VERSION"` },
+        {
+          name: "wait out the soak window",
+          env: { ...LEDGER_ENV, VERSION: "${{ needs.deploy.outputs.version }}" },
+          run: `${SLIPWAY_BIN} ledger soak --version "$VERSION"`,
+        },
         smoke("${{ needs.deploy.outputs.url }}"),
       ],
     };
@@ -337,9 +357,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   }
   return {
     name: `deploy-${stack}`,
-    on: production
-      ? { push: { tags: config.releaseTagPatterns }, workflow_dispatch: {} }
-      : { push: { branches: [config.defaultBranch] } },
+    on: production ? { push: { tags: config.releaseTagPatterns }, workflow_dispatch: {} } : { push: { branches: [config.defaultBranch] } },
     permissions: READ_ONLY,
     jobs,
   };
@@ -396,7 +414,9 @@ export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[
   const deployConfigs = deployNames.map((deployName) => {
     const deployConfig = configs.find((config) => config.name === deployName);
     if (deployConfig === undefined) {
-      throw new Error(`slipway:github.deployRepositories: names '${deployName}', which is not one of the repositories (${configs.map((c) => c.name).join(", ")})`);
+      throw new Error(
+        `slipway:github.deployRepositories: names '${deployName}', which is not one of the repositories (${configs.map((c) => c.name).join(", ")})`,
+      );
     }
     return deployConfig;
   });
@@ -409,10 +429,15 @@ export function generateWorkflows(args: DeployWorkflowsArgs): GeneratedWorkflow[
     ...configs.map((config) => file(config.name, "pr-checks", prChecksWorkflow(config, settings))),
     ...deployConfigs.flatMap((deployConfig) => [
       file(deployConfig.name, "policy-gate", policyGateWorkflow(deployConfig, args.deployStacks, settings)),
-      ...args.deployStacks.map((stack) => file(deployConfig.name, `deploy-${stack}`, deployWorkflow(deployConfig, args.deployStacks, stack, settings))),
+      ...args.deployStacks.map((stack) =>
+        file(deployConfig.name, `deploy-${stack}`, deployWorkflow(deployConfig, args.deployStacks, stack, settings)),
+      ),
       file(deployConfig.name, "drift", driftWorkflow(args.deployStacks, settings)),
       file(deployConfig.name, "rollback", rollbackWorkflow(args.deployStacks, settings)),
-      ...(settings.migrationsMode === "workflow" ? args.deployStacks.map((stack) => file(deployConfig.name, `migrate-${stack}`, migrateWorkflow(stack, settings))) : []),
+      file(deployConfig.name, "flag", flagWorkflow(args.deployStacks, settings)),
+      ...(settings.migrationsMode === "workflow"
+        ? args.deployStacks.map((stack) => file(deployConfig.name, `migrate-${stack}`, migrateWorkflow(stack, settings)))
+        : []),
     ]),
   ];
 }

@@ -3,13 +3,23 @@ import { parse } from "yaml";
 import { actionlint } from "../support/actionlint";
 import { deployRepositories, type RepositoryConfig } from "../../config/config";
 import { ReleaseRepository } from "../../components/github/repository";
-import { ACTIONS, ACTION_VERSIONS, DeployWorkflows, GeneratedWorkflow, generateWorkflows, producedChecks } from "../../components/github/workflows";
+import {
+  ACTIONS,
+  ACTION_VERSIONS,
+  DeployWorkflows,
+  type GeneratedWorkflow,
+  generateWorkflows,
+  producedChecks,
+} from "../../components/github/workflows";
 import { PULUMI_CLI_VERSION, shellJoin, upCommand } from "../../contract/commands";
 import { pinnedPulumiVersion } from "../../engine/toolchain";
 
 const production = exampleConfig("production");
 /** What every job that reads the ledger gets: the ledger branch checkout and the stack's anchor (none before its first deploy). */
-const LEDGER_ENV = { SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", SLIPWAY_LEDGER_ANCHOR: "${{ vars.SLIPWAY_LEDGER_ANCHOR || 'none' }}" };
+const LEDGER_ENV = {
+  SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
+  SLIPWAY_LEDGER_ANCHOR: "${{ vars.SLIPWAY_LEDGER_ANCHOR || 'none' }}",
+};
 const storefront = production.github.repositories.find((repo) => repo.name === "storefront")!;
 const docsSite = production.github.repositories.find((repo) => repo.name === "docs-site")!;
 
@@ -52,6 +62,7 @@ describe("generated workflows (production example)", () => {
       "storefront/.github/workflows/deploy-production.yml",
       "storefront/.github/workflows/drift.yml",
       "storefront/.github/workflows/rollback.yml",
+      "storefront/.github/workflows/flag.yml",
     ]);
   });
 
@@ -65,7 +76,9 @@ describe("generated workflows (production example)", () => {
   });
 
   test("actionlint is really linting: a broken deploy workflow is reported", async () => {
-    const broken = workflows.workflows.find((w) => w.path.endsWith("deploy-production.yml"))!.content.replace("needs:\n      - test", "needs:\n      - tests");
+    const broken = workflows.workflows
+      .find((w) => w.path.endsWith("deploy-production.yml"))!
+      .content.replace("needs:\n      - test", "needs:\n      - tests");
     const errors = actionlint(broken, ".github/workflows/deploy-production.yml");
     expect(errors.map((error) => error.kind)).toContain("job-needs");
   });
@@ -77,7 +90,9 @@ describe("generated workflows (production example)", () => {
         expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
       }
       const parsed = parse(generated.content) as Workflow;
-      const uses = Object.values(parsed.jobs).flatMap((job) => job.steps.map((step) => step.uses).filter((u): u is string => u !== undefined));
+      const uses = Object.values(parsed.jobs).flatMap((job) =>
+        job.steps.map((step) => step.uses).filter((u): u is string => u !== undefined),
+      );
       for (const action of uses) expect(Object.values(ACTIONS)).toContain(action);
     }
   });
@@ -94,7 +109,16 @@ describe("generated workflows (production example)", () => {
       downloadArtifact: "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c",
       uploadSarif: "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e",
     });
-    expect(Object.values(ACTIONS).map((ref) => ACTION_VERSIONS[ref])).toEqual(["v4.4.0", "v4.4.0", "v6.6.1", "v2.1.0", "v8.0.0", "v7.0.0", "v8.0.1", "v4.36.2"]);
+    expect(Object.values(ACTIONS).map((ref) => ACTION_VERSIONS[ref])).toEqual([
+      "v4.4.0",
+      "v4.4.0",
+      "v6.6.1",
+      "v2.1.0",
+      "v8.0.0",
+      "v7.0.0",
+      "v8.0.1",
+      "v4.36.2",
+    ]);
   });
 
   test("a secret is only ever read into a step's env, never pasted into a script; the ledger key goes only to the pinned checkout", () => {
@@ -119,7 +143,18 @@ describe("pr-checks.yml", () => {
     expect(prChecks.on).toEqual({ pull_request: { branches: ["main"] } });
     expect(prChecks.permissions).toEqual({ contents: "read" });
     const names = Object.values(prChecks.jobs).map((job) => job.name);
-    expect(names).toEqual(["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke", "side-effect-contracts", "policy-regression", "browser-smoke"]);
+    expect(names).toEqual([
+      "lint",
+      "typecheck",
+      "unit",
+      "integration",
+      "migrations",
+      "security",
+      "smoke",
+      "side-effect-contracts",
+      "policy-regression",
+      "browser-smoke",
+    ]);
     expect(prChecks.jobs["side-effect-contracts"].steps).toEqual([
       { uses: ACTIONS.checkout, with: { "persist-credentials": false } },
       { uses: ACTIONS.setupNode, with: { "node-version": "20", cache: "npm" } },
@@ -130,7 +165,10 @@ describe("pr-checks.yml", () => {
 
   test("every required check of every repository, L3 included, is produced by a job or declared external", async () => {
     for (const config of [storefront, docsSite]) {
-      const l3 = new ReleaseRepository(`produced-${config.name}`, { config: { ...config, name: `produced-${config.name}` }, releaseLevel: "L3" });
+      const l3 = new ReleaseRepository(`produced-${config.name}`, {
+        config: { ...config, name: `produced-${config.name}` },
+        releaseLevel: "L3",
+      });
       const produced = Object.values(workflow(config.name, "pr-checks").jobs).map((job) => job.name);
       for (const check of l3.requiredChecks) {
         expect({ check, produced: produced.includes(check) || config.externalChecks.includes(check) }).toEqual({ check, produced: true });
@@ -196,9 +234,16 @@ describe("deploy workflows", () => {
       "keep the stack file it restored",
     ]);
     const [up, outputs, , goLive, smokeLive, marker] = deploy.steps.slice(7);
-    expect(up.run).toBe("pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff");
+    expect(up.run).toBe(
+      "pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff",
+    );
     expect(up.run).toBe(shellJoin(upCommand("production")));
-    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", ...LEDGER_ENV, ALLOW_PROD: "1", SLIPWAY_GO_LIVE: "candidate" });
+    expect(up.env).toEqual({
+      PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+      ...LEDGER_ENV,
+      ALLOW_PROD: "1",
+      SLIPWAY_GO_LIVE: "candidate",
+    });
     expect(goLive.run).toBe(shellJoin(upCommand("production")));
     expect(goLive.env).toEqual({ ...up.env, SLIPWAY_GO_LIVE: "live" });
     expect(outputs.run).toBe(
@@ -252,13 +297,18 @@ describe("deploy workflows", () => {
     expect(staging.soak["timeout-minutes"]).toBe(150);
     const production = workflow("storefront", "deploy-production").jobs;
     expect(Object.keys(production)).toEqual(["test", "deploy", "restored", "ledger", "flags", "incident", "release"]);
-    expect(production.ledger.steps.find((step) => step.id === "approvers")?.run).toContain('gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals"');
+    expect(production.ledger.steps.find((step) => step.id === "approvers")?.run).toContain(
+      'gh api "repos/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/approvals"',
+    );
     expect(production.ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
     expect(production.ledger.permissions).toEqual({ contents: "read", actions: "read" });
   });
 
   test("only the ledger jobs push, with the ledger environment's deploy key; only production's GitHub Release job holds a write token", () => {
-    for (const [stack, jobs] of [["staging", { staged: "staged", flags: "flag", validated: "validated" }], ["production", { ledger: "deployed", flags: "flag" }]] as const) {
+    for (const [stack, jobs] of [
+      ["staging", { staged: "staged", flags: "flag", validated: "validated" }],
+      ["production", { ledger: "deployed", flags: "flag" }],
+    ] as const) {
       const deployWorkflow = workflow("storefront", `deploy-${stack}`);
       expect(deployWorkflow.permissions).toEqual({ contents: "read" });
       const writers = Object.entries(deployWorkflow.jobs).filter(([, job]) => job.permissions?.contents === "write");
@@ -284,11 +334,21 @@ describe("deploy workflows", () => {
           "persist-credentials": true,
         });
         const script = ledger.steps.at(-1)?.run ?? "";
-        const recorded = [...script.matchAll(/node_modules\/\.bin\/slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g)].map((m) => m[1]);
+        const recorded = [
+          ...script.matchAll(
+            /node_modules\/\.bin\/slipway ledger record --ledger ledger\/releases\/ledger.jsonl --kind (\S+) --stack "\$STACK"/g,
+          ),
+        ].map((m) => m[1]);
         expect(recorded).toEqual([kind]);
         // Before appending, the job checks the branch's last commit only appended.
-        expect(script).toContain('node_modules/.bin/slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"');
-        expect(ledger.steps.at(-1)?.env).toMatchObject({ VERSION: "${{ needs.deploy.outputs.version }}", STACK: stack, LEDGER_BRANCH: "slipway-ledger" });
+        expect(script).toContain(
+          'node_modules/.bin/slipway ledger verify --ledger ledger/releases/ledger.jsonl --previous "$RUNNER_TEMP/previous-ledger.jsonl"',
+        );
+        expect(ledger.steps.at(-1)?.env).toMatchObject({
+          VERSION: "${{ needs.deploy.outputs.version }}",
+          STACK: stack,
+          LEDGER_BRANCH: "slipway-ledger",
+        });
       }
       expect(deployWorkflow.jobs.deploy.outputs).toEqual({
         version: "${{ steps.deploy-marker.outputs.version }}",
@@ -331,7 +391,10 @@ describe("deploy workflows", () => {
       deploySecretNames: ["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"],
       pulumiCloudOidc: { organization: "acme", teams: { production: "release-captains" } },
     });
-    for (const [stack, team] of [["staging", "slipway-staging"], ["production", "release-captains"]]) {
+    for (const [stack, team] of [
+      ["staging", "slipway-staging"],
+      ["production", "release-captains"],
+    ]) {
       const file = generated.find((w) => w.path.endsWith(`deploy-${stack}.yml`))!;
       const deploy = (parse(file.content) as Workflow).jobs.deploy;
       expect(deploy.permissions).toEqual({ contents: "read", "id-token": "write" });
@@ -344,24 +407,30 @@ describe("deploy workflows", () => {
       });
       expect(login).toBeLessThan(deploy.steps.findIndex((step) => step.id === "pulumi-up"));
       expect(file.content).not.toContain("secrets.PULUMI_ACCESS_TOKEN");
-      expect(deploy.steps.find((step) => step.id === "pulumi-up")!.env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+      expect(deploy.steps.find((step) => step.id === "pulumi-up")!.env).toMatchObject({
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      });
       expect(actionlint(file.content, file.path)).toEqual([]);
     }
     // Only the jobs that exchange a token may ask GitHub for one.
     const stagingJobs = (parse(generated.find((w) => w.path.endsWith("deploy-staging.yml"))!.content) as Workflow).jobs;
-    expect(Object.entries(stagingJobs).filter(([, job]) => job.permissions?.["id-token"] !== undefined).map(([id]) => id)).toEqual(["deploy"]);
+    expect(
+      Object.entries(stagingJobs)
+        .filter(([, job]) => job.permissions?.["id-token"] !== undefined)
+        .map(([id]) => id),
+    ).toEqual(["deploy"]);
   });
 
   test("an unknown deploy repository is named in the error", () => {
-    expect(() => generateWorkflows({ repositories: [{ config: storefront }], deployStacks: ["production"], deployRepositories: ["nope"] })).toThrow(
-      "slipway:github.deployRepositories: names 'nope', which is not one of the repositories (storefront)",
-    );
+    expect(() =>
+      generateWorkflows({ repositories: [{ config: storefront }], deployStacks: ["production"], deployRepositories: ["nope"] }),
+    ).toThrow("slipway:github.deployRepositories: names 'nope', which is not one of the repositories (storefront)");
   });
 });
 
 describe("RepositoryFile resources", () => {
   test("each workflow is proposed on slipway/workflows, branched from main, since main takes pull requests only", async () => {
-    expect(workflows.files).toHaveLength(7);
+    expect(workflows.files).toHaveLength(8);
     const production: GeneratedWorkflow = workflows.workflows[4];
     expect(await inputsOf(workflows.files[4])).toEqual({
       repository: "storefront",
