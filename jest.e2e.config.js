@@ -6,5 +6,7 @@ module.exports = {
   ...base,
   testPathIgnorePatterns: base.testPathIgnorePatterns.filter((pattern) => !END_TO_END_PATTERNS.includes(pattern)),
   testMatch: undefined,
-  testRegex: END_TO_END_PATTERNS.map((pattern) => pattern.replace("<rootDir>/", "/").concat(pattern.endsWith("/") ? ".*\\.test\\.ts$" : "$")),
+  testRegex: END_TO_END_PATTERNS.map((pattern) =>
+    pattern.replace("<rootDir>/", "/").concat(pattern.endsWith("/") ? ".*\\.test\\.ts$" : "$"),
+  ),
 };

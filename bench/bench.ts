@@ -11,10 +11,10 @@
  * precompiled build, measured side by side. Then the test suites' wall time (`npm test`, `npm run
  * test:e2e`). `npm run bench -- --scale`: the scale curve alone; `-- --suite`: the suites alone.
  */
-import { execFileSync, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Document } from "yaml";
 import { POLICY_CONFIG_FILE } from "../contract";
 import { previewCommand } from "../contract/commands";
@@ -24,7 +24,10 @@ import { findEngine } from "../engine/toolchain";
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** Sizes of the scale curve, in repositories. */
-const SCALE = (process.env.BENCH_SCALE ?? "25,100,400").split(",").map((size) => size.trim()).filter((size) => size !== "");
+const SCALE = (process.env.BENCH_SCALE ?? "25,100,400")
+  .split(",")
+  .map((size) => size.trim())
+  .filter((size) => size !== "");
 const SLIPWAY = path.join(ROOT, "bin", "slipway.js");
 /** Loads the CLI's modules from their build (dist/), as bin/slipway.js does. */
 const REGISTER = path.join(ROOT, "build", "register.js");
@@ -89,7 +92,11 @@ export function syntheticProject(count: number): string {
       "slipway:environments": {
         preview: environment({}),
         staging: environment({ deployRefs: { branches: ["main"] } }),
-        production: environment({ reviewerTeams: ["release-captains"], waitTimerMinutes: 15, deployRefs: { branches: ["main"], tags: ["v*"] } }),
+        production: environment({
+          reviewerTeams: ["release-captains"],
+          waitTimerMinutes: 15,
+          deployRefs: { branches: ["main"], tags: ["v*"] },
+        }),
       },
       "slipway:release": { version: "2.0.0", level: "L2", changeRequest: "CR-1" },
     },
@@ -161,8 +168,12 @@ function scaleCurve(sizes: number[]): void {
   }
   const points: Point[] = [];
   const widths = [6, 9, 9, 9, 9, 8, 11, 9, 9, 6];
-  console.log(`\nScale curve: synthetic topologies, 3 environments per repository, one run per size (node ${process.version}, ${os.cpus().length} cores, load ${loadAverage()})`);
-  console.log(row(["repos", "resources", "bare ms", "gate ms", "after ms", "gate/bare", "program MiB", "gate MiB", "pack MiB", "mem"], widths));
+  console.log(
+    `\nScale curve: synthetic topologies, 3 environments per repository, one run per size (node ${process.version}, ${os.cpus().length} cores, load ${loadAverage()})`,
+  );
+  console.log(
+    row(["repos", "resources", "bare ms", "gate ms", "after ms", "gate/bare", "program MiB", "gate MiB", "pack MiB", "mem"], widths),
+  );
   for (const repositories of sizes) {
     const project = syntheticProject(repositories);
     try {
@@ -170,7 +181,9 @@ function scaleCurve(sizes: number[]): void {
       const bare = measure("run", project, "production");
       progress(`${repositories} repositories: bare run ${bare.wallMs} ms, ${bare.resources} resources; gate (load ${loadAverage()})`);
       const gate = measure("gate", project, "production");
-      progress(`${repositories} repositories: gate ${gate.wallMs} ms, pack started in ${gate.packStartMs} ms, ${gate.violations} violations, verdict ${gate.verdict}`);
+      progress(
+        `${repositories} repositories: gate ${gate.wallMs} ms, pack started in ${gate.packStartMs} ms, ${gate.violations} violations, verdict ${gate.verdict}`,
+      );
       points.push({ repositories, bare, gate });
       // The memory the gate's processes hold at their peaks (program + reader/judge), against the bare run's.
       const bareMemory = (bare.programPeakMiB ?? 0) + bare.gatePeakMiB;
@@ -233,7 +246,10 @@ async function engineComparison(): Promise<void> {
     for (const file of ["Pulumi.staging.yaml", "Pulumi.production.yaml", "CHANGELOG.md", POLICY_CONFIG_FILE, "releases/ledger.jsonl"]) {
       fs.copyFileSync(path.join(ROOT, file), path.join(project, file));
     }
-    fs.writeFileSync(path.join(project, "Pulumi.yaml"), `${fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${ROOT}\n`);
+    fs.writeFileSync(
+      path.join(project, "Pulumi.yaml"),
+      `${fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${ROOT}\n`,
+    );
     fs.symlinkSync(path.join(ROOT, "policy-pack"), path.join(project, "policy-pack"));
     const session = createSession(path.join(scratch, "engine"), { SLIPWAY_PROJECT_DIR: project });
     const init = await runPulumi(session, project, ["stack", "init", "production", "--non-interactive"]);
@@ -247,11 +263,15 @@ async function engineComparison(): Promise<void> {
     const gates: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
-      const gate = spawnSync(process.execPath, [path.join(ROOT, "bin", "slipway.js"), "gate", "--stack", "production", "--policy-config", POLICY_CONFIG_FILE, "--json"], {
-        cwd: project,
-        env: { ...process.env, SLIPWAY_PROJECT_DIR: project },
-        encoding: "utf8",
-      });
+      const gate = spawnSync(
+        process.execPath,
+        [path.join(ROOT, "bin", "slipway.js"), "gate", "--stack", "production", "--policy-config", POLICY_CONFIG_FILE, "--json"],
+        {
+          cwd: project,
+          env: { ...process.env, SLIPWAY_PROJECT_DIR: project },
+          encoding: "utf8",
+        },
+      );
       if (gate.status !== 0) throw new Error(`slipway gate failed: ${gate.stderr}`);
       gates.push(Math.round(performance.now() - started));
     }
@@ -274,10 +294,16 @@ const VARIANTS = [
 /** Wall milliseconds of one `slipway` run in a fresh process; a failure (exit 2 or worse) stops the benchmark. */
 function timeSlipway(args: string[], env: Record<string, string>): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [SLIPWAY, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [SLIPWAY, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = performance.now() - started;
   // 0: pass, 1: a mandatory violation; both are verdicts, reached the same way.
-  if (result.status !== 0 && result.status !== 1) throw new Error(`slipway ${args.join(" ")} failed (exit ${result.status}): ${result.stderr.trim()}`);
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`slipway ${args.join(" ")} failed (exit ${result.status}): ${result.stderr.trim()}`);
   return Math.round(ms);
 }
 
@@ -297,7 +323,9 @@ function precompiledComparison(): void {
     { label: "slipway gate, both examples", args: ["gate", "--policy-config", POLICY_CONFIG_FILE] },
   ];
   const widths = [40, 12, 12, 8];
-  console.log(`Precompiled JavaScript against TypeScript compiled on every run: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} alternating runs each`);
+  console.log(
+    `Precompiled JavaScript against TypeScript compiled on every run: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} alternating runs each`,
+  );
   console.log(row(["command", "from source", "precompiled", "ratio"], widths));
   for (const command of commands) {
     for (const cold of [false, true]) {
@@ -316,10 +344,14 @@ function precompiledComparison(): void {
       }
       const before = median(times["from source"]);
       const after = median(times.precompiled);
-      console.log(row([`${command.label}${cold ? ", cold caches" : ""}`, `${before} ms`, `${after} ms`, `${(before / after).toFixed(2)}x`], widths));
+      console.log(
+        row([`${command.label}${cold ? ", cold caches" : ""}`, `${before} ms`, `${after} ms`, `${(before / after).toFixed(2)}x`], widths),
+      );
     }
   }
-  console.log("from source: tsx compiles the CLI, ts-node type-checks the pack, on every run (SLIPWAY_FROM_SOURCE=1). precompiled: npm run build's output.\n");
+  console.log(
+    "from source: tsx compiles the CLI, ts-node type-checks the pack, on every run (SLIPWAY_FROM_SOURCE=1). precompiled: npm run build's output.\n",
+  );
 }
 
 function measureCases(cases: { label: string; projectDir: string; stack: string }[]): void {

@@ -10,12 +10,12 @@
  * process and of the pack, and for the gate the pack's start time, its violations and a digest of
  * its verdict.
  */
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { PROJECT_NAME } from "../contract";
 import { runStackInChild } from "../gate/runInChild";
-import { Gate, GateReport, ResourceFeed, exitCodeOf } from "../gate";
+import { Gate, type GateReport, ResourceFeed, exitCodeOf } from "../gate";
 
 const MODES = ["run", "gate", "gate-after"] as const;
 
@@ -45,7 +45,11 @@ function children(): number[] {
 
 /** The verdict in a comparable form: exit code and every violation, in the report's order. */
 function verdictDigest(report: GateReport): string {
-  return crypto.createHash("sha256").update(JSON.stringify([exitCodeOf([report]), report.violations])).digest("hex").slice(0, 16);
+  return crypto
+    .createHash("sha256")
+    .update(JSON.stringify([exitCodeOf([report]), report.violations]))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 async function main(): Promise<void> {
@@ -62,7 +66,10 @@ async function main(): Promise<void> {
     for (const pid of children()) if (pid !== packPid) programPeak = Math.max(programPeak, peakRssMiB(pid) ?? 0);
   }, 100);
   let packPid: number | undefined;
-  void gateOpening?.then((gate) => (packPid = gate.packPid), () => undefined);
+  void gateOpening?.then(
+    (gate) => (packPid = gate.packPid),
+    () => undefined,
+  );
 
   const feed = mode === "gate" ? new ResourceFeed(stack, PROJECT_NAME, undefined, true) : undefined;
   const judging = feed && gateOpening?.then((gate) => gate.judge(feed));
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
     violations: report?.violations.length,
     verdict: report && verdictDigest(report),
   };
-  process.stdout.write(JSON.stringify(result) + "\n");
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 

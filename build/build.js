@@ -21,9 +21,20 @@
  *
  * Usage: node build/build.js [--force] [--cli] [--pack]   (default: both)
  */
-const fs = require("fs");
-const path = require("path");
-const { ROOT, MANIFEST_VERSION, CLI_BUILD, PACK_BUILD, sourceKey, sha256, readSource, unchanged, readManifest, whyStale } = require("./manifest");
+const fs = require("node:fs");
+const path = require("node:path");
+const {
+  ROOT,
+  MANIFEST_VERSION,
+  CLI_BUILD,
+  PACK_BUILD,
+  sourceKey,
+  sha256,
+  readSource,
+  unchanged,
+  readManifest,
+  whyStale,
+} = require("./manifest");
 
 /** Directories of the CLI build, besides index.ts. */
 const CLI_SOURCE_DIRS = ["cli", "components", "config", "contract", "gate", "importer", "providers", "release"];
@@ -94,8 +105,15 @@ function buildInto(build, toolchain, write) {
   fs.mkdirSync(staging, { recursive: true });
   try {
     const sources = write(staging);
-    const sorted = Object.fromEntries(Object.keys(sources).sort().map((key) => [key, sources[key]]));
-    fs.writeFileSync(path.join(staging, path.basename(build.manifest)), JSON.stringify({ version: MANIFEST_VERSION, toolchain, sources: sorted }, null, 1) + "\n");
+    const sorted = Object.fromEntries(
+      Object.keys(sources)
+        .sort()
+        .map((key) => [key, sources[key]]),
+    );
+    fs.writeFileSync(
+      path.join(staging, path.basename(build.manifest)),
+      `${JSON.stringify({ version: MANIFEST_VERSION, toolchain, sources: sorted }, null, 1)}\n`,
+    );
     if (fs.existsSync(build.outDir)) fs.renameSync(build.outDir, retired);
     try {
       fs.renameSync(staging, build.outDir);
@@ -123,7 +141,15 @@ function buildCli(loadTs, force) {
   const tsconfig = path.join(ROOT, "tsconfig.json");
   const { options } = parseTsconfig(ts, tsconfig);
   if (!options.isolatedModules) throw new BuildError("tsconfig.json must keep isolatedModules: the CLI build compiles each file alone");
-  const compilerOptions = { ...options, noEmit: false, sourceMap: false, inlineSourceMap: true, inlineSources: false, declaration: false, declarationMap: false };
+  const compilerOptions = {
+    ...options,
+    noEmit: false,
+    sourceMap: false,
+    inlineSourceMap: true,
+    inlineSources: false,
+    declaration: false,
+    declarationMap: false,
+  };
   buildInto(CLI_BUILD, toolchain, (dir) => {
     // tsconfig.json is a source too: its options shape every module.
     const sources = { [sourceKey(tsconfig)]: readSource(tsconfig).record };
@@ -188,7 +214,8 @@ function buildPack(loadTs, force) {
       const file = path.resolve(source.fileName);
       if (file.split(path.sep).includes("node_modules") || file.endsWith(".d.ts")) continue;
       const { record } = readSource(file);
-      if (record.sha256 !== sha256(Buffer.from(source.text, "utf8"))) throw new BuildError(`${sourceKey(file)} changed during the build: build again`);
+      if (record.sha256 !== sha256(Buffer.from(source.text, "utf8")))
+        throw new BuildError(`${sourceKey(file)} changed during the build: build again`);
       sources[sourceKey(file)] = record;
       count++;
     }
@@ -207,7 +234,9 @@ function main(argv) {
     return 2;
   }
   if (packageVersion("typescript") === undefined) {
-    log("TypeScript is not installed (dev dependencies omitted?): nothing built; slipway and the policy pack run from their TypeScript sources");
+    log(
+      "TypeScript is not installed (dev dependencies omitted?): nothing built; slipway and the policy pack run from their TypeScript sources",
+    );
     return 0;
   }
   let ts;

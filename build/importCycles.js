@@ -8,12 +8,29 @@
  * Type-only imports count (a cycle of types is still a tangle), and so do lazy `require()` calls:
  * a module the CLI loads on demand is still a dependency.
  */
-const path = require("path");
+const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 
 /** The project's source folders and files, relative to the root. */
-const SOURCES = ["index.ts", "bin", "build", "cli", "components", "config", "contract", "gate", "release", "engine", "importer", "providers", "policy-pack", "bench", "tools", "test"];
+const SOURCES = [
+  "index.ts",
+  "bin",
+  "build",
+  "cli",
+  "components",
+  "config",
+  "contract",
+  "gate",
+  "release",
+  "engine",
+  "importer",
+  "providers",
+  "policy-pack",
+  "bench",
+  "tools",
+  "test",
+];
 
 /** Builds, dependencies and test data are not the project's modules. */
 const EXCLUDE = [/(^|[\\/])(node_modules|dist|coverage|reports)[\\/]/];
@@ -24,7 +41,7 @@ const EXCLUDE = [/(^|[\\/])(node_modules|dist|coverage|reports)[\\/]/];
  */
 async function findImportCycles(root = ROOT, sources = SOURCES) {
   const madge = require("madge");
-  const fs = require("fs");
+  const fs = require("node:fs");
   const tsConfig = path.join(root, "tsconfig.json");
   const result = await madge(
     sources.map((source) => path.join(root, source)).filter((source) => fs.existsSync(source)),

@@ -15,5 +15,6 @@ module.exports = async function buildBeforeTests() {
     process.stderr.write(`slipway build: ${err instanceof Error ? err.stack : err}\n`);
     code = 1;
   }
-  if (code !== 0) process.stderr.write("slipway build failed (above): the suites run slipway and the policy pack from their TypeScript sources\n");
+  if (code !== 0)
+    process.stderr.write("slipway build failed (above): the suites run slipway and the policy pack from their TypeScript sources\n");
 };

@@ -11,9 +11,9 @@
  * Plain JavaScript on purpose: bin/slipway.js and the policy pack's entry read it before anything
  * is compiled.
  */
-const crypto = require("crypto");
-const fs = require("fs");
-const path = require("path");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
 
 /** The repository root. */
 const ROOT = path.resolve(__dirname, "..");

@@ -14,9 +14,9 @@
  * Stack traces name the .ts files with the compiled code's line numbers; run with
  * `NODE_OPTIONS=--enable-source-maps` for source lines (the build inlines the source maps).
  */
-const fs = require("fs");
-const Module = require("module");
-const path = require("path");
+const fs = require("node:fs");
+const Module = require("node:module");
+const path = require("node:path");
 const { CLI_BUILD, ROOT, readManifest, sourceKey, unchanged } = require("./manifest");
 
 const fromSource = Boolean(process.env.SLIPWAY_FROM_SOURCE) && process.env.SLIPWAY_FROM_SOURCE !== "0";
@@ -51,12 +51,16 @@ function throughTsx(module, filename) {
 }
 
 function isOwnSource(key) {
-  return !key.startsWith("../") && !path.isAbsolute(key) && (key === "index.ts" || /^(cli|components|config|contract|gate|importer|providers|release)\//.test(key));
+  return (
+    !key.startsWith("../") &&
+    !path.isAbsolute(key) &&
+    (key === "index.ts" || /^(cli|components|config|contract|gate|importer|providers|release)\//.test(key))
+  );
 }
 
 function loadTypeScript(module, filename) {
   const key = sourceKey(filename);
-  const record = manifest && manifest.sources[key];
+  const record = manifest?.sources[key];
   let compiled;
   if (record !== undefined && unchanged(filename, record)) {
     try {
@@ -72,7 +76,12 @@ function loadTypeScript(module, filename) {
   if (!noted && !fromSource && isOwnSource(key)) {
     noted = true;
     const why =
-      unusable ?? (record === undefined ? `${key} is not in the last build` : compiled === undefined && unchanged(filename, record) ? `${key}'s build is missing` : `${key} changed since the last build`);
+      unusable ??
+      (record === undefined
+        ? `${key} is not in the last build`
+        : compiled === undefined && unchanged(filename, record)
+          ? `${key}'s build is missing`
+          : `${key} changed since the last build`);
     process.stderr.write(`slipway: ${why}: running the TypeScript sources through tsx (\`npm run build\` precompiles them)\n`);
   }
   return throughTsx(module, filename);

@@ -7,12 +7,18 @@
  *   source <(slipway completion bash)          # or add it to ~/.bashrc
  *   slipway completion zsh > "${fpath[1]}/_slipway"
  */
-import { Command, Option } from "commander";
+import type { Command, Option } from "commander";
 import { UserError } from "./errors";
 import { runs } from "./program";
 
 /** What an option's value completes to. */
-type ValueKind = { kind: "none" } | { kind: "file" } | { kind: "dir" } | { kind: "stack" } | { kind: "words"; words: readonly string[] } | { kind: "text"; placeholder: string };
+type ValueKind =
+  | { kind: "none" }
+  | { kind: "file" }
+  | { kind: "dir" }
+  | { kind: "stack" }
+  | { kind: "words"; words: readonly string[] }
+  | { kind: "text"; placeholder: string };
 
 function valueKind(option: Option): ValueKind {
   if (!option.required && !option.optional) return { kind: "none" };
@@ -35,9 +41,18 @@ function nodes(command: Command, prefix: string[] = []): Node[] {
   const visible = command.commands.filter((sub) => sub.name() !== "help");
   const options = command.options
     .filter((option) => !option.hidden)
-    .map((option) => ({ flags: [option.short, option.long].filter((flag): flag is string => flag !== undefined), description: option.description, value: valueKind(option) }));
+    .map((option) => ({
+      flags: [option.short, option.long].filter((flag): flag is string => flag !== undefined),
+      description: option.description,
+      value: valueKind(option),
+    }));
   options.push({ flags: ["-h", "--help"], description: "Show this help", value: { kind: "none" } });
-  const own: Node = { path: prefix, summary: command.summary() || command.description(), subcommands: visible.map((sub) => ({ name: sub.name(), summary: sub.summary() })), options };
+  const own: Node = {
+    path: prefix,
+    summary: command.summary() || command.description(),
+    subcommands: visible.map((sub) => ({ name: sub.name(), summary: sub.summary() })),
+    options,
+  };
   return [own, ...visible.flatMap((sub) => nodes(sub, [...prefix, sub.name()]))];
 }
 
@@ -164,7 +179,9 @@ export function addCompletionCommand(program: Command): void {
   program
     .command("completion")
     .summary("Print a shell completion script (bash or zsh)")
-    .description("bash: source <(slipway completion bash)\nzsh:  slipway completion zsh > \"${fpath[1]}/_slipway\" (or source <(slipway completion zsh))")
+    .description(
+      'bash: source <(slipway completion bash)\nzsh:  slipway completion zsh > "${fpath[1]}/_slipway" (or source <(slipway completion zsh))',
+    )
     .argument("<shell>", "Bash or zsh")
     .action(
       runs(async (shell: string) => {

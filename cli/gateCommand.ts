@@ -3,9 +3,9 @@
  * is in gateRun.ts (loaded when the command runs: the analyzer client is heavy); this file maps
  * options to it and the outcome to the chosen rendering.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { Command, Option } from "commander";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Command, Option } from "commander";
 import { UserError } from "./errors";
 import { renderEnvelope } from "./envelope";
 import { emit } from "./output";
@@ -61,8 +61,15 @@ export function addGateCommand(program: Command): void {
     )
     .addOption(stackOption("A stack to judge (repeatable); default: every Pulumi.<name>.yaml", true))
     .addOption(new Option("--state <file>", "A `pulumi stack export` file to judge (repeatable)").argParser(collect))
-    .addOption(new Option("--policy-config <file>", `Policy config, as \`pulumi preview --policy-pack-config\` takes it; default: ./${POLICY_CONFIG_FILE} when present`))
-    .addOption(new Option("--base-policy-config <file>", "The default branch's policy config: fail on every way the policy config weakens it"))
+    .addOption(
+      new Option(
+        "--policy-config <file>",
+        `Policy config, as \`pulumi preview --policy-pack-config\` takes it; default: ./${POLICY_CONFIG_FILE} when present`,
+      ),
+    )
+    .addOption(
+      new Option("--base-policy-config <file>", "The default branch's policy config: fail on every way the policy config weakens it"),
+    )
     .addOption(new Option("--json", "Print the report as JSON (the slipway envelope)").conflicts("markdown"))
     .addOption(new Option("--markdown", "Print a Markdown summary fit for a pull-request comment"))
     .addOption(new Option("--sarif <dir>", "Also write SARIF 2.1.0 for GitHub code scanning, one <dir>/<stack>.sarif per stack"))
@@ -76,14 +83,16 @@ async function gate(options: GateOptions): Promise<number> {
   const known = listStacks(PROJECT_DIR);
   const stacks = options.stack ?? (stateFiles.length > 0 ? [] : known);
   for (const stack of stacks) {
-    if (!known.includes(stack)) throw new UserError(`unknown stack '${stack}': there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
+    if (!known.includes(stack))
+      throw new UserError(`unknown stack '${stack}': there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
   }
   const policyConfig = choosePolicyConfig(options.policyConfig, PROJECT_DIR);
   const sarifDir = options.sarif === undefined ? undefined : sarifDirectory(options.sarif);
 
   // Loaded here, not at start-up: the analyzer client and the program runner are heavy.
   const { runGate, repositoryPrefix, sarifHelp } = require("../gate/gateRun") as typeof import("../gate/gateRun");
-  const { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } = require("../gate/report") as typeof import("../gate/report");
+  const { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } =
+    require("../gate/report") as typeof import("../gate/report");
   const { renderSarif } = require("../gate/sarif") as typeof import("../gate/sarif");
   const { slipwayVersion } = require("./version") as typeof import("./version");
 
@@ -122,7 +131,8 @@ async function gate(options: GateOptions): Promise<number> {
   if (sarifDir !== undefined) {
     const prefix = repositoryPrefix(PROJECT_DIR);
     const sarifOptions = { projectPath: prefix, help: sarifHelp(PROJECT_DIR, prefix), toolVersion: slipwayVersion() };
-    for (const report of outcome.reports) fs.writeFileSync(path.join(sarifDir, `${report.stack}.sarif`), renderSarif(outcome, report, sarifOptions));
+    for (const report of outcome.reports)
+      fs.writeFileSync(path.join(sarifDir, `${report.stack}.sarif`), renderSarif(outcome, report, sarifOptions));
   }
   return exitCodeOf(outcome.reports, outcome.findings);
 }

@@ -2,7 +2,7 @@
  * `slipway import`: adopt an existing organisation. The work is in importer/ (loaded when the
  * command runs: the GitHub client and the pack are heavy); this file maps options to it.
  */
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { collect, runs, stackOption } from "./program";
 import { choosePolicyConfig } from "./gateCommand";
 import { POLICY_PACK_DIR, PROJECT_DIR } from "./projectDir";
@@ -33,7 +33,11 @@ export function addImportCommand(program: Command): void {
         "It never writes to GitHub, and never overwrites a file without --force. Repositories the token cannot fully read are reported, not fatal.",
     )
     .requiredOption("--owner <org>", "The organisation to read (for a user account, name its repositories with --repo)")
-    .addOption(new Option("--repo <name>", "Only this repository (repeatable); default: every repository, archived ones left out").argParser(collect))
+    .addOption(
+      new Option("--repo <name>", "Only this repository (repeatable); default: every repository, archived ones left out").argParser(
+        collect,
+      ),
+    )
     .addOption(stackOption("The stack the config is for").default("production"))
     .addOption(new Option("--out <dir>", "Directory to write into").default("."))
     .addOption(new Option("--force", "Overwrite files that exist"))
@@ -76,7 +80,11 @@ async function importCommand(options: ImportCommandOptions): Promise<number> {
     `Settings the config cannot express (${config.inexpressible.length}): the first \`pulumi up\` applies Slipway's:`,
     ...config.inexpressible.map((entry) => `  - ${inexpressibleLine(entry)}`),
     ...(snapshot.gaps.length > 0
-      ? ["", `Not readable with this token (${snapshot.gaps.length}):`, ...snapshot.gaps.map((gap) => `  - ${gap.repository ?? "(organisation)"}: ${gap.what}: ${gap.status} ${gap.message}`)]
+      ? [
+          "",
+          `Not readable with this token (${snapshot.gaps.length}):`,
+          ...snapshot.gaps.map((gap) => `  - ${gap.repository ?? "(organisation)"}: ${gap.what}: ${gap.status} ${gap.message}`),
+        ]
       : []),
     "",
   ];

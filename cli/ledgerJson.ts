@@ -3,7 +3,7 @@
  * its events grouped by the stack they happened on, every problem by line.
  */
 import { renderEnvelope } from "./envelope";
-import { Ledger, LedgerProblem, STACK_OF_KIND } from "../release/ledger";
+import { type Ledger, type LedgerProblem, STACK_OF_KIND } from "../release/ledger";
 
 /** The stacks events happen on, in promotion order. */
 const STACKS = [...new Set(Object.values(STACK_OF_KIND))];
@@ -39,7 +39,11 @@ export function ledgerVerifyJson(ledger: Ledger, problems: readonly LedgerProble
     stacks: STACKS.map((stack) => {
       const events = ledger.entries.filter((entry) => entry.event.stack === stack);
       const last = events[events.length - 1];
-      return { stack, events: events.length, last: last ? { line: last.line, seq: last.event.seq, kind: last.event.kind, version: last.event.version } : null };
+      return {
+        stack,
+        events: events.length,
+        last: last ? { line: last.line, seq: last.event.seq, kind: last.event.kind, version: last.event.version } : null,
+      };
     }),
   });
 }

@@ -5,7 +5,7 @@
  * failed check; 2 bad usage or bad input, printed as one line naming the file and key, never a
  * stack trace; 3 an internal error (a bug), printed with its stack trace.
  */
-import { Command } from "commander";
+import type { Command } from "commander";
 import { UserError } from "./errors";
 import { addCompletionCommand } from "./completion";
 import { addGateCommand } from "./gateCommand";
@@ -66,7 +66,9 @@ export function runCli(argv: string[]): void {
         exitAfterFlush(2);
         return;
       }
-      process.stderr.write(`slipway: internal error (a bug; please report it with this trace): ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(
+        `slipway: internal error (a bug; please report it with this trace): ${err instanceof Error ? err.stack : String(err)}\n`,
+      );
       exitAfterFlush(3);
     },
   );

@@ -2,7 +2,7 @@
  * Where a command's report goes: stdout, or the file `--output` names (nothing then reaches
  * stdout, so `--json --output report.json` works behind npm's banner too).
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { UserError } from "./errors";
 
 /** Write `text` (newline-terminated) to `file`, or to stdout when no file is given. */

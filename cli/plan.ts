@@ -1,7 +1,7 @@
 /**
  * `slipway plan`: the resources a stack would register, offline, as a tree.
  */
-import { RecordedResource, RecordedStack, redact } from "../gate/model";
+import { type RecordedResource, type RecordedStack, redact } from "../gate/model";
 
 /** A RecordedStack as printed by `--json`: secrets shown as `[secret]`, never their value. */
 export function planJson(recorded: RecordedStack): unknown {
@@ -27,7 +27,11 @@ export function planText(recorded: RecordedStack, showInputs: boolean): string {
     const list = children.get(parent) ?? [];
     list.forEach((resource, i) => {
       const last = i === list.length - 1;
-      const flags = [resource.protect ? "protect" : "", resource.retainOnDelete ? "retainOnDelete" : "", resource.dependencies.length > 0 ? `dependsOn ${resource.dependencies.length}` : ""].filter(Boolean);
+      const flags = [
+        resource.protect ? "protect" : "",
+        resource.retainOnDelete ? "retainOnDelete" : "",
+        resource.dependencies.length > 0 ? `dependsOn ${resource.dependencies.length}` : "",
+      ].filter(Boolean);
       lines.push(`${prefix}${last ? "└─ " : "├─ "}${resource.type}  ${resource.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
       const childPrefix = prefix + (last ? "   " : "│  ");
       if (showInputs && resource.custom) {

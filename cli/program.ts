@@ -55,18 +55,20 @@ export function outputOption(): Option {
 
 /** The empty tree with the shared settings; subcommands inherit them when added with `.command()`. */
 export function emptyProgram(): Command {
-  return new Command("slipway")
-    .description("Your release playbook as a Pulumi program, with guardrails that run offline.")
-    .version(slipwayVersion(), "-V, --version", "Print slipway's version")
-    .helpOption("-h, --help", "Show this help")
-    .helpCommand("help [command]", "Show the help of a command")
-    // Program options only before the command: `ledger soak --version 1.5.0` is soak's option.
-    .enablePositionalOptions()
-    .showSuggestionAfterError()
-    .configureHelp({ showGlobalOptions: false })
-    .exitOverride()
-    // Usage errors are printed by main as one line; commander's own printing is silenced.
-    .configureOutput({ outputError: () => undefined });
+  return (
+    new Command("slipway")
+      .description("Your release playbook as a Pulumi program, with guardrails that run offline.")
+      .version(slipwayVersion(), "-V, --version", "Print slipway's version")
+      .helpOption("-h, --help", "Show this help")
+      .helpCommand("help [command]", "Show the help of a command")
+      // Program options only before the command: `ledger soak --version 1.5.0` is soak's option.
+      .enablePositionalOptions()
+      .showSuggestionAfterError()
+      .configureHelp({ showGlobalOptions: false })
+      .exitOverride()
+      // Usage errors are printed by main as one line; commander's own printing is silenced.
+      .configureOutput({ outputError: () => undefined })
+  );
 }
 
 /** Add the exit codes to the help of every command of the tree. */
@@ -101,7 +103,10 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
       throw new UserError(`unknown command '${word}'; commands: ${program.commands.map((command) => command.name()).join(", ")}`);
     }
     // "error: unknown option '--stak'\n(Did you mean --stack?)" -> one line pointing at the help.
-    const reason = err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").trim();
+    const reason = err.message
+      .replace(/^error: /, "")
+      .replace(/\s*\n\s*/g, " ")
+      .trim();
     throw new UserError(`${reason} (see \`${commandNamed(program, argv)} --help\`)`);
   }
   return exitCodes.get(program) ?? 0;

@@ -3,7 +3,7 @@
  * else the repository root (where Pulumi.yaml is). A module of its own: every command needs it,
  * and loading it must cost nothing.
  */
-import * as path from "path";
+import * as path from "node:path";
 
 export const PROJECT_DIR = process.env.SLIPWAY_PROJECT_DIR ? path.resolve(process.env.SLIPWAY_PROJECT_DIR) : path.resolve(__dirname, "..");
 

@@ -3,9 +3,9 @@
  * The work is in release/ (loaded when a command runs); this file maps options to it
  * and prints results.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { Command, Option } from "commander";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Command, Option } from "commander";
 import { UserError } from "./errors";
 import { emit } from "./output";
 import { outputOption, runs, stackOption } from "./program";
@@ -37,7 +37,10 @@ function ledgerPath(given: string | undefined): string | undefined {
 
 /** `a,b, c` → [a, b, c]; empty → undefined (nobody approved: a run without required reviewers). */
 function splitList(text: string | undefined): string[] | undefined {
-  const items = (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+  const items = (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
   return items.length > 0 ? items : undefined;
 }
 
@@ -62,7 +65,9 @@ function addLedgerCommands(program: Command): void {
     .argument("[action]", "Verify, record, show or soak")
     .action(
       runs(async (action?: string) => {
-        throw new UserError(`${action === undefined ? "ledger needs an action" : `unknown ledger action '${action}'`}: verify, record, show or soak (see \`slipway ledger --help\`)`);
+        throw new UserError(
+          `${action === undefined ? "ledger needs an action" : `unknown ledger action '${action}'`}: verify, record, show or soak (see \`slipway ledger --help\`)`,
+        );
       }),
     );
 
@@ -76,7 +81,12 @@ function addLedgerCommands(program: Command): void {
     )
     .addOption(ledgerOption())
     .addOption(new Option("--previous <file>", "The ledger before this change: it must be a prefix of the current one"))
-    .addOption(new Option("--anchor <seq:hash>", "The head the stack last deployed from, or 'none' before its first deploy (default: $SLIPWAY_LEDGER_ANCHOR)"))
+    .addOption(
+      new Option(
+        "--anchor <seq:hash>",
+        "The head the stack last deployed from, or 'none' before its first deploy (default: $SLIPWAY_LEDGER_ANCHOR)",
+      ),
+    )
     .addOption(new Option("--json", "Print the verdict as JSON (the slipway envelope)"))
     .addOption(outputOption())
     .action(
@@ -115,48 +125,74 @@ function addLedgerCommands(program: Command): void {
     .addOption(new Option("--note <text>", "Free text (a hotfix names its incident)"))
     .addOption(new Option("--from <version>", "Rolled-back: the version production left"))
     .addOption(new Option("--flag <name>", "Flag: the flag whose change this deploy served (how it is served is read from the stack file)"))
-    .addOption(new Option("--phase <phase>", "Migrated: the migration phase the stack's migration workflow ran").choices(["expand", "contract"]))
+    .addOption(
+      new Option("--phase <phase>", "Migrated: the migration phase the stack's migration workflow ran").choices(["expand", "contract"]),
+    )
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { kind?: string; stack?: string; version?: string; sha?: string; actor?: string; approvers?: string; note?: string; from?: string; flag?: string; phase?: string; ledger?: string }) => {
-        const { LEDGER_KINDS, STACK_OF_KIND, DEPLOYED, ledgerRecord, openStackDocument, readRelease } = release();
-        const kind = options.kind;
-        if (kind === undefined) {
-          throw new UserError(`--kind must be one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED} (production: what Pulumi.production.yaml's release stands for)`);
-        }
-        // A flag change is recorded on the stack that served it; every other kind has its stack.
-        // A flag change is recorded on the stack that served it, a migration on the stack it migrated.
-        const stack = kind === DEPLOYED ? "production" : kind === "flag" || kind === "migrated" ? (options.stack ?? STACK_OF_KIND[kind]) : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
-        if (stack !== "staging" && stack !== "production") throw new UserError(`--stack ${stack} is not a stack: staging or production`);
-        if (options.stack !== undefined && options.stack !== stack) {
-          throw new UserError(`--stack ${options.stack} does not match --kind ${kind}, which is recorded for ${stack}`);
-        }
-        if (options.version !== undefined) {
-          // The workflow names the version it deployed: refuse to record a different release.
-          const current = readRelease(openStackDocument(PROJECT_DIR, stack));
-          if (current?.version !== options.version) {
-            throw new UserError(`--version ${options.version} is not the release in Pulumi.${stack}.yaml (${current?.version ?? "none"})`, {
-              file: `Pulumi.${stack}.yaml`,
-              key: "slipway:release.version",
-            });
+      runs(
+        async (options: {
+          kind?: string;
+          stack?: string;
+          version?: string;
+          sha?: string;
+          actor?: string;
+          approvers?: string;
+          note?: string;
+          from?: string;
+          flag?: string;
+          phase?: string;
+          ledger?: string;
+        }) => {
+          const { LEDGER_KINDS, STACK_OF_KIND, DEPLOYED, ledgerRecord, openStackDocument, readRelease } = release();
+          const kind = options.kind;
+          if (kind === undefined) {
+            throw new UserError(
+              `--kind must be one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED} (production: what Pulumi.production.yaml's release stands for)`,
+            );
           }
-        }
-        const result = ledgerRecord({
-          root: PROJECT_DIR,
-          ledgerPath: ledgerPath(options.ledger),
-          kind: kind as Parameters<typeof ledgerRecord>[0]["kind"],
-          gitSha: options.sha,
-          actor: options.actor,
-          note: options.note,
-          from: options.from,
-          flag: options.flag,
-          stack: kind === "flag" || kind === "migrated" ? stack : undefined,
-          phase: options.phase as "expand" | "contract" | undefined,
-          approvers: splitList(options.approvers),
-        });
-        print(result.text);
-        return result.exitCode;
-      }),
+          // A flag change is recorded on the stack that served it; every other kind has its stack.
+          // A flag change is recorded on the stack that served it, a migration on the stack it migrated.
+          const stack =
+            kind === DEPLOYED
+              ? "production"
+              : kind === "flag" || kind === "migrated"
+                ? (options.stack ?? STACK_OF_KIND[kind])
+                : STACK_OF_KIND[kind as keyof typeof STACK_OF_KIND];
+          if (stack !== "staging" && stack !== "production") throw new UserError(`--stack ${stack} is not a stack: staging or production`);
+          if (options.stack !== undefined && options.stack !== stack) {
+            throw new UserError(`--stack ${options.stack} does not match --kind ${kind}, which is recorded for ${stack}`);
+          }
+          if (options.version !== undefined) {
+            // The workflow names the version it deployed: refuse to record a different release.
+            const current = readRelease(openStackDocument(PROJECT_DIR, stack));
+            if (current?.version !== options.version) {
+              throw new UserError(
+                `--version ${options.version} is not the release in Pulumi.${stack}.yaml (${current?.version ?? "none"})`,
+                {
+                  file: `Pulumi.${stack}.yaml`,
+                  key: "slipway:release.version",
+                },
+              );
+            }
+          }
+          const result = ledgerRecord({
+            root: PROJECT_DIR,
+            ledgerPath: ledgerPath(options.ledger),
+            kind: kind as Parameters<typeof ledgerRecord>[0]["kind"],
+            gitSha: options.sha,
+            actor: options.actor,
+            note: options.note,
+            from: options.from,
+            flag: options.flag,
+            stack: kind === "flag" || kind === "migrated" ? stack : undefined,
+            phase: options.phase as "expand" | "contract" | undefined,
+            approvers: splitList(options.approvers),
+          });
+          print(result.text);
+          return result.exitCode;
+        },
+      ),
     );
 
   ledger
@@ -167,16 +203,30 @@ function addLedgerCommands(program: Command): void {
         "migrate-<stack>.yml has not recorded for the same version and artifacts (004 §3: migrations run separately, approved, before the deploy).",
     )
     .addOption(stackOption("The stack about to deploy"))
-    .addOption(new Option("--before <phase>", "Ask instead whether the release's migration of this phase may run now (the migration workflow's first check)").choices(["expand", "contract"]))
-    .addOption(new Option("--github-output <file>", "With --before: append version=<the release> to this file when it may run ($GITHUB_OUTPUT)"))
+    .addOption(
+      new Option(
+        "--before <phase>",
+        "Ask instead whether the release's migration of this phase may run now (the migration workflow's first check)",
+      ).choices(["expand", "contract"]),
+    )
+    .addOption(
+      new Option("--github-output <file>", "With --before: append version=<the release> to this file when it may run ($GITHUB_OUTPUT)"),
+    )
     .addOption(ledgerOption())
     .action(
       runs(async (options: { stack?: string; before?: "expand" | "contract"; githubOutput?: string; ledger?: string }) => {
         const stack = options.stack;
-        if (stack !== "staging" && stack !== "production") throw new UserError(`ledger migrated needs --stack staging or production${stack !== undefined ? ` (got ${stack})` : ""}`);
-        const result = release().ledgerMigrationCheck({ root: PROJECT_DIR, ledgerPath: ledgerPath(options.ledger), stack, before: options.before });
+        if (stack !== "staging" && stack !== "production")
+          throw new UserError(`ledger migrated needs --stack staging or production${stack !== undefined ? ` (got ${stack})` : ""}`);
+        const result = release().ledgerMigrationCheck({
+          root: PROJECT_DIR,
+          ledgerPath: ledgerPath(options.ledger),
+          stack,
+          before: options.before,
+        });
         print(result.text);
-        if (result.exitCode === 0 && result.version !== undefined && options.githubOutput !== undefined) fs.appendFileSync(options.githubOutput, `version=${result.version}\n`);
+        if (result.exitCode === 0 && result.version !== undefined && options.githubOutput !== undefined)
+          fs.appendFileSync(options.githubOutput, `version=${result.version}\n`);
         return result.exitCode;
       }),
     );
@@ -218,7 +268,9 @@ function addLedgerCommands(program: Command): void {
         const version = options.version;
         if (version === undefined) throw new UserError("ledger soak needs --version (the release this run staged)");
         const window = release().soakWindow({ root: PROJECT_DIR, ledgerPath: ledgerPath(options.ledger), version });
-        print(`${version} (${window.staged.event.level}) was staged at ${window.staged.event.time}; it soaks ${window.minutes} minutes, until ${window.endsAt.toISOString()}.`);
+        print(
+          `${version} (${window.staged.event.level}) was staged at ${window.staged.event.time}; it soaks ${window.minutes} minutes, until ${window.endsAt.toISOString()}.`,
+        );
         for (let left = window.endsAt.getTime() - Date.now(); left > 0; left = window.endsAt.getTime() - Date.now()) {
           print(`soaking: ${Math.ceil(left / 60_000)} minute${left > 60_000 ? "s" : ""} left`);
           await new Promise((resolve) => setTimeout(resolve, Math.min(left, 5 * 60_000)));
@@ -240,28 +292,47 @@ function addPromoteCommand(program: Command): void {
         "it prints (a preview with the policy pack and the team's policy config, then ALLOW_PROD=1 pulumi up).",
     )
     .addOption(new Option("--version <version>", "The version to promote (default: the newest validated)"))
-    .addOption(new Option("--hotfix", "Mark the release a hotfix (may ship inside a change freeze; 001): the next patch of what production runs"))
-    .addOption(new Option("--incident <id>", "The open production incident the hotfix answers (INC-77, #123 or its URL); required with --hotfix"))
+    .addOption(
+      new Option("--hotfix", "Mark the release a hotfix (may ship inside a change freeze; 001): the next patch of what production runs"),
+    )
+    .addOption(
+      new Option("--incident <id>", "The open production incident the hotfix answers (INC-77, #123 or its URL); required with --hotfix"),
+    )
     .addOption(new Option("--dry-run", "Print the diff; write nothing"))
     .addOption(new Option("--force", "Edit even when the project is not a git repository"))
-    .addOption(new Option("--anchor <seq:hash>", "Production's SLIPWAY_LEDGER_ANCHOR (default: that variable): refuse a ledger that does not extend it"))
+    .addOption(
+      new Option(
+        "--anchor <seq:hash>",
+        "Production's SLIPWAY_LEDGER_ANCHOR (default: that variable): refuse a ledger that does not extend it",
+      ),
+    )
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { version?: string; hotfix?: boolean; incident?: string; dryRun?: boolean; force?: boolean; anchor?: string; ledger?: string }) => {
-        const { promote } = require("../release/promote") as typeof import("../release/promote");
-        const result = promote({
-          root: PROJECT_DIR,
-          version: options.version,
-          hotfix: options.hotfix === true,
-          incident: options.incident,
-          dryRun: options.dryRun === true,
-          anchor: options.anchor,
-          force: options.force === true,
-          ledgerPath: ledgerPath(options.ledger),
-        });
-        print(result.text);
-        return result.exitCode;
-      }),
+      runs(
+        async (options: {
+          version?: string;
+          hotfix?: boolean;
+          incident?: string;
+          dryRun?: boolean;
+          force?: boolean;
+          anchor?: string;
+          ledger?: string;
+        }) => {
+          const { promote } = require("../release/promote") as typeof import("../release/promote");
+          const result = promote({
+            root: PROJECT_DIR,
+            version: options.version,
+            hotfix: options.hotfix === true,
+            incident: options.incident,
+            dryRun: options.dryRun === true,
+            anchor: options.anchor,
+            force: options.force === true,
+            ledgerPath: ledgerPath(options.ledger),
+          });
+          print(result.text);
+          return result.exitCode;
+        },
+      ),
     );
 }
 
@@ -277,29 +348,49 @@ function addRollbackCommand(program: Command): void {
         "--stack staging returns staging to the last release it validated, the same way.",
     )
     .addOption(new Option("--to <version>", "The version to return to"))
-    .addOption(new Option("--stack <stack>", "The stack to roll back: production, or staging (to the last release it validated)").choices(["production", "staging"]).default("production"))
+    .addOption(
+      new Option("--stack <stack>", "The stack to roll back: production, or staging (to the last release it validated)")
+        .choices(["production", "staging"])
+        .default("production"),
+    )
     .addOption(new Option("--reason <text>", "Why (incident id, symptom); the ledger note of the rollback"))
     .addOption(new Option("--dry-run", "Print the diff; write nothing"))
     .addOption(new Option("--force", "Edit even when the project is not a git repository"))
-    .addOption(new Option("--github-output <file>", "Also append from=, to= and marker= lines to this file (the rollback workflow passes $GITHUB_OUTPUT)"))
+    .addOption(
+      new Option(
+        "--github-output <file>",
+        "Also append from=, to= and marker= lines to this file (the rollback workflow passes $GITHUB_OUTPUT)",
+      ),
+    )
     .addOption(ledgerOption())
     .action(
-      runs(async (options: { to?: string; stack?: "production" | "staging"; reason?: string; dryRun?: boolean; force?: boolean; githubOutput?: string; ledger?: string }) => {
-        const { rollback } = require("../release/rollback") as typeof import("../release/rollback");
-        const result = rollback({
-          root: PROJECT_DIR,
-          stack: options.stack,
-          to: options.to,
-          reason: options.reason,
-          dryRun: options.dryRun === true,
-          force: options.force === true,
-          ledgerPath: ledgerPath(options.ledger),
-        });
-        print(result.text);
-        // Versions match VERSION_PATTERN and the marker is built from them: no value can add a line.
-        if (options.githubOutput !== undefined) fs.appendFileSync(options.githubOutput, `from=${result.from}\nto=${result.to}\nmarker=${result.marker}\n`);
-        return result.exitCode;
-      }),
+      runs(
+        async (options: {
+          to?: string;
+          stack?: "production" | "staging";
+          reason?: string;
+          dryRun?: boolean;
+          force?: boolean;
+          githubOutput?: string;
+          ledger?: string;
+        }) => {
+          const { rollback } = require("../release/rollback") as typeof import("../release/rollback");
+          const result = rollback({
+            root: PROJECT_DIR,
+            stack: options.stack,
+            to: options.to,
+            reason: options.reason,
+            dryRun: options.dryRun === true,
+            force: options.force === true,
+            ledgerPath: ledgerPath(options.ledger),
+          });
+          print(result.text);
+          // Versions match VERSION_PATTERN and the marker is built from them: no value can add a line.
+          if (options.githubOutput !== undefined)
+            fs.appendFileSync(options.githubOutput, `from=${result.from}\nto=${result.to}\nmarker=${result.marker}\n`);
+          return result.exitCode;
+        },
+      ),
     );
 }
 
@@ -316,16 +407,29 @@ function addFlagCommand(program: Command): void {
     .argument("[action]", "on or off")
     .action(
       runs(async (action?: string) => {
-        throw new UserError(`${action === undefined ? "flag needs an action" : `unknown flag action '${action}'`}: on or off (see \`slipway flag --help\`)`);
+        throw new UserError(
+          `${action === undefined ? "flag needs an action" : `unknown flag action '${action}'`}: on or off (see \`slipway flag --help\`)`,
+        );
       }),
     );
   const common = (command: Command) =>
     command
-      .addOption(new Option("--stack <stack>", "The stack whose environment serves the change").choices(["production", "staging"]).default("production"))
+      .addOption(
+        new Option("--stack <stack>", "The stack whose environment serves the change")
+          .choices(["production", "staging"])
+          .default("production"),
+      )
       .addOption(new Option("--dry-run", "Print the diff; write nothing"))
       .addOption(new Option("--force", "Edit even when the project is not a git repository"))
       .addOption(ledgerOption());
-  type FlagCliOptions = { stack?: "production" | "staging"; stage?: string; approval?: string; dryRun?: boolean; force?: boolean; ledger?: string };
+  type FlagCliOptions = {
+    stack?: "production" | "staging";
+    stage?: string;
+    approval?: string;
+    dryRun?: boolean;
+    force?: boolean;
+    ledger?: string;
+  };
   const run = (state: "on" | "off") =>
     runs(async (name: string, options: FlagCliOptions) => {
       const { setFlag } = require("../release/flag") as typeof import("../release/flag");
@@ -343,7 +447,9 @@ function addFlagCommand(program: Command): void {
       print(result.text);
       return result.exitCode;
     });
-  common(flag.command("off").summary("Serve the flag off for everyone (the kill switch: no approval needed)").argument("<name>", "The flag")).action(run("off"));
+  common(
+    flag.command("off").summary("Serve the flag off for everyone (the kill switch: no approval needed)").argument("<name>", "The flag"),
+  ).action(run("off"));
   common(
     flag
       .command("on")
@@ -358,13 +464,21 @@ function addFlagCommand(program: Command): void {
     .command("changed")
     .summary("List the flags whose served value differs from the document the environment served before (the deploy's flag events)")
     .addOption(new Option("--stack <stack>", "The stack whose environment serves the flags").choices(["production", "staging"]))
-    .addOption(new Option("--served-before <json>", "The flagd document the environment served before this deploy (its SLIPWAY_FLAGS variable; empty: none yet)"))
+    .addOption(
+      new Option(
+        "--served-before <json>",
+        "The flagd document the environment served before this deploy (its SLIPWAY_FLAGS variable; empty: none yet)",
+      ),
+    )
     .addOption(new Option("--github-output <file>", "Append flags=<space-separated names> to this file ($GITHUB_OUTPUT)"))
     .action(
       runs(async (options: { stack?: "production" | "staging"; servedBefore?: string; githubOutput?: string }) => {
         if (options.stack === undefined) throw new UserError("flag changed needs --stack staging or production");
         // Missing is not "nothing served": the deploy passes the variable, empty before the first deploy.
-        if (options.servedBefore === undefined) throw new UserError("flag changed needs --served-before <the SLIPWAY_FLAGS document served before; empty before the first deploy>");
+        if (options.servedBefore === undefined)
+          throw new UserError(
+            "flag changed needs --served-before <the SLIPWAY_FLAGS document served before; empty before the first deploy>",
+          );
         const { flagsChanged } = require("../release/flag") as typeof import("../release/flag");
         const result = flagsChanged({ root: PROJECT_DIR, stack: options.stack, servedBefore: options.servedBefore });
         print(result.text);
@@ -382,7 +496,9 @@ function addReleaseNotesCommand(program: Command): void {
     .argument("[action]", "notes or incident")
     .action(
       runs(async (action?: string) => {
-        throw new UserError(`${action === undefined ? "release needs an action" : `unknown release action '${action}'`}: notes, incident (see \`slipway release --help\`)`);
+        throw new UserError(
+          `${action === undefined ? "release needs an action" : `unknown release action '${action}'`}: notes, incident (see \`slipway release --help\`)`,
+        );
       }),
     );
   releaseCommand
@@ -397,10 +513,14 @@ function addReleaseNotesCommand(program: Command): void {
         const { openStackDocument, readRelease } = release();
         const document = openStackDocument(PROJECT_DIR, "production");
         const current = readRelease(document);
-        if (current === undefined) throw new UserError("is missing: production has no release", { file: document.file, key: "slipway:release" });
+        if (current === undefined)
+          throw new UserError("is missing: production has no release", { file: document.file, key: "slipway:release" });
         if (!current.hotfix) return 0;
         if (current.incident === undefined) {
-          throw new UserError("is missing: a hotfix answers a production incident (001, 000 §6.6); name it (INC-77, #123 or its URL)", { file: document.file, key: "slipway:release.incident" });
+          throw new UserError("is missing: a hotfix answers a production incident (001, 000 §6.6); name it (INC-77, #123 or its URL)", {
+            file: document.file,
+            key: "slipway:release.incident",
+          });
         }
         print(current.incident);
         return 0;

@@ -1,7 +1,7 @@
 /**
  * `slipway plan` and `slipway secrets`: what one stack registers, and which of its keys are secret.
  */
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { UserError } from "./errors";
 import { renderEnvelope } from "./envelope";
 import { emit } from "./output";
@@ -39,7 +39,9 @@ export function addStackCommands(program: Command): void {
         const progress = progressOn();
         progress.start(`running ${stack}`);
         const recorded = await runStackInChild({ projectDir: PROJECT_DIR, stack }).finally(() => progress.done());
-        const text = options.json ? renderEnvelope({ pack: null, result: "pass", stacks: [planJson(recorded)] }) : planText(recorded, options.inputs === true);
+        const text = options.json
+          ? renderEnvelope({ pack: null, result: "pass", stacks: [planJson(recorded)] })
+          : planText(recorded, options.inputs === true);
         emit(text, options.output);
         return 0;
       }),
@@ -59,14 +61,15 @@ export function addStackCommands(program: Command): void {
         const stack = requireStack(options.stack);
         const { readStackFile } = require("../config/stackFile") as typeof import("../config/stackFile");
         const { ConfigError } = require("../config/config") as typeof import("../config/config");
-        let file;
+        let file: ReturnType<typeof readStackFile>;
         try {
           file = readStackFile(PROJECT_DIR, stack);
         } catch (err) {
           if (err instanceof ConfigError) throw new UserError(err.message);
           throw err;
         }
-        for (const key of [...file.securePaths].sort()) process.stdout.write(`pulumi config set --secret --path '${key}' --stack ${stack} `);
+        for (const key of [...file.securePaths].sort())
+          process.stdout.write(`pulumi config set --secret --path '${key}' --stack ${stack} `);
         return 0;
       }),
     );

@@ -8,7 +8,7 @@ import { FLAGS_ENV_VAR, FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../con
 import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
 import { MIGRATION_NAME_LABEL } from "./apps/kubernetesWorkloads";
 import type { EnvironmentName, KubernetesConfig, StackConfig } from "../config/config";
-import { ChildKey, plainString, SourcedResource } from "../config/configSource";
+import { type ChildKey, plainString, type SourcedResource } from "../config/configSource";
 
 /** The type token's last part (`github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret` -> `ActionsEnvironmentSecret`). */
 function kind(child: SourcedResource): string {
@@ -44,7 +44,8 @@ export function childKeyOfEnvironment(environment: EnvironmentName): ChildKey {
 
 /** A repository's release tag ruleset (its branch rules come from the whole entry). */
 export function childKeyOfRepository(repositoryKey: string): ChildKey {
-  return (child) => (kind(child) === "RepositoryRuleset" && child.inputs.target === "tag" ? `${repositoryKey}.releaseTagPatterns` : undefined);
+  return (child) =>
+    kind(child) === "RepositoryRuleset" && child.inputs.target === "tag" ? `${repositoryKey}.releaseTagPatterns` : undefined;
 }
 
 /** The ledger branch's deploy key and the environment secret holding its private half. */

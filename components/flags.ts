@@ -8,7 +8,7 @@
  * rebuilt or restarted. Level, scopes and kill-switch membership ride in flag metadata, where the
  * policy pack reads them; the canary stage an environment has reached is a flagd `targeting` rule.
  */
-import { FLAGD_SCHEMA_URL, FlagdDocument, FlagdFlag, STAGE_SCOPE_ATTRIBUTES } from "../contract";
+import { FLAGD_SCHEMA_URL, type FlagdDocument, type FlagdFlag, STAGE_SCOPE_ATTRIBUTES } from "../contract";
 import type { EnvironmentName, FlagConfig, FlagStageConfig } from "../config/config";
 
 /**

@@ -6,10 +6,36 @@
  * reported at once, each naming the stack file, the key path and what was expected.
  */
 import { z } from "zod";
-import { RELEASE_LEVELS, FLAG_SCOPES, STAGE_SCOPES, type StageScope, VERSION_PATTERN, FLAGS_ENV_VAR, FLAGS_URL_ENV_VAR, RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, POLICY_CONFIG_FILE, REFERENCE_ID_PATTERN } from "../contract";
-import { GO_LIVE_ENV, GO_LIVE_PHASES, LEDGER_ANCHOR_VARIABLE, MIGRATION_MODES, migrateWorkflowPath, migrationsEnvironmentName, type GoLivePhase } from "../contract/release";
+import {
+  RELEASE_LEVELS,
+  FLAG_SCOPES,
+  STAGE_SCOPES,
+  type StageScope,
+  VERSION_PATTERN,
+  FLAGS_ENV_VAR,
+  FLAGS_URL_ENV_VAR,
+  RELEASE_MANIFEST_VARIABLE,
+  FLAGS_VARIABLE,
+  POLICY_CONFIG_FILE,
+  REFERENCE_ID_PATTERN,
+} from "../contract";
+import {
+  GO_LIVE_ENV,
+  GO_LIVE_PHASES,
+  LEDGER_ANCHOR_VARIABLE,
+  MIGRATION_MODES,
+  migrateWorkflowPath,
+  migrationsEnvironmentName,
+  type GoLivePhase,
+} from "../contract/release";
 import { COMMIT_SHA, IMAGE_BY_DIGEST, UUID } from "../contract/artifacts";
-import { DEFAULT_L3_CHECKS, DEFAULT_L3_MIN_APPROVALS, DEFAULT_MIN_APPROVALS, DEFAULT_RELEASE_TAG_PATTERNS, DEFAULT_REQUIRED_CHECKS } from "../contract/repositoryRules";
+import {
+  DEFAULT_L3_CHECKS,
+  DEFAULT_L3_MIN_APPROVALS,
+  DEFAULT_MIN_APPROVALS,
+  DEFAULT_RELEASE_TAG_PATTERNS,
+  DEFAULT_REQUIRED_CHECKS,
+} from "../contract/repositoryRules";
 import { UserError } from "./errors";
 import { SecretString } from "./secret";
 
@@ -17,7 +43,6 @@ export { SecretString };
 
 /** The config namespace of every Slipway key (`slipway:github`, `slipway:release`, ...). */
 export const NAMESPACE = "slipway";
-
 
 /** The environments the playbooks name, in promotion order (003 §2.1). */
 export const ENVIRONMENT_NAMES = ["preview", "staging", "production"] as const;
@@ -41,7 +66,11 @@ const plainString = z.custom<string>((value) => typeof value === "string", {
 });
 
 /** A GitHub numeric id (`gh api orgs/<org>/teams/<slug> --jq .id`). */
-const githubId = (what: string) => z.number({ message: `expected the ${what}'s numeric GitHub id` }).int().positive();
+const githubId = (what: string) =>
+  z
+    .number({ message: `expected the ${what}'s numeric GitHub id` })
+    .int()
+    .positive();
 
 const identifier = (what: string) =>
   plainString.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `expected a ${what} (letters, digits, '.', '_', '-')`));
@@ -56,15 +85,22 @@ const artifact = z
   .object({
     /** Container image pinned by digest. */
     image: plainString
-      .pipe(z.string().regex(IMAGE_BY_DIGEST, "expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move"))
+      .pipe(
+        z.string().regex(IMAGE_BY_DIGEST, "expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move"),
+      )
       .optional(),
     /** Commit SHA a Vercel deployment is built from. */
-    commitSha: plainString.pipe(z.string().regex(COMMIT_SHA, "expected a full 40-character commit SHA, not a branch or short SHA")).optional(),
+    commitSha: plainString
+      .pipe(z.string().regex(COMMIT_SHA, "expected a full 40-character commit SHA, not a branch or short SHA"))
+      .optional(),
     /** Heroku slug id. */
     slugId: plainString.pipe(z.string().regex(UUID, "expected a Heroku slug id (a UUID)")).optional(),
   })
   .strict()
-  .refine((a) => a.image !== undefined || a.commitSha !== undefined || a.slugId !== undefined, "an artifact needs an image, a commitSha or a slugId");
+  .refine(
+    (a) => a.image !== undefined || a.commitSha !== undefined || a.slugId !== undefined,
+    "an artifact needs an image, a commitSha or a slugId",
+  );
 
 const repository = z
   .object({
@@ -79,7 +115,10 @@ const repository = z
     /** How the default branch is protected: a ruleset (GitHub's current model), classic protection, or both. */
     protection: z.enum(["ruleset", "branchProtection", "both"]).default("ruleset"),
     /** Status checks every pull request needs. */
-    requiredChecks: z.array(plainString).min(1, "at least one required check is needed").default(() => [...DEFAULT_REQUIRED_CHECKS]),
+    requiredChecks: z
+      .array(plainString)
+      .min(1, "at least one required check is needed")
+      .default(() => [...DEFAULT_REQUIRED_CHECKS]),
     /** Checks required in addition when the release level is L3. */
     l3Checks: z.array(plainString).default(() => [...DEFAULT_L3_CHECKS]),
     /** Required checks produced outside the generated workflows (e.g. a Vercel check). */
@@ -89,7 +128,10 @@ const repository = z
     /** Approving reviews a pull request needs while the release is L3. */
     l3MinApprovals: z.number().int().min(2, "an L3 release needs at least 2 approving reviews").max(6).default(DEFAULT_L3_MIN_APPROVALS),
     /** Tag patterns of releases, made immutable by a tag ruleset. */
-    releaseTagPatterns: z.array(plainString).min(1).default(() => [...DEFAULT_RELEASE_TAG_PATTERNS]),
+    releaseTagPatterns: z
+      .array(plainString)
+      .min(1)
+      .default(() => [...DEFAULT_RELEASE_TAG_PATTERNS]),
     /** Team slug allowed to bypass protection in an emergency (break glass); its id is policy-config.json's break-glass team. */
     breakGlassTeam: identifier("team slug").optional(),
     /** Not a setting any more: refused with where the id lives now. */
@@ -129,7 +171,14 @@ const github = z
     ledgerDeployKey: z
       .object({
         /** The public half, one line: `ssh-ed25519 AAAA… comment`. */
-        publicKey: plainString.pipe(z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( \S.*)?$/, "expected an OpenSSH public key line (ssh-ed25519 AAAA…)")),
+        publicKey: plainString.pipe(
+          z
+            .string()
+            .regex(
+              /^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( \S.*)?$/,
+              "expected an OpenSSH public key line (ssh-ed25519 AAAA…)",
+            ),
+        ),
         /** The private half (OpenSSH format), `secure:`: stored only in the ledger environment's secrets. */
         privateKey: secretValue,
       })
@@ -161,11 +210,16 @@ const github = z
     const names = gh.repositories.map((repo) => repo.name);
     (gh.deployRepositories ?? []).forEach((name, i) => {
       if (!names.includes(name)) {
-        ctx.addIssue({ code: "custom", path: ["deployRepositories", i], message: `names '${name}', which is not one of the repositories (${names.join(", ")})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["deployRepositories", i],
+          message: `names '${name}', which is not one of the repositories (${names.join(", ")})`,
+        });
       }
     });
     names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: ["repositories", i, "name"], message: `repeats repository '${name}'` });
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({ code: "custom", path: ["repositories", i, "name"], message: `repeats repository '${name}'` });
     });
   });
 
@@ -190,7 +244,8 @@ const rollbackApproval = z
   })
   .strict()
   .refine((approval) => approval.reviewerTeams.length + approval.reviewerUsers.length > 0, {
-    message: "names no reviewer: a rollback deploys production, so name the teams that approve it (reviewerTeams: [release-captains, sre-oncall])",
+    message:
+      "names no reviewer: a rollback deploys production, so name the teams that approve it (reviewerTeams: [release-captains, sre-oncall])",
   });
 
 const environment = z
@@ -212,7 +267,10 @@ const environment = z
     /** Environment variables (plain values); Slipway's own variables are reserved. */
     variables: z
       .record(
-        actionsName.refine((name) => !RESERVED_VARIABLES.includes(name), "is reserved: Slipway sets it from the release, the ledger and the flags"),
+        actionsName.refine(
+          (name) => !RESERVED_VARIABLES.includes(name),
+          "is reserved: Slipway sets it from the release, the ledger and the flags",
+        ),
         plainString,
       )
       .default({}),
@@ -250,7 +308,14 @@ const release = z
     hotfix: z.boolean().default(false),
     /** The production incident a hotfix answers (001, 000 §6.5): without one, a hotfix does not open a change freeze. */
     incident: plainString
-      .pipe(z.string().regex(REFERENCE_ID_PATTERN, "expected an incident id: a ticket key (INC-77), a GitHub issue (#123) or an https URL of the incident"))
+      .pipe(
+        z
+          .string()
+          .regex(
+            REFERENCE_ID_PATTERN,
+            "expected an incident id: a ticket key (INC-77), a GitHub issue (#123) or an https URL of the incident",
+          ),
+      )
       .optional(),
     /** Artifacts per app, as built once and promoted unchanged. */
     artifacts: z.record(identifier("app name"), artifact).default({}),
@@ -316,7 +381,18 @@ const vercelApp = z
     /** Repository (under github.owner) the project builds from. */
     repository: identifier("repository name"),
     /** Custom domains of this environment. */
-    domains: z.array(plainString.pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, "expected a lowercase domain name such as www.example.com"))).default([]),
+    domains: z
+      .array(
+        plainString.pipe(
+          z
+            .string()
+            .regex(
+              /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/,
+              "expected a lowercase domain name such as www.example.com",
+            ),
+        ),
+      )
+      .default([]),
     /** Environment variables; secure values become sensitive variables. */
     env: envRecord(envVar).default({}),
     /** Keys of secret variables that may be exposed to preview deployments (explicit opt-in, 003 §5.2). */
@@ -343,13 +419,23 @@ const herokuApp = z
     /** App key: matches `release.artifacts.<name>`. */
     name: identifier("app name"),
     /** Heroku app name in this environment. */
-    appName: plainString.pipe(z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter")),
+    appName: plainString.pipe(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter"),
+    ),
     /** Heroku region. */
     region: z.enum(["us", "eu"], { message: "expected us or eu" }).default("us"),
     /** Heroku stack: a buildpack stack (`heroku-24`), since Slipway releases slugs; never `container`. */
     stack: plainString.default("heroku-24"),
     /** The candidate app the release runs on before it goes live (its smoke checks' target); default `<appName>-rc`. */
-    candidateAppName: plainString.pipe(z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter")).optional(),
+    candidateAppName: plainString
+      .pipe(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{2,29}$/, "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter"),
+      )
+      .optional(),
     /** Dyno formation per process type; never `release` (no release phase, 004 §3). */
     formation: z.record(identifier("process type"), herokuFormation).default({ web: { quantity: 1, size: "standard-1x" } }),
     /** Plain config vars. */
@@ -364,7 +450,11 @@ const herokuApp = z
   .strict()
   .superRefine((app, ctx) => {
     if (app.pipeline !== undefined && app.pipelineId !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["pipelineId"], message: "is set together with pipeline: a stack either owns the pipeline (pipeline) or couples into another stack's (pipelineId)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["pipelineId"],
+        message: "is set together with pipeline: a stack either owns the pipeline (pipeline) or couples into another stack's (pipelineId)",
+      });
     }
     if (app.stack === "container") {
       ctx.addIssue({
@@ -375,10 +465,18 @@ const herokuApp = z
       });
     }
     if (app.candidateAppName === undefined && `${app.appName}${HEROKU_CANDIDATE_SUFFIX}`.length > 30) {
-      ctx.addIssue({ code: "custom", path: ["candidateAppName"], message: `is required: the default '${app.appName}${HEROKU_CANDIDATE_SUFFIX}' is longer than Heroku's 30 characters` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["candidateAppName"],
+        message: `is required: the default '${app.appName}${HEROKU_CANDIDATE_SUFFIX}' is longer than Heroku's 30 characters`,
+      });
     }
     if (app.candidateAppName === app.appName) {
-      ctx.addIssue({ code: "custom", path: ["candidateAppName"], message: "names the live app itself: the candidate must be another app, or the release would take traffic before its smoke checks" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["candidateAppName"],
+        message: "names the live app itself: the candidate must be another app, or the release would take traffic before its smoke checks",
+      });
     }
     if ("release" in app.formation) {
       ctx.addIssue({
@@ -433,7 +531,12 @@ export const migrationSchema = z
   .strict()
   .superRefine((job, ctx) => {
     if (job.phase === "contract" && job.completes === undefined) {
-      ctx.addIssue({ code: "custom", path: ["completes"], message: "is required on a contract migration: name the expand migration it completes (000 §7: contract only after its expand shipped)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["completes"],
+        message:
+          "is required on a contract migration: name the expand migration it completes (000 §7: contract only after its expand shipped)",
+      });
     }
     if (job.phase === "expand" && job.completes !== undefined) {
       ctx.addIssue({ code: "custom", path: ["completes"], message: "only a contract migration completes an expand" });
@@ -469,11 +572,20 @@ const kubernetes = z
       names.forEach((name, i) => {
         if (names.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: [list, i, "name"], message: `repeats ${what} '${name}'` });
       });
-    repeated(k8s.services.map((s) => s.name), "services", "service");
-    repeated(k8s.migrations.map((m) => m.name), "migrations", "migration");
+    repeated(
+      k8s.services.map((s) => s.name),
+      "services",
+      "service",
+    );
+    repeated(
+      k8s.migrations.map((m) => m.name),
+      "migrations",
+      "migration",
+    );
     k8s.services.forEach((service, i) => {
       for (const key of Object.keys(service.env)) {
-        if (key in k8s.secrets) ctx.addIssue({ code: "custom", path: ["services", i, "env", key], message: "is also a secret; keep it in secrets only" });
+        if (key in k8s.secrets)
+          ctx.addIssue({ code: "custom", path: ["services", i, "env", key], message: "is also a secret; keep it in secrets only" });
       }
     });
   });
@@ -496,11 +608,36 @@ const apps = z
           ctx.addIssue({ code: "custom", path: [list, i, field], message: `repeats '${value}' of apps.${list}[${first}]${why}` });
         }
       });
-    repeated(targets.vercel.map((app) => app.name), "vercel", "name", "");
-    repeated(targets.heroku.map((app) => app.name), "heroku", "name", "");
-    repeated(targets.heroku.map((app) => app.appName), "heroku", "appName", "");
-    repeated(targets.heroku.map((app) => app.pipeline), "heroku", "pipeline", ": a pipeline holds one app per stage");
-    repeated(targets.heroku.map((app) => app.pipelineId), "heroku", "pipelineId", ": a pipeline holds one app per stage");
+    repeated(
+      targets.vercel.map((app) => app.name),
+      "vercel",
+      "name",
+      "",
+    );
+    repeated(
+      targets.heroku.map((app) => app.name),
+      "heroku",
+      "name",
+      "",
+    );
+    repeated(
+      targets.heroku.map((app) => app.appName),
+      "heroku",
+      "appName",
+      "",
+    );
+    repeated(
+      targets.heroku.map((app) => app.pipeline),
+      "heroku",
+      "pipeline",
+      ": a pipeline holds one app per stage",
+    );
+    repeated(
+      targets.heroku.map((app) => app.pipelineId),
+      "heroku",
+      "pipelineId",
+      ": a pipeline holds one app per stage",
+    );
   });
 
 /** The Postgres server this stack's databases live on, and the admin login that manages them. */
@@ -515,7 +652,9 @@ const postgres = z
     /** Its password (`secure:` only). */
     password: secretValue,
     /** TLS mode; `require` or stricter outside a laptop. */
-    sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], { message: "expected disable, require, verify-ca or verify-full" }).default("require"),
+    sslmode: z
+      .enum(["disable", "require", "verify-ca", "verify-full"], { message: "expected disable, require, verify-ca or verify-full" })
+      .default("require"),
     /** Database the admin connects to. */
     database: identifier("database name").default("postgres"),
   })
@@ -539,7 +678,9 @@ const database = z
         .regex(/^[a-z_][a-z0-9_]*$/, "expected a Postgres identifier: lowercase letters, digits and '_'"),
     ),
     /** Schema the app uses, owned by the migrator role. */
-    schema: plainString.pipe(z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a Postgres identifier: lowercase letters, digits and '_'")).default("public"),
+    schema: plainString
+      .pipe(z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a Postgres identifier: lowercase letters, digits and '_'"))
+      .default("public"),
     /** Connection limit of the runtime role. */
     runtimeConnectionLimit: z.number().int().min(1).default(20),
     /** Whether to create the `<name>_readonly` group role (no login) that analysts' own roles are granted. */
@@ -586,7 +727,10 @@ const flag = z
     /** Release level of the feature behind it (L3: external side effects). */
     level: z.enum(RELEASE_LEVELS, { message: `expected one of ${RELEASE_LEVELS.join(", ")}` }),
     /** Scopes the flag can be set at (003 §4.2). */
-    scopes: z.array(z.enum(FLAG_SCOPES, { message: `expected one of ${FLAG_SCOPES.join(", ")}` })).min(1).default(["global"]),
+    scopes: z
+      .array(z.enum(FLAG_SCOPES, { message: `expected one of ${FLAG_SCOPES.join(", ")}` }))
+      .min(1)
+      .default(["global"]),
     /** Whether the flag is in the kill-switch set disabled first on rollback (003 §7.2). */
     killSwitch: z.boolean().default(false),
     /** Default per environment. */
@@ -620,14 +764,22 @@ const flag = z
     });
     flag.stages.forEach((stage, i) => {
       if (!flag.scopes.includes(stage.scope)) {
-        ctx.addIssue({ code: "custom", path: ["stages", i, "scope"], message: `is '${stage.scope}', a scope the flag does not declare in scopes (${flag.scopes.join(", ")})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["stages", i, "scope"],
+          message: `is '${stage.scope}', a scope the flag does not declare in scopes (${flag.scopes.join(", ")})`,
+        });
       }
     });
     for (const environment of ["preview", "staging", "production"] as const) {
       const stage = flag.rollout[environment];
       if (stage === undefined) continue;
       if (!names.includes(stage)) {
-        ctx.addIssue({ code: "custom", path: ["rollout", environment], message: `names stage '${stage}', which is not in stages (${names.join(", ") || "none declared"})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["rollout", environment],
+          message: `names stage '${stage}', which is not in stages (${names.join(", ") || "none declared"})`,
+        });
       } else if (flag.defaults[environment]) {
         ctx.addIssue({
           code: "custom",
@@ -662,13 +814,19 @@ const migrations = z
       ctx.addIssue({
         code: "custom",
         path: ["reviewerTeams"],
-        message: "names no reviewer: in workflow mode a migration runs only once approved (004 §3), so name the teams that approve it (reviewerTeams: [release-captains])",
+        message:
+          "names no reviewer: in workflow mode a migration runs only once approved (004 §3), so name the teams that approve it (reviewerTeams: [release-captains])",
       });
     }
     if (settings.mode === "job" && settings.reviewerTeams.length + settings.reviewerUsers.length > 0) {
       // Named at the key that is set, so the fix is where the error points.
       const key = settings.reviewerTeams.length > 0 ? "reviewerTeams" : "reviewerUsers";
-      ctx.addIssue({ code: "custom", path: [key], message: "approves migration runs, but mode is job: the release's own approval covers its migration Jobs; set mode: workflow or remove the reviewers" });
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message:
+          "approves migration runs, but mode is job: the release's own approval covers its migration Jobs; set mode: workflow or remove the reviewers",
+      });
     }
   });
 
@@ -720,7 +878,7 @@ export type FlagStageConfig = z.infer<typeof flagStage>;
 export type MigrationsConfig = z.infer<typeof migrations>;
 
 /** Rules that span sections: each app's artifact exists and has the field its target deploys. */
-function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
+function crossCheck(config: unknown, ctx: z.RefinementCtx): void {
   const stackConfig = config as StackConfig;
   const own = stackConfig.environments[stackConfig.environment];
   if (!own) {
@@ -734,7 +892,8 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
     ctx.addIssue({
       code: "custom",
       path: ["postgres"],
-      message: "is required: slipway:databases needs the server and admin login (host, username, password) of this stack, never the provider's ambient defaults",
+      message:
+        "is required: slipway:databases needs the server and admin login (host, username, password) of this stack, never the provider's ambient defaults",
     });
   }
   const { teams, users } = stackConfig.github;
@@ -814,14 +973,26 @@ function crossCheck(config: z.infer<z.ZodObject<any>> & Record<string, any>, ctx
       });
     }
   };
-  stackConfig.apps.vercel.forEach((app, i) => needs(app.name, "commitSha", ["apps", "vercel", i], "a Vercel deployment"));
-  stackConfig.apps.heroku.forEach((app, i) => needs(app.name, "slugId", ["apps", "heroku", i], "a Heroku release"));
-  stackConfig.apps.kubernetes?.services.forEach((service, i) => needs(service.name, "image", ["apps", "kubernetes", "services", i], "its pods"));
-  stackConfig.apps.kubernetes?.migrations.forEach((job, i) => needs(job.app, "image", ["apps", "kubernetes", "migrations", i], "a migration Job"));
+  stackConfig.apps.vercel.forEach((app, i) => {
+    needs(app.name, "commitSha", ["apps", "vercel", i], "a Vercel deployment");
+  });
+  stackConfig.apps.heroku.forEach((app, i) => {
+    needs(app.name, "slugId", ["apps", "heroku", i], "a Heroku release");
+  });
+  stackConfig.apps.kubernetes?.services.forEach((service, i) => {
+    needs(service.name, "image", ["apps", "kubernetes", "services", i], "its pods");
+  });
+  stackConfig.apps.kubernetes?.migrations.forEach((job, i) => {
+    needs(job.app, "image", ["apps", "kubernetes", "migrations", i], "a migration Job");
+  });
   stackConfig.apps.vercel.forEach((app, i) => {
     for (const key of app.previewSecrets) {
       if (!(app.env[key] instanceof SecretString)) {
-        ctx.addIssue({ code: "custom", path: ["apps", "vercel", i, "previewSecrets"], message: `names '${key}', which is not a secret env var of this app` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", "vercel", i, "previewSecrets"],
+          message: `names '${key}', which is not a secret env var of this app`,
+        });
       }
     }
   });
@@ -883,7 +1054,10 @@ export function keyPath(path: readonly PropertyKey[]): string {
  */
 export function goLivePhaseFromEnv(env: Record<string, string | undefined> = process.env): GoLivePhase {
   const value = env[GO_LIVE_ENV];
-  const parsed = z.enum(GO_LIVE_PHASES).default("live").safeParse(value === "" ? undefined : value);
+  const parsed = z
+    .enum(GO_LIVE_PHASES)
+    .default("live")
+    .safeParse(value === "" ? undefined : value);
   if (!parsed.success) throw new UserError(`is '${value}': expected ${GO_LIVE_PHASES.join(" or ")} (unset: live)`, { key: GO_LIVE_ENV });
   return parsed.data;
 }

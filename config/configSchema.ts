@@ -18,8 +18,8 @@
  * `breakGlassTeamId`) takes nothing, with the program's reason as its description. A custom
  * type that is none of these fails the generation, so a new one gets a deliberate description.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
 import { NAMESPACE, SecretString, stackConfigSchema } from "./config";
 
@@ -30,8 +30,25 @@ type JsonSchema = Record<string, unknown>;
 
 /** The formats JSON Schema defines; zod adds its own (`starts_with`), which validators reject. */
 const STANDARD_FORMATS = new Set([
-  "date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
-  "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex",
+  "date-time",
+  "date",
+  "time",
+  "duration",
+  "email",
+  "idn-email",
+  "hostname",
+  "idn-hostname",
+  "ipv4",
+  "ipv6",
+  "uri",
+  "uri-reference",
+  "iri",
+  "iri-reference",
+  "uuid",
+  "uri-template",
+  "json-pointer",
+  "relative-json-pointer",
+  "regex",
 ]);
 
 /** zod types `toJSONSchema` turns into `{}` (with `unrepresentable: "any"`), besides custom. */
@@ -52,11 +69,19 @@ function describeCustom(schema: z.ZodType): JsonSchema {
   const acceptsString = schema.safeParse("probe").success;
   if (acceptsSecret && !acceptsString) return { ...SECURE_VALUE };
   if (acceptsString && !acceptsSecret) return { type: "string" };
-  if (!acceptsSecret && !acceptsString && !schema.safeParse({}).success && !schema.safeParse(1).success && !schema.safeParse(true).success) {
+  if (
+    !acceptsSecret &&
+    !acceptsString &&
+    !schema.safeParse({}).success &&
+    !schema.safeParse(1).success &&
+    !schema.safeParse(true).success
+  ) {
     const reason = schema.safeParse("probe").error?.issues[0]?.message;
     return { not: {}, ...(reason ? { description: reason } : {}) };
   }
-  throw new Error(`configSchema: a z.custom in the config contract accepts neither exactly secrets, nor plain strings, nor nothing: describe it in config/configSchema.ts`);
+  throw new Error(
+    `configSchema: a z.custom in the config contract accepts neither exactly secrets, nor plain strings, nor nothing: describe it in config/configSchema.ts`,
+  );
 }
 
 function replace(target: JsonSchema, content: JsonSchema): void {
@@ -76,7 +101,9 @@ function keySchemas(): { properties: Record<string, JsonSchema>; required: strin
       const def = (ctx.zodSchema as unknown as { _zod: { def: { type: string; in?: z.ZodType; out?: z.ZodType } } })._zod.def;
       const json = ctx.jsonSchema as JsonSchema;
       if (UNREPRESENTABLE.has(def.type)) {
-        throw new Error(`configSchema: the config contract has a ${def.type} schema, which JSON Schema cannot describe: describe it in config/configSchema.ts`);
+        throw new Error(
+          `configSchema: the config contract has a ${def.type} schema, which JSON Schema cannot describe: describe it in config/configSchema.ts`,
+        );
       }
       if (def.type === "custom") {
         replace(json, describeCustom(ctx.zodSchema as unknown as z.ZodType));
@@ -117,7 +144,9 @@ export function stackFileJsonSchema(): JsonSchema {
         properties,
         required,
         patternProperties: {
-          [`^(?!${NAMESPACE}:)[^:]+:.+$`]: { description: "another package's config (github:owner, pulumi:disable-default-providers, ...): not Slipway's to check" },
+          [`^(?!${NAMESPACE}:)[^:]+:.+$`]: {
+            description: "another package's config (github:owner, pulumi:disable-default-providers, ...): not Slipway's to check",
+          },
         },
         additionalProperties: false,
       },

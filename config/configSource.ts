@@ -7,7 +7,7 @@
  * the release's artifact). The offline runner reads the declarations once the program has run;
  * nothing here is an input or an output, so the engine and the policies never see it.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /** A resource under a declared one, as the runner recorded it. */
 export interface SourcedResource {

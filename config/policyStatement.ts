@@ -3,11 +3,11 @@
  * break-glass team is named there once, so the bypass the program grants and the bypass the
  * pack allows are the same team by construction.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { POLICY_CONFIG_FILE, ReleaseLevel, breakGlassTeamOf } from "../contract";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { POLICY_CONFIG_FILE, type ReleaseLevel, breakGlassTeamOf } from "../contract";
 import { DEFAULT_STAGING_SOAK_MINUTES, stagingSoakOf } from "../contract/release";
-import { ConfigError, ConfigProblem, keyPath, StackConfig } from "./config";
+import { ConfigError, type ConfigProblem, keyPath, type StackConfig } from "./config";
 
 /** What the program takes from the policy statement. */
 export interface PolicyStatement {
@@ -38,14 +38,21 @@ export function readPolicyStatement(projectDir: string): PolicyStatement {
  * The stack file and the policy statement must agree on the break-glass team: a repository that
  * names one needs the statement to name its id, and a team id the stack also lists must be it.
  */
-export function checkBreakGlassAgreement(stackFile: string, config: StackConfig, statement: Pick<PolicyStatement, "breakGlassTeamId">): void {
+export function checkBreakGlassAgreement(
+  stackFile: string,
+  config: StackConfig,
+  statement: Pick<PolicyStatement, "breakGlassTeamId">,
+): void {
   const problems: ConfigProblem[] = [];
   config.github.repositories.forEach((repository, i) => {
     const slug = repository.breakGlassTeam;
     if (slug === undefined) return;
     const key = keyPath(["github", "repositories", i, "breakGlassTeam"]);
     if (statement.breakGlassTeamId === undefined) {
-      problems.push({ key, message: `names a break-glass team, but ${POLICY_CONFIG_FILE} names none (no-bypass-actors.breakGlassTeam): add the team's id there, or remove this key` });
+      problems.push({
+        key,
+        message: `names a break-glass team, but ${POLICY_CONFIG_FILE} names none (no-bypass-actors.breakGlassTeam): add the team's id there, or remove this key`,
+      });
       return;
     }
     const listed = config.github.teams[slug];

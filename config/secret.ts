@@ -17,7 +17,6 @@ export class SecretString {
   /** The value as a Pulumi secret output: the only way a component reads it. */
   toOutput(): pulumi.Output<string> {
     // Loaded on use: config parsing (and the CLI commands built on it) need not load the SDK.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sdk = require("@pulumi/pulumi") as typeof pulumi;
     return sdk.secret(this.#value);
   }

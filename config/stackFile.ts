@@ -5,11 +5,11 @@
  * whole key secret when any leaf in it is. Which leaf was `secure:` is only in the stack file,
  * so the edge reads it too: that is how a plain-text secret is caught before anything is created.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { ConfigError, ConfigProblem, NAMESPACE, RawStackConfig, parseStackConfig, StackConfig } from "./config";
-import { SecretsProvider, SecretsSettings, ciphertextProblem, secretsProviderOf, secretsSettingsProblems } from "./stackSecrets";
+import { ConfigError, type ConfigProblem, NAMESPACE, type RawStackConfig, parseStackConfig, type StackConfig } from "./config";
+import { type SecretsProvider, type SecretsSettings, ciphertextProblem, secretsProviderOf, secretsSettingsProblems } from "./stackSecrets";
 
 /** A stack file as read from disk: values with secure leaves left as their ciphertext. */
 export interface StackFile {
@@ -60,7 +60,9 @@ export function readStackFile(projectDir: string, stack: string, options: { chec
   if (document.errors.length > 0) {
     const first = document.errors[0];
     const line = first.linePos?.[0]?.line;
-    throw new ConfigError(file, [{ key: "(yaml)", message: `is not valid YAML${line ? ` at line ${line}` : ""}: ${first.message.split("\n")[0]}` }]);
+    throw new ConfigError(file, [
+      { key: "(yaml)", message: `is not valid YAML${line ? ` at line ${line}` : ""}: ${first.message.split("\n")[0]}` },
+    ]);
   }
   const root = document.toJS() as unknown;
   const top = root && typeof root === "object" && !Array.isArray(root) ? (root as Record<string, unknown> & SecretsSettings) : {};
@@ -84,7 +86,10 @@ export function readStackFile(projectDir: string, stack: string, options: { chec
     for (const [keyPath, ciphertext] of secure) {
       const problem = ciphertextProblem(secretsProvider, ciphertext);
       if (problem !== undefined) {
-        problems.push({ key: keyPath, message: `the secure: value ${problem}; set it again with: pulumi config set --secret --path '${keyPath}' --stack ${stack} <value>` });
+        problems.push({
+          key: keyPath,
+          message: `the secure: value ${problem}; set it again with: pulumi config set --secret --path '${keyPath}' --stack ${stack} <value>`,
+        });
       }
     }
   }
@@ -100,9 +105,7 @@ function collectSecure(value: unknown, keyPath: string, secure: Map<string, stri
   }
   if (Array.isArray(value)) return value.map((item, i) => collectSecure(item, `${keyPath}[${i}]`, secure));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, collectSecure(v, `${keyPath}.${k}`, secure)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, collectSecure(v, `${keyPath}.${k}`, secure)]));
   }
   return value;
 }
@@ -149,7 +152,11 @@ function engineJson(value: unknown): string {
   const sorted = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(sorted);
     if (node !== null && typeof node === "object") {
-      return Object.fromEntries(Object.keys(node).sort().map((key) => [key, sorted((node as Record<string, unknown>)[key])]));
+      return Object.fromEntries(
+        Object.keys(node)
+          .sort()
+          .map((key) => [key, sorted((node as Record<string, unknown>)[key])]),
+      );
     }
     return node;
   };

@@ -44,7 +44,10 @@ export function secretsProviderOf(settings: SecretsSettings): SecretsProvider {
   if (declared === "b64") return { kind: "b64" };
   if (declared === "passphrase") return { kind: "passphrase", source: "secretsprovider: passphrase" };
   if (declared === undefined && settings.encryptionsalt !== undefined) return { kind: "passphrase", source: "encryptionsalt" };
-  return { kind: "service", source: declared === undefined ? "no secretsprovider or encryptionsalt: Pulumi Cloud" : `secretsprovider: ${declared}` };
+  return {
+    kind: "service",
+    source: declared === undefined ? "no secretsprovider or encryptionsalt: Pulumi Cloud" : `secretsprovider: ${declared}`,
+  };
 }
 
 /** Problems with the secrets settings (a passphrase stack without salt, a KMS stack without key). */
@@ -54,7 +57,8 @@ export function secretsSettingsProblems(settings: SecretsSettings, provider: Sec
     if (typeof settings.encryptionsalt !== "string" || !isSymmetricCiphertext(afterSaltPrefix(settings.encryptionsalt))) {
       problems.push({
         key: "encryptionsalt",
-        message: "the passphrase secrets provider needs an encryptionsalt of the form v1:<salt>:v1:<nonce>:<ciphertext>, as `pulumi stack init --secrets-provider passphrase` writes it",
+        message:
+          "the passphrase secrets provider needs an encryptionsalt of the form v1:<salt>:v1:<nonce>:<ciphertext>, as `pulumi stack init --secrets-provider passphrase` writes it",
       });
     }
   }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 
 /** A container image pinned by digest: `registry/name@sha256:<64 hex>` (a tag such as `:latest` can move). */
-export const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._\/:-]*@sha256:[0-9a-f]{64}$/;
+export const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/;
 /** A full lowercase git commit SHA, as git prints it: a branch name or a short SHA deploys whatever it points at. */
 export const COMMIT_SHA = /^[0-9a-f]{40}$/;
 /** A lowercase UUID: a Heroku slug id (and pipeline id). */

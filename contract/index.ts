@@ -105,8 +105,12 @@ export type ReleaseMigrations = z.infer<typeof releaseMigrationsSchema>;
 export const NO_MIGRATIONS: ReleaseMigrations = { expand: [], contract: [] };
 
 /** A stack's migration Jobs, as its config declares them, grouped by phase. */
-export function releaseMigrationsOf(jobs: readonly { name: string; phase: "expand" | "contract"; completes?: string }[]): ReleaseMigrations {
-  const completes = Object.fromEntries(jobs.filter((job) => job.phase === "contract" && job.completes !== undefined).map((job) => [job.name, job.completes as string]));
+export function releaseMigrationsOf(
+  jobs: readonly { name: string; phase: "expand" | "contract"; completes?: string }[],
+): ReleaseMigrations {
+  const completes = Object.fromEntries(
+    jobs.filter((job) => job.phase === "contract" && job.completes !== undefined).map((job) => [job.name, job.completes as string]),
+  );
   return {
     expand: jobs.filter((job) => job.phase === "expand").map((job) => job.name),
     contract: jobs.filter((job) => job.phase === "contract").map((job) => job.name),
@@ -126,11 +130,15 @@ export function migrationsMissingFrom(mine: ReleaseMigrations, theirs: ReleaseMi
  * The contract migrations that may not run yet, with why: each must complete an expand that
  * shipped in an earlier release production ran (`expandsInProduction`).
  */
-export function prematureContracts(migrations: ReleaseMigrations, expandsInProduction: readonly string[]): { contract: string; reason: string }[] {
+export function prematureContracts(
+  migrations: ReleaseMigrations,
+  expandsInProduction: readonly string[],
+): { contract: string; reason: string }[] {
   return migrations.contract.flatMap((contract) => {
     const expand = migrations.completes?.[contract];
     if (expand === undefined) return [{ contract, reason: "names no expand migration it completes" }];
-    if (!expandsInProduction.includes(expand)) return [{ contract, reason: `completes expand ${expand}, which no earlier release production ran has shipped` }];
+    if (!expandsInProduction.includes(expand))
+      return [{ contract, reason: `completes expand ${expand}, which no earlier release production ran has shipped` }];
     return [];
   });
 }

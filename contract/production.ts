@@ -15,6 +15,9 @@ const NEGATING_TOKENS = new Set(["pre", "non", "not"]);
 export function isProductionName(name: string | undefined, alsoProduction: readonly string[] = []): boolean {
   if (name === undefined || name === "") return false;
   if (alsoProduction.includes(name)) return true;
-  const tokens = name.toLowerCase().split(/[^a-z0-9]+/).filter((token) => token !== "");
+  const tokens = name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((token) => token !== "");
   return tokens.some((token, index) => PRODUCTION_TOKENS.has(token) && !NEGATING_TOKENS.has(tokens[index - 1] ?? ""));
 }

@@ -14,9 +14,9 @@
  *
  * Every failure fails closed with a PolicyPackError; `close()` always kills the child.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as emptyProto from "google-protobuf/google/protobuf/empty_pb";
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
@@ -26,7 +26,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { UserError } from "../config/errors";
 import { PolicyPackError, oneLine } from "./errors";
-import { EnforcementLevel, PolicyConfigEntry, PolicyInfo, PolicySeverity, ReconciledPolicyConfig } from "./policyConfig";
+import type { EnforcementLevel, PolicyConfigEntry, PolicyInfo, PolicySeverity, ReconciledPolicyConfig } from "./policyConfig";
 
 /**
  * The engine address handed to run-policy-pack. Nothing dials it: run-policy-pack shifts it off
@@ -192,7 +192,14 @@ export class PolicyPackProcess {
       const connected = client;
       await new Promise<void>((resolve, reject) =>
         connected.waitForReady(Date.now() + 10_000, (err) =>
-          err ? reject(new PolicyPackError(`policy pack ${packDir} printed port ${port} but does not accept connections${output.describe()}`, packDir)) : resolve(),
+          err
+            ? reject(
+                new PolicyPackError(
+                  `policy pack ${packDir} printed port ${port} but does not accept connections${output.describe()}`,
+                  packDir,
+                ),
+              )
+            : resolve(),
         ),
       );
       const calls = new Rpc(packDir, child, output, options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS);
@@ -236,13 +243,16 @@ export class PolicyPackProcess {
       policyConfig.setProperties(structProto.Struct.fromJavaScript(entry.properties as Record<string, structProto.JavaScriptValue>));
       map.set(name, policyConfig);
     }
-    await this.calls.call<emptyProto.Empty>("Configure", (metadata, options, callback) => this.client.configure(request, metadata, options, callback));
+    await this.calls.call<emptyProto.Empty>("Configure", (metadata, options, callback) =>
+      this.client.configure(request, metadata, options, callback),
+    );
   }
 
   /** Remediate one resource (the engine's first pass, before Analyze). */
   async remediate(request: analyzerProto.AnalyzeRequest): Promise<Remediation[]> {
-    const response = await this.calls.call<analyzerProto.RemediateResponse>(`Remediate(${request.getUrn()})`, (metadata, options, callback) =>
-      this.client.remediate(request, metadata, options, callback),
+    const response = await this.calls.call<analyzerProto.RemediateResponse>(
+      `Remediate(${request.getUrn()})`,
+      (metadata, options, callback) => this.client.remediate(request, metadata, options, callback),
     );
     return response.getRemediationsList().map((remediation) => ({
       policyName: remediation.getPolicyname(),
@@ -269,8 +279,14 @@ export class PolicyPackProcess {
     if (Buffer.isBuffer(resources)) {
       const method = analyzerGrpc.AnalyzerService.analyzeStack;
       response = await this.calls.call<analyzerProto.AnalyzeResponse>(label, (metadata, options, callback) =>
-        this.client.makeUnaryRequest(method.path, (encoded: Buffer) => encoded, method.responseDeserialize, resources, metadata, options, (error, value) =>
-          callback(error, value as analyzerProto.AnalyzeResponse),
+        this.client.makeUnaryRequest(
+          method.path,
+          (encoded: Buffer) => encoded,
+          method.responseDeserialize,
+          resources,
+          metadata,
+          options,
+          (error, value) => callback(error, value as analyzerProto.AnalyzeResponse),
         ),
       );
     } else {
@@ -383,7 +399,13 @@ function readPort(child: ChildProcess, output: OutputTail, packDir: string, ceil
       output.add(Buffer.from(text.slice(newline + 1), "utf8"));
       const port = Number(firstLine.trim());
       if (Number.isInteger(port) && port > 0 && port < 65536) finish(undefined, port);
-      else finish(new PolicyPackError(`policy pack ${packDir} printed ${JSON.stringify(oneLine(firstLine, 200))} where its port was expected${output.describe()}`, packDir));
+      else
+        finish(
+          new PolicyPackError(
+            `policy pack ${packDir} printed ${JSON.stringify(oneLine(firstLine, 200))} where its port was expected${output.describe()}`,
+            packDir,
+          ),
+        );
     };
     child.stdout?.on("data", onStdout);
     child.stderr?.on("data", (chunk: Buffer) => output.add(chunk));
@@ -418,7 +440,9 @@ async function handshake(rpc: Rpc, client: analyzerGrpc.AnalyzerClient, engineAd
   request.setRootDirectory(packDir);
   request.setProgramDirectory(packDir);
   try {
-    await rpc.call<analyzerProto.AnalyzerHandshakeResponse>("Handshake", (metadata, options, callback) => client.handshake(request, metadata, options, callback));
+    await rpc.call<analyzerProto.AnalyzerHandshakeResponse>("Handshake", (metadata, options, callback) =>
+      client.handshake(request, metadata, options, callback),
+    );
   } catch (err) {
     if (!isUnimplemented(err)) throw err;
   }
@@ -446,7 +470,12 @@ async function describe(rpc: Rpc, client: analyzerGrpc.AnalyzerClient): Promise<
       enforcementLevel: LEVEL_BY_PROTO[policy.getEnforcementlevel()] ?? "mandatory",
       severity: SEVERITY_BY_PROTO[policy.getSeverity()],
       remediation: policy.getRemediationSteps(),
-      kind: type === analyzerProto.PolicyType.POLICY_TYPE_RESOURCE ? "resource" : type === analyzerProto.PolicyType.POLICY_TYPE_STACK ? "stack" : "unknown",
+      kind:
+        type === analyzerProto.PolicyType.POLICY_TYPE_RESOURCE
+          ? "resource"
+          : type === analyzerProto.PolicyType.POLICY_TYPE_STACK
+            ? "stack"
+            : "unknown",
       configSchema: schema
         ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() }
         : undefined,
@@ -459,10 +488,20 @@ async function describe(rpc: Rpc, client: analyzerGrpc.AnalyzerClient): Promise<
       properties: (config.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
     });
   });
-  return { name: response.getName(), version: response.getVersion(), supportsConfig: response.getSupportsconfig(), policies, initialConfig };
+  return {
+    name: response.getName(),
+    version: response.getVersion(),
+    supportsConfig: response.getSupportsconfig(),
+    policies,
+    initialConfig,
+  };
 }
 
-type UnaryInvoker<T> = (metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (error: grpc.ServiceError | null, response: T) => void) => void;
+type UnaryInvoker<T> = (
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: T) => void,
+) => void;
 
 /** One unary call with a deadline; failures become one-line PolicyPackErrors. */
 class Rpc {
@@ -491,12 +530,21 @@ class Rpc {
   private failure(label: string, error: grpc.ServiceError): PolicyPackError {
     if (error.code === grpc.status.UNIMPLEMENTED) return new UnimplementedError(label, this.packDir);
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
-      return new PolicyPackError(`policy pack ${this.packDir} exited (${describeExit(this.child.exitCode, this.child.signalCode)}) while ${label}${this.output.describe()}`, this.packDir);
+      return new PolicyPackError(
+        `policy pack ${this.packDir} exited (${describeExit(this.child.exitCode, this.child.signalCode)}) while ${label}${this.output.describe()}`,
+        this.packDir,
+      );
     }
     if (error.code === grpc.status.DEADLINE_EXCEEDED) {
-      return new PolicyPackError(`policy pack ${this.packDir} did not answer within ${seconds(this.timeoutMs)} while ${label}`, this.packDir);
+      return new PolicyPackError(
+        `policy pack ${this.packDir} did not answer within ${seconds(this.timeoutMs)} while ${label}`,
+        this.packDir,
+      );
     }
-    return new PolicyPackError(`policy pack ${this.packDir} failed while ${label}: ${oneLine(error.details || error.message)}`, this.packDir);
+    return new PolicyPackError(
+      `policy pack ${this.packDir} failed while ${label}: ${oneLine(error.details || error.message)}`,
+      this.packDir,
+    );
   }
 }
 
@@ -558,6 +606,7 @@ class OutputTail {
   /** `: <last lines, one line, no stack frames>` or nothing. */
   describe(): string {
     const lines = this.buffer
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ ... m) from the engine's output
       .replace(/\u001b\[[0-9;]*m/g, "")
       .split(/\r?\n/)
       .filter((line) => line.trim() !== "" && !/^\s+at\s/.test(line));

@@ -3,12 +3,12 @@
  * resource was built from (the program's source map, RecordedStack.sources), a weakened policy
  * config at the line of the setting in the pull request's policy config.
  */
-import * as path from "path";
+import * as path from "node:path";
 import { displayPath } from "../release/ledger";
 import type { RecordedStack } from "./model";
 import { configKeySegments, LocatedFile } from "./locate";
-import { GateFinding, GateReport } from "./report";
-import { POLICY_CONFIG_WEAKENED, Weakening } from "./weakening";
+import type { GateFinding, GateReport } from "./report";
+import { POLICY_CONFIG_WEAKENED, type Weakening } from "./weakening";
 
 /** A file as findings name it: relative to the project when inside it, else as given. */
 export function shownPath(projectDir: string, file: string): string {
@@ -37,7 +37,11 @@ export function locateViolations(report: GateReport, recorded: RecordedStack, pr
 }
 
 /** Weakenings as the gate's findings, located in the pull request's policy config (when it has a file). */
-export function weakeningFindings(weakenings: readonly Weakening[], policyConfigFile: string | undefined, projectDir: string): GateFinding[] {
+export function weakeningFindings(
+  weakenings: readonly Weakening[],
+  policyConfigFile: string | undefined,
+  projectDir: string,
+): GateFinding[] {
   const file = policyConfigFile === undefined ? undefined : LocatedFile.read(policyConfigFile, shownPath(projectDir, policyConfigFile));
   return weakenings.map((weakening) => ({
     check: POLICY_CONFIG_WEAKENED,

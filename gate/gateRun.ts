@@ -3,17 +3,17 @@
  * starts, judge them with one pack process, compare the policy config with the default branch's,
  * and locate every finding in the file a person edits.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { pathToFileURL } from "url";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { UserError } from "../config/errors";
 import { runStackInChild } from "./runInChild";
-import { GateOutcome, judgeStacks, readStackExport, ResourceFeed } from "./index";
+import { type GateOutcome, judgeStacks, readStackExport, ResourceFeed } from "./index";
 import { DEFAULT_HIGH_WATER } from "./feed";
 import { PROJECT_NAME } from "../contract";
 import { locateViolations, shownPath, weakeningFindings } from "./findings";
-import { SarifHelp } from "./sarif";
+import type { SarifHelp } from "./sarif";
 import type { Progress } from "../cli/progress";
 
 /** Options of a gate run. */
@@ -36,7 +36,10 @@ export interface GateRunOptions {
 
 /** Run the programs (or read the exports), judge them with one pack process, and locate what was found. */
 export async function runGate(options: GateRunOptions): Promise<GateOutcome> {
-  for (const [flag, file] of [["--policy-config", options.policyConfigFile], ["--base-policy-config", options.basePolicyConfigFile]] as const) {
+  for (const [flag, file] of [
+    ["--policy-config", options.policyConfigFile],
+    ["--base-policy-config", options.basePolicyConfigFile],
+  ] as const) {
     if (file !== undefined && !fs.existsSync(file)) throw new UserError(`does not exist (${flag})`, { file });
   }
   // Each program runs in its own child (the runtime's state is per process), all in parallel, while
@@ -73,7 +76,11 @@ export async function runGate(options: GateRunOptions): Promise<GateOutcome> {
 /** The project's path inside its git repository (`""` at the root, or outside git): SARIF paths are the repository's. */
 export function repositoryPrefix(projectDir: string): string {
   try {
-    return execFileSync("git", ["--no-optional-locks", "rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["--no-optional-locks", "rev-parse", "--show-prefix"], {
+      cwd: projectDir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return "";
   }
@@ -86,6 +93,8 @@ export function repositoryPrefix(projectDir: string): string {
 export function sarifHelp(projectDir: string, prefix: string, env: NodeJS.ProcessEnv = process.env): SarifHelp {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = env;
   const uri = (file: string): string =>
-    server && repository && sha ? `${server.replace(/\/+$/, "")}/${repository}/blob/${sha}/${prefix}${file}` : pathToFileURL(path.join(projectDir, file)).href;
+    server && repository && sha
+      ? `${server.replace(/\/+$/, "")}/${repository}/blob/${sha}/${prefix}${file}`
+      : pathToFileURL(path.join(projectDir, file)).href;
   return { catalogueUri: uri("policy-pack/README.md"), weakeningUri: `${uri("README.md")}#a-pull-request-cannot-weaken-its-own-rules` };
 }

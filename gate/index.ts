@@ -8,18 +8,18 @@
  * resource (a value unknown in preview, which the engine would only warn about) is a
  * PolicyPackError (exit 2), never a pass.
  */
-import * as structProto from "google-protobuf/google/protobuf/struct_pb";
+import type * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import { PROJECT_NAME } from "../contract";
-import { RecordedResource, RecordedStack } from "./model";
+import type { RecordedResource, RecordedStack } from "./model";
 import { UserError } from "../config/errors";
-import { AnalyzeDiagnostic, PolicyPackProcess } from "./analyzer";
+import { type AnalyzeDiagnostic, PolicyPackProcess } from "./analyzer";
 import { PolicyPackError } from "./errors";
-import { PolicyConfigFile, ReconciledPolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
-import { GateReport, GateViolation, PolicyPackSummary } from "./report";
-import { analyzeRequest, analyzerResource, encodeAnalyzeStackRequest, marshalProperties, ProviderRecord } from "./wire";
+import { type PolicyConfigFile, type ReconciledPolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
+import type { GateReport, GateViolation, PolicyPackSummary } from "./report";
+import { analyzeRequest, analyzerResource, encodeAnalyzeStackRequest, marshalProperties, type ProviderRecord } from "./wire";
 import { ResourceFeed } from "./feed";
 import { providersOf } from "./requests";
-import { policyConfigWeakenings, Weakening } from "./weakening";
+import { policyConfigWeakenings, type Weakening } from "./weakening";
 import type { Progress } from "../cli/progress";
 
 export { PolicyPackError } from "./errors";
@@ -94,7 +94,9 @@ export class Gate {
   static async open(options: GateOptions): Promise<Gate> {
     // Read the config before the slow start, so a typo fails at once.
     const configFile: PolicyConfigFile | undefined = options.policyConfigFile ? readPolicyConfigFile(options.policyConfigFile) : undefined;
-    const baseFile: PolicyConfigFile | undefined = options.basePolicyConfigFile ? readPolicyConfigFile(options.basePolicyConfigFile) : undefined;
+    const baseFile: PolicyConfigFile | undefined = options.basePolicyConfigFile
+      ? readPolicyConfigFile(options.basePolicyConfigFile)
+      : undefined;
     const starting = "starting the policy pack";
     options.progress?.start(starting);
     const process = await PolicyPackProcess.start({
@@ -179,7 +181,11 @@ export class Gate {
    * failure (after which nothing more is sent).
    */
   private async judgeFeed(feed: ResourceFeed): Promise<GateReport> {
-    await this.process.configureStack(feed.stack, feed.project, this.options.stackTags ?? { "pulumi:project": feed.project, "pulumi:runtime": "nodejs" });
+    await this.process.configureStack(
+      feed.stack,
+      feed.project,
+      this.options.stackTags ?? { "pulumi:project": feed.project, "pulumi:runtime": "nodejs" },
+    );
     await this.process.configure(this.config);
     const remediating = [...this.config.values()].some((entry) => entry.enforcementLevel === "remediate");
     const limit = Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -214,7 +220,12 @@ export class Gate {
         // The engine's first pass: remediations transform the inputs the analysis then sees.
         for (const remediation of await this.process.remediate(analyzeRequest(resource, known, props))) {
           if (remediation.diagnostic) {
-            violations.push({ policy: remediation.policyName, enforcementLevel: "advisory", urn: resource.urn, message: remediation.diagnostic });
+            violations.push({
+              policy: remediation.policyName,
+              enforcementLevel: "advisory",
+              urn: resource.urn,
+              message: remediation.diagnostic,
+            });
           } else if (remediation.properties) {
             props = remediation.properties;
             remediated[index] = props;
@@ -227,7 +238,8 @@ export class Gate {
       perResource[index] = violations;
       if (remediated[index] === undefined) encodeStackEntry(resource, index, known);
       // Judged: AnalyzeStack reads its outputs, not its inputs (a provider's inputs are its outputs).
-      if (feed.releaseJudgedInputs && resource.outputs !== undefined && !resource.type.startsWith(PROVIDER_TYPE_PREFIX)) resource.inputs = {};
+      if (feed.releaseJudgedInputs && resource.outputs !== undefined && !resource.type.startsWith(PROVIDER_TYPE_PREFIX))
+        resource.inputs = {};
     };
     const launch = (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): void => {
       const work: Promise<void> = judgeResource(resource, index, known).then(
@@ -273,7 +285,9 @@ export class Gate {
     const entries = (function* () {
       for (const [index, resource] of recorded.resources.entries()) {
         const entry = stackEntries[index];
-        yield entry !== undefined && entry.from === (resource.outputs ?? resource.inputs) ? entry.bytes : analyzerResource(resource, allProviders, remediated[index]);
+        yield entry !== undefined && entry.from === (resource.outputs ?? resource.inputs)
+          ? entry.bytes
+          : analyzerResource(resource, allProviders, remediated[index]);
       }
     })();
     const stackDiagnostics = await this.process.analyzeStack(encodeAnalyzeStackRequest(entries));
@@ -373,7 +387,10 @@ export async function judgeStacks(stacks: StackEntries | Promise<StackEntries>, 
   try {
     entries = await stacks;
   } catch (err) {
-    await opening.then((gate) => gate.close(), () => undefined);
+    await opening.then(
+      (gate) => gate.close(),
+      () => undefined,
+    );
     throw err;
   }
   const programs = Promise.all(entries.map((entry) => (entry instanceof ResourceFeed ? entry.done : entry)));

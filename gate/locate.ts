@@ -4,8 +4,8 @@
  * with the `yaml` library's Document and LineCounter. A key the file does not spell out (a
  * default) is located at its nearest ancestor that the file has.
  */
-import * as fs from "fs";
-import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
+import * as fs from "node:fs";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 
 /** A place in a file, 1-based, and the key found there. */
 export interface SourceLocation {

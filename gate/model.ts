@@ -7,7 +7,7 @@
  * as the engine does and the policy pack sees secrets as secrets.
  */
 
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "./sdk";
 
@@ -66,7 +66,9 @@ export interface RecordedResource {
 }
 
 /** A custom resource with no options set: what a record holds unless told otherwise. */
-export function recordedResource(fields: Pick<RecordedResource, "urn" | "type" | "name" | "inputs"> & Partial<RecordedResource>): RecordedResource {
+export function recordedResource(
+  fields: Pick<RecordedResource, "urn" | "type" | "name" | "inputs"> & Partial<RecordedResource>,
+): RecordedResource {
   return {
     custom: true,
     dependencies: [],

@@ -8,7 +8,7 @@
  * config schema. Stricter than the engine where the engine would silently do nothing: a policy
  * name the pack does not have, or a property its schema does not declare, is an error here.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { z } from "zod";
 import { UserError } from "../config/errors";
 
@@ -192,7 +192,11 @@ export function reconcilePolicyConfig(
 }
 
 /** Validate properties against a policy's JSON schema (the engine validates with gojsonschema). */
-function firstSchemaIssue(policy: PolicyInfo, properties: Record<string, unknown>, source: string): { path: string; message: string } | undefined {
+function firstSchemaIssue(
+  policy: PolicyInfo,
+  properties: Record<string, unknown>,
+  source: string,
+): { path: string; message: string } | undefined {
   const schema = policy.configSchema;
   if (!schema) return undefined;
   let validator: z.ZodType;

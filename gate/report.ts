@@ -4,7 +4,7 @@
  * to fix it: the line of the config key that produced the resource.
  */
 import { parseUrn } from "./wire";
-import { EnforcementLevel, PolicySeverity } from "./policyConfig";
+import type { EnforcementLevel, PolicySeverity } from "./policyConfig";
 import type { SourceLocation } from "./locate";
 import { POLICY_CONFIG_WEAKENED } from "./weakening";
 import { textTable } from "../release/textTable";
@@ -140,7 +140,9 @@ export function summaryLine(report: GateReport): string {
   const { mandatory, advisory } = counts(report);
   const verdict = mandatory > 0 ? "FAIL" : "PASS";
   const found =
-    report.violations.length === 0 ? "no violations" : `${plural(mandatory, "mandatory violation")}, ${plural(advisory, "advisory violation")}`;
+    report.violations.length === 0
+      ? "no violations"
+      : `${plural(mandatory, "mandatory violation")}, ${plural(advisory, "advisory violation")}`;
   return `${report.stack}: ${verdict} - ${found} (${plural(report.policies, "policy", "policies")} judged ${plural(report.resources, "resource")})`;
 }
 
@@ -164,7 +166,12 @@ export function renderTable(outcome: Pick<GateOutcome, "reports"> & Partial<Gate
     const findings = outcome.findings ?? [];
     const lines = [`Policy config ${outcome.policyConfig ?? "(none: the pack's defaults)"}`];
     if (findings.length > 0) {
-      const rows = findings.map((finding) => [finding.enforcementLevel, finding.check, placeOf(finding.location), `${findingSubject(finding)}: ${flatten(finding.message)}`]);
+      const rows = findings.map((finding) => [
+        finding.enforcementLevel,
+        finding.check,
+        placeOf(finding.location),
+        `${findingSubject(finding)}: ${flatten(finding.message)}`,
+      ]);
       lines.push(...table(["LEVEL", "CHECK", "WHERE", "MESSAGE"], rows));
     }
     lines.push(policyConfigSummary({ ...outcome, findings, basePolicyConfig: outcome.basePolicyConfig }));
@@ -249,7 +256,9 @@ export function renderMarkdown(outcome: Pick<GateOutcome, "reports"> & Partial<G
     if (findings.length > 0) {
       lines.push("", "| Level | Check | Where | Message |", "| --- | --- | --- | --- |");
       for (const finding of findings) {
-        lines.push(`| ${finding.enforcementLevel} | ${markdownCode(finding.check)} | ${markdownPlace(finding.location)} | ${markdownCode(findingSubject(finding))}: ${markdownCell(finding.message)} |`);
+        lines.push(
+          `| ${finding.enforcementLevel} | ${markdownCode(finding.check)} | ${markdownPlace(finding.location)} | ${markdownCode(findingSubject(finding))}: ${markdownCell(finding.message)} |`,
+        );
       }
     }
     sections.push(lines.join("\n"));
@@ -258,7 +267,10 @@ export function renderMarkdown(outcome: Pick<GateOutcome, "reports"> & Partial<G
     const { mandatory, advisory } = counts(report);
     const verdict = mandatory > 0 ? "❌ fail" : "✅ pass";
     const lines = [`### Slipway gate: \`${report.stack}\` ${verdict}`, ""];
-    const found = report.violations.length === 0 ? "no violations" : `${plural(mandatory, "mandatory violation")}, ${plural(advisory, "advisory violation")}`;
+    const found =
+      report.violations.length === 0
+        ? "no violations"
+        : `${plural(mandatory, "mandatory violation")}, ${plural(advisory, "advisory violation")}`;
     lines.push(`${plural(report.policies, "policy", "policies")} judged ${plural(report.resources, "resource")}: ${found}.`);
     if (report.violations.length > 0) {
       lines.push("", "| Level | Policy | Where | Resource | Message |", "| --- | --- | --- | --- | --- |");
@@ -272,5 +284,5 @@ export function renderMarkdown(outcome: Pick<GateOutcome, "reports"> & Partial<G
     }
     sections.push(lines.join("\n"));
   }
-  return sections.join("\n\n") + "\n";
+  return `${sections.join("\n\n")}\n`;
 }

@@ -5,10 +5,10 @@
  * dependencies and property dependencies. The gate judges with exactly these; the engine tests
  * compare them with what the real engine sends.
  */
-import * as structProto from "google-protobuf/google/protobuf/struct_pb";
-import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
-import { RecordedStack } from "./model";
-import { ProviderRecord, analyzeRequest, analyzerResource } from "./wire";
+import type * as structProto from "google-protobuf/google/protobuf/struct_pb";
+import type * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
+import type { RecordedStack } from "./model";
+import { type ProviderRecord, analyzeRequest, analyzerResource } from "./wire";
 
 /** The providers a stack's resources may reference, by URN. */
 export function providersOf(recorded: RecordedStack): Map<string, ProviderRecord> {
@@ -46,4 +46,3 @@ export function* eachAnalyzeStackResource(
 ): Generator<analyzerProto.AnalyzerResource> {
   for (const [index, resource] of recorded.resources.entries()) yield analyzerResource(resource, providers, remediated[index]);
 }
-

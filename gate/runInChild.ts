@@ -3,9 +3,9 @@
  * runs one stack. This module stays free of @pulumi/pulumi, so commands that only spawn runs
  * (plan, gate) start fast.
  */
-import { spawn } from "child_process";
-import type { Readable } from "stream";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import type { Readable } from "node:stream";
+import * as path from "node:path";
 import type { RecordedResource, RecordedStack } from "./model";
 import { UserError } from "../config/errors";
 
@@ -112,7 +112,9 @@ export function runStackInChild(options: RunOptions, onResource?: OnResource): P
       } else if (code === 2) {
         reject(new UserError(stderr.trim()));
       } else {
-        reject(new Error(`offline run of stack '${options.stack}' failed (exit ${code}): ${stderr.trim().split("\n").slice(-5).join("\n")}`));
+        reject(
+          new Error(`offline run of stack '${options.stack}' failed (exit ${code}): ${stderr.trim().split("\n").slice(-5).join("\n")}`),
+        );
       }
     });
     proc.stdin.end(JSON.stringify(options));

@@ -3,10 +3,10 @@
  * mock runtime, writes each resource as it is recorded, then the rest of the run, one JSON line
  * each (`RunLine`), on the records pipe. Exit 2 with the message on a user error.
  */
-import * as net from "net";
-import { RecordListener, runStack, RunOptions } from "./runner";
+import * as net from "node:net";
+import { type RecordListener, runStack, type RunOptions } from "./runner";
 import { UserError } from "../config/errors";
-import { RECORDS_FD, RunLine } from "./runInChild";
+import { RECORDS_FD, type RunLine } from "./runInChild";
 
 /**
  * Bytes the child may hold for a parent that reads slowly before its program waits. The pipe is
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   } catch (err) {
     finished = true;
     if (err instanceof UserError) {
-      process.stderr.write(err.message + "\n");
+      process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
     throw err;

@@ -18,8 +18,7 @@
  * Pulumi's runtime keeps process-wide state, so one process runs one stack: `slipway plan` and
  * `slipway gate` run each stack in a child process (see `runStackInChild`).
  */
-import * as crypto from "crypto";
-import * as path from "path";
+import * as crypto from "node:crypto";
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
 import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
@@ -28,7 +27,17 @@ import { ConfigError } from "../config/config";
 import { readStackFile, toEngineConfig } from "../config/stackFile";
 import { check, createOutputs, previewOutputs } from "../providers/model";
 import { stableUuid as providerUuid } from "../providers/synth";
-import { RecordedInvoke, RecordedResource, RecordedStack, recordedResource, redact, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, stableId } from "./model";
+import {
+  type RecordedInvoke,
+  type RecordedResource,
+  type RecordedStack,
+  recordedResource,
+  redact,
+  SECRET_SIG,
+  SIG_KEY,
+  UNKNOWN_VALUE,
+  stableId,
+} from "./model";
 import { UserError } from "../config/errors";
 import { programModule } from "./project";
 import { takeConfigSources } from "../config/configSource";
@@ -37,7 +46,6 @@ import { sdkRuntime } from "./sdk";
 
 /** Runtime internals the mock runner needs, as `pulumi.runtime.setMocks` itself uses them (gate/sdk.ts). */
 const { MockMonitor, deserializeProperties, runInPulumiStack, serializeProperties, setMockOptions, getStore, waitForRPCs } = sdkRuntime();
-
 
 /** Answers to the invokes a program makes; registrations are answered by RecordingMonitor itself. */
 export const offlineMocks: pulumi.runtime.Mocks = {
@@ -91,7 +99,7 @@ export interface MonitorSettings {
 /** A duration as the SDK sends it (`30m`, `1h30m`, `90s`) in seconds; 0 when empty. */
 export function durationSeconds(text: string): number {
   if (text === "") return 0;
-  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 0.000001, "µs": 0.000001, ns: 0.000000001 };
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 0.000001, µs: 0.000001, ns: 0.000000001 };
   let total = 0;
   let rest = text;
   while (rest !== "") {
@@ -214,7 +222,7 @@ export class RecordingMonitor extends MockMonitor {
   }
 
   // The request types are the generated protobuf classes; only their getters are used here.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the generated protobuf request classes, as the SDK's MockMonitor types them
   async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
     try {
       const type: string = req.getType();
@@ -229,7 +237,7 @@ export class RecordingMonitor extends MockMonitor {
       const pluginDownloadURL: string = req.getPlugindownloadurl();
       const registered = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
       const propertyDependencies: Record<string, string[]> = {};
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      // biome-ignore lint/suspicious/noExplicitAny: the generated protobuf request classes, as the SDK's MockMonitor types them
       req.getPropertydependenciesMap().forEach((entry: any, key: string) => {
         propertyDependencies[key] = entry.getUrnsList();
       });
@@ -317,7 +325,7 @@ export class RecordingMonitor extends MockMonitor {
     }
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the generated protobuf request classes, as the SDK's MockMonitor types them
   async registerResourceOutputs(req: any, callback: (err: any, response: any) => void): Promise<void> {
     // A component's (and the root Stack's) outputs: what AnalyzeStack sees for it.
     const resource = this.byUrn.get(req.getUrn());
@@ -328,7 +336,7 @@ export class RecordingMonitor extends MockMonitor {
     return super.registerResourceOutputs(req, callback);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the generated protobuf request classes, as the SDK's MockMonitor types them
   async invoke(req: any, callback: (err: any, response: any) => void): Promise<void> {
     const token = req.getTok();
     if (token !== "pulumi:pulumi:getResource") {
@@ -365,14 +373,13 @@ export function waitForRegistrations(): Promise<void> {
 import type { RunOptions } from "./runInChild";
 export type { RunOptions };
 
-
 /**
  * Run one stack in this process. Call it once per process: Pulumi's runtime state is global.
  * `listener` is told of each resource as it is recorded (the gate judges it then).
  * A config mistake or a `pulumi.RunError` from the program is a `UserError`.
  */
 export async function runStack(options: RunOptions, listener?: RecordListener): Promise<RecordedStack> {
-  let stackFile;
+  let stackFile: ReturnType<typeof readStackFile>;
   try {
     stackFile = readStackFile(options.projectDir, options.stack);
   } catch (err) {

@@ -5,9 +5,9 @@
  * the config key that produced the resource. The gate's own findings (a weakened policy config)
  * are results of every stack's log: that config judged each of them.
  */
-import * as crypto from "crypto";
-import { EnforcementLevel, PolicySeverity } from "./policyConfig";
-import { GateFinding, GateOutcome, GateReport, flatten, resourceLabel } from "./report";
+import * as crypto from "node:crypto";
+import type { EnforcementLevel, PolicySeverity } from "./policyConfig";
+import { type GateFinding, type GateOutcome, type GateReport, flatten, resourceLabel } from "./report";
 import type { SourceLocation } from "./locate";
 import { POLICY_CONFIG_WEAKENED } from "./weakening";
 
@@ -41,12 +41,22 @@ const SARIF_LEVEL: Record<EnforcementLevel, "error" | "warning" | "none"> = {
 
 /** The gate's own check, described as a rule. */
 const WEAKENED_RULE = {
-  description: "The pull request's policy config is not weaker than the default branch's: no policy disabled or made advisory, no setting loosened, no freeze window removed.",
-  remediation: "Restore the setting in policy-config.json. A deliberate weakening is merged by someone allowed to bypass the required check, after a code owner's review.",
+  description:
+    "The pull request's policy config is not weaker than the default branch's: no policy disabled or made advisory, no setting loosened, no freeze window removed.",
+  remediation:
+    "Restore the setting in policy-config.json. A deliberate weakening is merged by someone allowed to bypass the required check, after a code owner's review.",
   severity: "high" as PolicySeverity,
 };
 
-function rule(id: string, description: string, remediation: string | undefined, severity: PolicySeverity | undefined, level: EnforcementLevel, helpUri: string, pack: string) {
+function rule(
+  id: string,
+  description: string,
+  remediation: string | undefined,
+  severity: PolicySeverity | undefined,
+  level: EnforcementLevel,
+  helpUri: string,
+  pack: string,
+) {
   const text = description || id;
   const help = remediation ? `${text}\n\nRemediation: ${remediation}` : text;
   return {
@@ -87,7 +97,11 @@ function findingResult(finding: GateFinding, ruleIndex: number, prefix: string, 
     message: { text: `${subject}: ${flatten(finding.message)}` },
     locations: [{ physicalLocation: physicalLocation(finding.location, fallbackFile, prefix) }],
     partialFingerprints: { primaryLocationLineHash: fingerprint(finding.check, subject) },
-    properties: { enforcementLevel: finding.enforcementLevel, policy: finding.policy, ...(finding.setting ? { setting: finding.setting } : {}) },
+    properties: {
+      enforcementLevel: finding.enforcementLevel,
+      policy: finding.policy,
+      ...(finding.setting ? { setting: finding.setting } : {}),
+    },
   };
 }
 
@@ -97,15 +111,33 @@ export function renderSarif(outcome: GateOutcome, report: GateReport, options: S
   const packLabel = `${pack.name}@${pack.version}`;
   const rules = [
     ...pack.policies.map((policy) =>
-      rule(policy.name, policy.description, policy.remediation, policy.severity, policy.enforcementLevel, `${options.help.catalogueUri}#${policy.name}`, packLabel),
+      rule(
+        policy.name,
+        policy.description,
+        policy.remediation,
+        policy.severity,
+        policy.enforcementLevel,
+        `${options.help.catalogueUri}#${policy.name}`,
+        packLabel,
+      ),
     ),
-    rule(POLICY_CONFIG_WEAKENED, WEAKENED_RULE.description, WEAKENED_RULE.remediation, WEAKENED_RULE.severity, "mandatory", options.help.weakeningUri, "slipway gate"),
+    rule(
+      POLICY_CONFIG_WEAKENED,
+      WEAKENED_RULE.description,
+      WEAKENED_RULE.remediation,
+      WEAKENED_RULE.severity,
+      "mandatory",
+      options.help.weakeningUri,
+      "slipway gate",
+    ),
   ];
   const ruleIndex = new Map(rules.map((entry, index) => [entry.id, index]));
   const prefix = options.projectPath ? `${options.projectPath.replace(/\/+$/, "")}/` : "";
   const stackFile = `Pulumi.${report.stack}.yaml`;
   const results = [
-    ...outcome.findings.map((finding) => findingResult(finding, ruleIndex.get(POLICY_CONFIG_WEAKENED)!, prefix, outcome.policyConfig ?? stackFile)),
+    ...outcome.findings.map((finding) =>
+      findingResult(finding, ruleIndex.get(POLICY_CONFIG_WEAKENED)!, prefix, outcome.policyConfig ?? stackFile),
+    ),
     ...report.violations.map((violation) => {
       const { name, type } = resourceLabel(violation.urn);
       return {
@@ -121,7 +153,11 @@ export function renderSarif(outcome: GateOutcome, report: GateReport, options: S
         ],
         // Matched across runs by stack, policy and resource: a line moves when the file is edited.
         partialFingerprints: { primaryLocationLineHash: fingerprint(report.stack, violation.policy, violation.urn) },
-        properties: { stack: report.stack, enforcementLevel: violation.enforcementLevel, ...(violation.location?.key ? { configKey: violation.location.key } : {}) },
+        properties: {
+          stack: report.stack,
+          enforcementLevel: violation.enforcementLevel,
+          ...(violation.location?.key ? { configKey: violation.location.key } : {}),
+        },
       };
     }),
   ];

@@ -80,6 +80,7 @@ export function sdkRuntime(): SdkRuntime {
 }
 
 /** A language runtime service that runs an inline program (the Automation API's, @internal). */
+// biome-ignore lint/suspicious/noConfusingVoidType: the SDK's own signature (an inline program may return nothing)
 export type InlineLanguageServer = new (program: () => Promise<Record<string, unknown> | void>) => grpc.UntypedServiceImplementation;
 
 /** The Automation API's LanguageServer, which runs an inline program for `pulumi` (`automation/server`). */

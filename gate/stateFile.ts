@@ -13,16 +13,15 @@
  * gate cannot decrypt becomes an opaque value (OPAQUE_SECRET_VALUE), and a policy that needs such a
  * value to judge says it cannot, rather than passing.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { z } from "zod";
-import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, redact } from "./model";
+import { type RecordedResource, type RecordedStack, SECRET_SIG, SIG_KEY, redact } from "./model";
 import { UserError } from "../config/errors";
 import { parseUrn } from "./wire";
 
 /** The value every secret from an export carries: opaque, never the secret. */
 import { OPAQUE_SECRET_VALUE } from "../contract";
 export { OPAQUE_SECRET_VALUE };
-
 
 const exportedResourceSchema = z.looseObject({
   urn: z.string().min(1),
@@ -112,7 +111,11 @@ export function readStackExport(file: string): RecordedStack {
       ignoreChanges: resource.ignoreChanges ?? [],
       // Aliases in state are URNs (older exports) or alias specs; analyzers get the URNs.
       aliases: (resource.aliases ?? []).filter((alias): alias is string => typeof alias === "string"),
-      customTimeouts: { create: resource.customTimeouts?.create ?? 0, update: resource.customTimeouts?.update ?? 0, delete: resource.customTimeouts?.delete ?? 0 },
+      customTimeouts: {
+        create: resource.customTimeouts?.create ?? 0,
+        update: resource.customTimeouts?.update ?? 0,
+        delete: resource.customTimeouts?.delete ?? 0,
+      },
     });
   });
 
@@ -127,7 +130,11 @@ export function exportedSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(exportedSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, value: typeof record.plaintext === "string" ? decodePlaintext(record.plaintext) : OPAQUE_SECRET_VALUE };
+    if (record[SIG_KEY] === SECRET_SIG)
+      return {
+        [SIG_KEY]: SECRET_SIG,
+        value: typeof record.plaintext === "string" ? decodePlaintext(record.plaintext) : OPAQUE_SECRET_VALUE,
+      };
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(record)) out[key] = exportedSecrets(inner);
     return out;

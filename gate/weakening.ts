@@ -8,9 +8,15 @@
  * Which way a setting is stricter is declared once, beside the schemas
  * (policy-pack/policies/shared/strictness.ts); a setting it does not know is compared as `same`.
  */
-import { isDeepStrictEqual } from "util";
-import { SettingStrictness, strictnessOf } from "../policy-pack/policies/shared/strictness";
-import { EnforcementLevel, PolicyConfigEntry, PolicyConfigFile, PolicyInfo, reconcilePolicyConfig } from "./policyConfig";
+import { isDeepStrictEqual } from "node:util";
+import { type SettingStrictness, strictnessOf } from "../policy-pack/policies/shared/strictness";
+import {
+  type EnforcementLevel,
+  type PolicyConfigEntry,
+  type PolicyConfigFile,
+  type PolicyInfo,
+  reconcilePolicyConfig,
+} from "./policyConfig";
 
 /** The gate's own check name for a weakened policy config. */
 export const POLICY_CONFIG_WEAKENED = "policy-config-weakened";
@@ -132,7 +138,10 @@ export function settingWeakening(
       return head === "" ? undefined : `changed from ${shown(base)} to ${shown(head)} ${why}: only clearing it is stricter`;
     case "higher-per-level": {
       const defaults = rule.defaults ?? {};
-      const effective = (value: unknown) => ({ ...defaults, ...(value !== null && typeof value === "object" ? (value as Record<string, number>) : {}) });
+      const effective = (value: unknown) => ({
+        ...defaults,
+        ...(value !== null && typeof value === "object" ? (value as Record<string, number>) : {}),
+      });
       const [before, after] = [effective(base), effective(head)];
       const lowered = Object.keys(before)
         .filter((level) => typeof after[level] === "number" && after[level] < before[level])
@@ -164,13 +173,21 @@ function withoutVanished(policies: readonly PolicyInfo[], base: PolicyConfigFile
   for (const [name, entry] of base.entries) {
     const policy = byName.get(name);
     if (name !== "all" && policy === undefined) {
-      found.push({ policy: name, message: `the default branch configures policy '${name}', which the pack judging this change does not have` });
+      found.push({
+        policy: name,
+        message: `the default branch configures policy '${name}', which the pack judging this change does not have`,
+      });
       continue;
     }
     const properties: Record<string, unknown> = {};
     for (const [setting, value] of Object.entries(entry.properties)) {
       if (policy?.configSchema && setting in policy.configSchema.properties) properties[setting] = value;
-      else found.push({ policy: name, setting, message: `the default branch sets ${name}.${setting}, which the pack judging this change no longer takes` });
+      else
+        found.push({
+          policy: name,
+          setting,
+          message: `the default branch sets ${name}.${setting}, which the pack judging this change no longer takes`,
+        });
     }
     entries.set(name, { enforcementLevel: entry.enforcementLevel, properties });
   }

@@ -6,7 +6,7 @@
  */
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
-import { RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "./model";
+import { type RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "./model";
 import { OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG } from "./sdk";
 import { PolicyPackError } from "./errors";
 
@@ -41,7 +41,7 @@ export function marshalValue(value: unknown, where: string): JsonValue | undefin
       return marshalValue(record.urn, `${where}.urn`) ?? null;
     }
     if (signature === OUTPUT_VALUE_SIG) {
-      const inner = "value" in record ? marshalValue(record.value, `${where}.value`) ?? null : UNKNOWN_VALUE;
+      const inner = "value" in record ? (marshalValue(record.value, `${where}.value`) ?? null) : UNKNOWN_VALUE;
       return record.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
     }
     const out: { [key: string]: JsonValue } = {};
@@ -63,7 +63,9 @@ function unmarshalable(where: string, reason: string): PolicyPackError {
 /** Marshal a property map to the `google.protobuf.Struct` the analyzer receives; `where` names it in errors. */
 export function marshalMap(properties: Record<string, unknown>, where: string): structProto.Struct {
   const marshaled = marshalValue(properties, where);
-  return structProto.Struct.fromJavaScript(marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {});
+  return structProto.Struct.fromJavaScript(
+    marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {},
+  );
 }
 
 /** Marshal a resource's inputs (what Analyze sees) to the Struct the analyzer receives. */
@@ -138,12 +140,18 @@ function providerMessage(provider: ProviderRecord): analyzerProto.AnalyzerProvid
   message.setType(provider.type);
   message.setName(provider.name);
   const marshaled = marshalValue(provider.inputs, `${provider.urn} inputs`);
-  message.setProperties(structProto.Struct.fromJavaScript(marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {}));
+  message.setProperties(
+    structProto.Struct.fromJavaScript(marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {}),
+  );
   return message;
 }
 
 /** The AnalyzeRequest the engine sends for one resource registration. */
-export function analyzeRequest(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>, properties?: structProto.Struct): analyzerProto.AnalyzeRequest {
+export function analyzeRequest(
+  resource: RecordedResource,
+  providers: ReadonlyMap<string, ProviderRecord>,
+  properties?: structProto.Struct,
+): analyzerProto.AnalyzeRequest {
   const request = new analyzerProto.AnalyzeRequest();
   request.setUrn(resource.urn);
   request.setType(resource.type);
@@ -156,7 +164,11 @@ export function analyzeRequest(resource: RecordedResource, providers: ReadonlyMa
 }
 
 /** The AnalyzerResource the engine sends in AnalyzeStack for one resource: its outputs, its dependencies. */
-export function analyzerResource(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>, properties?: structProto.Struct): analyzerProto.AnalyzerResource {
+export function analyzerResource(
+  resource: RecordedResource,
+  providers: ReadonlyMap<string, ProviderRecord>,
+  properties?: structProto.Struct,
+): analyzerProto.AnalyzerResource {
   const message = new analyzerProto.AnalyzerResource();
   message.setUrn(resource.urn);
   message.setType(resource.type);
@@ -206,4 +218,3 @@ export function encodeAnalyzeStackRequest(resources: Iterable<analyzerProto.Anal
   }
   return Buffer.concat(chunks, size);
 }
-

@@ -7,9 +7,9 @@
  * The result is validated with the contract itself (config/config.ts): an import that wrote
  * config the program then refused would be a bug.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { DEFAULT_REQUIRED_CHECKS } from "../contract/repositoryRules";
-import { configProblems, ENVIRONMENT_NAMES, EnvironmentName, stackConfigSchema } from "../config/config";
+import { configProblems, ENVIRONMENT_NAMES, type EnvironmentName, stackConfigSchema } from "../config/config";
 import { TRIAGE_LABELS } from "../components/github/repository";
 import { gateChecks } from "../components/github/policyGate";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../contract";
@@ -80,7 +80,12 @@ export interface ImportedConfig {
 type Rules = Map<string, Record<string, unknown>>;
 
 function rulesOf(ruleset: Ruleset): Rules {
-  return new Map((ruleset.rules ?? []).map((rule) => [rule.type, ((rule as { parameters?: Record<string, unknown> }).parameters ?? {}) as Record<string, unknown>]));
+  return new Map(
+    (ruleset.rules ?? []).map((rule) => [
+      rule.type,
+      ((rule as { parameters?: Record<string, unknown> }).parameters ?? {}) as Record<string, unknown>,
+    ]),
+  );
 }
 
 /** Ref patterns a ruleset's conditions include. */
@@ -105,16 +110,36 @@ function coversDefaultBranch(ruleset: Ruleset, defaultBranch: string): boolean {
 const FIXED_RULESET_SETTINGS: { setting: string; read: (ruleset: Ruleset, rules: Rules) => unknown; slipway: unknown }[] = [
   { setting: "ruleset.name", read: (r) => r.name, slipway: BRANCH_RULESET_NAME },
   { setting: "ruleset.enforcement", read: (r) => r.enforcement, slipway: "active" },
-  { setting: "ruleset.conditions.ref_name", read: (r) => JSON.stringify({ include: includedRefs(r), exclude: excludedRefs(r) }), slipway: JSON.stringify({ include: ["~DEFAULT_BRANCH"], exclude: [] }) },
+  {
+    setting: "ruleset.conditions.ref_name",
+    read: (r) => JSON.stringify({ include: includedRefs(r), exclude: excludedRefs(r) }),
+    slipway: JSON.stringify({ include: ["~DEFAULT_BRANCH"], exclude: [] }),
+  },
   { setting: "ruleset.rules.deletion", read: (_, rules) => rules.has("deletion"), slipway: true },
   { setting: "ruleset.rules.non_fast_forward", read: (_, rules) => rules.has("non_fast_forward"), slipway: true },
   { setting: "ruleset.rules.required_linear_history", read: (_, rules) => rules.has("required_linear_history"), slipway: true },
   { setting: "ruleset.rules.pull_request", read: (_, rules) => rules.has("pull_request"), slipway: true },
-  { setting: "ruleset.rules.pull_request.dismiss_stale_reviews_on_push", read: (_, rules) => rules.get("pull_request")?.dismiss_stale_reviews_on_push === true, slipway: true },
-  { setting: "ruleset.rules.pull_request.require_last_push_approval", read: (_, rules) => rules.get("pull_request")?.require_last_push_approval === true, slipway: true },
-  { setting: "ruleset.rules.pull_request.required_review_thread_resolution", read: (_, rules) => rules.get("pull_request")?.required_review_thread_resolution === true, slipway: true },
+  {
+    setting: "ruleset.rules.pull_request.dismiss_stale_reviews_on_push",
+    read: (_, rules) => rules.get("pull_request")?.dismiss_stale_reviews_on_push === true,
+    slipway: true,
+  },
+  {
+    setting: "ruleset.rules.pull_request.require_last_push_approval",
+    read: (_, rules) => rules.get("pull_request")?.require_last_push_approval === true,
+    slipway: true,
+  },
+  {
+    setting: "ruleset.rules.pull_request.required_review_thread_resolution",
+    read: (_, rules) => rules.get("pull_request")?.required_review_thread_resolution === true,
+    slipway: true,
+  },
   { setting: "ruleset.rules.required_status_checks", read: (_, rules) => rules.has("required_status_checks"), slipway: true },
-  { setting: "ruleset.rules.required_status_checks.strict", read: (_, rules) => rules.get("required_status_checks")?.strict_required_status_checks_policy === true, slipway: true },
+  {
+    setting: "ruleset.rules.required_status_checks.strict",
+    read: (_, rules) => rules.get("required_status_checks")?.strict_required_status_checks_policy === true,
+    slipway: true,
+  },
   { setting: "ruleset.rules.creation", read: (_, rules) => rules.has("creation"), slipway: false },
   { setting: "ruleset.rules.update", read: (_, rules) => rules.has("update"), slipway: false },
   { setting: "ruleset.rules.required_signatures", read: (_, rules) => rules.has("required_signatures"), slipway: false },
@@ -129,7 +154,11 @@ const FIXED_CLASSIC_SETTINGS: { setting: string; read: (p: ClassicProtection) =>
   { setting: "classic.required_conversation_resolution", read: (p) => p.required_conversation_resolution?.enabled === true, slipway: true },
   { setting: "classic.required_pull_request_reviews", read: (p) => p.required_pull_request_reviews !== undefined, slipway: true },
   { setting: "classic.dismiss_stale_reviews", read: (p) => p.required_pull_request_reviews?.dismiss_stale_reviews === true, slipway: true },
-  { setting: "classic.require_last_push_approval", read: (p) => p.required_pull_request_reviews?.require_last_push_approval === true, slipway: true },
+  {
+    setting: "classic.require_last_push_approval",
+    read: (p) => p.required_pull_request_reviews?.require_last_push_approval === true,
+    slipway: true,
+  },
   { setting: "classic.required_status_checks", read: (p) => p.required_status_checks !== undefined, slipway: true },
   { setting: "classic.required_status_checks.strict", read: (p) => p.required_status_checks?.strict === true, slipway: true },
   { setting: "classic.restrictions", read: (p) => p.restrictions !== undefined, slipway: false },
@@ -137,7 +166,11 @@ const FIXED_CLASSIC_SETTINGS: { setting: string; read: (p: ClassicProtection) =>
 ];
 
 /** Slipway's fixed repository settings (components/github/repository.ts). */
-const FIXED_REPOSITORY_SETTINGS: { setting: string; field: "allow_squash_merge" | "allow_merge_commit" | "allow_rebase_merge" | "delete_branch_on_merge" | "has_issues"; slipway: boolean }[] = [
+const FIXED_REPOSITORY_SETTINGS: {
+  setting: string;
+  field: "allow_squash_merge" | "allow_merge_commit" | "allow_rebase_merge" | "delete_branch_on_merge" | "has_issues";
+  slipway: boolean;
+}[] = [
   { setting: "repository.allow_squash_merge", field: "allow_squash_merge", slipway: true },
   { setting: "repository.allow_merge_commit", field: "allow_merge_commit", slipway: false },
   { setting: "repository.allow_rebase_merge", field: "allow_rebase_merge", slipway: false },
@@ -212,7 +245,13 @@ export function rulesetInputs(ruleset: Ruleset, repository: string): Record<stri
     enforcement: ruleset.enforcement,
     conditions: { refName: { includes: includedRefs(ruleset), excludes: excludedRefs(ruleset) } },
     ...((ruleset.bypass_actors ?? []).length > 0
-      ? { bypassActors: (ruleset.bypass_actors ?? []).map((actor) => ({ actorId: actor.actor_id, actorType: actor.actor_type, bypassMode: actor.bypass_mode })) }
+      ? {
+          bypassActors: (ruleset.bypass_actors ?? []).map((actor) => ({
+            actorId: actor.actor_id,
+            actorType: actor.actor_type,
+            bypassMode: actor.bypass_mode,
+          })),
+        }
       : {}),
     rules: outRules,
   };
@@ -246,17 +285,26 @@ export function classicInputs(protection: ClassicProtection, repository: string,
 }
 
 /** Reviewers of an environment: team slugs and user logins with their ids, and self-review. */
-function reviewersOf(environment: EnvironmentSnapshot["environment"]): { teams: Record<string, number>; users: Record<string, number>; preventSelfReview: boolean } {
+function reviewersOf(environment: EnvironmentSnapshot["environment"]): {
+  teams: Record<string, number>;
+  users: Record<string, number>;
+  preventSelfReview: boolean;
+} {
   const teams: Record<string, number> = {};
   const users: Record<string, number> = {};
   let preventSelfReview = false;
   for (const rule of environment.protection_rules ?? []) {
-    const r = rule as { type: string; prevent_self_review?: boolean; reviewers?: { type?: string; reviewer?: { id?: number; slug?: string; login?: string } }[] };
+    const r = rule as {
+      type: string;
+      prevent_self_review?: boolean;
+      reviewers?: { type?: string; reviewer?: { id?: number; slug?: string; login?: string } }[];
+    };
     if (r.type !== "required_reviewers") continue;
     preventSelfReview = r.prevent_self_review === true;
     for (const entry of r.reviewers ?? []) {
       if (entry.type === "Team" && entry.reviewer?.slug && entry.reviewer.id !== undefined) teams[entry.reviewer.slug] = entry.reviewer.id;
-      if (entry.type === "User" && entry.reviewer?.login && entry.reviewer.id !== undefined) users[entry.reviewer.login] = entry.reviewer.id;
+      if (entry.type === "User" && entry.reviewer?.login && entry.reviewer.id !== undefined)
+        users[entry.reviewer.login] = entry.reviewer.id;
     }
   }
   return { teams, users, preventSelfReview };
@@ -276,7 +324,16 @@ function waitTimerOf(environment: EnvironmentSnapshot["environment"]): number {
 }
 
 /** An environment's config, and what of it the contract cannot express. */
-function environmentConfig(name: EnvironmentName, snapshot: EnvironmentSnapshot): { config: Record<string, unknown>; teams: Record<string, number>; users: Record<string, number>; inexpressible: Omit<Inexpressible, "repository">[]; secretNames: string[] } {
+function environmentConfig(
+  name: EnvironmentName,
+  snapshot: EnvironmentSnapshot,
+): {
+  config: Record<string, unknown>;
+  teams: Record<string, number>;
+  users: Record<string, number>;
+  inexpressible: Omit<Inexpressible, "repository">[];
+  secretNames: string[];
+} {
   const { environment } = snapshot;
   const reviewers = reviewersOf(environment);
   const inexpressible: Omit<Inexpressible, "repository">[] = [];
@@ -295,19 +352,42 @@ function environmentConfig(name: EnvironmentName, snapshot: EnvironmentSnapshot)
     const tags = snapshot.branchPolicies.filter((p) => (p as { type?: string }).type === "tag").map((p) => p.name!);
     config.deployRefs = { branches, tags };
   } else if (policy === null && name !== "preview") {
-    inexpressible.push({ setting: `environment.${name}.deployment_branch_policy`, where, today: "every branch may deploy", slipway: "protected branches only, unless deployRefs names refs" });
+    inexpressible.push({
+      setting: `environment.${name}.deployment_branch_policy`,
+      where,
+      today: "every branch may deploy",
+      slipway: "protected branches only, unless deployRefs names refs",
+    });
   } else if (policy?.protected_branches && name === "preview") {
-    inexpressible.push({ setting: `environment.${name}.deployment_branch_policy`, where, today: "protected branches only", slipway: "preview admits every branch unless deployRefs names refs" });
+    inexpressible.push({
+      setting: `environment.${name}.deployment_branch_policy`,
+      where,
+      today: "protected branches only",
+      slipway: "preview admits every branch unless deployRefs names refs",
+    });
   }
-  for (const [kind, list] of [["team", reviewers.teams], ["user", reviewers.users]] as const) {
+  for (const [kind, list] of [
+    ["team", reviewers.teams],
+    ["user", reviewers.users],
+  ] as const) {
     if (Object.keys(list).length > 6) {
-      inexpressible.push({ setting: `environment.${name}.reviewers`, where, today: `${Object.keys(list).length} reviewer ${kind}s`, slipway: `at most 6 reviewer ${kind}s` });
+      inexpressible.push({
+        setting: `environment.${name}.reviewers`,
+        where,
+        today: `${Object.keys(list).length} reviewer ${kind}s`,
+        slipway: `at most 6 reviewer ${kind}s`,
+      });
     }
   }
   const variables: Record<string, string> = {};
   for (const [key, value] of Object.entries(snapshot.variables)) {
     if (RESERVED_VARIABLES.includes(key)) {
-      inexpressible.push({ setting: `environment.${name}.variables.${key}`, where, today: "set by hand", slipway: "Slipway sets it from the release, the ledger and the flags" });
+      inexpressible.push({
+        setting: `environment.${name}.variables.${key}`,
+        where,
+        today: "set by hand",
+        slipway: "Slipway sets it from the release, the ledger and the flags",
+      });
     } else variables[key] = value;
   }
   config.variables = variables;
@@ -337,9 +417,15 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
   // Deploy repositories (those with a playbook environment) also require the policy gate's checks
   // and, when production names approvers, their review as code owners (components/topology.ts).
   const isPlaybookEnvironment = (name: string) => (ENVIRONMENT_NAMES as readonly string[]).includes(name);
-  const deployRepos = governedRepositories(snapshot).filter((repo) => (repo.environments ?? []).some((env) => isPlaybookEnvironment(env.environment.name)));
+  const deployRepos = governedRepositories(snapshot).filter((repo) =>
+    (repo.environments ?? []).some((env) => isPlaybookEnvironment(env.environment.name)),
+  );
   const productionHasApprovers = deployRepos.some((repo) =>
-    repo.environments!.some((env) => env.environment.name === "production" && (env.environment.protection_rules ?? []).some((rule) => (rule as { type: string }).type === "required_reviewers")),
+    repo.environments!.some(
+      (env) =>
+        env.environment.name === "production" &&
+        (env.environment.protection_rules ?? []).some((rule) => (rule as { type: string }).type === "required_reviewers"),
+    ),
   );
   const policyGateChecks = gateChecks(["staging", "production"]);
 
@@ -347,7 +433,14 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
   for (const repo of snapshot.repositories.filter((r) => !governed.includes(r))) {
     const { name, default_branch: branch } = repo.repository;
     const [setting, today] = fitsContract(name) ? ["repository.default_branch", branch] : ["repository.name", name];
-    inexpressible.push({ repository: name, setting, where: "repository", today, slipway: "not governed: the config names repositories and branches with letters, digits, '.', '_' and '-', starting with a letter or digit" });
+    inexpressible.push({
+      repository: name,
+      setting,
+      where: "repository",
+      today,
+      slipway:
+        "not governed: the config names repositories and branches with letters, digits, '.', '_' and '-', starting with a letter or digit",
+    });
   }
 
   for (const repo of governed) {
@@ -362,10 +455,20 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
     const tagRuleset = own.find((r) => r.target === "tag");
     const classic = repo.classicProtection ?? undefined;
     for (const r of organisation) {
-      note({ setting: `organisation-ruleset.${r.id}`, where: `organisation ruleset '${r.name}' (id ${r.id})`, today: `applies to ${name}`, slipway: "not managed: Slipway manages repository rulesets; the organisation ruleset stays as it is" });
+      note({
+        setting: `organisation-ruleset.${r.id}`,
+        where: `organisation ruleset '${r.name}' (id ${r.id})`,
+        today: `applies to ${name}`,
+        slipway: "not managed: Slipway manages repository rulesets; the organisation ruleset stays as it is",
+      });
     }
     for (const r of own.filter((r) => r !== branchRuleset && r !== tagRuleset)) {
-      note({ setting: `ruleset.${r.id}`, where: `repository ruleset '${r.name}' (id ${r.id})`, today: r.enforcement, slipway: "not managed: stays as it is" });
+      note({
+        setting: `ruleset.${r.id}`,
+        where: `repository ruleset '${r.name}' (id ${r.id})`,
+        today: r.enforcement,
+        slipway: "not managed: stays as it is",
+      });
     }
 
     const protection = branchRuleset && classic ? "both" : classic ? "branchProtection" : "ruleset";
@@ -379,33 +482,64 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
       note({ setting: "protection", where: `default branch '${branch}'`, today, slipway: "creates the default-branch ruleset" });
     }
     if (branchRuleset && rulesOf(branchRuleset).get("required_status_checks")) {
-      const bound = (rulesOf(branchRuleset).get("required_status_checks")!.required_status_checks as { context: string; integration_id?: number }[]).filter((check) => check.integration_id !== undefined);
-      if (bound.length > 0) note({ setting: "required_status_checks.integration_id", where: `ruleset '${branchRuleset.name}' (id ${branchRuleset.id})`, today: bound.map((check) => `${check.context} from app ${check.integration_id}`).join(", "), slipway: "checks by name, from any app" });
+      const bound = (
+        rulesOf(branchRuleset).get("required_status_checks")!.required_status_checks as { context: string; integration_id?: number }[]
+      ).filter((check) => check.integration_id !== undefined);
+      if (bound.length > 0)
+        note({
+          setting: "required_status_checks.integration_id",
+          where: `ruleset '${branchRuleset.name}' (id ${branchRuleset.id})`,
+          today: bound.map((check) => `${check.context} from app ${check.integration_id}`).join(", "),
+          slipway: "checks by name, from any app",
+        });
     }
     // The contract holds one set of checks and approvals: the adopted ruleset's, else classic's.
     const primary: Protection | undefined = branchRuleset
       ? { requiredChecks: checksOfRuleset(rulesOf(branchRuleset)), approvals: approvalsOfRuleset(rulesOf(branchRuleset)) }
       : classic
-        ? { requiredChecks: classic.required_status_checks?.contexts ?? [], approvals: classic.required_pull_request_reviews?.required_approving_review_count ?? 0 }
+        ? {
+            requiredChecks: classic.required_status_checks?.contexts ?? [],
+            approvals: classic.required_pull_request_reviews?.required_approving_review_count ?? 0,
+          }
         : undefined;
     let requiredChecks = primary?.requiredChecks ?? [];
     if (requiredChecks.length === 0) {
-      note({ setting: "required_status_checks.contexts", where: `default branch '${branch}'`, today: "none", slipway: `requires at least one check: the baseline (${DEFAULT_REQUIRED_CHECKS.join(", ")})` });
+      note({
+        setting: "required_status_checks.contexts",
+        where: `default branch '${branch}'`,
+        today: "none",
+        slipway: `requires at least one check: the baseline (${DEFAULT_REQUIRED_CHECKS.join(", ")})`,
+      });
       requiredChecks = [...DEFAULT_REQUIRED_CHECKS];
     }
     let minApprovals = primary?.approvals ?? 0;
     if (minApprovals < 1 || minApprovals > 6) {
-      note({ setting: "required_approving_review_count", where: `default branch '${branch}'`, today: String(minApprovals), slipway: minApprovals < 1 ? "at least 1 approving review" : "at most 6" });
+      note({
+        setting: "required_approving_review_count",
+        where: `default branch '${branch}'`,
+        today: String(minApprovals),
+        slipway: minApprovals < 1 ? "at least 1 approving review" : "at most 6",
+      });
       minApprovals = Math.min(6, Math.max(1, minApprovals));
     }
     if (branchRuleset && classic) {
       const classicChecks = classic.required_status_checks?.contexts ?? [];
       const classicApprovals = classic.required_pull_request_reviews?.required_approving_review_count ?? 0;
       if (JSON.stringify([...classicChecks].sort()) !== JSON.stringify([...requiredChecks].sort())) {
-        note({ setting: "classic.required_status_checks.contexts", where: `classic protection of '${branch}'`, today: classicChecks.join(", ") || "none", slipway: `the ruleset's checks (${requiredChecks.join(", ")})` });
+        note({
+          setting: "classic.required_status_checks.contexts",
+          where: `classic protection of '${branch}'`,
+          today: classicChecks.join(", ") || "none",
+          slipway: `the ruleset's checks (${requiredChecks.join(", ")})`,
+        });
       }
       if (classicApprovals !== minApprovals) {
-        note({ setting: "classic.required_approving_review_count", where: `classic protection of '${branch}'`, today: String(classicApprovals), slipway: `the ruleset's ${minApprovals}` });
+        note({
+          setting: "classic.required_approving_review_count",
+          where: `classic protection of '${branch}'`,
+          today: String(classicApprovals),
+          slipway: `the ruleset's ${minApprovals}`,
+        });
       }
     }
 
@@ -414,7 +548,12 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
       const patterns = includedRefs(tagRuleset).map((ref) => ref.replace(/^refs\/tags\//, ""));
       if (patterns.length > 0) releaseTagPatterns = patterns;
     } else {
-      note({ setting: "tag-ruleset", where: "release tags", today: "no tag ruleset", slipway: "creates a ruleset that makes release tags immutable" });
+      note({
+        setting: "tag-ruleset",
+        where: "release tags",
+        today: "no tag ruleset",
+        slipway: "creates a ruleset that makes release tags immutable",
+      });
     }
 
     const repositoryConfig: Record<string, unknown> = {
@@ -432,10 +571,16 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
 
     for (const fixed of FIXED_REPOSITORY_SETTINGS) {
       const today = repository[fixed.field];
-      if (today !== undefined && today !== fixed.slipway) note({ setting: fixed.setting, where: "repository settings", today: String(today), slipway: String(fixed.slipway) });
+      if (today !== undefined && today !== fixed.slipway)
+        note({ setting: fixed.setting, where: "repository settings", today: String(today), slipway: String(fixed.slipway) });
     }
     if (repo.vulnerabilityAlerts === false) {
-      note({ setting: "repository.vulnerability_alerts", where: "repository security settings", today: "off (or not visible to this token)", slipway: "on" });
+      note({
+        setting: "repository.vulnerability_alerts",
+        where: "repository security settings",
+        today: "off (or not visible to this token)",
+        slipway: "on",
+      });
     }
     const isDeployRepository = deployRepos.includes(repo);
     const codeOwnerReview = isDeployRepository && productionHasApprovers;
@@ -463,27 +608,75 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
       const rules = rulesOf(branchRuleset);
       for (const fixed of FIXED_RULESET_SETTINGS) {
         const today = fixed.read(branchRuleset, rules);
-        if (today !== fixed.slipway) note({ setting: fixed.setting, where: `ruleset '${branchRuleset.name}' (id ${branchRuleset.id})`, today: String(today), slipway: String(fixed.slipway) });
+        if (today !== fixed.slipway)
+          note({
+            setting: fixed.setting,
+            where: `ruleset '${branchRuleset.name}' (id ${branchRuleset.id})`,
+            today: String(today),
+            slipway: String(fixed.slipway),
+          });
       }
       const where = `ruleset '${branchRuleset.name}' (id ${branchRuleset.id})`;
       if ((branchRuleset.bypass_actors ?? []).length > 0) {
-        note({ setting: "ruleset.bypass_actors", where, today: describeBypass(branchRuleset, snapshot.teams ?? []), slipway: `none, or the break-glass team of policy-config.json in pull_request mode (set breakGlassTeam)` });
+        note({
+          setting: "ruleset.bypass_actors",
+          where,
+          today: describeBypass(branchRuleset, snapshot.teams ?? []),
+          slipway: `none, or the break-glass team of policy-config.json in pull_request mode (set breakGlassTeam)`,
+        });
       }
       const codeOwners = rules.get("pull_request")?.require_code_owner_review === true;
-      if (codeOwners !== codeOwnerReview) note({ setting: "ruleset.rules.pull_request.require_code_owner_review", where, today: String(codeOwners), slipway: String(codeOwnerReview) });
-      if (missingGateChecks.length > 0) note({ setting: "required_status_checks.policy-gate", where, today: "not required", slipway: `a deploy repository requires the policy gate's checks: ${missingGateChecks.join(", ")}` });
-      add({ type: TYPES.ruleset, name: `${name}-default-branch`, parent: component, id: `${name}:${branchRuleset.id}`, inputs: rulesetInputs(branchRuleset, name) });
+      if (codeOwners !== codeOwnerReview)
+        note({
+          setting: "ruleset.rules.pull_request.require_code_owner_review",
+          where,
+          today: String(codeOwners),
+          slipway: String(codeOwnerReview),
+        });
+      if (missingGateChecks.length > 0)
+        note({
+          setting: "required_status_checks.policy-gate",
+          where,
+          today: "not required",
+          slipway: `a deploy repository requires the policy gate's checks: ${missingGateChecks.join(", ")}`,
+        });
+      add({
+        type: TYPES.ruleset,
+        name: `${name}-default-branch`,
+        parent: component,
+        id: `${name}:${branchRuleset.id}`,
+        inputs: rulesetInputs(branchRuleset, name),
+      });
     }
     if (classic) {
       for (const fixed of FIXED_CLASSIC_SETTINGS) {
         const today = fixed.read(classic);
-        if (today !== fixed.slipway) note({ setting: fixed.setting, where: `classic protection of '${branch}'`, today: String(today), slipway: String(fixed.slipway) });
+        if (today !== fixed.slipway)
+          note({
+            setting: fixed.setting,
+            where: `classic protection of '${branch}'`,
+            today: String(today),
+            slipway: String(fixed.slipway),
+          });
       }
       const where = `classic protection of '${branch}'`;
       const codeOwners = classic.required_pull_request_reviews?.require_code_owner_reviews === true;
-      if (codeOwners !== codeOwnerReview) note({ setting: "classic.require_code_owner_reviews", where, today: String(codeOwners), slipway: String(codeOwnerReview) });
-      if (missingGateChecks.length > 0) note({ setting: "classic.required_status_checks.policy-gate", where, today: "not required", slipway: `a deploy repository requires the policy gate's checks: ${missingGateChecks.join(", ")}` });
-      add({ type: TYPES.branchProtection, name: `${name}-default-branch`, parent: component, id: `${name}:${branch}`, inputs: classicInputs(classic, name, branch) });
+      if (codeOwners !== codeOwnerReview)
+        note({ setting: "classic.require_code_owner_reviews", where, today: String(codeOwners), slipway: String(codeOwnerReview) });
+      if (missingGateChecks.length > 0)
+        note({
+          setting: "classic.required_status_checks.policy-gate",
+          where,
+          today: "not required",
+          slipway: `a deploy repository requires the policy gate's checks: ${missingGateChecks.join(", ")}`,
+        });
+      add({
+        type: TYPES.branchProtection,
+        name: `${name}-default-branch`,
+        parent: component,
+        id: `${name}:${branch}`,
+        inputs: classicInputs(classic, name, branch),
+      });
     }
     if (tagRuleset) {
       const rules = rulesOf(tagRuleset);
@@ -498,31 +691,59 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
         ["tag-ruleset.rules.creation", rules.has("creation"), false],
       ];
       for (const [setting, today, slipway] of fixedTag) {
-        if (today !== slipway) note({ setting, where: `ruleset '${tagRuleset.name}' (id ${tagRuleset.id})`, today: String(today), slipway: String(slipway) });
+        if (today !== slipway)
+          note({ setting, where: `ruleset '${tagRuleset.name}' (id ${tagRuleset.id})`, today: String(today), slipway: String(slipway) });
       }
-      add({ type: TYPES.ruleset, name: `${name}-release-tags`, parent: component, id: `${name}:${tagRuleset.id}`, inputs: rulesetInputs(tagRuleset, name) });
+      add({
+        type: TYPES.ruleset,
+        name: `${name}-release-tags`,
+        parent: component,
+        id: `${name}:${tagRuleset.id}`,
+        inputs: rulesetInputs(tagRuleset, name),
+      });
     }
     if (repo.labels !== undefined) {
       for (const label of TRIAGE_LABELS) {
         const existing = repo.labels.find((l) => l.name === label.name);
         if (!existing) continue;
-        if (existing.color !== label.color) note({ setting: `label.${label.name}.color`, where: `label '${label.name}'`, today: existing.color, slipway: label.color });
-        if ((existing.description ?? "") !== label.description) note({ setting: `label.${label.name}.description`, where: `label '${label.name}'`, today: existing.description || "(none)", slipway: label.description });
-        add({ type: TYPES.label, name: `${name}-label-${label.name}`, parent: component, id: `${name}:${label.name}`, inputs: { repository: name, name: label.name, color: existing.color, description: existing.description ?? "" } });
+        if (existing.color !== label.color)
+          note({ setting: `label.${label.name}.color`, where: `label '${label.name}'`, today: existing.color, slipway: label.color });
+        if ((existing.description ?? "") !== label.description)
+          note({
+            setting: `label.${label.name}.description`,
+            where: `label '${label.name}'`,
+            today: existing.description || "(none)",
+            slipway: label.description,
+          });
+        add({
+          type: TYPES.label,
+          name: `${name}-label-${label.name}`,
+          parent: component,
+          id: `${name}:${label.name}`,
+          inputs: { repository: name, name: label.name, color: existing.color, description: existing.description ?? "" },
+        });
       }
     }
   }
 
   // Deploy repositories: those with a playbook environment. Environments are one config for all of them.
   const environments: Record<string, unknown> = {};
-  const environmentNames = ENVIRONMENT_NAMES.filter((envName) => deployRepos.some((repo) => repo.environments!.some((env) => env.environment.name === envName)));
+  const environmentNames = ENVIRONMENT_NAMES.filter((envName) =>
+    deployRepos.some((repo) => repo.environments!.some((env) => env.environment.name === envName)),
+  );
   const chosen: Partial<Record<EnvironmentName, ReturnType<typeof environmentConfig>>> = {};
   for (const repo of governed) {
     const name = repo.repository.name;
     for (const env of repo.environments ?? []) {
       const envName = env.environment.name;
       if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envName)) {
-        inexpressible.push({ repository: name, setting: `environment.${envName}`, where: `environment '${envName}'`, today: "exists", slipway: `not managed: Slipway manages ${ENVIRONMENT_NAMES.join(", ")}` });
+        inexpressible.push({
+          repository: name,
+          setting: `environment.${envName}`,
+          where: `environment '${envName}'`,
+          today: "exists",
+          slipway: `not managed: Slipway manages ${ENVIRONMENT_NAMES.join(", ")}`,
+        });
         continue;
       }
       const mapped = environmentConfig(envName as EnvironmentName, env);
@@ -533,12 +754,20 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
         Object.assign(teams, mapped.teams);
         Object.assign(users, mapped.users);
         for (const secretName of mapped.secretNames) {
-          toSupply.push(`pulumi config set --secret --path 'slipway:environments.${envName}.secrets.${secretName}' --stack ${options.stack}   # ${name}: its value cannot be read`);
+          toSupply.push(
+            `pulumi config set --secret --path 'slipway:environments.${envName}.secrets.${secretName}' --stack ${options.stack}   # ${name}: its value cannot be read`,
+          );
         }
       } else if (JSON.stringify(first.config) !== JSON.stringify(mapped.config)) {
-        inexpressible.push({ repository: name, setting: `environment.${envName}`, where: `environment '${envName}'`, today: JSON.stringify(mapped.config), slipway: `one config for every deploy repository: the first one's (${JSON.stringify(first.config)})` });
+        inexpressible.push({
+          repository: name,
+          setting: `environment.${envName}`,
+          where: `environment '${envName}'`,
+          today: JSON.stringify(mapped.config),
+          slipway: `one config for every deploy repository: the first one's (${JSON.stringify(first.config)})`,
+        });
       }
-      mapped.inexpressible.forEach((entry) => inexpressible.push({ repository: name, ...entry }));
+      for (const entry of mapped.inexpressible) inexpressible.push({ repository: name, ...entry });
     }
   }
   for (const repo of deployRepos) {
@@ -564,7 +793,14 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
           preventSelfReview: reviewers.preventSelfReview,
           waitTimer: waitTimerOf(env.environment),
           canAdminsBypass: canAdminsBypass(env.environment),
-          ...(policy !== null ? { deploymentBranchPolicy: { protectedBranches: policy.protected_branches, customBranchPolicies: policy.custom_branch_policies } } : {}),
+          ...(policy !== null
+            ? {
+                deploymentBranchPolicy: {
+                  protectedBranches: policy.protected_branches,
+                  customBranchPolicies: policy.custom_branch_policies,
+                },
+              }
+            : {}),
         },
       });
       for (const branchPolicy of env.branchPolicies) {
@@ -576,7 +812,11 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
           name: `${name}-${envName}-${isTag ? "tag" : "branch"}-${branchPolicy.name}`,
           parent: component,
           id: `${name}:${envName}:${branchPolicy.id}`,
-          inputs: { repository: name, environment: envName, ...(isTag ? { tagPattern: branchPolicy.name } : { branchPattern: branchPolicy.name }) },
+          inputs: {
+            repository: name,
+            environment: envName,
+            ...(isTag ? { tagPattern: branchPolicy.name } : { branchPattern: branchPolicy.name }),
+          },
         });
       }
       for (const [variableName, value] of Object.entries(env.variables)) {
@@ -618,11 +858,17 @@ function validate(github: Record<string, unknown>, environments: Record<string, 
   ];
   const parsed = github as { teams?: Record<string, number>; users?: Record<string, number> };
   for (const [envName, env] of Object.entries(environments) as [string, { reviewerTeams: string[]; reviewerUsers: string[] }][]) {
-    for (const slug of env.reviewerTeams) if (parsed.teams?.[slug] === undefined) problems.push({ key: `slipway:environments.${envName}.reviewerTeams`, message: `team '${slug}' has no id` });
-    for (const login of env.reviewerUsers) if (parsed.users?.[login] === undefined) problems.push({ key: `slipway:environments.${envName}.reviewerUsers`, message: `user '${login}' has no id` });
+    for (const slug of env.reviewerTeams)
+      if (parsed.teams?.[slug] === undefined)
+        problems.push({ key: `slipway:environments.${envName}.reviewerTeams`, message: `team '${slug}' has no id` });
+    for (const login of env.reviewerUsers)
+      if (parsed.users?.[login] === undefined)
+        problems.push({ key: `slipway:environments.${envName}.reviewerUsers`, message: `user '${login}' has no id` });
   }
   if (problems.length > 0) {
-    throw new Error(`slipway import built config the contract refuses (a bug in the importer):\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n")}`);
+    throw new Error(
+      `slipway import built config the contract refuses (a bug in the importer):\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n")}`,
+    );
   }
 }
 

@@ -7,8 +7,8 @@
  */
 import { PROJECT_NAME } from "../contract";
 import { defaultProviderName } from "../gate/runner";
-import { recordedResource, RecordedResource, RecordedStack } from "../gate/model";
-import { judgeStacks, GateOutcome } from "../gate";
+import { recordedResource, type RecordedResource, type RecordedStack } from "../gate/model";
+import { judgeStacks, type GateOutcome } from "../gate";
 import { exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf } from "../gate/report";
 import { renderEnvelope } from "../cli/envelope";
 import { shownPath } from "../gate/findings";
@@ -27,8 +27,22 @@ export function todayStack(resources: readonly AdoptedResource[], options: { own
   const providerUrn = `urn:pulumi:${options.stack}::${project}::pulumi:providers:github::${providerName}`;
   const urns = urnsOf(resources, options.stack, project);
   const recorded: RecordedResource[] = [
-    recordedResource({ urn: root, type: "pulumi:pulumi:Stack", name: `${project}-${options.stack}`, custom: false, inputs: {}, outputs: {} }),
-    recordedResource({ urn: providerUrn, type: "pulumi:providers:github", name: providerName, id: PROVIDER_ID, inputs: { owner: options.owner, version }, outputs: { owner: options.owner, version } }),
+    recordedResource({
+      urn: root,
+      type: "pulumi:pulumi:Stack",
+      name: `${project}-${options.stack}`,
+      custom: false,
+      inputs: {},
+      outputs: {},
+    }),
+    recordedResource({
+      urn: providerUrn,
+      type: "pulumi:providers:github",
+      name: providerName,
+      id: PROVIDER_ID,
+      inputs: { owner: options.owner, version },
+      outputs: { owner: options.owner, version },
+    }),
     ...resources.map((resource, index) => {
       const inputs = withoutUndefined(resource.inputs);
       return recordedResource({

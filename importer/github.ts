@@ -9,7 +9,7 @@
  * with the wait injectable so tests do not sleep. A 403 or 404 on one repository's part is a
  * permission gap recorded for that repository, never the end of the run.
  */
-import { Octokit, RestEndpointMethodTypes } from "@octokit/rest";
+import { Octokit, type RestEndpointMethodTypes } from "@octokit/rest";
 import { UserError } from "../cli/errors";
 
 export type FullRepository = RestEndpointMethodTypes["repos"]["get"]["response"]["data"];
@@ -130,7 +130,8 @@ export function readOnlyClient(options: Pick<ReadOptions, "token" | "baseUrl" | 
   const maxRetries = options.maxRetries ?? 5;
   octokit.hook.wrap("request", async (request, requestOptions) => {
     // Import changes nothing: a write would be a bug, and is refused before it leaves.
-    if ((requestOptions.method ?? "GET").toUpperCase() !== "GET") throw new Error(`slipway import only reads, but tried ${requestOptions.method} ${requestOptions.url}`);
+    if ((requestOptions.method ?? "GET").toUpperCase() !== "GET")
+      throw new Error(`slipway import only reads, but tried ${requestOptions.method} ${requestOptions.url}`);
     for (let attempt = 0; ; attempt++) {
       try {
         return await request(requestOptions);
@@ -165,7 +166,7 @@ export async function readOrganisation(options: ReadOptions): Promise<Organisati
 
   let names = options.repositories;
   if (names === undefined || names.length === 0) {
-    let listed;
+    let listed: { name: string; archived?: boolean }[];
     try {
       listed = await octokit.paginate(octokit.repos.listForOrg, { org: owner, per_page: 100, type: "all" });
     } catch (err) {
@@ -183,7 +184,8 @@ export async function readOrganisation(options: ReadOptions): Promise<Organisati
     try {
       repository = (await octokit.repos.get({ owner, repo: name })).data;
     } catch (err) {
-      if (isHttpError(err) && err.status === 404) throw new UserError(`repository '${owner}/${name}' does not exist, or the token cannot see it`);
+      if (isHttpError(err) && err.status === 404)
+        throw new UserError(`repository '${owner}/${name}' does not exist, or the token cannot see it`);
       throw asUserError(err, `repository ${owner}/${name}`);
     }
     const snapshot: RepositorySnapshot = { repository };
@@ -193,7 +195,8 @@ export async function readOrganisation(options: ReadOptions): Promise<Organisati
     } catch (err) {
       // 404 "Branch not protected" is an answer: there is no classic protection.
       if (isHttpError(err) && err.status === 404 && /not protected/i.test(err.message)) snapshot.classicProtection = null;
-      else if (isHttpError(err) && (err.status === 403 || err.status === 404)) gaps.push({ repository: name, what: "classic branch protection", status: err.status, message: firstLine(err.message) });
+      else if (isHttpError(err) && (err.status === 403 || err.status === 404))
+        gaps.push({ repository: name, what: "classic branch protection", status: err.status, message: firstLine(err.message) });
       else throw asUserError(err, `classic protection of ${owner}/${name}`);
     }
     snapshot.rulesets = await orGap(name, "rulesets", async () => {
@@ -201,7 +204,8 @@ export async function readOrganisation(options: ReadOptions): Promise<Organisati
       return Promise.all(
         summaries.map((summary) => {
           // An organisation ruleset is the same for every repository it covers: read it once.
-          const read = () => octokit.repos.getRepoRuleset({ owner, repo: name, ruleset_id: summary.id, includes_parents: true }).then((r) => r.data);
+          const read = () =>
+            octokit.repos.getRepoRuleset({ owner, repo: name, ruleset_id: summary.id, includes_parents: true }).then((r) => r.data);
           if (summary.source_type !== "Organization") return read();
           if (!rulesetCache.has(summary.id)) rulesetCache.set(summary.id, read());
           return rulesetCache.get(summary.id)!;
@@ -240,10 +244,13 @@ export async function readOrganisation(options: ReadOptions): Promise<Organisati
       snapshot.vulnerabilityAlerts = true;
     } catch (err) {
       if (isHttpError(err) && err.status === 404) snapshot.vulnerabilityAlerts = false;
-      else if (isHttpError(err) && err.status === 403) gaps.push({ repository: name, what: "vulnerability alerts", status: 403, message: firstLine(err.message) });
+      else if (isHttpError(err) && err.status === 403)
+        gaps.push({ repository: name, what: "vulnerability alerts", status: 403, message: firstLine(err.message) });
       else throw asUserError(err, `vulnerability alerts of ${owner}/${name}`);
     }
-    snapshot.labels = await orGap(name, "labels", () => octokit.paginate(octokit.issues.listLabelsForRepo, { owner, repo: name, per_page: 100 }));
+    snapshot.labels = await orGap(name, "labels", () =>
+      octokit.paginate(octokit.issues.listLabelsForRepo, { owner, repo: name, per_page: 100 }),
+    );
     repositories.push(snapshot);
   }
   return { owner, repositories, teams, gaps };
@@ -257,7 +264,8 @@ function firstLine(text: string): string {
 function asUserError(err: unknown, what: string): unknown {
   if (!isHttpError(err)) return err;
   if (err.status === 401) return new UserError(`GitHub refused the token (401) reading ${what}: check GITHUB_TOKEN or --token-file`);
-  if (err.status === 403 || err.status === 404) return new UserError(`GitHub answered ${err.status} reading ${what}: ${firstLine(err.message)}`);
+  if (err.status === 403 || err.status === 404)
+    return new UserError(`GitHub answered ${err.status} reading ${what}: ${firstLine(err.message)}`);
   if (err.status === 429) return new UserError(`rate limited reading ${what}, and still after the retries: try again later`);
   return new UserError(`GitHub answered ${err.status} reading ${what}: ${firstLine(err.message)}`);
 }

@@ -3,14 +3,14 @@
  * file and the gap report into a directory, and say what was written. Nothing is written to
  * GitHub, and no existing file is overwritten without `force`.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Document } from "yaml";
 import { UserError } from "../cli/errors";
-import { readOrganisation, ReadOptions, OrganisationSnapshot } from "./github";
-import { ImportedConfig, Inexpressible, toConfig } from "./config";
-import { importFile, ImportFile } from "./importFile";
-import { gapReport, GapFormat, todayStack } from "./gap";
+import { readOrganisation, type ReadOptions, type OrganisationSnapshot } from "./github";
+import { type ImportedConfig, type Inexpressible, toConfig } from "./config";
+import { importFile, type ImportFile } from "./importFile";
+import { gapReport, type GapFormat, todayStack } from "./gap";
 
 /** Options of an import run. */
 export interface ImportOptions {
@@ -59,14 +59,20 @@ export function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv 
     try {
       text = fs.readFileSync(tokenFile, "utf8");
     } catch (err) {
-      throw new UserError(`cannot read the token file: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, { file: tokenFile });
+      throw new UserError(
+        `cannot read the token file: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`,
+        { file: tokenFile },
+      );
     }
     const token = text.trim();
     if (token === "") throw new UserError("is empty: expected a GitHub token", { file: tokenFile });
     return token;
   }
   const token = env.GITHUB_TOKEN?.trim();
-  if (!token) throw new UserError("no GitHub token: set GITHUB_TOKEN or pass --token-file <file> (a token that can read the organisation; import never writes)");
+  if (!token)
+    throw new UserError(
+      "no GitHub token: set GITHUB_TOKEN or pass --token-file <file> (a token that can read the organisation; import never writes)",
+    );
   return token;
 }
 
@@ -94,7 +100,8 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     now: options.now,
     log: options.log,
   });
-  if (snapshot.repositories.length === 0) throw new UserError(`'${options.owner}' has no repositories the token can see: nothing to import`);
+  if (snapshot.repositories.length === 0)
+    throw new UserError(`'${options.owner}' has no repositories the token can see: nothing to import`);
   const config = toConfig(snapshot, { stack: options.stack });
   const file = importFile(config.resources);
   options.log(`judging today's settings with the policy pack`);
@@ -106,7 +113,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   });
 
   fs.mkdirSync(options.outDir, { recursive: true });
-  fs.writeFileSync(written.stackFile, stackFileText(snapshot, config, options));
+  fs.writeFileSync(written.stackFile, stackFileText(snapshot, config));
   fs.writeFileSync(written.importFile, `${JSON.stringify(file, null, 2)}\n`);
   fs.writeFileSync(written.gapReport, gap.text.endsWith("\n") ? gap.text : `${gap.text}\n`);
   return { snapshot, config, importFile: file, written, gapText: gap.text };
@@ -121,7 +128,7 @@ export function inexpressibleLine(entry: Inexpressible): string {
 }
 
 /** The stack file: the two sections, and as comments what the contract cannot hold and what you must add. */
-function stackFileText(snapshot: OrganisationSnapshot, config: ImportedConfig, options: ImportOptions): string {
+function stackFileText(snapshot: OrganisationSnapshot, config: ImportedConfig): string {
   const document = new Document({
     config: {
       "github:owner": snapshot.owner,
@@ -139,7 +146,11 @@ function stackFileText(snapshot: OrganisationSnapshot, config: ImportedConfig, o
     ` Settings the config contract cannot express (${config.inexpressible.length}); the first \`pulumi up\` applies Slipway's:`,
     ...config.inexpressible.map((entry) => `   - ${inexpressibleLine(entry)}`),
     ...(snapshot.gaps.length > 0
-      ? ["", ` Not readable with this token (${snapshot.gaps.length}):`, ...snapshot.gaps.map((gap) => `   - ${gap.repository ?? ORGANISATION}: ${gap.what}: ${gap.status} ${gap.message}`)]
+      ? [
+          "",
+          ` Not readable with this token (${snapshot.gaps.length}):`,
+          ...snapshot.gaps.map((gap) => `   - ${gap.repository ?? ORGANISATION}: ${gap.what}: ${gap.status} ${gap.message}`),
+        ]
       : []),
   ];
   document.commentBefore = lines.join("\n");

@@ -18,7 +18,9 @@ if (stale === undefined) {
   require(PACK_BUILD.entry);
 } else {
   if (!fromSource) {
-    process.stderr.write(`slipway-guardrails: ${stale}: loading the TypeScript sources, type-checked by run-policy-pack (\`npm run build\` precompiles them)\n`);
+    process.stderr.write(
+      `slipway-guardrails: ${stale}: loading the TypeScript sources, type-checked by run-policy-pack (\`npm run build\` precompiles them)\n`,
+    );
   }
   require("./index.ts");
 }

@@ -6,8 +6,8 @@
  * Schemas are read lazily and cached: the GitHub schema alone is 2 MB, and a stand-in plugin only
  * ever needs its own package's.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /** A property or type reference, as a Pulumi package schema spells it. */
 export interface PropertySpec {
@@ -122,6 +122,7 @@ const cache = new Map<string, PackageSchema>();
 
 /** Whether `pkg` is one of the packages with a vendored schema. */
 export function isPackageName(pkg: string): pkg is PackageName {
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is ES2022, past our tsconfig's lib (ES2020)
   return Object.prototype.hasOwnProperty.call(SCHEMA_FILES, pkg);
 }
 

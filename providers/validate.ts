@@ -14,10 +14,21 @@
  * Unknown values are never judged (during preview the real value is not known yet), secrets are
  * judged by what they hold, resource references stand for the id they resolve to.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { PackageSchema, PropertySpec, SCHEMA_DIR, refToken, resolveRef } from "./schema";
-import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_VALUE_SIG, RESOURCE_REF_SIG, SECRET_SIG, WireMap, deepEqual, isUnknown, reveal, signatureOf } from "./wire";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type PackageSchema, type PropertySpec, SCHEMA_DIR, refToken, resolveRef } from "./schema";
+import {
+  ARCHIVE_SIG,
+  ASSET_SIG,
+  OUTPUT_VALUE_SIG,
+  RESOURCE_REF_SIG,
+  SECRET_SIG,
+  type WireMap,
+  deepEqual,
+  isUnknown,
+  reveal,
+  signatureOf,
+} from "./wire";
 
 /**
  * One property a provider's Check refused, and why. `property` is the path of the offending
@@ -68,7 +79,7 @@ function isPlainObject(value: unknown): value is WireMap {
 /** A short rendering of a value for failure reasons. */
 function show(value: unknown): string {
   const text = JSON.stringify(reveal(value));
-  return text === undefined ? "undefined" : text.length > 80 ? text.slice(0, 77) + "..." : text;
+  return text === undefined ? "undefined" : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Where a failure points, as the Terraform bridge words it (`<resource name>.<property path>`). */
@@ -98,7 +109,14 @@ function join(parent: string, key: string): string {
  * Validate an object's members against named properties: unknown keys, missing required ones,
  * then each member's value. `ownerToken` names the resource or type (for allowed-values rules).
  */
-function checkObject(ctx: Validation, ownerToken: string, properties: Record<string, PropertySpec>, required: string[], value: WireMap, at: string): void {
+function checkObject(
+  ctx: Validation,
+  ownerToken: string,
+  properties: Record<string, PropertySpec>,
+  required: string[],
+  value: WireMap,
+  at: string,
+): void {
   for (const key of Object.keys(value)) {
     if (BOOKKEEPING_KEYS.has(key) || key in properties) continue;
     const where = join(at, key);
@@ -107,7 +125,10 @@ function checkObject(ctx: Validation, ownerToken: string, properties: Record<str
   for (const key of required) {
     if (value[key] === undefined || value[key] === null) {
       const where = join(at, key);
-      ctx.failures.push({ property: where, reason: `Missing required argument. The argument "${key}" is required, but no definition was found. ${examine(ctx, where)}` });
+      ctx.failures.push({
+        property: where,
+        reason: `Missing required argument. The argument "${key}" is required, but no definition was found. ${examine(ctx, where)}`,
+      });
     }
   }
   for (const [key, spec] of Object.entries(properties)) {
@@ -121,9 +142,11 @@ function checkValue(ctx: Validation, spec: PropertySpec, value: unknown, at: str
   if (value === undefined || value === null || isUnknown(value)) return;
   switch (signatureOf(value)) {
     case SECRET_SIG:
-      return checkValue(ctx, spec, (value as WireMap).value, at, allowed);
+      checkValue(ctx, spec, (value as WireMap).value, at, allowed);
+      return;
     case OUTPUT_VALUE_SIG:
-      return "value" in (value as WireMap) ? checkValue(ctx, spec, (value as WireMap).value, at, allowed) : undefined;
+      if ("value" in (value as WireMap)) checkValue(ctx, spec, (value as WireMap).value, at, allowed);
+      return;
     case RESOURCE_REF_SIG:
     case ASSET_SIG:
     case ARCHIVE_SIG:
@@ -165,13 +188,20 @@ function checkValue(ctx: Validation, spec: PropertySpec, value: unknown, at: str
   switch (spec.type) {
     case "string":
       if (typeof value === "object") fail(`expected a string, got ${show(value)}`);
-      else if (allowed && !allowed.includes(String(value))) fail(`expected ${lastSegment(at)} to be one of ${formatChoices(allowed)}, got ${String(value)}`);
+      else if (allowed && !allowed.includes(String(value)))
+        fail(`expected ${lastSegment(at)} to be one of ${formatChoices(allowed)}, got ${String(value)}`);
       return;
     case "integer":
-      if (!(Number.isInteger(value) || (typeof value === "string" && /^[-+]?\d+$/.test(value.trim())))) fail(`expected an integer, got ${show(value)}`);
+      if (!(Number.isInteger(value) || (typeof value === "string" && /^[-+]?\d+$/.test(value.trim()))))
+        fail(`expected an integer, got ${show(value)}`);
       return;
     case "number":
-      if (!((typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))))) {
+      if (
+        !(
+          (typeof value === "number" && Number.isFinite(value)) ||
+          (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
+        )
+      ) {
         fail(`expected a number, got ${show(value)}`);
       }
       return;
@@ -183,7 +213,9 @@ function checkValue(ctx: Validation, spec: PropertySpec, value: unknown, at: str
         fail(`expected a list, got ${show(value)}`);
         return;
       }
-      value.forEach((item, i) => checkValue(ctx, spec.items ?? {}, item, `${at}[${i}]`, allowed));
+      value.forEach((item, i) => {
+        checkValue(ctx, spec.items ?? {}, item, `${at}[${i}]`, allowed);
+      });
       return;
     case "object":
       if (!isPlainObject(value)) {
@@ -199,7 +231,10 @@ function checkValue(ctx: Validation, spec: PropertySpec, value: unknown, at: str
 
 /** The last name of a property path (`bypassMode` of `bypassActors[0].bypassMode`). */
 function lastSegment(at: string): string {
-  return at.replace(/\[\d+\]$/, "").split(".").pop() as string;
+  return at
+    .replace(/\[\d+\]$/, "")
+    .split(".")
+    .pop() as string;
 }
 
 /** Allowed values the way Terraform's StringInSlice prints them: `["a" "b"]`. */
@@ -233,7 +268,14 @@ export function validateProperties(
 }
 
 /** Failures of a single value against a property spec (used for provider config strings). */
-export function validateValue(pkg: string, schema: PackageSchema, label: string, spec: PropertySpec, value: unknown, at: string): CheckFailure[] {
+export function validateValue(
+  pkg: string,
+  schema: PackageSchema,
+  label: string,
+  spec: PropertySpec,
+  value: unknown,
+  at: string,
+): CheckFailure[] {
   const ctx: Validation = { pkg, schema, label, failures: [] };
   checkValue(ctx, spec, value, at);
   return ctx.failures;

@@ -13,9 +13,9 @@
  * items that follow it. Migration items are phased `expand:` / `contract:` so a rollback can
  * tell a destructive migration from an additive one.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { ChangelogFacts } from "../contract";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ChangelogFacts } from "../contract";
 
 /** The changelog file, relative to the project root. */
 export const CHANGELOG_FILE = "CHANGELOG.md";

@@ -36,5 +36,8 @@ export function alignLines(before: string[], after: string[], key: (line: string
 /** Unified diff of two texts (`--- a`, `+++ b`, `@@` hunks); empty string when they are equal. */
 export function unifiedDiff(before: string, after: string, labels: { before: string; after: string }, context = 2): string {
   if (before === after) return "";
-  return createTwoFilesPatch(labels.before, labels.after, before, after, undefined, undefined, { context, headerOptions: FILE_HEADERS_ONLY });
+  return createTwoFilesPatch(labels.before, labels.after, before, after, undefined, undefined, {
+    context,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
 }

@@ -13,13 +13,13 @@
  * after its last stage and on a change request the ledger records for a release staging
  * validated, the approval the `l3-flags-off-in-production` policy checks again at deploy time.
  */
-import { isDeepStrictEqual } from "util";
+import { isDeepStrictEqual } from "node:util";
 import { isMap } from "yaml";
 import { z } from "zod";
 import { NAMESPACE, type EnvironmentName, type FlagConfig } from "../config/config";
 import { flagdDocument } from "../components/flags";
 import { unifiedDiff } from "./diff";
-import { CommandResult } from "./command";
+import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";
 import { requireCommittedFile } from "./git";
 import { readExistingLedger, requireIntactLedger } from "./ledger";
@@ -138,7 +138,9 @@ export function setFlag(options: FlagOptions): FlagResult {
       }
       const ledger = readExistingLedger(options.root, options.ledgerPath);
       requireIntactLedger(ledger);
-      const validated = new Set(ledger.entries.filter((entry) => entry.event.kind === "validated").map((entry) => entry.event.changeRequest));
+      const validated = new Set(
+        ledger.entries.filter((entry) => entry.event.kind === "validated").map((entry) => entry.event.changeRequest),
+      );
       if (!validated.has(approval as string)) {
         throw new UserError(
           `has no validated release with change request '${approval}': an approval of a side-effect flag in production is a change request of a release staging validated (003 §4.3)`,
@@ -154,12 +156,27 @@ export function setFlag(options: FlagOptions): FlagResult {
   // The edited flags must be what the program accepts (the config contract), or nothing is written.
   const after = readFlags(document)[index];
   const served = servedAs(after, stack);
-  const diff = unifiedDiff(document.originalText, renderStackDocument(document), { before: document.file, after: `${document.file} (${flag.name} ${served})` });
+  const diff = unifiedDiff(document.originalText, renderStackDocument(document), {
+    before: document.file,
+    after: `${document.file} (${flag.name} ${served})`,
+  });
   if (served === before && diff === "") {
-    return { text: `${flag.name} is already served ${served} in ${stack}: nothing to change in ${document.file}.\n`, exitCode: 0, served, changed: false, diff };
+    return {
+      text: `${flag.name} is already served ${served} in ${stack}: nothing to change in ${document.file}.\n`,
+      exitCode: 0,
+      served,
+      changed: false,
+      diff,
+    };
   }
   if (options.dryRun) {
-    return { text: `Dry run: ${flag.name} would be served ${served} in ${stack} (was ${before}); nothing was written.\n\n${diff}`, exitCode: 0, served, changed: false, diff };
+    return {
+      text: `Dry run: ${flag.name} would be served ${served} in ${stack} (was ${before}); nothing was written.\n\n${diff}`,
+      exitCode: 0,
+      served,
+      changed: false,
+      diff,
+    };
   }
   const notes = requireCommittedFile(options.root, document.file, "flag", options.force === true);
   saveStackDocument(document);
@@ -233,7 +250,9 @@ export function flagsChanged(options: FlagsChangedOptions): FlagsChangedResult {
       : `The document ${options.stack} served before is not a flagd document: every flag of ${document.file} counts as changed.`;
   }
   const changed = Object.keys(now.flags).filter(
-    (name) => before === undefined || !isDeepStrictEqual(servedPart(now.flags[name] as unknown as Record<string, unknown>), servedPart(before[name])),
+    (name) =>
+      before === undefined ||
+      !isDeepStrictEqual(servedPart(now.flags[name] as unknown as Record<string, unknown>), servedPart(before[name])),
   );
   const lines = [note, changed.length === 0 ? "No flag's served value changes." : `Served values change for: ${changed.join(", ")}.`];
   return { text: `${lines.join("\n")}\n`, exitCode: 0, changed };

@@ -5,14 +5,11 @@
  * promoted. Only `rev-parse` and `status --no-optional-locks` run: nothing in the repository is
  * written, not even the index's stat cache.
  */
-import { execFileSync } from "child_process";
+import { execFileSync } from "node:child_process";
 import { UserError } from "../config/errors";
 
 /** What git says about one file. */
-export type FileCommitState =
-  | { state: "committed" }
-  | { state: "uncommitted"; status: string }
-  | { state: "unknown"; reason: string };
+export type FileCommitState = { state: "committed" } | { state: "uncommitted"; status: string } | { state: "unknown"; reason: string };
 
 function git(root: string, args: string[]): string {
   return execFileSync("git", ["--no-optional-locks", ...args], {
@@ -55,10 +52,9 @@ export function requireCommittedFile(root: string, file: string, action: string,
     );
   }
   if (!force) {
-    throw new UserError(
-      `cannot check for uncommitted changes: ${state.reason}; run it in the repository, or pass --force to edit anyway`,
-      { file },
-    );
+    throw new UserError(`cannot check for uncommitted changes: ${state.reason}; run it in the repository, or pass --force to edit anyway`, {
+      file,
+    });
   }
   return [`warning: ${state.reason}; edited ${file} without checking for uncommitted changes (--force)`];
 }

@@ -1,11 +1,11 @@
 /**
  * `slipway ledger verify | record | show`: typed entry points the CLI wires to its commands.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { Artifact, ReleaseLevel } from "../contract";
-import { CommandResult } from "./command";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Artifact, ReleaseLevel } from "../contract";
+import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";
 import {
   anchorProblem,
@@ -14,15 +14,15 @@ import {
   displayPath,
   type FlagChange,
   formatProblem,
-  Ledger,
-  LedgerEntry,
-  LedgerKind,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerKind,
   LEDGER_KINDS,
-  LedgerProblem,
+  type LedgerProblem,
   MIGRATION_PHASES,
   migrationNotRecorded,
   type MigrationPhase,
-  Migrations,
+  type Migrations,
   newestValidated,
   readExistingLedger,
   releaseRuleViolation,
@@ -30,7 +30,7 @@ import {
   rollbackMarker,
   STACK_CHOSEN_KINDS,
   STACK_OF_KIND,
-  WorkflowRun,
+  type WorkflowRun,
 } from "./ledger";
 import { openStackDocument, readFlags, readMigrations, readRelease } from "./stackDocument";
 import { servedAs } from "./flag";
@@ -68,7 +68,9 @@ function standing(ledger: Ledger): string {
   const production = [...ledger.entries].reverse().find((entry) => entry.event.stack === "production");
   const validated = newestValidated(ledger);
   const parts = [
-    production ? `production runs ${production.event.version} (line ${production.line}, ${production.event.kind})` : "production has run no release",
+    production
+      ? `production runs ${production.event.version} (line ${production.line}, ${production.event.kind})`
+      : "production has run no release",
     validated ? `staging last validated ${validated.event.version} (line ${validated.line})` : "staging has validated no release",
   ];
   return parts.join("; ");
@@ -89,7 +91,10 @@ export function ledgerVerify(options: LedgerVerifyOptions): LedgerVerifyResult {
   if (options.anchor !== undefined && options.anchor !== NO_ANCHOR) {
     const anchor = parseAnchor(options.anchor);
     if (anchor === undefined) {
-      throw new UserError(`'${options.anchor}' is not an anchor: expected <seq>:<64 hex> (the stack's ${LEDGER_ANCHOR_VARIABLE}), or '${NO_ANCHOR}' before a stack's first deploy`, { key: "anchor" });
+      throw new UserError(
+        `'${options.anchor}' is not an anchor: expected <seq>:<64 hex> (the stack's ${LEDGER_ANCHOR_VARIABLE}), or '${NO_ANCHOR}' before a stack's first deploy`,
+        { key: "anchor" },
+      );
     }
     const problem = anchorProblem(ledger, anchor);
     if (problem !== undefined) problems.unshift(problem);
@@ -163,7 +168,11 @@ export interface LedgerRecordResult extends CommandResult {
 
 function headCommit(root: string): string | undefined {
   try {
-    return execFileSync("git", ["--no-optional-locks", "rev-parse", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["--no-optional-locks", "rev-parse", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -175,7 +184,14 @@ function headCommit(root: string): string | undefined {
  * without a run fails verification anyway.
  */
 export function workflowRunFromEnv(env: Record<string, string | undefined>): WorkflowRun {
-  const names = ["GITHUB_ACTIONS", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_WORKFLOW_REF"] as const;
+  const names = [
+    "GITHUB_ACTIONS",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_WORKFLOW_REF",
+  ] as const;
   const missing = names.filter((name) => env[name] === undefined || env[name] === "");
   if (missing.length > 0 || env.GITHUB_ACTIONS !== "true") {
     throw new UserError(
@@ -185,7 +201,8 @@ export function workflowRunFromEnv(env: Record<string, string | undefined>): Wor
     );
   }
   const workflow = env.GITHUB_WORKFLOW_REF as string;
-  if (!WORKFLOW_REF.test(workflow)) throw new UserError(`GITHUB_WORKFLOW_REF '${workflow}' is not <owner>/<repo>/.github/workflows/<file>@<ref>`, { key: "run" });
+  if (!WORKFLOW_REF.test(workflow))
+    throw new UserError(`GITHUB_WORKFLOW_REF '${workflow}' is not <owner>/<repo>/.github/workflows/<file>@<ref>`, { key: "run" });
   const attempt = Number(env.GITHUB_RUN_ATTEMPT);
   return {
     id: env.GITHUB_RUN_ID as string,
@@ -203,8 +220,10 @@ export function workflowRunFromEnv(env: Record<string, string | undefined>): Wor
 function productionEventOf(options: LedgerRecordOptions): { kind: LedgerKind; from?: string; note?: string } {
   const document = openStackDocument(options.root, "production");
   const release = readRelease(document);
-  if (release === undefined) throw new UserError("is missing: cannot tell what production deployed", { file: document.file, key: "slipway:release" });
-  if (release.rollback !== undefined) return { kind: "rolled-back", from: release.rollback.from, note: release.rollback.reason ?? options.note };
+  if (release === undefined)
+    throw new UserError("is missing: cannot tell what production deployed", { file: document.file, key: "slipway:release" });
+  if (release.rollback !== undefined)
+    return { kind: "rolled-back", from: release.rollback.from, note: release.rollback.reason ?? options.note };
   if (release.hotfix) return { kind: "hotfix", note: release.incident ?? options.note };
   return { kind: "promoted" };
 }
@@ -218,7 +237,9 @@ function nonEmpty(migrations: Migrations | undefined): Migrations | undefined {
 export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   if (options.kind === DEPLOYED) return ledgerRecord({ ...options, ...productionEventOf(options) });
   if (!LEDGER_KINDS.includes(options.kind)) {
-    throw new UserError(`'${options.kind}' is not a ledger event; expected one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED}`, { key: "kind" });
+    throw new UserError(`'${options.kind}' is not a ledger event; expected one of ${LEDGER_KINDS.join(", ")}, or ${DEPLOYED}`, {
+      key: "kind",
+    });
   }
   const env = options.env ?? process.env;
   // A typo in --ledger must not start a new chain: the file has to exist.
@@ -230,11 +251,14 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   let stackMigrations: Migrations | undefined;
   let note = options.note;
   let flag: FlagChange | undefined;
-  const kindStack = STACK_CHOSEN_KINDS.includes(options.kind) ? (options.stack ?? STACK_OF_KIND[options.kind]) : STACK_OF_KIND[options.kind];
+  const kindStack = STACK_CHOSEN_KINDS.includes(options.kind)
+    ? (options.stack ?? STACK_OF_KIND[options.kind])
+    : STACK_OF_KIND[options.kind];
   if (options.kind === "migrated" && (options.phase === undefined || !MIGRATION_PHASES.includes(options.phase))) {
     throw new UserError(`a migrated event names the phase it ran: pass --phase ${MIGRATION_PHASES.join(" or ")}`, { key: "phase" });
   }
-  if (options.kind !== "migrated" && options.phase !== undefined) throw new UserError(`--phase belongs to a migrated event, not ${options.kind}`, { key: "phase" });
+  if (options.kind !== "migrated" && options.phase !== undefined)
+    throw new UserError(`--phase belongs to a migrated event, not ${options.kind}`, { key: "phase" });
   if (options.kind === "flag") {
     // What the stack serves is what its file says now: the deploy that records this just applied it.
     if (options.flag === undefined) throw new UserError("a flag event names its flag: pass --flag <name>", { key: "flag" });
@@ -255,9 +279,13 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
   } else if (given === 0) {
     const document = openStackDocument(options.root, kindStack);
     const fromFile = readRelease(document);
-    if (fromFile === undefined) throw new UserError(`is missing: cannot record ${options.kind} without a release`, { file: document.file, key: "slipway:release" });
+    if (fromFile === undefined)
+      throw new UserError(`is missing: cannot record ${options.kind} without a release`, { file: document.file, key: "slipway:release" });
     if (options.kind === "rolled-back" && fromFile.rollback === undefined) {
-      throw new UserError("has no rollback section: a rolled-back event records a release `slipway rollback` wrote", { file: document.file, key: "slipway:release.rollback" });
+      throw new UserError("has no rollback section: a rolled-back event records a release `slipway rollback` wrote", {
+        file: document.file,
+        key: "slipway:release.rollback",
+      });
     }
     release = fromFile;
     // A staging rollback (slipway rollback --stack staging) stages its target again: the note says so.
@@ -268,12 +296,16 @@ export function ledgerRecord(options: LedgerRecordOptions): LedgerRecordResult {
     // The migrations the release runs, from the stack's config (a rollback records none: it returns to code that ran before).
     stackMigrations = options.kind === "rolled-back" || options.kind === "flag" ? undefined : readMigrations(document);
   } else {
-    throw new UserError("give all of version, level, changeRequest and artifacts, or none of them (to read the stack file's slipway:release)", { key: "version" });
+    throw new UserError(
+      "give all of version, level, changeRequest and artifacts, or none of them (to read the stack file's slipway:release)",
+      { key: "version" },
+    );
   }
   const gitSha = options.gitSha ?? env.GITHUB_SHA ?? headCommit(options.root);
   if (gitSha === undefined) throw new UserError("cannot tell the release commit: pass --git-sha (or set GITHUB_SHA)", { key: "gitSha" });
   const actor = options.actor ?? env.GITHUB_ACTOR ?? env.USER ?? env.USERNAME;
-  if (actor === undefined || actor === "") throw new UserError("cannot tell who records: pass --actor (or set GITHUB_ACTOR / USER)", { key: "actor" });
+  if (actor === undefined || actor === "")
+    throw new UserError("cannot tell who records: pass --actor (or set GITHUB_ACTOR / USER)", { key: "actor" });
 
   const entry = appendEvent(
     options.root,
@@ -315,6 +347,7 @@ export interface LedgerShowOptions extends LedgerLocation {
  * could rewrite the screen or hide lines) are shown as `\u001b`-style escapes.
  */
 export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are exactly what this escapes
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -323,19 +356,26 @@ export function ledgerShow(options: LedgerShowOptions): CommandResult {
   const ledger = readExistingLedger(options.root, options.ledgerPath);
   const entries = ledger.entries.filter((entry) => options.version === undefined || entry.event.version === options.version);
   const header = ["seq", "kind", "stack", "version", "level", "change", "time", "actor", "note"];
-  const rows = entries.map(({ event }) => [
-    String(event.seq),
-    event.kind,
-    event.stack,
-    event.version,
-    event.level,
-    event.changeRequest,
-    event.time,
-    event.actor,
-    [event.marker, event.flag !== undefined ? `flag ${event.flag.name} ${event.flag.served}` : undefined, event.migrations?.contract.length ? `contract: ${event.migrations.contract.join(", ")}` : undefined, event.note]
-      .filter((part) => part !== undefined && part !== "")
-      .join(" | "),
-  ].map(printable));
+  const rows = entries.map(({ event }) =>
+    [
+      String(event.seq),
+      event.kind,
+      event.stack,
+      event.version,
+      event.level,
+      event.changeRequest,
+      event.time,
+      event.actor,
+      [
+        event.marker,
+        event.flag !== undefined ? `flag ${event.flag.name} ${event.flag.served}` : undefined,
+        event.migrations?.contract.length ? `contract: ${event.migrations.contract.join(", ")}` : undefined,
+        event.note,
+      ]
+        .filter((part) => part !== undefined && part !== "")
+        .join(" | "),
+    ].map(printable),
+  );
   const lines = textTable(header, rows);
   if (rows.length === 0) lines.push(options.version !== undefined ? `(no events for ${options.version})` : "(no events)");
   if (ledger.problems.length > 0) {
@@ -375,11 +415,18 @@ export interface SoakWindow {
 export function soakWindow(options: LedgerSoakOptions): SoakWindow {
   const env = options.env ?? process.env;
   const runId = env.GITHUB_RUN_ID;
-  if (runId === undefined || runId === "") throw new UserError("the soak belongs to the run that staged the release, and GITHUB_RUN_ID is not set", { key: "run" });
+  if (runId === undefined || runId === "")
+    throw new UserError("the soak belongs to the run that staged the release, and GITHUB_RUN_ID is not set", { key: "run" });
   const ledger = readExistingLedger(options.root, options.ledgerPath);
   requireIntactLedger(ledger);
-  const staged = [...ledger.entries].reverse().find((entry) => entry.event.kind === "staged" && entry.event.version === options.version && entry.event.run?.id === runId);
-  if (staged === undefined) throw new UserError(`has no staged ${options.version} recorded by run ${runId}: the soak starts when this run's staged line is on the ledger branch`, { file: ledger.file });
+  const staged = [...ledger.entries]
+    .reverse()
+    .find((entry) => entry.event.kind === "staged" && entry.event.version === options.version && entry.event.run?.id === runId);
+  if (staged === undefined)
+    throw new UserError(
+      `has no staged ${options.version} recorded by run ${runId}: the soak starts when this run's staged line is on the ledger branch`,
+      { file: ledger.file },
+    );
   const { stagingSoakMinutes } = readPolicyStatement(options.root);
   const minutes = stagingSoakMinutes[staged.event.level];
   return { staged, minutes, endsAt: new Date(Date.parse(staged.event.time) + minutes * 60_000) };
@@ -391,10 +438,13 @@ export function soakWindow(options: LedgerSoakOptions): SoakWindow {
  * `before`, the migration workflow asks first whether the release's migration may run at all
  * (production: only once staging ran it for the same build and validated the release).
  */
-export function ledgerMigrationCheck(options: LedgerLocation & { stack: "staging" | "production"; before?: MigrationPhase; now?: Date }): CommandResult & { version?: string } {
+export function ledgerMigrationCheck(
+  options: LedgerLocation & { stack: "staging" | "production"; before?: MigrationPhase; now?: Date },
+): CommandResult & { version?: string } {
   const document = openStackDocument(options.root, options.stack);
   const release = readRelease(document);
-  if (release === undefined) throw new UserError("is missing: no release to check the migration of", { file: document.file, key: "slipway:release" });
+  if (release === undefined)
+    throw new UserError("is missing: no release to check the migration of", { file: document.file, key: "slipway:release" });
   const ledger = readExistingLedger(options.root, options.ledgerPath);
   requireIntactLedger(ledger);
   if (options.before !== undefined) {
@@ -412,7 +462,11 @@ export function ledgerMigrationCheck(options: LedgerLocation & { stack: "staging
     };
     const violation = releaseRuleViolation(draft, ledger.entries);
     if (violation !== undefined) return { text: `refusing to migrate ${release.version} on ${options.stack}: ${violation}\n`, exitCode: 1 };
-    return { text: `${release.version} on ${options.stack}: its ${options.before} migration may run.\n`, exitCode: 0, version: release.version };
+    return {
+      text: `${release.version} on ${options.stack}: its ${options.before} migration may run.\n`,
+      exitCode: 0,
+      version: release.version,
+    };
   }
   const problem = migrationNotRecorded(ledger, options.stack, release);
   if (problem !== undefined) return { text: `refusing to deploy ${release.version} to ${options.stack}: ${problem}\n`, exitCode: 1 };

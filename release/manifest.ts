@@ -4,16 +4,34 @@
  * reads them here (the ledger's validation record, the changelog section) and hands them over
  * on a real resource input (`SLIPWAY_RELEASE_MANIFEST`, see contract/index.ts).
  */
-import { higherLevel, LedgerFacts, ReleaseLevel, ReleaseManifest, releaseManifestSchema, releaseMigrationsOf } from "../contract";
-import { ConfigError, keyPath, NAMESPACE, stackConfigSchema, StackConfig } from "../config/config";
+import {
+  higherLevel,
+  type LedgerFacts,
+  type ReleaseLevel,
+  type ReleaseManifest,
+  releaseManifestSchema,
+  releaseMigrationsOf,
+} from "../contract";
+import { ConfigError, keyPath, NAMESPACE, stackConfigSchema, type StackConfig } from "../config/config";
 
 /** A stack's release section, as the config contract parses it. */
 type ReleaseConfig = StackConfig["release"];
 import { listStacks, readStackFile } from "../config/stackFile";
-import { anchorOf, anchorProblem, expandsShippedBefore, formatProblem, Ledger, productionHistory, readLedger, releaseRuleViolation, rollbackMarker, validationFor } from "./ledger";
+import {
+  anchorOf,
+  anchorProblem,
+  expandsShippedBefore,
+  formatProblem,
+  type Ledger,
+  productionHistory,
+  readLedger,
+  releaseRuleViolation,
+  rollbackMarker,
+  validationFor,
+} from "./ledger";
 import { sameArtifacts } from "../contract/artifacts";
 import { UserError } from "../config/errors";
-import { formatAnchor, LEDGER_ANCHOR_VARIABLE, LedgerAnchor, NO_ANCHOR, parseAnchor } from "../contract/release";
+import { formatAnchor, LEDGER_ANCHOR_VARIABLE, type LedgerAnchor, NO_ANCHOR, parseAnchor } from "../contract/release";
 import { readChangelogFacts } from "./changelog";
 
 /**
@@ -42,13 +60,21 @@ export function ledgerAnchorFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
   if (value === undefined || value === "" || value === NO_ANCHOR) return undefined;
   const anchor = parseAnchor(value);
   if (anchor === undefined) {
-    throw new UserError(`is '${value}', not an anchor: expected <seq>:<64 hex> (the stack's ${LEDGER_ANCHOR_VARIABLE} variable) or '${NO_ANCHOR}'`, { key: `$${LEDGER_ANCHOR_VARIABLE}` });
+    throw new UserError(
+      `is '${value}', not an anchor: expected <seq>:<64 hex> (the stack's ${LEDGER_ANCHOR_VARIABLE} variable) or '${NO_ANCHOR}'`,
+      { key: `$${LEDGER_ANCHOR_VARIABLE}` },
+    );
   }
   return anchor;
 }
 
 /** Build and check the manifest; a ledger that fails verification stops the program. */
-export function buildRelease(projectDir: string, stack: string, config: StackConfig, env: NodeJS.ProcessEnv = process.env): PreparedRelease {
+export function buildRelease(
+  projectDir: string,
+  stack: string,
+  config: StackConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): PreparedRelease {
   const { release } = config;
   const ledger = readLedger(projectDir, ledgerPathFromEnv(env));
   const anchor = ledgerAnchorFromEnv(env);
@@ -69,7 +95,9 @@ export function buildRelease(projectDir: string, stack: string, config: StackCon
     governingLevel: governingLevel(projectDir, stack, release.level),
     ledger: ledgerFacts(ledger, release),
     // A rewritten history is the policies' to report (promote-validated-artifact), not a crash.
-    ...(anchor !== undefined && anchorIssue !== undefined ? { ledgerAnchor: { anchor: formatAnchor(anchor), problem: formatProblem(anchorIssue) } } : {}),
+    ...(anchor !== undefined && anchorIssue !== undefined
+      ? { ledgerAnchor: { anchor: formatAnchor(anchor), problem: formatProblem(anchorIssue) } }
+      : {}),
   };
   // The pack parses this shape with the same schema: fail here, in the program, if it drifted.
   return { manifest: releaseManifestSchema.parse(manifest), ledgerHead: formatAnchor(anchorOf(ledger)) };
@@ -90,7 +118,10 @@ export function governingLevel(projectDir: string, stack: string, ownLevel: Rele
       // An unreadable release elsewhere must not quietly lower the bar: name it.
       const issue = parsed.error.issues[0];
       throw new ConfigError(stackFile.file, [
-        { key: keyPath(["release", ...issue.path]), message: `${issue.message} (read to decide which checks the repository rules require)` },
+        {
+          key: keyPath(["release", ...issue.path]),
+          message: `${issue.message} (read to decide which checks the repository rules require)`,
+        },
       ]);
     }
     level = higherLevel(level, parsed.data.level);
@@ -153,5 +184,7 @@ function confirmedRollback(ledger: Ledger, release: ReleaseConfig): LedgerFacts[
     },
     ledger.entries,
   );
-  return violation === undefined ? { from: declared.from, marker, ...(declared.reason !== undefined ? { note: declared.reason } : {}) } : null;
+  return violation === undefined
+    ? { from: declared.from, marker, ...(declared.reason !== undefined ? { note: declared.reason } : {}) }
+    : null;
 }

@@ -7,14 +7,14 @@
  * state per environment (on, off, or up to a canary stage) or declared canary stages differ. When one
  * of the files is missing, the release's own flags are listed instead.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { FlagConfig, FlagStageConfig } from "../config/config";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { FlagConfig, FlagStageConfig } from "../config/config";
 import { stackFileName } from "../config/stackFile";
 import {
   CHANGELOG_CATEGORIES,
   CHANGELOG_FILE,
-  ChangelogSection,
+  type ChangelogSection,
   changelogFacts,
   declaredMigrations,
   fieldItems,
@@ -22,7 +22,7 @@ import {
   listedFlags,
   readChangelog,
 } from "./changelog";
-import { CommandResult } from "./command";
+import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";
 import { productionHistory, readLedger, requireIntactLedger, validatedEntry } from "./ledger";
 import { PRODUCTION_NEXT_STEPS } from "./promote";
@@ -49,7 +49,8 @@ export interface ReleaseNotesResult extends CommandResult {
 }
 
 /** The canary plan of 003 §4.4, used for L3 releases whose changelog names none. */
-const L3_CANARY_PLAN = "enable in staging on sandbox accounts, then in production for house accounts, then 1–2 low-risk clients, then broader rollout, paced by SLO burn (003 §4.4)";
+const L3_CANARY_PLAN =
+  "enable in staging on sandbox accounts, then in production for house accounts, then 1–2 low-risk clients, then broader rollout, paced by SLO burn (003 §4.4)";
 
 /** Extra required checks of an L3 release (003 §3.3). */
 const L3_CHECKS = "side-effect contracts, policy engine regression suite, browser lane smoke on sandbox (required for L3, 003 §3.3)";
@@ -89,9 +90,11 @@ export function flagChanges(release: readonly FlagConfig[], production: readonly
       if (was !== now) differences.push(`${environment} ${was} → ${now}`);
     }
     // So is a stage that targets other contexts: `stage pilot` then reaches other clients.
-    if (describeStages(before.stages) !== describeStages(flag.stages)) differences.push(`stages ${describeStages(before.stages)} → ${describeStages(flag.stages)}`);
+    if (describeStages(before.stages) !== describeStages(flag.stages))
+      differences.push(`stages ${describeStages(before.stages)} → ${describeStages(flag.stages)}`);
     if (differences.length > 0) {
-      const approval = flag.level === "L3" && flag.defaults.production && flag.productionApproval ? ` (approved by ${flag.productionApproval})` : "";
+      const approval =
+        flag.level === "L3" && flag.defaults.production && flag.productionApproval ? ` (approved by ${flag.productionApproval})` : "";
       changes.push(`\`${flag.name}\` (${flag.level}): ${differences.join(", ")}${approval}`);
     }
   }
@@ -119,7 +122,8 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
   const { root, version } = options;
   const changelogFile = options.changelogPath ?? CHANGELOG_FILE;
   const sections = readChangelog(root, changelogFile);
-  if (sections === null) throw new UserError("does not exist: release notes are curated from the changelog (003 §9)", { file: changelogFile });
+  if (sections === null)
+    throw new UserError("does not exist: release notes are curated from the changelog (003 §9)", { file: changelogFile });
   const section = findSection(sections, version);
   if (section === undefined) {
     throw new UserError(`has no section for ${version}: write '## [${version}] - <date>' first (003 §6.1)`, { file: changelogFile });
@@ -142,7 +146,8 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
     const changes = flagChanges(releaseFlags, productionFlags);
     flagsLine = changes.length > 0 ? changes.join("; ") : "no flag changes against production";
   } else {
-    const list = releaseFlags?.map((flag) => `\`${flag.name}\` (${flag.level}): ${describeServed(flag)}`) ?? named.map((name) => `\`${name}\``);
+    const list =
+      releaseFlags?.map((flag) => `\`${flag.name}\` (${flag.level}): ${describeServed(flag)}`) ?? named.map((name) => `\`${name}\``);
     flagsLine = list.length > 0 ? list.join("; ") : "none";
   }
   if (section.fields.flags !== undefined && section.fields.flags !== "") flagsLine += ` — changelog: ${section.fields.flags}`;
@@ -155,7 +160,9 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
   const runs = productionHistory(ledger);
   const inProduction = runs.length > 0 && runs[runs.length - 1].version === version;
   const previous = inProduction ? defaultRollbackTarget(runs, version) : runs[runs.length - 1]?.version;
-  const previousRan = ledger.entries.filter((entry) => previous !== undefined && entry.event.version === previous).map((entry) => entry.event.migrations);
+  const previousRan = ledger.entries
+    .filter((entry) => previous !== undefined && entry.event.version === previous)
+    .map((entry) => entry.event.migrations);
   const migrations = declaredMigrations(section);
   const ledgerMigrations = validated?.event.migrations ?? staged?.event.migrations;
   for (const phase of ["expand", "contract"] as const) {
@@ -173,7 +180,8 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
 
   const runbooks = fieldItems(section, "runbooks");
   const canary = fieldItems(section, "canary");
-  const canaryLine = canary.length > 0 ? canary.join("; ") : isL3 ? L3_CANARY_PLAN : `none required for ${level}: deploy and watch the soak window (000 §3)`;
+  const canaryLine =
+    canary.length > 0 ? canary.join("; ") : isL3 ? L3_CANARY_PLAN : `none required for ${level}: deploy and watch the soak window (000 §3)`;
 
   // Flag rollback: the L3 flags the release involves.
   const knownFlags = [...(releaseFlags ?? []), ...(productionFlags ?? [])];
@@ -202,7 +210,9 @@ export function releaseNotes(options: ReleaseNotesOptions): ReleaseNotesResult {
 
   const bullets = (items: string[], empty: string) => (items.length > 0 ? items : [empty]).map((item) => `- ${item}`);
   // A hotfix links the incident it answers (000 §6.6), as production's stack file names it.
-  const productionRelease = fs.existsSync(path.join(root, stackFileName("production"))) ? readRelease(openStackDocument(root, "production")) : undefined;
+  const productionRelease = fs.existsSync(path.join(root, stackFileName("production")))
+    ? readRelease(openStackDocument(root, "production"))
+    : undefined;
   const incident = productionRelease?.version === version && productionRelease.hotfix ? productionRelease.incident : undefined;
   const markdown = [
     `**Title:** ${displayVersion(version)} — ${summary}`.trimEnd(),

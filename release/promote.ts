@@ -8,19 +8,36 @@
  * ledger line claims that production ran the release, and until the smoke is green it has not.
  */
 import { shellJoin, previewCommand, upCommand } from "../contract/commands";
-import { Validation } from "../contract";
+import type { Validation } from "../contract";
 import { readChangelogFacts } from "./changelog";
 import { unifiedDiff } from "./diff";
-import { CommandResult } from "./command";
+import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";
 import { requireCommittedFile } from "./git";
-import { anchorProblem, formatProblem, newestValidated, productionHistory, readExistingLedger, requireIntactLedger, validatedEntry, validationFor } from "./ledger";
+import {
+  anchorProblem,
+  formatProblem,
+  newestValidated,
+  productionHistory,
+  readExistingLedger,
+  requireIntactLedger,
+  validatedEntry,
+  validationFor,
+} from "./ledger";
 import { sameArtifacts } from "../contract/artifacts";
 import { ledgerAnchorFromEnv } from "./manifest";
 import { migrationsMissingFrom, NO_MIGRATIONS, REFERENCE_ID_PATTERN } from "../contract";
 import { readPolicyStatement } from "../config/policyStatement";
 import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
-import { openStackDocument, readMigrations, readRelease, renderStackDocument, ReleaseSection, saveStackDocument, writeRelease } from "./stackDocument";
+import {
+  openStackDocument,
+  readMigrations,
+  readRelease,
+  renderStackDocument,
+  type ReleaseSection,
+  saveStackDocument,
+  writeRelease,
+} from "./stackDocument";
 
 export { assertProductionApplyAllowed } from "./guard";
 export type { ProductionApplyContext } from "./guard";
@@ -29,10 +46,7 @@ export type { ProductionApplyContext } from "./guard";
 export const PRODUCTION_STACK = "production";
 
 /** Commands to run after a stack file edit, in order. */
-export const PRODUCTION_NEXT_STEPS = [
-  shellJoin(previewCommand("production")),
-  `ALLOW_PROD=1 ${shellJoin(upCommand("production"))}`,
-];
+export const PRODUCTION_NEXT_STEPS = [shellJoin(previewCommand("production")), `ALLOW_PROD=1 ${shellJoin(upCommand("production"))}`];
 
 /** Options of `slipway promote`. */
 export interface PromoteOptions {
@@ -81,10 +95,15 @@ function versionParts(version: string): [number, number, number] | undefined {
  */
 function requireHotfixOf(incident: string | undefined, version: string, running: string | undefined, ledgerFile: string): void {
   if (incident === undefined || incident.trim() === "") {
-    throw new UserError("is required with --hotfix: a hotfix answers an open production incident (001, 000 §6.6); pass its id (INC-77, #123 or its URL)", { key: "incident" });
+    throw new UserError(
+      "is required with --hotfix: a hotfix answers an open production incident (001, 000 §6.6); pass its id (INC-77, #123 or its URL)",
+      { key: "incident" },
+    );
   }
   if (!REFERENCE_ID_PATTERN.test(incident)) {
-    throw new UserError(`'${incident}' is not an incident id: expected a ticket key (INC-77), a GitHub issue (#123) or an https URL`, { key: "incident" });
+    throw new UserError(`'${incident}' is not an incident id: expected a ticket key (INC-77), a GitHub issue (#123) or an https URL`, {
+      key: "incident",
+    });
   }
   if (running === undefined) return;
   const [from, to] = [versionParts(running), versionParts(version)];
@@ -103,10 +122,14 @@ export function promote(options: PromoteOptions): PromoteResult {
   const ledger = readExistingLedger(root, options.ledgerPath);
   requireIntactLedger(ledger);
   const anchorText = options.anchor ?? process.env[LEDGER_ANCHOR_VARIABLE];
-  const anchor = anchorText === undefined || anchorText.trim() === "" ? undefined : ledgerAnchorFromEnv({ [LEDGER_ANCHOR_VARIABLE]: anchorText });
+  const anchor =
+    anchorText === undefined || anchorText.trim() === "" ? undefined : ledgerAnchorFromEnv({ [LEDGER_ANCHOR_VARIABLE]: anchorText });
   const rewritten = anchor !== undefined ? anchorProblem(ledger, anchor) : undefined;
   if (rewritten !== undefined) {
-    throw new UserError(`refusing to promote: the ledger does not extend the one production last deployed from: ${formatProblem(rewritten)}`, { file: ledger.file });
+    throw new UserError(
+      `refusing to promote: the ledger does not extend the one production last deployed from: ${formatProblem(rewritten)}`,
+      { file: ledger.file },
+    );
   }
   const entry = options.version !== undefined ? validatedEntry(ledger, options.version) : newestValidated(ledger);
   if (entry === undefined) {
@@ -124,7 +147,8 @@ export function promote(options: PromoteOptions): PromoteResult {
   const runs = productionHistory(ledger);
   const current = runs[runs.length - 1];
   if (options.hotfix === true) requireHotfixOf(options.incident, version, current?.version, ledger.file);
-  else if (options.incident !== undefined) throw new UserError("is only for a hotfix: pass --hotfix too, or drop --incident", { key: "incident" });
+  else if (options.incident !== undefined)
+    throw new UserError("is only for a hotfix: pass --hotfix too, or drop --incident", { key: "incident" });
   if (current !== undefined && current.version !== version && runs.some((run) => run.version === version)) {
     throw new UserError(
       `refusing to promote ${version}: production already ran it and moved on to ${current.version}; ` +
@@ -154,7 +178,8 @@ export function promote(options: PromoteOptions): PromoteResult {
   const validation = validationFor(ledger, version, validated.artifacts) as Validation;
   // The same window the ledger and promote-validated-artifact hold staging to (000 §3, 003 §4.4).
   const { stagingSoakMinutes } = readPolicyStatement(root);
-  const soaked = validation.stagedAt !== undefined ? (Date.parse(validation.validatedAt ?? "") - Date.parse(validation.stagedAt)) / 60_000 : Number.NaN;
+  const soaked =
+    validation.stagedAt !== undefined ? (Date.parse(validation.validatedAt ?? "") - Date.parse(validation.stagedAt)) / 60_000 : Number.NaN;
   if (!(soaked >= stagingSoakMinutes[validated.level])) {
     throw new UserError(
       `refusing to promote ${version}: staging validated it (line ${entry.line}) ${Number.isFinite(soaked) ? `${Math.floor(soaked)} minutes after it was staged` : "with no staged line of the same run"}; an ${validated.level} release soaks at least ${stagingSoakMinutes[validated.level]} minutes`,
@@ -208,8 +233,10 @@ export function promote(options: PromoteOptions): PromoteResult {
     diff.trimEnd(),
     "",
   ];
-  if (facts === null) lines.push(`warning: no CHANGELOG.md: the release-metadata policy will block production until ${version} has an entry`);
-  else if (!facts.present) lines.push(`warning: CHANGELOG.md has no section for ${version}: the release-metadata policy will block production`);
+  if (facts === null)
+    lines.push(`warning: no CHANGELOG.md: the release-metadata policy will block production until ${version} has an entry`);
+  else if (!facts.present)
+    lines.push(`warning: CHANGELOG.md has no section for ${version}: the release-metadata policy will block production`);
   lines.push(
     "Next:",
     `  review and commit ${stackDocument.file}`,

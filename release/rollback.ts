@@ -16,15 +16,15 @@
  */
 import { unifiedDiff } from "./diff";
 import { findSection, declaredMigrations, readChangelog, CHANGELOG_FILE } from "./changelog";
-import { CommandResult } from "./command";
+import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";
 import { requireCommittedFile } from "./git";
 import {
   contractMigrationsInLedger,
   describeBlocker,
-  LedgerEntry,
-  MigrationBlocker,
-  ProductionRun,
+  type LedgerEntry,
+  type MigrationBlocker,
+  type ProductionRun,
   productionHistory,
   readExistingLedger,
   releaseRuleViolation,
@@ -45,7 +45,16 @@ export const ROLLBACK_NEXT_STEPS = [
   shellJoin(previewCommand(PRODUCTION_STACK)),
   `gh workflow run ${deployWorkflowPath(PRODUCTION_STACK).split("/").pop()} --ref main`,
 ];
-import { forceL3FlagsOff, forceL3FlagsOffInProduction, openStackDocument, readMigrations, readRelease, renderStackDocument, saveStackDocument, writeRelease } from "./stackDocument";
+import {
+  forceL3FlagsOff,
+  forceL3FlagsOffInProduction,
+  openStackDocument,
+  readMigrations,
+  readRelease,
+  renderStackDocument,
+  saveStackDocument,
+  writeRelease,
+} from "./stackDocument";
 
 /** Options of `slipway rollback`. */
 export interface RollbackOptions {
@@ -130,22 +139,36 @@ function rollbackStaging(options: RollbackOptions): RollbackResult {
   }
   const from = current.version;
   const to = options.to ?? defaultStagingTarget(ledger.entries, from);
-  if (to === undefined) throw new UserError(`staging validated no release other than ${from}: there is nothing to roll back to`, { file: ledger.file });
+  if (to === undefined)
+    throw new UserError(`staging validated no release other than ${from}: there is nothing to roll back to`, { file: ledger.file });
   const refuse = (reason: string): never => {
     throw new UserError(`refusing to roll staging back from ${from} to ${to}: ${reason}`, { file: ledger.file });
   };
   if (to === from) refuse(`staging already runs ${to}`);
-  const validated = validatedEntry(ledger, to) ?? refuse(`staging never validated ${to}; a rollback returns to a release staging validated`);
+  const validated =
+    validatedEntry(ledger, to) ?? refuse(`staging never validated ${to}; a rollback returns to a release staging validated`);
   // What staging ran since it validated the target: their contract migrations are not undone.
-  const since = [...new Set([...ledger.entries.filter((entry) => entry.line > validated.line && entry.event.stack === "staging").map((entry) => entry.event.version), from])].filter(
-    (version) => version !== to,
-  );
+  const since = [
+    ...new Set([
+      ...ledger.entries
+        .filter((entry) => entry.line > validated.line && entry.event.stack === "staging")
+        .map((entry) => entry.event.version),
+      from,
+    ]),
+  ].filter((version) => version !== to);
   const blockers: MigrationBlocker[] = contractMigrationsInLedger(ledger.entries, since, to);
-  const targetRan = new Set(ledger.entries.filter((entry) => entry.event.version === to).flatMap((entry) => entry.event.migrations?.contract ?? []));
-  const declaredNow = readMigrations(stackDocument).contract.filter((name) => !targetRan.has(name) && !blockers.some((blocker) => blocker.contract.includes(name)));
-  if (declaredNow.length > 0) blockers.push({ version: from, contract: declaredNow, source: `${stackDocument.file} slipway:apps.kubernetes.migrations` });
+  const targetRan = new Set(
+    ledger.entries.filter((entry) => entry.event.version === to).flatMap((entry) => entry.event.migrations?.contract ?? []),
+  );
+  const declaredNow = readMigrations(stackDocument).contract.filter(
+    (name) => !targetRan.has(name) && !blockers.some((blocker) => blocker.contract.includes(name)),
+  );
+  if (declaredNow.length > 0)
+    blockers.push({ version: from, contract: declaredNow, source: `${stackDocument.file} slipway:apps.kubernetes.migrations` });
   if (blockers.length > 0) {
-    refuse(`it crosses a contract migration: ${blockers.map(describeBlocker).join("; ")}; ${to} would run against a schema it no longer matches: fix forward instead`);
+    refuse(
+      `it crosses a contract migration: ${blockers.map(describeBlocker).join("; ")}; ${to} would run against a schema it no longer matches: fix forward instead`,
+    );
   }
   const notes = options.dryRun ? [] : requireCommittedFile(root, stackDocument.file, "rollback", options.force === true);
   const event = validated.event;
@@ -158,7 +181,10 @@ function rollbackStaging(options: RollbackOptions): RollbackResult {
     rollback: { from, ...(options.reason !== undefined && options.reason.trim() !== "" ? { reason: options.reason } : {}) },
   });
   const flags = forceL3FlagsOff(stackDocument, "staging");
-  const diff = unifiedDiff(stackDocument.originalText, renderStackDocument(stackDocument), { before: stackDocument.file, after: `${stackDocument.file} (rolled back to ${to})` });
+  const diff = unifiedDiff(stackDocument.originalText, renderStackDocument(stackDocument), {
+    before: stackDocument.file,
+    after: `${stackDocument.file} (rolled back to ${to})`,
+  });
   const marker = rollbackMarker(from, to);
   const nextSteps = [`gh workflow run rollback.yml --ref main -f stack=staging -f version=${to} -f reason='<why>'`];
   if (options.dryRun) {
@@ -169,7 +195,9 @@ function rollbackStaging(options: RollbackOptions): RollbackResult {
   const lines = [
     ...notes,
     `${marker} on staging: ${stackDocument.file} now carries ${to} (${event.level}, ${event.changeRequest}), the artifacts staging validated at ${ledger.file} line ${validated.line}.`,
-    flags.turnedOff.length > 0 ? `L3 flags forced off in staging (003 §7.2): ${flags.turnedOff.join(", ")}.` : "No L3 flag was on in staging.",
+    flags.turnedOff.length > 0
+      ? `L3 flags forced off in staging (003 §7.2): ${flags.turnedOff.join(", ")}.`
+      : "No L3 flag was on in staging.",
     "",
     diff.trimEnd(),
     "",
@@ -212,8 +240,12 @@ export function rollback(options: RollbackOptions): RollbackResult {
   const blockers: MigrationBlocker[] = contractMigrationsInLedger(ledger.entries, crossed, to);
   // The contract Jobs production's config runs now: the schema production has, whatever the
   // ledger recorded (an older ledger may have no migrations at all). The target must have run them.
-  const targetRan = new Set(ledger.entries.filter((entry) => entry.event.version === to).flatMap((entry) => entry.event.migrations?.contract ?? []));
-  const declaredNow = readMigrations(stackDocument).contract.filter((name) => !targetRan.has(name) && !blockers.some((blocker) => blocker.contract.includes(name)));
+  const targetRan = new Set(
+    ledger.entries.filter((entry) => entry.event.version === to).flatMap((entry) => entry.event.migrations?.contract ?? []),
+  );
+  const declaredNow = readMigrations(stackDocument).contract.filter(
+    (name) => !targetRan.has(name) && !blockers.some((blocker) => blocker.contract.includes(name)),
+  );
   if (declaredNow.length > 0) {
     blockers.push({ version: from, contract: declaredNow, source: `${stackDocument.file} slipway:apps.kubernetes.migrations` });
   }

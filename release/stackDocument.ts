@@ -6,12 +6,20 @@
  * with the config contract's own schemas (config/config.ts), so promote and rollback accept
  * exactly what the program accepts.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { Document, isMap, isSeq, parseDocument, ToStringOptions } from "yaml";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Document, isMap, isSeq, parseDocument, type ToStringOptions } from "yaml";
 import { z } from "zod";
-import { Artifact, NO_MIGRATIONS, ReleaseLevel, ReleaseMigrations, releaseMigrationsOf } from "../contract";
-import { configProblems, ConfigProblem, FlagConfig, migrationSchema, NAMESPACE, ReleaseConfig, stackConfigSchema } from "../config/config";
+import { type Artifact, NO_MIGRATIONS, type ReleaseLevel, type ReleaseMigrations, releaseMigrationsOf } from "../contract";
+import {
+  configProblems,
+  type ConfigProblem,
+  type FlagConfig,
+  migrationSchema,
+  NAMESPACE,
+  type ReleaseConfig,
+  stackConfigSchema,
+} from "../config/config";
 import { stackFileName } from "../config/stackFile";
 import { UserError } from "../config/errors";
 import { alignLines } from "./diff";
@@ -100,7 +108,11 @@ export function renderStackDocument(stackDocument: StackDocument): string {
 
 /** A line with flow-collection spacing and trailing blanks removed: `{ a: 1 }` and `{a: 1}` agree. */
 function layoutKey(line: string): string {
-  return line.replace(/([{[])\s+/g, "$1").replace(/\s+([}\],])/g, "$1").replace(/,\s+/g, ", ").trimEnd();
+  return line
+    .replace(/([{[])\s+/g, "$1")
+    .replace(/\s+([}\],])/g, "$1")
+    .replace(/,\s+/g, ", ")
+    .trimEnd();
 }
 
 /**
@@ -180,7 +192,10 @@ export function writeRelease(stackDocument: StackDocument, release: ReleaseSecti
   const base = ["config", RELEASE_KEY];
   const existing = document.getIn(base);
   if (existing !== undefined && existing !== null && !isMap(existing)) {
-    throw new UserError("expected a map (version, level, changeRequest, hotfix, artifacts)", { file: stackDocument.file, key: RELEASE_KEY });
+    throw new UserError("expected a map (version, level, changeRequest, hotfix, artifacts)", {
+      file: stackDocument.file,
+      key: RELEASE_KEY,
+    });
   }
   document.setIn([...base, "version"], release.version);
   document.setIn([...base, "level"], release.level);
@@ -189,7 +204,13 @@ export function writeRelease(stackDocument: StackDocument, release: ReleaseSecti
   if (release.incident !== undefined) document.setIn([...base, "incident"], release.incident);
   else if (document.hasIn([...base, "incident"])) document.deleteIn([...base, "incident"]);
   if (release.rollback !== undefined) {
-    document.setIn([...base, "rollback"], document.createNode({ from: release.rollback.from, ...(release.rollback.reason !== undefined ? { reason: release.rollback.reason } : {}) }));
+    document.setIn(
+      [...base, "rollback"],
+      document.createNode({
+        from: release.rollback.from,
+        ...(release.rollback.reason !== undefined ? { reason: release.rollback.reason } : {}),
+      }),
+    );
   } else if (document.hasIn([...base, "rollback"])) {
     document.deleteIn([...base, "rollback"]);
   }

@@ -24,7 +24,11 @@ const BORDERLESS = {
 
 /** The header line and one line per row, each prefixed with `indent`. */
 export function textTable(header: string[], rows: string[][], indent = ""): string[] {
-  const table = new Table({ head: header, chars: BORDERLESS, style: { head: [], border: [], "padding-left": 0, "padding-right": 0, compact: true } });
+  const table = new Table({
+    head: header,
+    chars: BORDERLESS,
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0, compact: true },
+  });
   table.push(...rows);
   return table
     .toString()

@@ -81,10 +81,18 @@ export class HerokuApp extends pulumi.ComponentResource {
     const slugId = args.artifact.slugId;
     // The config contract refuses both (release.artifacts, formation); these guard callers that build args themselves.
     if (slugId === undefined) {
-      throw new pulumi.ResourceError(`slipway:release.artifacts.${app.name}.slugId: is required: Heroku app '${app.appName}' releases a slug`, this, true);
+      throw new pulumi.ResourceError(
+        `slipway:release.artifacts.${app.name}.slugId: is required: Heroku app '${app.appName}' releases a slug`,
+        this,
+        true,
+      );
     }
     if ("release" in app.formation) {
-      throw new pulumi.ResourceError(`slipway:apps.heroku (${app.name}).formation.release: a release phase would run migrations implicitly (004 §3)`, this, true);
+      throw new pulumi.ResourceError(
+        `slipway:apps.heroku (${app.name}).formation.release: a release phase would run migrations implicitly (004 §3)`,
+        this,
+        true,
+      );
     }
 
     this.app = new App(
@@ -96,7 +104,8 @@ export class HerokuApp extends pulumi.ComponentResource {
 
     const secrets = Object.entries(app.secrets);
     const vars = { ...app.configVars, [FLAGS_URL_ENV_VAR]: args.flagsUrl };
-    const sensitiveVars = secrets.length > 0 ? pulumi.all(Object.fromEntries(secrets.map(([key, value]) => [key, value.toOutput()]))) : undefined;
+    const sensitiveVars =
+      secrets.length > 0 ? pulumi.all(Object.fromEntries(secrets.map(([key, value]) => [key, value.toOutput()]))) : undefined;
     const description = `Slipway release ${args.version}`;
 
     // The candidate: the release with its config, on an app customers do not reach.
@@ -107,8 +116,16 @@ export class HerokuApp extends pulumi.ComponentResource {
       { parent: this, protect: args.isProduction },
     );
     // Its own copy of the vars: each app's config is its own resource, never two views of one object.
-    const candidateConfig = new ConfigAssociation(`${name}-candidate-config`, { appId: candidateApp.id, vars: { ...vars }, sensitiveVars }, { parent: this });
-    const candidateRelease = new Release(`${name}-candidate-release`, { appId: candidateApp.id, slugId, description }, { parent: this, dependsOn: [candidateConfig] });
+    const candidateConfig = new ConfigAssociation(
+      `${name}-candidate-config`,
+      { appId: candidateApp.id, vars: { ...vars }, sensitiveVars },
+      { parent: this },
+    );
+    const candidateRelease = new Release(
+      `${name}-candidate-release`,
+      { appId: candidateApp.id, slugId, description },
+      { parent: this, dependsOn: [candidateConfig] },
+    );
     const web = app.formation.web;
     this.candidate = {
       app: candidateApp,
@@ -117,7 +134,13 @@ export class HerokuApp extends pulumi.ComponentResource {
       formations:
         web === undefined
           ? []
-          : [new Formation(`${name}-candidate-formation-web`, { appId: candidateApp.id, type: "web", quantity: 1, size: web.size }, { parent: this, dependsOn: [candidateRelease] })],
+          : [
+              new Formation(
+                `${name}-candidate-formation-web`,
+                { appId: candidateApp.id, type: "web", quantity: 1, size: web.size },
+                { parent: this, dependsOn: [candidateRelease] },
+              ),
+            ],
     };
 
     // The live app keeps its release and config while the candidate is checked.
@@ -156,7 +179,11 @@ export class HerokuApp extends pulumi.ComponentResource {
       pipelineId = this.pipeline.id;
     }
     if (pipelineId !== undefined) {
-      this.coupling = new Coupling(`${name}-coupling`, { appId: this.app.id, pipeline: pipelineId, stage: args.environment }, { parent: this });
+      this.coupling = new Coupling(
+        `${name}-coupling`,
+        { appId: this.app.id, pipeline: pipelineId, stage: args.environment },
+        { parent: this },
+      );
     }
 
     this.webUrl = this.app.webUrl;

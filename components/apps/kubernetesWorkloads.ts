@@ -83,7 +83,8 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
     const imageOf = (app: string, where: string): string => {
       const image = args.artifacts[app]?.image;
       // The config contract requires it (release.artifacts); this guards callers that build args themselves.
-      if (image === undefined) throw new pulumi.ResourceError(`slipway:release.artifacts.${app}.image: is required: ${where} runs it`, this, true);
+      if (image === undefined)
+        throw new pulumi.ResourceError(`slipway:release.artifacts.${app}.image: is required: ${where} runs it`, this, true);
       return image;
     };
 
@@ -131,7 +132,9 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
               metadata: { labels },
               spec: {
                 restartPolicy: "Never",
-                containers: [{ name: "migrate", image: imageOf(migration.app, `migration '${migration.name}'`), command: migration.command, envFrom }],
+                containers: [
+                  { name: "migrate", image: imageOf(migration.app, `migration '${migration.name}'`), command: migration.command, envFrom },
+                ],
               },
             },
           },
@@ -213,7 +216,12 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
       `${name}-${service.name}`,
       {
         // Pulumi waits for the rollout this long, not the provider's 10 minutes.
-        metadata: { name: service.name, namespace: shared.namespace, labels, annotations: { [PULUMI_TIMEOUT_ANNOTATION]: String(ROLLOUT_TIMEOUT_SECONDS) } },
+        metadata: {
+          name: service.name,
+          namespace: shared.namespace,
+          labels,
+          annotations: { [PULUMI_TIMEOUT_ANNOTATION]: String(ROLLOUT_TIMEOUT_SECONDS) },
+        },
         spec: {
           replicas: service.replicas,
           // The controller marks a rollout that stalls (pods never ready) as failed after 5 minutes.
@@ -231,15 +239,16 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
                   image: shared.image,
                   command: service.command,
                   ports: port !== undefined ? [{ name: "http", containerPort: port }] : undefined,
-                  env: [
-                    ...Object.entries(service.env).map(([envName, value]) => ({ name: envName, value })),
-                    ...FLAGD_PROVIDER_ENV,
-                  ],
+                  env: [...Object.entries(service.env).map(([envName, value]) => ({ name: envName, value })), ...FLAGD_PROVIDER_ENV],
                   envFrom: shared.envFrom,
-                  readinessProbe: port !== undefined ? { httpGet: { path: service.healthPath, port }, periodSeconds: 5, failureThreshold: 3 } : undefined,
+                  readinessProbe:
+                    port !== undefined ? { httpGet: { path: service.healthPath, port }, periodSeconds: 5, failureThreshold: 3 } : undefined,
                   // Liveness only asks whether the process still accepts connections: a health
                   // endpoint that checks dependencies would restart every pod during a database blip.
-                  livenessProbe: port !== undefined ? { tcpSocket: { port }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 } : undefined,
+                  livenessProbe:
+                    port !== undefined
+                      ? { tcpSocket: { port }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 }
+                      : undefined,
                   // Requests equal limits: the pod gets what it is scheduled for (Guaranteed QoS).
                   resources: { requests: resources, limits: resources },
                   volumeMounts: [{ name: "slipway-flags", mountPath: FLAGS_MOUNT_PATH, readOnly: true }],

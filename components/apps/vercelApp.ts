@@ -80,7 +80,11 @@ export class VercelApp extends pulumi.ComponentResource {
     const commitSha = args.artifact.commitSha;
     // The config contract requires it (release.artifacts); this guards callers that build args themselves.
     if (commitSha === undefined) {
-      throw new pulumi.ResourceError(`slipway:release.artifacts.${app.name}.commitSha: is required: Vercel project '${app.name}' deploys a commit`, this, true);
+      throw new pulumi.ResourceError(
+        `slipway:release.artifacts.${app.name}.commitSha: is required: Vercel project '${app.name}' deploys a commit`,
+        this,
+        true,
+      );
     }
     // Previews are built by the non-production project only; production gets promoted commits.
     const hostsPreviews = !isProduction;

@@ -86,11 +86,19 @@ export class PostgresDatabase extends pulumi.ComponentResource {
       child,
     );
     if (config.readOnly) {
-      this.readonlyRole = new postgresql.Role(`${name}-readonly`, { name: `${config.name}_readonly`, login: false, ...unprivileged }, child);
+      this.readonlyRole = new postgresql.Role(
+        `${name}-readonly`,
+        { name: `${config.name}_readonly`, login: false, ...unprivileged },
+        child,
+      );
     }
 
     // Dropping a production database or schema is data loss (003 §5.3, 000 §7).
-    this.database = new postgresql.Database(name, { name: config.name, owner: this.migratorRole.name }, { ...child, protect: isProduction });
+    this.database = new postgresql.Database(
+      name,
+      { name: config.name, owner: this.migratorRole.name },
+      { ...child, protect: isProduction },
+    );
     this.schema = new postgresql.Schema(
       `${name}-schema`,
       { name: config.schema, database: this.database.name, owner: this.migratorRole.name, ifNotExists: true, dropCascade: false },

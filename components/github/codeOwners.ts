@@ -20,7 +20,13 @@ export const CODEOWNERS_PATH = ".github/CODEOWNERS";
 
 /** The paths a deploy repository's owners must review, rooted at the repository. */
 export function ownedPaths(productionStack: string): string[] {
-  return [`/${POLICY_PACK_DIR}/`, `/${POLICY_CONFIG_FILE}`, `/Pulumi.${productionStack}.yaml`, "/.github/workflows/", `/${CODEOWNERS_PATH}`];
+  return [
+    `/${POLICY_PACK_DIR}/`,
+    `/${POLICY_CONFIG_FILE}`,
+    `/Pulumi.${productionStack}.yaml`,
+    "/.github/workflows/",
+    `/${CODEOWNERS_PATH}`,
+  ];
 }
 
 /** Owners as CODEOWNERS names them: `@<org>/<team>` for teams, `@<login>` for users. */
@@ -59,7 +65,8 @@ export class CodeOwners extends pulumi.ComponentResource {
 
   constructor(name: string, args: CodeOwnersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:github:CodeOwners", name, {}, opts);
-    if (args.owners.length === 0) throw new pulumi.ResourceError(`${name}: CODEOWNERS needs at least one owner (production's reviewer teams or users)`, this, true);
+    if (args.owners.length === 0)
+      throw new pulumi.ResourceError(`${name}: CODEOWNERS needs at least one owner (production's reviewer teams or users)`, this, true);
     this.content = codeOwnersFile(args.owners, args.productionStack);
     this.file = new github.RepositoryFile(
       name,

@@ -24,7 +24,20 @@ import { POLICY_CONFIG_FILE } from "../../contract";
 import { credentialEnvName, previewCommand, shellJoin, SLIPWAY_BIN } from "../../contract/commands";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
 import { ACTIONS } from "./actions";
-import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, outputFileLines, perStackSecret, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, uniqueJobId, Workflow } from "./jobs";
+import {
+  type GeneratorSettings,
+  type Job,
+  LEDGER_ENV,
+  ledgerCheckoutStep,
+  outputFileLines,
+  perStackSecret,
+  pulumiAccess,
+  pulumiSetupStep,
+  READ_ONLY,
+  setupSteps,
+  uniqueJobId,
+  type Workflow,
+} from "./jobs";
 import { DRIFT_ISSUE_SCRIPT } from "./scripts";
 
 /** The GitHub environment the drift checks run in. */
@@ -73,7 +86,11 @@ export const LEDGER_AT_ANCHOR_SCRIPT = [
  * staging's) for the export; the providers' credentials too for the refresh, under the names the
  * deploy job uses.
  */
-function driftEnv(settings: GeneratorSettings, stack: string, backend: Record<string, string>): { state: Record<string, string>; refresh: Record<string, string> } {
+function driftEnv(
+  settings: GeneratorSettings,
+  stack: string,
+  backend: Record<string, string>,
+): { state: Record<string, string>; refresh: Record<string, string> } {
   const state: Record<string, string> = { ...backend };
   const refresh: Record<string, string> = { ...backend };
   for (const secret of settings.deploySecretNames) {
@@ -101,16 +118,30 @@ export function driftWorkflow(deployStacks: string[], settings: GeneratorSetting
       "timeout-minutes": 30,
       environment: { name: DRIFT_ENVIRONMENT, deployment: false },
       permissions: access.permissions,
-      outputs: { preview: "${{ steps.preview.outcome }}", gate: "${{ steps.gate.outcome }}", markdown: "${{ steps.gate.outputs.markdown }}" },
+      outputs: {
+        preview: "${{ steps.preview.outcome }}",
+        gate: "${{ steps.gate.outcome }}",
+        markdown: "${{ steps.gate.outputs.markdown }}",
+      },
       steps: [
         ...setupSteps(settings),
         ledgerCheckoutStep(settings),
         pulumiSetupStep(),
         ...access.steps,
-        { name: `the state of ${stack}`, run: shellJoin(["pulumi", "stack", "export", "--stack", stack, "--show-secrets", "--file", state]), env: env.state },
+        {
+          name: `the state of ${stack}`,
+          run: shellJoin(["pulumi", "stack", "export", "--stack", stack, "--show-secrets", "--file", state]),
+          env: env.state,
+        },
         { name: "the ledger as the stack last read it", env: { ...LEDGER_ENV, STATE: state, STACK: stack }, run: LEDGER_AT_ANCHOR_SCRIPT },
         // Both checks run whatever the other finds; the last step fails the job if either did.
-        { name: `pulumi preview --refresh (${stack})`, id: "preview", "continue-on-error": true, run: shellJoin(driftPreviewCommand(stack)), env: { ...env.refresh, ...LEDGER_ENV } },
+        {
+          name: `pulumi preview --refresh (${stack})`,
+          id: "preview",
+          "continue-on-error": true,
+          run: shellJoin(driftPreviewCommand(stack)),
+          env: { ...env.refresh, ...LEDGER_ENV },
+        },
         {
           name: `slipway gate on the state of ${stack}`,
           id: "gate",

@@ -126,7 +126,7 @@ export function uniqueJobId(check: string, taken: Record<string, unknown>): stri
 
 /** A word safe to paste into a shell command. */
 export function shellWord(word: string): string {
-  return /^[A-Za-z0-9._:\/=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9._:/=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The secret name of a per-stack credential in a shared environment (`PULUMI_CONFIG_PASSPHRASE_PRODUCTION`). */

@@ -73,7 +73,10 @@ export class LedgerBranch extends pulumi.ComponentResource {
         // or rewrites its history. No pull-request rule: a deploy job never waits on a review.
         rules: { deletion: true, nonFastForward: true },
       },
-      { parent: this, aliases: args.formerRuleset !== undefined ? [{ name: args.formerRuleset.name, parent: args.formerRuleset.parentUrn }] : [] },
+      {
+        parent: this,
+        aliases: args.formerRuleset !== undefined ? [{ name: args.formerRuleset.name, parent: args.formerRuleset.parentUrn }] : [],
+      },
     );
     // A second layer restricts every update, and only deploy keys bypass it: the ledger jobs may
     // fast-forward the branch, people and other workflows may not push at all. Its bypass lifts
@@ -111,9 +114,14 @@ export class LedgerBranch extends pulumi.ComponentResource {
     );
     const scope = { repository: args.repository, environment: this.environment.environment };
     this.deploymentPolicies = [
-      new github.RepositoryEnvironmentDeploymentPolicy(`${name}-branch-${args.defaultBranch}`, { ...scope, branchPattern: args.defaultBranch }, { parent: this }),
+      new github.RepositoryEnvironmentDeploymentPolicy(
+        `${name}-branch-${args.defaultBranch}`,
+        { ...scope, branchPattern: args.defaultBranch },
+        { parent: this },
+      ),
       ...args.releaseTagPatterns.map(
-        (tagPattern) => new github.RepositoryEnvironmentDeploymentPolicy(`${name}-tag-${tagPattern}`, { ...scope, tagPattern }, { parent: this }),
+        (tagPattern) =>
+          new github.RepositoryEnvironmentDeploymentPolicy(`${name}-tag-${tagPattern}`, { ...scope, tagPattern }, { parent: this }),
       ),
     ];
 

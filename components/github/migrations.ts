@@ -14,7 +14,17 @@
 import { credentialEnvName, SLIPWAY_BIN } from "../../contract/commands";
 import { migrationsEnvironmentName } from "../../contract/release";
 import { LEDGER_ANCHOR_ENV, ledgerJob } from "./deploySteps";
-import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, READ_ONLY, setupSteps, shellWord, Step, Workflow } from "./jobs";
+import {
+  type GeneratorSettings,
+  type Job,
+  LEDGER_ENV,
+  ledgerCheckoutStep,
+  READ_ONLY,
+  setupSteps,
+  shellWord,
+  type Step,
+  type Workflow,
+} from "./jobs";
 
 /** The deploy job's check before `pulumi up` in workflow mode: the release's expand migration is recorded. */
 export function migrationRecordedStep(stack: string): Step {
@@ -30,7 +40,8 @@ export function migrateWorkflow(stack: string, settings: GeneratorSettings): Wor
   // The database credentials come from the migrations environment's secrets, under the names the tools read.
   const credentials: Record<string, string> = {};
   for (const secret of new Set(settings.deploySecretNames)) {
-    if (secret !== "PULUMI_ACCESS_TOKEN" && secret !== "PULUMI_CONFIG_PASSPHRASE") credentials[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
+    if (secret !== "PULUMI_ACCESS_TOKEN" && secret !== "PULUMI_CONFIG_PASSPHRASE")
+      credentials[credentialEnvName(secret)] = `\${{ secrets.${secret} }}`;
   }
   const migrate: Job = {
     name: `migrate-${stack}`,
@@ -45,7 +56,11 @@ export function migrateWorkflow(stack: string, settings: GeneratorSettings): Wor
     steps: [
       ...setupSteps(settings),
       ledgerCheckoutStep(settings),
-      { name: "verify the ledger from the stack's anchor", env: { ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV }, run: `${SLIPWAY_BIN} ledger verify` },
+      {
+        name: "verify the ledger from the stack's anchor",
+        env: { ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV },
+        run: `${SLIPWAY_BIN} ledger verify`,
+      },
       {
         // Production migrates only what staging ran for the same build and validated (004 §3). The
         // dispatch's input reaches the shell through env, never inside the script (workflow-injection-safe).

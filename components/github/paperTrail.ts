@@ -11,7 +11,7 @@
  */
 import { SLIPWAY_BIN } from "../../contract/commands";
 import { ACTIONS } from "./actions";
-import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, READ_ONLY } from "./jobs";
+import { type GeneratorSettings, type Job, LEDGER_ENV, ledgerCheckoutStep, READ_ONLY } from "./jobs";
 
 /** The tag of a release version: `v1.4.0` for SemVer, `mvp-0.3.1` as it is (000 §2). */
 export const RELEASE_TAG_SCRIPT = 'case "$VERSION" in v*|mvp-*) tag="$VERSION" ;; *) tag="v$VERSION" ;; esac';
@@ -59,7 +59,12 @@ export function hotfixIncidentJob(settings: GeneratorSettings): Job {
       { uses: ACTIONS.checkout, with: { "persist-credentials": false } },
       { uses: ACTIONS.setupNode, with: { "node-version": settings.nodeVersion, cache: "npm" } },
       { name: "install", run: "npm ci --ignore-scripts" },
-      { name: "the incident a hotfix answers is open (000 §6.6)", env: { GH_TOKEN: "${{ github.token }}" }, shell: "bash", run: HOTFIX_INCIDENT_SCRIPT },
+      {
+        name: "the incident a hotfix answers is open (000 §6.6)",
+        env: { GH_TOKEN: "${{ github.token }}" },
+        shell: "bash",
+        run: HOTFIX_INCIDENT_SCRIPT,
+      },
     ],
   };
 }

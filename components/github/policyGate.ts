@@ -15,7 +15,19 @@
 import type { RepositoryConfig } from "../../config/config";
 import { gateCommand, previewCommand, shellJoin, SLIPWAY_BIN } from "../../contract/commands";
 import { ACTIONS } from "./actions";
-import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, outputFileLines, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, uniqueJobId, Workflow } from "./jobs";
+import {
+  type GeneratorSettings,
+  type Job,
+  LEDGER_ENV,
+  ledgerCheckoutStep,
+  outputFileLines,
+  pulumiAccess,
+  pulumiSetupStep,
+  READ_ONLY,
+  setupSteps,
+  uniqueJobId,
+  type Workflow,
+} from "./jobs";
 import { GATE_COMMENT_SCRIPT } from "./scripts";
 
 /** The gate job's name: its status check context. */
@@ -89,7 +101,13 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
           ].join("\n"),
         },
         // SARIF is a report of the same verdict: its failure must not decide the check.
-        { name: "slipway gate (SARIF)", if: "${{ !cancelled() }}", "continue-on-error": true, env: LEDGER_ENV, run: `${SLIPWAY_BIN} gate --sarif ${SARIF_DIR}` },
+        {
+          name: "slipway gate (SARIF)",
+          if: "${{ !cancelled() }}",
+          "continue-on-error": true,
+          env: LEDGER_ENV,
+          run: `${SLIPWAY_BIN} gate --sarif ${SARIF_DIR}`,
+        },
         {
           name: "keep the SARIF files",
           if: `\${{ !cancelled() && hashFiles('${SARIF_DIR}/*.sarif') != '' }}`,
@@ -109,7 +127,10 @@ export function policyGateWorkflow(config: RepositoryConfig, deployStacks: strin
         {
           name: "the verdict, in one comment on the pull request",
           uses: ACTIONS.githubScript,
-          env: { SLIPWAY_GATE_MARKDOWN: `\${{ needs.${GATE_CHECK}.outputs.markdown }}`, SLIPWAY_GATE_RESULT: `\${{ needs.${GATE_CHECK}.result }}` },
+          env: {
+            SLIPWAY_GATE_MARKDOWN: `\${{ needs.${GATE_CHECK}.outputs.markdown }}`,
+            SLIPWAY_GATE_RESULT: `\${{ needs.${GATE_CHECK}.result }}`,
+          },
           with: { script: GATE_COMMENT_SCRIPT },
         },
       ],

@@ -57,7 +57,10 @@ export const TRIAGE_LABELS: readonly LabelDefinition[] = [
 ];
 
 /** The checks and approvals a release of this level needs on the default branch. */
-export function mergeRequirements(config: RepositoryConfig, releaseLevel: ReleaseLevel): { requiredChecks: string[]; requiredApprovals: number } {
+export function mergeRequirements(
+  config: RepositoryConfig,
+  releaseLevel: ReleaseLevel,
+): { requiredChecks: string[]; requiredApprovals: number } {
   const l3 = releaseLevel === "L3";
   const requiredChecks = [...new Set(l3 ? [...config.requiredChecks, ...config.l3Checks] : config.requiredChecks)];
   const requiredApprovals = l3 ? Math.max(config.minApprovals, config.l3MinApprovals) : config.minApprovals;

@@ -23,7 +23,18 @@
 import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
 import { rollbackEnvironmentName } from "../../contract/release";
 import { ACTIONS } from "./actions";
-import { GeneratorSettings, Job, LEDGER_ENV, ledgerCheckoutStep, pulumiAccess, pulumiSetupStep, READ_ONLY, setupSteps, shellWord, Step, Workflow } from "./jobs";
+import {
+  type GeneratorSettings,
+  type Job,
+  LEDGER_ENV,
+  ledgerCheckoutStep,
+  pulumiAccess,
+  pulumiSetupStep,
+  READ_ONLY,
+  setupSteps,
+  shellWord,
+  type Workflow,
+} from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
 import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
 import { stackFileName } from "../../config/stackFile";
@@ -45,7 +56,10 @@ export function rollbackDeployJob(stack: string): string {
 function rollbackScript(dryRun: boolean): string {
   const args = dryRun
     ? ['set -- --stack "$STACK" --reason "$REASON" --dry-run', 'if [ -n "$TARGET" ]; then set -- "$@" --to "$TARGET"; fi']
-    : ['set -- --stack "$STACK" --to "$TARGET" --reason "$REASON"', 'if [ -n "$INCIDENT" ]; then set -- --stack "$STACK" --to "$TARGET" --reason "$REASON (incident $INCIDENT)"; fi'];
+    : [
+        'set -- --stack "$STACK" --to "$TARGET" --reason "$REASON"',
+        'if [ -n "$INCIDENT" ]; then set -- --stack "$STACK" --to "$TARGET" --reason "$REASON (incident $INCIDENT)"; fi',
+      ];
   return [
     ...args,
     // `shell: bash` runs with pipefail: a refused rollback fails the step through the tee.
@@ -76,11 +90,21 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
     steps: [
       ...setupSteps(settings),
       ledgerCheckoutStep(settings),
-      { name: "verify the ledger from the stack's anchor", env: { ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV }, run: `${SLIPWAY_BIN} ledger verify` },
+      {
+        name: "verify the ledger from the stack's anchor",
+        env: { ...LEDGER_ENV, ...LEDGER_ANCHOR_ENV },
+        run: `${SLIPWAY_BIN} ledger verify`,
+      },
       {
         name: `slipway rollback (${stack})`,
         id: "rollback",
-        env: { ...LEDGER_ENV, STACK: stack, TARGET: "${{ needs.plan.outputs.to }}", REASON: "${{ inputs.reason }}", INCIDENT: "${{ needs.incident.outputs.url }}" },
+        env: {
+          ...LEDGER_ENV,
+          STACK: stack,
+          TARGET: "${{ needs.plan.outputs.to }}",
+          REASON: "${{ inputs.reason }}",
+          INCIDENT: "${{ needs.incident.outputs.url }}",
+        },
         shell: "bash",
         run: rollbackScript(false),
       },
@@ -91,7 +115,12 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
       {
         name: "deploy marker",
         id: "deploy-marker",
-        env: { VERSION: stepOutput(STACK_OUTPUTS.releaseVersion), TO: "${{ steps.rollback.outputs.to }}", MARKER: "${{ steps.rollback.outputs.marker }}", STACK: stack },
+        env: {
+          VERSION: stepOutput(STACK_OUTPUTS.releaseVersion),
+          TO: "${{ steps.rollback.outputs.to }}",
+          MARKER: "${{ steps.rollback.outputs.marker }}",
+          STACK: stack,
+        },
         run: [
           `: "\${VERSION:?the stack exported no ${STACK_OUTPUTS.releaseVersion}}"`,
           'if [ "$VERSION" != "$TO" ]; then echo "::error::the stack deployed ${VERSION}, not ${TO}"; exit 1; fi',
@@ -175,12 +204,19 @@ export function rollbackWorkflow(deployStacks: string[], settings: GeneratorSett
       production ? "deployed" : "staged",
       [deployId],
       settings,
-      [{ name: "the stack file the rollback deployed", uses: ACTIONS.downloadArtifact, with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." } }],
+      [
+        {
+          name: "the stack file the rollback deployed",
+          uses: ACTIONS.downloadArtifact,
+          with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." },
+        },
+      ],
       deployId,
     );
   }
   // The result of whichever stack's jobs ran.
-  const resultOf = (job: (stack: string) => string) => `\${{ ${stacks.map((stack) => `(inputs.stack == '${stack}' && needs.${job(stack)}.result)`).join(" || ")} || 'skipped' }}`;
+  const resultOf = (job: (stack: string) => string) =>
+    `\${{ ${stacks.map((stack) => `(inputs.stack == '${stack}' && needs.${job(stack)}.result)`).join(" || ")} || 'skipped' }}`;
   jobs.outcome = {
     name: "the outcome, on the incident",
     needs: ["plan", "incident", ...stacks.flatMap((stack) => [rollbackDeployJob(stack), `ledger-${stack}`])],
@@ -209,9 +245,19 @@ export function rollbackWorkflow(deployStacks: string[], settings: GeneratorSett
       workflow_dispatch: {
         inputs: {
           stack: { description: "The stack to roll back", type: "choice", options: stacks, default: productionStack, required: true },
-          version: { description: "The version to return to (default: the last good release the stack ran)", type: "string", required: false },
+          version: {
+            description: "The version to return to (default: the last good release the stack ran)",
+            type: "string",
+            required: false,
+          },
           reason: { description: "Why: the symptom, and the incident if one is open", type: "string", required: true },
-          priority: { description: "Incident priority (003 §7.1)", type: "choice", options: [...INCIDENT_PRIORITIES], default: "P1", required: true },
+          priority: {
+            description: "Incident priority (003 §7.1)",
+            type: "choice",
+            options: [...INCIDENT_PRIORITIES],
+            default: "P1",
+            required: true,
+          },
         },
       },
     },

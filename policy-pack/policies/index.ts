@@ -19,26 +19,26 @@ import { workflowSecurityPolicies } from "./workflowSecurity";
  * resources would otherwise change from one preview to the next, and from the offline gate.
  */
 function inStableOrder(policy: SlipwayPolicy): SlipwayPolicy {
-    if (!("validateStack" in policy) || policy.validateStack === undefined) return policy;
-    const validate = policy.validateStack;
-    return {
-        ...policy,
-        validateStack: (args, reportViolation) => {
-            const resources = [...args.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-            return validate(Object.assign(Object.create(Object.getPrototypeOf(args)), args, { resources }), reportViolation);
-        },
-    };
+  if (!("validateStack" in policy) || policy.validateStack === undefined) return policy;
+  const validate = policy.validateStack;
+  return {
+    ...policy,
+    validateStack: (args, reportViolation) => {
+      const resources = [...args.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+      return validate(Object.assign(Object.create(Object.getPrototypeOf(args)), args, { resources }), reportViolation);
+    },
+  };
 }
 
 /** The policies of the pack. */
 export const policies: SlipwayPolicy[] = [
-    ...repositoryPolicies,
-    ...environmentPolicies,
-    ...promotionPolicies,
-    ...deployJobPolicies,
-    ...appPolicies,
-    ...dataPolicies,
-    ...flagPolicies,
-    ...releaseProcessPolicies,
-    ...workflowSecurityPolicies,
+  ...repositoryPolicies,
+  ...environmentPolicies,
+  ...promotionPolicies,
+  ...deployJobPolicies,
+  ...appPolicies,
+  ...dataPolicies,
+  ...flagPolicies,
+  ...releaseProcessPolicies,
+  ...workflowSecurityPolicies,
 ].map(inStableOrder);

@@ -8,8 +8,8 @@
  * Only the section between the catalogue markers is generated; the preface above it is written
  * by hand and kept as it is.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { policies } from "../policies";
 import type { SlipwayPolicy } from "../policies/shared/policy";
@@ -24,92 +24,96 @@ export const CATALOGUE_END = "<!-- catalogue:end -->";
 
 /** Escape a value for a Markdown table cell. */
 function cell(value: string): string {
-    return value.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return value.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
 /** `stack` for stack policies, `resource` for resource policies. */
 export function kindOfPolicy(policy: SlipwayPolicy): "stack" | "resource" {
-    return "validateStack" in policy ? "stack" : "resource";
+  return "validateStack" in policy ? "stack" : "resource";
 }
 
 function typeOf(schema: PolicyConfigJSONSchema): string {
-    const type = Array.isArray(schema.type) ? schema.type.join(" \\| ") : schema.type ?? "any";
-    if (type === "array" && schema.items && !Array.isArray(schema.items) && typeof schema.items === "object") {
-        return `array of ${schema.items.type ?? "object"}`;
-    }
-    return type;
+  const type = Array.isArray(schema.type) ? schema.type.join(" \\| ") : (schema.type ?? "any");
+  if (type === "array" && schema.items && !Array.isArray(schema.items) && typeof schema.items === "object") {
+    return `array of ${schema.items.type ?? "object"}`;
+  }
+  return type;
 }
 
 function renderPolicy(policy: SlipwayPolicy): string {
-    const [area, ...sources] = policy.tags;
-    const lines = [
-        `### ${policy.name}`,
-        "",
-        policy.description,
-        "",
-        `- **Default:** ${policy.enforcementLevel}, severity ${policy.severity}; ${kindOfPolicy(policy)} policy; area \`${area}\``,
-        `- **From the playbooks:** ${sources.join(", ") || "-"}`,
-        `- **Remediation:** ${policy.remediationSteps}`,
-    ];
-    const properties = Object.entries(policy.configSchema?.properties ?? {});
-    if (properties.length > 0) {
-        lines.push("", "| config key | type | default | meaning |", "| --- | --- | --- | --- |");
-        for (const [key, schema] of properties) {
-            lines.push(`| \`${key}\` | ${cell(typeOf(schema))} | \`${cell(JSON.stringify(schema.default))}\` | ${cell(schema.description ?? "")} |`);
-        }
+  const [area, ...sources] = policy.tags;
+  const lines = [
+    `### ${policy.name}`,
+    "",
+    policy.description,
+    "",
+    `- **Default:** ${policy.enforcementLevel}, severity ${policy.severity}; ${kindOfPolicy(policy)} policy; area \`${area}\``,
+    `- **From the playbooks:** ${sources.join(", ") || "-"}`,
+    `- **Remediation:** ${policy.remediationSteps}`,
+  ];
+  const properties = Object.entries(policy.configSchema?.properties ?? {});
+  if (properties.length > 0) {
+    lines.push("", "| config key | type | default | meaning |", "| --- | --- | --- | --- |");
+    for (const [key, schema] of properties) {
+      lines.push(
+        `| \`${key}\` | ${cell(typeOf(schema))} | \`${cell(JSON.stringify(schema.default))}\` | ${cell(schema.description ?? "")} |`,
+      );
     }
-    return lines.join("\n");
+  }
+  return lines.join("\n");
 }
 
 /** The generated catalogue (between the markers, markers excluded). */
 export function renderCatalogue(list: SlipwayPolicy[] = policies): string {
-    const summary = [
-        `${list.length} policies. Violations of mandatory policies fail \`pulumi preview\` and \`slipway gate\`; advisory ones are reported only.`,
-        "",
-        "| policy | area | kind | default | severity | invariant |",
-        "| --- | --- | --- | --- | --- | --- |",
-        ...list.map(
-            (policy) =>
-                `| [${policy.name}](#${policy.name}) | ${policy.tags[0]} | ${kindOfPolicy(policy)} | ${policy.enforcementLevel} | ${policy.severity} | ${cell(policy.description)} |`,
-        ),
-    ];
-    return ["## Policy catalogue", "", ...summary, "", ...list.map(renderPolicy).flatMap((section) => [section, ""])].join("\n").trimEnd();
+  const summary = [
+    `${list.length} policies. Violations of mandatory policies fail \`pulumi preview\` and \`slipway gate\`; advisory ones are reported only.`,
+    "",
+    "| policy | area | kind | default | severity | invariant |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...list.map(
+      (policy) =>
+        `| [${policy.name}](#${policy.name}) | ${policy.tags[0]} | ${kindOfPolicy(policy)} | ${policy.enforcementLevel} | ${policy.severity} | ${cell(policy.description)} |`,
+    ),
+  ];
+  return ["## Policy catalogue", "", ...summary, "", ...list.map(renderPolicy).flatMap((section) => [section, ""])].join("\n").trimEnd();
 }
 
 /** The README with its catalogue section replaced (appended when the markers are missing). */
 export function withCatalogue(readme: string, catalogue: string = renderCatalogue()): string {
-    const section = `${CATALOGUE_START}\n${catalogue}\n${CATALOGUE_END}`;
-    const start = readme.indexOf(CATALOGUE_START);
-    const end = readme.indexOf(CATALOGUE_END);
-    if (start === -1 || end === -1 || end < start) return `${readme.trimEnd()}\n\n${section}\n`;
-    return `${readme.slice(0, start)}${section}${readme.slice(end + CATALOGUE_END.length)}`;
+  const section = `${CATALOGUE_START}\n${catalogue}\n${CATALOGUE_END}`;
+  const start = readme.indexOf(CATALOGUE_START);
+  const end = readme.indexOf(CATALOGUE_END);
+  if (start === -1 || end === -1 || end < start) return `${readme.trimEnd()}\n\n${section}\n`;
+  return `${readme.slice(0, start)}${section}${readme.slice(end + CATALOGUE_END.length)}`;
 }
 
 /** Whether the README on disk carries the current catalogue; the reason when it does not. */
 export function checkReadme(readmePath: string = README_PATH): { current: boolean; reason?: string } {
-    if (!fs.existsSync(readmePath)) return { current: false, reason: `${readmePath} does not exist` };
-    const readme = fs.readFileSync(readmePath, "utf8");
-    if (!readme.includes(CATALOGUE_START) || !readme.includes(CATALOGUE_END)) {
-        return { current: false, reason: `${readmePath} has no catalogue markers` };
-    }
-    return withCatalogue(readme) === readme ? { current: true } : { current: false, reason: `${readmePath} catalogue differs from the pack's metadata` };
+  if (!fs.existsSync(readmePath)) return { current: false, reason: `${readmePath} does not exist` };
+  const readme = fs.readFileSync(readmePath, "utf8");
+  if (!readme.includes(CATALOGUE_START) || !readme.includes(CATALOGUE_END)) {
+    return { current: false, reason: `${readmePath} has no catalogue markers` };
+  }
+  return withCatalogue(readme) === readme
+    ? { current: true }
+    : { current: false, reason: `${readmePath} catalogue differs from the pack's metadata` };
 }
 
 function main(argv: string[]): number {
-    const relative = path.relative(process.cwd(), README_PATH);
-    if (argv.includes("--check")) {
-        const { current, reason } = checkReadme();
-        if (current) {
-            console.log(`${relative}: catalogue is current (${policies.length} policies)`);
-            return 0;
-        }
-        console.error(`${relative}: catalogue is stale (${reason}); run: npx tsx policy-pack/scripts/catalogue.ts`);
-        return 1;
+  const relative = path.relative(process.cwd(), README_PATH);
+  if (argv.includes("--check")) {
+    const { current, reason } = checkReadme();
+    if (current) {
+      console.log(`${relative}: catalogue is current (${policies.length} policies)`);
+      return 0;
     }
-    const readme = fs.existsSync(README_PATH) ? fs.readFileSync(README_PATH, "utf8") : "# Slipway guardrails\n";
-    fs.writeFileSync(README_PATH, withCatalogue(readme));
-    console.log(`${relative}: wrote the catalogue of ${policies.length} policies`);
-    return 0;
+    console.error(`${relative}: catalogue is stale (${reason}); run: npx tsx policy-pack/scripts/catalogue.ts`);
+    return 1;
+  }
+  const readme = fs.existsSync(README_PATH) ? fs.readFileSync(README_PATH, "utf8") : "# Slipway guardrails\n";
+  fs.writeFileSync(README_PATH, withCatalogue(readme));
+  console.log(`${relative}: wrote the catalogue of ${policies.length} policies`);
+  return 0;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -32,10 +32,10 @@
  * declares every attribute RequiresReplace, which the SDK does not show). `--out PATH` overrides the
  * output file (default: providers/schemas/<name>-<version>.derived.json).
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as ts from "typescript";
-import { FunctionSpec, PackageSchema, PropertySpec, ResourceSpec, SCHEMA_DIR, TypeSpec } from "../schema";
+import { type FunctionSpec, type PackageSchema, type PropertySpec, type ResourceSpec, SCHEMA_DIR, type TypeSpec } from "../schema";
 
 /** Options of a derivation. */
 export interface DeriveOptions {
@@ -87,7 +87,7 @@ function jsDocOf(node: ts.Node): { description?: string; deprecationMessage?: st
   const text = ts.getTextOfJSDocComment(doc.comment)?.trim();
   const deprecated = doc.tags?.find((tag) => tag.tagName.text === "deprecated");
   return {
-    ...(text ? { description: text + "\n" } : {}),
+    ...(text ? { description: `${text}\n` } : {}),
     ...(deprecated ? { deprecationMessage: (ts.getTextOfJSDocComment(deprecated.comment) ?? "").trim() || "Deprecated." } : {}),
   };
 }
@@ -132,7 +132,8 @@ class TypeMapper {
       // String-literal enums would show up here; none of the supported SDKs has them.
       const literal = node.literal;
       if (ts.isStringLiteral(literal)) return { spec: { type: "string", const: literal.text }, optional: false };
-      if (literal.kind === ts.SyntaxKind.TrueKeyword || literal.kind === ts.SyntaxKind.FalseKeyword) return { spec: { type: "boolean" }, optional: false };
+      if (literal.kind === ts.SyntaxKind.TrueKeyword || literal.kind === ts.SyntaxKind.FalseKeyword)
+        return { spec: { type: "boolean" }, optional: false };
       if (ts.isNumericLiteral(literal)) return { spec: { type: "number", const: Number(literal.text) }, optional: false };
     }
     if (ts.isArrayTypeNode(node)) return { spec: { type: "array", items: this.map(node.elementType).spec }, optional: false };
@@ -147,8 +148,10 @@ class TypeMapper {
       const name = node.typeName.getText();
       if (name === "pulumi.asset.Asset") return { spec: { $ref: "pulumi.json#/Asset" }, optional: false };
       if (name === "pulumi.asset.Archive") return { spec: { $ref: "pulumi.json#/Archive" }, optional: false };
-      if (name === "Array" && node.typeArguments?.length === 1) return { spec: { type: "array", items: this.map(node.typeArguments[0]).spec }, optional: false };
-      if (name === "Record" && node.typeArguments?.length === 2) return { spec: { type: "object", additionalProperties: this.map(node.typeArguments[1]).spec }, optional: false };
+      if (name === "Array" && node.typeArguments?.length === 1)
+        return { spec: { type: "array", items: this.map(node.typeArguments[0]).spec }, optional: false };
+      if (name === "Record" && node.typeArguments?.length === 2)
+        return { spec: { type: "object", additionalProperties: this.map(node.typeArguments[1]).spec }, optional: false };
       const match = /^(?:inputs|outputs)\.(.+)$/.exec(name);
       if (match) {
         // `inputs.Foo` (module `index`) or `inputs.mod.Foo` (module `mod`).
@@ -171,7 +174,11 @@ class TypeMapper {
       if (ts.isPropertyDeclaration(member) && member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) continue;
       const name = member.name.getText().replace(/^["']|["']$/g, "");
       const mapped = this.map(member.type);
-      result.set(name, { spec: { ...mapped.spec, ...jsDocOf(member) }, optional: mapped.optional || member.questionToken !== undefined, node: member });
+      result.set(name, {
+        spec: { ...mapped.spec, ...jsDocOf(member) },
+        optional: mapped.optional || member.questionToken !== undefined,
+        node: member,
+      });
     }
     return result;
   }
@@ -221,7 +228,10 @@ function toProperties(declared: Map<string, DeclaredProperty>, secret: string[])
 
 /** Names of the declared properties that are not optional, sorted. */
 function requiredOf(declared: Map<string, DeclaredProperty>): string[] {
-  return [...declared.entries()].filter(([, p]) => !p.optional).map(([name]) => name).sort();
+  return [...declared.entries()]
+    .filter(([, p]) => !p.optional)
+    .map(([name]) => name)
+    .sort();
 }
 
 /** Derive the package schema of the SDK installed at `sdkDir`. */
@@ -243,7 +253,10 @@ export function deriveSchema(sdkDir: string, options: DeriveOptions = {}): Packa
   const functions: Record<string, FunctionSpec> = {};
   let provider: ResourceSpec | undefined;
 
-  for (const file of fs.readdirSync(sdkDir).filter((f) => f.endsWith(".d.ts")).sort()) {
+  for (const file of fs
+    .readdirSync(sdkDir)
+    .filter((f) => f.endsWith(".d.ts"))
+    .sort()) {
     const base = file.slice(0, -".d.ts".length);
     const jsFile = path.join(sdkDir, `${base}.js`);
     if (!fs.existsSync(jsFile) || base === "index" || base === "utilities") continue;
@@ -295,7 +308,11 @@ export function deriveSchema(sdkDir: string, options: DeriveOptions = {}): Packa
       const fnDoc = [...declarations.source.statements].find((s) => ts.isFunctionDeclaration(s) && s.name?.text === base);
       functions[facts.token] = {
         ...(fnDoc ? jsDocOf(fnDoc) : {}),
-        inputs: { properties: toProperties(inputs, []), type: "object", ...(requiredOf(inputs).length ? { required: requiredOf(inputs) } : {}) },
+        inputs: {
+          properties: toProperties(inputs, []),
+          type: "object",
+          ...(requiredOf(inputs).length ? { required: requiredOf(inputs) } : {}),
+        },
         outputs: { properties: toProperties(outputs, []), type: "object", required: requiredOf(outputs) },
       };
     }
@@ -339,7 +356,12 @@ export function deriveSchema(sdkDir: string, options: DeriveOptions = {}): Packa
     }
   }
 
-  const sortedRecord = <T>(record: Record<string, T>) => Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+  const sortedRecord = <T>(record: Record<string, T>) =>
+    Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((k) => [k, record[k]]),
+    );
   return {
     name: pkg,
     version: manifest.pulumi?.version ?? manifest.version,
@@ -371,7 +393,7 @@ function main(argv: string[]): void {
   const schema = deriveSchema(sdkDir, { allInputsReplace: argv.includes("--all-inputs-replace") });
   const outIndex = argv.indexOf("--out");
   const out = outIndex >= 0 ? argv[outIndex + 1] : path.join(SCHEMA_DIR, `${schema.name}-${schema.version}.derived.json`);
-  fs.writeFileSync(out, JSON.stringify(schema, null, 2) + "\n");
+  fs.writeFileSync(out, `${JSON.stringify(schema, null, 2)}\n`);
   console.log(
     `${out}: ${Object.keys(schema.resources).length} resources, ${Object.keys(schema.functions ?? {}).length} functions, ` +
       `${Object.keys(schema.types ?? {}).length} types (from ${sdk} at ${sdkDir})`,

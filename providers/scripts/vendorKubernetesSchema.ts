@@ -15,11 +15,11 @@
  * reads the schema from the module's directory. The output is deterministic (keys sorted), so a
  * re-run on the same module version produces the same file.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { PackageSchema, PropertySpec, ResourceSpec, SCHEMA_DIR, SCHEMA_FILES, TypeSpec, refToken } from "../schema";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type PackageSchema, type PropertySpec, type ResourceSpec, SCHEMA_DIR, SCHEMA_FILES, type TypeSpec, refToken } from "../schema";
 
 /** The Go module (and pseudo-version) the schema is taken from. */
 export const KUBERNETES_MODULE = "github.com/pulumi/pulumi-kubernetes/provider/v4";
@@ -57,7 +57,11 @@ function refsOfResource(resource: ResourceSpec & { stateInputs?: { properties?: 
 
 /** The same object with its keys sorted, so the vendored file is stable across runs. */
 function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]]),
+  );
 }
 
 /** The subset of `full` described in this file's header. */
@@ -94,7 +98,10 @@ function moduleDir(): string {
   // Run outside any Go module (an empty directory): the repository's own files stay untouched.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "vendor-k8s-"));
   try {
-    const output = execFileSync("go", ["mod", "download", "-json", `${KUBERNETES_MODULE}@${KUBERNETES_MODULE_VERSION}`], { encoding: "utf8", cwd: scratch });
+    const output = execFileSync("go", ["mod", "download", "-json", `${KUBERNETES_MODULE}@${KUBERNETES_MODULE_VERSION}`], {
+      encoding: "utf8",
+      cwd: scratch,
+    });
     const info = JSON.parse(output) as { Dir?: string; Error?: string };
     if (!info.Dir) throw new Error(`go mod download failed: ${info.Error ?? output}`);
     return info.Dir;
@@ -112,7 +119,7 @@ function main(argv: string[]): void {
   const out = option("--out") ?? path.join(SCHEMA_DIR, SCHEMA_FILES.kubernetes);
   const full = JSON.parse(fs.readFileSync(source, "utf8")) as PackageSchema;
   const subset = subsetSchema(full);
-  fs.writeFileSync(out, JSON.stringify(subset, null, 2) + "\n");
+  fs.writeFileSync(out, `${JSON.stringify(subset, null, 2)}\n`);
   console.log(
     `${out}: ${Object.keys(subset.resources).length} of ${Object.keys(full.resources).length} resources, ` +
       `${Object.keys(subset.types ?? {}).length} of ${Object.keys(full.types ?? {}).length} types (from ${source})`,

@@ -15,7 +15,13 @@ function rawConfig(extra: Record<string, unknown>, secure: string[] = []) {
     file: FILE,
     values: {
       "slipway:environment": "production",
-      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront" }], teams: { "release-captains": 4711 }, ledgerDeployKey: LEDGER_DEPLOY_KEY },
+      "slipway:github": {
+        owner: "acme",
+        ownsRepositoryResources: true,
+        repositories: [{ name: "storefront" }],
+        teams: { "release-captains": 4711 },
+        ledgerDeployKey: LEDGER_DEPLOY_KEY,
+      },
       "slipway:environments": { production: { reviewerTeams: ["release-captains"] } },
       "slipway:release": {
         version: "1.4.0",
@@ -76,7 +82,14 @@ describe("a valid config", () => {
       configVars: {},
       secrets: {},
     });
-    expect(config.apps.kubernetes?.services[0]).toEqual({ ...worker, healthPath: "/health", replicas: 2, cpu: "250m", memory: "256Mi", env: {} });
+    expect(config.apps.kubernetes?.services[0]).toEqual({
+      ...worker,
+      healthPath: "/health",
+      replicas: 2,
+      cpu: "250m",
+      memory: "256Mi",
+      env: {},
+    });
     expect(config.databases).toEqual([{ name: "storefront", schema: "public", runtimeConnectionLimit: 20, readOnly: true }]);
     expect(config.flags[0]).toMatchObject({ scopes: ["global"], killSwitch: false });
   });
@@ -85,7 +98,11 @@ describe("a valid config", () => {
 describe("config errors name the file, the key and the reason", () => {
   test("an image without a digest", () => {
     const release = rawConfig({}).values["slipway:release"] as { artifacts: Record<string, unknown> };
-    expect(problemsOf({ "slipway:release": { ...release, artifacts: { ...release.artifacts, worker: { image: "ghcr.io/acme/worker:latest" } } } })).toEqual([
+    expect(
+      problemsOf({
+        "slipway:release": { ...release, artifacts: { ...release.artifacts, worker: { image: "ghcr.io/acme/worker:latest" } } },
+      }),
+    ).toEqual([
       {
         key: "slipway:release.artifacts.worker.image",
         message: "expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move",
@@ -96,7 +113,9 @@ describe("config errors name the file, the key and the reason", () => {
   test("the whole message reads file: count, then one line per problem", () => {
     const release = rawConfig({}).values["slipway:release"] as { artifacts: Record<string, unknown> };
     expect(() =>
-      parseStackConfig(rawConfig({ "slipway:release": { ...release, artifacts: { ...release.artifacts, worker: { image: "ghcr.io/acme/worker:1.4" } } } })),
+      parseStackConfig(
+        rawConfig({ "slipway:release": { ...release, artifacts: { ...release.artifacts, worker: { image: "ghcr.io/acme/worker:1.4" } } } }),
+      ),
     ).toThrow(
       "Pulumi.production.yaml: 1 config problem:\n" +
         "  - slipway:release.artifacts.worker.image: expected an image pinned by digest (registry/name@sha256:<64 hex>); tags like :latest can move",
@@ -107,20 +126,26 @@ describe("config errors name the file, the key and the reason", () => {
     expect(problemsOf({ "slipway:apps": { heroku: [{ ...herokuApi, secrets: { DATABASE_URL: "postgres://u:p@db/x" } }] } })).toEqual([
       {
         key: "slipway:apps.heroku[0].secrets.DATABASE_URL",
-        message: "is plain text, but this key only takes a secret: run `pulumi config set --secret --path 'slipway:apps.heroku[0].secrets.DATABASE_URL' <value>`",
+        message:
+          "is plain text, but this key only takes a secret: run `pulumi config set --secret --path 'slipway:apps.heroku[0].secrets.DATABASE_URL' <value>`",
       },
     ]);
-    expect(problemsOf({ "slipway:apps": { kubernetes: { services: [worker], secrets: { DATABASE_URL: "postgres://u:p@db/x" } } } })).toEqual([
+    expect(
+      problemsOf({ "slipway:apps": { kubernetes: { services: [worker], secrets: { DATABASE_URL: "postgres://u:p@db/x" } } } }),
+    ).toEqual([
       {
         key: "slipway:apps.kubernetes.secrets.DATABASE_URL",
-        message: "is plain text, but this key only takes a secret: run `pulumi config set --secret --path 'slipway:apps.kubernetes.secrets.DATABASE_URL' <value>`",
+        message:
+          "is plain text, but this key only takes a secret: run `pulumi config set --secret --path 'slipway:apps.kubernetes.secrets.DATABASE_URL' <value>`",
       },
     ]);
   });
 
   test("a secure value where a plain one belongs", () => {
     expect(
-      problemsOf({ "slipway:apps": { heroku: [{ ...herokuApi, configVars: { NODE_ENV: "production" } }] } }, ["slipway:apps.heroku[0].configVars.NODE_ENV"]),
+      problemsOf({ "slipway:apps": { heroku: [{ ...herokuApi, configVars: { NODE_ENV: "production" } }] } }, [
+        "slipway:apps.heroku[0].configVars.NODE_ENV",
+      ]),
     ).toEqual([
       {
         key: "slipway:apps.heroku[0].configVars.NODE_ENV",
@@ -130,15 +155,24 @@ describe("config errors name the file, the key and the reason", () => {
   });
 
   test("an unknown flag level", () => {
-    expect(problemsOf({ "slipway:flags": [{ name: "auto-publish", level: "L4", defaults: { preview: false, staging: true, production: false } }] })).toEqual([
-      { key: "slipway:flags[0].level", message: "expected one of L0, L1, L2, L3" },
-    ]);
+    expect(
+      problemsOf({
+        "slipway:flags": [{ name: "auto-publish", level: "L4", defaults: { preview: false, staging: true, production: false } }],
+      }),
+    ).toEqual([{ key: "slipway:flags[0].level", message: "expected one of L0, L1, L2, L3" }]);
   });
 
   test("an unknown flag scope", () => {
     expect(
       problemsOf({
-        "slipway:flags": [{ name: "auto-publish", level: "L3", scopes: ["global", "tenant"], defaults: { preview: false, staging: true, production: false } }],
+        "slipway:flags": [
+          {
+            name: "auto-publish",
+            level: "L3",
+            scopes: ["global", "tenant"],
+            defaults: { preview: false, staging: true, production: false },
+          },
+        ],
       }),
     ).toEqual([{ key: "slipway:flags[0].scopes[1]", message: "expected one of global, client, platform-account, lane" }]);
   });
@@ -146,7 +180,11 @@ describe("config errors name the file, the key and the reason", () => {
   test("a Heroku release phase", () => {
     expect(
       problemsOf({
-        "slipway:apps": { heroku: [{ ...herokuApi, formation: { web: { quantity: 2, size: "standard-2x" }, release: { quantity: 1, size: "standard-1x" } } }] },
+        "slipway:apps": {
+          heroku: [
+            { ...herokuApi, formation: { web: { quantity: 2, size: "standard-2x" }, release: { quantity: 1, size: "standard-1x" } } },
+          ],
+        },
       }),
     ).toEqual([
       {
@@ -208,18 +246,24 @@ describe("config errors name the file, the key and the reason", () => {
   });
 
   test("an env var name that is not one", () => {
-    expect(problemsOf({ "slipway:apps": { vercel: [{ name: "web", repository: "storefront", env: { "api-url": "https://x" } }] } })).toEqual([
-      { key: "slipway:apps.vercel[0].env.api-url", message: "expected an env var name of letters, digits and underscores" },
-    ]);
+    expect(
+      problemsOf({ "slipway:apps": { vercel: [{ name: "web", repository: "storefront", env: { "api-url": "https://x" } }] } }),
+    ).toEqual([{ key: "slipway:apps.vercel[0].env.api-url", message: "expected an env var name of letters, digits and underscores" }]);
   });
 
   test("a Heroku config var that is also a secret", () => {
     expect(
       problemsOf(
-        { "slipway:apps": { heroku: [{ ...herokuApi, configVars: { DATABASE_URL: "postgres://db" }, secrets: { DATABASE_URL: "v1:abc" } }] } },
+        {
+          "slipway:apps": {
+            heroku: [{ ...herokuApi, configVars: { DATABASE_URL: "postgres://db" }, secrets: { DATABASE_URL: "v1:abc" } }],
+          },
+        },
         ["slipway:apps.heroku[0].secrets.DATABASE_URL"],
       ),
-    ).toEqual([{ key: "slipway:apps.heroku[0].configVars.DATABASE_URL", message: "is also a secret of this app; keep it in secrets only" }]);
+    ).toEqual([
+      { key: "slipway:apps.heroku[0].configVars.DATABASE_URL", message: "is also a secret of this app; keep it in secrets only" },
+    ]);
   });
 
   test("two Heroku apps in one pipeline, or under one Heroku name", () => {
@@ -233,7 +277,10 @@ describe("config errors name the file, the key and the reason", () => {
 
   test("a Heroku app name Heroku would refuse", () => {
     expect(problemsOf({ "slipway:apps": { heroku: [{ ...herokuApi, appName: "Acme_API" }] } })).toEqual([
-      { key: "slipway:apps.heroku[0].appName", message: "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter" },
+      {
+        key: "slipway:apps.heroku[0].appName",
+        message: "expected a Heroku app name: 3-30 lowercase letters, digits and '-', starting with a letter",
+      },
     ]);
   });
 
@@ -250,17 +297,25 @@ describe("config errors name the file, the key and the reason", () => {
       }),
     ).toEqual([
       { key: "slipway:apps.kubernetes.namespace", message: "expected a namespace of lowercase letters, digits and '-' (a DNS-1123 label)" },
-      { key: "slipway:apps.kubernetes.services[0].name", message: "expected a service name of lowercase letters, digits and '-' (a DNS-1123 label)" },
+      {
+        key: "slipway:apps.kubernetes.services[0].name",
+        message: "expected a service name of lowercase letters, digits and '-' (a DNS-1123 label)",
+      },
       { key: "slipway:apps.kubernetes.services[0].healthPath", message: "expected a path starting with '/'" },
       { key: "slipway:apps.kubernetes.services[0].cpu", message: "expected a Kubernetes quantity such as 250m, 1, 512Mi" },
-      { key: "slipway:apps.kubernetes.migrations[0].name", message: "expected a migration name of lowercase letters, digits and '-' (a DNS-1123 label)" },
+      {
+        key: "slipway:apps.kubernetes.migrations[0].name",
+        message: "expected a migration name of lowercase letters, digits and '-' (a DNS-1123 label)",
+      },
       { key: "slipway:apps.kubernetes.migrations[0].phase", message: "expected expand or contract" },
     ]);
   });
 
   test("a migration name too long for its Job", () => {
     expect(
-      problemsOf({ "slipway:apps": { kubernetes: { migrations: [{ name: "m".repeat(56), phase: "expand", app: "api", command: ["migrate"] }] } } }),
+      problemsOf({
+        "slipway:apps": { kubernetes: { migrations: [{ name: "m".repeat(56), phase: "expand", app: "api", command: ["migrate"] }] } },
+      }),
     ).toEqual([{ key: "slipway:apps.kubernetes.migrations[0].name", message: "a migration name is at most 55 characters" }]);
   });
 
@@ -289,14 +344,16 @@ describe("config errors name the file, the key and the reason", () => {
   });
 
   test("a Vercel domain that is not a domain name", () => {
-    expect(problemsOf({ "slipway:apps": { vercel: [{ name: "web", repository: "storefront", domains: ["https://acme.shop"] }] } })).toEqual([
-      { key: "slipway:apps.vercel[0].domains[0]", message: "expected a lowercase domain name such as www.example.com" },
-    ]);
+    expect(problemsOf({ "slipway:apps": { vercel: [{ name: "web", repository: "storefront", domains: ["https://acme.shop"] }] } })).toEqual(
+      [{ key: "slipway:apps.vercel[0].domains[0]", message: "expected a lowercase domain name such as www.example.com" }],
+    );
   });
 
   test("two Vercel apps under one name", () => {
     const web = { name: "web", repository: "storefront" };
-    expect(problemsOf({ "slipway:apps": { vercel: [web, web] } })).toEqual([{ key: "slipway:apps.vercel[1].name", message: "repeats 'web' of apps.vercel[0]" }]);
+    expect(problemsOf({ "slipway:apps": { vercel: [web, web] } })).toEqual([
+      { key: "slipway:apps.vercel[1].name", message: "repeats 'web' of apps.vercel[0]" },
+    ]);
   });
 });
 
@@ -308,8 +365,15 @@ describe("each stack names its own cluster and database server: nothing comes fr
   });
 
   test("a kubeconfig in plain text is refused: it holds the cluster's credentials", () => {
-    expect(problemsOf({ "slipway:apps": { kubernetes: { cluster: { context: "acme-production", kubeconfig: "apiVersion: v1" }, services: [worker] } } })).toEqual([
-      { key: "slipway:apps.kubernetes.cluster.kubeconfig", message: expect.stringMatching(/^is plain text, but this key only takes a secret/) },
+    expect(
+      problemsOf({
+        "slipway:apps": { kubernetes: { cluster: { context: "acme-production", kubeconfig: "apiVersion: v1" }, services: [worker] } },
+      }),
+    ).toEqual([
+      {
+        key: "slipway:apps.kubernetes.cluster.kubeconfig",
+        message: expect.stringMatching(/^is plain text, but this key only takes a secret/),
+      },
     ]);
   });
 
@@ -322,6 +386,8 @@ describe("each stack names its own cluster and database server: nothing comes fr
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual([{ key: "slipway:postgres", message: expect.stringMatching(/^is required: slipway:databases needs the server and admin login/) }]);
+    expect(problems).toEqual([
+      { key: "slipway:postgres", message: expect.stringMatching(/^is required: slipway:databases needs the server and admin login/) },
+    ]);
   });
 });

@@ -1,18 +1,11 @@
-/**
- * Test harness for the app and data components: runs a small program under Pulumi's mock runtime
- * with the offline runner's recording monitor (gate/runner.ts), so tests see every registration as
- * the engine would receive it (type, name, parent, inputs in wire form with secrets still wrapped,
- * dependencies, and the resource options the policies and the engine care about), and every
- * data-source invoke. The mocks are the harness's own, with values the tests can name.
- */
-import * as fs from "fs";
-import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { PROJECT_NAME } from "../../contract";
-import { RecordedInvoke, SECRET_SIG, SIG_KEY } from "../../gate/model";
+import { type RecordedInvoke, SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { RecordingMonitor, useMockMonitor, waitForRegistrations } from "../../gate/runner";
-import { parseStackConfig, StackConfig } from "../../config/config";
+import { parseStackConfig, type StackConfig } from "../../config/config";
 import { readStackFile } from "../../config/stackFile";
+import { sharedAvailable } from "../support/sharedData";
 
 /** The project root (holds the example stack files). */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -182,11 +175,7 @@ export function exampleCiphertext(stack: "staging" | "production", keyPath: (str
   return value;
 }
 
-/** Whether the provider schemas in `../shared` are present; tests that need them skip otherwise. */
+/** Whether the provider schemas in `../shared` are present; tests that need them skip otherwise (never in CI). */
 export function providerSchemasAvailable(): boolean {
-  const available = fs.existsSync(path.join(SHARED_DIR, "provider-schemas"));
-  if (!available) {
-    console.warn(`skipping provider-schema checks: ${path.join(SHARED_DIR, "provider-schemas")} is absent`);
-  }
-  return available;
+  return sharedAvailable("provider-schemas", "provider-schema checks");
 }

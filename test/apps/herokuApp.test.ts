@@ -76,7 +76,11 @@ describe("HerokuApp in the production example stack", () => {
     const config = find(record, CONFIG, "api-config");
     expect(config.inputs).toEqual({
       appId: "api-id",
-      vars: { NODE_ENV: "production", PUBLIC_URL: "https://api.acme.shop", SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/production/variables/SLIPWAY_FLAGS" },
+      vars: {
+        NODE_ENV: "production",
+        PUBLIC_URL: "https://api.acme.shop",
+        SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/production/variables/SLIPWAY_FLAGS",
+      },
       sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("production", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
     });
     expect(config.additionalSecretOutputs).toEqual(["sensitiveVars"]);
@@ -84,7 +88,11 @@ describe("HerokuApp in the production example stack", () => {
 
   test("the release is the artifact's slug, created after the config it runs with", () => {
     const release = find(record, RELEASE, "api-release");
-    expect(release.inputs).toEqual({ appId: "api-id", slugId: "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b", description: "Slipway release 1.4.0" });
+    expect(release.inputs).toEqual({
+      appId: "api-id",
+      slugId: "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b",
+      description: "Slipway release 1.4.0",
+    });
     expect(release.dependencies).toContain(find(record, CONFIG, "api-config").urn);
   });
 
@@ -131,7 +139,11 @@ describe("HerokuApp in the staging example stack", () => {
   test("staging's config vars point at staging's served flags", () => {
     expect(find(record, CONFIG, "api-config").inputs).toEqual({
       appId: "api-id",
-      vars: { NODE_ENV: "staging", PUBLIC_URL: "https://api.acme-staging.dev", SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/staging/variables/SLIPWAY_FLAGS" },
+      vars: {
+        NODE_ENV: "staging",
+        PUBLIC_URL: "https://api.acme-staging.dev",
+        SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/staging/variables/SLIPWAY_FLAGS",
+      },
       sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("staging", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
     });
   });
@@ -178,9 +190,18 @@ describe("HerokuApp variants", () => {
     const base = exampleArgs("production");
     const formation = { web: { quantity: 2, size: "standard-2x" }, worker: { quantity: 1, size: "standard-1x" } };
     const record = await deploy("production", { ...base, app: { ...base.app, formation } });
-    expect(find(record, FORMATION, "api-formation-worker").inputs).toEqual({ appId: "api-id", type: "worker", quantity: 1, size: "standard-1x" });
+    expect(find(record, FORMATION, "api-formation-worker").inputs).toEqual({
+      appId: "api-id",
+      type: "worker",
+      quantity: 1,
+      size: "standard-1x",
+    });
     // The live app's two process types, and the candidate's one web dyno (its smoke checks' target).
-    expect(ofType(record, FORMATION).map((f) => f.name)).toEqual(["api-candidate-formation-web", "api-formation-web", "api-formation-worker"]);
+    expect(ofType(record, FORMATION).map((f) => f.name)).toEqual([
+      "api-candidate-formation-web",
+      "api-formation-web",
+      "api-formation-worker",
+    ]);
   });
 
   test("a release process type that slipped past the config is still refused", async () => {
@@ -202,12 +223,15 @@ describe("HerokuApp variants", () => {
 const schemaTest = providerSchemasAvailable() ? describe : describe.skip;
 
 schemaTest("HerokuApp inputs against the provider schema", () => {
-  test.each(["staging", "production"] as const)("every Heroku input of the %s example conforms to heroku-pulumiverse-1.0.4.json", async (stack) => {
-    const schema = loadSchema("heroku-pulumiverse-1.0.4.json");
-    const record = await deploy(stack, exampleArgs(stack));
-    const heroku = record.resources.filter((resource) => resource.type.startsWith("heroku:"));
-    expect(heroku.length).toBeGreaterThanOrEqual(5);
-    for (const resource of heroku) expect(validateResourceInputs(schema, resource.type, resource.inputs)).toEqual([]);
-    for (const invoke of record.invokes) expect(validateFunctionArgs(schema, invoke.token, invoke.args)).toEqual([]);
-  });
+  test.each(["staging", "production"] as const)(
+    "every Heroku input of the %s example conforms to heroku-pulumiverse-1.0.4.json",
+    async (stack) => {
+      const schema = loadSchema("heroku-pulumiverse-1.0.4.json");
+      const record = await deploy(stack, exampleArgs(stack));
+      const heroku = record.resources.filter((resource) => resource.type.startsWith("heroku:"));
+      expect(heroku.length).toBeGreaterThanOrEqual(5);
+      for (const resource of heroku) expect(validateResourceInputs(schema, resource.type, resource.inputs)).toEqual([]);
+      for (const invoke of record.invokes) expect(validateFunctionArgs(schema, invoke.token, invoke.args)).toEqual([]);
+    },
+  );
 });

@@ -6,12 +6,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as heroku from "../../components/apps/heroku/binding";
 import { find, providerSchemasAvailable, runProgram, isSecret } from "./harness";
-import { documentedChoices, loadSchema, sampleValue, validateFunctionArgs, validateResourceInputs, type ProviderSchema } from "../support/providerSchema";
+import { documentedChoices, loadSchema, sampleValue, validateResourceInputs, type ProviderSchema } from "../support/providerSchema";
 
 type BindingClass = { __pulumiType: string; new (name: string, args: never, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource };
 
 /** Every resource class of the binding. */
-const BINDINGS: BindingClass[] = [heroku.App, heroku.ConfigAssociation, heroku.Formation, heroku.Pipeline, heroku.Coupling, heroku.Release] as unknown as BindingClass[];
+const BINDINGS: BindingClass[] = [
+  heroku.App,
+  heroku.ConfigAssociation,
+  heroku.Formation,
+  heroku.Pipeline,
+  heroku.Coupling,
+  heroku.Release,
+] as unknown as BindingClass[];
 
 const schemaTest = providerSchemasAvailable() ? describe : describe.skip;
 
@@ -64,7 +71,11 @@ schemaTest("the Heroku binding against heroku-pulumiverse-1.0.4.json", () => {
         resource = new Binding("sample", completeArgs(token) as never);
       });
       const outputs = Object.keys(resource as object).filter(
-        (key) => key !== "urn" && key !== "id" && !key.startsWith("__") && pulumi.Output.isInstance((resource as unknown as Record<string, unknown>)[key]),
+        (key) =>
+          key !== "urn" &&
+          key !== "id" &&
+          !key.startsWith("__") &&
+          pulumi.Output.isInstance((resource as unknown as Record<string, unknown>)[key]),
       );
       expect(outputs.sort()).toEqual(Object.keys(schema.resources[token].properties).sort());
 

@@ -3,7 +3,6 @@
  * requests = limits, disruption budgets in production) and explicit migrations ordered
  * expand → rollout → contract.
  */
-import * as crypto from "crypto";
 import { KubernetesWorkloads, type KubernetesWorkloadsArgs } from "../../components/apps";
 import { flagdJson } from "../../components/flags";
 import type { KubernetesServiceConfig } from "../../config/config";
@@ -37,17 +36,30 @@ function exampleArgs(stack: "staging" | "production"): KubernetesWorkloadsArgs {
   };
 }
 
-const deploy = (stack: "staging" | "production", args: KubernetesWorkloadsArgs) => runProgram(stack, () => new KubernetesWorkloads("workloads", args));
-const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+const deploy = (stack: "staging" | "production", args: KubernetesWorkloadsArgs) =>
+  runProgram(stack, () => new KubernetesWorkloads("workloads", args));
 
 /** A worker Deployment as the playbook wants it, from the facts of one stack. */
-function expectedWorker(facts: { namespace: string; image: string; replicas: number; cpu: string; memory: string; queue: string; flagsJson: string }) {
+function expectedWorker(facts: {
+  namespace: string;
+  image: string;
+  replicas: number;
+  cpu: string;
+  memory: string;
+  queue: string;
+  flagsJson: string;
+}) {
   const resources = { cpu: facts.cpu, memory: facts.memory };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
     // 002 §3: the rollout fails within 5 minutes, both for the controller and for Pulumi's await.
-    metadata: { name: "worker", namespace: facts.namespace, labels: { app: "worker" }, annotations: { "pulumi.com/timeoutSeconds": "300" } },
+    metadata: {
+      name: "worker",
+      namespace: facts.namespace,
+      labels: { app: "worker" },
+      annotations: { "pulumi.com/timeoutSeconds": "300" },
+    },
     spec: {
       replicas: facts.replicas,
       progressDeadlineSeconds: 300,
@@ -93,7 +105,9 @@ function expectedJob(facts: { namespace: string; name: string; phase: "expand" |
         metadata: { labels },
         spec: {
           restartPolicy: "Never",
-          containers: [{ name: "migrate", image: facts.image, command: facts.command, envFrom: [{ secretRef: { name: "slipway-secrets" } }] }],
+          containers: [
+            { name: "migrate", image: facts.image, command: facts.command, envFrom: [{ secretRef: { name: "slipway-secrets" } }] },
+          ],
         },
       },
     },
@@ -185,10 +199,22 @@ describe("KubernetesWorkloads in the production example stack", () => {
 
   test("migrations are Jobs labelled with their phase, run with the api image", () => {
     expect(find(record, JOB, "workloads-migration-add-order-channel").inputs).toEqual(
-      expectedJob({ namespace: "production", name: "add-order-channel", phase: "expand", image: PRODUCTION_API_IMAGE, command: ADD_ORDER_CHANNEL }),
+      expectedJob({
+        namespace: "production",
+        name: "add-order-channel",
+        phase: "expand",
+        image: PRODUCTION_API_IMAGE,
+        command: ADD_ORDER_CHANNEL,
+      }),
     );
     expect(find(record, JOB, "workloads-migration-drop-legacy-status").inputs).toEqual(
-      expectedJob({ namespace: "production", name: "drop-legacy-status", phase: "contract", image: PRODUCTION_API_IMAGE, command: DROP_LEGACY_STATUS }),
+      expectedJob({
+        namespace: "production",
+        name: "drop-legacy-status",
+        phase: "contract",
+        image: PRODUCTION_API_IMAGE,
+        command: DROP_LEGACY_STATUS,
+      }),
     );
   });
 
@@ -196,7 +222,9 @@ describe("KubernetesWorkloads in the production example stack", () => {
     const expand = find(record, JOB, "workloads-migration-add-order-channel");
     const worker = find(record, DEPLOYMENT, "workloads-worker");
     expect(worker.dependencies).toContain(expand.urn);
-    expect(expand.dependencies.sort()).toEqual([find(record, NAMESPACE, "workloads-namespace").urn, find(record, SECRET, "workloads-secrets").urn].sort());
+    expect(expand.dependencies.sort()).toEqual(
+      [find(record, NAMESPACE, "workloads-namespace").urn, find(record, SECRET, "workloads-secrets").urn].sort(),
+    );
   });
 
   test("contract runs after the rollout: the contract Job depends on the Deployment, which does not wait for it", () => {
@@ -271,15 +299,28 @@ describe("KubernetesWorkloads in the staging example stack", () => {
       stringData: secret({ DATABASE_URL: exampleCiphertext("staging", ["slipway:apps", "kubernetes", "secrets", "DATABASE_URL"]) }),
     });
     expect(find(record, JOB, "workloads-migration-add-order-channel").inputs).toEqual(
-      expectedJob({ namespace: "staging", name: "add-order-channel", phase: "expand", image: STAGING_API_IMAGE, command: ADD_ORDER_CHANNEL }),
+      expectedJob({
+        namespace: "staging",
+        name: "add-order-channel",
+        phase: "expand",
+        image: STAGING_API_IMAGE,
+        command: ADD_ORDER_CHANNEL,
+      }),
     );
-    expect(find(record, SERVICE, "workloads-worker").inputs.metadata).toEqual({ name: "worker", namespace: "staging", labels: { app: "worker" } });
+    expect(find(record, SERVICE, "workloads-worker").inputs.metadata).toEqual({
+      name: "worker",
+      namespace: "staging",
+      labels: { app: "worker" },
+    });
   });
 });
 
 describe("KubernetesWorkloads variants", () => {
   const base = exampleArgs("production");
-  const withServices = (services: KubernetesServiceConfig[], extra: Partial<KubernetesWorkloadsArgs["config"]> = {}): KubernetesWorkloadsArgs => ({
+  const withServices = (
+    services: KubernetesServiceConfig[],
+    extra: Partial<KubernetesWorkloadsArgs["config"]> = {},
+  ): KubernetesWorkloadsArgs => ({
     ...base,
     config: { ...base.config, services, ...extra },
   });
@@ -297,14 +338,17 @@ describe("KubernetesWorkloads variants", () => {
     const { port: _port, ...portless } = worker;
     const record = await deploy("production", withServices([portless]));
     expect(ofType(record, SERVICE)).toEqual([]);
-    const container = (find(record, DEPLOYMENT, "workloads-worker").inputs as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } })
-      .spec.template.spec.containers[0];
+    const container = (
+      find(record, DEPLOYMENT, "workloads-worker").inputs as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }
+    ).spec.template.spec.containers[0];
     expect(Object.keys(container).sort()).toEqual(["env", "envFrom", "image", "name", "resources", "volumeMounts"]);
   });
 
   test("a configured command is the container's command", async () => {
     const record = await deploy("production", withServices([{ ...worker, command: ["node", "dist/worker.js"] }]));
-    const inputs = find(record, DEPLOYMENT, "workloads-worker").inputs as { spec: { template: { spec: { containers: { command: string[] }[] } } } };
+    const inputs = find(record, DEPLOYMENT, "workloads-worker").inputs as {
+      spec: { template: { spec: { containers: { command: string[] }[] } } };
+    };
     expect(inputs.spec.template.spec.containers[0].command).toEqual(["node", "dist/worker.js"]);
   });
 
@@ -316,7 +360,10 @@ describe("KubernetesWorkloads variants", () => {
 
   test("a configured namespace wins over the environment name", async () => {
     const record = await deploy("production", withServices([worker], { namespace: "shop" }));
-    expect(find(record, NAMESPACE, "workloads-namespace").inputs.metadata).toEqual({ name: "shop", labels: { "slipway.dev/environment": "production" } });
+    expect(find(record, NAMESPACE, "workloads-namespace").inputs.metadata).toEqual({
+      name: "shop",
+      labels: { "slipway.dev/environment": "production" },
+    });
     expect(find(record, DEPLOYMENT, "workloads-worker").inputs.metadata).toEqual({
       name: "worker",
       namespace: "shop",
@@ -327,10 +374,14 @@ describe("KubernetesWorkloads variants", () => {
 
   test("a flag change changes the ConfigMap's data only: the Deployments, and so the pods, stay as they are", async () => {
     const config = exampleStack("production");
-    const flipped = config.flags.map((flag) => (flag.name === "new-checkout" ? { ...flag, defaults: { ...flag.defaults, production: true } } : flag));
+    const flipped = config.flags.map((flag) =>
+      flag.name === "new-checkout" ? { ...flag, defaults: { ...flag.defaults, production: true } } : flag,
+    );
     const before = await deploy("production", base);
     const after = await deploy("production", { ...base, flagsJson: flagdJson(flipped, "production") });
-    const changed = after.resources.filter((resource, i) => JSON.stringify(resource.inputs) !== JSON.stringify(before.resources[i].inputs)).map((resource) => resource.name);
+    const changed = after.resources
+      .filter((resource, i) => JSON.stringify(resource.inputs) !== JSON.stringify(before.resources[i].inputs))
+      .map((resource) => resource.name);
     expect(after.resources.map((resource) => resource.urn)).toEqual(before.resources.map((resource) => resource.urn));
     expect(changed).toEqual(["workloads-flags"]);
   });

@@ -23,7 +23,8 @@ function exampleArgs(stack: "staging" | "production"): VercelAppArgs {
     artifact: config.release.artifacts.web,
     version: config.release.version,
     flagsUrl: flagsSourceUrl(config.github.owner, config.github.repositories[0].name, config.environment),
-    previewFlagsUrl: stack === "production" ? undefined : flagsSourceUrl(config.github.owner, config.github.repositories[0].name, "preview"),
+    previewFlagsUrl:
+      stack === "production" ? undefined : flagsSourceUrl(config.github.owner, config.github.repositories[0].name, "preview"),
   };
 }
 
@@ -236,7 +237,7 @@ describe("VercelApp variants", () => {
 
   test("an artifact without a commit SHA is refused before anything is deployed", async () => {
     const base = exampleArgs("production");
-    await expect(deploy("production", { ...base, artifact: { image: "ghcr.io/acme/web@sha256:" + "a".repeat(64) } })).rejects.toThrow(
+    await expect(deploy("production", { ...base, artifact: { image: `ghcr.io/acme/web@sha256:${"a".repeat(64)}` } })).rejects.toThrow(
       "slipway:release.artifacts.web.commitSha: is required: Vercel project 'web' deploys a commit",
     );
   });

@@ -2,9 +2,9 @@
  * No module imports itself through others: the CLI's command table, the program, the pack and
  * their tests form a graph without cycles (build/importCycles.js, which `npm run cycles` runs).
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const { findImportCycles } = require("../../build/importCycles") as {
   findImportCycles(root?: string, sources?: string[]): Promise<string[][]>;
@@ -26,12 +26,18 @@ describe("import cycles", () => {
     afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
     test("through a static import", async () => {
-      fs.writeFileSync(path.join(root, "cli", "gate.ts"), `import { commands } from "./main";\nimport { leaf } from "./leaf";\nexport const addGate = () => commands.length + leaf;\n`);
+      fs.writeFileSync(
+        path.join(root, "cli", "gate.ts"),
+        `import { commands } from "./main";\nimport { leaf } from "./leaf";\nexport const addGate = () => commands.length + leaf;\n`,
+      );
       expect(await findImportCycles(root, ["cli"])).toEqual([["cli/gate.ts", "cli/main.ts"]]);
     });
 
     test("through a lazy require", async () => {
-      fs.writeFileSync(path.join(root, "cli", "gate.ts"), `import { leaf } from "./leaf";\nexport const addGate = () => (require("./main") as { commands: unknown[] }).commands.length + leaf;\n`);
+      fs.writeFileSync(
+        path.join(root, "cli", "gate.ts"),
+        `import { leaf } from "./leaf";\nexport const addGate = () => (require("./main") as { commands: unknown[] }).commands.length + leaf;\n`,
+      );
       expect(await findImportCycles(root, ["cli"])).toEqual([["cli/gate.ts", "cli/main.ts"]]);
     });
 

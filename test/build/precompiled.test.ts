@@ -6,16 +6,18 @@
  * The repository's own CLI and pack are checked as built (jest's globalSetup builds them); the
  * fallbacks are checked on copies in temporary directories, so no source here is touched.
  */
-import { spawnSync, SpawnSyncReturns } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PolicyPackProcess } from "../../gate/analyzer";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const temporary: string[] = [];
 
-afterAll(() => temporary.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -111,7 +113,9 @@ process.stdout.write(JSON.stringify({ helper: helper(), ...where }));
     const first = runMain();
     expect(first.status).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ helper: "original", dir: "cli", file: "main.ts" });
-    expect(first.stderr).toBe("slipway: no build in dist/: running the TypeScript sources through tsx (`npm run build` precompiles them)\n");
+    expect(first.stderr).toBe(
+      "slipway: no build in dist/: running the TypeScript sources through tsx (`npm run build` precompiles them)\n",
+    );
     expect(first.served).toEqual({ compiled: 0, tsx: 2 });
   });
 
@@ -137,7 +141,9 @@ process.stdout.write(JSON.stringify({ helper: helper(), ...where }));
     fs.writeFileSync(helper(), `export function helper(): string {\n  return "edited";\n}\n`);
     const edited = runMain();
     expect(JSON.parse(edited.stdout).helper).toBe("edited");
-    expect(edited.stderr).toBe("slipway: cli/helper.ts changed since the last build: running the TypeScript sources through tsx (`npm run build` precompiles them)\n");
+    expect(edited.stderr).toBe(
+      "slipway: cli/helper.ts changed since the last build: running the TypeScript sources through tsx (`npm run build` precompiles them)\n",
+    );
     expect(edited.served).toEqual({ compiled: 1, tsx: 1 });
     expect(build("--cli").stderr).toContain("(cli/helper.ts changed since the last build)");
     expect(runMain().served).toEqual({ compiled: 2, tsx: 0 });
@@ -156,7 +162,9 @@ process.stdout.write(JSON.stringify({ helper: helper(), ...where }));
     try {
       const changed = runMain();
       expect(changed.served).toEqual({ compiled: 0, tsx: 2 });
-      expect(changed.stderr).toBe("slipway: tsconfig.json changed since the last build: running the TypeScript sources through tsx (`npm run build` precompiles them)\n");
+      expect(changed.stderr).toBe(
+        "slipway: tsconfig.json changed since the last build: running the TypeScript sources through tsx (`npm run build` precompiles them)\n",
+      );
     } finally {
       fs.writeFileSync(tsconfig, original);
     }
@@ -225,7 +233,10 @@ describe("the policy pack runs its type-checked build, in the gate as under the 
       packDir = path.join(root, "policy-pack");
       fs.cpSync(path.join(ROOT, "build"), path.join(root, "build"), { recursive: true });
       fs.cpSync(path.join(ROOT, "contract"), path.join(root, "contract"), { recursive: true });
-      fs.cpSync(path.join(ROOT, "policy-pack"), packDir, { recursive: true, filter: (source) => !/[/\\](dist|node_modules)$/.test(source) });
+      fs.cpSync(path.join(ROOT, "policy-pack"), packDir, {
+        recursive: true,
+        filter: (source) => !/[/\\](dist|node_modules)$/.test(source),
+      });
       fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
     });
 
@@ -241,7 +252,9 @@ describe("the policy pack runs its type-checked build, in the gate as under the 
     it("a policy edited since the build runs from its TypeScript, type-checked, and the pack says so", async () => {
       fs.appendFileSync(policy(), "\n// edited after the build\n");
       const started = await startPack(packDir);
-      expect(started.output).toContain("slipway-guardrails: policy-pack/policies/repository.ts changed since the last build: loading the TypeScript sources");
+      expect(started.output).toContain(
+        "slipway-guardrails: policy-pack/policies/repository.ts changed since the last build: loading the TypeScript sources",
+      );
       expect(started.compiled).toBeGreaterThan(0);
       expect(started.policies).toBeGreaterThan(20);
     }, 120_000);

@@ -2,8 +2,8 @@
  * `npm test` and `npm run test:e2e` split the suites between them (test/suites.js): every listed
  * end-to-end suite exists, so a renamed suite cannot silently drop out of both runs.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 const { END_TO_END } = require("../suites") as { END_TO_END: string[] };
 const ROOT = path.resolve(__dirname, "..", "..");

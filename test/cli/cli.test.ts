@@ -2,10 +2,10 @@
  * The `slipway` command as a user runs it: plan both example stacks, clear one-line errors with
  * exit 2 for user mistakes, help on every command, secrets never printed.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { runStackInChild } from "../../gate/runner";
 import { UserError } from "../../cli/errors";
@@ -15,7 +15,11 @@ const root = path.resolve(__dirname, "..", "..");
 function slipway(...args: string[]) {
   const result = spawnSync(process.execPath, [path.join(root, "bin", "slipway.js"), ...args], { encoding: "utf8", cwd: root });
   // The CLI may note on stderr that it runs its TypeScript sources (a build older than a source).
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr.replace(/^slipway: .*: running the TypeScript sources through tsx.*\n/m, "") };
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr.replace(/^slipway: .*: running the TypeScript sources through tsx.*\n/m, ""),
+  };
 }
 
 /** The one stack of `plan --json`'s envelope. */
@@ -63,24 +67,40 @@ describe("slipway plan on the example stacks", () => {
   });
 
   it("each resource is recorded with its parent, dependencies and options", () => {
-    const resources = planOf(plans.production.stdout).resources as { type: string; name: string; parent?: string; protect: boolean; dependencies: string[] }[];
+    const resources = planOf(plans.production.stdout).resources as {
+      type: string;
+      name: string;
+      parent?: string;
+      protect: boolean;
+      dependencies: string[];
+    }[];
     const database = resources.find((r) => r.type === "postgresql:index/database:Database")!;
     expect(database.protect).toBe(true);
-    expect(database.parent).toMatch(/^urn:pulumi:production::slipway::slipway:index:ReleaseTopology\$slipway:data:PostgresDatabase::storefront$/);
+    expect(database.parent).toMatch(
+      /^urn:pulumi:production::slipway::slipway:index:ReleaseTopology\$slipway:data:PostgresDatabase::storefront$/,
+    );
     const contract = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name.includes("drop-legacy-status"))!;
     const rollout = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
     expect(contract.dependencies.some((urn) => urn.endsWith(`::${rollout.name}`))).toBe(true);
   });
 
-  it.each(["staging", "production"])("%s: the topology hangs under the root Stack, everything else under a component typed slipway:<module>:<Type>", (stack) => {
-    const resources = planOf(plans[stack].stdout).resources as { type: string; name: string; custom: boolean; parent?: string }[];
-    // As under the engine: the root Stack holds the program, default providers stand beside it.
-    const roots = resources.filter((r) => r.parent === undefined && !r.type.startsWith("pulumi:providers:")).map((r) => `${r.type} ${r.name}`);
-    expect(roots).toEqual([`pulumi:pulumi:Stack slipway-${stack}`]);
-    const topLevel = resources.filter((r) => r.parent === `urn:pulumi:${stack}::slipway::pulumi:pulumi:Stack::slipway-${stack}`).map((r) => `${r.type} ${r.name}`);
-    expect(topLevel).toEqual(["slipway:index:ReleaseTopology release"]);
-    for (const component of resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack")) expect(component.type).toMatch(/^slipway:[a-z]+:[A-Z][A-Za-z]+$/);
-  });
+  it.each(["staging", "production"])(
+    "%s: the topology hangs under the root Stack, everything else under a component typed slipway:<module>:<Type>",
+    (stack) => {
+      const resources = planOf(plans[stack].stdout).resources as { type: string; name: string; custom: boolean; parent?: string }[];
+      // As under the engine: the root Stack holds the program, default providers stand beside it.
+      const roots = resources
+        .filter((r) => r.parent === undefined && !r.type.startsWith("pulumi:providers:"))
+        .map((r) => `${r.type} ${r.name}`);
+      expect(roots).toEqual([`pulumi:pulumi:Stack slipway-${stack}`]);
+      const topLevel = resources
+        .filter((r) => r.parent === `urn:pulumi:${stack}::slipway::pulumi:pulumi:Stack::slipway-${stack}`)
+        .map((r) => `${r.type} ${r.name}`);
+      expect(topLevel).toEqual(["slipway:index:ReleaseTopology release"]);
+      for (const component of resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack"))
+        expect(component.type).toMatch(/^slipway:[a-z]+:[A-Z][A-Za-z]+$/);
+    },
+  );
 
   it.each(["staging", "production"])("%s never prints a secret's value", (stack) => {
     const values = secureValues(stack);
@@ -124,7 +144,6 @@ describe("user mistakes are one clear line and exit 2", () => {
     expect(result.stderr.trim()).toBe("slipway: --stack is required; stacks in this project: production, staging");
   });
 
-
   it("the gate refuses an unknown stack before starting anything", () => {
     const result = slipway("gate", "--stack", "qa");
     expect(result.code).toBe(2);
@@ -148,9 +167,13 @@ describe("a config mistake stops the program before any resource is registered",
   let projectDir: string;
   beforeAll(() => {
     projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-cli-"));
-    for (const file of ["Pulumi.production.yaml", "Pulumi.staging.yaml", "CHANGELOG.md", "policy-config.json"]) fs.copyFileSync(path.join(root, file), path.join(projectDir, file));
+    for (const file of ["Pulumi.production.yaml", "Pulumi.staging.yaml", "CHANGELOG.md", "policy-config.json"])
+      fs.copyFileSync(path.join(root, file), path.join(projectDir, file));
     // A project whose program is Slipway's: Pulumi.yaml names it as main.
-    fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), `${fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${root}\n`);
+    fs.writeFileSync(
+      path.join(projectDir, "Pulumi.yaml"),
+      `${fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: ${root}\n`,
+    );
     fs.mkdirSync(path.join(projectDir, "releases"));
     fs.copyFileSync(path.join(root, "releases", "ledger.jsonl"), path.join(projectDir, "releases", "ledger.jsonl"));
     const file = path.join(projectDir, "Pulumi.production.yaml");

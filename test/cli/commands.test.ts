@@ -3,10 +3,10 @@
  * Pulumi, `--version`, the same help layout and exit codes on every command, a usage mistake as
  * one line and exit 2, shell completion, progress only on a terminal, one JSON envelope.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { POLICY_CONFIG_FILE } from "../../contract";
 import { DEPLOYED } from "../../release/ledgerCommands";
 import { LEDGER_KINDS } from "../../release/ledger";
@@ -52,7 +52,26 @@ describe("Pulumi habits", () => {
 });
 
 describe("help", () => {
-  const commands = [["plan"], ["secrets"], ["gate"], ["import"], ["ledger"], ["ledger", "verify"], ["ledger", "record"], ["ledger", "show"], ["ledger", "soak"], ["promote"], ["rollback"], ["flag"], ["flag", "on"], ["flag", "off"], ["flag", "changed"], ["release"], ["release", "notes"], ["completion"]];
+  const commands = [
+    ["plan"],
+    ["secrets"],
+    ["gate"],
+    ["import"],
+    ["ledger"],
+    ["ledger", "verify"],
+    ["ledger", "record"],
+    ["ledger", "show"],
+    ["ledger", "soak"],
+    ["promote"],
+    ["rollback"],
+    ["flag"],
+    ["flag", "on"],
+    ["flag", "off"],
+    ["flag", "changed"],
+    ["release"],
+    ["release", "notes"],
+    ["completion"],
+  ];
 
   it.each(commands)("slipway %s --help: usage, options with <placeholder>s, and every exit code", (...command) => {
     const result = slipway([...command, "--help"]);
@@ -60,13 +79,15 @@ describe("help", () => {
     expect(result.stdout).toMatch(new RegExp(`^Usage: slipway ${command.join(" ")} `));
     for (const [code, meaning] of EXIT_CODES) expect(result.stdout).toContain(`  ${code}  ${meaning}`);
     // One placeholder style: <name>, never NAME or bare words.
-    for (const line of result.stdout.split("\n").filter((entry) => /^ {2}-/.test(entry))) expect(line).toMatch(/^ {2}(-\w, )?--[\w-]+( <[\w:.]+>)? {2,}[A-Z]/);
+    for (const line of result.stdout.split("\n").filter((entry) => /^ {2}-/.test(entry)))
+      expect(line).toMatch(/^ {2}(-\w, )?--[\w-]+( <[\w:.]+>)? {2,}[A-Z]/);
   });
 
   it("slipway --help lists every command and the exit codes, including 3", () => {
     const result = slipway(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["plan", "secrets", "gate", "import", "ledger", "promote", "rollback", "flag", "release", "completion"]) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
+    for (const command of ["plan", "secrets", "gate", "import", "ledger", "promote", "rollback", "flag", "release", "completion"])
+      expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, "m"));
     expect(result.stdout).toContain("  3  internal error: a bug in slipway; the stack trace is printed, please report it");
   });
 
@@ -81,13 +102,22 @@ describe("help", () => {
 describe("usage mistakes: one line naming what was wrong, exit 2, no stack trace", () => {
   it.each([
     [["plan", "--stak", "production"], "slipway: unknown option '--stak' (Did you mean --stack?) (see `slipway plan --help`)"],
-    [["deploy"], "slipway: unknown command 'deploy'; commands: plan, secrets, gate, import, ledger, promote, rollback, flag, release, completion"],
+    [
+      ["deploy"],
+      "slipway: unknown command 'deploy'; commands: plan, secrets, gate, import, ledger, promote, rollback, flag, release, completion",
+    ],
     [["ledger"], "slipway: ledger needs an action: verify, record, show or soak (see `slipway ledger --help`)"],
     [["ledger", "frob"], "slipway: unknown ledger action 'frob': verify, record, show or soak (see `slipway ledger --help`)"],
     [["gate", "--json", "--markdown"], "slipway: option '--json' cannot be used with option '--markdown' (see `slipway gate --help`)"],
-    [["ledger", "record", "--kind", "shipped"], expect.stringContaining("slipway: option '--kind <kind>' argument 'shipped' is invalid. Allowed choices are staged, validated")],
+    [
+      ["ledger", "record", "--kind", "shipped"],
+      expect.stringContaining("slipway: option '--kind <kind>' argument 'shipped' is invalid. Allowed choices are staged, validated"),
+    ],
     [["completion", "fish"], "slipway: no completion for shell 'fish': bash or zsh"],
-    [["gate", "-s", "staging", "--base-policy-config", "main-policy-config.json"], "slipway: main-policy-config.json: does not exist (--base-policy-config)"],
+    [
+      ["gate", "-s", "staging", "--base-policy-config", "main-policy-config.json"],
+      "slipway: main-policy-config.json: does not exist (--base-policy-config)",
+    ],
     [["import"], "slipway: required option '--owner <org>' not specified (see `slipway import --help`)"],
   ])("slipway %j", (args, message) => {
     const result = slipway(args as string[]);
@@ -187,7 +217,13 @@ describe("ledger --json", () => {
     expect(result.code).toBe(0);
     const envelope = JSON.parse(result.stdout);
     expect(Object.keys(envelope)).toEqual(["schemaVersion", "slipway", "pack", "result", "ledger", "stacks"]);
-    expect(envelope).toMatchObject({ schemaVersion: 1, slipway: packageVersion, pack: null, result: "pass", ledger: { file: "releases/ledger.jsonl", problems: [] } });
+    expect(envelope).toMatchObject({
+      schemaVersion: 1,
+      slipway: packageVersion,
+      pack: null,
+      result: "pass",
+      ledger: { file: "releases/ledger.jsonl", problems: [] },
+    });
     expect(envelope.stacks.map((stack: { stack: string }) => stack.stack)).toEqual(["staging", "production"]);
     const production = envelope.stacks[1].events as { kind: string; stack: string; line: number }[];
     expect(production.length).toBeGreaterThan(0);
@@ -200,7 +236,15 @@ describe("ledger --json", () => {
       const lines = fs.readFileSync(path.join(root, "releases", "ledger.jsonl"), "utf8").split("\n");
       lines[1] = lines[1].replace('"actor":"', '"actor":"mallory-');
       fs.writeFileSync(path.join(dir, "ledger.jsonl"), lines.join("\n"));
-      const result = slipway(["ledger", "verify", "--json", "--ledger", path.join(dir, "ledger.jsonl"), "--output", path.join(dir, "verify.json")]);
+      const result = slipway([
+        "ledger",
+        "verify",
+        "--json",
+        "--ledger",
+        path.join(dir, "ledger.jsonl"),
+        "--output",
+        path.join(dir, "verify.json"),
+      ]);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe("");
       const envelope = JSON.parse(fs.readFileSync(path.join(dir, "verify.json"), "utf8"));

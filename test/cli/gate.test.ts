@@ -4,10 +4,10 @@
  * stdout), and in a pull request, where a policy config weaker than the default branch's fails
  * the gate with a finding of the gate's own, located in the pull request's file.
  */
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..", "..");
 const GATE_TIMEOUT_MS = 120_000;
@@ -15,14 +15,19 @@ const GATE_TIMEOUT_MS = 120_000;
 /** `slipway <args>` from the repository root, asynchronously (jest runs the gates side by side). */
 function slipway(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin", "slipway.js"), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(root, "bin", "slipway.js"), ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
     // The CLI may note on stderr that it runs its TypeScript sources (a build older than a source).
-    child.on("close", (code) => resolve({ code, stdout, stderr: stderr.replace(/^slipway: .*: running the TypeScript sources through tsx.*\n/m, "") }));
+    child.on("close", (code) =>
+      resolve({ code, stdout, stderr: stderr.replace(/^slipway: .*: running the TypeScript sources through tsx.*\n/m, "") }),
+    );
   });
 }
 
@@ -49,8 +54,23 @@ describe("slipway gate --json", () => {
   it("prints the slipway envelope and nothing else on stdout", () => {
     expect(result.code).toBe(0);
     const envelope = JSON.parse(result.stdout);
-    expect(Object.keys(envelope)).toEqual(["schemaVersion", "slipway", "pack", "result", "policyConfig", "basePolicyConfig", "gateFindings", "stacks"]);
-    expect(envelope).toMatchObject({ schemaVersion: 1, pack: { name: "slipway-guardrails" }, result: "pass", policyConfig: "policy-config.json", gateFindings: [] });
+    expect(Object.keys(envelope)).toEqual([
+      "schemaVersion",
+      "slipway",
+      "pack",
+      "result",
+      "policyConfig",
+      "basePolicyConfig",
+      "gateFindings",
+      "stacks",
+    ]);
+    expect(envelope).toMatchObject({
+      schemaVersion: 1,
+      pack: { name: "slipway-guardrails" },
+      result: "pass",
+      policyConfig: "policy-config.json",
+      gateFindings: [],
+    });
     expect(envelope.stacks).toHaveLength(1);
     expect(Object.keys(envelope.stacks[0])).toEqual(["stack", "policies", "resources", "violations"]);
     expect(envelope.stacks[0]).toMatchObject({ stack: "staging", policies: 31, violations: [] });
@@ -74,7 +94,18 @@ describe("a pull request that weakens the policy config", () => {
     };
     weakened = JSON.stringify(config, null, 2);
     fs.writeFileSync(path.join(dir, "policy-config.json"), weakened);
-    result = await slipway(["gate", "-s", "staging", "--policy-config", path.join(dir, "policy-config.json"), "--base-policy-config", "policy-config.json", "--json", "--output", path.join(dir, "gate.json")]);
+    result = await slipway([
+      "gate",
+      "-s",
+      "staging",
+      "--policy-config",
+      path.join(dir, "policy-config.json"),
+      "--base-policy-config",
+      "policy-config.json",
+      "--json",
+      "--output",
+      path.join(dir, "gate.json"),
+    ]);
   }, GATE_TIMEOUT_MS);
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -90,8 +121,17 @@ describe("a pull request that weakens the policy config", () => {
   it("reports each weakening as the gate's own mandatory finding, in catalogue order, at its line in the pull request's file", () => {
     const envelope = JSON.parse(fs.readFileSync(path.join(dir, "gate.json"), "utf8"));
     const lineOf = (text: string) => weakened.split("\n").findIndex((line) => line.includes(text)) + 1;
-    const findings = envelope.gateFindings as { check: string; enforcementLevel: string; policy: string; setting: string | null; message: string; location: { line: number } }[];
-    expect(findings.map((finding) => [finding.check, finding.enforcementLevel, finding.policy, finding.setting, finding.location.line])).toEqual([
+    const findings = envelope.gateFindings as {
+      check: string;
+      enforcementLevel: string;
+      policy: string;
+      setting: string | null;
+      message: string;
+      location: { line: number };
+    }[];
+    expect(
+      findings.map((finding) => [finding.check, finding.enforcementLevel, finding.policy, finding.setting, finding.location.line]),
+    ).toEqual([
       ["policy-config-weakened", "mandatory", "no-plaintext-secrets", "allowedKeys", lineOf('"allowedKeys"')],
       ["policy-config-weakened", "mandatory", "staging-isolation", "productionHosts", lineOf('"productionHosts"')],
       ["policy-config-weakened", "mandatory", "change-freeze", null, lineOf('"change-freeze"')],

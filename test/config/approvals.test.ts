@@ -3,18 +3,30 @@
  * a change request id, not a note, and a hotfix's incident is an incident id. Each refusal names the
  * file, the key path and what was expected.
  */
-import { ConfigError, parseStackConfig, RawStackConfig } from "../../config/config";
+import { ConfigError, parseStackConfig, type RawStackConfig } from "../../config/config";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 /** A minimal valid production config with one L3 flag; tests change one thing at a time. */
 function minimal(): Record<string, any> {
   return {
     "slipway:environment": "production",
-    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }], teams: { "release-captains": 4711 }, ledgerDeployKey: LEDGER_DEPLOY_KEY },
+    "slipway:github": {
+      owner: "acme",
+      ownsRepositoryResources: true,
+      repositories: [{ name: "shop" }],
+      teams: { "release-captains": 4711 },
+      ledgerDeployKey: LEDGER_DEPLOY_KEY,
+    },
     "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
     "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
     "slipway:flags": [
-      { name: "auto-publish", level: "L3", scopes: ["global", "client", "platform-account", "lane"], killSwitch: true, defaults: { preview: false, staging: true, production: true } },
+      {
+        name: "auto-publish",
+        level: "L3",
+        scopes: ["global", "client", "platform-account", "lane"],
+        killSwitch: true,
+        defaults: { preview: false, staging: true, production: true },
+      },
     ],
   };
 }
@@ -34,7 +46,8 @@ function problemsOf(values: Record<string, unknown>): string[] {
   throw new Error("expected a ConfigError");
 }
 
-const APPROVAL_EXPECTED = "expected a change request id (CR-2050, #123 or an https URL) that the ledger links to a release; a free-form note is not an approval";
+const APPROVAL_EXPECTED =
+  "expected a change request id (CR-2050, #123 or an https URL) that the ledger links to a release; a free-form note is not an approval";
 const INCIDENT_EXPECTED = "expected an incident id: a ticket key (INC-77), a GitHub issue (#123) or an https URL of the incident";
 
 describe("a flag's productionApproval is a change request id", () => {
@@ -44,11 +57,14 @@ describe("a flag's productionApproval is a change request id", () => {
     expect(parse(values).flags[0].productionApproval).toBe(approval);
   });
 
-  it.each(["x", "approved", "approved by Sam in standup", "cr-2050", "CR 2050", ""])("'%s' is refused at the edge, naming the key", (approval) => {
-    const values = minimal();
-    values["slipway:flags"][0].productionApproval = approval;
-    expect(problemsOf(values)).toEqual([`slipway:flags[0].productionApproval: ${APPROVAL_EXPECTED}`]);
-  });
+  it.each(["x", "approved", "approved by Sam in standup", "cr-2050", "CR 2050", ""])(
+    "'%s' is refused at the edge, naming the key",
+    (approval) => {
+      const values = minimal();
+      values["slipway:flags"][0].productionApproval = approval;
+      expect(problemsOf(values)).toEqual([`slipway:flags[0].productionApproval: ${APPROVAL_EXPECTED}`]);
+    },
+  );
 
   it("an absent approval is allowed (the policy pack judges whether the flag may then be on)", () => {
     expect(parse(minimal()).flags[0].productionApproval).toBeUndefined();

@@ -2,9 +2,9 @@
  * The config contract: the examples parse, defaults come from the playbooks, and every mistake is
  * named by file, key path and reason, all at once.
  */
-import * as path from "path";
+import * as path from "node:path";
 import * as fc from "fast-check";
-import { ConfigError, parseStackConfig, RawStackConfig, SecretString, keyPath } from "../../config/config";
+import { ConfigError, parseStackConfig, type RawStackConfig, SecretString, keyPath } from "../../config/config";
 import { DEFAULT_REQUIRED_CHECKS } from "../../contract/repositoryRules";
 import { readStackFile, toEngineConfig, loadStackConfig } from "../../config/stackFile";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
@@ -15,14 +15,24 @@ const projectDir = path.resolve(__dirname, "..", "..");
 function minimal(): Record<string, unknown> {
   return {
     "slipway:environment": "production",
-    "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }], teams: { "release-captains": 4711 }, ledgerDeployKey: LEDGER_DEPLOY_KEY },
+    "slipway:github": {
+      owner: "acme",
+      ownsRepositoryResources: true,
+      repositories: [{ name: "shop" }],
+      teams: { "release-captains": 4711 },
+      ledgerDeployKey: LEDGER_DEPLOY_KEY,
+    },
     "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
     "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
   };
 }
 
 function parse(values: Record<string, unknown>, securePaths: string[] = []) {
-  const raw: RawStackConfig = { file: "Pulumi.production.yaml", values, securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH, ...securePaths]) };
+  const raw: RawStackConfig = {
+    file: "Pulumi.production.yaml",
+    values,
+    securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH, ...securePaths]),
+  };
   return parseStackConfig(raw);
 }
 
@@ -163,9 +173,7 @@ describe("config mistakes are named by file, key and reason", () => {
   it("the deploy repository must be one of the repositories", () => {
     const values = minimal();
     (values["slipway:github"] as any).deployRepositories = ["nope"];
-    expect(problemsOf(values)).toEqual([
-      "slipway:github.deployRepositories[0]: names 'nope', which is not one of the repositories (shop)",
-    ]);
+    expect(problemsOf(values)).toEqual(["slipway:github.deployRepositories[0]: names 'nope', which is not one of the repositories (shop)"]);
   });
 
   it("a required field that is missing says so", () => {
@@ -224,18 +232,28 @@ describe("a preview needs no lookups: the config names GitHub teams and users by
   it("a reviewer user without an id is refused", () => {
     const values = minimal();
     (values["slipway:environments"] as any).production.reviewerUsers = ["alice"];
-    expect(problemsOf(values)).toEqual([expect.stringMatching(/^slipway:environments\.production\.reviewerUsers\[0\]: names user 'alice', whose id is not in slipway:github\.users/)]);
+    expect(problemsOf(values)).toEqual([
+      expect.stringMatching(
+        /^slipway:environments\.production\.reviewerUsers\[0\]: names user 'alice', whose id is not in slipway:github\.users/,
+      ),
+    ]);
   });
 
   it("the break-glass team id moved to policy-config.json, and the old key says so", () => {
     const values = minimal();
     (values["slipway:github"] as any).repositories[0].breakGlassTeamId = 4711;
-    expect(problemsOf(values)).toEqual([expect.stringMatching(/^slipway:github\.repositories\[0\]\.breakGlassTeamId: moved: the break-glass team's id is named once, in policy-config\.json/)]);
+    expect(problemsOf(values)).toEqual([
+      expect.stringMatching(
+        /^slipway:github\.repositories\[0\]\.breakGlassTeamId: moved: the break-glass team's id is named once, in policy-config\.json/,
+      ),
+    ]);
   });
 
   it("a Heroku app either owns its pipeline or couples into another stack's, not both", () => {
     const values = minimal();
-    values["slipway:apps"] = { heroku: [{ name: "api", appName: "acme-api", pipeline: "acme-api", pipelineId: "3f9d2c41-7b6e-4a58-9c0d-2e1f4a6b8c73" }] };
+    values["slipway:apps"] = {
+      heroku: [{ name: "api", appName: "acme-api", pipeline: "acme-api", pipelineId: "3f9d2c41-7b6e-4a58-9c0d-2e1f4a6b8c73" }],
+    };
     (values["slipway:release"] as any).artifacts = { api: { slugId: "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b" } };
     expect(problemsOf(values)).toEqual([
       "slipway:apps.heroku[0].pipelineId: is set together with pipeline: a stack either owns the pipeline (pipeline) or couples into another stack's (pipelineId)",
@@ -251,7 +269,11 @@ describe("the emergency rollback's approvers (slipway:environments.<env>.rollbac
   };
 
   it("names teams whose ids the stack knows; reviewers default to the environment's when the section is absent", () => {
-    expect(parse(withRollback({ reviewerTeams: ["release-captains"] })).environments.production!.rollback).toEqual({ reviewerTeams: ["release-captains"], reviewerUsers: [], preventSelfReview: true });
+    expect(parse(withRollback({ reviewerTeams: ["release-captains"] })).environments.production!.rollback).toEqual({
+      reviewerTeams: ["release-captains"],
+      reviewerUsers: [],
+      preventSelfReview: true,
+    });
     expect(parse(minimal()).environments.production!.rollback).toBeUndefined();
   });
 

@@ -50,12 +50,22 @@ function problemsOf(raw: Record<string, unknown>): string[] {
 
 describe("the team's migration mode parses", () => {
   it("defaults to job: the release's Jobs run inside pulumi up, as before", () => {
-    expect(parse(values(undefined, [expandJob])).migrations).toEqual({ mode: "job", reviewerTeams: [], reviewerUsers: [], preventSelfReview: true });
+    expect(parse(values(undefined, [expandJob])).migrations).toEqual({
+      mode: "job",
+      reviewerTeams: [],
+      reviewerUsers: [],
+      preventSelfReview: true,
+    });
   });
 
   it("workflow mode with known reviewers and no Job inside the release", () => {
     const config = parse(values({ mode: "workflow", reviewerTeams: ["db-owners"], reviewerUsers: ["dana-dba"] }));
-    expect(config.migrations).toEqual({ mode: "workflow", reviewerTeams: ["db-owners"], reviewerUsers: ["dana-dba"], preventSelfReview: true });
+    expect(config.migrations).toEqual({
+      mode: "workflow",
+      reviewerTeams: ["db-owners"],
+      reviewerUsers: ["dana-dba"],
+      preventSelfReview: true,
+    });
     expect(config.apps.kubernetes).toBeUndefined();
   });
 });
@@ -78,24 +88,36 @@ describe("migration mistakes are named by key, on one line each", () => {
   });
 
   it("job mode with reviewers: the release's own approval covers its Jobs, so the key that names them is refused", () => {
-    const message = "approves migration runs, but mode is job: the release's own approval covers its migration Jobs; set mode: workflow or remove the reviewers";
+    const message =
+      "approves migration runs, but mode is job: the release's own approval covers its migration Jobs; set mode: workflow or remove the reviewers";
     expect(problemsOf(values({ mode: "job", reviewerTeams: ["db-owners"] }))).toEqual([`slipway:migrations.reviewerTeams: ${message}`]);
     // The default mode too, and the key named is the one that is set.
     expect(problemsOf(values({ reviewerUsers: ["dana-dba"] }))).toEqual([`slipway:migrations.reviewerUsers: ${message}`]);
   });
 
   it("workflow mode with migration Jobs inside the release: each Job is refused at its own key", () => {
-    const contractJob = { name: "drop-legacy-status", phase: "contract", completes: "add-status-v2", app: "api", command: ["npm", "run", "migrate"] };
+    const contractJob = {
+      name: "drop-legacy-status",
+      phase: "contract",
+      completes: "add-status-v2",
+      app: "api",
+      command: ["npm", "run", "migrate"],
+    };
     expect(problemsOf(values({ mode: "workflow", reviewerTeams: ["db-owners"] }, [expandJob, contractJob]))).toEqual([
       "slipway:apps.kubernetes.migrations[0]: is a migration Job inside the release ('add-order-channel'), but slipway:migrations.mode is workflow: the migration runs in .github/workflows/migrate-production.yml (environment production-migrations) before the deploy; remove it here",
       "slipway:apps.kubernetes.migrations[1]: is a migration Job inside the release ('drop-legacy-status'), but slipway:migrations.mode is workflow: the migration runs in .github/workflows/migrate-production.yml (environment production-migrations) before the deploy; remove it here",
     ]);
     // The same Jobs are the release's own in job mode.
-    expect(parse(values({ mode: "job" }, [expandJob, contractJob])).apps.kubernetes?.migrations.map((job) => job.name)).toEqual(["add-order-channel", "drop-legacy-status"]);
+    expect(parse(values({ mode: "job" }, [expandJob, contractJob])).apps.kubernetes?.migrations.map((job) => job.name)).toEqual([
+      "add-order-channel",
+      "drop-legacy-status",
+    ]);
   });
 
   it("an unknown mode or key says what is expected", () => {
-    expect(problemsOf(values({ mode: "manual", reviewerTeams: ["db-owners"] }))).toEqual(["slipway:migrations.mode: expected one of job, workflow"]);
+    expect(problemsOf(values({ mode: "manual", reviewerTeams: ["db-owners"] }))).toEqual([
+      "slipway:migrations.mode: expected one of job, workflow",
+    ]);
     expect(problemsOf(values({ mode: "workflow", reviewers: ["db-owners"] }))).toEqual([
       expect.stringMatching(/^slipway:migrations\.reviewers: is not a known key/),
       expect.stringMatching(/^slipway:migrations\.reviewerTeams: names no reviewer/),

@@ -3,9 +3,9 @@
  * program grants that team the bypass, the pack allows exactly that team, and a stack file that
  * says otherwise is refused before anything is registered.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { breakGlassTeamOf } from "../../contract";
 import { ConfigError, parseStackConfig } from "../../config/config";
 import { checkBreakGlassAgreement, readPolicyStatement } from "../../config/policyStatement";
@@ -25,7 +25,13 @@ function stackWithBreakGlass(teams: Record<string, number>) {
     file: "Pulumi.production.yaml",
     values: {
       "slipway:environment": "production",
-      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "storefront", breakGlassTeam: "release-captains" }], teams, ledgerDeployKey: LEDGER_DEPLOY_KEY },
+      "slipway:github": {
+        owner: "acme",
+        ownsRepositoryResources: true,
+        repositories: [{ name: "storefront", breakGlassTeam: "release-captains" }],
+        teams,
+        ledgerDeployKey: LEDGER_DEPLOY_KEY,
+      },
       "slipway:environments": { production: {} },
       "slipway:release": { version: "1.4.0", level: "L2", changeRequest: "CR-1" },
     },
@@ -39,31 +45,39 @@ describe("the policy statement names the break-glass team", () => {
   });
 
   it("two policies naming different teams is refused, naming both settings", () => {
-    const dir = statementDir(JSON.stringify({ "no-bypass-actors": { breakGlassTeam: "4711" }, "release-tags-protected": { breakGlassTeam: "4712" } }));
+    const dir = statementDir(
+      JSON.stringify({ "no-bypass-actors": { breakGlassTeam: "4711" }, "release-tags-protected": { breakGlassTeam: "4712" } }),
+    );
     expect(() => readPolicyStatement(dir)).toThrow(ConfigError);
-    expect(() => readPolicyStatement(dir)).toThrow(/no-bypass-actors\.breakGlassTeam, release-tags-protected\.breakGlassTeam: name different teams/);
+    expect(() => readPolicyStatement(dir)).toThrow(
+      /no-bypass-actors\.breakGlassTeam, release-tags-protected\.breakGlassTeam: name different teams/,
+    );
   });
 
   it("a team named by slug instead of id is refused", () => {
     expect(breakGlassTeamOf({ "no-bypass-actors": { breakGlassTeam: "release-captains" } }).problems).toEqual([
-      { key: "no-bypass-actors.breakGlassTeam", message: "expected the team's numeric GitHub id, got \"release-captains\"" },
+      { key: "no-bypass-actors.breakGlassTeam", message: 'expected the team\'s numeric GitHub id, got "release-captains"' },
     ]);
   });
 
   it("a statement that is not JSON is a config error naming policy-config.json", () => {
-    expect(() => readPolicyStatement(statementDir("{ nope"))).toThrow(/^policy-config\.json: 1 config problem:\n {2}- \(file\): is not valid JSON/);
+    expect(() => readPolicyStatement(statementDir("{ nope"))).toThrow(
+      /^policy-config\.json: 1 config problem:\n {2}- \(file\): is not valid JSON/,
+    );
   });
 });
 
 describe("the stack file cannot disagree with it", () => {
   it("agreeing on team 4711 passes", () => {
-    expect(() => checkBreakGlassAgreement("Pulumi.production.yaml", stackWithBreakGlass({ "release-captains": 4711 }), { breakGlassTeamId: 4711 })).not.toThrow();
+    expect(() =>
+      checkBreakGlassAgreement("Pulumi.production.yaml", stackWithBreakGlass({ "release-captains": 4711 }), { breakGlassTeamId: 4711 }),
+    ).not.toThrow();
   });
 
   it("a team directory that gives the break-glass team another id is refused", () => {
-    expect(() => checkBreakGlassAgreement("Pulumi.production.yaml", stackWithBreakGlass({ "release-captains": 9999 }), { breakGlassTeamId: 4711 })).toThrow(
-      /slipway:github\.teams\.release-captains: is 9999, but policy-config\.json names team 4711/,
-    );
+    expect(() =>
+      checkBreakGlassAgreement("Pulumi.production.yaml", stackWithBreakGlass({ "release-captains": 9999 }), { breakGlassTeamId: 4711 }),
+    ).toThrow(/slipway:github\.teams\.release-captains: is 9999, but policy-config\.json names team 4711/);
   });
 
   it("a break-glass team the statement does not name is refused", () => {

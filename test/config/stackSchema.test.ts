@@ -3,10 +3,10 @@
  * what the config contract generates, it accepts the example stacks, and it rejects what the
  * program rejects wherever JSON Schema can say so, at the key the program names.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import Ajv2020, { ErrorObject } from "ajv/dist/2020";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Ajv2020, { type ErrorObject } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError, parseStackConfig } from "../../config/config";
@@ -33,7 +33,9 @@ function schemaErrors(document: unknown): string[] {
   const validate = validator();
   if (validate(document)) return [];
   return (validate.errors as ErrorObject[]).map((error) =>
-    error.keyword === "additionalProperties" ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}` : error.instancePath,
+    error.keyword === "additionalProperties"
+      ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
+      : error.instancePath,
   );
 }
 
@@ -85,11 +87,17 @@ describe("the custom types are described by what they accept", () => {
   });
 
   it("an env var takes either", () => {
-    expect(keys["slipway:apps"].properties.vercel.items.properties.env.additionalProperties.anyOf.map((s: any) => s.type)).toEqual(["string", "object"]);
+    expect(keys["slipway:apps"].properties.vercel.items.properties.env.additionalProperties.anyOf.map((s: any) => s.type)).toEqual([
+      "string",
+      "object",
+    ]);
   });
 
   it("a refused setting takes nothing and says why", () => {
-    expect(keys["slipway:databases"].items.properties.superuser).toEqual({ not: {}, description: expect.stringContaining("superuser is not a setting") });
+    expect(keys["slipway:databases"].items.properties.superuser).toEqual({
+      not: {},
+      description: expect.stringContaining("superuser is not a setting"),
+    });
   });
 
   it("no schema in it is the empty schema that accepts anything", () => {

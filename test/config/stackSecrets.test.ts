@@ -2,9 +2,9 @@
  * A `secure:` value the stack's secrets provider cannot decrypt is a config error naming the file
  * and the key (exit 2), not an engine failure that names neither.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError } from "../../config/config";
 import { UserError } from "../../cli/errors";
@@ -58,13 +58,17 @@ describe("a secure: value its secrets provider cannot decrypt", () => {
   });
 
   it("an offline run of the stack refuses it as a user error (the CLI's exit 2), naming the file and the key", async () => {
-    const dir = editedProject("staging", (text) => text.replace(/(slipway:postgres:[\s\S]*?password:\s*\n\s*secure: )\S+/, `$1${BASE64_OF_PLAINTEXT}`));
+    const dir = editedProject("staging", (text) =>
+      text.replace(/(slipway:postgres:[\s\S]*?password:\s*\n\s*secure: )\S+/, `$1${BASE64_OF_PLAINTEXT}`),
+    );
     for (const file of ["Pulumi.yaml", "CHANGELOG.md", "policy-config.json"]) fs.copyFileSync(path.join(root, file), path.join(dir, file));
     fs.mkdirSync(path.join(dir, "releases"));
     fs.copyFileSync(path.join(root, "releases", "ledger.jsonl"), path.join(dir, "releases", "ledger.jsonl"));
     const run = runStackInChild({ projectDir: dir, stack: "staging" });
     await expect(run).rejects.toBeInstanceOf(UserError);
-    await expect(run).rejects.toThrow(/^Pulumi\.staging\.yaml: 1 config problem:\n {2}- slipway:postgres\.password: the secure: value is not ciphertext/);
+    await expect(run).rejects.toThrow(
+      /^Pulumi\.staging\.yaml: 1 config problem:\n {2}- slipway:postgres\.password: the secure: value is not ciphertext/,
+    );
   });
 
   it("a passphrase stack without its encryptionsalt is refused", () => {

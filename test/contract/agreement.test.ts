@@ -4,9 +4,15 @@
  * artifact reference the config contract refuses is one the ledger and the pack refuse too.
  * Each side is read through its own entry point, so a copied literal on either side fails here.
  */
-import { parseStackConfig, RawStackConfig } from "../../config/config";
+import { parseStackConfig, type RawStackConfig } from "../../config/config";
 import { ARTIFACT_FIELDS, artifactDifferences, sameArtifact, sameArtifacts, type Artifact } from "../../contract/artifacts";
-import { DEFAULT_L3_CHECKS, DEFAULT_L3_MIN_APPROVALS, DEFAULT_MIN_APPROVALS, DEFAULT_RELEASE_TAG_PATTERNS, DEFAULT_REQUIRED_CHECKS } from "../../contract/repositoryRules";
+import {
+  DEFAULT_L3_CHECKS,
+  DEFAULT_L3_MIN_APPROVALS,
+  DEFAULT_MIN_APPROVALS,
+  DEFAULT_RELEASE_TAG_PATTERNS,
+  DEFAULT_REQUIRED_CHECKS,
+} from "../../contract/repositoryRules";
 import { immutableArtifacts } from "../../policy-pack/policies/promotion";
 import { approvalsSetting, baselineChecksSetting, l3ChecksSetting, releaseTagSetting } from "../../policy-pack/policies/shared/settings";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
@@ -20,7 +26,13 @@ function parsedStack(artifact?: Artifact) {
     file: "Pulumi.production.yaml",
     values: {
       "slipway:environment": "production",
-      "slipway:github": { owner: "acme", ownsRepositoryResources: true, repositories: [{ name: "shop" }], teams: { "release-captains": 4711 }, ledgerDeployKey: LEDGER_DEPLOY_KEY },
+      "slipway:github": {
+        owner: "acme",
+        ownsRepositoryResources: true,
+        repositories: [{ name: "shop" }],
+        teams: { "release-captains": 4711 },
+        ledgerDeployKey: LEDGER_DEPLOY_KEY,
+      },
       "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
       "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1", ...(artifact ? { artifacts: { app: artifact } } : {}) },
     },
@@ -78,9 +90,15 @@ const REFERENCES: { kind: keyof Artifact; value: string; immutable: boolean }[] 
 
 /** The resource that runs `value` as its kind of artifact. */
 function running(kind: keyof Artifact, value: string): Fixture {
-  if (kind === "commitSha") return { type: TYPES.vercelDeployment, name: "web", props: { projectId: "prj_1", ref: value, production: true } };
-  if (kind === "slugId") return { type: TYPES.herokuRelease, name: "worker", props: { appId: "app-id", slugId: value, description: "v1.2.3" } };
-  return { type: TYPES.k8sDeployment, name: "api", props: { spec: { template: { spec: { containers: [{ name: "api", image: value }] } } } } };
+  if (kind === "commitSha")
+    return { type: TYPES.vercelDeployment, name: "web", props: { projectId: "prj_1", ref: value, production: true } };
+  if (kind === "slugId")
+    return { type: TYPES.herokuRelease, name: "worker", props: { appId: "app-id", slugId: value, description: "v1.2.3" } };
+  return {
+    type: TYPES.k8sDeployment,
+    name: "api",
+    props: { spec: { template: { spec: { containers: [{ name: "api", image: value }] } } } },
+  };
 }
 
 function programAccepts(artifact: Artifact): boolean {
@@ -113,7 +131,10 @@ describe("the same artifact", () => {
 
   test("sets are the same app by app, and the differences name the app and the reference", () => {
     expect(sameArtifacts({ api }, { api: { ...api } })).toBe(true);
-    expect(artifactDifferences({ api, web: { commitSha: SHA } }, { api: { image: `${api.image.slice(0, -1)}d` } })).toEqual(["api.image", "web (only on one side)"]);
+    expect(artifactDifferences({ api, web: { commitSha: SHA } }, { api: { image: `${api.image.slice(0, -1)}d` } })).toEqual([
+      "api.image",
+      "web (only on one side)",
+    ]);
     expect(sameArtifacts({ api }, {})).toBe(false);
   });
 });

@@ -9,9 +9,12 @@ describe("what counts as production", () => {
     expect(isProductionName(name)).toBe(true);
   });
 
-  it.each(["staging", "preview", "preprod", "pre-prod", "non-prod", "not_prod", "product-catalogue", "reproduction", "", undefined])("%s is not", (name) => {
-    expect(isProductionName(name)).toBe(false);
-  });
+  it.each(["staging", "preview", "preprod", "pre-prod", "non-prod", "not_prod", "product-catalogue", "reproduction", "", undefined])(
+    "%s is not",
+    (name) => {
+      expect(isProductionName(name)).toBe(false);
+    },
+  );
 
   it("a team's own production names count too", () => {
     expect(isProductionName("customer-facing", ["customer-facing"])).toBe(true);

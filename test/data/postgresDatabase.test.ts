@@ -4,7 +4,17 @@
  * created later; production data is protected from deletion.
  */
 import { PostgresDatabase, type PostgresDatabaseArgs } from "../../components/data";
-import { childrenOf, exampleStack, find, mockPassword, ofType, providerSchemasAvailable, runProgram, secret, type ProgramRecord } from "../apps/harness";
+import {
+  childrenOf,
+  exampleStack,
+  find,
+  mockPassword,
+  ofType,
+  providerSchemasAvailable,
+  runProgram,
+  secret,
+  type ProgramRecord,
+} from "../apps/harness";
 import { documentedChoices, loadSchema, validateResourceInputs } from "../support/providerSchema";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -98,15 +108,32 @@ describe("PostgresDatabase in the production example stack", () => {
     expect(database.inputs).toEqual({ name: "storefront", owner: "storefront_migrator" });
     expect(database.protect).toBe(true);
     const schema = find(record, SCHEMA, "storefront-schema");
-    expect(schema.inputs).toEqual({ name: "public", database: "storefront", owner: "storefront_migrator", ifNotExists: true, dropCascade: false });
+    expect(schema.inputs).toEqual({
+      name: "public",
+      database: "storefront",
+      owner: "storefront_migrator",
+      ifNotExists: true,
+      dropCascade: false,
+    });
     expect(schema.protect).toBe(true);
   });
 
   test("PUBLIC loses its default rights; runtime and read-only get exactly theirs", () => {
     const grant = (name: string) => find(record, GRANT, name).inputs;
     expect(grant("storefront-public-database")).toEqual({ database: "storefront", role: "public", objectType: "database", privileges: [] });
-    expect(grant("storefront-public-schema")).toEqual({ database: "storefront", role: "public", schema: "public", objectType: "schema", privileges: [] });
-    expect(grant("storefront-runtime-database")).toEqual({ database: "storefront", role: "storefront_runtime", objectType: "database", privileges: ["CONNECT"] });
+    expect(grant("storefront-public-schema")).toEqual({
+      database: "storefront",
+      role: "public",
+      schema: "public",
+      objectType: "schema",
+      privileges: [],
+    });
+    expect(grant("storefront-runtime-database")).toEqual({
+      database: "storefront",
+      role: "storefront_runtime",
+      objectType: "database",
+      privileges: ["CONNECT"],
+    });
     expect(grant("storefront-runtime-schema")).toEqual({
       database: "storefront",
       role: "storefront_runtime",
@@ -128,7 +155,12 @@ describe("PostgresDatabase in the production example stack", () => {
       objectType: "sequence",
       privileges: ["SELECT", "USAGE"],
     });
-    expect(grant("storefront-readonly-database")).toEqual({ database: "storefront", role: "storefront_readonly", objectType: "database", privileges: ["CONNECT"] });
+    expect(grant("storefront-readonly-database")).toEqual({
+      database: "storefront",
+      role: "storefront_readonly",
+      objectType: "database",
+      privileges: ["CONNECT"],
+    });
     expect(grant("storefront-readonly-schema")).toEqual({
       database: "storefront",
       role: "storefront_readonly",
@@ -260,7 +292,12 @@ schemaTest("PostgresDatabase inputs against postgresql-3.18.0.json", () => {
       "USAGE",
     ]);
     expect(
-      validateResourceInputs(schema, "postgresql:index/grant:Grant", { database: "d", role: "r", objectType: "tables", privileges: ["SELECT", "ALL"] }),
+      validateResourceInputs(schema, "postgresql:index/grant:Grant", {
+        database: "d",
+        role: "r",
+        objectType: "tables",
+        privileges: ["SELECT", "ALL"],
+      }),
     ).toEqual([
       "postgresql:index/grant:Grant.objectType is 'tables', not one of database, schema, table, sequence, function, procedure, routine, foreign_data_wrapper, foreign_server, column",
       "postgresql:index/grant:Grant.privileges[1] is 'ALL', not one of SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, CREATE, CONNECT, TEMPORARY, EXECUTE, USAGE",
@@ -278,8 +315,8 @@ schemaTest("PostgresDatabase inputs against postgresql-3.18.0.json", () => {
   test("a role's password is sent as a secret, as the schema requires", async () => {
     const schema = loadSchema("postgresql-3.18.0.json");
     expect(schema.resources["postgresql:index/role:Role"].inputProperties.password.secret).toBe(true);
-    expect(
-      validateResourceInputs(schema, "postgresql:index/role:Role", { name: "x_runtime", login: true, password: "hunter2" }),
-    ).toEqual(["postgresql:index/role:Role.password is secret in the schema but sent in plain text"]);
+    expect(validateResourceInputs(schema, "postgresql:index/role:Role", { name: "x_runtime", login: true, password: "hunter2" })).toEqual([
+      "postgresql:index/role:Role.password is secret in the schema but sent in plain text",
+    ]);
   });
 });

@@ -4,9 +4,9 @@
  * docs/playbooks.md, and every anchor there is cited somewhere. The playbooks themselves live
  * outside the repository; this test reads only the project's own files.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PLAYBOOKS_DOC = "docs/playbooks.md";
@@ -30,10 +30,7 @@ const ITEM = String.raw`${SECTION}(?:\s*[–-]\s*§?\s*${RANGE_END})?`;
  * date, time, version or path (`2,048`, `2026-001`, `0.001`, `#001`). Then, optionally, its
  * sections: `§4.2`, ranges `§3–4` / `§3.2-3.3`, lists `§3, §5` / `§4.4/§6.2`.
  */
-const CITATION = new RegExp(
-  String.raw`(?<![\w§.,:/#-])(0\d\d)(?!\w|[.,:/-]\d)((?:\s*§\s*${ITEM})(?:\s*(?:,|/|and)\s*§\s*${ITEM})*)?`,
-  "g",
-);
+const CITATION = new RegExp(String.raw`(?<![\w§.,:/#-])(0\d\d)(?!\w|[.,:/-]\d)((?:\s*§\s*${ITEM})(?:\s*(?:,|/|and)\s*§\s*${ITEM})*)?`, "g");
 /** Text just before a match that says the number is something else (a colour such as "000"). */
 const NOT_A_PLAYBOOK = /colou?r["']?\s*[:=]\s*["']#?$/i;
 

@@ -7,15 +7,15 @@
  * the edits a person would make in an editor (placed through the `yaml` Document API's source
  * ranges, so every other byte of the file stays as it was).
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Document, isMap, isScalar, parseDocument } from "yaml";
-import { Artifact, ReleaseLevel } from "../../contract";
-import { RecordedStack } from "../../gate/model";
-import { runStackInChild, RunOptions } from "../../gate/runner";
-import { Gate, GateReport, GateViolation } from "../../gate";
+import type { Artifact, ReleaseLevel } from "../../contract";
+import type { RecordedStack } from "../../gate/model";
+import { runStackInChild, type RunOptions } from "../../gate/runner";
+import type { Gate, GateReport, GateViolation } from "../../gate";
 import { LEDGER_FILE } from "../../contract/release";
 import { copyProject, openGate } from "./support";
 
@@ -149,7 +149,8 @@ export function editStackFile(root: string, stack: string, edits: readonly Stack
   for (const edit of edits) {
     if ("path" in edit) {
       const node = document.getIn(edit.path, true);
-      if (!isScalar(node) || node.range === undefined || node.range === null) throw new Error(`Pulumi.${stack}.yaml: ${edit.path.join(".")} is not a scalar`);
+      if (!isScalar(node) || node.range === undefined || node.range === null)
+        throw new Error(`Pulumi.${stack}.yaml: ${edit.path.join(".")} is not a scalar`);
       splices.push({ start: node.range[0], end: node.range[1], text: yamlScalar(edit.value) });
     } else {
       const parentPath = edit.after.slice(0, -1);
@@ -168,12 +169,14 @@ export function editStackFile(root: string, stack: string, edits: readonly Stack
     }
   }
   let text = original;
-  for (const splice of [...splices].sort((a, b) => b.start - a.start)) text = text.slice(0, splice.start) + splice.text + text.slice(splice.end);
+  for (const splice of [...splices].sort((a, b) => b.start - a.start))
+    text = text.slice(0, splice.start) + splice.text + text.slice(splice.end);
   const edited = parseDocument(text);
   if (edited.errors.length > 0) throw new Error(`Pulumi.${stack}.yaml: the edit broke the YAML: ${edited.errors[0].message}`);
   for (const edit of edits) {
     const where = "path" in edit ? edit.path : [...edit.after.slice(0, -1), edit.key];
-    if (edited.getIn(where) !== edit.value) throw new Error(`Pulumi.${stack}.yaml: ${where.join(".")} did not take the value ${String(edit.value)}`);
+    if (edited.getIn(where) !== edit.value)
+      throw new Error(`Pulumi.${stack}.yaml: ${where.join(".")} did not take the value ${String(edit.value)}`);
   }
   fs.writeFileSync(file, text);
 }
@@ -213,7 +216,9 @@ export function addChangelogSection(root: string, section: string): void {
 
 /** The ledger's lines (without newlines). */
 export function ledgerLines(root: string): string[] {
-  return readText(root, LEDGER_FILE).split("\n").filter((line) => line !== "");
+  return readText(root, LEDGER_FILE)
+    .split("\n")
+    .filter((line) => line !== "");
 }
 
 /** Rewrite the ledger file from lines (a tampering, when the lines differ from what was recorded). */
@@ -246,7 +251,12 @@ export async function runProgram(options: RunOptions, allowProd?: string, env: R
 }
 
 /** Run a stack of the project as `pulumi preview` would (no ALLOW_PROD, `env` added) and judge it with the gate. */
-export async function gateStack(gate: Gate, root: string, stack: string, env: Record<string, string> = {}): Promise<{ recorded: RecordedStack; report: GateReport }> {
+export async function gateStack(
+  gate: Gate,
+  root: string,
+  stack: string,
+  env: Record<string, string> = {},
+): Promise<{ recorded: RecordedStack; report: GateReport }> {
   const recorded = await runProgram({ projectDir: root, stack }, undefined, env);
   return { recorded, report: await gate.judge(recorded) };
 }

@@ -3,11 +3,11 @@
  * playbook (test/e2e/variants.ts) is refused by exactly the policies that guard it. The engine's
  * differential test judges the same variants with `pulumi preview` and expects the same verdicts.
  */
-import { GateReport } from "../../gate";
+import type { GateReport } from "../../gate";
 import { UserError } from "../../cli/errors";
 import type { RecordedStack } from "../../gate/model";
-import { Variant, VariantRuns, makeScratch, mandatoryPolicies, messagesOf, removeScratch, violatedPolicies } from "./support";
-import { EXAMPLES, VARIANTS, VariantGates, VariantSpec, openVariantGates, prepareVariant } from "./variants";
+import { type Variant, VariantRuns, makeScratch, mandatoryPolicies, messagesOf, removeScratch, violatedPolicies } from "./support";
+import { EXAMPLES, VARIANTS, type VariantGates, type VariantSpec, openVariantGates, prepareVariant } from "./variants";
 import { policies } from "../../policy-pack/policies";
 
 /** Hooks start packs and program runs; the pack's type-check alone can take 13 s on a busy machine. */
@@ -19,7 +19,11 @@ let gates: VariantGates;
 
 const runs = new VariantRuns(2);
 const declared = new Map<VariantSpec, Variant>();
-for (const variant of [...EXAMPLES, ...VARIANTS]) declared.set(variant, runs.define(variant.name, variant.stack, (dir) => prepareVariant(variant, dir)));
+for (const variant of [...EXAMPLES, ...VARIANTS])
+  declared.set(
+    variant,
+    runs.define(variant.name, variant.stack, (dir) => prepareVariant(variant, dir)),
+  );
 
 /**
  * Policies whose only variants are config edits: both judge the release manifest
@@ -54,15 +58,18 @@ async function judge(variant: VariantSpec): Promise<GateReport> {
 }
 
 describe("the example stacks", () => {
-  it.each(EXAMPLES.map((example) => [example.stack, example] as const))("%s passes the gate with no violation at all, every policy judging every resource", async (_stack, example) => {
-    const recorded = await declared.get(example)!.recorded();
-    const report = await gates.judge("team", recorded);
-    expect(report.violations).toEqual([]);
-    expect(report.stack).toBe(recorded.stack);
-    expect(report.policies).toBe(31);
-    expect(report.resources).toBe(recorded.resources.length);
-    expect(report.resources).toBeGreaterThan(0);
-  });
+  it.each(EXAMPLES.map((example) => [example.stack, example] as const))(
+    "%s passes the gate with no violation at all, every policy judging every resource",
+    async (_stack, example) => {
+      const recorded = await declared.get(example)!.recorded();
+      const report = await gates.judge("team", recorded);
+      expect(report.violations).toEqual([]);
+      expect(report.stack).toBe(recorded.stack);
+      expect(report.policies).toBe(31);
+      expect(report.resources).toBe(recorded.resources.length);
+      expect(report.resources).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe("the variants cover the pack", () => {
@@ -77,7 +84,12 @@ describe("the variants cover the pack", () => {
   it("every policy refuses a variant seeded by a program edit or a hand-written resource, not only by Slipway's own config", () => {
     // Config edits go through Slipway's components; a policy must also catch what they never write.
     const foreign = refusing(VARIANTS.filter((variant) => variant.transform !== undefined || variant.addition !== undefined));
-    expect(policies.map((policy) => policy.name).filter((name) => !foreign.has(name)).sort()).toEqual(FOREIGN_GAPS);
+    expect(
+      policies
+        .map((policy) => policy.name)
+        .filter((name) => !foreign.has(name))
+        .sort(),
+    ).toEqual(FOREIGN_GAPS);
   });
 });
 
@@ -107,7 +119,9 @@ describe("each variant breaks one invariant and gets exactly its verdict", () =>
 describe("what the variants show besides the verdict", () => {
   it("a new required check is produced by a generated job, so nothing blocks forever", async () => {
     const recorded = await runOf("new-required-check");
-    const ruleset = recorded.resources.find((resource) => resource.type === "github:index/repositoryRuleset:RepositoryRuleset" && resource.name === "storefront-default-branch");
+    const ruleset = recorded.resources.find(
+      (resource) => resource.type === "github:index/repositoryRuleset:RepositoryRuleset" && resource.name === "storefront-default-branch",
+    );
     expect(JSON.stringify(ruleset?.inputs.rules)).toContain('{"context":"e2e"}');
     const prChecks = recorded.resources.find((resource) => resource.name === "workflows-storefront-pr-checks");
     expect(String(prChecks?.inputs.content)).toMatch(/^ {2}e2e:$/m);
@@ -117,7 +131,11 @@ describe("what the variants show besides the verdict", () => {
     const [example, hotfixRun] = [await runOf("example-production"), await runOf("hotfix")];
     const changed = differingResources(example, hotfixRun);
     // The rollback environment (rollback.yml) carries the manifest too.
-    expect(changed).toEqual(["slipway-production", "storefront-production-variable-SLIPWAY_RELEASE_MANIFEST", "storefront-production-rollback-variable-SLIPWAY_RELEASE_MANIFEST"]);
+    expect(changed).toEqual([
+      "slipway-production",
+      "storefront-production-variable-SLIPWAY_RELEASE_MANIFEST",
+      "storefront-production-rollback-variable-SLIPWAY_RELEASE_MANIFEST",
+    ]);
     const manifestOf = (recorded: RecordedStack) =>
       JSON.parse(String(recorded.resources.find((resource) => resource.name === changed[1])?.inputs.value)) as Record<string, unknown>;
     expect(manifestOf(hotfixRun)).toEqual({ ...manifestOf(example), hotfix: true, incident: "INC-311" });
@@ -125,7 +143,7 @@ describe("what the variants show besides the verdict", () => {
 
   it("a token in a variable is never printed in the report", async () => {
     const report = await judge(VARIANTS.find((variant) => variant.name === "token-in-variable")!);
-    expect(JSON.stringify(report)).not.toContain(["gh", "p_"].join("") + "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LmNbVc");
+    expect(JSON.stringify(report)).not.toContain(`${["gh", "p_"].join("")}Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LmNbVc`);
   });
 });
 
@@ -133,5 +151,7 @@ describe("what the variants show besides the verdict", () => {
 function differingResources(left: RecordedStack, right: RecordedStack): string[] {
   const byUrn = new Map(right.resources.map((resource) => [resource.urn, resource]));
   expect(right.resources.map((resource) => resource.urn).sort()).toEqual(left.resources.map((resource) => resource.urn).sort());
-  return left.resources.filter((resource) => JSON.stringify(resource) !== JSON.stringify(byUrn.get(resource.urn))).map((resource) => resource.name);
+  return left.resources
+    .filter((resource) => JSON.stringify(resource) !== JSON.stringify(byUrn.get(resource.urn)))
+    .map((resource) => resource.name);
 }

@@ -7,16 +7,16 @@
  * One pack process serves the whole file (starting it is the slow part); each test works on its
  * own copy of the project, so no test depends on another's edits.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { Gate } from "../../gate";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Gate } from "../../gate";
 import { UserError } from "../../config/errors";
 import { anchorOf, canonicalLine, contentHash, readLedger, rollbackMarker, sha256Hex } from "../../release/ledger";
 import { LEDGER_FILE } from "../../contract/release";
 import { formatAnchor } from "../../contract/release";
 import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
 import { releaseNotes } from "../../release/notes";
-import { promote, PromoteResult } from "../../release/promote";
+import { promote, type PromoteResult } from "../../release/promote";
 import { rollback } from "../../release/rollback";
 import { runnerEnv } from "../support/runner";
 import {
@@ -32,7 +32,7 @@ import {
   mandatoryViolations,
   openProjectGate,
   readText,
-  ReleaseValues,
+  type ReleaseValues,
   releaseEdits,
   removeProject,
   runProgram,
@@ -189,7 +189,13 @@ describe("promote", () => {
     const staging = stackRelease(root, "staging");
     expect(result.version).toBe("1.5.0");
     expect(result.changed).toBe(true);
-    expect(stackRelease(root, "production")).toEqual({ version: "1.5.0", level: "L3", changeRequest: "CR-2041", hotfix: false, artifacts: staging.artifacts });
+    expect(stackRelease(root, "production")).toEqual({
+      version: "1.5.0",
+      level: "L3",
+      changeRequest: "CR-2041",
+      hotfix: false,
+      artifacts: staging.artifacts,
+    });
     expect(result.validation).toMatchObject({ stack: "staging", version: "1.5.0", artifacts: staging.artifacts });
     // Nothing but the release moved: the L3 flag auto-publish stays off in production.
     expect(configWithoutRelease(root, "production")).toEqual(configBefore);
@@ -235,11 +241,30 @@ it("a new release goes from staging to production: staged, validated, promoted, 
   // it from Pulumi.staging.yaml.
   const stagedAt = new Date("2026-12-01T10:00:00.000Z");
   const staged = ledgerRecord({ root, kind: "staged", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8100), now: stagedAt });
-  expect(() => ledgerRecord({ root, kind: "validated", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8100), now: new Date(stagedAt.getTime() + 29 * 60_000) })).toThrow(
-    "an L2 release soaks at least 30 minutes on staging",
-  );
-  const validated = ledgerRecord({ root, kind: "validated", actor: DEPLOY_ACTOR, env: deployRun(root, "staging", 8100), now: new Date(stagedAt.getTime() + 30 * 60_000) });
-  const expectedEvent = { stack: "staging", version: "1.6.0", level: "L2", changeRequest: "CR-2077", artifacts: RELEASE_1_6.artifacts, gitSha: releaseCommit };
+  expect(() =>
+    ledgerRecord({
+      root,
+      kind: "validated",
+      actor: DEPLOY_ACTOR,
+      env: deployRun(root, "staging", 8100),
+      now: new Date(stagedAt.getTime() + 29 * 60_000),
+    }),
+  ).toThrow("an L2 release soaks at least 30 minutes on staging");
+  const validated = ledgerRecord({
+    root,
+    kind: "validated",
+    actor: DEPLOY_ACTOR,
+    env: deployRun(root, "staging", 8100),
+    now: new Date(stagedAt.getTime() + 30 * 60_000),
+  });
+  const expectedEvent = {
+    stack: "staging",
+    version: "1.6.0",
+    level: "L2",
+    changeRequest: "CR-2077",
+    artifacts: RELEASE_1_6.artifacts,
+    gitSha: releaseCommit,
+  };
   expect(staged.entry).toMatchObject({ line: 9, event: { kind: "staged", ...expectedEvent } });
   expect(validated.entry).toMatchObject({ line: 10, event: { kind: "validated", ...expectedEvent } });
   expect(ledgerVerify({ root }).exitCode).toBe(0);
@@ -283,12 +308,24 @@ it("a two-commit rewrite of the ledger is caught against production's anchor: by
   const anchor = formatAnchor(anchorOf(readLedger(root)));
   // Commit 1: the whole chain rebuilt with fresh hashes, line 1 "tidied", and a fake 1.6.0
   // staged and validated (after a full soak) whose api image points elsewhere.
-  const fakeApi = "ghcr.io/mallory/api@sha256:" + "e".repeat(64);
+  const fakeApi = `ghcr.io/mallory/api@sha256:${"e".repeat(64)}`;
   const events = ledgerLines(root).map((line) => JSON.parse(line));
   events[0].note = "tidied";
   const forgedRun = { ...events[6].run, id: "8999", url: events[6].run.url.replace(/\d+$/, "8999") };
-  for (const [kind, time] of [["staged", "2026-12-01T10:00:00.000Z"], ["validated", "2026-12-01T12:30:00.000Z"]]) {
-    events.push({ ...events[6], kind, version: "1.6.0", level: "L2", changeRequest: "CR-2077", artifacts: { ...events[6].artifacts, api: { ...events[6].artifacts.api, image: fakeApi } }, run: forgedRun, time });
+  for (const [kind, time] of [
+    ["staged", "2026-12-01T10:00:00.000Z"],
+    ["validated", "2026-12-01T12:30:00.000Z"],
+  ]) {
+    events.push({
+      ...events[6],
+      kind,
+      version: "1.6.0",
+      level: "L2",
+      changeRequest: "CR-2077",
+      artifacts: { ...events[6].artifacts, api: { ...events[6].artifacts.api, image: fakeApi } },
+      run: forgedRun,
+      time,
+    });
   }
   const rebuilt: string[] = [];
   events.forEach((event, index) => {
@@ -310,7 +347,9 @@ it("a two-commit rewrite of the ledger is caught against production's anchor: by
   expect(anchored.text).toContain("line 8 (seq 8): differs from the line the stack last deployed from");
 
   // promote refuses with the anchor, and would have written the fake release without it.
-  expect(thrownBy(() => promote({ root, version: "1.6.0", anchor })).message).toContain("refusing to promote: the ledger does not extend the one production last deployed from");
+  expect(thrownBy(() => promote({ root, version: "1.6.0", anchor })).message).toContain(
+    "refusing to promote: the ledger does not extend the one production last deployed from",
+  );
   promote({ root, version: "1.6.0", anchor: "none" });
   addChangelogSection(root, CHANGELOG_1_6);
   commitAll(root, "promote the forged 1.6.0");
@@ -319,7 +358,9 @@ it("a two-commit rewrite of the ledger is caught against production's anchor: by
   // The gate, given the anchor as the deploy job gives it, fails the forged release.
   const { report } = await gateStack(gate, root, "production", { SLIPWAY_LEDGER_ANCHOR: anchor });
   expect(mandatoryViolations(report).map(describeViolation)).toEqual([
-    expect.stringMatching(/^promote-validated-artifact \(mandatory\): Release 1\.6\.0: the release ledger does not extend the one stack 'production' last deployed from \(anchor 8:[0-9a-f]{14}…\): line 8 \(seq 8\): differs from the line the stack last deployed from/),
+    expect.stringMatching(
+      /^promote-validated-artifact \(mandatory\): Release 1\.6\.0: the release ledger does not extend the one stack 'production' last deployed from \(anchor 8:[0-9a-f]{14}…\): line 8 \(seq 8\): differs from the line the stack last deployed from/,
+    ),
   ]);
   // Without it (a pull request's gate has no anchor), the forgery would pass: the anchor is what catches it.
   const unanchored = await gateStack(gate, root, "production");
@@ -412,7 +453,12 @@ it("roll back restores the previous release with side-effect flags off", async (
     { after: ["config", "slipway:flags", autoPublish, "defaults"], key: "productionApproval", value: "CR-2050" },
   ]);
   commitAll(root, "auto-publish on in production (CR-2050)");
-  expect(stackFlags(root, "production")[autoPublish]).toMatchObject({ name: "auto-publish", level: "L3", productionApproval: "CR-2050", defaults: { production: true } });
+  expect(stackFlags(root, "production")[autoPublish]).toMatchObject({
+    name: "auto-publish",
+    level: "L3",
+    productionApproval: "CR-2050",
+    defaults: { production: true },
+  });
   const ledgerBefore = ledgerBytes(root);
 
   // Default target: the release production ran before 1.5.0.
@@ -437,7 +483,9 @@ it("roll back restores the previous release with side-effect flags off", async (
 
   // The rollback, judged before it is deployed: the ledger confirms it.
   const beforeDeploy = await gateStack(gate, root, "production");
-  expect(beforeDeploy.recorded.outputs.releaseManifest).toMatchObject({ ledger: { rollback: { from: "1.5.0", marker: "ROLLBACK 1.5.0 → 1.4.0" } } });
+  expect(beforeDeploy.recorded.outputs.releaseManifest).toMatchObject({
+    ledger: { rollback: { from: "1.5.0", marker: "ROLLBACK 1.5.0 → 1.4.0" } },
+  });
   expect(mandatoryViolations(beforeDeploy.report).map(describeViolation)).toEqual([]);
 
   // deploy-production.yml deployed it and smoke passed: its ledger job records the rollback.
@@ -471,12 +519,16 @@ it("roll back restores the previous release with side-effect flags off", async (
 
 it("production cannot pin an artifact staging never validated", async () => {
   const root = newProject();
-  editStackFile(root, "production", [{ path: ["config", "slipway:release", "artifacts", "worker", "image"], value: UNVALIDATED_WORKER_IMAGE }]);
+  editStackFile(root, "production", [
+    { path: ["config", "slipway:release", "artifacts", "worker", "image"], value: UNVALIDATED_WORKER_IMAGE },
+  ]);
   commitAll(root, "hand-edit the worker image");
   expect(stackRelease(root, "production")).toMatchObject({ version: "1.4.0", artifacts: { worker: { image: UNVALIDATED_WORKER_IMAGE } } });
 
   const { report } = await gateStack(gate, root, "production");
-  expect(report.violations.map((violation) => `${violation.policy} (${violation.enforcementLevel})`)).toEqual(["promote-validated-artifact (mandatory)"]);
+  expect(report.violations.map((violation) => `${violation.policy} (${violation.enforcementLevel})`)).toEqual([
+    "promote-validated-artifact (mandatory)",
+  ]);
   expect(report.violations[0].message).toContain("Release 1.4.0 was not validated by staging");
 });
 

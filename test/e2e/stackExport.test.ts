@@ -6,14 +6,14 @@
  * in plain text as `--show-secrets` writes them (the engine hands the pack decrypted state), and
  * once more with ciphertext secrets, which the gate cannot read.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { Gate, GateReport, GateViolation, readStackExport } from "../../gate";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Gate, type GateReport, type GateViolation, readStackExport } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
+import { type RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
 import {
   POLICY_CONFIG,
-  StackExportFile,
+  type StackExportFile,
   copyProject,
   makeScratch,
   mandatoryPolicies,
@@ -84,7 +84,10 @@ function secretOnlyStrings(recorded: RecordedStack): string[] {
     if (typeof value === "string") (inSecret ? secret : plain).add(value);
     if (value === null || typeof value !== "object") return;
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return visit(record.value, true);
+    if (record[SIG_KEY] === SECRET_SIG) {
+      visit(record.value, true);
+      return;
+    }
     for (const inner of Object.values(record)) visit(inner, inSecret);
   };
   for (const resource of recorded.resources) visit(resource.inputs, false);
@@ -100,7 +103,11 @@ describe("a stack export of the production example", () => {
   it("looks like what `pulumi stack export` writes", () => {
     const resources = exported.deployment.resources;
     expect(exported.version).toBe(3);
-    expect(resources[0]).toMatchObject({ type: "pulumi:pulumi:Stack", urn: "urn:pulumi:production::slipway::pulumi:pulumi:Stack::slipway-production", custom: false });
+    expect(resources[0]).toMatchObject({
+      type: "pulumi:pulumi:Stack",
+      urn: "urn:pulumi:production::slipway::pulumi:pulumi:Stack::slipway-production",
+      custom: false,
+    });
     const providers = resources.filter((resource) => resource.type.startsWith("pulumi:providers:"));
     expect(providers.map((provider) => provider.type).sort()).toEqual(
       ["github", "heroku", "kubernetes", "postgresql", "random", "vercel"].map((pkg) => `pulumi:providers:${pkg}`),
@@ -129,7 +136,8 @@ describe("a stack export of the production example", () => {
 
   it("holds secrets only as ciphertext without --show-secrets", () => {
     const secrets = [...walk(encrypted)].filter(
-      (node): node is Record<string, unknown> => node !== null && typeof node === "object" && (node as Record<string, unknown>)[SIG_KEY] === SECRET_SIG,
+      (node): node is Record<string, unknown> =>
+        node !== null && typeof node === "object" && (node as Record<string, unknown>)[SIG_KEY] === SECRET_SIG,
     );
     // The runtime role's password, environment secrets, sensitive config vars, the Postgres provider's password...
     expect(secrets.length).toBeGreaterThan(10);
@@ -148,7 +156,12 @@ describe("a stack export of the production example", () => {
     recorded.resources.forEach((resource, index) => {
       const original = programRun.resources[index];
       expect(resource.inputs).toEqual(original.inputs);
-      expect([resource.type, resource.custom, resource.protect, resource.retainOnDelete]).toEqual([original.type, original.custom, original.protect, original.retainOnDelete]);
+      expect([resource.type, resource.custom, resource.protect, resource.retainOnDelete]).toEqual([
+        original.type,
+        original.custom,
+        original.protect,
+        original.retainOnDelete,
+      ]);
     });
   });
 
@@ -167,7 +180,9 @@ describe("a stack export of the production example", () => {
   it("without --show-secrets, a flag document in a secret value cannot be judged, and the gate says so rather than passing", async () => {
     type ExportedResource = { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
     const exported = JSON.parse(fs.readFileSync(encryptedFile, "utf8")) as { deployment: { resources: ExportedResource[] } };
-    const heroku = exported.deployment.resources.find((resource) => resource.type === "heroku:app/configAssociation:ConfigAssociation" && resource.inputs?.vars !== undefined);
+    const heroku = exported.deployment.resources.find(
+      (resource) => resource.type === "heroku:app/configAssociation:ConfigAssociation" && resource.inputs?.vars !== undefined,
+    );
     expect(heroku).toBeDefined();
     // A flag document in a Heroku config var, encrypted: in the state (outputs) the gate judges, and in the inputs.
     const encryptedDocument = { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:bm90IHJlYWRhYmxl" };
@@ -180,7 +195,9 @@ describe("a stack export of the production example", () => {
     const report = await gate.judge(readStackExport(withSecretFlags));
     expect(mandatoryPolicies(report)).toEqual(["l3-flags-off-in-production"]);
     expect(report.violations.map((violation) => violation.message)).toEqual([
-      expect.stringMatching(/SLIPWAY_FLAGS may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: judge `pulumi stack export --show-secrets`/),
+      expect.stringMatching(
+        /SLIPWAY_FLAGS may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: judge `pulumi stack export --show-secrets`/,
+      ),
     ]);
   });
 });
@@ -192,7 +209,9 @@ describe("slipway gate --state", () => {
       const result = await runSlipway(["gate", "--state", exportFile, "--policy-config", POLICY_CONFIG, "--json"]);
       expect(result.stderr).toBe(`slipway: policy config: ${POLICY_CONFIG}\n`);
       expect(result.status).toBe(0);
-      expect(JSON.parse(result.stdout).stacks).toEqual([{ stack: "production", policies: 31, resources: programRun.resources.length, violations: [] }]);
+      expect(JSON.parse(result.stdout).stacks).toEqual([
+        { stack: "production", policies: 31, resources: programRun.resources.length, violations: [] },
+      ]);
     },
     CLI_TIMEOUT_MS,
   );
@@ -201,7 +220,9 @@ describe("slipway gate --state", () => {
     "refuses an export whose worker runs an image by tag: exit 1, immutable-artifacts listed in the DESIGN.md report shape",
     async () => {
       const drifted = structuredClone(exported);
-      const worker = drifted.deployment.resources.find((resource) => resource.type === DEPLOYMENT && resource.urn.endsWith("::workloads-worker"));
+      const worker = drifted.deployment.resources.find(
+        (resource) => resource.type === DEPLOYMENT && resource.urn.endsWith("::workloads-worker"),
+      );
       for (const state of [worker!.inputs, worker!.outputs] as { spec: { template: { spec: { containers: { image: string }[] } } } }[]) {
         state.spec.template.spec.containers[0].image = "ghcr.io/acme/worker:latest";
       }
@@ -216,7 +237,8 @@ describe("slipway gate --state", () => {
       expect(report).toMatchObject({ stack: "production", policies: 31, resources: programRun.resources.length });
       // An export has no source map: nothing locates a violation in the stack file.
       for (const violation of report.violations) expect(violation).toEqual(expect.objectContaining({ location: null }));
-      for (const violation of report.violations) expect(Object.keys(violation)).toEqual(["policy", "enforcementLevel", "urn", "message", "location"]);
+      for (const violation of report.violations)
+        expect(Object.keys(violation)).toEqual(["policy", "enforcementLevel", "urn", "message", "location"]);
       // What the tag adds to the untouched export's verdict: it can move (immutable-artifacts),
       // and it is not what staging validated (promote-validated-artifact).
       const before = new Set(untouchedReport.violations.map(violationKey));
@@ -257,7 +279,9 @@ describe("reading an export that is not one", () => {
   it("names the file and the key of an unsupported deployment version", () => {
     const file = writeJson(scratch, "production.v4.export.json", { ...exported, version: 4 });
     expect(() => readStackExport(file)).toThrow(UserError);
-    expect(() => readStackExport(file)).toThrow(`${file}: version: only deployment version 3 (what \`pulumi stack export\` writes) is supported`);
+    expect(() => readStackExport(file)).toThrow(
+      `${file}: version: only deployment version 3 (what \`pulumi stack export\` writes) is supported`,
+    );
   });
 
   it("names the resource whose URN mixes in another stack", () => {
@@ -265,6 +289,8 @@ describe("reading an export that is not one", () => {
     const last = mixed.deployment.resources.length - 1;
     mixed.deployment.resources[last].urn = mixed.deployment.resources[last].urn.replace("urn:pulumi:production::", "urn:pulumi:staging::");
     const file = writeJson(scratch, "production.mixed.export.json", mixed);
-    expect(() => readStackExport(file)).toThrow(`${file}: deployment.resources.${last}.urn: belongs to slipway/staging, not slipway/production`);
+    expect(() => readStackExport(file)).toThrow(
+      `${file}: deployment.resources.${last}.urn: belongs to slipway/staging, not slipway/production`,
+    );
   });
 });

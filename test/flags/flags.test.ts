@@ -46,7 +46,10 @@ describe("flagd documents validate against the flagd schema", () => {
 
   test("an invalid document is refused by the same validation", () => {
     const document = flagdDocument(exampleStack("production").flags, "production");
-    const broken = JSON.stringify({ ...document, flags: { ...document.flags, "auto-publish": { ...document.flags["auto-publish"], state: "ON" } } });
+    const broken = JSON.stringify({
+      ...document,
+      flags: { ...document.flags, "auto-publish": { ...document.flags["auto-publish"], state: "ON" } },
+    });
     expect(() => validateStrictly(broken)).toThrow(/invalid flagd flag configuration/);
   });
 
@@ -151,15 +154,22 @@ describe("one document per environment, served where every target reads it", () 
       });
     });
     const pointers = [
-      unwrapSecrets(find(record, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "web-env-SLIPWAY_FLAGS_URL").inputs.value),
-      (find(record, "heroku:app/configAssociation:ConfigAssociation", "api-config").inputs.vars as Record<string, string>).SLIPWAY_FLAGS_URL,
+      unwrapSecrets(
+        find(record, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "web-env-SLIPWAY_FLAGS_URL").inputs.value,
+      ),
+      (find(record, "heroku:app/configAssociation:ConfigAssociation", "api-config").inputs.vars as Record<string, string>)
+        .SLIPWAY_FLAGS_URL,
     ];
     expect(pointers).toEqual([flagsUrl, flagsUrl]);
-    const mounted = (find(record, "kubernetes:core/v1:ConfigMap", "workloads-flags").inputs.data as Record<string, string>)["flags.flagd.json"];
+    const mounted = (find(record, "kubernetes:core/v1:ConfigMap", "workloads-flags").inputs.data as Record<string, string>)[
+      "flags.flagd.json"
+    ];
     expect(mounted).toBe(flagsJson);
     validateStrictly(mounted);
     // No copy of the document is baked into an app: a flag change must not touch them.
-    const baked = record.resources.filter((resource) => resource.name !== "workloads-flags" && JSON.stringify(resource.inputs).includes('\\"flags\\"'));
+    const baked = record.resources.filter(
+      (resource) => resource.name !== "workloads-flags" && JSON.stringify(resource.inputs).includes('\\"flags\\"'),
+    );
     expect(baked.map((resource) => resource.name)).toEqual([]);
   });
 
@@ -167,7 +177,9 @@ describe("one document per environment, served where every target reads it", () 
     const flags = exampleStack("production").flags;
     const staging = flagdDocument(flags, "staging");
     const production = flagdDocument(flags, "production");
-    const changed = Object.keys(production.flags).filter((key) => production.flags[key].defaultVariant !== staging.flags[key].defaultVariant);
+    const changed = Object.keys(production.flags).filter(
+      (key) => production.flags[key].defaultVariant !== staging.flags[key].defaultVariant,
+    );
     expect(changed.sort()).toEqual(["auto-publish", "new-checkout"]);
   });
 });
@@ -183,7 +195,11 @@ describe("canary stages become flagd targeting (003 §4.4)", () => {
     rollout,
   });
   const serve = (flag: FlagConfig, context: Record<string, string>) =>
-    new FlagdCore(validateStrictly(flagdJson([flag], "production")), recordingLogger()).resolveBooleanEvaluation("auto-publish", false, context).value;
+    new FlagdCore(validateStrictly(flagdJson([flag], "production")), recordingLogger()).resolveBooleanEvaluation(
+      "auto-publish",
+      false,
+      context,
+    ).value;
 
   test("no stage reached: off for everyone, no targeting", () => {
     expect(flagdDocument([autoPublish({})], "production").flags["auto-publish"].targeting).toBeUndefined();
@@ -192,9 +208,18 @@ describe("canary stages become flagd targeting (003 §4.4)", () => {
 
   test("each stage adds its accounts to the ones before it; everyone else stays off", () => {
     const house = autoPublish({ production: "house" });
-    expect([serve(house, { platformAccount: "acme-house" }), serve(house, { client: "globex" }), serve(house, {})]).toEqual([true, false, false]);
+    expect([serve(house, { platformAccount: "acme-house" }), serve(house, { client: "globex" }), serve(house, {})]).toEqual([
+      true,
+      false,
+      false,
+    ]);
     const pilot = autoPublish({ production: "pilot" });
-    expect([serve(pilot, { platformAccount: "acme-house" }), serve(pilot, { client: "initech" }), serve(pilot, { client: "umbrella" }), serve(pilot, {})]).toEqual([true, true, false, false]);
+    expect([
+      serve(pilot, { platformAccount: "acme-house" }),
+      serve(pilot, { client: "initech" }),
+      serve(pilot, { client: "umbrella" }),
+      serve(pilot, {}),
+    ]).toEqual([true, true, false, false]);
     expect(flagdDocument([pilot], "production").flags["auto-publish"].targeting).toEqual({
       if: [{ or: [{ in: [{ var: "platformAccount" }, ["acme-house"]] }, { in: [{ var: "client" }, ["globex", "initech"]] }] }, "on", "off"],
     });
@@ -208,17 +233,32 @@ describe("canary stages become flagd targeting (003 §4.4)", () => {
 describe("the config contract of stages and rollout", () => {
   const parse = (flag: Record<string, unknown>) => {
     const result = stackConfigSchema.shape.flags.safeParse([
-      { name: "auto-publish", level: "L3", scopes: ["global", "client", "platform-account", "lane"], killSwitch: true, defaults: { preview: false, staging: true, production: false }, ...flag },
+      {
+        name: "auto-publish",
+        level: "L3",
+        scopes: ["global", "client", "platform-account", "lane"],
+        killSwitch: true,
+        defaults: { preview: false, staging: true, production: false },
+        ...flag,
+      },
     ]);
     return result.success ? [] : configProblems(result.error, undefined, ["flags"]).map((problem) => `${problem.key}: ${problem.message}`);
   };
 
   test("declared stages and a rollout to one of them are accepted", () => {
-    expect(parse({ stages: [{ name: "house", scope: "platform-account", values: ["acme-house"] }], rollout: { production: "house" } })).toEqual([]);
+    expect(
+      parse({ stages: [{ name: "house", scope: "platform-account", values: ["acme-house"] }], rollout: { production: "house" } }),
+    ).toEqual([]);
   });
 
   test("a rollout to an undeclared stage, a stage on an undeclared scope and a rollout where the default is on are refused", () => {
-    expect(parse({ scopes: ["global", "client"], stages: [{ name: "house", scope: "platform-account", values: ["acme-house"] }], rollout: { production: "pilot", staging: "house" } })).toEqual([
+    expect(
+      parse({
+        scopes: ["global", "client"],
+        stages: [{ name: "house", scope: "platform-account", values: ["acme-house"] }],
+        rollout: { production: "pilot", staging: "house" },
+      }),
+    ).toEqual([
       "slipway:flags[0].stages[0].scope: is 'platform-account', a scope the flag does not declare in scopes (global, client)",
       "slipway:flags[0].rollout.staging: names stage 'house', but defaults.staging is true, so the flag is on for everyone there: remove the rollout or set the default off",
       "slipway:flags[0].rollout.production: names stage 'pilot', which is not in stages (house)",
@@ -226,6 +266,8 @@ describe("the config contract of stages and rollout", () => {
   });
 
   test("a stage names at least one value", () => {
-    expect(parse({ stages: [{ name: "house", scope: "client", values: [] }] })).toEqual(["slipway:flags[0].stages[0].values: a stage names at least one value"]);
+    expect(parse({ stages: [{ name: "house", scope: "client", values: [] }] })).toEqual([
+      "slipway:flags[0].stages[0].values: a stage names at least one value",
+    ]);
   });
 });

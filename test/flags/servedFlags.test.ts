@@ -9,8 +9,8 @@
  * an update, never a replacement, and that no app resource (Vercel, Heroku, Kubernetes workload)
  * changes at all. What is served is read back with flagd's own evaluator.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { FlagdCore } from "@openfeature/flagd-core";
 import type { RecordedResource, RecordedStack } from "../../gate/model";
 import { setFlag } from "../../release/flag";
@@ -18,7 +18,16 @@ import { UserError } from "../../config/errors";
 import { forceL3FlagsOff, openStackDocument, readFlags } from "../../release/stackDocument";
 import { diff } from "../../providers/model";
 import { unwrapSecrets } from "../apps/harness";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, runProjectStack, runSlipway, slipwayKey } from "../e2e/support";
+import {
+  copyProject,
+  editStackFile,
+  indexWhere,
+  makeScratch,
+  removeScratch,
+  runProjectStack,
+  runSlipway,
+  slipwayKey,
+} from "../e2e/support";
 
 const PRODUCTION_FILE = "Pulumi.production.yaml";
 const FLAGS_VARIABLE_TYPE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable";
@@ -48,12 +57,20 @@ interface Change {
 function changesBetween(before: RecordedStack, after: RecordedStack): Change[] {
   expect(after.resources.map((resource) => resource.urn)).toEqual(before.resources.map((resource) => resource.urn));
   const providerConfig = (resource: RecordedResource) =>
-    resource.provider === undefined ? undefined : after.resources.find((candidate) => resource.provider?.startsWith(`${candidate.urn}::`))?.inputs;
+    resource.provider === undefined
+      ? undefined
+      : after.resources.find((candidate) => resource.provider?.startsWith(`${candidate.urn}::`))?.inputs;
   return after.resources.flatMap((resource, i) => {
     const old = before.resources[i];
     if (JSON.stringify(old.inputs) === JSON.stringify(resource.inputs)) return [];
     const pkg = resource.type.startsWith("pulumi:providers:") ? "pulumi" : resource.type.split(":")[0];
-    const result = resource.custom && pkg !== "pulumi" ? diff(pkg, resource.type, old.inputs as never, resource.inputs as never, { providerConfig: providerConfig(resource) as never, env: {} }) : undefined;
+    const result =
+      resource.custom && pkg !== "pulumi"
+        ? diff(pkg, resource.type, old.inputs as never, resource.inputs as never, {
+            providerConfig: providerConfig(resource) as never,
+            env: {},
+          })
+        : undefined;
     return [{ name: resource.name, type: resource.type, changedKeys: result?.diffs ?? ["(component)"], replaces: result?.replaces ?? [] }];
   });
 }
@@ -68,7 +85,9 @@ function servedDocument(resource: RecordedResource): string {
 function served(run: RecordedStack, key: string, context: Record<string, string> = {}): Record<string, unknown> {
   const sources = run.resources.filter(
     (resource) =>
-      (resource.type === FLAGS_VARIABLE_TYPE && resource.inputs.variableName === "SLIPWAY_FLAGS" && resource.inputs.environment === "production") ||
+      (resource.type === FLAGS_VARIABLE_TYPE &&
+        resource.inputs.variableName === "SLIPWAY_FLAGS" &&
+        resource.inputs.environment === "production") ||
       resource.type === CONFIGMAP_TYPE,
   );
   expect(sources.length).toBe(2);
@@ -100,7 +119,9 @@ describe("slipway flag changes the served flag and nothing else", () => {
     const changes = changesBetween(before, after);
     // The flag sources only: production's SLIPWAY_FLAGS variable (and its rollback environment's
     // copy, which the emergency rollback reads) and the ConfigMap the pods watch.
-    expect(changes.map((change) => change.name).sort()).toEqual(["storefront-production-variable-SLIPWAY_FLAGS", "storefront-production-rollback-variable-SLIPWAY_FLAGS", "workloads-flags"].sort());
+    expect(changes.map((change) => change.name).sort()).toEqual(
+      ["storefront-production-variable-SLIPWAY_FLAGS", "storefront-production-rollback-variable-SLIPWAY_FLAGS", "workloads-flags"].sort(),
+    );
     for (const change of changes) expect({ name: change.name, replaces: change.replaces }).toEqual({ name: change.name, replaces: [] });
     expect(Object.fromEntries(changes.map((change) => [change.name, change.changedKeys]))).toEqual({
       "storefront-production-variable-SLIPWAY_FLAGS": ["value"],
@@ -118,7 +139,9 @@ describe("slipway flag changes the served flag and nothing else", () => {
     const after = await runProjectStack(projectDir, "production");
     const configMap = after.resources.find((resource) => resource.name === "workloads-flags") as RecordedResource;
     const old = before.resources.find((resource) => resource.name === "workloads-flags") as RecordedResource;
-    expect(diff("kubernetes", CONFIGMAP_TYPE, old.inputs as never, configMap.inputs as never, { providerConfig: {}, env: {} }).replaces).toEqual(["data"]);
+    expect(
+      diff("kubernetes", CONFIGMAP_TYPE, old.inputs as never, configMap.inputs as never, { providerConfig: {}, env: {} }).replaces,
+    ).toEqual(["data"]);
   });
 
   test("a canary stage is served to its accounts only, and widening it changes the flag sources alone", async () => {
@@ -128,21 +151,46 @@ describe("slipway flag changes the served flag and nothing else", () => {
     const house = setFlag({ root: projectDir, name: "auto-publish", state: "on", stage: "house", force: true });
     expect(house.served).toBe("stage house");
     const atHouse = await runProjectStack(projectDir, "production");
-    expect(changesBetween(before, atHouse).every((change) => change.replaces.length === 0 && /variable-SLIPWAY_FLAGS$|^workloads-flags$/.test(change.name))).toBe(true);
-    expect(served(atHouse, "auto-publish", { platformAccount: "acme-house" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": true, "workloads-flags": true });
-    expect(served(atHouse, "auto-publish", { client: "globex" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": false, "workloads-flags": false });
-    expect(served(atHouse, "auto-publish", { client: "umbrella", platformAccount: "umbrella-main" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": false, "workloads-flags": false });
+    expect(
+      changesBetween(before, atHouse).every(
+        (change) => change.replaces.length === 0 && /variable-SLIPWAY_FLAGS$|^workloads-flags$/.test(change.name),
+      ),
+    ).toBe(true);
+    expect(served(atHouse, "auto-publish", { platformAccount: "acme-house" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": true,
+      "workloads-flags": true,
+    });
+    expect(served(atHouse, "auto-publish", { client: "globex" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": false,
+      "workloads-flags": false,
+    });
+    expect(served(atHouse, "auto-publish", { client: "umbrella", platformAccount: "umbrella-main" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": false,
+      "workloads-flags": false,
+    });
 
     setFlag({ root: projectDir, name: "auto-publish", state: "on", stage: "pilot", force: true });
     const atPilot = await runProjectStack(projectDir, "production");
-    expect(served(atPilot, "auto-publish", { client: "globex" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": true, "workloads-flags": true });
-    expect(served(atPilot, "auto-publish", { platformAccount: "acme-house" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": true, "workloads-flags": true });
-    expect(served(atPilot, "auto-publish", { client: "umbrella" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": false, "workloads-flags": false });
+    expect(served(atPilot, "auto-publish", { client: "globex" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": true,
+      "workloads-flags": true,
+    });
+    expect(served(atPilot, "auto-publish", { platformAccount: "acme-house" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": true,
+      "workloads-flags": true,
+    });
+    expect(served(atPilot, "auto-publish", { client: "umbrella" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": false,
+      "workloads-flags": false,
+    });
 
     const off = setFlag({ root: projectDir, name: "auto-publish", state: "off", force: true });
     expect(off.served).toBe("off");
     const killed = await runProjectStack(projectDir, "production");
-    expect(served(killed, "auto-publish", { platformAccount: "acme-house" })).toEqual({ "storefront-production-variable-SLIPWAY_FLAGS": false, "workloads-flags": false });
+    expect(served(killed, "auto-publish", { platformAccount: "acme-house" })).toEqual({
+      "storefront-production-variable-SLIPWAY_FLAGS": false,
+      "workloads-flags": false,
+    });
   });
 });
 
@@ -189,11 +237,15 @@ describe("slipway flag refuses what the rules forbid, and changes nothing", () =
   };
 
   test("an unknown flag is named with the flags there are", () => {
-    expect(refused({ name: "auto-post", state: "off" })).toBe("Pulumi.production.yaml: slipway:flags: names no flag 'auto-post' (flags: auto-publish, new-checkout, dark-mode)");
+    expect(refused({ name: "auto-post", state: "off" })).toBe(
+      "Pulumi.production.yaml: slipway:flags: names no flag 'auto-post' (flags: auto-publish, new-checkout, dark-mode)",
+    );
   });
 
   test("an unknown stage is named with the stages there are", () => {
-    expect(refused({ name: "auto-publish", state: "on", stage: "everyone" })).toBe("Pulumi.production.yaml: slipway:flags[0].stages: has no stage 'everyone' (stages: house, pilot)");
+    expect(refused({ name: "auto-publish", state: "on", stage: "everyone" })).toBe(
+      "Pulumi.production.yaml: slipway:flags[0].stages: has no stage 'everyone' (stages: house, pilot)",
+    );
   });
 
   test("a side-effect flag's canary widens one stage at a time in production", () => {
@@ -211,7 +263,9 @@ describe("slipway flag refuses what the rules forbid, and changes nothing", () =
     setFlag({ root: projectDir, force: true, name: "auto-publish", state: "on", stage: "pilot" });
     original = fs.readFileSync(path.join(projectDir, PRODUCTION_FILE), "utf8");
     expect(original).not.toBe(atPilot);
-    expect(refused({ name: "auto-publish", state: "on" })).toMatch(/^Pulumi\.production\.yaml: slipway:flags\[0\]\.productionApproval: is required: side-effect flag 'auto-publish' goes on for everyone/);
+    expect(refused({ name: "auto-publish", state: "on" })).toMatch(
+      /^Pulumi\.production\.yaml: slipway:flags\[0\]\.productionApproval: is required: side-effect flag 'auto-publish' goes on for everyone/,
+    );
     expect(refused({ name: "auto-publish", state: "on", approval: "CR-9999" })).toBe(
       "releases/ledger.jsonl: has no validated release with change request 'CR-9999': an approval of a side-effect flag in production is a change request of a release staging validated (003 §4.3)",
     );

@@ -2,7 +2,7 @@
  * The gate fails closed: when the pack cannot give a verdict the gate errors (exit 2 class),
  * it never passes, and the error is one clear line.
  */
-import * as path from "path";
+import * as path from "node:path";
 import { Gate, PolicyPackError } from "../../gate";
 import { UserError } from "../../cli/errors";
 import { UNKNOWN_VALUE } from "../../gate/model";
@@ -106,7 +106,11 @@ new PolicyPack("broken", { policies: [{ name: "p", description: "d", validateRes
 const unused = 1;
 new PolicyPack("strict", { policies: [{ name: "p", description: "d", validateResource: () => undefined }] });
 `,
-      { "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node", noUnusedLocals: true, types: ["node"] } }) },
+      {
+        "tsconfig.json": JSON.stringify({
+          compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node", noUnusedLocals: true, types: ["node"] },
+        }),
+      },
     );
     temporary.push(dir);
     const error = await packError(() => Gate.open({ packDir: dir }));
@@ -132,6 +136,8 @@ new PolicyPack("noisy", { policies: [{ name: "p", description: "d", validateReso
 
   it("a directory that is not a policy pack is bad input naming it", async () => {
     const notAPack = path.join(__dirname, "fixtures");
-    await expect(Gate.open({ packDir: notAPack })).rejects.toThrow(new UserError("not a policy pack (no PulumiPolicy.yaml)", { file: notAPack }));
+    await expect(Gate.open({ packDir: notAPack })).rejects.toThrow(
+      new UserError("not a policy pack (no PulumiPolicy.yaml)", { file: notAPack }),
+    );
   });
 });

@@ -2,11 +2,11 @@
  * Recorded stacks for the gate's tests, in the wire form the runner records, judged by the
  * throwaway pack in fixtures/mini-pack.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { RecordedResource, RecordedStack, SECRET_SIG, SIG_KEY, recordedResource } from "../../gate/model";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type RecordedResource, type RecordedStack, SECRET_SIG, SIG_KEY, recordedResource } from "../../gate/model";
 
 /** The throwaway pack every gate test runs against. */
 export const MINI_PACK = path.join(__dirname, "fixtures", "mini-pack");
@@ -17,7 +17,13 @@ export function urnOf(stack: string, type: string, name: string): string {
 }
 
 /** A custom resource registration with default options. */
-export function resource(stack: string, type: string, name: string, inputs: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
+export function resource(
+  stack: string,
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  extra: Partial<RecordedResource> = {},
+): RecordedResource {
   return recordedResource({ urn: urnOf(stack, type, name), type, name, inputs, ...extra });
 }
 

@@ -2,7 +2,7 @@
  * The offline gate judges a recorded stack with the policy pack, started the way the engine
  * starts it and spoken to over the real analyzer protocol.
  */
-import * as net from "net";
+import * as net from "node:net";
 import { Gate, exitCodeOf, judgeStack, judgeStacks } from "../../gate";
 import { MINI_PACK, cleanStack, resource, runningPacks, urnOf, withResource } from "./helpers";
 
@@ -95,7 +95,10 @@ describe("the offline gate", () => {
   it("hands a secret input to the pack still wrapped as a secret, and a plain one as plain", async () => {
     // role-password-secret inspects the request as it came off the wire, inside the pack.
     expect((await gate.judge(cleanStack())).violations).toEqual([]);
-    const plain = withResource(cleanStack(), "appdb_runtime", (role) => ({ ...role, inputs: { ...role.inputs, password: "hunter2-but-plain" } }));
+    const plain = withResource(cleanStack(), "appdb_runtime", (role) => ({
+      ...role,
+      inputs: { ...role.inputs, password: "hunter2-but-plain" },
+    }));
     expect((await gate.judge(plain)).violations).toEqual([
       {
         policy: "role-password-secret",
@@ -131,7 +134,12 @@ describe("the offline gate", () => {
 
   it("judges a 60-resource stack with bounded concurrency, in resource order", async () => {
     const resources = Array.from({ length: 60 }, (_, index) =>
-      resource("staging", "github:index/repository:Repository", `repo-${index}`, index % 2 === 0 ? { name: `repo-${index}` } : { name: `repo-${index}`, description: "ok" }),
+      resource(
+        "staging",
+        "github:index/repository:Repository",
+        `repo-${index}`,
+        index % 2 === 0 ? { name: `repo-${index}` } : { name: `repo-${index}`, description: "ok" },
+      ),
     );
     const report = await gate.judge({ ...cleanStack(), resources: [...cleanStack().resources, ...resources] });
     expect(report.resources).toBe(65);

@@ -3,10 +3,10 @@
  * gate turns that key into the line of the file a person edits. A key the file leaves to its
  * default is located at its nearest ancestor the file has.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { RecordedStack } from "../../gate/model";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RecordedStack } from "../../gate/model";
 import { runStackInChild } from "../../gate/runInChild";
 import { configKeySegments, LocatedFile } from "../../gate/locate";
 
@@ -19,7 +19,16 @@ describe("locating a key in a file", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-locate-"));
     fs.writeFileSync(
       path.join(dir, "Pulumi.qa.yaml"),
-      ["config:", "  slipway:environment: staging", "  slipway:apps:", "    heroku:", "      - name: api", "        formation:", "          web: { quantity: 2 }", ""].join("\n"),
+      [
+        "config:",
+        "  slipway:environment: staging",
+        "  slipway:apps:",
+        "    heroku:",
+        "      - name: api",
+        "        formation:",
+        "          web: { quantity: 2 }",
+        "",
+      ].join("\n"),
     );
     file = LocatedFile.read(path.join(dir, "Pulumi.qa.yaml"), "Pulumi.qa.yaml")!;
   });
@@ -31,19 +40,31 @@ describe("locating a key in a file", () => {
   });
 
   it("finds the line and column of the key, a list entry at its first key", () => {
-    expect(file.locate(configKeySegments("slipway:apps.heroku[0].formation.web"), 1)).toEqual({ file: "Pulumi.qa.yaml", line: 7, column: 11, key: "slipway:apps.heroku[0].formation.web" });
+    expect(file.locate(configKeySegments("slipway:apps.heroku[0].formation.web"), 1)).toEqual({
+      file: "Pulumi.qa.yaml",
+      line: 7,
+      column: 11,
+      key: "slipway:apps.heroku[0].formation.web",
+    });
     expect(file.locate(configKeySegments("slipway:apps.heroku[0]"), 1)).toMatchObject({ line: 5, column: 9 });
   });
 
   it("falls back to the nearest ancestor the file has, naming that one", () => {
-    expect(file.locate(configKeySegments("slipway:apps.heroku[0].configVars.NODE_ENV"), 1)).toEqual({ file: "Pulumi.qa.yaml", line: 5, column: 9, key: "slipway:apps.heroku[0]" });
+    expect(file.locate(configKeySegments("slipway:apps.heroku[0].configVars.NODE_ENV"), 1)).toEqual({
+      file: "Pulumi.qa.yaml",
+      line: 5,
+      column: 9,
+      key: "slipway:apps.heroku[0]",
+    });
     expect(file.locate(configKeySegments("slipway:apps.vercel[0]"), 1)).toMatchObject({ line: 3, key: "slipway:apps" });
   });
 
   it("reads JSON the same way (policy-config.json)", () => {
     const config = LocatedFile.read(path.join(root, "policy-config.json"), "policy-config.json")!;
     const lines = fs.readFileSync(path.join(root, "policy-config.json"), "utf8").split("\n");
-    expect(config.locate(["staging-isolation", "productionHosts"]).line).toBe(lines.findIndex((line) => line.includes('"productionHosts"')) + 1);
+    expect(config.locate(["staging-isolation", "productionHosts"]).line).toBe(
+      lines.findIndex((line) => line.includes('"productionHosts"')) + 1,
+    );
   });
 
   it("has nothing to point at in a file that is missing or not YAML", () => {
@@ -58,19 +79,30 @@ describe("the examples' source maps", () => {
     Object.assign(runs, { staging, production });
   }, 60_000);
 
-  it.each(["staging", "production"])("%s: every resource the program builds from config has a key its stack file has (or an ancestor of it)", (stack) => {
-    const recorded = runs[stack];
-    const file = LocatedFile.read(path.join(root, `Pulumi.${stack}.yaml`), `Pulumi.${stack}.yaml`)!;
-    const unsourced = recorded.resources.filter((resource) => recorded.sources?.[resource.urn] === undefined).map((resource) => resource.type);
-    // Only what the engine adds and the topology itself: the root Stack, default providers, the topology component.
-    expect([...new Set(unsourced)].sort()).toEqual(expect.arrayContaining(["pulumi:pulumi:Stack", "slipway:index:ReleaseTopology"]));
-    for (const type of unsourced) expect(type === "pulumi:pulumi:Stack" || type === "slipway:index:ReleaseTopology" || type.startsWith("pulumi:providers:")).toBe(true);
-    for (const [urn, key] of Object.entries(recorded.sources ?? {})) {
-      const located = file.locate(configKeySegments(key), 1);
-      expect({ urn, located: key === located.key || key.startsWith(`${located.key}.`) || key.startsWith(`${located.key}[`) }).toEqual({ urn, located: true });
-      expect(located.line).toBeGreaterThan(1);
-    }
-  });
+  it.each(["staging", "production"])(
+    "%s: every resource the program builds from config has a key its stack file has (or an ancestor of it)",
+    (stack) => {
+      const recorded = runs[stack];
+      const file = LocatedFile.read(path.join(root, `Pulumi.${stack}.yaml`), `Pulumi.${stack}.yaml`)!;
+      const unsourced = recorded.resources
+        .filter((resource) => recorded.sources?.[resource.urn] === undefined)
+        .map((resource) => resource.type);
+      // Only what the engine adds and the topology itself: the root Stack, default providers, the topology component.
+      expect([...new Set(unsourced)].sort()).toEqual(expect.arrayContaining(["pulumi:pulumi:Stack", "slipway:index:ReleaseTopology"]));
+      for (const type of unsourced)
+        expect(type === "pulumi:pulumi:Stack" || type === "slipway:index:ReleaseTopology" || type.startsWith("pulumi:providers:")).toBe(
+          true,
+        );
+      for (const [urn, key] of Object.entries(recorded.sources ?? {})) {
+        const located = file.locate(configKeySegments(key), 1);
+        expect({ urn, located: key === located.key || key.startsWith(`${located.key}.`) || key.startsWith(`${located.key}[`) }).toEqual({
+          urn,
+          located: true,
+        });
+        expect(located.line).toBeGreaterThan(1);
+      }
+    },
+  );
 
   it("points a resource at the entry it came from, not only at its component", () => {
     const sources = runs.production.sources!;

@@ -3,8 +3,8 @@
  * while the pack runs, fails at once (with the pack's last words) when it exits, and ends a
  * live pack that never prints a port only at a generous, configurable ceiling.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DEFAULT_START_CEILING_MS, PolicyPackProcess, START_CEILING_VARIABLE, startCeilingMs } from "../../gate/analyzer";
 import { PolicyPackError } from "../../gate/errors";
 import { UserError } from "../../cli/errors";
@@ -35,7 +35,9 @@ describe("the start ceiling", () => {
     expect(startCeilingMs({ [START_CEILING_VARIABLE]: "1800" })).toBe(1_800_000);
     expect(startCeilingMs({ [START_CEILING_VARIABLE]: "0.5" })).toBe(500);
     expect(() => startCeilingMs({ [START_CEILING_VARIABLE]: "0" })).toThrow(UserError);
-    expect(() => startCeilingMs({ [START_CEILING_VARIABLE]: "ten minutes" })).toThrow(`${START_CEILING_VARIABLE} must be a positive number of seconds, not "ten minutes"`);
+    expect(() => startCeilingMs({ [START_CEILING_VARIABLE]: "ten minutes" })).toThrow(
+      `${START_CEILING_VARIABLE} must be a positive number of seconds, not "ten minutes"`,
+    );
   });
 
   it("ends a live pack that has not printed its port, saying it is the ceiling and how to raise it", async () => {
@@ -43,7 +45,9 @@ describe("the start ceiling", () => {
     process.env[START_CEILING_VARIABLE] = "0.2";
     try {
       const { error } = await startError({ packDir: MINI_PACK, project: "slipway" });
-      expect(error.message).toContain(`policy pack ${MINI_PACK} did not print its port within 0.2s, though still running: the start-up ceiling, a last resort, ended it (set ${START_CEILING_VARIABLE} to wait longer)`);
+      expect(error.message).toContain(
+        `policy pack ${MINI_PACK} did not print its port within 0.2s, though still running: the start-up ceiling, a last resort, ended it (set ${START_CEILING_VARIABLE} to wait longer)`,
+      );
     } finally {
       if (saved === undefined) delete process.env[START_CEILING_VARIABLE];
       else process.env[START_CEILING_VARIABLE] = saved;

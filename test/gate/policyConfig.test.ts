@@ -2,12 +2,12 @@
  * Policy config, in the format of `pulumi preview --policy-pack-config`, changes how the pack
  * enforces; a bad config file is rejected naming the file and the key.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Gate, judgeStack } from "../../gate";
 import { PolicyPackProcess } from "../../gate/analyzer";
-import { PolicyInfo, parsePolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "../../gate/policyConfig";
+import { type PolicyInfo, parsePolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "../../gate/policyConfig";
 import { UserError } from "../../cli/errors";
 import { MINI_PACK, cleanStack, runningPacks, urnOf, withResource } from "./helpers";
 
@@ -35,7 +35,10 @@ describe("policy config changes enforcement", () => {
   it("an unprotected database is mandatory by default, advisory when configured so, and not judged when disabled", async () => {
     const levels = [];
     for (const level of ["mandatory", "advisory", "disabled"]) {
-      const report = await judgeStack(unprotectedDatabase(), { packDir: MINI_PACK, policyConfigFile: configFile(`${level}.json`, { "protected-database": level }) });
+      const report = await judgeStack(unprotectedDatabase(), {
+        packDir: MINI_PACK,
+        policyConfigFile: configFile(`${level}.json`, { "protected-database": level }),
+      });
       levels.push({ policies: report.policies, violations: report.violations.map((v) => [v.policy, v.enforcementLevel, v.urn]) });
     }
     expect(levels).toEqual([
@@ -45,7 +48,7 @@ describe("policy config changes enforcement", () => {
     ]);
   });
 
-  it('"all" sets every policy\'s level, and a policy\'s own entry wins over it', async () => {
+  it("\"all\" sets every policy's level, and a policy's own entry wins over it", async () => {
     const broken = withResource(unprotectedDatabase(), "app", (repo) => ({ ...repo, inputs: { name: "app" } }));
     const report = await judgeStack(broken, {
       packDir: MINI_PACK,
@@ -59,7 +62,10 @@ describe("policy config changes enforcement", () => {
 
   it("a config property reaches the policy: minReplicas 4 fails a deployment of 3 replicas that the default 2 passes", async () => {
     expect((await judgeStack(cleanStack(), { packDir: MINI_PACK })).violations).toEqual([]);
-    const report = await judgeStack(cleanStack(), { packDir: MINI_PACK, policyConfigFile: configFile("replicas.json", { "minimum-replicas": { minReplicas: 4 } }) });
+    const report = await judgeStack(cleanStack(), {
+      packDir: MINI_PACK,
+      policyConfigFile: configFile("replicas.json", { "minimum-replicas": { minReplicas: 4 } }),
+    });
     expect(report.violations).toEqual([
       {
         policy: "minimum-replicas",
@@ -72,7 +78,10 @@ describe("policy config changes enforcement", () => {
 
   it("at level remediate, the policy's remediation runs before the analysis, as in the engine", async () => {
     const undescribed = withResource(cleanStack(), "app", (repo) => ({ ...repo, inputs: { name: "app" } }));
-    const remediated = await judgeStack(undescribed, { packDir: MINI_PACK, policyConfigFile: configFile("remediate.json", { "repository-description": "remediate" }) });
+    const remediated = await judgeStack(undescribed, {
+      packDir: MINI_PACK,
+      policyConfigFile: configFile("remediate.json", { "repository-description": "remediate" }),
+    });
     expect(remediated.violations).toEqual([]);
   });
 });
@@ -87,7 +96,8 @@ describe("a bad policy config file is rejected naming the file and the key", () 
     await pack.close();
   });
 
-  const reconcile = (text: string) => reconcilePolicyConfig("slipway-gate-mini", policies, new Map(), parsePolicyConfig(text, "gate-config.json"));
+  const reconcile = (text: string) =>
+    reconcilePolicyConfig("slipway-gate-mini", policies, new Map(), parsePolicyConfig(text, "gate-config.json"));
 
   it("accepts a good file and fills schema defaults", () => {
     const config = reconcile(JSON.stringify({ "minimum-replicas": { enforcementLevel: "advisory" } }));
@@ -98,14 +108,46 @@ describe("a bad policy config file is rejected naming the file and the key", () 
   it.each([
     ["not JSON", "{ protected-database: advisory }", "gate-config.json: the policy config is not valid JSON"],
     ["not an object", "[]", "gate-config.json: the policy config must be a JSON object keyed by policy name"],
-    ["an unknown policy", '{ "protected-databse": "advisory" }', "gate-config.json: protected-databse: policy pack slipway-gate-mini has no policy of that name"],
-    ["an unknown level", '{ "protected-database": "warn" }', 'gate-config.json: protected-database: "warn" is not an enforcement level (advisory, mandatory, remediate, disabled)'],
-    ["a level of the wrong type", '{ "protected-database": { "enforcementLevel": 1 } }', "gate-config.json: protected-database.enforcementLevel: 1 is not an enforcement level"],
-    ["a value that is neither level nor object", '{ "protected-database": true }', "gate-config.json: protected-database: must be an enforcement level"],
-    ["a setting the policy does not declare", '{ "minimum-replicas": { "minReplica": 3 } }', "gate-config.json: minimum-replicas.minReplica: policy minimum-replicas has no such setting (it accepts minReplicas)"],
-    ["a setting on a policy without settings", '{ "protected-database": { "strict": true } }', "gate-config.json: protected-database.strict: policy protected-database has no such setting (it takes no configuration)"],
-    ["a value below the schema's minimum", '{ "minimum-replicas": { "minReplicas": 0 } }', "gate-config.json: minimum-replicas.minReplicas: Too small: expected number to be >=1"],
-    ["a value of the wrong type", '{ "minimum-replicas": { "minReplicas": "three" } }', "gate-config.json: minimum-replicas.minReplicas: Invalid input: expected number, received string"],
+    [
+      "an unknown policy",
+      '{ "protected-databse": "advisory" }',
+      "gate-config.json: protected-databse: policy pack slipway-gate-mini has no policy of that name",
+    ],
+    [
+      "an unknown level",
+      '{ "protected-database": "warn" }',
+      'gate-config.json: protected-database: "warn" is not an enforcement level (advisory, mandatory, remediate, disabled)',
+    ],
+    [
+      "a level of the wrong type",
+      '{ "protected-database": { "enforcementLevel": 1 } }',
+      "gate-config.json: protected-database.enforcementLevel: 1 is not an enforcement level",
+    ],
+    [
+      "a value that is neither level nor object",
+      '{ "protected-database": true }',
+      "gate-config.json: protected-database: must be an enforcement level",
+    ],
+    [
+      "a setting the policy does not declare",
+      '{ "minimum-replicas": { "minReplica": 3 } }',
+      "gate-config.json: minimum-replicas.minReplica: policy minimum-replicas has no such setting (it accepts minReplicas)",
+    ],
+    [
+      "a setting on a policy without settings",
+      '{ "protected-database": { "strict": true } }',
+      "gate-config.json: protected-database.strict: policy protected-database has no such setting (it takes no configuration)",
+    ],
+    [
+      "a value below the schema's minimum",
+      '{ "minimum-replicas": { "minReplicas": 0 } }',
+      "gate-config.json: minimum-replicas.minReplicas: Too small: expected number to be >=1",
+    ],
+    [
+      "a value of the wrong type",
+      '{ "minimum-replicas": { "minReplicas": "three" } }',
+      "gate-config.json: minimum-replicas.minReplicas: Invalid input: expected number, received string",
+    ],
     ["settings on all", '{ "all": { "minReplicas": 3 } }', "gate-config.json: all: only an enforcementLevel can apply to all policies"],
   ])("rejects %s", (_, text, message) => {
     let thrown: unknown;

@@ -3,26 +3,61 @@
  * comment and each stack's JSON, every finding with the stack file line it came from, and the
  * gate's own finding when a pull request weakens the policy config. (SARIF: sarif.test.ts.)
  */
-import { GateFinding, GateOutcome, GateReport, PolicyPackSummary, exitCodeOf, findingsJson, renderMarkdown, renderTable, reportJson, resultOf, summaryLine } from "../../gate/report";
+import {
+  type GateFinding,
+  type GateOutcome,
+  type GateReport,
+  type PolicyPackSummary,
+  exitCodeOf,
+  findingsJson,
+  renderMarkdown,
+  renderTable,
+  reportJson,
+  resultOf,
+  summaryLine,
+} from "../../gate/report";
 
 const pack: PolicyPackSummary = {
   name: "slipway-guardrails",
   version: "0.1.0",
   policies: [
-    { name: "production-approval", description: "The production environment needs a reviewer and forbids self-review.", enforcementLevel: "mandatory", severity: "critical" },
-    { name: "soak-window", description: "Production waits at least the configured soak minutes.", enforcementLevel: "advisory", severity: "medium" },
+    {
+      name: "production-approval",
+      description: "The production environment needs a reviewer and forbids self-review.",
+      enforcementLevel: "mandatory",
+      severity: "critical",
+    },
+    {
+      name: "soak-window",
+      description: "Production waits at least the configured soak minutes.",
+      enforcementLevel: "advisory",
+      severity: "medium",
+    },
   ],
 };
 
-const envUrn = "urn:pulumi:production::slipway::slipway:github:Environments$github:index/repositoryEnvironment:RepositoryEnvironment::production";
+const envUrn =
+  "urn:pulumi:production::slipway::slipway:github:Environments$github:index/repositoryEnvironment:RepositoryEnvironment::production";
 const where = { file: "Pulumi.production.yaml", line: 41, column: 5, key: "slipway:environments.production" };
 const failing: GateReport = {
   stack: "production",
   policies: 2,
   resources: 14,
   violations: [
-    { policy: "production-approval", enforcementLevel: "mandatory", urn: envUrn, message: "environment 'production' has no reviewer", location: where },
-    { policy: "soak-window", enforcementLevel: "advisory", urn: envUrn, message: "wait timer is 5 minutes | the playbook asks for 30\nraise it", location: where },
+    {
+      policy: "production-approval",
+      enforcementLevel: "mandatory",
+      urn: envUrn,
+      message: "environment 'production' has no reviewer",
+      location: where,
+    },
+    {
+      policy: "soak-window",
+      enforcementLevel: "advisory",
+      urn: envUrn,
+      message: "wait timer is 5 minutes | the playbook asks for 30\nraise it",
+      location: where,
+    },
   ],
 };
 const passing: GateReport = { stack: "staging", policies: 2, resources: 12, violations: [] };
@@ -71,7 +106,14 @@ describe("each stack's JSON", () => {
 
   it("lists the gate's own findings with check, policy, setting and place", () => {
     expect(findingsJson([weakened])).toEqual([
-      { check: "policy-config-weakened", enforcementLevel: "mandatory", policy: "pull-request-reviews", setting: "minApprovals", message: weakened.message, location: weakened.location },
+      {
+        check: "policy-config-weakened",
+        enforcementLevel: "mandatory",
+        policy: "pull-request-reviews",
+        setting: "minApprovals",
+        message: weakened.message,
+        location: weakened.location,
+      },
     ]);
   });
 });
@@ -98,9 +140,13 @@ describe("the terminal table", () => {
   it("puts a weakened policy config first, as a finding of the gate's own", () => {
     const lines = renderTable(outcome([passing], [weakened], "base.json")).split("\n");
     expect(lines[0]).toBe("Policy config policy-config.json");
-    expect(lines[2]).toMatch(/^ {2}mandatory +policy-config-weakened +policy-config\.json:3:5 +pull-request-reviews\.minApprovals: lowered from 2 to 1/);
+    expect(lines[2]).toMatch(
+      /^ {2}mandatory +policy-config-weakened +policy-config\.json:3:5 +pull-request-reviews\.minApprovals: lowered from 2 to 1/,
+    );
     expect(lines[3]).toBe("policy config: FAIL - 1 weakening against the default branch's base.json (policy-config-weakened, mandatory)");
-    expect(renderTable(outcome([passing], [], "base.json"))).toContain("policy config: PASS - policy-config.json weakens nothing against the default branch's base.json");
+    expect(renderTable(outcome([passing], [], "base.json"))).toContain(
+      "policy config: PASS - policy-config.json weakens nothing against the default branch's base.json",
+    );
   });
 });
 
@@ -123,7 +169,9 @@ describe("Markdown for a PR comment", () => {
   it("heads the comment with the policy config's verdict when it was compared with the default branch's", () => {
     const markdown = renderMarkdown(outcome([passing], [weakened], "base.json"));
     expect(markdown.startsWith("### Slipway gate: policy config ❌ weakened\n")).toBe(true);
-    expect(markdown).toContain("| mandatory | `policy-config-weakened` | `policy-config.json:3` `pull-request-reviews.minApprovals` | `pull-request-reviews.minApprovals`: lowered from 2 to 1");
+    expect(markdown).toContain(
+      "| mandatory | `policy-config-weakened` | `policy-config.json:3` `pull-request-reviews.minApprovals` | `pull-request-reviews.minApprovals`: lowered from 2 to 1",
+    );
     expect(renderMarkdown(outcome([passing], [], "base.json"))).toContain("### Slipway gate: policy config ✅ not weakened");
   });
 });

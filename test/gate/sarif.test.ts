@@ -4,12 +4,12 @@
  * config key that produced the resource, each rule with its help, a link to its catalogue entry
  * and a security-severity.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { GateOutcome, GateReport } from "../../gate/report";
-import { renderSarif, SarifOptions } from "../../gate/sarif";
+import type { GateOutcome, GateReport } from "../../gate/report";
+import { renderSarif, type SarifOptions } from "../../gate/sarif";
 import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, runSlipway, slipwayKey } from "../e2e/support";
 
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-schema-2.1.0.json"), "utf8")) as object;
@@ -24,7 +24,8 @@ function schemaErrors(log: unknown): string[] {
 
 // ---- the rendering, on a hand-made outcome ----
 
-const urn = "urn:pulumi:production::slipway::slipway:github:DeploymentEnvironment$github:index/repositoryEnvironment:RepositoryEnvironment::storefront-production";
+const urn =
+  "urn:pulumi:production::slipway::slipway:github:DeploymentEnvironment$github:index/repositoryEnvironment:RepositoryEnvironment::storefront-production";
 const report: GateReport = {
   stack: "production",
   policies: 2,
@@ -45,8 +46,20 @@ const outcome: GateOutcome = {
     name: "slipway-guardrails",
     version: "0.1.0",
     policies: [
-      { name: "production-approval", description: "Production needs a reviewer.", enforcementLevel: "mandatory", severity: "critical", remediation: "Set preventSelfReview: true." },
-      { name: "soak-window", description: "Production waits.", enforcementLevel: "advisory", severity: "medium", remediation: "Raise waitTimerMinutes." },
+      {
+        name: "production-approval",
+        description: "Production needs a reviewer.",
+        enforcementLevel: "mandatory",
+        severity: "critical",
+        remediation: "Set preventSelfReview: true.",
+      },
+      {
+        name: "soak-window",
+        description: "Production waits.",
+        enforcementLevel: "advisory",
+        severity: "medium",
+        remediation: "Raise waitTimerMinutes.",
+      },
     ],
   },
   reports: [report],
@@ -65,7 +78,10 @@ const outcome: GateOutcome = {
 };
 const options: SarifOptions = {
   toolVersion: "0.1.0",
-  help: { catalogueUri: "https://github.com/acme/storefront/blob/abc123/policy-pack/README.md", weakeningUri: "https://github.com/acme/storefront/blob/abc123/README.md#a-pull-request-cannot-weaken-its-own-rules" },
+  help: {
+    catalogueUri: "https://github.com/acme/storefront/blob/abc123/policy-pack/README.md",
+    weakeningUri: "https://github.com/acme/storefront/blob/abc123/README.md#a-pull-request-cannot-weaken-its-own-rules",
+  },
 };
 
 describe("the SARIF of one stack", () => {
@@ -76,7 +92,12 @@ describe("the SARIF of one stack", () => {
     const broken = log();
     broken.runs[0].results[0].locations[0].physicalLocation.region.startLine = 0;
     broken.runs[0].tool.driver.rules[0].helpUri = "not a uri";
-    expect(schemaErrors(broken)).toEqual(expect.arrayContaining([expect.stringContaining("startLine must be >= 1"), expect.stringContaining('helpUri must match format "uri"')]));
+    expect(schemaErrors(broken)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("startLine must be >= 1"),
+        expect.stringContaining('helpUri must match format "uri"'),
+      ]),
+    );
   });
 
   it("describes every policy as a rule with help, a link to its catalogue entry and a security-severity", () => {
@@ -89,23 +110,44 @@ describe("the SARIF of one stack", () => {
       properties: { "security-severity": "9.5", tags: ["security"] },
     });
     expect(soak).toMatchObject({ defaultConfiguration: { level: "warning" }, properties: { "security-severity": "5.5" } });
-    expect(weakened).toMatchObject({ id: "policy-config-weakened", helpUri: options.help.weakeningUri, properties: { "security-severity": "8.0" } });
+    expect(weakened).toMatchObject({
+      id: "policy-config-weakened",
+      helpUri: options.help.weakeningUri,
+      properties: { "security-severity": "8.0" },
+    });
   });
 
   it("places each alert at the line and column of its config key, under the project's path in the repository", () => {
     const nested = JSON.parse(renderSarif(outcome, report, { ...options, projectPath: "infra/slipway/" }));
     const [weakened, approval, soak] = nested.runs[0].results;
-    expect(approval.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: "infra/slipway/Pulumi.production.yaml" }, region: { startLine: 41, startColumn: 5 } });
+    expect(approval.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: "infra/slipway/Pulumi.production.yaml" },
+      region: { startLine: 41, startColumn: 5 },
+    });
     expect(approval.properties.configKey).toBe("slipway:environments.production");
     // Nothing locates it (a stack export): the stack file, whose alert GitHub still shows.
     expect(soak.locations[0].physicalLocation.region).toEqual({ startLine: 1 });
-    expect(weakened).toMatchObject({ ruleId: "policy-config-weakened", level: "error", message: { text: "pull-request-reviews.minApprovals: lowered from 2 to 1" } });
-    expect(weakened.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: "infra/slipway/policy-config.json" }, region: { startLine: 3, startColumn: 5 } });
+    expect(weakened).toMatchObject({
+      ruleId: "policy-config-weakened",
+      level: "error",
+      message: { text: "pull-request-reviews.minApprovals: lowered from 2 to 1" },
+    });
+    expect(weakened.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: "infra/slipway/policy-config.json" },
+      region: { startLine: 3, startColumn: 5 },
+    });
   });
 
   it("keeps each alert's fingerprint when lines move, and a category per stack", () => {
-    const moved: GateReport = { ...report, violations: report.violations.map((violation) => ({ ...violation, location: violation.location && { ...violation.location, line: 44 } })) };
-    const fingerprints = (logText: string) => JSON.parse(logText).runs[0].results.map((result: { partialFingerprints: object }) => result.partialFingerprints);
+    const moved: GateReport = {
+      ...report,
+      violations: report.violations.map((violation) => ({
+        ...violation,
+        location: violation.location && { ...violation.location, line: 44 },
+      })),
+    };
+    const fingerprints = (logText: string) =>
+      JSON.parse(logText).runs[0].results.map((result: { partialFingerprints: object }) => result.partialFingerprints);
     expect(fingerprints(renderSarif(outcome, moved, options))).toEqual(fingerprints(renderSarif(outcome, report, options)));
     expect(log().runs[0].automationDetails).toEqual({ id: "slipway-gate/production/" });
   });
@@ -157,21 +199,39 @@ describe("slipway gate --sarif DIR", () => {
     const log = JSON.parse(fs.readFileSync(path.join(sarifDir, "production.sarif"), "utf8"));
     const placeOf = (policy: string) => {
       const result = log.runs[0].results.find((entry: { ruleId: string }) => entry.ruleId === policy);
-      return { uri: result.locations[0].physicalLocation.artifactLocation.uri, line: result.locations[0].physicalLocation.region.startLine, key: result.properties.configKey };
+      return {
+        uri: result.locations[0].physicalLocation.artifactLocation.uri,
+        line: result.locations[0].physicalLocation.region.startLine,
+        key: result.properties.configKey,
+      };
     };
     const environmentLine = lineOf(stackFile, /^ {2}slipway:environments:/, /^ {4}production:/);
     const workerLine = lineOf(stackFile, /^ {6}services:/, /- name: worker$/);
     expect(environmentLine).toBeGreaterThan(1);
     expect(workerLine).toBeGreaterThan(environmentLine);
-    expect(placeOf("production-approval")).toEqual({ uri: "Pulumi.production.yaml", line: environmentLine, key: "slipway:environments.production" });
-    expect(placeOf("k8s-safe-rollout")).toEqual({ uri: "Pulumi.production.yaml", line: workerLine, key: "slipway:apps.kubernetes.services[0]" });
+    expect(placeOf("production-approval")).toEqual({
+      uri: "Pulumi.production.yaml",
+      line: environmentLine,
+      key: "slipway:environments.production",
+    });
+    expect(placeOf("k8s-safe-rollout")).toEqual({
+      uri: "Pulumi.production.yaml",
+      line: workerLine,
+      key: "slipway:apps.kubernetes.services[0]",
+    });
     // The same places in the table the terminal shows.
-    expect(gate.stdout).toMatch(new RegExp(`production-approval +Pulumi\\.production\\.yaml:${environmentLine}:\\d+ +slipway:environments\\.production `));
+    expect(gate.stdout).toMatch(
+      new RegExp(`production-approval +Pulumi\\.production\\.yaml:${environmentLine}:\\d+ +slipway:environments\\.production `),
+    );
   });
 
   it("links every rule to a heading of the pack's catalogue that exists", () => {
     const catalogue = fs.readFileSync(path.join(REPO_ROOT, "policy-pack", "README.md"), "utf8");
-    const rules = JSON.parse(fs.readFileSync(path.join(sarifDir, "production.sarif"), "utf8")).runs[0].tool.driver.rules as { id: string; helpUri: string; properties: Record<string, string> }[];
+    const rules = JSON.parse(fs.readFileSync(path.join(sarifDir, "production.sarif"), "utf8")).runs[0].tool.driver.rules as {
+      id: string;
+      helpUri: string;
+      properties: Record<string, string>;
+    }[];
     const policies = rules.filter((rule) => rule.id !== "policy-config-weakened");
     expect(policies).toHaveLength(31);
     for (const rule of policies) {

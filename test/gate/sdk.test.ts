@@ -2,8 +2,8 @@
  * Canary for the Pulumi SDK internals Slipway relies on (gate/sdk.ts): an SDK upgrade that renames,
  * moves or changes one of them fails here, not silently in the gate or the runner.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
 import * as sdkRpc from "@pulumi/pulumi/runtime/rpc";
@@ -14,14 +14,20 @@ import {
   inlineLanguageServer,
   OUTPUT_VALUE_SIG,
   RESOURCE_REFERENCE_SIG,
-  RuntimeFeatures,
+  type RuntimeFeatures,
   sdkRuntime,
   SECRET_SIG,
   SIG_KEY,
   UNKNOWN_VALUE,
 } from "../../gate/sdk";
 
-const FEATURES: (keyof RuntimeFeatures)[] = ["supportsSecrets", "supportsResourceReferences", "supportsOutputValues", "supportsDeletedWith", "supportsAliasSpecs"];
+const FEATURES: (keyof RuntimeFeatures)[] = [
+  "supportsSecrets",
+  "supportsResourceReferences",
+  "supportsOutputValues",
+  "supportsDeletedWith",
+  "supportsAliasSpecs",
+];
 
 function features(): Record<string, unknown> {
   const store = sdkRuntime().getStore() as unknown as Record<string, unknown>;

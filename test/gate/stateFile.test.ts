@@ -1,12 +1,12 @@
 /**
  * `slipway gate --state FILE`: a `pulumi stack export` file is judged the way a program run is.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Gate, readStackExport, OPAQUE_SECRET_VALUE } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
+import { type RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { MINI_PACK } from "./helpers";
 
 const EXPORT = path.join(__dirname, "fixtures", "staging-export.json");
@@ -149,9 +149,21 @@ describe("a malformed stack export is a clear error naming the file and the key"
   const cases: [string, () => string, string][] = [
     ["a missing file", () => path.join(scratch, "absent.json"), "cannot read the stack export: no such file"],
     ["a directory", () => scratch, "cannot read the stack export: it is a directory"],
-    ["not JSON", () => writeExport("garbage.json", "Updating (staging)..."), "not valid JSON (expected the output of `pulumi stack export`)"],
-    ["another deployment version", () => writeExport("v2.json", { ...fixture(), version: 2 }), "version: only deployment version 3 (what `pulumi stack export` writes) is supported"],
-    ["no deployment", () => writeExport("nodeployment.json", { version: 3 }), "deployment: Invalid input: expected object, received undefined"],
+    [
+      "not JSON",
+      () => writeExport("garbage.json", "Updating (staging)..."),
+      "not valid JSON (expected the output of `pulumi stack export`)",
+    ],
+    [
+      "another deployment version",
+      () => writeExport("v2.json", { ...fixture(), version: 2 }),
+      "version: only deployment version 3 (what `pulumi stack export` writes) is supported",
+    ],
+    [
+      "no deployment",
+      () => writeExport("nodeployment.json", { version: 3 }),
+      "deployment: Invalid input: expected object, received undefined",
+    ],
     [
       "a resource without a URN",
       () => {
@@ -179,7 +191,11 @@ describe("a malformed stack export is a clear error naming the file and the key"
       },
       "deployment.resources.3.urn: belongs to slipway/production, not slipway/staging: an export holds one stack",
     ],
-    ["no resources", () => writeExport("empty.json", { version: 3, deployment: {} }), "deployment.resources: the export has no resources, so no stack to judge"],
+    [
+      "no resources",
+      () => writeExport("empty.json", { version: 3, deployment: {} }),
+      "deployment.resources: the export has no resources, so no stack to judge",
+    ],
   ];
 
   it.each(cases)("%s", (_, make, reason) => {

@@ -3,7 +3,7 @@
  * sends each step to the analyzers as soon as it is generated, and its verdict is the one it
  * gives the whole run judged afterwards: same violations, same order, same failures.
  */
-import { Gate, GateReport, ResourceFeed } from "../../gate";
+import { Gate, type GateReport, ResourceFeed } from "../../gate";
 import { UserError } from "../../cli/errors";
 import { PolicyPackError } from "../../gate/errors";
 import type { RecordedStack } from "../../gate/model";
@@ -102,7 +102,10 @@ describe("judging while the program runs", () => {
 
   it("fails closed on a policy that throws mid-run, whatever comes after", async () => {
     const stack = cleanStack();
-    const crashing: RecordedStack = { ...stack, resources: [stack.resources[0], resource("staging", "test:index:Crash", "boom", {}), ...stack.resources.slice(1)] };
+    const crashing: RecordedStack = {
+      ...stack,
+      resources: [stack.resources[0], resource("staging", "test:index:Crash", "boom", {}), ...stack.resources.slice(1)],
+    };
     const feed = new ResourceFeed(crashing.stack, crashing.project);
     const [outcome] = await Promise.allSettled([gate.judge(feed), play(feed, crashing)]);
     expect(outcome.status).toBe("rejected");
@@ -119,7 +122,11 @@ describe("outputs set after a resource was judged", () => {
     const gate = await Gate.open({ packDir: MINI_PACK, concurrency: 1 });
     try {
       // The job is first recorded without its migration phase, as a component is before registerOutputs.
-      const stack = withResource(cleanStack(), "contract", (job) => ({ ...job, dependencies: [], outputs: { metadata: { name: "contract" } } }));
+      const stack = withResource(cleanStack(), "contract", (job) => ({
+        ...job,
+        dependencies: [],
+        outputs: { metadata: { name: "contract" } },
+      }));
       const labelled = { metadata: { name: "contract", labels: { "slipway.dev/migration-phase": "contract" } } };
       const streamed = copy(stack);
       const feed = new ResourceFeed(streamed.stack, streamed.project, 1);
@@ -143,7 +150,9 @@ describe("outputs set after a resource was judged", () => {
       feed.end(final);
       const report = await judging;
       const afterwards = await gate.judge(copy(final));
-      expect(afterwards.violations.map((violation) => violation.message)).toContain("contract migration 'contract' does not depend on a Deployment");
+      expect(afterwards.violations.map((violation) => violation.message)).toContain(
+        "contract migration 'contract' does not depend on a Deployment",
+      );
       expect(report.violations).toEqual(afterwards.violations);
     } finally {
       await gate.close();
@@ -204,16 +213,25 @@ describe("a feed's back-pressure", () => {
 describe("the AnalyzeStack request, encoded one resource at a time", () => {
   it("is byte for byte the SDK's encoding of the whole request, whatever the resources' sizes", () => {
     // Lengths of one, two and three varint bytes.
-    const stack = { ...badStack(), resources: [...badStack().resources, resource("staging", "github:index/repositoryFile:RepositoryFile", "big", { content: "x".repeat(20_000) })] };
+    const stack = {
+      ...badStack(),
+      resources: [
+        ...badStack().resources,
+        resource("staging", "github:index/repositoryFile:RepositoryFile", "big", { content: "x".repeat(20_000) }),
+      ],
+    };
     const whole = new analyzerProto.AnalyzeStackRequest();
     whole.setResourcesList(analyzeStackResources(stack));
     const encoded = encodeAnalyzeStackRequest(eachAnalyzeStackResource(stack));
     expect(Buffer.from(whole.serializeBinary()).equals(encoded)).toBe(true);
-    expect(analyzerProto.AnalyzeStackRequest.deserializeBinary(encoded).getResourcesList().map((r) => r.getName())).toEqual(stack.resources.map((r) => r.name));
+    expect(
+      analyzerProto.AnalyzeStackRequest.deserializeBinary(encoded)
+        .getResourcesList()
+        .map((r) => r.getName()),
+    ).toEqual(stack.resources.map((r) => r.name));
   });
 
   it("is empty for a stack of no resources, as the SDK encodes it", () => {
     expect(encodeAnalyzeStackRequest([]).length).toBe(new analyzerProto.AnalyzeStackRequest().serializeBinary().length);
   });
 });
-

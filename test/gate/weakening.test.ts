@@ -3,11 +3,11 @@
  * default branch's, setting by setting, the way the strictness table says each one tightens.
  * Each case shows the loosening that fails and the tightening that passes.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { policies } from "../../policy-pack/policies";
-import { parsePolicyConfig, PolicyInfo } from "../../gate/policyConfig";
-import { policyConfigWeakenings, Weakening } from "../../gate/weakening";
+import { parsePolicyConfig, type PolicyInfo } from "../../gate/policyConfig";
+import { policyConfigWeakenings, type Weakening } from "../../gate/weakening";
 
 /** The pack's policies as GetAnalyzerInfo describes them. */
 const PACK: PolicyInfo[] = policies.map((policy) => ({
@@ -15,10 +15,15 @@ const PACK: PolicyInfo[] = policies.map((policy) => ({
   description: policy.description,
   enforcementLevel: policy.enforcementLevel,
   kind: "validateStack" in policy ? "stack" : "resource",
-  configSchema: policy.configSchema ? { properties: policy.configSchema.properties, required: policy.configSchema.required ?? [] } : undefined,
+  configSchema: policy.configSchema
+    ? { properties: policy.configSchema.properties, required: policy.configSchema.required ?? [] }
+    : undefined,
 }));
 
-const TEAM_CONFIG = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "policy-config.json"), "utf8")) as Record<string, unknown>;
+const TEAM_CONFIG = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "policy-config.json"), "utf8")) as Record<
+  string,
+  unknown
+>;
 const NOW = Date.parse("2026-12-01T00:00:00Z");
 
 /** The weakenings of `head` (the pull request's config; undefined: no file) against `base` (the default branch's). */
@@ -35,7 +40,9 @@ function weakenings(base: Record<string, unknown>, head: Record<string, unknown>
 
 /** `policy.setting: message` lines, for readable expectations. */
 function found(base: Record<string, unknown>, head: Record<string, unknown> | undefined): string[] {
-  return weakenings(base, head).map((weakening) => `${weakening.policy}${weakening.setting ? `.${weakening.setting}` : ""}: ${weakening.message}`);
+  return weakenings(base, head).map(
+    (weakening) => `${weakening.policy}${weakening.setting ? `.${weakening.setting}` : ""}: ${weakening.message}`,
+  );
 }
 
 describe("a pull request that leaves the policy config alone", () => {
@@ -47,7 +54,9 @@ describe("a pull request that leaves the policy config alone", () => {
 describe("enforcement levels", () => {
   it("a policy disabled or made advisory is a weakening; one made mandatory is not", () => {
     expect(found({}, { "change-freeze": "disabled" })).toEqual(["change-freeze: mandatory on the default branch, disabled here"]);
-    expect(found({}, { "change-freeze": { enforcementLevel: "advisory" } })).toEqual(["change-freeze: mandatory on the default branch, advisory here"]);
+    expect(found({}, { "change-freeze": { enforcementLevel: "advisory" } })).toEqual([
+      "change-freeze: mandatory on the default branch, advisory here",
+    ]);
     expect(found({}, { "vercel-deployment-protection": "mandatory" })).toEqual([]);
   });
 
@@ -77,17 +86,26 @@ describe("numbers where more is stricter", () => {
 
 describe("lists", () => {
   it("a required check dropped weakens; a check added does not", () => {
-    expect(found({}, { "required-status-checks": { baselineChecks: ["lint", "typecheck", "unit", "integration", "migrations", "smoke"] } })).toEqual([
-      "required-status-checks.baselineChecks: drops 'security' (checks every pull request must pass)",
-    ]);
-    expect(found({}, { "required-status-checks": { baselineChecks: ["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke", "e2e"] } })).toEqual([]);
+    expect(
+      found({}, { "required-status-checks": { baselineChecks: ["lint", "typecheck", "unit", "integration", "migrations", "smoke"] } }),
+    ).toEqual(["required-status-checks.baselineChecks: drops 'security' (checks every pull request must pass)"]);
+    expect(
+      found(
+        {},
+        {
+          "required-status-checks": {
+            baselineChecks: ["lint", "typecheck", "unit", "integration", "migrations", "security", "smoke", "e2e"],
+          },
+        },
+      ),
+    ).toEqual([]);
   });
 
   it("a repository's own check list is compared with what it replaces", () => {
     const docsChecks = { "required-status-checks": { repositoryChecks: { "docs-site": { baselineChecks: ["lint", "build", "links"] } } } };
-    expect(found(docsChecks, { "required-status-checks": { repositoryChecks: { "docs-site": { baselineChecks: ["lint", "build"] } } } })).toEqual([
-      "required-status-checks.repositoryChecks: docs-site's baselineChecks drops 'links' (a repository's own check lists)",
-    ]);
+    expect(
+      found(docsChecks, { "required-status-checks": { repositoryChecks: { "docs-site": { baselineChecks: ["lint", "build"] } } } }),
+    ).toEqual(["required-status-checks.repositoryChecks: docs-site's baselineChecks drops 'links' (a repository's own check lists)"]);
     // A new override for a repository that had the pack-wide list.
     expect(found({}, { "required-status-checks": { repositoryChecks: { storefront: { baselineChecks: ["lint"] } } } })[0]).toContain(
       "storefront's baselineChecks drops 'typecheck', 'unit', 'integration', 'migrations', 'security', 'smoke'",
@@ -158,7 +176,9 @@ describe("freeze windows", () => {
 
 describe("patterns and what the pack no longer has", () => {
   it("a changed pattern weakens, whichever way it changed", () => {
-    expect(found({}, { "release-metadata": { changeRequestPattern: ".*" } })[0]).toMatch(/^release-metadata\.changeRequestPattern: changed from ".*" to "\.\*" \(what counts as a change request id\)$/);
+    expect(found({}, { "release-metadata": { changeRequestPattern: ".*" } })[0]).toMatch(
+      /^release-metadata\.changeRequestPattern: changed from ".*" to "\.\*" \(what counts as a change request id\)$/,
+    );
   });
 
   it("a policy the default branch configures and the pull request's pack does not have is a weakening", () => {
@@ -169,7 +189,9 @@ describe("patterns and what the pack no longer has", () => {
 
   it("deleting the policy config altogether is compared as the pack's defaults", () => {
     const lost = found(TEAM_CONFIG, undefined);
-    expect(lost).toContain("staging-isolation.productionHosts: drops 'acme.shop', 'www.acme.shop', 'api.acme.shop', 'pg-prod.acme.internal' (hosts staging must never reach)");
+    expect(lost).toContain(
+      "staging-isolation.productionHosts: drops 'acme.shop', 'www.acme.shop', 'api.acme.shop', 'pg-prod.acme.internal' (hosts staging must never reach)",
+    );
     // The break-glass team cleared (nobody may bypass) and the external checks gone are stricter, not weaker.
     expect(lost.filter((line) => line.includes("breakGlassTeam") || line.includes("externalChecks"))).toEqual([]);
   });

@@ -5,12 +5,15 @@
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
 import { PolicyPackError } from "../../gate/errors";
-import { ProviderRecord, analyzeRequest, analyzerResource, marshalValue, parseUrn, resolveProvider } from "../../gate/wire";
+import { type ProviderRecord, analyzeRequest, analyzerResource, marshalValue, parseUrn, resolveProvider } from "../../gate/wire";
 import { resource, secret } from "./helpers";
 
 const providerUrn = "urn:pulumi:staging::slipway::pulumi:providers:github::main";
 const providers = new Map<string, ProviderRecord>([
-  [providerUrn, { urn: providerUrn, type: "pulumi:providers:github", name: "main", inputs: { owner: "slipway-org", token: secret("[secret]") } }],
+  [
+    providerUrn,
+    { urn: providerUrn, type: "pulumi:providers:github", name: "main", inputs: { owner: "slipway-org", token: secret("[secret]") } },
+  ],
 ]);
 
 function roundTrip(request: analyzerProto.AnalyzeRequest): analyzerProto.AnalyzeRequest {
@@ -66,7 +69,10 @@ describe("an Analyze request", () => {
     expect(provider?.getUrn()).toBe(providerUrn);
     expect(provider?.getType()).toBe("pulumi:providers:github");
     expect(provider?.getName()).toBe("main");
-    expect(provider?.getProperties()?.toJavaScript()).toEqual({ owner: "slipway-org", token: { [SIG_KEY]: SECRET_SIG, value: "[secret]" } });
+    expect(provider?.getProperties()?.toJavaScript()).toEqual({
+      owner: "slipway-org",
+      token: { [SIG_KEY]: SECRET_SIG, value: "[secret]" },
+    });
   });
 
   it("describes an unrecorded (default) provider from its URN", () => {
@@ -83,13 +89,17 @@ describe("an Analyze request", () => {
     const message = analyzerProto.AnalyzerResource.deserializeBinary(analyzerResource(repository, providers).serializeBinary());
     expect(message.getParent()).toBe("urn:pulumi:staging::slipway::slipway:github:Governance::gov");
     expect(message.getDependenciesList()).toEqual(["urn:pulumi:staging::slipway::github:index/team:Team::ops"]);
-    expect(message.getProperties()?.toJavaScript()).toEqual(roundTrip(analyzeRequest(repository, providers)).getProperties()?.toJavaScript());
+    expect(message.getProperties()?.toJavaScript()).toEqual(
+      roundTrip(analyzeRequest(repository, providers)).getProperties()?.toJavaScript(),
+    );
   });
 });
 
 describe("values that cannot travel", () => {
   it("a non-finite number is an error naming the resource and property", () => {
-    expect(() => marshalValue({ spec: { replicas: Number.NaN } }, "urn:x inputs")).toThrow(new PolicyPackError("cannot send urn:x inputs.spec.replicas to the policy pack: NaN is not a finite number"));
+    expect(() => marshalValue({ spec: { replicas: Number.NaN } }, "urn:x inputs")).toThrow(
+      new PolicyPackError("cannot send urn:x inputs.spec.replicas to the policy pack: NaN is not a finite number"),
+    );
   });
 
   it("an undefined property is left out and an undefined array element becomes null, as the SDK sends them", () => {

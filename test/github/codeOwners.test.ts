@@ -27,7 +27,12 @@ describe("CODEOWNERS", () => {
   });
 
   test("the file is proposed on slipway/workflows like the workflows, since main takes pull requests only", async () => {
-    const codeOwners = new CodeOwners("storefront-codeowners", { repository: "storefront", defaultBranch: "main", owners, productionStack: "production" });
+    const codeOwners = new CodeOwners("storefront-codeowners", {
+      repository: "storefront",
+      defaultBranch: "main",
+      owners,
+      productionStack: "production",
+    });
     expect(await inputsOf(codeOwners.file)).toEqual({
       repository: "storefront",
       branch: "slipway/workflows",
@@ -41,8 +46,8 @@ describe("CODEOWNERS", () => {
   });
 
   test("a CODEOWNERS that names nobody would protect nothing: refused", () => {
-    expect(() => new CodeOwners("nobody", { repository: "storefront", defaultBranch: "main", owners: [], productionStack: "production" })).toThrow(
-      "nobody: CODEOWNERS needs at least one owner (production's reviewer teams or users)",
-    );
+    expect(
+      () => new CodeOwners("nobody", { repository: "storefront", defaultBranch: "main", owners: [], productionStack: "production" }),
+    ).toThrow("nobody: CODEOWNERS needs at least one owner (production's reviewer teams or users)");
   });
 });

@@ -4,11 +4,11 @@
  * (`slipway gate --state`), in an environment only the default branch may use; a report job files
  * the findings (scripts.test.ts runs its script).
  */
-import { spawnSync } from "child_process";
-import { createHash } from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { exampleConfig, inputsOf, PROJECT_DIR } from "./harness";
 import { actionlint } from "../support/actionlint";
@@ -20,16 +20,44 @@ import { deployJobGates } from "../../policy-pack/policies/deployJobs";
 import { actionsPinned, workflowInjectionSafe } from "../../policy-pack/policies/workflowSecurity";
 import { messages, runResourcePolicy } from "../policies/harness";
 
-type Step = { id?: string; name?: string; uses?: string; run?: string; if?: string; "continue-on-error"?: boolean; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { name: string; needs?: string[]; if?: string; environment?: { name: string; deployment?: boolean } | string; permissions?: Record<string, string>; outputs?: Record<string, string>; steps: Step[] };
-type Workflow = { name: string; on: Record<string, unknown>; permissions: Record<string, string>; concurrency: Record<string, unknown>; jobs: Record<string, Job> };
+type Step = {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  "continue-on-error"?: boolean;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+};
+type Job = {
+  name: string;
+  needs?: string[];
+  if?: string;
+  environment?: { name: string; deployment?: boolean } | string;
+  permissions?: Record<string, string>;
+  outputs?: Record<string, string>;
+  steps: Step[];
+};
+type Workflow = {
+  name: string;
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  concurrency: Record<string, unknown>;
+  jobs: Record<string, Job>;
+};
 
 const production = exampleConfig("production");
 const storefront = production.github.repositories.find((repo) => repo.name === "storefront")!;
 const SECRETS = ["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "SLIPWAY_GITHUB_TOKEN", "VERCEL_API_TOKEN"];
 
 function driftFile(pulumiCloudOidc?: { organization: string; teams: Record<string, string> }): { content: string; workflow: Workflow } {
-  const generated = generateWorkflows({ repositories: [{ config: storefront }], deployStacks: production.github.deployStacks, deploySecretNames: SECRETS, pulumiCloudOidc });
+  const generated = generateWorkflows({
+    repositories: [{ config: storefront }],
+    deployStacks: production.github.deployStacks,
+    deploySecretNames: SECRETS,
+    pulumiCloudOidc,
+  });
   const content = generated.find((w) => w.path === ".github/workflows/drift.yml")!.content;
   return { content, workflow: parse(content) as Workflow };
 }
@@ -67,17 +95,27 @@ describe("drift.yml (production example)", () => {
     expect(export_.run).toBe("pulumi stack export --stack production --show-secrets --file .slipway/production.state.json");
     // The decrypted export does not outlive the job's checks.
     expect(remove).toMatchObject({ if: "${{ always() }}", run: "rm -f .slipway/production.state.json" });
-    expect(ledger.env).toEqual({ SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", STATE: ".slipway/production.state.json", STACK: "production" });
+    expect(ledger.env).toEqual({
+      SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
+      STATE: ".slipway/production.state.json",
+      STACK: "production",
+    });
     // Plain words from the contract's preview command: the engine tests run it as written.
     expect(preview.run).toBe(shellJoin(driftPreviewCommand("production")));
     expect(preview.run).toBe(
       "pulumi preview --stack production --policy-pack policy-pack --policy-pack-config policy-config.json --non-interactive --diff --refresh --expect-no-changes",
     );
-    expect(gate.run).toContain("node_modules/.bin/slipway gate --state .slipway/production.state.json --policy-config policy-config.json --markdown");
+    expect(gate.run).toContain(
+      "node_modules/.bin/slipway gate --state .slipway/production.state.json --policy-config policy-config.json --markdown",
+    );
     // Both checks run whatever the other finds; the verdict step fails the job if either failed.
     expect([preview["continue-on-error"], gate["continue-on-error"]]).toEqual([true, true]);
     expect(verdict.if).toBe("${{ steps.preview.outcome == 'failure' || steps.gate.outcome == 'failure' }}");
-    expect(job.outputs).toEqual({ preview: "${{ steps.preview.outcome }}", gate: "${{ steps.gate.outcome }}", markdown: "${{ steps.gate.outputs.markdown }}" });
+    expect(job.outputs).toEqual({
+      preview: "${{ steps.preview.outcome }}",
+      gate: "${{ steps.gate.outcome }}",
+      markdown: "${{ steps.gate.outputs.markdown }}",
+    });
   });
 
   test("the checks run in slipway-drift, not as deployments, with a read-only backend token, each stack's own key and the providers' tokens for the refresh", () => {
@@ -120,14 +158,22 @@ describe("drift.yml (production example)", () => {
     const { content: oidcContent, workflow } = driftFile({ organization: "acme", teams: { drift: "platform-readers" } });
     const job = workflow.jobs["drift-production"];
     expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
-    expect(job.steps.find((step) => step.uses === ACTIONS.pulumiAuth)?.with).toMatchObject({ organization: "acme", scope: "team:platform-readers" });
+    expect(job.steps.find((step) => step.uses === ACTIONS.pulumiAuth)?.with).toMatchObject({
+      organization: "acme",
+      scope: "team:platform-readers",
+    });
     expect(oidcContent).not.toContain("PULUMI_ACCESS_TOKEN");
     expect(actionlint(oidcContent, ".github/workflows/drift.yml")).toEqual([]);
   });
 
   test("the pack judges it safe and pinned, and no drift check is a production deploy job; the same job in the production environment would be one", async () => {
-    const fixture = (text: string) => ({ type: TYPES.repositoryFile, name: "storefront-drift", props: { repository: "storefront", file: ".github/workflows/drift.yml", content: text } });
-    for (const policy of [workflowInjectionSafe, actionsPinned, deployJobGates]) expect((await runResourcePolicy(policy, fixture(content))).violations).toEqual([]);
+    const fixture = (text: string) => ({
+      type: TYPES.repositoryFile,
+      name: "storefront-drift",
+      props: { repository: "storefront", file: ".github/workflows/drift.yml", content: text },
+    });
+    for (const policy of [workflowInjectionSafe, actionsPinned, deployJobGates])
+      expect((await runResourcePolicy(policy, fixture(content))).violations).toEqual([]);
     expect((await runResourcePolicy(deployJobGates, fixture(content))).notApplicable).toBe("the workflow has no production deploy job");
     // Why the checks have an environment of their own: in production's, the pack would demand a deploy job's gates of them.
     const inProduction = parse(content) as Workflow;
@@ -140,7 +186,10 @@ describe("the ledger as the stack last read it (the step's script, run by bash w
   const script = drift.jobs["drift-production"].steps.find((step) => step.name === "the ledger as the stack last read it")!.run!;
   const example = fs.readFileSync(path.join(PROJECT_DIR, "releases", "ledger.jsonl"), "utf8");
   const lines = example.trimEnd().split("\n");
-  const anchorAt = (seq: number) => `${seq}:${createHash("sha256").update(lines[seq - 1]).digest("hex")}`;
+  const anchorAt = (seq: number) =>
+    `${seq}:${createHash("sha256")
+      .update(lines[seq - 1])
+      .digest("hex")}`;
 
   /** A workspace with the ledger checkout, the stack's export publishing `anchor`, and slipway; runs the step for `production`. */
   function runStep(options: { anchor?: string; ledger?: string }): { status: number | null; stderr: string; ledger: string } {
@@ -154,11 +203,19 @@ describe("the ledger as the stack last read it (the step's script, run by bash w
     const resources = [variable("staging", anchorAt(8)), ...(options.anchor !== undefined ? [variable("production", options.anchor)] : [])];
     fs.writeFileSync(path.join(workspace, ".slipway", "production.state.json"), JSON.stringify({ version: 3, deployment: { resources } }));
     fs.mkdirSync(path.join(workspace, "node_modules", ".bin"), { recursive: true });
-    fs.writeFileSync(path.join(workspace, "node_modules", ".bin", "slipway"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_DIR, "bin", "slipway.js")}" "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(workspace, "node_modules", ".bin", "slipway"),
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_DIR, "bin", "slipway.js")}" "$@"\n`,
+      { mode: 0o755 },
+    );
     const step = drift.jobs["drift-production"].steps.find((candidate) => candidate.name === "the ledger as the stack last read it")!;
     const env = { PATH: process.env.PATH!, HOME: os.homedir(), RUNNER_TEMP: workspace, SLIPWAY_PROJECT_DIR: workspace, ...step.env };
     const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd: workspace, env, encoding: "utf8" });
-    return { status: result.status, stderr: result.stderr, ledger: fs.readFileSync(path.join(workspace, ".slipway", "ledger", "releases", "ledger.jsonl"), "utf8") };
+    return {
+      status: result.status,
+      stderr: result.stderr,
+      ledger: fs.readFileSync(path.join(workspace, ".slipway", "ledger", "releases", "ledger.jsonl"), "utf8"),
+    };
   }
 
   test("production deployed from line 5: the lines recorded since are cut, so the preview rebuilds exactly what production deployed", () => {
@@ -190,6 +247,10 @@ describe("DriftEnvironment", () => {
       deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
       canAdminsBypass: false,
     });
-    expect(await inputsOf(environment.deploymentPolicy)).toEqual({ repository: "storefront", environment: "slipway-drift", branchPattern: "main" });
+    expect(await inputsOf(environment.deploymentPolicy)).toEqual({
+      repository: "storefront",
+      environment: "slipway-drift",
+      branchPattern: "main",
+    });
   });
 });

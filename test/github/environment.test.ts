@@ -1,6 +1,6 @@
 import { TEAM_IDS, USER_IDS, exampleConfig, inputsOf, isWrappedSecret, promiseOf, registrations, wrappedSecret } from "./harness";
 import * as pulumi from "@pulumi/pulumi";
-import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, ReleaseManifest, releaseManifestSchema } from "../../contract";
+import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, type ReleaseManifest, releaseManifestSchema } from "../../contract";
 import { SecretString, type EnvironmentConfig } from "../../config/config";
 import { flagdJson } from "../../components/flags";
 import { DeploymentEnvironment } from "../../components/github/environment";
@@ -30,7 +30,16 @@ function reveal(secret: SecretString): Promise<string> {
 
 /** A minimal environment config with the schema's defaults. */
 function environmentConfig(overrides: Partial<EnvironmentConfig>): EnvironmentConfig {
-  return { reviewerTeams: [], reviewerUsers: [], preventSelfReview: true, waitTimerMinutes: 0, canAdminsBypass: false, secrets: {}, variables: {}, ...overrides };
+  return {
+    reviewerTeams: [],
+    reviewerUsers: [],
+    preventSelfReview: true,
+    waitTimerMinutes: 0,
+    canAdminsBypass: false,
+    secrets: {},
+    variables: {},
+    ...overrides,
+  };
 }
 
 describe("DeploymentEnvironment (production example)", () => {
@@ -74,7 +83,13 @@ describe("DeploymentEnvironment (production example)", () => {
         plaintextValue: wrappedSecret(await reveal(secret)),
       })),
     );
-    expect(secrets.map((secret) => secret.secretName)).toEqual(["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "SLIPWAY_GITHUB_TOKEN", "VERCEL_API_TOKEN"]);
+    expect(secrets.map((secret) => secret.secretName)).toEqual([
+      "HEROKU_API_KEY",
+      "PULUMI_ACCESS_TOKEN",
+      "PULUMI_CONFIG_PASSPHRASE",
+      "SLIPWAY_GITHUB_TOKEN",
+      "VERCEL_API_TOKEN",
+    ]);
     // Compared, not printed: a failing equality shows only the test's own opaque stand-ins.
     expect(secrets).toEqual(expected);
     for (const secret of environment.secrets) {
@@ -186,12 +201,30 @@ describe("DeploymentEnvironment variants", () => {
 
   test("two repositories' environments of the same name do not collide", async () => {
     const config = environmentConfig({ secrets: { DEPLOY_KEY: new SecretString("k") }, variables: { REGION: "eu" } });
-    const common = { environment: "staging" as const, config, reviewerTeamIds: [], reviewerUserIds: [], releaseManifestJson: "{}", flagsJson: "{}" };
+    const common = {
+      environment: "staging" as const,
+      config,
+      reviewerTeamIds: [],
+      reviewerUserIds: [],
+      releaseManifestJson: "{}",
+      flagsJson: "{}",
+    };
     const a = new DeploymentEnvironment("app-a-staging", { ...common, repository: "app-a" });
     const b = new DeploymentEnvironment("app-b-staging", { ...common, repository: "app-b" });
     const children = [a, b].flatMap((e) => [e.environment, ...e.secrets, ...e.variables]);
     const inputs = await Promise.all(children.map(inputsOf));
-    expect(inputs.map((i) => i.repository)).toEqual(["app-a", "app-a", "app-a", "app-a", "app-a", "app-b", "app-b", "app-b", "app-b", "app-b"]);
+    expect(inputs.map((i) => i.repository)).toEqual([
+      "app-a",
+      "app-a",
+      "app-a",
+      "app-a",
+      "app-a",
+      "app-b",
+      "app-b",
+      "app-b",
+      "app-b",
+      "app-b",
+    ]);
     // Registrations are keyed by type and name: a collision would have left fewer than ten.
     const githubResources = [...registrations.keys()].filter((key) => key.startsWith("github:") && /::app-[ab]-staging/.test(key));
     expect(githubResources.length).toBe(10);
@@ -209,7 +242,9 @@ describe("DeploymentEnvironment variants", () => {
           releaseManifestJson: manifestJson,
           flagsJson: "{}",
         }),
-    ).toThrow("slipway:environments.staging.variables.SLIPWAY_RELEASE_MANIFEST: is reserved, Slipway sets it from the release, the ledger and the flags");
+    ).toThrow(
+      "slipway:environments.staging.variables.SLIPWAY_RELEASE_MANIFEST: is reserved, Slipway sets it from the release, the ledger and the flags",
+    );
   });
 });
 
@@ -241,14 +276,25 @@ describe("DeploymentEnvironment (staging example)", () => {
 
   test("staging's deploy credentials are its own environment secrets", async () => {
     const secrets = await Promise.all(environment.secrets.map(inputsOf));
-    expect(secrets.map((secret) => secret.secretName)).toEqual(["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "SLIPWAY_GITHUB_TOKEN", "VERCEL_API_TOKEN"]);
+    expect(secrets.map((secret) => secret.secretName)).toEqual([
+      "HEROKU_API_KEY",
+      "PULUMI_ACCESS_TOKEN",
+      "PULUMI_CONFIG_PASSPHRASE",
+      "SLIPWAY_GITHUB_TOKEN",
+      "VERCEL_API_TOKEN",
+    ]);
     for (const secret of secrets) expect(secret.environment).toBe("staging");
   });
 
   test("staging's variables carry its API URL, its release and its flag defaults", async () => {
     const variables = await Promise.all(environment.variables.map(inputsOf));
     expect(variables.map((variable) => variable.variableName)).toEqual(["API_BASE_URL", RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE]);
-    expect(variables[0]).toEqual({ repository: "storefront", environment: "staging", variableName: "API_BASE_URL", value: "https://api.acme-staging.dev" });
+    expect(variables[0]).toEqual({
+      repository: "storefront",
+      environment: "staging",
+      variableName: "API_BASE_URL",
+      value: "https://api.acme-staging.dev",
+    });
     // auto-publish (L3) is on in staging, on sandbox accounts (003 §4.4).
     expect(JSON.parse(variables[2].value as string).flags["auto-publish"].defaultVariant).toBe("on");
   });

@@ -10,10 +10,10 @@
  * a ledger job records it: production's `rolled-back`, staging's previous release `staged` again.
  * The shell the steps run is run here too, with a stand-in `npm`.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { exampleConfig } from "./harness";
 import { actionlint } from "../support/actionlint";
@@ -22,10 +22,36 @@ import { generateWorkflows, RESTORE_REASON_SCRIPT, RESTORED_STACK_FILE_ARTIFACT 
 import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
 import { rollback } from "../../release/rollback";
 import { shellJoin, upCommand } from "../../contract/commands";
-import { commitAll, makeProject, record, removeProject, RELEASE_1_2, RELEASE_1_3, RELEASE_1_4, runnerEnv, shipToProduction } from "../release/fixtures";
+import {
+  commitAll,
+  makeProject,
+  record,
+  removeProject,
+  RELEASE_1_2,
+  RELEASE_1_3,
+  RELEASE_1_4,
+  runnerEnv,
+  shipToProduction,
+} from "../release/fixtures";
 
-type Step = { id?: string; name?: string; if?: string; uses?: string; run?: string; shell?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { name?: string; if?: string; needs?: string[]; environment?: { name: string }; outputs?: Record<string, string>; steps: Step[] };
+type Step = {
+  id?: string;
+  name?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+  shell?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+};
+type Job = {
+  name?: string;
+  if?: string;
+  needs?: string[];
+  environment?: { name: string };
+  outputs?: Record<string, string>;
+  steps: Step[];
+};
 type Workflow = { jobs: Record<string, Job> };
 
 const production = exampleConfig("production");
@@ -47,9 +73,16 @@ const indexOf = (job: Job, id: string) => job.steps.findIndex((step) => step.id 
 function runStep(step: Step, env: Record<string, string>): { status: number; smoked: string[]; stdout: string; stderr: string } {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-golive-"));
   const log = path.join(bin, "npm.log");
-  fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "$*" >> "${log}"\ncase "$*" in *broken*) echo "smoke failed: $*" >&2; exit 1 ;; esac\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(bin, "npm"),
+    `#!/bin/sh\necho "$*" >> "${log}"\ncase "$*" in *broken*) echo "smoke failed: $*" >&2; exit 1 ;; esac\n`,
+    { mode: 0o755 },
+  );
   const flags = step.shell === "bash" ? ["--noprofile", "--norc", "-eo", "pipefail"] : ["-e"];
-  const result = spawnSync("bash", [...flags, "-c", step.run ?? ""], { env: { PATH: `${bin}:${process.env.PATH}`, ...env }, encoding: "utf8" });
+  const result = spawnSync("bash", [...flags, "-c", step.run ?? ""], {
+    env: { PATH: `${bin}:${process.env.PATH}`, ...env },
+    encoding: "utf8",
+  });
   const smoked = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
   fs.rmSync(bin, { recursive: true, force: true });
   return { status: result.status ?? -1, smoked, stdout: result.stdout, stderr: result.stderr };
@@ -82,13 +115,17 @@ describe.each(STACKS)("deploy-%s.yml: the release takes traffic only after its s
   test("the candidate smoke checks run against every candidate URL the stack exports, and one failure fails the step", () => {
     const smoke = stepOf(deploy(), "smoke");
     expect(smoke.env).toEqual({ CANDIDATE_URLS: "${{ steps.stack-outputs.outputs.candidateUrls }}" });
-    const passing = runStep(smoke, { CANDIDATE_URLS: JSON.stringify({ web: "https://web-abc.vercel.app", api: "https://acme-api-rc.herokuapp.com/" }) });
+    const passing = runStep(smoke, {
+      CANDIDATE_URLS: JSON.stringify({ web: "https://web-abc.vercel.app", api: "https://acme-api-rc.herokuapp.com/" }),
+    });
     expect(passing.status).toBe(0);
     expect(passing.smoked).toEqual([
       `run smoke -- --env ${stack} --url https://web-abc.vercel.app`,
       `run smoke -- --env ${stack} --url https://acme-api-rc.herokuapp.com/`,
     ]);
-    const failing = runStep(smoke, { CANDIDATE_URLS: JSON.stringify({ web: "https://web-broken.vercel.app", api: "https://acme-api-rc.herokuapp.com/" }) });
+    const failing = runStep(smoke, {
+      CANDIDATE_URLS: JSON.stringify({ web: "https://web-broken.vercel.app", api: "https://acme-api-rc.herokuapp.com/" }),
+    });
     expect(failing.status).not.toBe(0);
     expect(failing.smoked).toEqual([`run smoke -- --env ${stack} --url https://web-broken.vercel.app`]);
   });
@@ -119,21 +156,44 @@ describe.each(STACKS)("deploy-%s.yml: a failed check restores the previous relea
     const job = workflow().jobs.deploy;
     const restore = stepOf(job, "restore");
     expect(restore.if).toBe("${{ failure() && steps.pulumi-up.outcome != 'skipped' }}");
-    expect(restore.run).toContain('node_modules/.bin/slipway rollback --stack "$STACK" --reason "$reason" --github-output "$GITHUB_OUTPUT"');
-    expect(restore.env).toMatchObject({ STACK: stack, UP: "${{ steps.pulumi-up.outcome }}", SMOKE: "${{ steps.smoke.outcome }}", GO_LIVE: "${{ steps.go-live.outcome }}", SMOKE_LIVE: "${{ steps.smoke-live.outcome }}" });
-    expect(stepOf(job, "restore-up")).toMatchObject({ if: "${{ failure() && steps.restore.outcome == 'success' }}", run: shellJoin(upCommand(stack)) });
-    expect(stepOf(job, "smoke-restored")).toMatchObject({ if: "${{ failure() && steps.restored-outputs.outcome == 'success' }}", env: { ENVIRONMENT_URL: "${{ steps.restored-outputs.outputs.environmentUrl }}" } });
+    expect(restore.run).toContain(
+      'node_modules/.bin/slipway rollback --stack "$STACK" --reason "$reason" --github-output "$GITHUB_OUTPUT"',
+    );
+    expect(restore.env).toMatchObject({
+      STACK: stack,
+      UP: "${{ steps.pulumi-up.outcome }}",
+      SMOKE: "${{ steps.smoke.outcome }}",
+      GO_LIVE: "${{ steps.go-live.outcome }}",
+      SMOKE_LIVE: "${{ steps.smoke-live.outcome }}",
+    });
+    expect(stepOf(job, "restore-up")).toMatchObject({
+      if: "${{ failure() && steps.restore.outcome == 'success' }}",
+      run: shellJoin(upCommand(stack)),
+    });
+    expect(stepOf(job, "smoke-restored")).toMatchObject({
+      if: "${{ failure() && steps.restored-outputs.outcome == 'success' }}",
+      env: { ENVIRONMENT_URL: "${{ steps.restored-outputs.outputs.environmentUrl }}" },
+    });
     const keep = job.steps.find((step) => step.name === "keep the stack file it restored")!;
     expect(keep.if).toBe("${{ failure() && steps.smoke-restored.outcome == 'success' }}");
     expect(keep.with).toMatchObject({ name: RESTORED_STACK_FILE_ARTIFACT, path: `Pulumi.${stack}.yaml` });
-    expect(job.outputs).toMatchObject({ restored: "${{ steps.smoke-restored.outcome == 'success' }}", "restored-version": "${{ steps.restore.outputs.to }}" });
+    expect(job.outputs).toMatchObject({
+      restored: "${{ steps.smoke-restored.outcome == 'success' }}",
+      "restored-version": "${{ steps.restore.outputs.to }}",
+    });
   });
 
   test("the reason names the check that failed and the run", () => {
     const restoreStep = stepOf(workflow().jobs.deploy, "restore");
     const reasonOf = (outcomes: Record<string, string>) => {
       const result = spawnSync("bash", ["-e", "-c", `${RESTORE_REASON_SCRIPT}\necho "$reason"`], {
-        env: { STACK: stack, GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "acme/storefront", GITHUB_RUN_ID: "4242", ...outcomes },
+        env: {
+          STACK: stack,
+          GITHUB_SERVER_URL: "https://github.com",
+          GITHUB_REPOSITORY: "acme/storefront",
+          GITHUB_RUN_ID: "4242",
+          ...outcomes,
+        },
         encoding: "utf8",
       });
       return result.stdout.trim();
@@ -143,7 +203,9 @@ describe.each(STACKS)("deploy-%s.yml: a failed check restores the previous relea
     expect(reasonOf({ UP: "success", SMOKE: "failure", GO_LIVE: "skipped", SMOKE_LIVE: "skipped" })).toBe(
       `the smoke checks of the candidate failed on ${stack}; the previous release was restored automatically ${run}`,
     );
-    expect(reasonOf({ UP: "failure", SMOKE: "skipped", GO_LIVE: "skipped", SMOKE_LIVE: "skipped" })).toBe(`pulumi up (candidate) failed on ${stack}; the previous release was restored automatically ${run}`);
+    expect(reasonOf({ UP: "failure", SMOKE: "skipped", GO_LIVE: "skipped", SMOKE_LIVE: "skipped" })).toBe(
+      `pulumi up (candidate) failed on ${stack}; the previous release was restored automatically ${run}`,
+    );
     expect(reasonOf({ UP: "success", SMOKE: "success", GO_LIVE: "success", SMOKE_LIVE: "failure" })).toBe(
       `the smoke checks of the live release failed on ${stack}; the previous release was restored automatically ${run}`,
     );
@@ -155,7 +217,10 @@ describe.each(STACKS)("deploy-%s.yml: a failed check restores the previous relea
     expect(restored.needs).toEqual(["deploy"]);
     expect(restored.if).toBe("${{ failure() && needs.deploy.outputs.restored == 'true' }}");
     expect(restored.environment).toEqual({ name: "slipway-ledger" });
-    expect(restored.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))?.with).toEqual({ name: RESTORED_STACK_FILE_ARTIFACT, path: "." });
+    expect(restored.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))?.with).toEqual({
+      name: RESTORED_STACK_FILE_ARTIFACT,
+      path: ".",
+    });
     const recordStep = restored.steps.at(-1)!;
     expect(recordStep.run).toContain(`--kind ${stack === "production" ? "deployed" : "staged"} --stack "$STACK" --version "$VERSION"`);
     expect(recordStep.env).toMatchObject({ VERSION: "${{ needs.deploy.outputs.restored-version }}", STACK: stack });
@@ -179,7 +244,14 @@ describe("the restore, on the ledger (fixture project: production ran 1.2.0 and 
     record(root, "validated", RELEASE_1_4);
     commitAll(root);
     const result = spawnSync("bash", ["-e", "-c", `${RESTORE_REASON_SCRIPT}\necho "$reason"`], {
-      env: { STACK: stack, UP: "success", SMOKE: "failure", GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "acme/shop", GITHUB_RUN_ID: "9300" },
+      env: {
+        STACK: stack,
+        UP: "success",
+        SMOKE: "failure",
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_REPOSITORY: "acme/shop",
+        GITHUB_RUN_ID: "9300",
+      },
       encoding: "utf8",
     });
     return result.stdout.trim();
@@ -207,7 +279,12 @@ describe("the restore, on the ledger (fixture project: production ran 1.2.0 and 
     const restore = rollback({ root, stack: "staging", reason, now: NOW });
     expect([restore.from, restore.to]).toEqual(["1.4.0", "1.3.0"]);
     const recorded = ledgerRecord({ root, kind: "staged", env: runnerEnv("staging", 9301), now: NOW });
-    expect(recorded.entry.event).toMatchObject({ kind: "staged", stack: "staging", version: "1.3.0", note: `ROLLBACK 1.4.0 → 1.3.0: ${reason}` });
+    expect(recorded.entry.event).toMatchObject({
+      kind: "staged",
+      stack: "staging",
+      version: "1.3.0",
+      note: `ROLLBACK 1.4.0 → 1.3.0: ${reason}`,
+    });
     expect(ledgerVerify({ root }).exitCode).toBe(0);
   });
 });

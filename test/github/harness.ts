@@ -3,7 +3,7 @@
  * docs: mocks that record every resource registration, set before any component is built.
  * Import this module first in a test file.
  */
-import * as path from "path";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { SECRET_SIG, SIG_KEY } from "../../gate/model";
@@ -88,7 +88,9 @@ export async function inputsOf(resource: pulumi.Resource): Promise<Record<string
 }
 
 /** The resource options a resource was registered with (waits for its registration). */
-export async function optionsOf(resource: pulumi.Resource): Promise<{ retainOnDelete: boolean; protect: boolean; ignoreChanges?: string[] }> {
+export async function optionsOf(
+  resource: pulumi.Resource,
+): Promise<{ retainOnDelete: boolean; protect: boolean; ignoreChanges?: string[] }> {
   const urn = await promiseOf(resource.urn);
   const [, , qualifiedType, name] = urn.split("::");
   const options = resourceOptions.get(`${qualifiedType.split("$").pop()}::${name}`);

@@ -12,7 +12,12 @@ import { exampleConfig } from "./harness";
 const storefront = exampleConfig("production").github.repositories.find((repo) => repo.name === "storefront")!;
 
 const generate = (migrationsMode?: "job" | "workflow") =>
-  generateWorkflows({ repositories: [{ config: storefront }], deployStacks: ["staging", "production"], deploySecretNames: ["PULUMI_ACCESS_TOKEN", "DATABASE_URL"], migrationsMode });
+  generateWorkflows({
+    repositories: [{ config: storefront }],
+    deployStacks: ["staging", "production"],
+    deploySecretNames: ["PULUMI_ACCESS_TOKEN", "DATABASE_URL"],
+    migrationsMode,
+  });
 const file = (workflows: ReturnType<typeof generate>, path: string) => workflows.find((workflow) => workflow.path === path);
 
 describe("migrations in their own approved workflow (workflow mode)", () => {

@@ -38,8 +38,10 @@ beforeAll(async () => {
 afterAll(() => removeScratch(scratch));
 
 const ofType = (resources: RecordedResource[], type: string) => resources.filter((resource) => resource.type === type);
-const environmentNamed = (resources: RecordedResource[], name: string) => ofType(resources, ENVIRONMENT).filter((resource) => resource.inputs.environment === name);
-const workflowFiles = (resources: RecordedResource[]) => ofType(resources, TYPES.repositoryFile).filter((resource) => String(resource.inputs.file).startsWith(".github/workflows/"));
+const environmentNamed = (resources: RecordedResource[], name: string) =>
+  ofType(resources, ENVIRONMENT).filter((resource) => resource.inputs.environment === name);
+const workflowFiles = (resources: RecordedResource[]) =>
+  ofType(resources, TYPES.repositoryFile).filter((resource) => String(resource.inputs.file).startsWith(".github/workflows/"));
 const fileAt = (resources: RecordedResource[], file: string) => workflowFiles(resources).find((resource) => resource.inputs.file === file);
 
 describe("workflow mode: the migration runs in its own approved workflow, not in pulumi up", () => {
@@ -57,9 +59,10 @@ describe("workflow mode: the migration runs in its own approved workflow, not in
     expect(environment.inputs.preventSelfReview).toBe(true);
     expect(environment.inputs.canAdminsBypass).toBe(false);
     expect(environment.inputs.deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true });
-    const policies = ofType(runs.workflow, "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").filter((policy) =>
-      policy.name.startsWith("storefront-production-migrations-"),
-    );
+    const policies = ofType(
+      runs.workflow,
+      "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    ).filter((policy) => policy.name.startsWith("storefront-production-migrations-"));
     expect(policies.map((policy) => policy.inputs.branchPattern ?? `tag ${String(policy.inputs.tagPattern)}`)).toEqual(["main"]);
   });
 
@@ -71,16 +74,19 @@ describe("workflow mode: the migration runs in its own approved workflow, not in
     expect(migrate).toEqual([".github/workflows/migrate-production.yml", ".github/workflows/migrate-staging.yml"]);
     const production = parse(String(fileAt(runs.workflow, ".github/workflows/migrate-production.yml")!.inputs.content));
     expect(production.jobs.migrate.environment).toEqual({ name: "production-migrations" });
-    expect(String(fileAt(runs.workflow, ".github/workflows/deploy-production.yml")!.inputs.content)).toContain('ledger migrated --stack "$STACK"');
+    expect(String(fileAt(runs.workflow, ".github/workflows/deploy-production.yml")!.inputs.content)).toContain(
+      'ledger migrated --stack "$STACK"',
+    );
   });
 });
 
 describe("job mode (the example as shipped): the Jobs run inside the release", () => {
   test("the expand and contract Jobs are registered", () => {
-    expect(ofType(runs.job, JOB).map((job) => (job.inputs.metadata as { labels?: Record<string, string> }).labels?.["slipway.dev/migration"]).sort()).toEqual([
-      "add-order-channel",
-      "drop-legacy-status",
-    ]);
+    expect(
+      ofType(runs.job, JOB)
+        .map((job) => (job.inputs.metadata as { labels?: Record<string, string> }).labels?.["slipway.dev/migration"])
+        .sort(),
+    ).toEqual(["add-order-channel", "drop-legacy-status"]);
   });
 
   test("no migrations environment, no migrate workflow, and no deploy check of a migration record", () => {

@@ -5,16 +5,25 @@
  * answer an open incident. The steps' scripts run here under bash exactly as the workflow carries
  * them, with the real slipway and a stand-in `gh` that records its calls.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { exampleConfig, PROJECT_DIR } from "./harness";
 import { actionlint } from "../support/actionlint";
 import { generateWorkflows } from "../../components/github/workflows";
 import { releaseNotes } from "../../release/notes";
-import { RELEASE_1_3, RELEASE_1_4, fixtureRelease, makeProject, productionYaml, record, removeProject, shipToProduction } from "../release/fixtures";
+import {
+  RELEASE_1_3,
+  RELEASE_1_4,
+  fixtureRelease,
+  makeProject,
+  productionYaml,
+  record,
+  removeProject,
+  shipToProduction,
+} from "../release/fixtures";
 
 type Step = { name?: string; uses?: string; run?: string; shell?: string; env?: Record<string, string> };
 type Job = { name: string; needs?: string[]; permissions?: Record<string, string>; steps: Step[] };
@@ -50,12 +59,19 @@ afterEach(() => {
 });
 
 /** Run a step's script as the runner does (`shell: bash`: -eo pipefail), in a project with slipway and the stand-in gh. */
-function runStep(step: Step, env: Record<string, string>): { status: number | null; stdout: string; stderr: string; gh: string[]; notes?: string } {
+function runStep(
+  step: Step,
+  env: Record<string, string>,
+): { status: number | null; stdout: string; stderr: string; gh: string[]; notes?: string } {
   const bin = path.join(root, ".bin");
   fs.mkdirSync(bin, { recursive: true });
   fs.writeFileSync(path.join(bin, "gh"), FAKE_GH, { mode: 0o755 });
   fs.mkdirSync(path.join(root, "node_modules", ".bin"), { recursive: true });
-  fs.writeFileSync(path.join(root, "node_modules", ".bin", "slipway"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_DIR, "bin", "slipway.js")}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(root, "node_modules", ".bin", "slipway"),
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_DIR, "bin", "slipway.js")}" "$@"\n`,
+    { mode: 0o755 },
+  );
   // The ledger checkout where the job puts it (LEDGER_ENV).
   if (fs.existsSync(path.join(root, "releases", "ledger.jsonl"))) {
     fs.mkdirSync(path.join(root, ".slipway", "ledger", "releases"), { recursive: true });
@@ -108,7 +124,10 @@ describe("deploy-production.yml publishes the promotion as a GitHub Release", ()
     shipToProduction(root, RELEASE_1_3);
     shipToProduction(root, RELEASE_1_4);
     const run = runStep(publishStep, { VERSION: "1.4.0", GH_TOKEN: "t" });
-    expect({ status: run.status, stderr: run.stderr.replace(/^slipway: .*running the TypeScript sources.*\n/m, "") }).toEqual({ status: 0, stderr: "" });
+    expect({ status: run.status, stderr: run.stderr.replace(/^slipway: .*running the TypeScript sources.*\n/m, "") }).toEqual({
+      status: 0,
+      stderr: "",
+    });
     expect(run.gh).toEqual([
       "gh release view v1.4.0 --repo acme/shop",
       `gh release create v1.4.0 --repo acme/shop --verify-tag --title v1.4.0 — Bulk direct messages for house accounts. --notes-file ${root}/release-notes.md`,
@@ -148,7 +167,10 @@ describe("a hotfix ships only for an open incident (001, 000 §6.6)", () => {
   function hotfixProject(incident: string | undefined): void {
     root = makeProject(RELEASE_1_3);
     const hotfix = fixtureRelease("1.3.1", "d");
-    const lines = productionYaml(hotfix).replace("hotfix: false", `hotfix: true${incident !== undefined ? `\n    incident: "${incident}"` : ""}`);
+    const lines = productionYaml(hotfix).replace(
+      "hotfix: false",
+      `hotfix: true${incident !== undefined ? `\n    incident: "${incident}"` : ""}`,
+    );
     fs.writeFileSync(path.join(root, "Pulumi.production.yaml"), lines);
   }
 
@@ -166,11 +188,16 @@ describe("a hotfix ships only for an open incident (001, 000 §6.6)", () => {
 
   test("a hotfix answering open issue #77 deploys; a closed one does not", () => {
     hotfixProject("#77");
-    expect(runStep(incidentStep, { GH_TOKEN: "t", GH_ISSUE_STATE: "OPEN" })).toMatchObject({ status: 0, gh: ["gh issue view 77 --repo acme/shop --json state --jq .state"] });
+    expect(runStep(incidentStep, { GH_TOKEN: "t", GH_ISSUE_STATE: "OPEN" })).toMatchObject({
+      status: 0,
+      gh: ["gh issue view 77 --repo acme/shop --json state --jq .state"],
+    });
     fs.rmSync(path.join(root, "gh.log"));
     const closed = runStep(incidentStep, { GH_TOKEN: "t", GH_ISSUE_STATE: "CLOSED" });
     expect(closed.status).toBe(1);
-    expect(closed.stdout).toContain("::error title=hotfix incident::the hotfix answers incident #77, which is CLOSED: a hotfix ships for an open production incident (001, 000 §6.6)");
+    expect(closed.stdout).toContain(
+      "::error title=hotfix incident::the hotfix answers incident #77, which is CLOSED: a hotfix ships for an open production incident (001, 000 §6.6)",
+    );
   });
 
   test("an issue URL of this repository is checked too; a ticket elsewhere is left to a person, with a warning", () => {

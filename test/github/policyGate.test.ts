@@ -4,10 +4,10 @@
  * the verdict as one comment and as code scanning alerts, each write permission in a job that runs
  * none of the pull request's code.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { exampleConfig } from "./harness";
 import { actionlint } from "../support/actionlint";
@@ -18,15 +18,36 @@ import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { actionsPinned, workflowInjectionSafe } from "../../policy-pack/policies/workflowSecurity";
 import { runResourcePolicy } from "../policies/harness";
 
-type Step = { id?: string; name?: string; uses?: string; run?: string; if?: string; shell?: string; "continue-on-error"?: boolean; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { name: string; needs?: string[]; if?: string; environment?: { name: string; deployment?: boolean }; permissions?: Record<string, string>; outputs?: Record<string, string>; steps: Step[] };
+type Step = {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  shell?: string;
+  "continue-on-error"?: boolean;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+};
+type Job = {
+  name: string;
+  needs?: string[];
+  if?: string;
+  environment?: { name: string; deployment?: boolean };
+  permissions?: Record<string, string>;
+  outputs?: Record<string, string>;
+  steps: Step[];
+};
 type Workflow = { name: string; on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, Job> };
 
 const production = exampleConfig("production");
 const storefront = production.github.repositories.find((repo) => repo.name === "storefront")!;
 const SECRETS = ["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "SLIPWAY_GITHUB_TOKEN", "VERCEL_API_TOKEN"];
 
-function policyGate(options: { pulumiCloudOidc?: { organization: string; teams: Record<string, string> }; deployStacks?: string[] } = {}): { content: string; workflow: Workflow } {
+function policyGate(options: { pulumiCloudOidc?: { organization: string; teams: Record<string, string> }; deployStacks?: string[] } = {}): {
+  content: string;
+  workflow: Workflow;
+} {
   const generated = generateWorkflows({
     repositories: [{ config: storefront }],
     deployStacks: options.deployStacks ?? production.github.deployStacks,
@@ -74,7 +95,13 @@ describe("policy-gate.yml (production example)", () => {
     expect(base).toEqual({
       name: "the default branch's policy config",
       uses: ACTIONS.checkout,
-      with: { ref: "${{ github.event.pull_request.base.sha }}", path: ".slipway/base", "sparse-checkout": "policy-config.json", "sparse-checkout-cone-mode": false, "persist-credentials": false },
+      with: {
+        ref: "${{ github.event.pull_request.base.sha }}",
+        path: ".slipway/base",
+        "sparse-checkout": "policy-config.json",
+        "sparse-checkout-cone-mode": false,
+        "persist-credentials": false,
+      },
     });
     const step = job.steps.find((candidate) => candidate.id === "gate")!;
     expect(step.env).toEqual({ SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
@@ -87,15 +114,31 @@ describe("policy-gate.yml (production example)", () => {
     const script = gate.jobs["slipway-gate"].steps.find((step) => step.id === "gate")!.run!;
 
     /** Run the step in a workspace whose slipway prints its arguments and exits `exit`. */
-    function runGateStep(options: { exit: number; basePolicyConfig: boolean }): { status: number | null; argv: string; output: string; summary: string } {
+    function runGateStep(options: { exit: number; basePolicyConfig: boolean }): {
+      status: number | null;
+      argv: string;
+      output: string;
+      summary: string;
+    } {
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-gate-step-"));
       fs.mkdirSync(path.join(workspace, "node_modules", ".bin"), { recursive: true });
       const bin = path.join(workspace, "node_modules", ".bin", "slipway");
-      fs.writeFileSync(bin, `#!/bin/sh\necho "$*" > argv.txt\nprintf '## slipway gate\\n\\nverdict\\n'\nexit ${options.exit}\n`, { mode: 0o755 });
+      fs.writeFileSync(bin, `#!/bin/sh\necho "$*" > argv.txt\nprintf '## slipway gate\\n\\nverdict\\n'\nexit ${options.exit}\n`, {
+        mode: 0o755,
+      });
       fs.mkdirSync(path.join(workspace, ".slipway", "base"), { recursive: true });
       if (options.basePolicyConfig) fs.writeFileSync(path.join(workspace, ".slipway", "base", "policy-config.json"), "{}");
-      const env = { PATH: process.env.PATH!, RUNNER_TEMP: workspace, GITHUB_OUTPUT: path.join(workspace, "output"), GITHUB_STEP_SUMMARY: path.join(workspace, "summary") };
-      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd: workspace, env, encoding: "utf8" });
+      const env = {
+        PATH: process.env.PATH!,
+        RUNNER_TEMP: workspace,
+        GITHUB_OUTPUT: path.join(workspace, "output"),
+        GITHUB_STEP_SUMMARY: path.join(workspace, "summary"),
+      };
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        cwd: workspace,
+        env,
+        encoding: "utf8",
+      });
       const read = (name: string) => (fs.existsSync(path.join(workspace, name)) ? fs.readFileSync(path.join(workspace, name), "utf8") : "");
       return { status: result.status, argv: read("argv.txt").trim(), output: read("output"), summary: read("summary") };
     }
@@ -129,7 +172,10 @@ describe("policy-gate.yml (production example)", () => {
     expect(comment.steps).toEqual([
       expect.objectContaining({
         uses: ACTIONS.githubScript,
-        env: { SLIPWAY_GATE_MARKDOWN: "${{ needs.slipway-gate.outputs.markdown }}", SLIPWAY_GATE_RESULT: "${{ needs.slipway-gate.result }}" },
+        env: {
+          SLIPWAY_GATE_MARKDOWN: "${{ needs.slipway-gate.outputs.markdown }}",
+          SLIPWAY_GATE_RESULT: "${{ needs.slipway-gate.result }}",
+        },
       }),
     ]);
     // Every other job keeps the workflow's read-only token (the preview: its own, also read-only).
@@ -149,7 +195,10 @@ describe("policy-gate.yml (production example)", () => {
       { sarif_file: "slipway-sarif/staging.sarif", category: "slipway-gate/staging" },
       { sarif_file: "slipway-sarif/production.sarif", category: "slipway-gate/production" },
     ]);
-    expect(uploads.map((step) => step.if)).toEqual(["${{ hashFiles('slipway-sarif/staging.sarif') != '' }}", "${{ hashFiles('slipway-sarif/production.sarif') != '' }}"]);
+    expect(uploads.map((step) => step.if)).toEqual([
+      "${{ hashFiles('slipway-sarif/staging.sarif') != '' }}",
+      "${{ hashFiles('slipway-sarif/production.sarif') != '' }}",
+    ]);
   });
 
   test("the preview of staging runs in the preview environment, not as a deployment, with that environment's credentials only", () => {
@@ -182,16 +231,28 @@ describe("policy-gate.yml (production example)", () => {
       scope: "team:slipway-preview",
       "token-expiration": 1800,
     });
-    expect(job.steps.at(-1)!.env).toEqual({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}", SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl" });
+    expect(job.steps.at(-1)!.env).toEqual({
+      PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
+    });
     expect(content).not.toContain("PULUMI_ACCESS_TOKEN");
-    expect(Object.entries(workflow.jobs).filter(([, candidate]) => candidate.permissions?.["id-token"] !== undefined).map(([id]) => id)).toEqual(["pulumi-preview-staging"]);
+    expect(
+      Object.entries(workflow.jobs)
+        .filter(([, candidate]) => candidate.permissions?.["id-token"] !== undefined)
+        .map(([id]) => id),
+    ).toEqual(["pulumi-preview-staging"]);
     expect(actionlint(content, ".github/workflows/policy-gate.yml")).toEqual([]);
   });
 
   test("workflow-injection-safe and actions-pinned pass it, with and without OIDC", async () => {
     for (const { content } of [policyGate(), policyGate({ pulumiCloudOidc: { organization: "acme", teams: {} } })]) {
-      const fixture = { type: TYPES.repositoryFile, name: "storefront-policy-gate", props: { repository: "storefront", file: ".github/workflows/policy-gate.yml", content } };
-      for (const policy of [workflowInjectionSafe, actionsPinned]) expect(await runResourcePolicy(policy, fixture)).toEqual({ violations: [] });
+      const fixture = {
+        type: TYPES.repositoryFile,
+        name: "storefront-policy-gate",
+        props: { repository: "storefront", file: ".github/workflows/policy-gate.yml", content },
+      };
+      for (const policy of [workflowInjectionSafe, actionsPinned])
+        expect(await runResourcePolicy(policy, fixture)).toEqual({ violations: [] });
     }
   });
 });

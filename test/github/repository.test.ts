@@ -125,7 +125,11 @@ describe("ReleaseRepository protection modes", () => {
   });
 
   test("protection 'ruleset': no classic protection", () => {
-    const repo = new ReleaseRepository("ruleset-only", { config: { ...storefront, name: "ruleset-only" }, releaseLevel: "L1", breakGlassTeamId: 4711 });
+    const repo = new ReleaseRepository("ruleset-only", {
+      config: { ...storefront, name: "ruleset-only" },
+      releaseLevel: "L1",
+      breakGlassTeamId: 4711,
+    });
     expect(repo.branchRuleset).toBeDefined();
     expect(repo.branchProtection).toBeUndefined();
   });
@@ -144,7 +148,10 @@ describe("ReleaseRepository of a deploy repository", () => {
     });
     expect(repo.requiredChecks).toEqual([...BASELINE, ...GATE]);
     const rules = (await inputsOf(repo.branchRuleset!)).rules as Record<string, Record<string, unknown>>;
-    expect(rules.requiredStatusChecks).toEqual({ requiredChecks: [...BASELINE, ...GATE].map((context) => ({ context })), strictRequiredStatusChecksPolicy: true });
+    expect(rules.requiredStatusChecks).toEqual({
+      requiredChecks: [...BASELINE, ...GATE].map((context) => ({ context })),
+      strictRequiredStatusChecksPolicy: true,
+    });
     expect(rules.pullRequest).toEqual({
       requiredApprovingReviewCount: 1,
       dismissStaleReviewsOnPush: true,
@@ -161,7 +168,11 @@ describe("ReleaseRepository of a deploy repository", () => {
   });
 
   test("an L3 release adds its checks to the gate's, each once", () => {
-    const repo = new ReleaseRepository("gated-l3", { config: { ...storefront, name: "gated-l3" }, releaseLevel: "L3", gateChecks: [...GATE, "lint"] });
+    const repo = new ReleaseRepository("gated-l3", {
+      config: { ...storefront, name: "gated-l3" },
+      releaseLevel: "L3",
+      gateChecks: [...GATE, "lint"],
+    });
     expect(repo.requiredChecks).toEqual([...BASELINE, ...L3_EXTRA, ...GATE]);
   });
 
@@ -175,13 +186,19 @@ describe("ReleaseRepository of a deploy repository", () => {
 
 describe("ReleaseRepository for an L3 release", () => {
   test("an L3 release also requires side-effect contracts, policy regression and browser smoke, and 2 approvals", async () => {
-    const repo = new ReleaseRepository("storefront-l3", { config: { ...storefront, name: "storefront-l3", protection: "both" }, releaseLevel: "L3", breakGlassTeamId: 4711 });
+    const repo = new ReleaseRepository("storefront-l3", {
+      config: { ...storefront, name: "storefront-l3", protection: "both" },
+      releaseLevel: "L3",
+      breakGlassTeamId: 4711,
+    });
     expect(repo.requiredChecks).toEqual([...BASELINE, ...L3_EXTRA]);
     const rules = (await inputsOf(repo.branchRuleset!)).rules as Record<string, Record<string, unknown>>;
     expect(rules.pullRequest.requiredApprovingReviewCount).toBe(2);
     expect(rules.requiredStatusChecks.requiredChecks).toEqual([...BASELINE, ...L3_EXTRA].map((context) => ({ context })));
     const protection = await inputsOf(repo.branchProtection!);
-    expect(protection.requiredPullRequestReviews).toEqual([{ requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireLastPushApproval: true }]);
+    expect(protection.requiredPullRequestReviews).toEqual([
+      { requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireLastPushApproval: true },
+    ]);
     expect(protection.requiredStatusChecks).toEqual([{ strict: true, contexts: [...BASELINE, ...L3_EXTRA] }]);
   });
 
@@ -193,7 +210,11 @@ describe("ReleaseRepository for an L3 release", () => {
 
 describe("ReleaseRepository break-glass team", () => {
   test("the break-glass team bypasses by pull request only, under the id the policy statement gives", async () => {
-    const repo = new ReleaseRepository("explicit-id", { config: { ...storefront, name: "explicit-id" }, releaseLevel: "L2", breakGlassTeamId: 99 });
+    const repo = new ReleaseRepository("explicit-id", {
+      config: { ...storefront, name: "explicit-id" },
+      releaseLevel: "L2",
+      breakGlassTeamId: 99,
+    });
     expect((await inputsOf(repo.branchRuleset!)).bypassActors).toEqual([{ actorId: 99, actorType: "Team", bypassMode: "pull_request" }]);
   });
 

@@ -29,15 +29,28 @@ const L3_EXTRA = ["side-effect-contracts", "policy-regression", "browser-smoke"]
 
 /** The repository resources the policy judges, as policy fixtures. */
 function fixtures(edit: (resource: RecordedResource) => RecordedResource = (same) => same): Fixture[] {
-  const judged = [TYPES.repository, TYPES.repositoryFile, "github:index/repositoryRuleset:RepositoryRuleset", "github:index/branchProtection:BranchProtection"];
-  return resources.filter((candidate) => judged.includes(candidate.type)).map(edit).map((candidate) => ({ type: candidate.type, name: candidate.name, props: candidate.inputs }));
+  const judged = [
+    TYPES.repository,
+    TYPES.repositoryFile,
+    "github:index/repositoryRuleset:RepositoryRuleset",
+    "github:index/branchProtection:BranchProtection",
+  ];
+  return resources
+    .filter((candidate) => judged.includes(candidate.type))
+    .map(edit)
+    .map((candidate) => ({ type: candidate.type, name: candidate.name, props: candidate.inputs }));
 }
 
 describe("the production example's repository rules", () => {
   test("storefront's main requires the gate and staging's preview beside its checks, and a code owner's review", () => {
     const rules = resource("github:index/repositoryRuleset:RepositoryRuleset", "storefront-default-branch").inputs.rules as Rules;
     // Staging's 1.5.0 is L3, so the L3 checks are required too (governingLevel).
-    expect(rules.requiredStatusChecks.requiredChecks.map((check) => check.context)).toEqual([...BASELINE, ...L3_EXTRA, "slipway-gate", "pulumi-preview (staging)"]);
+    expect(rules.requiredStatusChecks.requiredChecks.map((check) => check.context)).toEqual([
+      ...BASELINE,
+      ...L3_EXTRA,
+      "slipway-gate",
+      "pulumi-preview (staging)",
+    ]);
     expect(rules.pullRequest.requireCodeOwnerReview).toBe(true);
   });
 
@@ -47,15 +60,23 @@ describe("the production example's repository rules", () => {
     expect(rules.pullRequest.requireCodeOwnerReview).toBeUndefined();
     const classic = resource("github:index/branchProtection:BranchProtection", "docs-site-default-branch").inputs;
     expect(classic.requiredStatusChecks).toEqual([{ strict: true, contexts: ["lint", "build", "links"] }]);
-    expect(classic.requiredPullRequestReviews).toEqual([{ requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireLastPushApproval: true }]);
+    expect(classic.requiredPullRequestReviews).toEqual([
+      { requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireLastPushApproval: true },
+    ]);
   });
 
   test("storefront gets CODEOWNERS naming production's approvers, and the drift check's environment, main only", () => {
     const codeOwners = resource(TYPES.repositoryFile, "storefront-codeowners").inputs;
     expect(codeOwners.file).toBe(".github/CODEOWNERS");
     expect(String(codeOwners.content)).toContain("/policy-config.json @acme/release-captains @acme/sre-oncall\n");
-    expect(resource("github:index/repositoryEnvironment:RepositoryEnvironment", "storefront-drift").inputs).toMatchObject({ environment: "slipway-drift", canAdminsBypass: false });
-    expect(resource("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy", "storefront-drift-branch-main").inputs.branchPattern).toBe("main");
+    expect(resource("github:index/repositoryEnvironment:RepositoryEnvironment", "storefront-drift").inputs).toMatchObject({
+      environment: "slipway-drift",
+      canAdminsBypass: false,
+    });
+    expect(
+      resource("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy", "storefront-drift-branch-main")
+        .inputs.branchPattern,
+    ).toBe("main");
     expect(resources.filter((candidate) => candidate.name === "docs-site-codeowners")).toEqual([]);
   });
 
@@ -66,10 +87,20 @@ describe("the production example's repository rules", () => {
   test("required-checks-produced: without the preview job in policy-gate.yml, main would wait forever for 'pulumi-preview (staging)'", async () => {
     const withoutPreview = (candidate: RecordedResource): RecordedResource =>
       candidate.inputs.file === ".github/workflows/policy-gate.yml" && candidate.inputs.repository === "storefront"
-        ? { ...candidate, inputs: { ...candidate.inputs, content: String(candidate.inputs.content).replace("name: pulumi-preview (staging)", "name: preview of staging") } }
+        ? {
+            ...candidate,
+            inputs: {
+              ...candidate.inputs,
+              content: String(candidate.inputs.content).replace("name: pulumi-preview (staging)", "name: preview of staging"),
+            },
+          }
         : candidate;
-    expect(messages(await runStackPolicy(requiredChecksProduced, fixtures(withoutPreview), { config: { externalChecks: ["Vercel"] } }))).toEqual([
-      expect.stringMatching(/^RepositoryRuleset 'storefront-default-branch' requires status check 'pulumi-preview \(staging\)', but no job of a managed workflow in 'storefront' produces it/),
+    expect(
+      messages(await runStackPolicy(requiredChecksProduced, fixtures(withoutPreview), { config: { externalChecks: ["Vercel"] } })),
+    ).toEqual([
+      expect.stringMatching(
+        /^RepositoryRuleset 'storefront-default-branch' requires status check 'pulumi-preview \(staging\)', but no job of a managed workflow in 'storefront' produces it/,
+      ),
     ]);
   });
 });

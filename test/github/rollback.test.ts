@@ -21,7 +21,16 @@ import { productionApproval, productionProtectedRefs, soakWindow } from "../../p
 import { messages, runResourcePolicy, runStackPolicy, type Fixture } from "../policies/harness";
 import { branchRuleset, repository } from "../policies/fixtures";
 
-type Step = { id?: string; name?: string; uses?: string; run?: string; shell?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Step = {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  shell?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+};
 type Job = {
   name: string;
   needs?: string[];
@@ -41,13 +50,21 @@ const SECRETS = ["HEROKU_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHR
 const FILE = ".github/workflows/rollback.yml";
 
 function rollbackFile(): string {
-  const generated = generateWorkflows({ repositories: [{ config: storefront }], deployStacks: production.github.deployStacks, deploySecretNames: SECRETS });
+  const generated = generateWorkflows({
+    repositories: [{ config: storefront }],
+    deployStacks: production.github.deployStacks,
+    deploySecretNames: SECRETS,
+  });
   return generated.find((w) => w.path === FILE)!.content;
 }
 
 const content = rollbackFile();
 const rollback = parse(content) as Workflow;
-const fixture = (text: string): Fixture => ({ type: TYPES.repositoryFile, name: "storefront-rollback", props: { repository: "storefront", file: FILE, content: text } });
+const fixture = (text: string): Fixture => ({
+  type: TYPES.repositoryFile,
+  name: "storefront-rollback",
+  props: { repository: "storefront", file: FILE, content: text },
+});
 /** The workflow with one change, serialised again. */
 function variant(change: (workflow: Workflow) => void): string {
   const copy = parse(content) as Workflow;
@@ -91,7 +108,10 @@ describe("rollback.yml (production example)", () => {
 
   test("the pack judges it: injection-safe, pinned, and its production job passes deploy-job-gates as a production deploy job", async () => {
     for (const policy of [workflowInjectionSafe, actionsPinned, deployJobGates]) {
-      expect({ policy: policy.name, messages: messages(await runResourcePolicy(policy, fixture(content))) }).toEqual({ policy: policy.name, messages: [] });
+      expect({ policy: policy.name, messages: messages(await runResourcePolicy(policy, fixture(content))) }).toEqual({
+        policy: policy.name,
+        messages: [],
+      });
     }
     // It is judged, not skipped: the job in production-rollback is a production deploy job.
     expect((await runResourcePolicy(deployJobGates, fixture(content))).notApplicable).toBeUndefined();
@@ -129,12 +149,21 @@ describe("rollback.yml (production example)", () => {
     expect(JSON.stringify(plan)).not.toContain("secrets.");
     const step = plan.steps.find((candidate) => candidate.id === "plan")!;
     // Inputs reach the shell through env only; bash with pipefail, so a refused rollback fails the step.
-    expect(step.env).toEqual({ SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl", STACK: "${{ inputs.stack }}", TARGET: "${{ inputs.version }}", REASON: "${{ inputs.reason }}" });
+    expect(step.env).toEqual({
+      SLIPWAY_LEDGER: ".slipway/ledger/releases/ledger.jsonl",
+      STACK: "${{ inputs.stack }}",
+      TARGET: "${{ inputs.version }}",
+      REASON: "${{ inputs.reason }}",
+    });
     expect(step.shell).toBe("bash");
     expect(step.run).toContain('set -- --stack "$STACK" --reason "$REASON" --dry-run');
     expect(step.run).toContain('node_modules/.bin/slipway rollback "$@" --github-output "$GITHUB_OUTPUT"');
     expect(step.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
-    expect(plan.outputs).toEqual({ from: "${{ steps.plan.outputs.from }}", to: "${{ steps.plan.outputs.to }}", marker: "${{ steps.plan.outputs.marker }}" });
+    expect(plan.outputs).toEqual({
+      from: "${{ steps.plan.outputs.from }}",
+      to: "${{ steps.plan.outputs.to }}",
+      marker: "${{ steps.plan.outputs.marker }}",
+    });
   });
 
   test("the deploy runs in production-rollback beside no other production deploy: verify, roll back, pulumi up with the pack, marker, smoke", () => {
@@ -163,15 +192,30 @@ describe("rollback.yml (production example)", () => {
       SLIPWAY_LEDGER_ANCHOR: "${{ vars.SLIPWAY_LEDGER_ANCHOR || 'none' }}",
     });
     // The target the plan resolved (and the approvers saw), the reason, and the incident it opened.
-    expect(step("rollback").env).toMatchObject({ STACK: "production", TARGET: "${{ needs.plan.outputs.to }}", REASON: "${{ inputs.reason }}", INCIDENT: "${{ needs.incident.outputs.url }}" });
+    expect(step("rollback").env).toMatchObject({
+      STACK: "production",
+      TARGET: "${{ needs.plan.outputs.to }}",
+      REASON: "${{ inputs.reason }}",
+      INCIDENT: "${{ needs.incident.outputs.url }}",
+    });
     expect(step("rollback").run).toContain('--reason "$REASON (incident $INCIDENT)"');
     expect(step("pulumi-up").run).toBe(shellJoin(upCommand("production")));
-    expect(step("pulumi-up").env).toMatchObject({ ALLOW_PROD: "1", HEROKU_API_KEY: "${{ secrets.HEROKU_API_KEY }}", GITHUB_TOKEN: "${{ secrets.SLIPWAY_GITHUB_TOKEN }}" });
+    expect(step("pulumi-up").env).toMatchObject({
+      ALLOW_PROD: "1",
+      HEROKU_API_KEY: "${{ secrets.HEROKU_API_KEY }}",
+      GITHUB_TOKEN: "${{ secrets.SLIPWAY_GITHUB_TOKEN }}",
+    });
     // The marker of 000 §6.3, and a deploy that did not land on the target fails here.
-    expect(step("deploy-marker").env).toMatchObject({ TO: "${{ steps.rollback.outputs.to }}", MARKER: "${{ steps.rollback.outputs.marker }}" });
+    expect(step("deploy-marker").env).toMatchObject({
+      TO: "${{ steps.rollback.outputs.to }}",
+      MARKER: "${{ steps.rollback.outputs.marker }}",
+    });
     expect(step("deploy-marker").run).toContain('if [ "$VERSION" != "$TO" ]; then');
     expect(step("smoke").run).toBe('npm run smoke -- --env production --url "$ENVIRONMENT_URL"');
-    expect(step("keep the stack file it deployed")).toMatchObject({ uses: ACTIONS.uploadArtifact, with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "Pulumi.production.yaml" } });
+    expect(step("keep the stack file it deployed")).toMatchObject({
+      uses: ACTIONS.uploadArtifact,
+      with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "Pulumi.production.yaml" },
+    });
   });
 
   test("staging's rollback is the same job in staging-rollback, without ALLOW_PROD", () => {
@@ -179,7 +223,9 @@ describe("rollback.yml (production example)", () => {
     expect(deploy.environment).toEqual({ name: "staging-rollback", url: "${{ steps.stack-outputs.outputs.environmentUrl }}" });
     expect(deploy.concurrency).toEqual({ group: "deploy-staging", "cancel-in-progress": false });
     const production = rollback.jobs["deploy-production"];
-    expect(deploy.steps.map((step) => step.id ?? step.name ?? step.uses)).toEqual(production.steps.map((step) => step.id ?? step.name ?? step.uses));
+    expect(deploy.steps.map((step) => step.id ?? step.name ?? step.uses)).toEqual(
+      production.steps.map((step) => step.id ?? step.name ?? step.uses),
+    );
     expect(deploy.steps.find((step) => step.id === "pulumi-up")!.run).toBe(shellJoin(upCommand("staging")));
     expect(deploy.steps.find((step) => step.id === "pulumi-up")!.env).not.toHaveProperty("ALLOW_PROD");
     expect(deploy.steps.find((step) => step.id === "rollback")!.env).toMatchObject({ STACK: "staging" });
@@ -197,7 +243,10 @@ describe("rollback.yml (production example)", () => {
     expect(ledger.permissions).toEqual({ contents: "read", actions: "read" });
     const names = ledger.steps.map((step) => step.name ?? step.uses);
     expect(names.indexOf("the stack file the rollback deployed")).toBeLessThan(names.indexOf("record deployed in the ledger"));
-    expect(ledger.steps.find((step) => step.name === "the stack file the rollback deployed")).toMatchObject({ uses: ACTIONS.downloadArtifact, with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." } });
+    expect(ledger.steps.find((step) => step.name === "the stack file the rollback deployed")).toMatchObject({
+      uses: ACTIONS.downloadArtifact,
+      with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." },
+    });
     expect(ledger.steps.at(-1)?.run).toContain('--kind deployed --stack "$STACK"');
     expect(ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
     expect(ledger.steps.at(-1)?.env).toMatchObject({ VERSION: "${{ needs.deploy-production.outputs.version }}", STACK: "production" });
@@ -212,11 +261,18 @@ describe("rollback.yml (production example)", () => {
     expect(rollback.jobs.incident["continue-on-error"]).toBe(true);
     expect(rollback.jobs.incident.steps[0]).toMatchObject({
       uses: ACTIONS.githubScript,
-      env: { SLIPWAY_STACK: "${{ inputs.stack }}", SLIPWAY_REASON: "${{ inputs.reason }}", SLIPWAY_PRIORITY: "${{ inputs.priority }}", SLIPWAY_FROM: "${{ needs.plan.outputs.from }}", SLIPWAY_TO: "${{ needs.plan.outputs.to }}" },
+      env: {
+        SLIPWAY_STACK: "${{ inputs.stack }}",
+        SLIPWAY_REASON: "${{ inputs.reason }}",
+        SLIPWAY_PRIORITY: "${{ inputs.priority }}",
+        SLIPWAY_FROM: "${{ needs.plan.outputs.from }}",
+        SLIPWAY_TO: "${{ needs.plan.outputs.to }}",
+      },
     });
     expect(rollback.jobs.outcome.if).toBe("${{ !cancelled() && needs.plan.result == 'success' }}");
     expect(rollback.jobs.outcome.steps[0].env).toMatchObject({
-      SLIPWAY_DEPLOY: "${{ (inputs.stack == 'production' && needs.deploy-production.result) || (inputs.stack == 'staging' && needs.deploy-staging.result) || 'skipped' }}",
+      SLIPWAY_DEPLOY:
+        "${{ (inputs.stack == 'production' && needs.deploy-production.result) || (inputs.stack == 'staging' && needs.deploy-staging.result) || 'skipped' }}",
     });
   });
 });
@@ -231,12 +287,16 @@ describe("production-rollback: restricted to the named teams, no wait timer, the
     reviewerTeamIds: config.reviewerTeams.map((slug) => TEAM_IDS[slug]),
     reviewerUserIds: [],
     releaseManifestJson: "{}",
-    ledgerAnchor: "0:" + "0".repeat(64),
+    ledgerAnchor: `0:${"0".repeat(64)}`,
     flagsJson: flagdJson(production.flags, "production"),
   });
 
   test("the example names the release captains and on-call SRE (slipway:environments.production.rollback)", () => {
-    expect(productionEnvironment.rollback).toEqual({ reviewerTeams: ["release-captains", "sre-oncall"], reviewerUsers: [], preventSelfReview: true });
+    expect(productionEnvironment.rollback).toEqual({
+      reviewerTeams: ["release-captains", "sre-oncall"],
+      reviewerUsers: [],
+      preventSelfReview: true,
+    });
   });
 
   test("one of release-captains or sre-oncall approves; nobody self-approves, no admin bypass, no wait timer", async () => {
@@ -269,7 +329,11 @@ describe("production-rollback: restricted to the named teams, no wait timer, the
     });
   });
 
-  const wire = async (): Promise<Fixture> => ({ type: TYPES.environment, name: "storefront-production-rollback", props: await inputsOf(environment.environment) });
+  const wire = async (): Promise<Fixture> => ({
+    type: TYPES.environment,
+    name: "storefront-production-rollback",
+    props: await inputsOf(environment.environment),
+  });
 
   test("production-approval judges it as production, and passes it; without reviewers it fails", async () => {
     const fixture = await wire();
@@ -281,12 +345,22 @@ describe("production-rollback: restricted to the named teams, no wait timer, the
 
   test("soak-window: no wait only when the policy config names it a rollback environment", async () => {
     const fixture = await wire();
-    expect((await runResourcePolicy(soakWindow, fixture, { config: { rollbackEnvironments: ["production-rollback"] } })).notApplicable).toMatch(/is a rollback environment/);
+    expect(
+      (await runResourcePolicy(soakWindow, fixture, { config: { rollbackEnvironments: ["production-rollback"] } })).notApplicable,
+    ).toMatch(/is a rollback environment/);
     expect(messages(await runResourcePolicy(soakWindow, fixture))).toEqual([
       "RepositoryEnvironment 'production-rollback' waits 0 minute(s) before deploying (waitTimer: 0); the soak window needs at least 10.",
     ]);
     // The exemption is by name: production itself still soaks.
-    expect(messages(await runResourcePolicy(soakWindow, { ...fixture, props: { ...fixture.props, environment: "production" } }, { config: { rollbackEnvironments: ["production-rollback"] } }))).toHaveLength(1);
+    expect(
+      messages(
+        await runResourcePolicy(
+          soakWindow,
+          { ...fixture, props: { ...fixture.props, environment: "production" } },
+          { config: { rollbackEnvironments: ["production-rollback"] } },
+        ),
+      ),
+    ).toHaveLength(1);
   });
 
   test("production-protected-refs: main, when main is protected, is the only ref", async () => {
@@ -298,7 +372,11 @@ describe("production-rollback: restricted to the named teams, no wait timer, the
     });
     const fixtures: Fixture[] = [
       await inApp({ type: TYPES.environment, name: "app-production-rollback", inputs: inputsOf(environment.environment) }),
-      await inApp({ type: TYPES.deploymentPolicy, name: "app-production-rollback-branch-main", inputs: inputsOf(environment.deploymentPolicies[0]) }),
+      await inApp({
+        type: TYPES.deploymentPolicy,
+        name: "app-production-rollback-branch-main",
+        inputs: inputsOf(environment.deploymentPolicies[0]),
+      }),
     ];
     expect(messages(await runStackPolicy(productionProtectedRefs, [repository(), branchRuleset(), ...fixtures]))).toEqual([]);
     expect(messages(await runStackPolicy(productionProtectedRefs, [repository(), ...fixtures]))).toEqual([

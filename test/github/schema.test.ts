@@ -5,18 +5,18 @@
  * protection it was meant to carry with it.
  */
 import { TEAM_IDS, USER_IDS, exampleConfig, invokes, promiseOf, registrations } from "./harness";
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { SecretString, deployRepositories } from "../../config/config";
 import { flagdJson } from "../../components/flags";
 import { DeploymentEnvironment } from "../../components/github/environment";
 import { ReleaseRepository } from "../../components/github/repository";
 import { DeployWorkflows } from "../../components/github/workflows";
+import { sharedAvailable } from "../support/sharedData";
 
 const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "..", "shared", "provider-schemas", "github-6.15.0.json");
-const schemaAvailable = fs.existsSync(SCHEMA_PATH);
-if (!schemaAvailable) console.warn(`provider schema check skipped: ${SCHEMA_PATH} is absent (read-only reference data beside the project)`);
+const schemaAvailable = sharedAvailable("provider-schemas/github-6.15.0.json", "the GitHub provider schema check");
 
 /** The parts of a Pulumi package schema read here. */
 interface PropertySpec {
@@ -44,7 +44,8 @@ function check(schema: PackageSchema, value: unknown, spec: PropertySpec, at: st
     const token = spec.$ref.replace("#/types/", "");
     const type = schema.types[token];
     if (type === undefined) return [`${at}: refers to ${token}, which the schema does not define`];
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${at}: expected an object (${token}), got ${JSON.stringify(value)}`];
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      return [`${at}: expected an object (${token}), got ${JSON.stringify(value)}`];
     return checkObject(schema, value as Record<string, unknown>, type.properties, type.required ?? [], at);
   }
   switch (spec.type) {
@@ -67,7 +68,13 @@ function check(schema: PackageSchema, value: unknown, spec: PropertySpec, at: st
   }
 }
 
-function checkObject(schema: PackageSchema, value: Record<string, unknown>, properties: Record<string, PropertySpec>, required: string[], at: string): string[] {
+function checkObject(
+  schema: PackageSchema,
+  value: Record<string, unknown>,
+  properties: Record<string, PropertySpec>,
+  required: string[],
+  at: string,
+): string[] {
   const problems = required.filter((name) => value[name] === undefined).map((name) => `${at}.${name}: is required by the schema`);
   for (const [name, inner] of Object.entries(value)) {
     const spec = properties[name];
@@ -78,7 +85,9 @@ function checkObject(schema: PackageSchema, value: Record<string, unknown>, prop
 }
 
 (schemaAvailable ? describe : describe.skip)(
-  schemaAvailable ? "the GitHub components against the github 6.15.0 provider schema" : `provider schema check skipped: ${SCHEMA_PATH} is absent`,
+  schemaAvailable
+    ? "the GitHub components against the github 6.15.0 provider schema"
+    : `provider schema check skipped: ${SCHEMA_PATH} is absent`,
   () => {
     const schema = (schemaAvailable ? JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")) : {}) as PackageSchema;
 
@@ -86,7 +95,9 @@ function checkObject(schema: PackageSchema, value: Record<string, unknown>, prop
       // Every variant of every component, so every property they can set is registered.
       const production = exampleConfig("production");
       const staging = exampleConfig("staging");
-      const repositories = production.github.repositories.map((config) => new ReleaseRepository(config.name, { config, releaseLevel: "L3", breakGlassTeamId: TEAM_IDS["release-captains"] }));
+      const repositories = production.github.repositories.map(
+        (config) => new ReleaseRepository(config.name, { config, releaseLevel: "L3", breakGlassTeamId: TEAM_IDS["release-captains"] }),
+      );
       const classic = new ReleaseRepository("classic", {
         config: { ...production.github.repositories[0], name: "classic", protection: "branchProtection", breakGlassTeam: undefined },
         releaseLevel: "L1",
@@ -179,8 +190,8 @@ function checkObject(schema: PackageSchema, value: Record<string, unknown>, prop
       };
       expect(checkObject(schema, inputs, ruleset.inputProperties, ruleset.requiredInputs ?? [], "ruleset")).toEqual([
         expect.stringContaining("ruleset.rules.pullRequest.requiredApprovingReviewCounts: is not a property"),
-        "ruleset.rules.deletion: expected a boolean, got \"yes\"",
-        "ruleset.bypassActors[0].actorId: expected an integer, got \"4711\"",
+        'ruleset.rules.deletion: expected a boolean, got "yes"',
+        'ruleset.bypassActors[0].actorId: expected an integer, got "4711"',
       ]);
     });
   },

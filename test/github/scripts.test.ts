@@ -62,7 +62,9 @@ class FakeGitHub {
 
   readonly rest = {
     issues: {
-      listComments: async (params: { issue_number: number }) => ({ data: this.comments.filter((comment) => comment.issue === params.issue_number) }),
+      listComments: async (params: { issue_number: number }) => ({
+        data: this.comments.filter((comment) => comment.issue === params.issue_number),
+      }),
       createComment: async (params: { issue_number: number; body: string }) => {
         const comment = { id: this.next++, issue: params.issue_number, body: params.body, user: BOT, html_url: `comment-${this.next}` };
         this.comments.push(comment);
@@ -75,10 +77,20 @@ class FakeGitHub {
         return { data: {} };
       },
       listForRepo: async (params: { state: string; labels: string }) => ({
-        data: this.issues.filter((issue) => (params.state === "all" || issue.state === params.state) && issue.labels.includes(params.labels)),
+        data: this.issues.filter(
+          (issue) => (params.state === "all" || issue.state === params.state) && issue.labels.includes(params.labels),
+        ),
       }),
       create: async (params: { title: string; body: string; labels: string[] }) => {
-        const issue: Issue = { number: this.next++, title: params.title, body: params.body, labels: params.labels, state: "open", user: BOT, html_url: "issue" };
+        const issue: Issue = {
+          number: this.next++,
+          title: params.title,
+          body: params.body,
+          labels: params.labels,
+          state: "open",
+          user: BOT,
+          html_url: "issue",
+        };
         this.issues.push(issue);
         this.writes.push(`create "${params.title}"`);
         return { data: issue };
@@ -107,7 +119,9 @@ const context = {
   payload: { pull_request: { number: 7, head: { sha: "abc1234def5678" } } },
 };
 
-const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<unknown>;
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+  ...args: string[]
+) => (...values: unknown[]) => Promise<unknown>;
 
 /** Run a script as actions/github-script does: an async function of `github`, `context` and `core`, with the step's env. */
 /** The outputs the last run set (`core.setOutput`). */
@@ -160,7 +174,11 @@ describe("the pull request's verdict comment (policy-gate.yml, job gate-comment)
     github.comments.push({ id: 2, issue: 8, body: `${GATE_COMMENT_MARKER}\nanother pull request`, user: BOT, html_url: "other" });
     await run(script, github, { SLIPWAY_GATE_MARKDOWN: PASS, SLIPWAY_GATE_RESULT: "success" });
     expect(github.writes).toEqual(["createComment #7"]);
-    expect(github.comments.map((comment) => comment.body.split("\n")[1])).toEqual(["looks fine to me", "another pull request", PASS.split("\n")[0]]);
+    expect(github.comments.map((comment) => comment.body.split("\n")[1])).toEqual([
+      "looks fine to me",
+      "another pull request",
+      PASS.split("\n")[0],
+    ]);
   });
 
   test("a gate that reached no verdict says so, instead of an empty comment", async () => {
@@ -180,8 +198,20 @@ describe("the pull request's verdict comment (policy-gate.yml, job gate-comment)
 
 describe("the drift issue (drift.yml, job report-production)", () => {
   const script = scriptOf("drift.yml", "report-production");
-  const failing = { SLIPWAY_STACK: "production", SLIPWAY_RESULT: "failure", SLIPWAY_PREVIEW: "failure", SLIPWAY_GATE: "success", SLIPWAY_GATE_MARKDOWN: PASS };
-  const passing = { SLIPWAY_STACK: "production", SLIPWAY_RESULT: "success", SLIPWAY_PREVIEW: "success", SLIPWAY_GATE: "success", SLIPWAY_GATE_MARKDOWN: PASS };
+  const failing = {
+    SLIPWAY_STACK: "production",
+    SLIPWAY_RESULT: "failure",
+    SLIPWAY_PREVIEW: "failure",
+    SLIPWAY_GATE: "success",
+    SLIPWAY_GATE_MARKDOWN: PASS,
+  };
+  const passing = {
+    SLIPWAY_STACK: "production",
+    SLIPWAY_RESULT: "success",
+    SLIPWAY_PREVIEW: "success",
+    SLIPWAY_GATE: "success",
+    SLIPWAY_GATE_MARKDOWN: PASS,
+  };
 
   test("a passing check with no open issue writes nothing", async () => {
     const github = new FakeGitHub();
@@ -214,14 +244,32 @@ describe("the drift issue (drift.yml, job report-production)", () => {
     expect(issue.state).toBe("open");
     const [marker, status, ...findings] = issue.body.split("\n");
     expect(marker).toBe("<!-- slipway-drift:production -->");
-    expect(status).toMatch(/^\*\*\d{4}-\d\d-\d\d \d\d:\d\d UTC: the drift check passed\*\* \(https:\/\/github\.com\/acme\/storefront\/actions\/runs\/4242\)\. Close this issue once/);
+    expect(status).toMatch(
+      /^\*\*\d{4}-\d\d-\d\d \d\d:\d\d UTC: the drift check passed\*\* \(https:\/\/github\.com\/acme\/storefront\/actions\/runs\/4242\)\. Close this issue once/,
+    );
     expect(findings.join("\n")).toContain("`pulumi preview --refresh --expect-no-changes` found changes, or could not run");
   });
 
   test("each stack has its own issue; a closed one is history, and new drift opens a new issue", async () => {
     const github = new FakeGitHub();
-    github.issues.push({ number: 1, title: "old", body: "<!-- slipway-drift:production -->\nold", labels: [DRIFT_LABEL], state: "closed", user: BOT, html_url: "old" });
-    github.issues.push({ number: 2, title: "staging", body: "<!-- slipway-drift:staging -->\nstaging", labels: [DRIFT_LABEL], state: "open", user: BOT, html_url: "staging" });
+    github.issues.push({
+      number: 1,
+      title: "old",
+      body: "<!-- slipway-drift:production -->\nold",
+      labels: [DRIFT_LABEL],
+      state: "closed",
+      user: BOT,
+      html_url: "old",
+    });
+    github.issues.push({
+      number: 2,
+      title: "staging",
+      body: "<!-- slipway-drift:staging -->\nstaging",
+      labels: [DRIFT_LABEL],
+      state: "open",
+      user: BOT,
+      html_url: "staging",
+    });
     await run(script, github, failing);
     expect(github.writes).toEqual(['create "Drift: stack production differs from its config"']);
     expect(github.issues.find((issue) => issue.number === 2)!.body).toBe("<!-- slipway-drift:staging -->\nstaging");
@@ -229,7 +277,13 @@ describe("the drift issue (drift.yml, job report-production)", () => {
 
   test("a check that did not run to the end still files the issue, and says so", async () => {
     const github = new FakeGitHub();
-    await run(script, github, { SLIPWAY_STACK: "production", SLIPWAY_RESULT: "failure", SLIPWAY_PREVIEW: "", SLIPWAY_GATE: "", SLIPWAY_GATE_MARKDOWN: "" });
+    await run(script, github, {
+      SLIPWAY_STACK: "production",
+      SLIPWAY_RESULT: "failure",
+      SLIPWAY_PREVIEW: "",
+      SLIPWAY_GATE: "",
+      SLIPWAY_GATE_MARKDOWN: "",
+    });
     expect(github.issues[0].body).toContain("- The drift check did not run to the end (its job: failure); the run says why.");
   });
 });
@@ -249,14 +303,24 @@ describe("the rollback's incident issue (rollback.yml, jobs incident and outcome
     const headings = issue.body.split("\n").filter((line) => line.startsWith("## "));
     expect(headings).toEqual(["## Impact", "## Timeline", "## Suspected cause", "## Fix plan"]);
     expect(issue.body).toContain("> checkout returns 500 for every EU customer");
-    expect(issue.body).toContain("rollback of `production` from 1.5.0 to 1.4.0 dispatched by @sre-lead (https://github.com/acme/storefront/actions/runs/4242)");
+    expect(issue.body).toContain(
+      "rollback of `production` from 1.5.0 to 1.4.0 dispatched by @sre-lead (https://github.com/acme/storefront/actions/runs/4242)",
+    );
     expect(issue.body).toContain("`slipway promote --hotfix` with `incident: #<this issue>`");
     expect(outputs).toEqual({ issue: String(issue.number), url: "issue" });
   });
 
   test("a rerun of the run finds the issue it opened; a person's issue quoting the marker is not it", async () => {
     const github = new FakeGitHub();
-    github.issues.push({ number: 7, title: "copy", body: "<!-- slipway-incident:production:4242 -->\nmine", labels: ["P1"], state: "open", user: PERSON, html_url: "theirs" });
+    github.issues.push({
+      number: 7,
+      title: "copy",
+      body: "<!-- slipway-incident:production:4242 -->\nmine",
+      labels: ["P1"],
+      state: "open",
+      user: PERSON,
+      html_url: "theirs",
+    });
     await run(open, github, { ...dispatch, SLIPWAY_REASON: "first attempt" });
     await run(open, github, { ...dispatch, SLIPWAY_REASON: "rerun" });
     expect(github.writes).toEqual(['create "Incident: production rolled back from 1.5.0 to 1.4.0"']);
@@ -265,7 +329,11 @@ describe("the rollback's incident issue (rollback.yml, jobs incident and outcome
 
   test("the reason is text: an expression or a heading in it is quoted, an unknown priority becomes P1", async () => {
     const github = new FakeGitHub();
-    await run(open, github, { ...dispatch, SLIPWAY_PRIORITY: "P9", SLIPWAY_REASON: "${{ secrets.PULUMI_ACCESS_TOKEN }}\n## Fix plan\nnone" });
+    await run(open, github, {
+      ...dispatch,
+      SLIPWAY_PRIORITY: "P9",
+      SLIPWAY_REASON: "${{ secrets.PULUMI_ACCESS_TOKEN }}\n## Fix plan\nnone",
+    });
     const [issue] = github.issues;
     expect(issue.labels).toEqual(["P1"]);
     expect(issue.body).toContain("> ${{ secrets.PULUMI_ACCESS_TOKEN }}\n> ## Fix plan\n> none");
@@ -274,16 +342,33 @@ describe("the rollback's incident issue (rollback.yml, jobs incident and outcome
 
   test("the outcome goes on the incident's timeline: restored and recorded, or not restored", async () => {
     const github = new FakeGitHub();
-    await run(outcome, github, { SLIPWAY_ISSUE: "101", SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0", SLIPWAY_DEPLOY: "success", SLIPWAY_LEDGER: "success" });
-    await run(outcome, github, { SLIPWAY_ISSUE: "101", SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0", SLIPWAY_DEPLOY: "failure", SLIPWAY_LEDGER: "skipped" });
+    await run(outcome, github, {
+      SLIPWAY_ISSUE: "101",
+      SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0",
+      SLIPWAY_DEPLOY: "success",
+      SLIPWAY_LEDGER: "success",
+    });
+    await run(outcome, github, {
+      SLIPWAY_ISSUE: "101",
+      SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0",
+      SLIPWAY_DEPLOY: "failure",
+      SLIPWAY_LEDGER: "skipped",
+    });
     expect(github.writes).toEqual(["createComment #101", "createComment #101"]);
-    expect(github.comments[0].body).toMatch(/^- \d{4}-\d\d-\d\d \d\d:\d\d UTC: \*\*ROLLBACK 1\.5\.0 → 1\.4\.0\*\* deployed and its smoke checks passed; the ledger recorded it \(https:\/\/github\.com\/acme\/storefront\/actions\/runs\/4242\)$/);
+    expect(github.comments[0].body).toMatch(
+      /^- \d{4}-\d\d-\d\d \d\d:\d\d UTC: \*\*ROLLBACK 1\.5\.0 → 1\.4\.0\*\* deployed and its smoke checks passed; the ledger recorded it \(https:\/\/github\.com\/acme\/storefront\/actions\/runs\/4242\)$/,
+    );
     expect(github.comments[1].body).toContain("the rollback did NOT complete (deploy: failure)");
   });
 
   test("with no incident issue the outcome fails the job, saying to open one by hand", async () => {
     const github = new FakeGitHub();
-    const logged = await run(outcome, github, { SLIPWAY_ISSUE: "", SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0", SLIPWAY_DEPLOY: "success", SLIPWAY_LEDGER: "success" });
+    const logged = await run(outcome, github, {
+      SLIPWAY_ISSUE: "",
+      SLIPWAY_MARKER: "ROLLBACK 1.5.0 → 1.4.0",
+      SLIPWAY_DEPLOY: "success",
+      SLIPWAY_LEDGER: "success",
+    });
     expect(logged).toEqual(["failed: the rollback opened no incident issue; open one by hand (000 §6.5)"]);
     expect(github.writes).toEqual([]);
   });

@@ -4,15 +4,24 @@
  * overwritten without --force, and the gap report is `slipway gate --state`'s verdict on the
  * export of the stack `pulumi import --file` leaves behind.
  */
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse as parseYaml, parseDocument } from "yaml";
-import { makeScratch, removeScratch, REPO_ROOT, SLIPWAY_BIN, POLICY_CONFIG, toStackExport, writeJson, CliResult } from "../e2e/support";
+import {
+  makeScratch,
+  removeScratch,
+  REPO_ROOT,
+  SLIPWAY_BIN,
+  POLICY_CONFIG,
+  toStackExport,
+  writeJson,
+  type CliResult,
+} from "../e2e/support";
 import { todayStack } from "../../importer/gap";
 import { inexpressibleLine, readToken } from "../../importer/run";
 import { UserError } from "../../cli/errors";
-import { startFixtureServer, FixtureServer } from "./fixtures";
+import { startFixtureServer, type FixtureServer } from "./fixtures";
 import { fixtureOrg, ORG } from "./org";
 import { importFixture } from "./support";
 
@@ -22,7 +31,11 @@ function slipway(args: string[], env: Record<string, string> = {}): Promise<CliR
   delete base.GITHUB_TOKEN;
   delete base.GITHUB_API_URL;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [SLIPWAY_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...base, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -53,7 +66,9 @@ describe("slipway import (the command)", () => {
     const out = path.join(scratch, "no-token");
     const result = await slipway(["import", "--owner", ORG, "--out", out], { GITHUB_API_URL: server.url });
     expect(result.status).toBe(2);
-    expect(result.stderr.trim()).toBe("slipway: no GitHub token: set GITHUB_TOKEN or pass --token-file <file> (a token that can read the organisation; import never writes)");
+    expect(result.stderr.trim()).toBe(
+      "slipway: no GitHub token: set GITHUB_TOKEN or pass --token-file <file> (a token that can read the organisation; import never writes)",
+    );
     expect(fs.existsSync(out)).toBe(false);
   });
 
@@ -65,7 +80,9 @@ describe("slipway import (the command)", () => {
 
   test("it writes the stack file, the import file and the gap report, says so, and refuses to overwrite them without --force", async () => {
     const out = path.join(scratch, "written");
-    const first = await slipway(["import", "--owner", ORG, "--out", out, "--token-file", tokenFile, "--markdown"], { GITHUB_API_URL: server.url });
+    const first = await slipway(["import", "--owner", ORG, "--out", out, "--token-file", tokenFile, "--markdown"], {
+      GITHUB_API_URL: server.url,
+    });
     expect(first.stderr).not.toMatch(/internal error/);
     expect(first.status).toBe(0);
     const stackFile = path.join(out, "Pulumi.production.yaml");
@@ -89,16 +106,25 @@ describe("slipway import (the command)", () => {
 
     const before = fs.readFileSync(stackFile, "utf8");
     const requestsBefore = server.requests.length;
-    const again = await slipway(["import", "--owner", ORG, "--out", out, "--token-file", tokenFile, "--markdown"], { GITHUB_API_URL: server.url });
+    const again = await slipway(["import", "--owner", ORG, "--out", out, "--token-file", tokenFile, "--markdown"], {
+      GITHUB_API_URL: server.url,
+    });
     expect(again.status).toBe(2);
     expect(again.stderr.trim()).toMatch(/Pulumi\.production\.yaml.*exists: slipway import does not overwrite it without --force$/);
     expect(fs.readFileSync(stackFile, "utf8")).toBe(before);
     // Refused before anything was read.
     expect(server.requests.length).toBe(requestsBefore);
 
-    const forced = await slipway(["import", "--owner", ORG, "--out", out, "--token-file", tokenFile, "--markdown", "--force", "--repo", "storefront"], { GITHUB_API_URL: server.url });
+    const forced = await slipway(
+      ["import", "--owner", ORG, "--out", out, "--token-file", tokenFile, "--markdown", "--force", "--repo", "storefront"],
+      { GITHUB_API_URL: server.url },
+    );
     expect(forced.status).toBe(0);
-    expect((parseYaml(fs.readFileSync(stackFile, "utf8")) as { config: Record<string, { repositories: { name: string }[] }> }).config["slipway:github"].repositories.map((r) => r.name)).toEqual(["storefront"]);
+    expect(
+      (parseYaml(fs.readFileSync(stackFile, "utf8")) as { config: Record<string, { repositories: { name: string }[] }> }).config[
+        "slipway:github"
+      ].repositories.map((r) => r.name),
+    ).toEqual(["storefront"]);
     expect(server.requests.every((r) => r.method === "GET")).toBe(true);
   }, 180_000);
 });
@@ -128,6 +154,8 @@ describe("the gap report", () => {
     // A verdict with something in it: today's organisation is far from the playbook.
     expect(gap.stacks[0].violations.length).toBeGreaterThan(10);
     expect(fs.readFileSync(result.written.gapReport, "utf8")).toBe(result.gapText);
-    expect(result.config.inexpressible.map(inexpressibleLine)).toContain("legacy: ruleset.enforcement (ruleset 'protect main' (id 20030)): today disabled; Slipway: active");
+    expect(result.config.inexpressible.map(inexpressibleLine)).toContain(
+      "legacy: ruleset.enforcement (ruleset 'protect main' (id 20030)): today disabled; Slipway: active",
+    );
   }, 180_000);
 });

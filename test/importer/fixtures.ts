@@ -4,8 +4,8 @@
  * headers, with scripted rate limits and permission gaps. Every answer is checked against
  * GitHub's OpenAPI description (openapi.ts); a drifted fixture is a problem the tests assert on.
  */
-import * as http from "http";
-import type { AddressInfo } from "net";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { shapeProblems } from "./openapi";
 
 const API = "https://api.github.com";
@@ -276,7 +276,11 @@ export interface RulesetFixture {
   exclude?: string[];
   /** Organisation rulesets: repository name patterns they cover. */
   repositories?: string[];
-  bypassActors?: { actor_id: number; actor_type: "Team" | "OrganizationAdmin" | "RepositoryRole" | "Integration" | "DeployKey"; bypass_mode: "always" | "pull_request" }[];
+  bypassActors?: {
+    actor_id: number;
+    actor_type: "Team" | "OrganizationAdmin" | "RepositoryRole" | "Integration" | "DeployKey";
+    bypass_mode: "always" | "pull_request";
+  }[];
   rules: Rule[];
 }
 
@@ -318,7 +322,8 @@ export interface EnvironmentFixture {
 
 export function environment(org: string, repo: string, fixture: EnvironmentFixture): Record<string, unknown> {
   const rules: Record<string, unknown>[] = [];
-  if (fixture.waitTimer > 0) rules.push({ id: fixture.id * 10 + 1, node_id: `GA_${fixture.id}1`, type: "wait_timer", wait_timer: fixture.waitTimer });
+  if (fixture.waitTimer > 0)
+    rules.push({ id: fixture.id * 10 + 1, node_id: `GA_${fixture.id}1`, type: "wait_timer", wait_timer: fixture.waitTimer });
   if (fixture.reviewers.length > 0) {
     rules.push({
       id: fixture.id * 10 + 2,
@@ -342,13 +347,29 @@ export function environment(org: string, repo: string, fixture: EnvironmentFixtu
     updated_at: TIME,
     can_admins_bypass: fixture.canAdminsBypass,
     protection_rules: rules,
-    deployment_branch_policy: policy === null ? null : { protected_branches: policy === "protected", custom_branch_policies: policy !== "protected" },
+    deployment_branch_policy:
+      policy === null ? null : { protected_branches: policy === "protected", custom_branch_policies: policy !== "protected" },
   };
 }
 
 /** A label as GitHub's `label`. */
-export function label(org: string, repo: string, name: string, color: string, description: string | null, id: number): Record<string, unknown> {
-  return { id, node_id: `LA_${id}`, url: `${API}/repos/${org}/${repo}/labels/${encodeURIComponent(name)}`, name, description, color, default: false };
+export function label(
+  org: string,
+  repo: string,
+  name: string,
+  color: string,
+  description: string | null,
+  id: number,
+): Record<string, unknown> {
+  return {
+    id,
+    node_id: `LA_${id}`,
+    url: `${API}/repos/${org}/${repo}/labels/${encodeURIComponent(name)}`,
+    name,
+    description,
+    color,
+    default: false,
+  };
 }
 
 /** One fixture repository with everything the import reads. */
@@ -373,7 +394,12 @@ export interface OrgFixture {
 /** Whether a repository name matches an organisation ruleset's pattern (`*` any run of characters, `~ALL` everything). */
 function matchesPattern(pattern: string, name: string): boolean {
   if (pattern === "~ALL") return true;
-  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return regex.test(name);
 }
 
@@ -433,35 +459,77 @@ export async function startFixtureServer(org: OrgFixture, options: { pageSize?: 
     const rest = parts.slice(3);
     const name = repo.settings.name;
     if (rest.length === 0) return { status: 200, body: repository(org.org, repo.settings) };
-    if (rest[0] === "vulnerability-alerts" && rest.length === 1) return repo.settings.vulnerabilityAlerts === false ? { status: 404, body: notFound } : { status: 204, body: undefined };
+    if (rest[0] === "vulnerability-alerts" && rest.length === 1)
+      return repo.settings.vulnerabilityAlerts === false ? { status: 404, body: notFound } : { status: 204, body: undefined };
     if (rest[0] === "branches" && rest[2] === "protection" && rest.length === 3) {
-      if (rest[1] !== repo.settings.defaultBranch || !repo.classic) return { status: 404, body: { message: "Branch not protected", documentation_url: "https://docs.github.com/rest/branches/branch-protection#get-branch-protection", status: "404" } };
+      if (rest[1] !== repo.settings.defaultBranch || !repo.classic)
+        return {
+          status: 404,
+          body: {
+            message: "Branch not protected",
+            documentation_url: "https://docs.github.com/rest/branches/branch-protection#get-branch-protection",
+            status: "404",
+          },
+        };
       return { status: 200, body: classicProtection(org.org, name, rest[1], repo.classic) };
     }
     const applying = [...repo.rulesets, ...orgRulesetsOf(org, name)];
     if (rest[0] === "rulesets" && rest.length === 1) {
       // The list holds summaries; the rules are in each ruleset's own answer.
-      return { status: 200, body: undefined, list: applying.map((r) => { const { rules: _rules, conditions: _conditions, ...summary } = ruleset(r) as Record<string, unknown>; return summary; }) };
+      return {
+        status: 200,
+        body: undefined,
+        list: applying.map((r) => {
+          const { rules: _rules, conditions: _conditions, ...summary } = ruleset(r) as Record<string, unknown>;
+          return summary;
+        }),
+      };
     }
     if (rest[0] === "rulesets" && rest.length === 2) {
       const found = applying.find((r) => String(r.id) === rest[1]);
       return found ? { status: 200, body: ruleset(found) } : { status: 404, body: notFound };
     }
     if (rest[0] === "environments") {
-      if (repo.environmentsForbidden) return { status: 403, body: { message: "Resource not accessible by personal access token", documentation_url: "https://docs.github.com/rest/deployments/environments", status: "403" } };
-      if (rest.length === 1) return { status: 200, body: undefined, list: repo.environments.map((e) => environment(org.org, name, e)), wrap: "environments" };
+      if (repo.environmentsForbidden)
+        return {
+          status: 403,
+          body: {
+            message: "Resource not accessible by personal access token",
+            documentation_url: "https://docs.github.com/rest/deployments/environments",
+            status: "403",
+          },
+        };
+      if (rest.length === 1)
+        return { status: 200, body: undefined, list: repo.environments.map((e) => environment(org.org, name, e)), wrap: "environments" };
       const env = repo.environments.find((e) => e.name === rest[1]);
       if (!env) return { status: 404, body: notFound };
       if (rest[2] === "deployment-branch-policies") {
         const policies = Array.isArray(env.branchPolicy) ? env.branchPolicy : [];
-        return { status: 200, body: undefined, list: policies.map((p) => ({ id: p.id, node_id: `DBP_${p.id}`, name: p.name, type: p.type })), wrap: "branch_policies" };
+        return {
+          status: 200,
+          body: undefined,
+          list: policies.map((p) => ({ id: p.id, node_id: `DBP_${p.id}`, name: p.name, type: p.type })),
+          wrap: "branch_policies",
+        };
       }
       if (rest[2] === "variables") {
-        return { status: 200, body: undefined, list: Object.entries(env.variables).map(([key, value]) => ({ name: key, value, created_at: TIME, updated_at: TIME })), wrap: "variables" };
+        return {
+          status: 200,
+          body: undefined,
+          list: Object.entries(env.variables).map(([key, value]) => ({ name: key, value, created_at: TIME, updated_at: TIME })),
+          wrap: "variables",
+        };
       }
-      if (rest[2] === "secrets") return { status: 200, body: undefined, list: env.secrets.map((secret) => ({ name: secret, created_at: TIME, updated_at: TIME })), wrap: "secrets" };
+      if (rest[2] === "secrets")
+        return {
+          status: 200,
+          body: undefined,
+          list: env.secrets.map((secret) => ({ name: secret, created_at: TIME, updated_at: TIME })),
+          wrap: "secrets",
+        };
     }
-    if (rest[0] === "labels" && rest.length === 1) return { status: 200, body: undefined, list: repo.labels.map((l) => label(org.org, name, l.name, l.color, l.description, l.id)) };
+    if (rest[0] === "labels" && rest.length === 1)
+      return { status: 200, body: undefined, list: repo.labels.map((l) => label(org.org, name, l.name, l.color, l.description, l.id)) };
     return { status: 404, body: notFound };
   };
 
@@ -469,7 +537,12 @@ export async function startFixtureServer(org: OrgFixture, options: { pageSize?: 
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       requests.push({ method: req.method ?? "", path: url.pathname, query: url.search, status });
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", ...headers });
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "x-ratelimit-limit": "5000",
+        "x-ratelimit-remaining": "4999",
+        ...headers,
+      });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     if (req.method !== "GET") return send(405, { message: `fixture server: ${req.method} is not allowed, import must only read` });
@@ -495,7 +568,10 @@ export async function startFixtureServer(org: OrgFixture, options: { pageSize?: 
       next.searchParams.set("page", String(p));
       return `<${next.toString()}>; rel="${rel}"`;
     };
-    const links = [...(page < last ? [link(page + 1, "next"), link(last, "last")] : []), ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : [])];
+    const links = [
+      ...(page < last ? [link(page + 1, "next"), link(last, "last")] : []),
+      ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : []),
+    ];
     const body = answer.wrap ? { total_count: answer.list.length, [answer.wrap]: items } : items;
     problems.push(...shapeProblems(url.pathname, 200, body));
     return send(200, body, links.length > 0 ? { link: links.join(", ") } : {});

@@ -5,16 +5,18 @@
  * environments, a bad token, and nothing but GET requests. Every answer the server gave is
  * checked against GitHub's OpenAPI description.
  */
-import { readOrganisation, readOnlyClient, rateLimitWait, OrganisationSnapshot } from "../../importer/github";
+import { readOrganisation, readOnlyClient, rateLimitWait, type OrganisationSnapshot } from "../../importer/github";
 import { toConfig } from "../../importer/config";
 import { UserError } from "../../cli/errors";
 import { shapeProblems } from "./openapi";
-import { label, startFixtureServer, FixtureServer, orgRulesetsOf } from "./fixtures";
+import { label, startFixtureServer, type FixtureServer, orgRulesetsOf } from "./fixtures";
 import { fixtureOrg, ORG } from "./org";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 
-async function read(options: { pageSize?: number; prepare?: (server: FixtureServer) => void; token?: string; repositories?: string[] } = {}) {
+async function read(
+  options: { pageSize?: number; prepare?: (server: FixtureServer) => void; token?: string; repositories?: string[] } = {},
+) {
   const server = await startFixtureServer(fixtureOrg(), { pageSize: options.pageSize });
   options.prepare?.(server);
   const waits: number[] = [];
@@ -55,18 +57,39 @@ describe("reading an organisation", () => {
   test("the shape check catches a drifted fixture", () => {
     const drifted = label(ORG, "web", "L0", "c5def5", null, 1) as Record<string, unknown>;
     delete drifted.color;
-    expect(shapeProblems(`/repos/${ORG}/web/labels`, 200, [drifted])).toEqual([expect.stringContaining("must have required property 'color'")]);
-    expect(shapeProblems(`/repos/${ORG}/web/labels`, 200, [{ ...drifted, color: "c5def5", id: "1" }])).toEqual([expect.stringContaining("/0/id must be integer")]);
+    expect(shapeProblems(`/repos/${ORG}/web/labels`, 200, [drifted])).toEqual([
+      expect.stringContaining("must have required property 'color'"),
+    ]);
+    expect(shapeProblems(`/repos/${ORG}/web/labels`, 200, [{ ...drifted, color: "c5def5", id: "1" }])).toEqual([
+      expect.stringContaining("/0/id must be integer"),
+    ]);
   });
 
   test("lists are followed page by page (Link headers), so nothing past the first page is lost", () => {
     const repoPages = full.server.requests.filter((r) => r.path === `/orgs/${ORG}/repos`);
     // 32 repositories, 3 a page.
     expect(repoPages.length).toBe(11);
-    expect(repoPages.map((r) => new URLSearchParams(r.query).get("page") ?? "1")).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]);
+    expect(repoPages.map((r) => new URLSearchParams(r.query).get("page") ?? "1")).toEqual([
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+      "7",
+      "8",
+      "9",
+      "10",
+      "11",
+    ]);
     expect(full.snapshot.repositories.map((r) => r.repository.name)).toEqual(fixtureOrg().repositories.map((r) => r.settings.name));
     // Wrapped lists (`{total_count, environments}`) are followed too.
-    expect(repo(full.snapshot, "storefront").environments!.map((e) => e.environment.name)).toEqual(["preview", "staging", "production", "qa"]);
+    expect(repo(full.snapshot, "storefront").environments!.map((e) => e.environment.name)).toEqual([
+      "preview",
+      "staging",
+      "production",
+      "qa",
+    ]);
     expect(repo(full.snapshot, "storefront").environments![2].variables).toEqual({ API_BASE_URL: "https://api.acme.shop", REGION: "eu" });
     expect(full.snapshot.teams!.map((t) => t.slug)).toEqual(["release-captains", "sre-oncall", "platform"]);
   });
@@ -77,7 +100,9 @@ describe("reading an organisation", () => {
     expect(repo(full.snapshot, "api").classicProtection?.required_status_checks?.contexts).toEqual(["test"]);
     expect(full.snapshot.gaps.filter((gap) => gap.what === "classic branch protection")).toEqual([]);
     const config = toConfig(full.snapshot, { stack: "production" });
-    expect(config.inexpressible).toContainEqual(expect.objectContaining({ repository: "tool-26", setting: "protection", today: "unprotected" }));
+    expect(config.inexpressible).toContainEqual(
+      expect.objectContaining({ repository: "tool-26", setting: "protection", today: "unprotected" }),
+    );
   });
 
   test("an organisation ruleset covering several repositories is read once and reported for each", () => {
@@ -91,11 +116,15 @@ describe("reading an organisation", () => {
     const listed = config.inexpressible.filter((entry) => entry.setting === "organisation-ruleset.10001").map((entry) => entry.repository);
     expect(listed.sort()).toEqual([...covered].sort());
     // tool-25 has no protection of its own: the organisation ruleset is all it has, and the report says so.
-    expect(config.inexpressible).toContainEqual(expect.objectContaining({ repository: "tool-25", setting: "protection", today: "protected only by an organisation ruleset" }));
+    expect(config.inexpressible).toContainEqual(
+      expect.objectContaining({ repository: "tool-25", setting: "protection", today: "protected only by an organisation ruleset" }),
+    );
   });
 
   test("a token that cannot read one repository's environments is a gap for that repository; the rest is read", () => {
-    expect(full.snapshot.gaps).toEqual([{ repository: "svc-15", what: "environments", status: 403, message: expect.stringContaining("Resource not accessible") }]);
+    expect(full.snapshot.gaps).toEqual([
+      { repository: "svc-15", what: "environments", status: 403, message: expect.stringContaining("Resource not accessible") },
+    ]);
     expect(repo(full.snapshot, "svc-15").environments).toBeUndefined();
     expect(repo(full.snapshot, "svc-15").labels).toBeDefined();
     expect(repo(full.snapshot, "svc-16").environments).toEqual([]);
@@ -124,12 +153,18 @@ describe("rate limits", () => {
         s.script(`/orgs/${ORG}/teams`, {
           status: 403,
           headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
-          body: { message: "API rate limit exceeded for user ID 1.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" },
+          body: {
+            message: "API rate limit exceeded for user ID 1.",
+            documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+          },
         });
         s.script(`/repos/${ORG}/storefront/labels`, {
           status: 429,
           headers: { "retry-after": "7" },
-          body: { message: "You have exceeded a secondary rate limit.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" },
+          body: {
+            message: "You have exceeded a secondary rate limit.",
+            documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+          },
         });
       },
     });
@@ -145,7 +180,9 @@ describe("rate limits", () => {
     expect(rateLimitWait(403, { "retry-after": "5" }, NOW)).toBe(5000);
     expect(rateLimitWait(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 10) }, NOW)).toBe(11_000);
     expect(rateLimitWait(429, {}, NOW)).toBe(60_000);
-    expect(rateLimitWait(403, {}, NOW, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")).toBe(60_000);
+    expect(rateLimitWait(403, {}, NOW, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")).toBe(
+      60_000,
+    );
     // A 403 without rate-limit headers is a permission gap, not a wait.
     expect(rateLimitWait(403, { "x-ratelimit-remaining": "4000" }, NOW)).toBeUndefined();
     expect(rateLimitWait(404, { "retry-after": "5" }, NOW)).toBeUndefined();
@@ -155,7 +192,12 @@ describe("rate limits", () => {
     const attempt = read({
       repositories: ["storefront"],
       prepare: (s) => {
-        for (let i = 0; i < 10; i++) s.script(`/repos/${ORG}/storefront`, { status: 429, headers: { "retry-after": "1" }, body: { message: "You have exceeded a secondary rate limit." } });
+        for (let i = 0; i < 10; i++)
+          s.script(`/repos/${ORG}/storefront`, {
+            status: 429,
+            headers: { "retry-after": "1" },
+            body: { message: "You have exceeded a secondary rate limit." },
+          });
       },
     });
     await expect(attempt).rejects.toThrow(UserError);
@@ -176,8 +218,12 @@ describe("refusals", () => {
     const server = await startFixtureServer(fixtureOrg());
     try {
       const client = readOnlyClient({ token: "fixture-token", baseUrl: server.url });
-      await expect(client.request("POST /repos/{owner}/{repo}/labels", { owner: ORG, repo: "web-1", name: "x" })).rejects.toThrow(/only reads, but tried POST/);
-      await expect(client.request("DELETE /repos/{owner}/{repo}", { owner: ORG, repo: "web-1" })).rejects.toThrow(/only reads, but tried DELETE/);
+      await expect(client.request("POST /repos/{owner}/{repo}/labels", { owner: ORG, repo: "web-1", name: "x" })).rejects.toThrow(
+        /only reads, but tried POST/,
+      );
+      await expect(client.request("DELETE /repos/{owner}/{repo}", { owner: ORG, repo: "web-1" })).rejects.toThrow(
+        /only reads, but tried DELETE/,
+      );
       expect(server.requests).toEqual([]);
     } finally {
       await server.close();

@@ -3,7 +3,7 @@
  * it gives against the schema the description documents for that route and status, so the
  * fixtures cannot drift from the real API's shapes.
  */
-import Ajv, { ValidateFunction } from "ajv";
+import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 
 interface OpenApiDocument {
@@ -51,7 +51,10 @@ export function routeOf(pathname: string): string | undefined {
   const parts = pathname.split("/");
   return Object.keys(spec.paths).find((template) => {
     const want = template.split("/");
-    return want.length === parts.length && want.every((segment, i) => (segment.startsWith("{") && segment.endsWith("}") ? parts[i] !== "" : segment === parts[i]));
+    return (
+      want.length === parts.length &&
+      want.every((segment, i) => (segment.startsWith("{") && segment.endsWith("}") ? parts[i] !== "" : segment === parts[i]))
+    );
   });
 }
 

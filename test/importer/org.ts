@@ -83,7 +83,17 @@ function tagRuleset(id: number, repo: string, include: string[]): RulesetFixture
 }
 
 const STOREFRONT_ENVIRONMENTS: EnvironmentFixture[] = [
-  { name: "preview", id: 501, reviewers: [], preventSelfReview: false, waitTimer: 0, canAdminsBypass: true, branchPolicy: null, variables: { API_BASE_URL: "https://api-preview.acme.dev" }, secrets: [] },
+  {
+    name: "preview",
+    id: 501,
+    reviewers: [],
+    preventSelfReview: false,
+    waitTimer: 0,
+    canAdminsBypass: true,
+    branchPolicy: null,
+    variables: { API_BASE_URL: "https://api-preview.acme.dev" },
+    secrets: [],
+  },
   {
     name: "staging",
     id: 502,
@@ -113,7 +123,17 @@ const STOREFRONT_ENVIRONMENTS: EnvironmentFixture[] = [
     secrets: ["PULUMI_ACCESS_TOKEN", "HEROKU_API_KEY"],
   },
   // Not one of the playbook's environments: listed, not managed.
-  { name: "qa", id: 504, reviewers: [], preventSelfReview: false, waitTimer: 0, canAdminsBypass: true, branchPolicy: "protected", variables: {}, secrets: [] },
+  {
+    name: "qa",
+    id: 504,
+    reviewers: [],
+    preventSelfReview: false,
+    waitTimer: 0,
+    canAdminsBypass: true,
+    branchPolicy: "protected",
+    variables: {},
+    secrets: [],
+  },
 ];
 
 /** The playbook's labels, some with today's own colours. */
@@ -137,13 +157,22 @@ export function fixtureOrg(): OrgFixture {
     add({
       settings: settings(name, i),
       rulesets: [
-        branchRuleset(20_000 + i, name, {
-          contexts: i % 2 === 0 ? ["lint", "unit", "build"] : ["ci"],
-          approvals: 1 + (i % 3),
-          requireLastPush: i % 4 !== 3,
-          codeOwners: i === 7,
-          strict: i !== 5,
-        }, i === 6 ? { enforcement: "evaluate" } : i === 8 ? { bypassActors: [{ actor_id: TEAMS.platform, actor_type: "Team", bypass_mode: "always" }] } : {}),
+        branchRuleset(
+          20_000 + i,
+          name,
+          {
+            contexts: i % 2 === 0 ? ["lint", "unit", "build"] : ["ci"],
+            approvals: 1 + (i % 3),
+            requireLastPush: i % 4 !== 3,
+            codeOwners: i === 7,
+            strict: i !== 5,
+          },
+          i === 6
+            ? { enforcement: "evaluate" }
+            : i === 8
+              ? { bypassActors: [{ actor_id: TEAMS.platform, actor_type: "Team", bypass_mode: "always" }] }
+              : {},
+        ),
         ...(i % 3 !== 2 ? [tagRuleset(30_000 + i, name, i % 2 === 0 ? ["refs/tags/v*"] : ["refs/tags/v*", "refs/tags/mvp-*"])] : []),
       ],
       environments: i === 0 ? STOREFRONT_ENVIRONMENTS : [],
@@ -187,8 +216,18 @@ export function fixtureOrg(): OrgFixture {
     add({ settings: settings(`tool-${i}`, i), rulesets: [], environments: [], labels: [] });
   }
   // 29-31: rulesets with other shapes: a named-branch ruleset, a disabled one, an extra unmanaged one.
-  add({ settings: settings("docs-site", 29), rulesets: [branchRuleset(20_029, "docs-site", { contexts: ["links"], linearHistory: false }, { include: ["refs/heads/main"] })], environments: [], labels: [] });
-  add({ settings: settings("legacy", 30), rulesets: [branchRuleset(20_030, "legacy", { deletion: false, nonFastForward: false }, { enforcement: "disabled" })], environments: [], labels: [] });
+  add({
+    settings: settings("docs-site", 29),
+    rulesets: [branchRuleset(20_029, "docs-site", { contexts: ["links"], linearHistory: false }, { include: ["refs/heads/main"] })],
+    environments: [],
+    labels: [],
+  });
+  add({
+    settings: settings("legacy", 30),
+    rulesets: [branchRuleset(20_030, "legacy", { deletion: false, nonFastForward: false }, { enforcement: "disabled" })],
+    environments: [],
+    labels: [],
+  });
   add({
     settings: settings("infra", 31),
     rulesets: [

@@ -12,8 +12,8 @@
  *
  * The fixture side is read from the fixture itself, never from the importer's mapping.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { makeScratch, removeScratch, runProjectStack, editStackFile, slipwayKey } from "../e2e/support";
 import type { RecordedResource, RecordedStack } from "../../gate/model";
 import { urnsOf } from "../../importer/importFile";
@@ -45,12 +45,8 @@ afterAll(() => removeScratch(scratch));
 
 // ---- the fixture's side ----
 
-const repoFixture = (name: string): RepoFixture => {
-  const found = org.repositories.find((r) => r.settings.name === name);
-  if (!found) throw new Error(`no fixture repository '${name}'`);
-  return found;
-};
-const coversDefault = (r: RulesetFixture, branch: string) => r.target === "branch" && (r.include.includes("~DEFAULT_BRANCH") || r.include.includes(`refs/heads/${branch}`));
+const coversDefault = (r: RulesetFixture, branch: string) =>
+  r.target === "branch" && (r.include.includes("~DEFAULT_BRANCH") || r.include.includes(`refs/heads/${branch}`));
 const defaultBranchRuleset = (repo: RepoFixture) => repo.rulesets.find((r) => coversDefault(r, repo.settings.defaultBranch));
 const tagRulesetOf = (repo: RepoFixture) => repo.rulesets.find((r) => r.target === "tag");
 const rule = (r: RulesetFixture, type: string): Rule | undefined => r.rules.find((x) => x.type === type);
@@ -58,7 +54,8 @@ const param = (r: RulesetFixture, type: string, key: string) => rule(r, type)?.p
 
 // ---- the program's side ----
 
-const registered = (type: string, predicate: (resource: RecordedResource) => boolean) => recorded.resources.filter((r) => r.type === type && predicate(r));
+const registered = (type: string, predicate: (resource: RecordedResource) => boolean) =>
+  recorded.resources.filter((r) => r.type === type && predicate(r));
 const T = {
   repository: "github:index/repository:Repository",
   branchDefault: "github:index/branchDefault:BranchDefault",
@@ -69,15 +66,25 @@ const T = {
   policy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
   variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
 };
-const inputs = (resource: RecordedResource) => resource.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const inputs = (resource: RecordedResource) => resource.inputs as Record<string, any>;
 const sorted = (values: unknown[]) => JSON.stringify([...values].map(String).sort());
 /** JSON with keys in order, so two objects compare by content. */
 const stable = (value: unknown): string =>
-  value === undefined ? "undefined" : JSON.stringify(value, (_, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  value === undefined
+    ? "undefined"
+    : JSON.stringify(value, (_, v) =>
+        v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+      );
 /** The checks the policy gate adds in a deploy repository (the program's own list). */
 const GATE_CHECKS = gateChecks(["staging", "production"]);
 /** Compare required checks in two parts: the configured ones, and the policy gate's. */
-function compareChecks(add: (setting: string, registeredValue: unknown, fixtureValue: unknown) => void, contextsSetting: string, gateSetting: string, registeredChecks: string[], fixtureChecks: string[]) {
+function compareChecks(
+  add: (setting: string, registeredValue: unknown, fixtureValue: unknown) => void,
+  contextsSetting: string,
+  gateSetting: string,
+  registeredChecks: string[],
+  fixtureChecks: string[],
+) {
   const own = (checks: string[]) => checks.filter((c) => !GATE_CHECKS.includes(c));
   const gate = (checks: string[]) => checks.filter((c) => GATE_CHECKS.includes(c));
   add(contextsSetting, sorted(own(registeredChecks)), sorted(own(fixtureChecks)));
@@ -113,25 +120,76 @@ function comparisons(): Comparison[] {
     add(name, "branch-default.branch", inputs(branchDefault).branch, branch);
 
     const fixtureRuleset = defaultBranchRuleset(repo);
-    const [ruleset] = registered(T.ruleset, (r) => inputs(r).repository === name && inputs(r).target === "branch" && inputs(r).name === "slipway: default branch");
+    const [ruleset] = registered(
+      T.ruleset,
+      (r) => inputs(r).repository === name && inputs(r).target === "branch" && inputs(r).name === "slipway: default branch",
+    );
     if (fixtureRuleset && ruleset) {
       const rules = inputs(ruleset).rules;
       add(name, "ruleset.name", inputs(ruleset).name, fixtureRuleset.name);
       add(name, "ruleset.enforcement", inputs(ruleset).enforcement, fixtureRuleset.enforcement);
-      add(name, "ruleset.conditions.ref_name", stable(inputs(ruleset).conditions.refName), stable({ excludes: fixtureRuleset.exclude ?? [], includes: fixtureRuleset.include }));
+      add(
+        name,
+        "ruleset.conditions.ref_name",
+        stable(inputs(ruleset).conditions.refName),
+        stable({ excludes: fixtureRuleset.exclude ?? [], includes: fixtureRuleset.include }),
+      );
       add(name, "ruleset.bypass_actors", (inputs(ruleset).bypassActors ?? []).length, (fixtureRuleset.bypassActors ?? []).length);
       add(name, "ruleset.rules.deletion", rules.deletion === true, rule(fixtureRuleset, "deletion") !== undefined);
       add(name, "ruleset.rules.non_fast_forward", rules.nonFastForward === true, rule(fixtureRuleset, "non_fast_forward") !== undefined);
-      add(name, "ruleset.rules.required_linear_history", rules.requiredLinearHistory === true, rule(fixtureRuleset, "required_linear_history") !== undefined);
-      add(name, "required_approving_review_count", rules.pullRequest.requiredApprovingReviewCount, param(fixtureRuleset, "pull_request", "required_approving_review_count"));
-      add(name, "ruleset.rules.pull_request.dismiss_stale_reviews_on_push", rules.pullRequest.dismissStaleReviewsOnPush === true, param(fixtureRuleset, "pull_request", "dismiss_stale_reviews_on_push"));
-      add(name, "ruleset.rules.pull_request.require_last_push_approval", rules.pullRequest.requireLastPushApproval === true, param(fixtureRuleset, "pull_request", "require_last_push_approval"));
-      add(name, "ruleset.rules.pull_request.required_review_thread_resolution", rules.pullRequest.requiredReviewThreadResolution === true, param(fixtureRuleset, "pull_request", "required_review_thread_resolution"));
-      add(name, "ruleset.rules.pull_request.require_code_owner_review", rules.pullRequest.requireCodeOwnerReview === true, param(fixtureRuleset, "pull_request", "require_code_owner_review"));
-      add(name, "ruleset.rules.required_status_checks.strict", rules.requiredStatusChecks.strictRequiredStatusChecksPolicy, param(fixtureRuleset, "required_status_checks", "strict_required_status_checks_policy"));
+      add(
+        name,
+        "ruleset.rules.required_linear_history",
+        rules.requiredLinearHistory === true,
+        rule(fixtureRuleset, "required_linear_history") !== undefined,
+      );
+      add(
+        name,
+        "required_approving_review_count",
+        rules.pullRequest.requiredApprovingReviewCount,
+        param(fixtureRuleset, "pull_request", "required_approving_review_count"),
+      );
+      add(
+        name,
+        "ruleset.rules.pull_request.dismiss_stale_reviews_on_push",
+        rules.pullRequest.dismissStaleReviewsOnPush === true,
+        param(fixtureRuleset, "pull_request", "dismiss_stale_reviews_on_push"),
+      );
+      add(
+        name,
+        "ruleset.rules.pull_request.require_last_push_approval",
+        rules.pullRequest.requireLastPushApproval === true,
+        param(fixtureRuleset, "pull_request", "require_last_push_approval"),
+      );
+      add(
+        name,
+        "ruleset.rules.pull_request.required_review_thread_resolution",
+        rules.pullRequest.requiredReviewThreadResolution === true,
+        param(fixtureRuleset, "pull_request", "required_review_thread_resolution"),
+      );
+      add(
+        name,
+        "ruleset.rules.pull_request.require_code_owner_review",
+        rules.pullRequest.requireCodeOwnerReview === true,
+        param(fixtureRuleset, "pull_request", "require_code_owner_review"),
+      );
+      add(
+        name,
+        "ruleset.rules.required_status_checks.strict",
+        rules.requiredStatusChecks.strictRequiredStatusChecksPolicy,
+        param(fixtureRuleset, "required_status_checks", "strict_required_status_checks_policy"),
+      );
       const contexts = (rules.requiredStatusChecks.requiredChecks as { context: string }[]).map((c) => c.context);
-      const fixtureContexts = (param(fixtureRuleset, "required_status_checks", "required_status_checks") as { context: string }[]).map((c) => c.context);
-      compareChecks((setting, a, b) => add(name, setting, a, b), "required_status_checks.contexts", "required_status_checks.policy-gate", contexts, fixtureContexts);
+      const fixtureContexts = (param(fixtureRuleset, "required_status_checks", "required_status_checks") as { context: string }[]).map(
+        (c) => c.context,
+      );
+      compareChecks(
+        (setting, a, b) => add(name, setting, a, b),
+        "required_status_checks.contexts",
+        "required_status_checks.policy-gate",
+        contexts,
+        fixtureContexts,
+      );
     }
 
     const [classic] = registered(T.classic, (r) => inputs(r).repositoryId === name);
@@ -150,12 +208,26 @@ function comparisons(): Comparison[] {
       add(name, "classic.require_last_push_approval", reviews.requireLastPushApproval, c.requireLastPush);
       add(name, "classic.require_code_owner_reviews", reviews.requireCodeOwnerReviews === true, c.codeOwners);
       add(name, "classic.required_status_checks.strict", checks.strict, c.strict);
-      add(name, both ? "classic.required_approving_review_count" : "required_approving_review_count", reviews.requiredApprovingReviewCount, c.approvals);
-      compareChecks((setting, a, b) => add(name, setting, a, b), both ? "classic.required_status_checks.contexts" : "required_status_checks.contexts", "classic.required_status_checks.policy-gate", checks.contexts, c.contexts);
+      add(
+        name,
+        both ? "classic.required_approving_review_count" : "required_approving_review_count",
+        reviews.requiredApprovingReviewCount,
+        c.approvals,
+      );
+      compareChecks(
+        (setting, a, b) => add(name, setting, a, b),
+        both ? "classic.required_status_checks.contexts" : "required_status_checks.contexts",
+        "classic.required_status_checks.policy-gate",
+        checks.contexts,
+        c.contexts,
+      );
     }
 
     const fixtureTags = tagRulesetOf(repo);
-    const [tags] = registered(T.ruleset, (r) => inputs(r).repository === name && inputs(r).target === "tag" && inputs(r).name === "slipway: release tags");
+    const [tags] = registered(
+      T.ruleset,
+      (r) => inputs(r).repository === name && inputs(r).target === "tag" && inputs(r).name === "slipway: release tags",
+    );
     if (fixtureTags && tags) {
       add(name, "tag-ruleset.name", inputs(tags).name, fixtureTags.name);
       add(name, "tag-ruleset.enforcement", inputs(tags).enforcement, fixtureTags.enforcement);
@@ -182,13 +254,26 @@ function comparisons(): Comparison[] {
       add(name, `environment.${env.name}.prevent_self_review`, e.preventSelfReview, env.preventSelfReview);
       add(name, `environment.${env.name}.wait_timer`, e.waitTimer, env.waitTimer);
       add(name, `environment.${env.name}.can_admins_bypass`, e.canAdminsBypass, env.canAdminsBypass);
-      const policy = env.branchPolicy === null ? undefined : { customBranchPolicies: env.branchPolicy !== "protected", protectedBranches: env.branchPolicy === "protected" };
+      const policy =
+        env.branchPolicy === null
+          ? undefined
+          : { customBranchPolicies: env.branchPolicy !== "protected", protectedBranches: env.branchPolicy === "protected" };
       add(name, `environment.${env.name}.deployment_branch_policy`, stable(e.deploymentBranchPolicy), stable(policy));
       const policies = registered(T.policy, (r) => inputs(r).repository === name && inputs(r).environment === env.name);
-      const refs = policies.map((p) => `${inputs(p).tagPattern !== undefined ? "tag" : "branch"}:${inputs(p).tagPattern ?? inputs(p).branchPattern}`);
-      add(name, `environment.${env.name}.deployment_policies`, sorted(refs), sorted(Array.isArray(env.branchPolicy) ? env.branchPolicy.map((p) => `${p.type}:${p.name}`) : []));
+      const refs = policies.map(
+        (p) => `${inputs(p).tagPattern !== undefined ? "tag" : "branch"}:${inputs(p).tagPattern ?? inputs(p).branchPattern}`,
+      );
+      add(
+        name,
+        `environment.${env.name}.deployment_policies`,
+        sorted(refs),
+        sorted(Array.isArray(env.branchPolicy) ? env.branchPolicy.map((p) => `${p.type}:${p.name}`) : []),
+      );
       for (const [variableName, value] of Object.entries(env.variables)) {
-        const [variable] = registered(T.variable, (r) => inputs(r).repository === name && inputs(r).environment === env.name && inputs(r).variableName === variableName);
+        const [variable] = registered(
+          T.variable,
+          (r) => inputs(r).repository === name && inputs(r).environment === env.name && inputs(r).variableName === variableName,
+        );
         add(name, `environment.${env.name}.variables.${variableName}`, variable ? inputs(variable).value : undefined, value);
       }
     }
@@ -210,7 +295,9 @@ describe("slipway import: round trip through the program", () => {
     // Enough was compared to mean something: every repository, and most settings.
     expect(new Set(all.map((c) => c.repository)).size).toBe(org.repositories.length);
     expect(all.length).toBeGreaterThan(400);
-    const differing = all.filter((c) => JSON.stringify(c.registered) !== JSON.stringify(c.fixture)).map((c) => `${c.repository}: ${c.setting}`);
+    const differing = all
+      .filter((c) => JSON.stringify(c.registered) !== JSON.stringify(c.fixture))
+      .map((c) => `${c.repository}: ${c.setting}`);
     const listed = result.config.inexpressible.map((entry) => `${entry.repository ?? ""}: ${entry.setting}`);
     const compared = new Set(all.map((c) => `${c.repository}: ${c.setting}`));
     // No unlisted difference...
@@ -222,10 +309,22 @@ describe("slipway import: round trip through the program", () => {
   });
 
   test("settings the contract does express are reproduced exactly (none of them listed)", () => {
-    const expressible = ["repository.description", "repository.visibility", "branch-default.branch", "classic.pattern", "tag-ruleset.includes"];
+    const expressible = [
+      "repository.description",
+      "repository.visibility",
+      "branch-default.branch",
+      "classic.pattern",
+      "tag-ruleset.includes",
+    ];
     const listed = new Set(result.config.inexpressible.map((entry) => entry.setting));
     for (const setting of expressible) expect(listed.has(setting)).toBe(false);
-    const all = comparisons().filter((c) => expressible.includes(c.setting) || /^environment\.(preview|staging|production)\.(reviewers|wait_timer|prevent_self_review|can_admins_bypass|deployment_policies|variables\.)/.test(c.setting));
+    const all = comparisons().filter(
+      (c) =>
+        expressible.includes(c.setting) ||
+        /^environment\.(preview|staging|production)\.(reviewers|wait_timer|prevent_self_review|can_admins_bypass|deployment_policies|variables\.)/.test(
+          c.setting,
+        ),
+    );
     expect(all.length).toBeGreaterThan(90);
     for (const c of all) expect({ ...c, registered: c.registered }).toEqual({ ...c, registered: c.fixture });
   });
@@ -255,7 +354,12 @@ describe("slipway import: round trip through the program", () => {
             id = repo.settings.name;
             break;
           case T.ruleset: {
-            const found = i.name === "slipway: default branch" ? defaultBranchRuleset(repo) : i.name === "slipway: release tags" ? tagRulesetOf(repo) : undefined;
+            const found =
+              i.name === "slipway: default branch"
+                ? defaultBranchRuleset(repo)
+                : i.name === "slipway: release tags"
+                  ? tagRulesetOf(repo)
+                  : undefined;
             id = found ? `${repo.settings.name}:${found.id}` : undefined;
             break;
           }
@@ -270,7 +374,10 @@ describe("slipway import: round trip through the program", () => {
             break;
           case T.policy: {
             const pattern = i.tagPattern ?? i.branchPattern;
-            const found = env && Array.isArray(env.branchPolicy) ? env.branchPolicy.find((p) => p.name === pattern && p.type === (i.tagPattern !== undefined ? "tag" : "branch")) : undefined;
+            const found =
+              env && Array.isArray(env.branchPolicy)
+                ? env.branchPolicy.find((p) => p.name === pattern && p.type === (i.tagPattern !== undefined ? "tag" : "branch"))
+                : undefined;
             id = found ? `${repo.settings.name}:${env!.name}:${found.id}` : undefined;
             break;
           }

@@ -3,13 +3,13 @@
  * example project whose production stack is the imported config, completed with what import
  * cannot supply (the ledger deploy key; the rollback approvers, where the contract asks for them).
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { stackConfigSchema } from "../../config/config";
-import { runImport, ImportResult } from "../../importer/run";
+import { runImport, type ImportResult } from "../../importer/run";
 import type { GapFormat } from "../../importer/gap";
 import { copyProject, editStackFile, PACK_DIR, POLICY_CONFIG, REPO_ROOT, slipwayKey } from "../e2e/support";
-import { startFixtureServer, FixtureServer, OrgFixture } from "./fixtures";
+import { startFixtureServer, type FixtureServer, type OrgFixture } from "./fixtures";
 
 /** Run `slipway import` in-process against a fixture server (started and closed here). */
 export async function importFixture(
@@ -44,7 +44,9 @@ export async function importFixture(
 
 /** Whether the contract's environments take rollback approvers (and production must name them). */
 function contractHasRollback(): boolean {
-  const production = (stackConfigSchema.shape.environments as unknown as { shape: Record<string, { unwrap(): { shape: Record<string, unknown> } }> }).shape.production;
+  const production = (
+    stackConfigSchema.shape.environments as unknown as { shape: Record<string, { unwrap(): { shape: Record<string, unknown> } }> }
+  ).shape.production;
   return "rollback" in production.unwrap().shape;
 }
 
@@ -61,7 +63,8 @@ export function projectWithImport(scratch: string, name: string, writtenStackFil
     document.setIn(slipwayKey("github"), document.createNode(written.config["slipway:github"]));
     document.setIn(slipwayKey("github", "ledgerDeployKey"), ledgerDeployKey);
     document.setIn(slipwayKey("environments"), document.createNode(written.config["slipway:environments"]));
-    if (contractHasRollback()) document.setIn(slipwayKey("environments", "production", "rollback"), document.createNode({ reviewerTeams: ["release-captains"] }));
+    if (contractHasRollback())
+      document.setIn(slipwayKey("environments", "production", "rollback"), document.createNode({ reviewerTeams: ["release-captains"] }));
     document.setIn(["config", "github:owner"], written.config["github:owner"]);
     for (const key of ["apps", "databases", "postgres"]) document.deleteIn(slipwayKey(key));
   });

@@ -4,17 +4,26 @@ import { migrateWorkflow } from "../../components/github/migrations";
 import { workflowYaml } from "../../components/github/workflows";
 import { deployJobGates, migrationOrder, noImplicitMigrations } from "../../policy-pack/policies/deployJobs";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
-import { deployWorkflow, environment, k8sDeployment, manifestVariable, policyGate, releaseManifest, repository, workflowFile } from "./fixtures";
+import {
+  deployWorkflow,
+  environment,
+  k8sDeployment,
+  manifestVariable,
+  policyGate,
+  releaseManifest,
+  repository,
+  workflowFile,
+} from "./fixtures";
 import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
 
 type Jobs = Record<string, Record<string, unknown>>;
 
 /** The production deploy workflow with its deploy job changed by `edit`. */
 function productionWorkflow(edit: (deploy: Record<string, unknown>, jobs: Jobs) => void = () => undefined): Fixture {
-    const workflow = deployWorkflow();
-    const jobs = workflow.jobs as Jobs;
-    edit(jobs.deploy, jobs);
-    return workflowFile("deploy-production.yml", workflow);
+  const workflow = deployWorkflow();
+  const jobs = workflow.jobs as Jobs;
+  edit(jobs.deploy, jobs);
+  return workflowFile("deploy-production.yml", workflow);
 }
 
 /** How messages name Slipway's own production workflow fixture. */
@@ -25,18 +34,18 @@ const SLIPWAY = "RepositoryFile 'deploy-production' (repository 'app', .github/w
  * `ship.yml`, job `release`, steps named by the team).
  */
 function ownWorkflow(file: string, workflow: unknown, repository = "storefront"): Fixture {
-    return {
-        type: TYPES.repositoryFile,
-        name: `${repository}-${file.replace(/\.ya?ml$/, "")}`,
-        props: {
-            repository,
-            branch: "main",
-            file: `.github/workflows/${file}`,
-            content: typeof workflow === "string" ? workflow : stringify(workflow),
-            commitMessage: "ci: ship",
-            overwriteOnCreate: true,
-        },
-    };
+  return {
+    type: TYPES.repositoryFile,
+    name: `${repository}-${file.replace(/\.ya?ml$/, "")}`,
+    props: {
+      repository,
+      branch: "main",
+      file: `.github/workflows/${file}`,
+      content: typeof workflow === "string" ? workflow : stringify(workflow),
+      commitMessage: "ci: ship",
+      overwriteOnCreate: true,
+    },
+  };
 }
 
 /** How messages name ship.yml. */
@@ -44,684 +53,921 @@ const SHIP = "RepositoryFile 'storefront-ship' (repository 'storefront', .github
 
 /** A complete production release job of the team's own: gated, serialised, smoke-checked and marked. */
 function releaseJob(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-        "runs-on": "ubuntu-latest",
-        needs: ["build"],
-        environment: "production",
-        concurrency: { group: "ship-production", "cancel-in-progress": false },
-        steps: [
-            { name: "ship it", run: "pulumi up --yes -s production" },
-            { name: "probe", run: "curl -fsS https://acme.shop/healthz" },
-            { name: "record", run: 'echo "shipped ${GITHUB_SHA}" >> "$GITHUB_STEP_SUMMARY"' },
-        ],
-        ...overrides,
-    };
+  return {
+    "runs-on": "ubuntu-latest",
+    needs: ["build"],
+    environment: "production",
+    concurrency: { group: "ship-production", "cancel-in-progress": false },
+    steps: [
+      { name: "ship it", run: "pulumi up --yes -s production" },
+      { name: "probe", run: "curl -fsS https://acme.shop/healthz" },
+      { name: "record", run: 'echo "shipped ${GITHUB_SHA}" >> "$GITHUB_STEP_SUMMARY"' },
+    ],
+    ...overrides,
+  };
 }
 
 /** ship.yml: a build job and the release job (or other jobs). */
 function ship(jobs: Jobs = { release: releaseJob() }): Fixture {
-    return ownWorkflow("ship.yml", {
-        name: "ship",
-        on: { push: { tags: ["v*"] }, workflow_dispatch: {} },
-        jobs: { build: { "runs-on": "ubuntu-latest", steps: [{ name: "unit tests", run: "npm test" }] }, ...jobs },
-    });
+  return ownWorkflow("ship.yml", {
+    name: "ship",
+    on: { push: { tags: ["v*"] }, workflow_dispatch: {} },
+    jobs: { build: { "runs-on": "ubuntu-latest", steps: [{ name: "unit tests", run: "npm test" }] }, ...jobs },
+  });
 }
 
 /** The release job's steps with the deploy step replaced. */
 function deployingWith(step: Record<string, unknown>): unknown[] {
-    const steps = releaseJob().steps as unknown[];
-    return [step, ...steps.slice(1)];
+  const steps = releaseJob().steps as unknown[];
+  return [step, ...steps.slice(1)];
 }
 
 describe("deploy-job-gates", () => {
-    test("the production deploy job is gated, serialised, smoke-tested and marked", async () => {
-        expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow()))).toEqual([]);
+  test("the production deploy job is gated, serialised, smoke-tested and marked", async () => {
+    expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow()))).toEqual([]);
+  });
+
+  test("production deploys need the tests", async () => {
+    expect(
+      messages(
+        await runResourcePolicy(
+          deployJobGates,
+          productionWorkflow((deploy) => delete deploy.needs),
+        ),
+      ),
+    ).toEqual([`${SLIPWAY} job 'deploy' does not need the test jobs (needs: none), so it can deploy untested code.`]);
+  });
+
+  test("a needed job must exist", async () => {
+    expect(
+      messages(
+        await runResourcePolicy(
+          deployJobGates,
+          productionWorkflow((deploy) => (deploy.needs = "tests")),
+        ),
+      ),
+    ).toEqual([`${SLIPWAY} job 'deploy' needs 'tests', which is not a job of this workflow.`]);
+  });
+
+  test("production deploys are serialised and never cancelled half-way", async () => {
+    expect(
+      messages(
+        await runResourcePolicy(
+          deployJobGates,
+          productionWorkflow((deploy) => delete deploy.concurrency),
+        ),
+      ),
+    ).toEqual([`${SLIPWAY} job 'deploy' is not serialised (no concurrency group), so two production deploys can overlap.`]);
+    const cancelling = productionWorkflow((deploy) => (deploy.concurrency = { group: "deploy-production", "cancel-in-progress": true }));
+    expect(messages(await runResourcePolicy(deployJobGates, cancelling))).toEqual([
+      `${SLIPWAY} job 'deploy' sets cancel-in-progress: true on concurrency group 'deploy-production', which would cancel a production deploy half-way.`,
+    ]);
+  });
+
+  test("a workflow-level concurrency group serialises the job too", async () => {
+    const workflow = deployWorkflow();
+    delete (workflow.jobs as Jobs).deploy.concurrency;
+    workflow.concurrency = "deploy-production";
+    expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", workflow)))).toEqual([]);
+  });
+
+  test("a concurrency group that differs on every run serialises nothing", async () => {
+    const perRun = productionWorkflow(
+      (deploy) => (deploy.concurrency = { group: "deploy-${{ github.run_id }}", "cancel-in-progress": false }),
+    );
+    expect(messages(await runResourcePolicy(deployJobGates, perRun))).toEqual([
+      `${SLIPWAY} job 'deploy' is not serialised: its concurrency group 'deploy-\${{ github.run_id }}' differs on every run (github.run_id), so two production deploys can overlap.`,
+    ]);
+  });
+
+  test("production deploys run smoke checks and write a deploy marker", async () => {
+    const bare = productionWorkflow((deploy) => (deploy.steps = [{ id: "release", run: "./scripts/release.sh" }]));
+    expect(messages(await runResourcePolicy(deployJobGates, bare))).toEqual([
+      `${SLIPWAY} job 'deploy' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'release').`,
+      `${SLIPWAY} job 'deploy' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+    ]);
+  });
+
+  test("the production deploy job uses the production environment", async () => {
+    expect(
+      messages(
+        await runResourcePolicy(
+          deployJobGates,
+          productionWorkflow((deploy) => delete deploy.environment),
+        ),
+      ),
+    ).toEqual([
+      `${SLIPWAY} job 'deploy' does not use the production environment (environment: none), so it deploys without production's approval and secrets scoping.`,
+    ]);
+    expect(
+      messages(
+        await runResourcePolicy(
+          deployJobGates,
+          productionWorkflow((deploy) => (deploy.environment = "production")),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  test("the production deploy job may have any id: it is judged by its environment", async () => {
+    const renamed = productionWorkflow((deploy, jobs) => {
+      jobs.ship = deploy;
+      delete jobs.deploy;
+    });
+    expect(messages(await runResourcePolicy(deployJobGates, renamed))).toEqual([]);
+    const unfinished = productionWorkflow((deploy, jobs) => {
+      jobs.ship = { ...deploy, needs: [] };
+      delete jobs.deploy;
+    });
+    expect(messages(await runResourcePolicy(deployJobGates, unfinished))).toEqual([
+      `${SLIPWAY} job 'ship' does not need the test jobs (needs: none), so it can deploy untested code.`,
+    ]);
+  });
+
+  test("the designated production workflow must hold a production deploy job", async () => {
+    const workflow = deployWorkflow();
+    const jobs = workflow.jobs as Jobs;
+    jobs.package = { ...jobs.deploy, needs: ["test"] };
+    delete jobs.package.environment;
+    delete jobs.deploy;
+    delete jobs.migrate;
+    expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", workflow)))).toEqual([
+      `${SLIPWAY} has no production deploy job: no job uses the production environment or deploys to production (jobs: 'test', 'package').`,
+    ]);
+    expect(
+      messages(
+        await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", workflow), { config: { deployJobId: "package" } }),
+      ),
+    ).toEqual([
+      `${SLIPWAY} job 'package' does not use the production environment (environment: none), so it deploys without production's approval and secrets scoping.`,
+    ]);
+  });
+
+  test("an unreadable production workflow fails", async () => {
+    expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", "jobs: [unclosed")))[0]).toMatch(
+      /^RepositoryFile 'deploy-production' \(repository 'app', .github\/workflows\/deploy-production.yml\) cannot be read: .github\/workflows\/deploy-production.yml is not valid YAML/,
+    );
+  });
+
+  test("the staging deploy and PR workflows are not applicable", async () => {
+    expect((await runResourcePolicy(deployJobGates, workflowFile("deploy-staging.yml", deployWorkflow("staging")))).notApplicable).toBe(
+      "the workflow has no production deploy job",
+    );
+    expect((await runResourcePolicy(deployJobGates, policyGate())).notApplicable).toBe("the workflow has no production deploy job");
+    expect((await runResourcePolicy(deployJobGates, repository())).notApplicable).toBe(
+      "only workflow files and Vercel projects are judged",
+    );
+  });
+
+  // 003 §5.1: a production build is not released until its checks pass. A production Vercel
+  // project that assigns its domains by itself makes the deploy job's smoke check come too late.
+  describe("a production Vercel project puts no deployment on its domains before the smoke check", () => {
+    const vercelProject = (props: Record<string, unknown>): Fixture => ({
+      type: TYPES.vercelProject,
+      name: "web",
+      protect: true,
+      props: { name: "web-production", ...props },
     });
 
-    test("production deploys need the tests", async () => {
-        expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow((deploy) => delete deploy.needs)))).toEqual([
-            `${SLIPWAY} job 'deploy' does not need the test jobs (needs: none), so it can deploy untested code.`,
-        ]);
+    test("domains moved by aliases after the checks (autoAssignCustomDomains: false) pass", async () => {
+      expect(messages(await runResourcePolicy(deployJobGates, vercelProject({ autoAssignCustomDomains: false })))).toEqual([]);
     });
 
-    test("a needed job must exist", async () => {
-        expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow((deploy) => (deploy.needs = "tests"))))).toEqual([
-            `${SLIPWAY} job 'deploy' needs 'tests', which is not a job of this workflow.`,
-        ]);
+    test("Vercel's default, or true, fails", async () => {
+      expect(messages(await runResourcePolicy(deployJobGates, vercelProject({})))).toEqual([
+        "Vercel Project 'web' assigns its production domains to every production deployment as soon as it is built (autoAssignCustomDomains: unset, Vercel's default true), so a release serves customers before the deploy job's smoke check.",
+      ]);
+      expect(messages(await runResourcePolicy(deployJobGates, vercelProject({ autoAssignCustomDomains: true })))).toHaveLength(1);
     });
 
-    test("production deploys are serialised and never cancelled half-way", async () => {
-        expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow((deploy) => delete deploy.concurrency)))).toEqual([
-            `${SLIPWAY} job 'deploy' is not serialised (no concurrency group), so two production deploys can overlap.`,
-        ]);
-        const cancelling = productionWorkflow((deploy) => (deploy.concurrency = { group: "deploy-production", "cancel-in-progress": true }));
-        expect(messages(await runResourcePolicy(deployJobGates, cancelling))).toEqual([
-            `${SLIPWAY} job 'deploy' sets cancel-in-progress: true on concurrency group 'deploy-production', which would cancel a production deploy half-way.`,
-        ]);
+    test("a staging project is not judged", async () => {
+      expect((await runResourcePolicy(deployJobGates, vercelProject({}), { stack: "staging" })).notApplicable).toBe(
+        "not a production stack's Vercel project",
+      );
+    });
+  });
+
+  test("workflow content unknown during preview is reported, not passed", async () => {
+    const fixture = productionWorkflow();
+    fixture.props.content = unknown;
+    expect((await runResourcePolicy(deployJobGates, fixture)).unknown).toContain("string value at .content can't be known during preview");
+  });
+
+  test("a repository name unknown during preview does not stop the verdict", async () => {
+    const fixture = ship({ release: releaseJob({ needs: [] }) });
+    fixture.props.repository = unknown;
+    expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+      "RepositoryFile 'storefront-ship' (repository '(known after apply)', .github/workflows/ship.yml) job 'release' does not need the test jobs (needs: none), so it can deploy untested code.",
+    ]);
+  });
+
+  describe("production deploy jobs are recognised by what they do, in any workflow file", () => {
+    test("an ungated `release` job in ship.yml that runs `pulumi up -s production` is refused", async () => {
+      const bare = ship({ release: { "runs-on": "ubuntu-latest", steps: [{ name: "ship it", run: "pulumi up --yes -s production" }] } });
+      expect(messages(await runResourcePolicy(deployJobGates, bare))).toEqual([
+        `${SHIP} job 'release' does not use the production environment (environment: none) but deploys to production ('pulumi up --yes -s production'), so it deploys without production's approval and secrets scoping.`,
+        `${SHIP} job 'release' does not need the test jobs (needs: none), so it can deploy untested code.`,
+        `${SHIP} job 'release' is not serialised (no concurrency group), so two production deploys can overlap.`,
+        `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship it').`,
+        `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+      ]);
     });
 
-    test("a workflow-level concurrency group serialises the job too", async () => {
-        const workflow = deployWorkflow();
-        delete (workflow.jobs as Jobs).deploy.concurrency;
-        workflow.concurrency = "deploy-production";
-        expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", workflow)))).toEqual([]);
+    test("a job in the production environment is a production deploy job whatever it is called", async () => {
+      const job = { "runs-on": "ubuntu-latest", environment: { name: "prod-eu" }, steps: [{ name: "go", run: "./bin/go --all" }] };
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ go: job })))).toEqual([
+        `${SHIP} job 'go' does not need the test jobs (needs: none), so it can deploy untested code.`,
+        `${SHIP} job 'go' is not serialised (no concurrency group), so two production deploys can overlap.`,
+        `${SHIP} job 'go' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'go').`,
+        `${SHIP} job 'go' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+      ]);
     });
 
-    test("a concurrency group that differs on every run serialises nothing", async () => {
-        const perRun = productionWorkflow((deploy) => (deploy.concurrency = { group: "deploy-${{ github.run_id }}", "cancel-in-progress": false }));
-        expect(messages(await runResourcePolicy(deployJobGates, perRun))).toEqual([
-            `${SLIPWAY} job 'deploy' is not serialised: its concurrency group 'deploy-\${{ github.run_id }}' differs on every run (github.run_id), so two production deploys can overlap.`,
-        ]);
+    const PINNED = "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58";
+    test.each([
+      [
+        "pulumi up with an org/project/stack",
+        { name: "ship it", run: "pulumi up --yes --stack acme/storefront/production" },
+        "pulumi up --yes --stack acme/storefront/production",
+        {},
+      ],
+      [
+        "pulumi/actions with command up",
+        { name: "ship it", uses: PINNED, with: { command: "up", "stack-name": "production" } },
+        `uses: ${PINNED}`,
+        {},
+      ],
+      ["a stack selected before `pulumi up`", { name: "ship it", run: "pulumi stack select prod\npulumi up --yes" }, "pulumi up --yes", {}],
+      [
+        "a stack from the job's env",
+        { name: "ship it", run: 'pulumi up --yes -s "$STACK"' },
+        'pulumi up --yes -s "$STACK"',
+        { env: { STACK: "live" } },
+      ],
+      [
+        "a stack from the matrix",
+        { name: "ship it", run: "pulumi up --yes -s ${{ matrix.stack }}" },
+        "pulumi up --yes -s ${{ matrix.stack }}",
+        { strategy: { matrix: { stack: ["staging", "production"] } } },
+      ],
+      ["vercel --prod", { name: "ship it", run: "npx vercel deploy --prebuilt --prod" }, "npx vercel deploy --prebuilt --prod", {}],
+      [
+        "a Heroku container release to an app no name calls non-production",
+        { name: "ship it", run: "heroku container:release web -a acme-api" },
+        "heroku container:release web -a acme-api",
+        {},
+      ],
+      [
+        "git push to Heroku",
+        { name: "ship it", run: "git push https://git.heroku.com/acme-api.git HEAD:main" },
+        "git push https://git.heroku.com/acme-api.git HEAD:main",
+        {},
+      ],
+      [
+        "kubectl apply of a production overlay",
+        { name: "ship it", run: "kubectl apply -k k8s/overlays/production" },
+        "kubectl apply -k k8s/overlays/production",
+        {},
+      ],
+      [
+        "kubectl rollout restart in a production context",
+        { name: "ship it", run: "kubectl --context prod-eu rollout restart deployment/api" },
+        "kubectl --context prod-eu rollout restart deployment/api",
+        {},
+      ],
+      [
+        "helm upgrade into a production namespace",
+        { name: "ship it", run: "helm upgrade --install api ./chart --namespace production" },
+        "helm upgrade --install api ./chart --namespace production",
+        {},
+      ],
+    ])("%s deploys production", async (_title, step, shown, extra) => {
+      const fixture = ship({ release: { ...releaseJob({ steps: deployingWith(step), ...extra }), environment: undefined } });
+      expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+        `${SHIP} job 'release' does not use the production environment (environment: none) but deploys to production ('${shown}'), so it deploys without production's approval and secrets scoping.`,
+      ]);
     });
 
-    test("production deploys run smoke checks and write a deploy marker", async () => {
-        const bare = productionWorkflow((deploy) => (deploy.steps = [{ id: "release", run: "./scripts/release.sh" }]));
-        expect(messages(await runResourcePolicy(deployJobGates, bare))).toEqual([
-            `${SLIPWAY} job 'deploy' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'release').`,
-            `${SLIPWAY} job 'deploy' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
-        ]);
+    test("a production job running an action nothing knows is judged as a deploy", async () => {
+      const job = {
+        "runs-on": "ubuntu-latest",
+        needs: ["build"],
+        environment: "production",
+        concurrency: "ship",
+        steps: [{ name: "ship", uses: "acme/ship-action@0123456789abcdef0123456789abcdef01234567" }],
+      };
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release: job })))).toEqual([
+        `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship').`,
+        `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+      ]);
     });
 
-    test("the production deploy job uses the production environment", async () => {
-        expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow((deploy) => delete deploy.environment)))).toEqual([
-            `${SLIPWAY} job 'deploy' does not use the production environment (environment: none), so it deploys without production's approval and secrets scoping.`,
-        ]);
-        expect(messages(await runResourcePolicy(deployJobGates, productionWorkflow((deploy) => (deploy.environment = "production"))))).toEqual([]);
+    test("productionTargets names production targets whose name does not say so", async () => {
+      const job = releaseJob({
+        environment: "ops",
+        steps: deployingWith({ name: "ship it", run: "heroku container:release web -a capecraft" }),
+      });
+      expect((await runResourcePolicy(deployJobGates, ship({ release: job }))).notApplicable).toBe(
+        "the workflow has no production deploy job",
+      );
+      expect(
+        messages(await runResourcePolicy(deployJobGates, ship({ release: job }), { config: { productionTargets: ["capecraft"] } })),
+      ).toEqual([
+        `${SHIP} job 'release' does not use the production environment (environment: ops) but deploys to production ('heroku container:release web -a capecraft'), so it deploys without production's approval and secrets scoping.`,
+      ]);
     });
 
-    test("the production deploy job may have any id: it is judged by its environment", async () => {
-        const renamed = productionWorkflow((deploy, jobs) => {
-            jobs.ship = deploy;
-            delete jobs.deploy;
-        });
-        expect(messages(await runResourcePolicy(deployJobGates, renamed))).toEqual([]);
-        const unfinished = productionWorkflow((deploy, jobs) => {
-            jobs.ship = { ...deploy, needs: [] };
-            delete jobs.deploy;
-        });
-        expect(messages(await runResourcePolicy(deployJobGates, unfinished))).toEqual([
-            `${SLIPWAY} job 'ship' does not need the test jobs (needs: none), so it can deploy untested code.`,
-        ]);
+    test("productionStacks names production environments whose name does not say so", async () => {
+      const job = { "runs-on": "ubuntu-latest", environment: "customers", steps: [{ name: "go", run: "./bin/go" }] };
+      expect((await runResourcePolicy(deployJobGates, ship({ go: job }))).notApplicable).toBe("the workflow has no production deploy job");
+      expect(
+        messages(await runResourcePolicy(deployJobGates, ship({ go: job }), { config: { productionStacks: ["customers"] } })),
+      ).toHaveLength(4);
     });
 
-    test("the designated production workflow must hold a production deploy job", async () => {
-        const workflow = deployWorkflow();
-        const jobs = workflow.jobs as Jobs;
-        jobs.package = { ...jobs.deploy, needs: ["test"] };
-        delete jobs.package.environment;
-        delete jobs.deploy;
-        delete jobs.migrate;
-        expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", workflow)))).toEqual([
-            `${SLIPWAY} has no production deploy job: no job uses the production environment or deploys to production (jobs: 'test', 'package').`,
-        ]);
-        expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", workflow), { config: { deployJobId: "package" } }))).toEqual([
-            `${SLIPWAY} job 'package' does not use the production environment (environment: none), so it deploys without production's approval and secrets scoping.`,
-        ]);
+    test.each([
+      ["a staging deploy", { environment: "staging", steps: [{ run: "pulumi up --yes -s staging" }] }],
+      ["a Vercel preview deploy", { steps: [{ run: "npx vercel deploy --prebuilt" }] }],
+      ["a Heroku release to a staging app", { steps: [{ run: "heroku container:release web -a acme-api-staging" }] }],
+      [
+        "a Heroku release from a job that declares a staging environment",
+        { environment: "staging", steps: [{ run: "heroku container:release web -a acme-api" }] },
+      ],
+      ["a production preview", { steps: [{ run: "pulumi preview --stack production --diff" }] }],
+      ["a deploy command that is only printed", { steps: [{ run: 'echo "run: pulumi up --stack production"' }] }],
+      ["a rollout status check", { steps: [{ run: "kubectl rollout status deployment/api -n production" }] }],
+      ["a production migration job", { environment: "production", steps: [{ run: "npx prisma migrate deploy" }] }],
+      ["a kubectl apply with nothing that says production", { steps: [{ run: "kubectl apply -f k8s/" }] }],
+      ["a Heroku review app", { steps: [{ run: "heroku container:release web -a shop-pr-${{ github.event.number }}" }] }],
+      ["a staging stack of a project whose name says prod", { steps: [{ run: "pulumi up --yes -s acme/prod-tools/staging" }] }],
+      [
+        "a preview job in the production environment",
+        {
+          environment: "production",
+          steps: [
+            { uses: "actions/checkout@11d5960a326750d5838078e36cf38b85af677262" },
+            { run: "npm ci" },
+            { run: "pulumi preview --stack production --diff" },
+          ],
+        },
+      ],
+      [
+        "a smoke job in the production environment",
+        { environment: "production", steps: [{ run: "npm ci" }, { name: "golden path", run: "npm run test:smoke -- --env production" }] },
+      ],
+    ])("%s is not a production deploy", async (_title, job) => {
+      expect((await runResourcePolicy(deployJobGates, ship({ job: { "runs-on": "ubuntu-latest", ...job } }))).notApplicable).toBe(
+        "the workflow has no production deploy job",
+      );
     });
 
-    test("an unreadable production workflow fails", async () => {
-        expect(messages(await runResourcePolicy(deployJobGates, workflowFile("deploy-production.yml", "jobs: [unclosed")))[0]).toMatch(
-            /^RepositoryFile 'deploy-production' \(repository 'app', .github\/workflows\/deploy-production.yml\) cannot be read: .github\/workflows\/deploy-production.yml is not valid YAML/,
-        );
+    test("a complete release job under the team's own names passes", async () => {
+      expect(messages(await runResourcePolicy(deployJobGates, ship()))).toEqual([]);
     });
 
-    test("the staging deploy and PR workflows are not applicable", async () => {
-        expect((await runResourcePolicy(deployJobGates, workflowFile("deploy-staging.yml", deployWorkflow("staging")))).notApplicable).toBe("the workflow has no production deploy job");
-        expect((await runResourcePolicy(deployJobGates, policyGate())).notApplicable).toBe("the workflow has no production deploy job");
-        expect((await runResourcePolicy(deployJobGates, repository())).notApplicable).toBe("only workflow files and Vercel projects are judged");
+    test("smoke checks and the marker may run in a job after the deploy", async () => {
+      const release = releaseJob({ steps: [{ name: "ship it", run: "pulumi up --yes -s production" }] });
+      const verify = {
+        "runs-on": "ubuntu-latest",
+        needs: ["release"],
+        environment: "production",
+        steps: [
+          { name: "golden path", run: "npm run test:smoke -- --env production" },
+          { name: "annotate", run: 'gh api repos/acme/storefront/statuses/"$GITHUB_SHA" -f state=success' },
+        ],
+      };
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release, verify })))).toEqual([]);
     });
 
-    // 003 §5.1: a production build is not released until its checks pass. A production Vercel
-    // project that assigns its domains by itself makes the deploy job's smoke check come too late.
-    describe("a production Vercel project puts no deployment on its domains before the smoke check", () => {
-        const vercelProject = (props: Record<string, unknown>): Fixture => ({ type: TYPES.vercelProject, name: "web", protect: true, props: { name: "web-production", ...props } });
-
-        test("domains moved by aliases after the checks (autoAssignCustomDomains: false) pass", async () => {
-            expect(messages(await runResourcePolicy(deployJobGates, vercelProject({ autoAssignCustomDomains: false })))).toEqual([]);
-        });
-
-        test("Vercel's default, or true, fails", async () => {
-            expect(messages(await runResourcePolicy(deployJobGates, vercelProject({})))).toEqual([
-                "Vercel Project 'web' assigns its production domains to every production deployment as soon as it is built (autoAssignCustomDomains: unset, Vercel's default true), so a release serves customers before the deploy job's smoke check.",
-            ]);
-            expect(messages(await runResourcePolicy(deployJobGates, vercelProject({ autoAssignCustomDomains: true })))).toHaveLength(1);
-        });
-
-        test("a staging project is not judged", async () => {
-            expect((await runResourcePolicy(deployJobGates, vercelProject({}), { stack: "staging" })).notApplicable).toBe("not a production stack's Vercel project");
-        });
+    test("a smoke job after the deploy that continues on error checks nothing", async () => {
+      const release = releaseJob({
+        steps: [
+          { name: "ship it", run: "pulumi up --yes -s production" },
+          { name: "record", run: 'echo "$GITHUB_SHA"' },
+        ],
+      });
+      const verify = {
+        "runs-on": "ubuntu-latest",
+        needs: ["release"],
+        "continue-on-error": true,
+        steps: [{ name: "golden path", run: "npm run test:smoke" }],
+      };
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release, verify })))).toEqual([
+        `${SHIP} job 'release' runs no real smoke check: step 'golden path' (job 'verify') is not one, its job sets continue-on-error: true, so its failure does not fail the run.`,
+      ]);
     });
 
-    test("workflow content unknown during preview is reported, not passed", async () => {
-        const fixture = productionWorkflow();
-        fixture.props.content = unknown;
-        expect((await runResourcePolicy(deployJobGates, fixture)).unknown).toContain("string value at .content can't be known during preview");
+    test("a smoke check that fails the step explicitly is a real check", async () => {
+      const steps = deployingWith({ name: "ship it", run: "pulumi up --yes -s production" });
+      steps[1] = { name: "probe", run: 'if ! curl -s https://acme.shop/healthz | grep -q ok; then\n  echo "unhealthy"\n  exit 1\nfi' };
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ steps }) })))).toEqual([]);
+    });
+  });
+
+  describe("a smoke step must run a check that can fail", () => {
+    test.each([
+      ["true", { run: "true" }, "it runs only commands that cannot fail ('true')"],
+      [":", { run: ":" }, "it runs only commands that cannot fail (':')"],
+      ["exit 0", { run: "exit 0" }, "it runs only commands that cannot fail ('exit 0')"],
+      ["only echo", { run: 'echo "smoke tests passed"' }, `it runs only commands that cannot fail ('echo "smoke tests passed"')`],
+      ["an empty script", { run: "" }, "it runs nothing"],
+      ["|| true", { run: "npm run test:smoke || true" }, "it never fails on a failed check ('npm run test:smoke || true')"],
+      ["|| exit 0", { run: "npm run test:smoke || exit 0" }, "it never fails on a failed check ('npm run test:smoke || exit 0')"],
+      ["set +e", { run: "set +e\nnpm run test:smoke" }, "it never fails on a failed check ('npm run test:smoke' runs after set +e)"],
+      [
+        "continue-on-error",
+        { run: "npm run test:smoke", "continue-on-error": true },
+        "it sets continue-on-error: true, so its failure does not fail the deploy",
+      ],
+    ])("a smoke step running %s is refused", async (_title, smoke, why) => {
+      const fixture = productionWorkflow((deploy) => {
+        const steps = deploy.steps as Record<string, unknown>[];
+        steps[2] = { id: "smoke", ...smoke };
+      });
+      expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+        `${SLIPWAY} job 'deploy' runs no real smoke check: step 'smoke' is not one, ${why}.`,
+      ]);
     });
 
-    test("a repository name unknown during preview does not stop the verdict", async () => {
-        const fixture = ship({ release: releaseJob({ needs: [] }) });
-        fixture.props.repository = unknown;
-        expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
-            "RepositoryFile 'storefront-ship' (repository '(known after apply)', .github/workflows/ship.yml) job 'release' does not need the test jobs (needs: none), so it can deploy untested code.",
-        ]);
+    test("a health probe with curl but no --fail is refused", async () => {
+      const steps = deployingWith({ name: "ship it", run: "pulumi up --yes -s production" });
+      steps[1] = { name: "health", run: "curl -s https://acme.shop/healthz" };
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ steps }) })))).toEqual([
+        `${SHIP} job 'release' runs no real smoke check: step 'health' is not one, it never fails on a failed check ('curl -s https://acme.shop/healthz' has no --fail).`,
+      ]);
     });
 
-    describe("production deploy jobs are recognised by what they do, in any workflow file", () => {
-        test("an ungated `release` job in ship.yml that runs `pulumi up -s production` is refused", async () => {
-            const bare = ship({ release: { "runs-on": "ubuntu-latest", steps: [{ name: "ship it", run: "pulumi up --yes -s production" }] } });
-            expect(messages(await runResourcePolicy(deployJobGates, bare))).toEqual([
-                `${SHIP} job 'release' does not use the production environment (environment: none) but deploys to production ('pulumi up --yes -s production'), so it deploys without production's approval and secrets scoping.`,
-                `${SHIP} job 'release' does not need the test jobs (needs: none), so it can deploy untested code.`,
-                `${SHIP} job 'release' is not serialised (no concurrency group), so two production deploys can overlap.`,
-                `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship it').`,
-                `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
-            ]);
-        });
-
-        test("a job in the production environment is a production deploy job whatever it is called", async () => {
-            const job = { "runs-on": "ubuntu-latest", environment: { name: "prod-eu" }, steps: [{ name: "go", run: "./bin/go --all" }] };
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ go: job })))).toEqual([
-                `${SHIP} job 'go' does not need the test jobs (needs: none), so it can deploy untested code.`,
-                `${SHIP} job 'go' is not serialised (no concurrency group), so two production deploys can overlap.`,
-                `${SHIP} job 'go' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'go').`,
-                `${SHIP} job 'go' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
-            ]);
-        });
-
-        const PINNED = "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58";
-        test.each([
-            ["pulumi up with an org/project/stack", { name: "ship it", run: "pulumi up --yes --stack acme/storefront/production" }, "pulumi up --yes --stack acme/storefront/production", {}],
-            ["pulumi/actions with command up", { name: "ship it", uses: PINNED, with: { command: "up", "stack-name": "production" } }, `uses: ${PINNED}`, {}],
-            ["a stack selected before `pulumi up`", { name: "ship it", run: "pulumi stack select prod\npulumi up --yes" }, "pulumi up --yes", {}],
-            ["a stack from the job's env", { name: "ship it", run: 'pulumi up --yes -s "$STACK"' }, 'pulumi up --yes -s "$STACK"', { env: { STACK: "live" } }],
-            ["a stack from the matrix", { name: "ship it", run: "pulumi up --yes -s ${{ matrix.stack }}" }, "pulumi up --yes -s ${{ matrix.stack }}", { strategy: { matrix: { stack: ["staging", "production"] } } }],
-            ["vercel --prod", { name: "ship it", run: "npx vercel deploy --prebuilt --prod" }, "npx vercel deploy --prebuilt --prod", {}],
-            ["a Heroku container release to an app no name calls non-production", { name: "ship it", run: "heroku container:release web -a acme-api" }, "heroku container:release web -a acme-api", {}],
-            ["git push to Heroku", { name: "ship it", run: "git push https://git.heroku.com/acme-api.git HEAD:main" }, "git push https://git.heroku.com/acme-api.git HEAD:main", {}],
-            ["kubectl apply of a production overlay", { name: "ship it", run: "kubectl apply -k k8s/overlays/production" }, "kubectl apply -k k8s/overlays/production", {}],
-            ["kubectl rollout restart in a production context", { name: "ship it", run: "kubectl --context prod-eu rollout restart deployment/api" }, "kubectl --context prod-eu rollout restart deployment/api", {}],
-            ["helm upgrade into a production namespace", { name: "ship it", run: "helm upgrade --install api ./chart --namespace production" }, "helm upgrade --install api ./chart --namespace production", {}],
-        ])("%s deploys production", async (_title, step, shown, extra) => {
-            const fixture = ship({ release: { ...releaseJob({ steps: deployingWith(step), ...extra }), environment: undefined } });
-            expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
-                `${SHIP} job 'release' does not use the production environment (environment: none) but deploys to production ('${shown}'), so it deploys without production's approval and secrets scoping.`,
-            ]);
-        });
-
-        test("a production job running an action nothing knows is judged as a deploy", async () => {
-            const job = { "runs-on": "ubuntu-latest", needs: ["build"], environment: "production", concurrency: "ship", steps: [{ name: "ship", uses: "acme/ship-action@0123456789abcdef0123456789abcdef01234567" }] };
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release: job })))).toEqual([
-                `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship').`,
-                `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
-            ]);
-        });
-
-        test("productionTargets names production targets whose name does not say so", async () => {
-            const job = releaseJob({ environment: "ops", steps: deployingWith({ name: "ship it", run: "heroku container:release web -a capecraft" }) });
-            expect((await runResourcePolicy(deployJobGates, ship({ release: job }))).notApplicable).toBe("the workflow has no production deploy job");
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release: job }), { config: { productionTargets: ["capecraft"] } }))).toEqual([
-                `${SHIP} job 'release' does not use the production environment (environment: ops) but deploys to production ('heroku container:release web -a capecraft'), so it deploys without production's approval and secrets scoping.`,
-            ]);
-        });
-
-        test("productionStacks names production environments whose name does not say so", async () => {
-            const job = { "runs-on": "ubuntu-latest", environment: "customers", steps: [{ name: "go", run: "./bin/go" }] };
-            expect((await runResourcePolicy(deployJobGates, ship({ go: job }))).notApplicable).toBe("the workflow has no production deploy job");
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ go: job }), { config: { productionStacks: ["customers"] } }))).toHaveLength(4);
-        });
-
-        test.each([
-            ["a staging deploy", { environment: "staging", steps: [{ run: "pulumi up --yes -s staging" }] }],
-            ["a Vercel preview deploy", { steps: [{ run: "npx vercel deploy --prebuilt" }] }],
-            ["a Heroku release to a staging app", { steps: [{ run: "heroku container:release web -a acme-api-staging" }] }],
-            ["a Heroku release from a job that declares a staging environment", { environment: "staging", steps: [{ run: "heroku container:release web -a acme-api" }] }],
-            ["a production preview", { steps: [{ run: "pulumi preview --stack production --diff" }] }],
-            ["a deploy command that is only printed", { steps: [{ run: 'echo "run: pulumi up --stack production"' }] }],
-            ["a rollout status check", { steps: [{ run: "kubectl rollout status deployment/api -n production" }] }],
-            ["a production migration job", { environment: "production", steps: [{ run: "npx prisma migrate deploy" }] }],
-            ["a kubectl apply with nothing that says production", { steps: [{ run: "kubectl apply -f k8s/" }] }],
-            ["a Heroku review app", { steps: [{ run: "heroku container:release web -a shop-pr-${{ github.event.number }}" }] }],
-            ["a staging stack of a project whose name says prod", { steps: [{ run: "pulumi up --yes -s acme/prod-tools/staging" }] }],
-            [
-                "a preview job in the production environment",
-                { environment: "production", steps: [{ uses: "actions/checkout@11d5960a326750d5838078e36cf38b85af677262" }, { run: "npm ci" }, { run: "pulumi preview --stack production --diff" }] },
-            ],
-            ["a smoke job in the production environment", { environment: "production", steps: [{ run: "npm ci" }, { name: "golden path", run: "npm run test:smoke -- --env production" }] }],
-        ])("%s is not a production deploy", async (_title, job) => {
-            expect((await runResourcePolicy(deployJobGates, ship({ job: { "runs-on": "ubuntu-latest", ...job } }))).notApplicable).toBe("the workflow has no production deploy job");
-        });
-
-        test("a complete release job under the team's own names passes", async () => {
-            expect(messages(await runResourcePolicy(deployJobGates, ship()))).toEqual([]);
-        });
-
-        test("smoke checks and the marker may run in a job after the deploy", async () => {
-            const release = releaseJob({ steps: [{ name: "ship it", run: "pulumi up --yes -s production" }] });
-            const verify = {
-                "runs-on": "ubuntu-latest",
-                needs: ["release"],
-                environment: "production",
-                steps: [
-                    { name: "golden path", run: "npm run test:smoke -- --env production" },
-                    { name: "annotate", run: 'gh api repos/acme/storefront/statuses/"$GITHUB_SHA" -f state=success' },
-                ],
-            };
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release, verify })))).toEqual([]);
-        });
-
-        test("a smoke job after the deploy that continues on error checks nothing", async () => {
-            const release = releaseJob({ steps: [{ name: "ship it", run: "pulumi up --yes -s production" }, { name: "record", run: 'echo "$GITHUB_SHA"' }] });
-            const verify = { "runs-on": "ubuntu-latest", needs: ["release"], "continue-on-error": true, steps: [{ name: "golden path", run: "npm run test:smoke" }] };
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release, verify })))).toEqual([
-                `${SHIP} job 'release' runs no real smoke check: step 'golden path' (job 'verify') is not one, its job sets continue-on-error: true, so its failure does not fail the run.`,
-            ]);
-        });
-
-        test("a smoke check that fails the step explicitly is a real check", async () => {
-            const steps = deployingWith({ name: "ship it", run: "pulumi up --yes -s production" });
-            steps[1] = { name: "probe", run: 'if ! curl -s https://acme.shop/healthz | grep -q ok; then\n  echo "unhealthy"\n  exit 1\nfi' };
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ steps }) })))).toEqual([]);
-        });
+    test("a smoke check before the deploy does not check it", async () => {
+      const steps = deployingWith({ name: "ship it", run: "pulumi up --yes -s production" });
+      const marker = steps[2];
+      const fixture = ship({ release: releaseJob({ steps: [steps[1], steps[0], marker] }) });
+      expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+        `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'probe', 'ship it', 'record').`,
+      ]);
     });
 
-    describe("a smoke step must run a check that can fail", () => {
-        test.each([
-            ["true", { run: "true" }, "it runs only commands that cannot fail ('true')"],
-            [":", { run: ":" }, "it runs only commands that cannot fail (':')"],
-            ["exit 0", { run: "exit 0" }, "it runs only commands that cannot fail ('exit 0')"],
-            ["only echo", { run: 'echo "smoke tests passed"' }, `it runs only commands that cannot fail ('echo "smoke tests passed"')`],
-            ["an empty script", { run: "" }, "it runs nothing"],
-            ["|| true", { run: "npm run test:smoke || true" }, "it never fails on a failed check ('npm run test:smoke || true')"],
-            ["|| exit 0", { run: "npm run test:smoke || exit 0" }, "it never fails on a failed check ('npm run test:smoke || exit 0')"],
-            ["set +e", { run: "set +e\nnpm run test:smoke" }, "it never fails on a failed check ('npm run test:smoke' runs after set +e)"],
-            ["continue-on-error", { run: "npm run test:smoke", "continue-on-error": true }, "it sets continue-on-error: true, so its failure does not fail the deploy"],
-        ])("a smoke step running %s is refused", async (_title, smoke, why) => {
-            const fixture = productionWorkflow((deploy) => {
-                const steps = deploy.steps as Record<string, unknown>[];
-                steps[2] = { id: "smoke", ...smoke };
-            });
-            expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([`${SLIPWAY} job 'deploy' runs no real smoke check: step 'smoke' is not one, ${why}.`]);
-        });
-
-        test("a health probe with curl but no --fail is refused", async () => {
-            const steps = deployingWith({ name: "ship it", run: "pulumi up --yes -s production" });
-            steps[1] = { name: "health", run: "curl -s https://acme.shop/healthz" };
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ steps }) })))).toEqual([
-                `${SHIP} job 'release' runs no real smoke check: step 'health' is not one, it never fails on a failed check ('curl -s https://acme.shop/healthz' has no --fail).`,
-            ]);
-        });
-
-        test("a smoke check before the deploy does not check it", async () => {
-            const steps = deployingWith({ name: "ship it", run: "pulumi up --yes -s production" });
-            const marker = steps[2];
-            const fixture = ship({ release: releaseJob({ steps: [steps[1], steps[0], marker] }) });
-            expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
-                `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'probe', 'ship it', 'record').`,
-            ]);
-        });
-
-        test("a deploy step named like a smoke check or a marker is neither", async () => {
-            const steps = [{ name: "deploy and health check", run: "pulumi up --yes -s production" }, { name: "create deployment", run: "pulumi stack output url" }];
-            const fixture = ship({ release: releaseJob({ steps: [{ name: "deployment", run: "pulumi up --yes -s production" }] }) });
-            expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
-                `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'deployment').`,
-                `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
-            ]);
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ steps }) })))).toEqual([
-                `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'deploy and health check', 'create deployment').`,
-            ]);
-        });
-
-        test("a job that continues on error fails nothing", async () => {
-            expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ "continue-on-error": true }) })))).toEqual([
-                `${SHIP} job 'release' sets continue-on-error: true, so a failed deploy or smoke check does not fail the run.`,
-            ]);
-        });
+    test("a deploy step named like a smoke check or a marker is neither", async () => {
+      const steps = [
+        { name: "deploy and health check", run: "pulumi up --yes -s production" },
+        { name: "create deployment", run: "pulumi stack output url" },
+      ];
+      const fixture = ship({ release: releaseJob({ steps: [{ name: "deployment", run: "pulumi up --yes -s production" }] }) });
+      expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+        `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'deployment').`,
+        `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+      ]);
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ steps }) })))).toEqual([
+        `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'deploy and health check', 'create deployment').`,
+      ]);
     });
+
+    test("a job that continues on error fails nothing", async () => {
+      expect(messages(await runResourcePolicy(deployJobGates, ship({ release: releaseJob({ "continue-on-error": true }) })))).toEqual([
+        `${SHIP} job 'release' sets continue-on-error: true, so a failed deploy or smoke check does not fail the run.`,
+      ]);
+    });
+  });
 });
 
 describe("no-implicit-migrations", () => {
-    test("migrations in their own job pass", async () => {
-        expect(messages(await runResourcePolicy(noImplicitMigrations, productionWorkflow()))).toEqual([]);
-    });
+  test("migrations in their own job pass", async () => {
+    expect(messages(await runResourcePolicy(noImplicitMigrations, productionWorkflow()))).toEqual([]);
+  });
 
-    test("a migration inside the deploy job fails", async () => {
-        const fixture = productionWorkflow((deploy) => (deploy.steps as unknown[]).unshift({ id: "db", run: "alembic upgrade head" }));
-        expect(messages(await runResourcePolicy(noImplicitMigrations, fixture))).toEqual([
-            `${SLIPWAY} job 'deploy' deploys ('./scripts/release.sh') and its step 'db' runs migrations ('alembic upgrade head'); run them in a separate job the deploy needs.`,
-        ]);
-    });
+  test("a migration inside the deploy job fails", async () => {
+    const fixture = productionWorkflow((deploy) => (deploy.steps as unknown[]).unshift({ id: "db", run: "alembic upgrade head" }));
+    expect(messages(await runResourcePolicy(noImplicitMigrations, fixture))).toEqual([
+      `${SLIPWAY} job 'deploy' deploys ('./scripts/release.sh') and its step 'db' runs migrations ('alembic upgrade head'); run them in a separate job the deploy needs.`,
+    ]);
+  });
 
-    test("a migration in any job that deploys is refused, whatever the job and file are called", async () => {
-        const steps = [...(releaseJob().steps as unknown[])];
-        steps.splice(1, 0, { name: "schema", run: "npx prisma migrate deploy" });
-        expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ release: releaseJob({ steps }) })))).toEqual([
-            `${SHIP} job 'release' deploys ('pulumi up --yes -s production') and its step 'schema' runs migrations ('npx prisma migrate deploy'); run them in a separate job the deploy needs.`,
-        ]);
-    });
+  test("a migration in any job that deploys is refused, whatever the job and file are called", async () => {
+    const steps = [...(releaseJob().steps as unknown[])];
+    steps.splice(1, 0, { name: "schema", run: "npx prisma migrate deploy" });
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ release: releaseJob({ steps }) })))).toEqual([
+      `${SHIP} job 'release' deploys ('pulumi up --yes -s production') and its step 'schema' runs migrations ('npx prisma migrate deploy'); run them in a separate job the deploy needs.`,
+    ]);
+  });
 
-    test("a staging deploy job must not migrate either", async () => {
-        const job = {
-            "runs-on": "ubuntu-latest",
-            environment: "staging",
-            steps: [
-                { name: "release", run: "heroku container:release web -a acme-api-staging" },
-                { name: "db", run: 'heroku run -a acme-api-staging "python manage.py migrate"' },
-            ],
-        };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ publish: job })))).toEqual([
-            `${SHIP} job 'publish' deploys ('heroku container:release web -a acme-api-staging') and its step 'db' runs migrations ('python manage.py migrate'); run them in a separate job the deploy needs.`,
-        ]);
-    });
+  test("a staging deploy job must not migrate either", async () => {
+    const job = {
+      "runs-on": "ubuntu-latest",
+      environment: "staging",
+      steps: [
+        { name: "release", run: "heroku container:release web -a acme-api-staging" },
+        { name: "db", run: 'heroku run -a acme-api-staging "python manage.py migrate"' },
+      ],
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ publish: job })))).toEqual([
+      `${SHIP} job 'publish' deploys ('heroku container:release web -a acme-api-staging') and its step 'db' runs migrations ('python manage.py migrate'); run them in a separate job the deploy needs.`,
+    ]);
+  });
 
-    test.each([
-        ["knex", "npx knex migrate:latest --env production"],
-        ["sequelize", "npx sequelize-cli db:migrate"],
-        ["rails", "bin/rails db:migrate"],
-        ["rake", "bundle exec rake db:migrate"],
-        ["alembic", "alembic upgrade head"],
-        ["flask-migrate", "flask db upgrade"],
-        ["flyway", 'flyway -url="$JDBC_URL" migrate'],
-        ["liquibase", "liquibase --changelog-file=db/changelog.xml update"],
-        ["goose", 'goose -dir db/migrations postgres "$DATABASE_URL" up'],
-        ["golang-migrate", 'migrate -path db/migrations -database "$DATABASE_URL" up'],
-        ["django", "python manage.py migrate --noinput"],
-        ["npm run migrate", "npm run migrate"],
-        ["yarn db:migrate", "yarn db:migrate"],
-        ["make", "make heroku-run-migrate HEROKU_APP_NAME=capecraft"],
-        ["a migration script", "./scripts/run-migrations.sh"],
-        ["psql -f", 'psql "$DATABASE_URL" -f db/V14__orders.sql'],
-        ["psql -c DDL", 'psql "$DATABASE_URL" -c "ALTER TABLE orders ADD COLUMN channel text"'],
-        ["supabase db push", "supabase db push --include-all"],
-        ["dbmate", "dbmate up"],
-        ["atlas", "atlas migrate apply --env production"],
-        ["a migration through sh -c", 'sh -c "npx prisma migrate deploy"', "npx prisma migrate deploy"],
-    ])("%s is recognised as a migration", async (_title, command, shown = command) => {
-        const steps = [...(releaseJob().steps as unknown[])];
-        steps.unshift({ name: "schema", run: command });
-        expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ release: releaseJob({ steps }) })))).toEqual([
-            `${SHIP} job 'release' deploys ('pulumi up --yes -s production') and its step 'schema' runs migrations ('${shown}'); run them in a separate job the deploy needs.`,
-        ]);
-    });
+  test.each([
+    ["knex", "npx knex migrate:latest --env production"],
+    ["sequelize", "npx sequelize-cli db:migrate"],
+    ["rails", "bin/rails db:migrate"],
+    ["rake", "bundle exec rake db:migrate"],
+    ["alembic", "alembic upgrade head"],
+    ["flask-migrate", "flask db upgrade"],
+    ["flyway", 'flyway -url="$JDBC_URL" migrate'],
+    ["liquibase", "liquibase --changelog-file=db/changelog.xml update"],
+    ["goose", 'goose -dir db/migrations postgres "$DATABASE_URL" up'],
+    ["golang-migrate", 'migrate -path db/migrations -database "$DATABASE_URL" up'],
+    ["django", "python manage.py migrate --noinput"],
+    ["npm run migrate", "npm run migrate"],
+    ["yarn db:migrate", "yarn db:migrate"],
+    ["make", "make heroku-run-migrate HEROKU_APP_NAME=capecraft"],
+    ["a migration script", "./scripts/run-migrations.sh"],
+    ["psql -f", 'psql "$DATABASE_URL" -f db/V14__orders.sql'],
+    ["psql -c DDL", 'psql "$DATABASE_URL" -c "ALTER TABLE orders ADD COLUMN channel text"'],
+    ["supabase db push", "supabase db push --include-all"],
+    ["dbmate", "dbmate up"],
+    ["atlas", "atlas migrate apply --env production"],
+    ["a migration through sh -c", 'sh -c "npx prisma migrate deploy"', "npx prisma migrate deploy"],
+  ])("%s is recognised as a migration", async (_title, command, shown = command) => {
+    const steps = [...(releaseJob().steps as unknown[])];
+    steps.unshift({ name: "schema", run: command });
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ release: releaseJob({ steps }) })))).toEqual([
+      `${SHIP} job 'release' deploys ('pulumi up --yes -s production') and its step 'schema' runs migrations ('${shown}'); run them in a separate job the deploy needs.`,
+    ]);
+  });
 
-    test.each([
-        ["a migration job the deploy needs", { migrate: { "runs-on": "ubuntu-latest", environment: "production", steps: [{ run: "npx prisma migrate deploy" }] }, release: releaseJob({ needs: ["build", "migrate"] }) }],
-        ["a CI job migrating its test database", { integration: { "runs-on": "ubuntu-latest", steps: [{ run: "npm run migrate && npm run test:integration" }] } }],
-        ["a deploy that only creates a migration file or checks them", { release: releaseJob({ steps: [{ run: "npx knex migrate:make add_channel" }, { run: "npm run test:migrations" }, ...(releaseJob().steps as unknown[])] }) }],
-    ])("%s passes", async (_title, jobs) => {
-        expect(messages(await runResourcePolicy(noImplicitMigrations, ship(jobs as Jobs)))).toEqual([]);
-    });
+  test.each([
+    [
+      "a migration job the deploy needs",
+      {
+        migrate: { "runs-on": "ubuntu-latest", environment: "production", steps: [{ run: "npx prisma migrate deploy" }] },
+        release: releaseJob({ needs: ["build", "migrate"] }),
+      },
+    ],
+    [
+      "a CI job migrating its test database",
+      { integration: { "runs-on": "ubuntu-latest", steps: [{ run: "npm run migrate && npm run test:integration" }] } },
+    ],
+    [
+      "a deploy that only creates a migration file or checks them",
+      {
+        release: releaseJob({
+          steps: [{ run: "npx knex migrate:make add_channel" }, { run: "npm run test:migrations" }, ...(releaseJob().steps as unknown[])],
+        }),
+      },
+    ],
+  ])("%s passes", async (_title, jobs) => {
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship(jobs as Jobs)))).toEqual([]);
+  });
 
-    test("a Heroku release phase fails", async () => {
-        const release = { type: TYPES.herokuFormation, name: "release", props: { appId: "app", type: "release", quantity: 1, size: "basic" } };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, release))).toEqual([
-            "Heroku Formation 'release' declares a release phase (type: release), which runs migrations implicitly on every deploy.",
-        ]);
-        const web = { type: TYPES.herokuFormation, name: "web", props: { appId: "app", type: "web", quantity: 2, size: "standard-1x" } };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, web))).toEqual([]);
-    });
+  test("a Heroku release phase fails", async () => {
+    const release = { type: TYPES.herokuFormation, name: "release", props: { appId: "app", type: "release", quantity: 1, size: "basic" } };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, release))).toEqual([
+      "Heroku Formation 'release' declares a release phase (type: release), which runs migrations implicitly on every deploy.",
+    ]);
+    const web = { type: TYPES.herokuFormation, name: "web", props: { appId: "app", type: "web", quantity: 2, size: "standard-1x" } };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, web))).toEqual([]);
+  });
 
-    test("a Procfile release line fails", async () => {
-        const procfile = { type: TYPES.repositoryFile, name: "procfile", props: { repository: "app", file: "Procfile", content: "web: gunicorn app:app\nrelease: python manage.py migrate\n" } };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, procfile))).toEqual([
-            "RepositoryFile 'procfile' (Procfile) declares a Heroku release phase, which runs migrations implicitly on every deploy.",
-        ]);
-    });
+  test("a Procfile release line fails", async () => {
+    const procfile = {
+      type: TYPES.repositoryFile,
+      name: "procfile",
+      props: { repository: "app", file: "Procfile", content: "web: gunicorn app:app\nrelease: python manage.py migrate\n" },
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, procfile))).toEqual([
+      "RepositoryFile 'procfile' (Procfile) declares a Heroku release phase, which runs migrations implicitly on every deploy.",
+    ]);
+  });
 
-    test("a Procfile process that migrates on start fails", async () => {
-        const procfile = { type: TYPES.repositoryFile, name: "api-procfile", props: { repository: "storefront", file: "apps/api/Procfile", content: "web: npx prisma migrate deploy && node dist/server.js\nworker: node dist/worker.js\n" } };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, procfile))).toEqual([
-            "RepositoryFile 'api-procfile' (apps/api/Procfile) process 'web' runs migrations on start ('npx prisma migrate deploy'); run them in a separate job before the deploy.",
-        ]);
-    });
+  test("a Procfile process that migrates on start fails", async () => {
+    const procfile = {
+      type: TYPES.repositoryFile,
+      name: "api-procfile",
+      props: {
+        repository: "storefront",
+        file: "apps/api/Procfile",
+        content: "web: npx prisma migrate deploy && node dist/server.js\nworker: node dist/worker.js\n",
+      },
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, procfile))).toEqual([
+      "RepositoryFile 'api-procfile' (apps/api/Procfile) process 'web' runs migrations on start ('npx prisma migrate deploy'); run them in a separate job before the deploy.",
+    ]);
+  });
 
-    test("a container that migrates on start fails", async () => {
-        const deployment = k8sDeployment("api", {}, { command: ["sh", "-c"], args: ["npx prisma migrate deploy && node server.js"] });
-        expect(messages(await runResourcePolicy(noImplicitMigrations, deployment))).toEqual([
-            "Deployment 'api' container 'api' runs migrations on container start ('npx prisma migrate deploy'); run them in a migration Job instead.",
-        ]);
-        expect(messages(await runResourcePolicy(noImplicitMigrations, k8sDeployment("api", {}, { command: ["node", "server.js"] })))).toEqual([]);
-    });
+  test("a container that migrates on start fails", async () => {
+    const deployment = k8sDeployment("api", {}, { command: ["sh", "-c"], args: ["npx prisma migrate deploy && node server.js"] });
+    expect(messages(await runResourcePolicy(noImplicitMigrations, deployment))).toEqual([
+      "Deployment 'api' container 'api' runs migrations on container start ('npx prisma migrate deploy'); run them in a migration Job instead.",
+    ]);
+    expect(messages(await runResourcePolicy(noImplicitMigrations, k8sDeployment("api", {}, { command: ["node", "server.js"] })))).toEqual(
+      [],
+    );
+  });
 
-    test("a StatefulSet whose init container migrates with a tool the old patterns missed fails", async () => {
-        const statefulSet: Fixture = {
-            type: TYPES.k8sStatefulSet,
-            name: "ledger",
-            props: {
-                metadata: { name: "ledger", namespace: "payments" },
-                spec: {
-                    serviceName: "ledger",
-                    selector: { matchLabels: { app: "ledger" } },
-                    template: {
-                        metadata: { labels: { app: "ledger" } },
-                        spec: {
-                            initContainers: [{ name: "schema", image: "ghcr.io/acme/ledger@sha256:" + "b".repeat(64), command: ["dbmate", "--wait", "up"] }],
-                            containers: [{ name: "ledger", image: "ghcr.io/acme/ledger@sha256:" + "b".repeat(64), args: ["serve"] }],
-                        },
-                    },
-                },
+  test("a StatefulSet whose init container migrates with a tool the old patterns missed fails", async () => {
+    const statefulSet: Fixture = {
+      type: TYPES.k8sStatefulSet,
+      name: "ledger",
+      props: {
+        metadata: { name: "ledger", namespace: "payments" },
+        spec: {
+          serviceName: "ledger",
+          selector: { matchLabels: { app: "ledger" } },
+          template: {
+            metadata: { labels: { app: "ledger" } },
+            spec: {
+              initContainers: [
+                { name: "schema", image: `ghcr.io/acme/ledger@sha256:${"b".repeat(64)}`, command: ["dbmate", "--wait", "up"] },
+              ],
+              containers: [{ name: "ledger", image: `ghcr.io/acme/ledger@sha256:${"b".repeat(64)}`, args: ["serve"] }],
             },
-        };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, statefulSet))).toEqual([
-            "StatefulSet 'ledger' init container 'schema' runs migrations on container start ('dbmate --wait up'); run them in a migration Job instead.",
-        ]);
-    });
+          },
+        },
+      },
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, statefulSet))).toEqual([
+      "StatefulSet 'ledger' init container 'schema' runs migrations on container start ('dbmate --wait up'); run them in a migration Job instead.",
+    ]);
+  });
 
-    test("a container value unknown during preview is skipped, not read: the known ones are still judged", async () => {
-        const deployment = k8sDeployment("api", {}, { command: ["sh", "-c", "goose up && ./server"], args: [unknown] });
-        deployment.props.metadata = { name: unknown, namespace: "app" };
-        const outcome = await runResourcePolicy(noImplicitMigrations, deployment);
-        expect(outcome.unknown).toBeUndefined();
-        expect(messages(outcome)).toEqual(["Deployment 'api' container 'api' runs migrations on container start ('goose up'); run them in a migration Job instead."]);
-    });
+  test("a container value unknown during preview is skipped, not read: the known ones are still judged", async () => {
+    const deployment = k8sDeployment("api", {}, { command: ["sh", "-c", "goose up && ./server"], args: [unknown] });
+    deployment.props.metadata = { name: unknown, namespace: "app" };
+    const outcome = await runResourcePolicy(noImplicitMigrations, deployment);
+    expect(outcome.unknown).toBeUndefined();
+    expect(messages(outcome)).toEqual([
+      "Deployment 'api' container 'api' runs migrations on container start ('goose up'); run them in a migration Job instead.",
+    ]);
+  });
 
-    test("a Vercel build that migrates fails", async () => {
-        const project = { type: TYPES.vercelProject, name: "shop", props: { name: "shop", framework: "nextjs", buildCommand: "prisma migrate deploy && next build" } };
-        expect(messages(await runResourcePolicy(noImplicitMigrations, project))).toEqual([
-            "Vercel Project 'shop' runs migrations in its buildCommand ('prisma migrate deploy'), so every deploy migrates implicitly; run them in a separate job before the deploy.",
-        ]);
-        expect(messages(await runResourcePolicy(noImplicitMigrations, { ...project, props: { ...project.props, buildCommand: "next build" } }))).toEqual([]);
-    });
+  test("a Vercel build that migrates fails", async () => {
+    const project = {
+      type: TYPES.vercelProject,
+      name: "shop",
+      props: { name: "shop", framework: "nextjs", buildCommand: "prisma migrate deploy && next build" },
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, project))).toEqual([
+      "Vercel Project 'shop' runs migrations in its buildCommand ('prisma migrate deploy'), so every deploy migrates implicitly; run them in a separate job before the deploy.",
+    ]);
+    expect(
+      messages(await runResourcePolicy(noImplicitMigrations, { ...project, props: { ...project.props, buildCommand: "next build" } })),
+    ).toEqual([]);
+  });
 
-    test("migrationCommandPatterns adds patterns to the built-in recognition", async () => {
-        expect(messages(await runResourcePolicy(noImplicitMigrations, k8sDeployment("api", {}, { command: ["goose", "up"] })))).toHaveLength(1);
-        const custom = k8sDeployment("api", {}, { command: ["bin/schema-sync", "--apply"] });
-        expect(messages(await runResourcePolicy(noImplicitMigrations, custom))).toEqual([]);
-        expect(messages(await runResourcePolicy(noImplicitMigrations, custom, { config: { migrationCommandPatterns: ["schema-sync\\s+--apply"] } }))).toEqual([
-            "Deployment 'api' container 'api' runs migrations on container start ('bin/schema-sync --apply'); run them in a migration Job instead.",
-        ]);
-    });
+  test("migrationCommandPatterns adds patterns to the built-in recognition", async () => {
+    expect(messages(await runResourcePolicy(noImplicitMigrations, k8sDeployment("api", {}, { command: ["goose", "up"] })))).toHaveLength(1);
+    const custom = k8sDeployment("api", {}, { command: ["bin/schema-sync", "--apply"] });
+    expect(messages(await runResourcePolicy(noImplicitMigrations, custom))).toEqual([]);
+    expect(
+      messages(await runResourcePolicy(noImplicitMigrations, custom, { config: { migrationCommandPatterns: ["schema-sync\\s+--apply"] } })),
+    ).toEqual([
+      "Deployment 'api' container 'api' runs migrations on container start ('bin/schema-sync --apply'); run them in a migration Job instead.",
+    ]);
+  });
 
-    test("another resource type is not applicable", async () => {
-        expect((await runResourcePolicy(noImplicitMigrations, repository())).notApplicable).toBe("the resource runs no deploy or container start");
-    });
+  test("another resource type is not applicable", async () => {
+    expect((await runResourcePolicy(noImplicitMigrations, repository())).notApplicable).toBe(
+      "the resource runs no deploy or container start",
+    );
+  });
 });
 
 describe("migration-order", () => {
-    const IMAGE = "ghcr.io/acme/migrate@sha256:" + "c".repeat(64);
-    const job = (name: string, phase: string, dependsOn: string[] = []): Fixture => ({
-        type: TYPES.k8sJob,
-        name,
-        dependsOn,
+  const IMAGE = `ghcr.io/acme/migrate@sha256:${"c".repeat(64)}`;
+  const job = (name: string, phase: string, dependsOn: string[] = []): Fixture => ({
+    type: TYPES.k8sJob,
+    name,
+    dependsOn,
+    props: {
+      metadata: { name, namespace: "app", labels: { "slipway.dev/migration-phase": phase } },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name, image: IMAGE }] } } },
+    },
+  });
+  /** A Job of the team's own: no label, only what it runs. */
+  const ownJob = (name: string, command: string[], dependsOn: string[] = [], namespace = "app"): Fixture => ({
+    type: TYPES.k8sJob,
+    name,
+    dependsOn,
+    props: {
+      metadata: { name, namespace },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "run", image: IMAGE, command }] } } },
+    },
+  });
+  /** A workload that waits for `dependsOn`. */
+  const dependingOn = (fixture: Fixture, ...dependsOn: string[]): Fixture => ({ ...fixture, dependsOn });
+  const statefulSet = (name: string): Fixture => ({
+    type: TYPES.k8sStatefulSet,
+    name,
+    props: {
+      metadata: { name, namespace: "app" },
+      spec: { serviceName: name, selector: { matchLabels: { app: name } }, template: { spec: { containers: [{ name, image: IMAGE }] } } },
+    },
+  });
+
+  test("expand before the rollout, contract after it", async () => {
+    const fixtures = [
+      job("expand", "expand"),
+      dependingOn(k8sDeployment("api", {}), "expand"),
+      dependingOn(k8sDeployment("web"), "expand"),
+      job("contract", "contract", ["api", "web"]),
+    ];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([]);
+  });
+
+  test("job mode: the rollout waits for the expand Job to complete, or it may start on the old schema", async () => {
+    const fixtures = [job("expand", "expand"), dependingOn(k8sDeployment("api"), "expand"), k8sDeployment("web"), statefulSet("ledger")];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
+      "Deployment 'web' does not depend on Job 'expand' (expand), so it may roll out before the migration completes; make it depend on the expand Job.",
+      "StatefulSet 'ledger' does not depend on Job 'expand' (expand), so it may roll out before the migration completes; make it depend on the expand Job.",
+    ]);
+    // Through another resource counts; a workload of another namespace is not this migration's rollout.
+    const gate = { type: TYPES.k8sConfigMap, name: "schema-ready", props: { data: {} }, dependsOn: ["expand"] };
+    const elsewhere = {
+      ...k8sDeployment("batch"),
+      props: { ...k8sDeployment("batch").props, metadata: { name: "batch", namespace: "jobs" } },
+    };
+    expect(
+      messages(
+        await runStackPolicy(migrationOrder, [job("expand", "expand"), gate, dependingOn(k8sDeployment("api"), "schema-ready"), elsewhere]),
+      ),
+    ).toEqual([]);
+  });
+
+  test("an expand migration must not wait for the rollout", async () => {
+    const fixtures = [k8sDeployment("api"), job("expand", "expand", ["api"])];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
+      "Job 'expand' (expand) depends on Deployment 'api', so it runs after the rollout; expand migrations must run before it.",
+    ]);
+  });
+
+  test("a contract migration must wait for every Deployment of its namespace", async () => {
+    const fixtures = [k8sDeployment("api"), k8sDeployment("web"), job("contract", "contract", ["api"])];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
+      "Job 'contract' (contract) does not depend on Deployment 'web', so it may run before the rollout finishes; contract migrations must run after it.",
+    ]);
+  });
+
+  test("a contract migration must wait for the StatefulSets of its namespace too", async () => {
+    const fixtures = [k8sDeployment("api"), statefulSet("ledger"), job("contract", "contract", ["api"])];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
+      "Job 'contract' (contract) does not depend on StatefulSet 'ledger', so it may run before the rollout finishes; contract migrations must run after it.",
+    ]);
+  });
+
+  test("dependencies count transitively", async () => {
+    const gate = { type: TYPES.k8sConfigMap, name: "rollout-done", props: { data: {} }, dependsOn: ["api"] };
+    const fixtures = [k8sDeployment("api"), gate, job("contract", "contract", ["rollout-done"])];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([]);
+  });
+
+  test("an unknown phase fails", async () => {
+    expect(messages(await runStackPolicy(migrationOrder, [job("migrate", "both")]))).toEqual([
+      "Job 'migrate' has slipway.dev/migration-phase: 'both'; it must be 'expand' or 'contract'.",
+    ]);
+  });
+
+  describe("migration Jobs are recognised by what they run, the label is only a hint", () => {
+    test("an unlabelled Job that drops a column before the rollout finishes is refused", async () => {
+      const cleanup = ownJob("orders-schema-cleanup", ["psql", "$(DATABASE_URL)", "-c", "ALTER TABLE orders DROP COLUMN legacy_status"]);
+      expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), statefulSet("ledger"), cleanup]))).toEqual([
+        "Job 'orders-schema-cleanup' (contract: 'ALTER TABLE orders DROP') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.",
+        "Job 'orders-schema-cleanup' (contract: 'ALTER TABLE orders DROP') does not depend on StatefulSet 'ledger', so it may run before the rollout finishes; contract migrations must run after it.",
+      ]);
+      const after = ownJob(
+        "orders-schema-cleanup",
+        ["psql", "$(DATABASE_URL)", "-c", "ALTER TABLE orders DROP COLUMN legacy_status"],
+        ["api", "ledger"],
+      );
+      expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), statefulSet("ledger"), after]))).toEqual([]);
+    });
+
+    test.each([
+      [
+        "a migration file named for what it drops",
+        ["npm", "run", "migrate", "--", "--file", "migrations/V013__drop_legacy_status.sql"],
+        "migrations/V013__drop_legacy_status.sql",
+      ],
+      ["pgroll complete", ["pgroll", "complete"], "pgroll complete"],
+      ["TRUNCATE in a here-string script", ["sh", "-c", 'psql "$DATABASE_URL" -c "TRUNCATE audit_log_old"'], "TRUNCATE"],
+    ])("%s is a contract", async (_title, command, evidence) => {
+      expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), ownJob("schema-job", command)]))).toEqual([
+        `Job 'schema-job' (contract: '${evidence}') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.`,
+      ]);
+    });
+
+    test("an unlabelled additive migration after the rollout is refused as an expand", async () => {
+      const fixtures = [k8sDeployment("api"), ownJob("add-channel", ["npx", "knex", "migrate:latest"], ["api"])];
+      expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
+        "Job 'add-channel' (expand: 'npx knex migrate:latest') depends on Deployment 'api', so it runs after the rollout; expand migrations must run before it.",
+      ]);
+      expect(
+        messages(
+          await runStackPolicy(migrationOrder, [
+            dependingOn(k8sDeployment("api"), "add-channel"),
+            ownJob("add-channel", ["npx", "knex", "migrate:latest"]),
+          ]),
+        ),
+      ).toEqual([]);
+    });
+
+    test("a Job labelled expand that drops is a contract", async () => {
+      const mislabelled: Fixture = {
+        ...job("expand", "expand"),
         props: {
-            metadata: { name, namespace: "app", labels: { "slipway.dev/migration-phase": phase } },
-            spec: { template: { spec: { restartPolicy: "Never", containers: [{ name, image: IMAGE }] } } },
+          metadata: { name: "expand", namespace: "app", labels: { "slipway.dev/migration-phase": "expand" } },
+          spec: { template: { spec: { containers: [{ name: "m", image: IMAGE, command: ["psql", "-c", "DROP TABLE legacy_orders"] }] } } },
         },
-    });
-    /** A Job of the team's own: no label, only what it runs. */
-    const ownJob = (name: string, command: string[], dependsOn: string[] = [], namespace = "app"): Fixture => ({
-        type: TYPES.k8sJob,
-        name,
-        dependsOn,
-        props: {
-            metadata: { name, namespace },
-            spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "run", image: IMAGE, command }] } } },
-        },
-    });
-    /** A workload that waits for `dependsOn`. */
-    const after = (fixture: Fixture, ...dependsOn: string[]): Fixture => ({ ...fixture, dependsOn });
-    const statefulSet = (name: string): Fixture => ({
-        type: TYPES.k8sStatefulSet,
-        name,
-        props: { metadata: { name, namespace: "app" }, spec: { serviceName: name, selector: { matchLabels: { app: name } }, template: { spec: { containers: [{ name, image: IMAGE }] } } } },
+      };
+      expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), mislabelled]))).toEqual([
+        "Job 'expand' (labelled expand, but a contract: 'DROP TABLE') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.",
+      ]);
     });
 
-    test("expand before the rollout, contract after it", async () => {
-        const fixtures = [job("expand", "expand"), after(k8sDeployment("api", {}), "expand"), after(k8sDeployment("web"), "expand"), job("contract", "contract", ["api", "web"])];
-        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([]);
+    test("a backfill and a Job that runs no migration are not judged", async () => {
+      const fixtures = [
+        k8sDeployment("api"),
+        ownJob("backfill-channel", ["npm", "run", "migrate:backfill"], ["api"]),
+        ownJob("report", ["node", "scripts/report.js"], ["api"]),
+      ];
+      expect((await runStackPolicy(migrationOrder, fixtures)).notApplicable).toBe(
+        "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
+      );
     });
+  });
 
-    test("job mode: the rollout waits for the expand Job to complete, or it may start on the old schema", async () => {
-        const fixtures = [job("expand", "expand"), after(k8sDeployment("api"), "expand"), k8sDeployment("web"), statefulSet("ledger")];
-        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
-            "Deployment 'web' does not depend on Job 'expand' (expand), so it may roll out before the migration completes; make it depend on the expand Job.",
-            "StatefulSet 'ledger' does not depend on Job 'expand' (expand), so it may roll out before the migration completes; make it depend on the expand Job.",
-        ]);
-        // Through another resource counts; a workload of another namespace is not this migration's rollout.
-        const gate = { type: TYPES.k8sConfigMap, name: "schema-ready", props: { data: {} }, dependsOn: ["expand"] };
-        const elsewhere = { ...k8sDeployment("batch"), props: { ...k8sDeployment("batch").props, metadata: { name: "batch", namespace: "jobs" } } };
-        expect(messages(await runStackPolicy(migrationOrder, [job("expand", "expand"), gate, after(k8sDeployment("api"), "schema-ready"), elsewhere]))).toEqual([]);
-    });
-
-    test("an expand migration must not wait for the rollout", async () => {
-        const fixtures = [k8sDeployment("api"), job("expand", "expand", ["api"])];
-        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
-            "Job 'expand' (expand) depends on Deployment 'api', so it runs after the rollout; expand migrations must run before it.",
-        ]);
-    });
-
-    test("a contract migration must wait for every Deployment of its namespace", async () => {
-        const fixtures = [k8sDeployment("api"), k8sDeployment("web"), job("contract", "contract", ["api"])];
-        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
-            "Job 'contract' (contract) does not depend on Deployment 'web', so it may run before the rollout finishes; contract migrations must run after it.",
-        ]);
-    });
-
-    test("a contract migration must wait for the StatefulSets of its namespace too", async () => {
-        const fixtures = [k8sDeployment("api"), statefulSet("ledger"), job("contract", "contract", ["api"])];
-        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
-            "Job 'contract' (contract) does not depend on StatefulSet 'ledger', so it may run before the rollout finishes; contract migrations must run after it.",
-        ]);
-    });
-
-    test("dependencies count transitively", async () => {
-        const gate = { type: TYPES.k8sConfigMap, name: "rollout-done", props: { data: {} }, dependsOn: ["api"] };
-        const fixtures = [k8sDeployment("api"), gate, job("contract", "contract", ["rollout-done"])];
-        expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([]);
-    });
-
-    test("an unknown phase fails", async () => {
-        expect(messages(await runStackPolicy(migrationOrder, [job("migrate", "both")]))).toEqual([
-            "Job 'migrate' has slipway.dev/migration-phase: 'both'; it must be 'expand' or 'contract'.",
-        ]);
-    });
-
-    describe("migration Jobs are recognised by what they run, the label is only a hint", () => {
-        test("an unlabelled Job that drops a column before the rollout finishes is refused", async () => {
-            const cleanup = ownJob("orders-schema-cleanup", ["psql", "$(DATABASE_URL)", "-c", "ALTER TABLE orders DROP COLUMN legacy_status"]);
-            expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), statefulSet("ledger"), cleanup]))).toEqual([
-                "Job 'orders-schema-cleanup' (contract: 'ALTER TABLE orders DROP') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.",
-                "Job 'orders-schema-cleanup' (contract: 'ALTER TABLE orders DROP') does not depend on StatefulSet 'ledger', so it may run before the rollout finishes; contract migrations must run after it.",
-            ]);
-            const after = ownJob("orders-schema-cleanup", ["psql", "$(DATABASE_URL)", "-c", "ALTER TABLE orders DROP COLUMN legacy_status"], ["api", "ledger"]);
-            expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), statefulSet("ledger"), after]))).toEqual([]);
-        });
-
-        test.each([
-            ["a migration file named for what it drops", ["npm", "run", "migrate", "--", "--file", "migrations/V013__drop_legacy_status.sql"], "migrations/V013__drop_legacy_status.sql"],
-            ["pgroll complete", ["pgroll", "complete"], "pgroll complete"],
-            ["TRUNCATE in a here-string script", ["sh", "-c", 'psql "$DATABASE_URL" -c "TRUNCATE audit_log_old"'], "TRUNCATE"],
-        ])("%s is a contract", async (_title, command, evidence) => {
-            expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), ownJob("schema-job", command)]))).toEqual([
-                `Job 'schema-job' (contract: '${evidence}') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.`,
-            ]);
-        });
-
-        test("an unlabelled additive migration after the rollout is refused as an expand", async () => {
-            const fixtures = [k8sDeployment("api"), ownJob("add-channel", ["npx", "knex", "migrate:latest"], ["api"])];
-            expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([
-                "Job 'add-channel' (expand: 'npx knex migrate:latest') depends on Deployment 'api', so it runs after the rollout; expand migrations must run before it.",
-            ]);
-            expect(messages(await runStackPolicy(migrationOrder, [after(k8sDeployment("api"), "add-channel"), ownJob("add-channel", ["npx", "knex", "migrate:latest"])]))).toEqual([]);
-        });
-
-        test("a Job labelled expand that drops is a contract", async () => {
-            const mislabelled: Fixture = {
-                ...job("expand", "expand"),
-                props: {
-                    metadata: { name: "expand", namespace: "app", labels: { "slipway.dev/migration-phase": "expand" } },
-                    spec: { template: { spec: { containers: [{ name: "m", image: IMAGE, command: ["psql", "-c", "DROP TABLE legacy_orders"] }] } } },
-                },
-            };
-            expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), mislabelled]))).toEqual([
-                "Job 'expand' (labelled expand, but a contract: 'DROP TABLE') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.",
-            ]);
-        });
-
-        test("a backfill and a Job that runs no migration are not judged", async () => {
-            const fixtures = [k8sDeployment("api"), ownJob("backfill-channel", ["npm", "run", "migrate:backfill"], ["api"]), ownJob("report", ["node", "scripts/report.js"], ["api"])];
-            expect((await runStackPolicy(migrationOrder, fixtures)).notApplicable).toBe(
-                "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
-            );
-        });
-    });
-
-    test("a stack without migration Jobs is not applicable", async () => {
-        expect((await runStackPolicy(migrationOrder, [k8sDeployment()])).notApplicable).toBe(
-            "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
-        );
-    });
+  test("a stack without migration Jobs is not applicable", async () => {
+    expect((await runStackPolicy(migrationOrder, [k8sDeployment()])).notApplicable).toBe(
+      "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
+    );
+  });
 });
 
 describe("migration-order: a release's contract migration waits a full release cycle (000 §7)", () => {
-    const contract = { expand: [], contract: ["drop-legacy-status"], completes: { "drop-legacy-status": "add-status-v2" } };
-    const withLedger = (expandsInProduction: string[]) =>
-        releaseManifest({ migrations: contract, ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: ["CR-1042"], expandsInProduction, rollback: null } });
-
-    test("a contract migration whose expand shipped in an earlier release production ran passes", async () => {
-        expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(withLedger(["add-status-v2"]))]))).toEqual([]);
+  const contract = { expand: [], contract: ["drop-legacy-status"], completes: { "drop-legacy-status": "add-status-v2" } };
+  const withLedger = (expandsInProduction: string[]) =>
+    releaseManifest({
+      migrations: contract,
+      ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: ["CR-1042"], expandsInProduction, rollback: null },
     });
 
-    test("a contract migration whose expand has not reached production fails, in any stack", async () => {
-        expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(withLedger(["add-order-channel"]), "staging")]))).toEqual([
-            "Release v1.4.0 runs contract migration drop-legacy-status, which completes expand add-status-v2, which no earlier release production ran has shipped (expands in production so far: add-order-channel); contract only after a full release cycle (000 §7).",
-        ]);
-    });
+  test("a contract migration whose expand shipped in an earlier release production ran passes", async () => {
+    expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(withLedger(["add-status-v2"]))]))).toEqual([]);
+  });
 
-    test("a contract migration that names no expand fails", async () => {
-        const manifest = releaseManifest({ migrations: { expand: [], contract: ["drop-everything"] } });
-        expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(manifest)]))).toEqual([
-            "Release v1.4.0 runs contract migration drop-everything, which names no expand migration it completes (expands in production so far: none); contract only after a full release cycle (000 §7).",
-        ]);
-    });
+  test("a contract migration whose expand has not reached production fails, in any stack", async () => {
+    expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(withLedger(["add-order-channel"]), "staging")]))).toEqual([
+      "Release v1.4.0 runs contract migration drop-legacy-status, which completes expand add-status-v2, which no earlier release production ran has shipped (expands in production so far: add-order-channel); contract only after a full release cycle (000 §7).",
+    ]);
+  });
+
+  test("a contract migration that names no expand fails", async () => {
+    const manifest = releaseManifest({ migrations: { expand: [], contract: ["drop-everything"] } });
+    expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(manifest)]))).toEqual([
+      "Release v1.4.0 runs contract migration drop-everything, which names no expand migration it completes (expands in production so far: none); contract only after a full release cycle (000 §7).",
+    ]);
+  });
 });
 
 describe("migration-order: workflow mode, a migration workflow runs only once approved (004 §3)", () => {
-    const SETTINGS = { nodeVersion: "20", ledgerBranch: "slipway-ledger", deploySecretNames: ["DATABASE_URL"], stagingSoakMinutes: DEFAULT_STAGING_SOAK_MINUTES, migrationsMode: "workflow" as const };
-    /** The generated migrate-production.yml, as the program commits it. */
-    const generated = (): Fixture => workflowFile("migrate-production.yml", parse(workflowYaml(migrateWorkflow("production", SETTINGS))));
+  const SETTINGS = {
+    nodeVersion: "20",
+    ledgerBranch: "slipway-ledger",
+    deploySecretNames: ["DATABASE_URL"],
+    stagingSoakMinutes: DEFAULT_STAGING_SOAK_MINUTES,
+    migrationsMode: "workflow" as const,
+  };
+  /** The generated migrate-production.yml, as the program commits it. */
+  const generated = (): Fixture => workflowFile("migrate-production.yml", parse(workflowYaml(migrateWorkflow("production", SETTINGS))));
 
-    test("Slipway's migration workflow in an environment with reviewers passes", async () => {
-        expect(messages(await runStackPolicy(migrationOrder, [generated(), environment("production-migrations")]))).toEqual([]);
-    });
+  test("Slipway's migration workflow in an environment with reviewers passes", async () => {
+    expect(messages(await runStackPolicy(migrationOrder, [generated(), environment("production-migrations")]))).toEqual([]);
+  });
 
-    test("Slipway's migration workflow in an environment nobody approves fails", async () => {
-        expect(messages(await runStackPolicy(migrationOrder, [generated(), environment("production-migrations", { reviewers: [] })]))).toEqual([
-            "RepositoryFile 'migrate-production' (repository 'app', .github/workflows/migrate-production.yml) job 'migrate' runs migrations ('npm run migrate -- --env production --phase \"$PHASE\"') in environment 'production-migrations', which has no reviewers (RepositoryEnvironment 'production-migrations-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
-        ]);
-    });
+  test("Slipway's migration workflow in an environment nobody approves fails", async () => {
+    expect(messages(await runStackPolicy(migrationOrder, [generated(), environment("production-migrations", { reviewers: [] })]))).toEqual([
+      "RepositoryFile 'migrate-production' (repository 'app', .github/workflows/migrate-production.yml) job 'migrate' runs migrations ('npm run migrate -- --env production --phase \"$PHASE\"') in environment 'production-migrations', which has no reviewers (RepositoryEnvironment 'production-migrations-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
+    ]);
+  });
 
-    test("any program's migration job is judged by the tool it runs and the environment it uses", async () => {
-        const own = (reviewers: unknown[]) => [
-            workflowFile("db.yml", { name: "db", on: { workflow_dispatch: {} }, jobs: { upgrade: { "runs-on": "ubuntu-latest", environment: { name: "prod-db" }, steps: [{ run: "alembic upgrade head" }] } } }),
-            environment("prod-db", { reviewers }),
-        ];
-        expect(messages(await runStackPolicy(migrationOrder, own([{ teams: [7], users: [] }])))).toEqual([]);
-        expect(messages(await runStackPolicy(migrationOrder, own([])))).toEqual([
-            "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'prod-db', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
-        ]);
-        // A CI job migrating its test database uses no environment, so no environment's credentials.
-        const ci = workflowFile("ci.yml", { name: "ci", on: { push: {} }, jobs: { it: { "runs-on": "ubuntu-latest", steps: [{ run: "npm run migrate && npm test" }] } } });
-        expect((await runStackPolicy(migrationOrder, [ci, environment("staging", { reviewers: [] })])).notApplicable).toBeDefined();
+  test("any program's migration job is judged by the tool it runs and the environment it uses", async () => {
+    const own = (reviewers: unknown[]) => [
+      workflowFile("db.yml", {
+        name: "db",
+        on: { workflow_dispatch: {} },
+        jobs: { upgrade: { "runs-on": "ubuntu-latest", environment: { name: "prod-db" }, steps: [{ run: "alembic upgrade head" }] } },
+      }),
+      environment("prod-db", { reviewers }),
+    ];
+    expect(messages(await runStackPolicy(migrationOrder, own([{ teams: [7], users: [] }])))).toEqual([]);
+    expect(messages(await runStackPolicy(migrationOrder, own([])))).toEqual([
+      "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'prod-db', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
+    ]);
+    // A CI job migrating its test database uses no environment, so no environment's credentials.
+    const ci = workflowFile("ci.yml", {
+      name: "ci",
+      on: { push: {} },
+      jobs: { it: { "runs-on": "ubuntu-latest", steps: [{ run: "npm run migrate && npm test" }] } },
     });
+    expect((await runStackPolicy(migrationOrder, [ci, environment("staging", { reviewers: [] })])).notApplicable).toBe(
+      "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
+    );
+  });
 });

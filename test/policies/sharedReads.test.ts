@@ -11,65 +11,70 @@ import { parseYaml } from "../../policy-pack/policies/shared/yaml";
 const WORKFLOW = "on: push\njobs:\n  deploy:\n    steps:\n      - run: npm run smoke\n";
 
 describe("a workflow text is parsed once and shared read-only", () => {
-    test("it reads as the yaml library reads it, and a second read is the same document", () => {
-        const first = parseYaml(WORKFLOW);
-        expect(first).toEqual(parse(WORKFLOW));
-        expect(parseYaml(`${WORKFLOW}`)).toBe(first);
-    });
+  test("it reads as the yaml library reads it, and a second read is the same document", () => {
+    const first = parseYaml(WORKFLOW);
+    expect(first).toEqual(parse(WORKFLOW));
+    expect(parseYaml(`${WORKFLOW}`)).toBe(first);
+  });
 
-    test("a policy that tried to change a shared document fails instead of corrupting it", () => {
-        const document = parseYaml(WORKFLOW) as { jobs: { deploy: { steps: { run: string }[] } } };
-        expect(() => {
-            document.jobs.deploy.steps[0].run = "true";
-        }).toThrow(TypeError);
-        expect(() => document.jobs.deploy.steps.push({ run: "true" })).toThrow(TypeError);
-        expect(document.jobs.deploy.steps[0].run).toBe("npm run smoke");
-    });
+  test("a policy that tried to change a shared document fails instead of corrupting it", () => {
+    const document = parseYaml(WORKFLOW) as { jobs: { deploy: { steps: { run: string }[] } } };
+    expect(() => {
+      document.jobs.deploy.steps[0].run = "true";
+    }).toThrow(TypeError);
+    expect(() => document.jobs.deploy.steps.push({ run: "true" })).toThrow(TypeError);
+    expect(document.jobs.deploy.steps[0].run).toBe("npm run smoke");
+  });
 
-    test("a text that is not YAML throws the library's error on every read", () => {
-        const broken = "jobs: [unclosed";
-        expect(() => parse(broken)).toThrow();
-        let message = "";
-        try {
-            parse(broken);
-        } catch (error) {
-            message = (error as Error).message;
-        }
-        expect(message).not.toBe("");
-        expect(() => parseYaml(broken)).toThrow(message);
-        expect(() => parseYaml(broken)).toThrow(message);
-    });
+  test("a text that is not YAML throws the library's error on every read", () => {
+    const broken = "jobs: [unclosed";
+    expect(() => parse(broken)).toThrow();
+    let message = "";
+    try {
+      parse(broken);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toBe("");
+    expect(() => parseYaml(broken)).toThrow(message);
+    expect(() => parseYaml(broken)).toThrow(message);
+  });
 
-    test("different texts are different documents, however many are read", () => {
-        const texts = Array.from({ length: 600 }, (_, i) => `on: push\njobs:\n  job${i}:\n    steps: []\n`);
-        for (const text of texts) parseYaml(text);
-        expect(Object.keys(parseYaml(texts[3]) as { jobs: object }).length).toBe(2);
-        expect(Object.keys((parseYaml(texts[3]) as { jobs: object }).jobs)).toEqual(["job3"]);
-        expect(Object.keys((parseYaml(texts[599]) as { jobs: object }).jobs)).toEqual(["job599"]);
-    });
+  test("different texts are different documents, however many are read", () => {
+    const texts = Array.from({ length: 600 }, (_, i) => `on: push\njobs:\n  job${i}:\n    steps: []\n`);
+    for (const text of texts) parseYaml(text);
+    expect(Object.keys(parseYaml(texts[3]) as { jobs: object }).length).toBe(2);
+    expect(Object.keys((parseYaml(texts[3]) as { jobs: object }).jobs)).toEqual(["job3"]);
+    expect(Object.keys((parseYaml(texts[599]) as { jobs: object }).jobs)).toEqual(["job599"]);
+  });
 });
 
 describe("resources of a type are grouped once per stack", () => {
-    /** Only what grouping reads: the SDK's other fields play no part. */
-    const resource = (type: string, name: string) => ({ type, name, urn: `urn:pulumi:production::slipway::${type}::${name}`, props: {} }) as unknown as PolicyResource;
+  /** Only what grouping reads: the SDK's other fields play no part. */
+  const resource = (type: string, name: string) =>
+    ({ type, name, urn: `urn:pulumi:production::slipway::${type}::${name}`, props: {} }) as unknown as PolicyResource;
 
-    test("each type lists its resources in the stack's order, and an absent type none", () => {
-        const resources = [resource("github:index/repository:Repository", "a"), resource("github:index/issueLabel:IssueLabel", "l"), resource("github:index/repository:Repository", "b")];
-        expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["a", "b"]);
-        expect(ofType(resources, "github:index/repositoryRuleset:RepositoryRuleset")).toEqual([]);
-    });
+  test("each type lists its resources in the stack's order, and an absent type none", () => {
+    const resources = [
+      resource("github:index/repository:Repository", "a"),
+      resource("github:index/issueLabel:IssueLabel", "l"),
+      resource("github:index/repository:Repository", "b"),
+    ];
+    expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["a", "b"]);
+    expect(ofType(resources, "github:index/repositoryRuleset:RepositoryRuleset")).toEqual([]);
+  });
 
-    test("resources added to the same array since are seen", () => {
-        const resources = [resource("github:index/repository:Repository", "a")];
-        expect(ofType(resources, "github:index/repository:Repository")).toHaveLength(1);
-        resources.push(resource("github:index/repository:Repository", "b"));
-        expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["a", "b"]);
-    });
+  test("resources added to the same array since are seen", () => {
+    const resources = [resource("github:index/repository:Repository", "a")];
+    expect(ofType(resources, "github:index/repository:Repository")).toHaveLength(1);
+    resources.push(resource("github:index/repository:Repository", "b"));
+    expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["a", "b"]);
+  });
 
-    test("a caller cannot reorder or extend the shared list", () => {
-        const resources = [resource("github:index/repository:Repository", "b"), resource("github:index/repository:Repository", "a")];
-        const repositories = ofType(resources, "github:index/repository:Repository");
-        expect(() => repositories.sort((x, y) => x.name.localeCompare(y.name))).toThrow(TypeError);
-        expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["b", "a"]);
-    });
+  test("a caller cannot reorder or extend the shared list", () => {
+    const resources = [resource("github:index/repository:Repository", "b"), resource("github:index/repository:Repository", "a")];
+    const repositories = ofType(resources, "github:index/repository:Repository");
+    expect(() => repositories.sort((x, y) => x.name.localeCompare(y.name))).toThrow(TypeError);
+    expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["b", "a"]);
+  });
 });

@@ -2,8 +2,8 @@
  * Shared helpers of the provider tests: where things are, and a stand-in plugin started the way
  * the engine starts it (its launcher script, port read from stdout) with a gRPC client on it.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as path from "path";
+import { type ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 

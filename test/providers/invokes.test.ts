@@ -36,7 +36,14 @@ describe("github", () => {
     expect(() => answerInvoke("github", "github:index/getTeam:getTeam", { slug: "nobody" }, github)).toThrow(
       "GET https://api.github.com/orgs/acme/teams/nobody: 404 Not Found []",
     );
-    expect(() => answerInvoke("github", "github:index/getTeam:getTeam", { slug: "release-captains" }, { ...github, config: { ...github.config, owner: "evil" } })).toThrow("404");
+    expect(() =>
+      answerInvoke(
+        "github",
+        "github:index/getTeam:getTeam",
+        { slug: "release-captains" },
+        { ...github, config: { ...github.config, owner: "evil" } },
+      ),
+    ).toThrow("404");
   });
 
   test("without a token (config or GITHUB_TOKEN) the invoke is refused with GitHub's 401", () => {
@@ -44,7 +51,10 @@ describe("github", () => {
     expect(() => answerInvoke("github", "github:index/getTeam:getTeam", { slug: "release-captains" }, anonymous)).toThrow(
       "GET https://api.github.com/orgs/acme/teams/release-captains: 401 Requires authentication []",
     );
-    expect(answerInvoke("github", "github:index/getTeam:getTeam", { slug: "sre" }, { config: { owner: "acme" }, env: { GITHUB_TOKEN: "t" } }).outputs?.id).toBe("4713");
+    expect(
+      answerInvoke("github", "github:index/getTeam:getTeam", { slug: "sre" }, { config: { owner: "acme" }, env: { GITHUB_TOKEN: "t" } })
+        .outputs?.id,
+    ).toBe("4713");
     // A token that arrives wrapped as a secret counts; an empty one does not.
     expect(hasCredentials("github", { config: { token: { [SIG_KEY]: SECRET_SIG, value: "t" } }, env: {} })).toBe(true);
     expect(hasCredentials("github", { config: { token: "" }, env: {} })).toBe(false);
@@ -57,7 +67,9 @@ describe("github", () => {
     const repo = answerInvoke("github", "github:index/getRepository:getRepository", { fullName: "acme/storefront" }, github);
     expect(repo.outputs).toMatchObject({ name: "storefront", defaultBranch: "main", repoId: 700001 });
     expect(outputProblems("github", "github:index/getRepository:getRepository", repo.outputs!)).toEqual([]);
-    expect(() => answerInvoke("github", "github:index/getUser:getUser", { username: "mallory" }, github)).toThrow("GET https://api.github.com/users/mallory: 404 Not Found []");
+    expect(() => answerInvoke("github", "github:index/getUser:getUser", { username: "mallory" }, github)).toThrow(
+      "GET https://api.github.com/users/mallory: 404 Not Found []",
+    );
   });
 
   test("bad arguments are failures, not answers", () => {
@@ -70,17 +82,29 @@ describe("github", () => {
 describe("heroku", () => {
   test("getPipeline answers acme-api with its UUID; getApp answers the apps", () => {
     const pipeline = answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "acme-api" }, heroku);
-    expect(pipeline.outputs).toEqual({ id: "6c4f9a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b", name: "acme-api", ownerId: organisation().heroku.teamId, ownerType: "team" });
+    expect(pipeline.outputs).toEqual({
+      id: "6c4f9a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
+      name: "acme-api",
+      ownerId: organisation().heroku.teamId,
+      ownerType: "team",
+    });
     const app = answerInvoke("heroku", "heroku:app/getApp:getApp", { name: "acme-api" }, heroku);
     expect(app.outputs).toMatchObject({ name: "acme-api", region: "eu", lastSlugId: "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b" });
     expect(outputProblems("heroku", "heroku:app/getApp:getApp", app.outputs!)).toEqual([]);
   });
 
   test("unknown names are the API's 404; no API key is a 401", () => {
-    expect(() => answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "nope" }, heroku)).toThrow("Couldn't find that pipeline.");
+    expect(() => answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "nope" }, heroku)).toThrow(
+      "Couldn't find that pipeline.",
+    );
     expect(() => answerInvoke("heroku", "heroku:app/getApp:getApp", { name: "nope" }, heroku)).toThrow("Couldn't find that app.");
-    expect(() => answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "acme-api" }, { config: {}, env: {} })).toThrow("Invalid credentials provided");
-    expect(answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "acme-api" }, { config: {}, env: { HEROKU_API_KEY: "k" } }).outputs?.name).toBe("acme-api");
+    expect(() => answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "acme-api" }, { config: {}, env: {} })).toThrow(
+      "Invalid credentials provided",
+    );
+    expect(
+      answerInvoke("heroku", "heroku:pipeline/getPipeline:getPipeline", { name: "acme-api" }, { config: {}, env: { HEROKU_API_KEY: "k" } })
+        .outputs?.name,
+    ).toBe("acme-api");
   });
 });
 
@@ -95,7 +119,9 @@ describe("credentials of every package", () => {
     expect(hasCredentials(pkg, { config: {}, env: {} })).toBe(false);
     expect(hasCredentials(pkg, { config, env: {} })).toBe(true);
     expect(hasCredentials(pkg, { config: {}, env })).toBe(true);
-    expect(missingCredentialsError(pkg, { kind: "create", token: "x", properties: {} }, { config: {}, env: {} }).length).toBeGreaterThan(20);
+    expect(missingCredentialsError(pkg, { kind: "create", token: "x", properties: {} }, { config: {}, env: {} }).length).toBeGreaterThan(
+      20,
+    );
   });
 
   test("kubernetes also accepts a context; random needs nothing", () => {

@@ -4,12 +4,17 @@
  * references, and every allowed-values rule of validators.json names a real property (and, for
  * the bridged schemas, the values its description documents).
  */
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { deriveSchema } from "../../providers/scripts/deriveSchemaFromSdk";
-import { KUBERNETES_MODULE, KUBERNETES_MODULE_VERSION, SCHEMA_PATH_IN_MODULE, subsetSchema } from "../../providers/scripts/vendorKubernetesSchema";
-import { PackageSchema, PropertySpec, SCHEMA_DIR, SCHEMA_FILES, loadSchema, refToken } from "../../providers/schema";
+import {
+  KUBERNETES_MODULE,
+  KUBERNETES_MODULE_VERSION,
+  SCHEMA_PATH_IN_MODULE,
+  subsetSchema,
+} from "../../providers/scripts/vendorKubernetesSchema";
+import { type PackageSchema, type PropertySpec, SCHEMA_DIR, SCHEMA_FILES, loadSchema, refToken } from "../../providers/schema";
 import { allowedValuesFile } from "../../providers/validate";
 import { PROJECT_DIR } from "./helpers";
 
@@ -34,7 +39,9 @@ describe("derived schemas", () => {
     const variable = vercel.resources["vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"];
     expect(variable.requiredInputs).toEqual(["key", "projectId", "sensitive"]);
     expect(variable.inputProperties?.value.secret).toBe(true);
-    expect(vercel.resources["vercel:index/projectDomain:ProjectDomain"].properties?.verified).toEqual(expect.objectContaining({ type: "boolean" }));
+    expect(vercel.resources["vercel:index/projectDomain:ProjectDomain"].properties?.verified).toEqual(
+      expect.objectContaining({ type: "boolean" }),
+    );
     expect(vercel.resources["vercel:index/projectDomain:ProjectDomain"].inputProperties?.verified).toBeUndefined();
     expect(vercel.types?.["vercel:index/ProjectGitRepository:ProjectGitRepository"]?.required).toEqual(["repo", "type"]);
     expect(vercel.provider?.inputProperties?.apiToken.secret).toBe(true);
@@ -51,17 +58,19 @@ describe("the Kubernetes subset", () => {
     if (spec.$ref && refToken(spec.$ref)) into.push(refToken(spec.$ref) as string);
     refs(spec.items, into);
     refs(spec.additionalProperties, into);
-    spec.oneOf?.forEach((alternative) => refs(alternative, into));
+    for (const alternative of spec.oneOf ?? []) refs(alternative, into);
   }
 
   test("every type it refers to is in it", () => {
     const schema = loadSchema("kubernetes");
     const referenced: string[] = [];
     for (const resource of [...Object.values(schema.resources), schema.provider!]) {
-      Object.values(resource.properties ?? {}).forEach((spec) => refs(spec, referenced));
-      Object.values(resource.inputProperties ?? {}).forEach((spec) => refs(spec, referenced));
+      for (const spec of Object.values(resource.properties ?? {})) refs(spec, referenced);
+      for (const spec of Object.values(resource.inputProperties ?? {})) refs(spec, referenced);
     }
-    for (const type of Object.values(schema.types ?? {})) Object.values(type.properties ?? {}).forEach((spec) => refs(spec, referenced));
+    for (const type of Object.values(schema.types ?? {})) {
+      for (const spec of Object.values(type.properties ?? {})) refs(spec, referenced);
+    }
     expect(referenced.filter((token) => !schema.types?.[token])).toEqual([]);
   });
 
@@ -70,7 +79,7 @@ describe("the Kubernetes subset", () => {
   const fullSchema = path.join(modCache, `${KUBERNETES_MODULE}@${KUBERNETES_MODULE_VERSION}`, SCHEMA_PATH_IN_MODULE);
   (fs.existsSync(fullSchema) ? test : test.skip)("re-vendoring from the module reproduces the committed file", () => {
     const subset = subsetSchema(JSON.parse(fs.readFileSync(fullSchema, "utf8")) as PackageSchema);
-    expect(JSON.stringify(subset, null, 2) + "\n").toEqual(fs.readFileSync(path.join(SCHEMA_DIR, SCHEMA_FILES.kubernetes), "utf8"));
+    expect(`${JSON.stringify(subset, null, 2)}\n`).toEqual(fs.readFileSync(path.join(SCHEMA_DIR, SCHEMA_FILES.kubernetes), "utf8"));
   });
 });
 
@@ -89,7 +98,8 @@ describe("vendored copies", () => {
 
 describe("validators.json", () => {
   /** A bridged description with each language span replaced by its HCL (wire) spelling. */
-  const hclText = (description = "") => description.replace(/<span [^>]*pulumi-lang-hcl="([^"]*)"[^>]*>[^<]*<\/span>/g, "$1").replace(/\s+/g, " ");
+  const hclText = (description = "") =>
+    description.replace(/<span [^>]*pulumi-lang-hcl="([^"]*)"[^>]*>[^<]*<\/span>/g, "$1").replace(/\s+/g, " ");
 
   const rules: [string, string, string, string[]][] = [];
   for (const [pkg, owners] of Object.entries(allowedValuesFile())) {
@@ -105,10 +115,13 @@ describe("validators.json", () => {
     expect(spec).toBeDefined();
   });
 
-  test.each(rules.filter(([pkg]) => ["github", "heroku", "postgresql"].includes(pkg)))("%s %s.%s: the description lists the same values", (pkg, owner, property, values) => {
-    const schema = loadSchema(pkg);
-    const spec = schema.resources[owner]?.inputProperties?.[property] ?? schema.types?.[owner]?.properties?.[property];
-    const text = hclText(spec?.description);
-    for (const value of values) expect(text).toMatch(new RegExp(`(\`|\\b)${value}(\`|\\b)`));
-  });
+  test.each(rules.filter(([pkg]) => ["github", "heroku", "postgresql"].includes(pkg)))(
+    "%s %s.%s: the description lists the same values",
+    (pkg, owner, property, values) => {
+      const schema = loadSchema(pkg);
+      const spec = schema.resources[owner]?.inputProperties?.[property] ?? schema.types?.[owner]?.properties?.[property];
+      const text = hclText(spec?.description);
+      for (const value of values) expect(text).toMatch(new RegExp(`(\`|\\b)${value}(\`|\\b)`));
+    },
+  );
 });

@@ -6,13 +6,13 @@
  */
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as fs from "fs";
-import * as path from "path";
-import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { PLUGIN_VERSIONS } from "../../engine/standins/server";
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../providers/wire";
-import { LAUNCHER_DIR, RunningPlugin, call, startPlugin } from "./helpers";
+import { LAUNCHER_DIR, type RunningPlugin, call, startPlugin } from "./helpers";
 
 const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 const struct = (value: Record<string, unknown>) => Struct.fromJavaScript(value as never);
@@ -28,7 +28,12 @@ async function configure(plugin: RunningPlugin, pkg: string, args: Record<string
   return call(plugin.client, "configure", req);
 }
 
-function checkRequest(type: string, name: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}): provproto.CheckRequest {
+function checkRequest(
+  type: string,
+  name: string,
+  news: Record<string, unknown>,
+  olds: Record<string, unknown> = {},
+): provproto.CheckRequest {
   const req = new provproto.CheckRequest();
   req.setUrn(urn(type, name));
   req.setName(name);
@@ -77,7 +82,11 @@ describe("pulumi-resource-github", () => {
   test("GetPluginInfo reports the SDK's version; Handshake accepts secrets and resources", async () => {
     const info = await call<Empty, plugproto.PluginInfo>(plugin.client, "getPluginInfo", new Empty());
     expect(info.getVersion()).toBe("6.15.0");
-    const handshake = await call<provproto.ProviderHandshakeRequest, provproto.ProviderHandshakeResponse>(plugin.client, "handshake", new provproto.ProviderHandshakeRequest());
+    const handshake = await call<provproto.ProviderHandshakeRequest, provproto.ProviderHandshakeResponse>(
+      plugin.client,
+      "handshake",
+      new provproto.ProviderHandshakeRequest(),
+    );
     expect([handshake.getAcceptSecrets(), handshake.getAcceptResources()]).toEqual([true, true]);
   });
 
@@ -97,7 +106,9 @@ describe("pulumi-resource-github", () => {
     req.setUrn("urn:pulumi:dev::toy::pulumi:providers:github::default");
     req.setNews(struct({ owner: "acme", ownr: "acme", version: "6.15.0" }));
     const resp = await call<provproto.CheckRequest, provproto.CheckResponse>(plugin.client, "checkConfig", req);
-    expect(resp.getFailuresList().map((f) => f.getReason())).toEqual([expect.stringContaining("Invalid or unknown key. Check `pulumi config get github:ownr`")]);
+    expect(resp.getFailuresList().map((f) => f.getReason())).toEqual([
+      expect.stringContaining("Invalid or unknown key. Check `pulumi config get github:ownr`"),
+    ]);
   });
 
   test("Check: a bad enforcement value is a failure; secrets and unknowns come back exactly as sent", async () => {
@@ -113,7 +124,11 @@ describe("pulumi-resource-github", () => {
 
   test("Create: preview leaves computed properties unknown; a real create needs credentials", async () => {
     const type = "github:index/repository:Repository";
-    const preview = await call<provproto.CreateRequest, provproto.CreateResponse>(plugin.client, "create", createRequest(type, "site", { name: "site" }, true));
+    const preview = await call<provproto.CreateRequest, provproto.CreateResponse>(
+      plugin.client,
+      "create",
+      createRequest(type, "site", { name: "site" }, true),
+    );
     expect(preview.getId()).toBe("");
     expect(preview.getProperties()?.toJavaScript()).toMatchObject({ name: "site", nodeId: UNKNOWN_VALUE, repoId: UNKNOWN_VALUE });
     await expect(call(plugin.client, "create", createRequest(type, "site", { name: "site" }, false))).rejects.toThrow(
@@ -122,17 +137,27 @@ describe("pulumi-resource-github", () => {
   });
 
   test("Invoke without a token is GitHub's 401", async () => {
-    await expect(call(plugin.client, "invoke", invokeRequest("github:index/getTeam:getTeam", { slug: "release-captains", summaryOnly: true }))).rejects.toThrow(
-      "GET https://api.github.com/orgs/acme/teams/release-captains: 401 Requires authentication []",
-    );
+    await expect(
+      call(plugin.client, "invoke", invokeRequest("github:index/getTeam:getTeam", { slug: "release-captains", summaryOnly: true })),
+    ).rejects.toThrow("GET https://api.github.com/orgs/acme/teams/release-captains: 401 Requires authentication []");
   });
 
   test("with a token: Invoke answers from the organisation, Create creates", async () => {
     await configure(plugin, "github", { owner: "acme", token: secret("ghp_test") });
-    const team = await call<provproto.InvokeRequest, provproto.InvokeResponse>(plugin.client, "invoke", invokeRequest("github:index/getTeam:getTeam", { slug: "release-captains", summaryOnly: true }));
+    const team = await call<provproto.InvokeRequest, provproto.InvokeResponse>(
+      plugin.client,
+      "invoke",
+      invokeRequest("github:index/getTeam:getTeam", { slug: "release-captains", summaryOnly: true }),
+    );
     expect(team.getReturn()?.toJavaScript()).toMatchObject({ id: "4711", slug: "release-captains" });
-    await expect(call(plugin.client, "invoke", invokeRequest("github:index/getTeam:getTeam", { slug: "nobody" }))).rejects.toThrow("404 Not Found");
-    const created = await call<provproto.CreateRequest, provproto.CreateResponse>(plugin.client, "create", createRequest("github:index/repository:Repository", "site", { name: "site" }, false));
+    await expect(call(plugin.client, "invoke", invokeRequest("github:index/getTeam:getTeam", { slug: "nobody" }))).rejects.toThrow(
+      "404 Not Found",
+    );
+    const created = await call<provproto.CreateRequest, provproto.CreateResponse>(
+      plugin.client,
+      "create",
+      createRequest("github:index/repository:Repository", "site", { name: "site" }, false),
+    );
     expect(created.getId()).not.toBe("");
     expect(created.getProperties()?.toJavaScript()).toMatchObject({ name: "site", nodeId: expect.any(String), repoId: expect.any(Number) });
   });
@@ -170,10 +195,18 @@ describe("pulumi-resource-random", () => {
 
   test("Create of a RandomPassword: preview is a secret unknown, a real create a secret value", async () => {
     const type = "random:index/randomPassword:RandomPassword";
-    const preview = await call<provproto.CreateRequest, provproto.CreateResponse>(plugin.client, "create", createRequest(type, "pw", { length: 20, special: false }, true));
+    const preview = await call<provproto.CreateRequest, provproto.CreateResponse>(
+      plugin.client,
+      "create",
+      createRequest(type, "pw", { length: 20, special: false }, true),
+    );
     expect(preview.getProperties()?.toJavaScript()).toMatchObject({ result: secret(UNKNOWN_VALUE) });
-    const created = await call<provproto.CreateRequest, provproto.CreateResponse>(plugin.client, "create", createRequest(type, "pw", { length: 20, special: false }, false));
-    const result = (created.getProperties()?.toJavaScript() as { result: { value: string } }).result;
+    const created = await call<provproto.CreateRequest, provproto.CreateResponse>(
+      plugin.client,
+      "create",
+      createRequest(type, "pw", { length: 20, special: false }, false),
+    );
+    const result = ((created.getProperties()?.toJavaScript() ?? {}) as { result?: { value: string } }).result;
     expect(result).toEqual(secret(expect.stringMatching(/^[A-Za-z0-9]{20}$/)));
   });
 
@@ -184,7 +217,11 @@ describe("pulumi-resource-random", () => {
   });
 
   test("an unknown resource type is a Check failure, not a crash", async () => {
-    const resp = await call<provproto.CheckRequest, provproto.CheckResponse>(plugin.client, "check", checkRequest("random:index/randomCat:RandomCat", "cat", {}));
+    const resp = await call<provproto.CheckRequest, provproto.CheckResponse>(
+      plugin.client,
+      "check",
+      checkRequest("random:index/randomCat:RandomCat", "cat", {}),
+    );
     expect(resp.getFailuresList().map((f) => f.getReason())).toEqual([expect.stringContaining("random:index/randomCat:RandomCat")]);
   });
 });
@@ -194,8 +231,16 @@ describe("pulumi-resource-kubernetes", () => {
     const plugin = await startPlugin("kubernetes", { KUBECONFIG: "" });
     try {
       await configure(plugin, "kubernetes", {});
-      const resp = await call<provproto.CheckRequest, provproto.CheckResponse>(plugin.client, "check", checkRequest("kubernetes:core/v1:Namespace", "apps", {}));
-      expect(resp.getInputs()?.toJavaScript()).toMatchObject({ apiVersion: "v1", kind: "Namespace", metadata: { name: expect.stringMatching(/^apps-[0-9a-f]{8}$/) } });
+      const resp = await call<provproto.CheckRequest, provproto.CheckResponse>(
+        plugin.client,
+        "check",
+        checkRequest("kubernetes:core/v1:Namespace", "apps", {}),
+      );
+      expect(resp.getInputs()?.toJavaScript()).toMatchObject({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: expect.stringMatching(/^apps-[0-9a-f]{8}$/) },
+      });
       const del = new provproto.DeleteRequest();
       del.setId("apps-1");
       del.setUrn(urn("kubernetes:core/v1:Namespace", "apps"));

@@ -56,7 +56,12 @@ describe("changelog facts for the release-metadata policy (003 §8.6)", () => {
   });
 
   test("a version without a section is not present", () => {
-    expect(changelogFacts(findSection(sections, "9.9.9"))).toEqual({ present: false, flags: false, migrationNotes: false, rollbackNotes: false });
+    expect(changelogFacts(findSection(sections, "9.9.9"))).toEqual({
+      present: false,
+      flags: false,
+      migrationNotes: false,
+      rollbackNotes: false,
+    });
   });
 
   test("a risk that is not a level is kept as written, for the policy to judge", () => {

@@ -2,12 +2,12 @@
  * A small Slipway project in a temp dir: stack files with comments, a changelog, and helpers to
  * build a ledger through the real append path.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { Artifact, ReleaseLevel } from "../../contract";
-import { appendEvent, LedgerEntry, LedgerKind, Migrations, STACK_OF_KIND, WorkflowRun } from "../../release/ledger";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Artifact, ReleaseLevel } from "../../contract";
+import { appendEvent, type LedgerEntry, type LedgerKind, type Migrations, STACK_OF_KIND, type WorkflowRun } from "../../release/ledger";
 import { fixtureRun } from "../support/runner";
 import { DEFAULT_STAGING_SOAK_MINUTES } from "../../contract/release";
 
@@ -65,7 +65,8 @@ export function record(
   // Staging stages and validates in one run; each production event is its own run.
   const key = `${root}|${release.version}`;
   if (kind === "staged") stagingRuns.set(key, nextRunId++);
-  const runId = kind === "validated" ? (stagingRuns.get(key) ?? nextRunId++) : kind === "staged" ? (stagingRuns.get(key) as number) : nextRunId++;
+  const runId =
+    kind === "validated" ? (stagingRuns.get(key) ?? nextRunId++) : kind === "staged" ? (stagingRuns.get(key) as number) : nextRunId++;
   return appendEvent(
     root,
     {
@@ -248,7 +249,9 @@ export function readFile(root: string, file: string): string {
 }
 
 export function ledgerLines(root: string): string[] {
-  return readFile(root, "releases/ledger.jsonl").split("\n").filter((line) => line !== "");
+  return readFile(root, "releases/ledger.jsonl")
+    .split("\n")
+    .filter((line) => line !== "");
 }
 
 /** Start a new, empty ledger file, as a new project does. */

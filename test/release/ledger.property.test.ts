@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { RELEASE_LEVELS } from "../../contract";
-import { Ledger, LedgerKind, parseLedger, prepareAppend, STACK_OF_KIND } from "../../release/ledger";
+import { type Ledger, type LedgerKind, parseLedger, prepareAppend, STACK_OF_KIND } from "../../release/ledger";
 import { fixtureRun } from "./fixtures";
 
 /** A release the generator ships: staged, validated, maybe promoted, maybe rolled back afterwards. */
@@ -25,7 +25,15 @@ const releaseArbitrary: fc.Arbitrary<GeneratedRelease> = fc.record({
 });
 
 /** Append through the real prepare path, in memory: each append re-reads and re-verifies the bytes. */
-function append(bytes: Buffer, kind: LedgerKind, version: string, release: GeneratedRelease, time: number, runId: number, from?: string): Buffer {
+function append(
+  bytes: Buffer,
+  kind: LedgerKind,
+  version: string,
+  release: GeneratedRelease,
+  time: number,
+  runId: number,
+  from?: string,
+): Buffer {
   const ledger: Ledger = parseLedger(bytes);
   const prepared = prepareAppend(
     ledger,
@@ -55,14 +63,18 @@ function buildLedger(releases: GeneratedRelease[]): Buffer {
     const version = `1.${index}.0`;
     // One staging run stages and validates; every production event is a run of its own.
     const stagingRun = 100 + index * 10;
-    bytes = append(bytes, "staged", version, release, (time += 1000), stagingRun);
-    bytes = append(bytes, "validated", version, release, (time += 1000), stagingRun);
+    time += 1000;
+    bytes = append(bytes, "staged", version, release, time, stagingRun);
+    time += 1000;
+    bytes = append(bytes, "validated", version, release, time, stagingRun);
     if (!release.promote) return;
-    bytes = append(bytes, "promoted", version, release, (time += 1000), stagingRun + 1);
+    time += 1000;
+    bytes = append(bytes, "promoted", version, release, time, stagingRun + 1);
     ranInProduction.push({ version, release });
     if (release.rollBackAfter && ranInProduction.length >= 2) {
       const target = ranInProduction[ranInProduction.length - 2];
-      bytes = append(bytes, "rolled-back", target.version, target.release, (time += 1000), stagingRun + 2, version);
+      time += 1000;
+      bytes = append(bytes, "rolled-back", target.version, target.release, time, stagingRun + 2, version);
       ranInProduction.push(target);
     }
   });

@@ -1,6 +1,6 @@
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { UserError } from "../../config/errors";
 import { formatAnchor } from "../../contract/release";
 import {
@@ -124,7 +124,9 @@ describe("the ledger is a hash chain of release events", () => {
     lines.splice(1, 0, lines[0]);
     writeLedgerLines(root, lines);
     const text = verifyText();
-    expect(text).toContain("line 2 (seq 1): prev hash is the first line's (64 zeros), but this is line 2: a line was inserted or lines were reordered");
+    expect(text).toContain(
+      "line 2 (seq 1): prev hash is the first line's (64 zeros), but this is line 2: a line was inserted or lines were reordered",
+    );
     expect(text).toContain("line 2 (seq 1): seq 1 follows seq 1: lines were reordered, duplicated or inserted");
   });
 
@@ -187,7 +189,10 @@ describe("release rules: staging validates what it staged, production runs what 
 
   test("validated needs the artifacts staging staged", () => {
     record(root, "staged", RELEASE_1_3);
-    const rebuilt = { ...RELEASE_1_3, artifacts: { ...RELEASE_1_3.artifacts, worker: { image: `ghcr.io/acme/worker@sha256:${"e".repeat(64)}` } } };
+    const rebuilt = {
+      ...RELEASE_1_3,
+      artifacts: { ...RELEASE_1_3.artifacts, worker: { image: `ghcr.io/acme/worker@sha256:${"e".repeat(64)}` } },
+    };
     expect(() => record(root, "validated", rebuilt)).toThrow("artifacts differ from what staging staged (line 1): worker.image");
   });
 
@@ -196,7 +201,9 @@ describe("release rules: staging validates what it staged, production runs what 
     expect(() => record(root, "promoted", RELEASE_1_3)).toThrow("promoted 1.3.0: staging never validated 1.3.0");
     record(root, "validated", RELEASE_1_3);
     const other = { ...RELEASE_1_3, artifacts: { web: RELEASE_1_3.artifacts.web } };
-    expect(() => record(root, "promoted", other)).toThrow("artifacts differ from what staging validated (line 2): api (only on one side), worker (only on one side)");
+    expect(() => record(root, "promoted", other)).toThrow(
+      "artifacts differ from what staging validated (line 2): api (only on one side), worker (only on one side)",
+    );
     record(root, "promoted", RELEASE_1_3);
     expect(ledgerVerify({ root }).exitCode).toBe(0);
   });
@@ -211,14 +218,23 @@ describe("release rules: staging validates what it staged, production runs what 
 
   test("artifacts must be immutable references", () => {
     const mutable = { ...RELEASE_1_3, artifacts: { api: { image: "ghcr.io/acme/api:latest" } } };
-    expect(() => record(root, "staged", mutable)).toThrow("releases/ledger.jsonl: artifacts.api.image: cannot record staged 1.3.0: expected an image pinned by digest");
+    expect(() => record(root, "staged", mutable)).toThrow(
+      "releases/ledger.jsonl: artifacts.api.image: cannot record staged 1.3.0: expected an image pinned by digest",
+    );
   });
 
   test("verify re-checks the rules of a well-chained ledger written by hand", () => {
     // A chain can be built correctly by hand and still claim a promotion staging never validated.
     record(root, "staged", RELEASE_1_3);
     const lines = ledgerLines(root);
-    const forged = { ...JSON.parse(lines[0]), seq: 2, kind: "promoted", stack: "production", run: fixtureRun("production", 9001), prev: sha256Hex(lines[0]) };
+    const forged = {
+      ...JSON.parse(lines[0]),
+      seq: 2,
+      kind: "promoted",
+      stack: "production",
+      run: fixtureRun("production", 9001),
+      prev: sha256Hex(lines[0]),
+    };
     forged.hash = contentHash(forged);
     writeLedgerLines(root, [lines[0], canonicalLine(forged)]);
     expect(verifyText()).toContain("line 2 (seq 2): promoted 1.3.0: staging never validated 1.3.0");
@@ -282,14 +298,16 @@ describe("what the program and the commands read from the ledger", () => {
     expect(staged.entry.event.run).toEqual(fixtureRun("staging", 501));
     ledgerRecord({ root, kind: "validated", env, now: new Date(stagedAt.getTime() + 120 * 60_000) });
     // Production's stack file still carries 1.3.0, which staging never validated.
-    expect(() => ledgerRecord({ root, kind: "promoted", env: runnerEnv("production", 502) })).toThrow("promoted 1.3.0: staging never validated 1.3.0");
+    expect(() => ledgerRecord({ root, kind: "promoted", env: runnerEnv("production", 502) })).toThrow(
+      "promoted 1.3.0: staging never validated 1.3.0",
+    );
   });
 
   test("ledger record wants the whole release or none of it", () => {
     createEmptyLedger(root);
-    expect(() => ledgerRecord({ root, kind: "staged", version: "1.5.0", actor: "me", gitSha: "f".repeat(40), env: runnerEnv("staging", 503) })).toThrow(
-      "give all of version, level, changeRequest and artifacts, or none of them",
-    );
+    expect(() =>
+      ledgerRecord({ root, kind: "staged", version: "1.5.0", actor: "me", gitSha: "f".repeat(40), env: runnerEnv("staging", 503) }),
+    ).toThrow("give all of version, level, changeRequest and artifacts, or none of them");
   });
 
   test("ledger show prints every event and where the stacks stand", () => {
@@ -300,13 +318,18 @@ describe("what the program and the commands read from the ledger", () => {
     expect(lines[0]).toMatch(/^seq\s+kind\s+stack\s+version\s+level\s+change\s+time\s+actor\s+note$/);
     expect(lines.filter((line) => /^\d+\s/.test(line))).toHaveLength(5);
     expect(result.text).toContain("production runs 1.2.0 (line 3, promoted); staging last validated 1.3.0 (line 5).");
-    expect(ledgerShow({ root, version: "1.3.0" }).text.split("\n").filter((line) => /^\d+\s/.test(line))).toHaveLength(2);
+    expect(
+      ledgerShow({ root, version: "1.3.0" })
+        .text.split("\n")
+        .filter((line) => /^\d+\s/.test(line)),
+    ).toHaveLength(2);
   });
 
   test("ledger show prints control characters as escapes, so a note cannot rewrite the terminal", () => {
     shipToProduction(root, RELEASE_1_2);
     record(root, "staged", RELEASE_1_3, { note: "fine\u001b[2J\u001b[1A\rpromoted 9.9.9" });
     const text = ledgerShow({ root }).text;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts no raw control character reaches the terminal
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(text).toContain("fine\\u001b[2J\\u001b[1A\\u000dpromoted 9.9.9");
   });
@@ -332,8 +355,11 @@ describe("appends are serialised: concurrent records never fork the chain", () =
         appendEvent(process.argv[1], { kind: "staged", ...release, version: "2.${worker}." + i, actor: "worker-${worker}", run });
       }`;
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, ["-r", "tsx/cjs", "-e", script, root], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" }, (error, _stdout, stderr) =>
-        error ? reject(new Error(`worker ${worker}: ${stderr || error.message}`)) : resolve(stderr),
+      execFile(
+        process.execPath,
+        ["-r", "tsx/cjs", "-e", script, root],
+        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" },
+        (error, _stdout, stderr) => (error ? reject(new Error(`worker ${worker}: ${stderr || error.message}`)) : resolve(stderr)),
       );
     });
   }
@@ -352,7 +378,11 @@ describe("appends are serialised: concurrent records never fork the chain", () =
     shipToProduction(root, RELEASE_1_2);
     const before = ledgerLines(root);
     expect(() =>
-      appendEvent(root, { kind: "staged", ...RELEASE_1_3, actor: "me", run: fixtureRun("staging", 77) }, { expectedHead: sha256Hex("some other head") }),
+      appendEvent(
+        root,
+        { kind: "staged", ...RELEASE_1_3, actor: "me", run: fixtureRun("staging", 77) },
+        { expectedHead: sha256Hex("some other head") },
+      ),
     ).toThrow("changed while this command ran");
     expect(ledgerLines(root)).toEqual(before);
   });
@@ -379,7 +409,13 @@ describe("only the deploy workflows write the ledger (004 §10: every event name
   test("a validated line written by hand, chain and hashes correct, fails verification", () => {
     record(root, "staged", RELEASE_1_3);
     const [staged] = ledgerLines(root);
-    const { run: _run, ...handWritten } = { ...JSON.parse(staged), seq: 2, kind: "validated", time: "2026-12-01T00:00:00.000Z", prev: sha256Hex(staged) };
+    const { run: _run, ...handWritten } = {
+      ...JSON.parse(staged),
+      seq: 2,
+      kind: "validated",
+      time: "2026-12-01T00:00:00.000Z",
+      prev: sha256Hex(staged),
+    };
     const forged = { ...handWritten, hash: contentHash(handWritten) };
     writeLedgerLines(root, [staged, canonicalLine(forged)]);
     expect(verifyText()).toContain(
@@ -438,16 +474,26 @@ describe("staging soaks a release before it is validated (000 §3, 003 §4.4)", 
   });
 
   test("validated once the window has passed is recorded", () => {
-    expect(ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(120) }).entry.event.kind).toBe("validated");
+    expect(ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(120) }).entry.event.kind).toBe(
+      "validated",
+    );
   });
 
   test("the team sets its own window per level in the policy statement", () => {
-    fs.writeFileSync(path.join(root, "policy-config.json"), JSON.stringify({ "promote-validated-artifact": { stagingSoakMinutes: { L3: 45 } } }));
-    expect(ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(45) }).entry.event.kind).toBe("validated");
+    fs.writeFileSync(
+      path.join(root, "policy-config.json"),
+      JSON.stringify({ "promote-validated-artifact": { stagingSoakMinutes: { L3: 45 } } }),
+    );
+    expect(ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(45) }).entry.event.kind).toBe(
+      "validated",
+    );
   });
 
   test("a bad window in the policy statement is named by its key", () => {
-    fs.writeFileSync(path.join(root, "policy-config.json"), JSON.stringify({ "promote-validated-artifact": { stagingSoakMinutes: { L3: -5 } } }));
+    fs.writeFileSync(
+      path.join(root, "policy-config.json"),
+      JSON.stringify({ "promote-validated-artifact": { stagingSoakMinutes: { L3: -5 } } }),
+    );
     expect(() => ledgerRecord({ root, kind: "validated", env: runnerEnv("staging", 700), now: minutesLater(200) })).toThrow(
       "promote-validated-artifact.stagingSoakMinutes.L3: expected whole minutes from 0 to 1440",
     );
@@ -462,11 +508,23 @@ describe("the ledger is verified from the anchor the stack deployed from, not on
    */
   function rewriteWithFakeRelease(): { previousCommit: string } {
     const honest = ledgerLines(root);
-    const fake = { ...RELEASE_1_4, artifacts: { ...RELEASE_1_4.artifacts, api: { image: `ghcr.io/mallory/api@sha256:${"e".repeat(64)}` } } };
+    const fake = {
+      ...RELEASE_1_4,
+      artifacts: { ...RELEASE_1_4.artifacts, api: { image: `ghcr.io/mallory/api@sha256:${"e".repeat(64)}` } },
+    };
     const rebuilt = honest.map((line) => JSON.parse(line));
     const forgedRun = fixtureRun("staging", 4242);
     for (const kind of ["staged", "validated"]) {
-      rebuilt.push({ ...rebuilt[0], kind, version: fake.version, level: fake.level, changeRequest: fake.changeRequest, artifacts: fake.artifacts, run: forgedRun, time: kind === "staged" ? "2026-11-21T00:00:00.000Z" : "2026-11-21T03:00:00.000Z" });
+      rebuilt.push({
+        ...rebuilt[0],
+        kind,
+        version: fake.version,
+        level: fake.level,
+        changeRequest: fake.changeRequest,
+        artifacts: fake.artifacts,
+        run: forgedRun,
+        time: kind === "staged" ? "2026-11-21T00:00:00.000Z" : "2026-11-21T03:00:00.000Z",
+      });
     }
     // Reorder nothing, but re-time line 1: every hash after it changes, and the chain is rebuilt.
     rebuilt[0] = { ...rebuilt[0], note: "tidied" };
@@ -557,7 +615,13 @@ describe("migrations travel with the release (000 §7)", () => {
     createEmptyLedger(root);
     fs.appendFileSync(
       path.join(root, "Pulumi.staging.yaml"),
-      ["  slipway:apps:", "    kubernetes:", "      migrations:", "        - {name: add-order-channel, phase: expand, app: api, command: [npm, run, migrate]}", ""].join("\n"),
+      [
+        "  slipway:apps:",
+        "    kubernetes:",
+        "      migrations:",
+        "        - {name: add-order-channel, phase: expand, app: api, command: [npm, run, migrate]}",
+        "",
+      ].join("\n"),
     );
     const staged = ledgerRecord({ root, kind: "staged", env: runnerEnv("staging", 801) });
     expect(staged.entry.event.migrations).toEqual({ expand: ["add-order-channel"], contract: [] });

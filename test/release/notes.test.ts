@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
 import { releaseNotes } from "../../release/notes";
 import { CHANGELOG, RELEASE_1_2, RELEASE_1_3, RELEASE_1_4, makeProject, record, removeProject, shipToProduction } from "./fixtures";
@@ -52,7 +52,12 @@ describe("release notes follow the 003 §9.2 template", () => {
       "**Rollback plan**",
       "**Known issues**",
     ]);
-    expect(section(markdown, "Operator impact").map((line) => line.split(":")[0])).toEqual(["Flags", "New checks", "Migrations", "Runbooks updated"]);
+    expect(section(markdown, "Operator impact").map((line) => line.split(":")[0])).toEqual([
+      "Flags",
+      "New checks",
+      "Migrations",
+      "Runbooks updated",
+    ]);
     expect(section(markdown, "Risk").map((line) => line.split(":")[0])).toEqual(["Release level", "Canary plan"]);
     expect(section(markdown, "Rollback plan").map((line) => line.split(":")[0])).toEqual(["Flag rollback", "Deployment rollback"]);
   });
@@ -100,10 +105,16 @@ describe("release notes follow the 003 §9.2 template", () => {
   });
 
   test("a stage that reaches other contexts is a change, though every environment's stage is the same", () => {
-    canary("Pulumi.production.yaml", "auto-engage", [{ name: "house", scope: "platform-account", values: ["acme-house"] }], { production: "house" });
-    canary("Pulumi.staging.yaml", "auto-engage", [{ name: "house", scope: "platform-account", values: ["acme-house", "acme-qa"] }], { production: "house" });
+    canary("Pulumi.production.yaml", "auto-engage", [{ name: "house", scope: "platform-account", values: ["acme-house"] }], {
+      production: "house",
+    });
+    canary("Pulumi.staging.yaml", "auto-engage", [{ name: "house", scope: "platform-account", values: ["acme-house", "acme-qa"] }], {
+      production: "house",
+    });
     const flags = section(releaseNotes({ root, version: "1.4.0" }).markdown, "Operator impact")[0];
-    expect(flags).toContain("`auto-engage` (L3): stages house [platform-account: acme-house] → house [platform-account: acme-house, acme-qa]");
+    expect(flags).toContain(
+      "`auto-engage` (L3): stages house [platform-account: acme-house] → house [platform-account: acme-house, acme-qa]",
+    );
     expect(flags).not.toContain("production stage house →");
   });
 
@@ -135,10 +146,14 @@ describe("release notes follow the 003 §9.2 template", () => {
   test("a contract migration rules out a deployment rollback", () => {
     fs.writeFileSync(path.join(root, "CHANGELOG.md"), CHANGELOG.replace("contract: none", "contract: drop dm_legacy"));
     const plan = section(releaseNotes({ root, version: "1.4.0" }).markdown, "Rollback plan");
-    expect(plan[1]).toBe("Deployment rollback: not possible once the contract migration (drop dm_legacy) has run: fix forward with a hotfix");
+    expect(plan[1]).toBe(
+      "Deployment rollback: not possible once the contract migration (drop dm_legacy) has run: fix forward with a hotfix",
+    );
   });
 
   test("a version without a changelog section is refused", () => {
-    expect(() => releaseNotes({ root, version: "1.5.0" })).toThrow("CHANGELOG.md: has no section for 1.5.0: write '## [1.5.0] - <date>' first");
+    expect(() => releaseNotes({ root, version: "1.5.0" })).toThrow(
+      "CHANGELOG.md: has no section for 1.5.0: write '## [1.5.0] - <date>' first",
+    );
   });
 });

@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { UserError } from "../../config/errors";
 import { assertProductionApplyAllowed } from "../../release/guard";
@@ -49,10 +49,14 @@ describe("promote writes exactly what staging validated into production's stack 
       artifacts: RELEASE_1_4.artifacts,
     });
     expect(result.validation.ledgerHash).toHaveLength(64);
-    expect(result.text).toContain("Promoted 1.4.0 (L3, CR-140) into Pulumi.production.yaml: the artifacts staging validated at releases/ledger.jsonl line 5");
+    expect(result.text).toContain(
+      "Promoted 1.4.0 (L3, CR-140) into Pulumi.production.yaml: the artifacts staging validated at releases/ledger.jsonl line 5",
+    );
     // The commands the deploy workflow runs (contract/commands.ts), the team's policy config included.
     expect(result.text).toContain("pulumi preview --stack production --policy-pack policy-pack --policy-pack-config policy-config.json");
-    expect(result.text).toContain("ALLOW_PROD=1 pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json");
+    expect(result.text).toContain(
+      "ALLOW_PROD=1 pulumi up --yes --stack production --policy-pack policy-pack --policy-pack-config policy-config.json",
+    );
   });
 
   test("comments and everything promote does not own are kept byte for byte", () => {
@@ -175,13 +179,21 @@ describe("promote writes exactly what staging validated into production's stack 
 
   test("a ledger rewritten below production's anchor is refused", () => {
     const anchor = `3:${"0".repeat(64)}`;
-    expect(() => promote({ root, anchor })).toThrow("refusing to promote: the ledger does not extend the one production last deployed from: line 3 (seq 3): differs from the line the stack last deployed from");
+    expect(() => promote({ root, anchor })).toThrow(
+      "refusing to promote: the ledger does not extend the one production last deployed from: line 3 (seq 3): differs from the line the stack last deployed from",
+    );
   });
 
   test("production running a migration staging did not run for the release is refused", () => {
     fs.appendFileSync(
       path.join(root, "Pulumi.production.yaml"),
-      ["  slipway:apps:", "    kubernetes:", "      migrations:", "        - {name: backfill-dm-counts, phase: expand, app: api, command: [npm, run, backfill]}", ""].join("\n"),
+      [
+        "  slipway:apps:",
+        "    kubernetes:",
+        "      migrations:",
+        "        - {name: backfill-dm-counts, phase: expand, app: api, command: [npm, run, backfill]}",
+        "",
+      ].join("\n"),
     );
     commitAll(root);
     expect(() => promote({ root })).toThrow(
@@ -198,7 +210,9 @@ describe("promote writes exactly what staging validated into production's stack 
 
   test("a release production already ran and left is refused: that is a rollback", () => {
     shipToProduction(root, { ...RELEASE_1_4 });
-    expect(() => promote({ root, version: "1.3.0" })).toThrow("production already ran it and moved on to 1.4.0; to return to it, run `slipway rollback --to 1.3.0`");
+    expect(() => promote({ root, version: "1.3.0" })).toThrow(
+      "production already ran it and moved on to 1.4.0; to return to it, run `slipway rollback --to 1.3.0`",
+    );
   });
 
   test("uncommitted edits of Pulumi.production.yaml are refused", () => {
@@ -240,9 +254,13 @@ describe("promote outside a git repository", () => {
   test("refuses unless forced, and says why", () => {
     record(root, "staged", RELEASE_1_4);
     record(root, "validated", RELEASE_1_4);
-    expect(() => promote({ root })).toThrow(`cannot check for uncommitted changes: ${root} is not a git repository; run it in the repository, or pass --force`);
+    expect(() => promote({ root })).toThrow(
+      `cannot check for uncommitted changes: ${root} is not a git repository; run it in the repository, or pass --force`,
+    );
     const result = promote({ root, force: true });
-    expect(result.text).toContain("warning: " + root + " is not a git repository; edited Pulumi.production.yaml without checking for uncommitted changes (--force)");
+    expect(result.text).toContain(
+      `warning: ${root} is not a git repository; edited Pulumi.production.yaml without checking for uncommitted changes (--force)`,
+    );
     expect(productionRelease().version).toBe("1.4.0");
   });
 
@@ -261,7 +279,9 @@ describe("production apply guard (004 §3: ALLOW_PROD=1)", () => {
     expect(() => assertProductionApplyAllowed({ stack: "production", dryRun: false, env: {} })).toThrow(
       "ALLOW_PROD: refusing to apply to production stack 'production': ALLOW_PROD is not set; set ALLOW_PROD=1",
     );
-    expect(() => assertProductionApplyAllowed({ stack: "prod", dryRun: false, env: { ALLOW_PROD: "true" } })).toThrow("ALLOW_PROD is 'true'");
+    expect(() => assertProductionApplyAllowed({ stack: "prod", dryRun: false, env: { ALLOW_PROD: "true" } })).toThrow(
+      "ALLOW_PROD is 'true'",
+    );
   });
 
   test("pulumi up on production runs with ALLOW_PROD=1", () => {

@@ -1,8 +1,8 @@
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
-import { Migrations, productionHistory, readLedger, sha256Hex } from "../../release/ledger";
+import { type Migrations, productionHistory, readLedger, sha256Hex } from "../../release/ledger";
 import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
 import { defaultRollbackTarget, rollback } from "../../release/rollback";
 import {
@@ -74,7 +74,11 @@ describe("rollback returns production to the last good release", () => {
     const before = readFile(root, "Pulumi.production.yaml");
     rollback({ root, now: NOW });
     const after = readFile(root, "Pulumi.production.yaml");
-    const comments = (text: string) => text.split("\n").filter((line) => line.includes("#")).map((line) => line.slice(line.indexOf("#")));
+    const comments = (text: string) =>
+      text
+        .split("\n")
+        .filter((line) => line.includes("#"))
+        .map((line) => line.slice(line.indexOf("#")));
     expect(comments(after)).toEqual(comments(before));
     expect(after).toContain("productionApproval: CR-150 # approved after the canary");
   });
@@ -115,7 +119,10 @@ describe("rollback returns production to the last good release", () => {
     rollback({ root, reason: "INC-42 (incident https://github.com/acme/shop/issues/77)", now: NOW });
     commitAll(root);
     const before = ledgerLines(root);
-    const emergency = (id: number, ref: string) => ({ ...runnerEnv("production", id), GITHUB_WORKFLOW_REF: `acme/shop/.github/workflows/rollback.yml@${ref}` });
+    const emergency = (id: number, ref: string) => ({
+      ...runnerEnv("production", id),
+      GITHUB_WORKFLOW_REF: `acme/shop/.github/workflows/rollback.yml@${ref}`,
+    });
     // A run from a pushed tag is not the workflow whose environment admits the default branch alone.
     expect(() => ledgerRecord({ root, kind: "deployed", env: emergency(9200, "refs/tags/v9.9.9"), now: NOW })).toThrow(
       "refusing to record: rolled-back 1.3.0: recorded by .github/workflows/rollback.yml from refs/tags/v9.9.9; the rollback workflow runs from the default branch only",
@@ -131,7 +138,11 @@ describe("rollback returns production to the last good release", () => {
     expect(ledgerLines(root)).toHaveLength(before.length + 1);
     expect(ledgerVerify({ root }).exitCode).toBe(0);
     // Any other event from it is refused: it promotes nothing.
-    expect(() => record(root, "promoted", RELEASE_1_4, { run: { ...fixtureRun("production", 9202), workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" } })).toThrow(
+    expect(() =>
+      record(root, "promoted", RELEASE_1_4, {
+        run: { ...fixtureRun("production", 9202), workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" },
+      }),
+    ).toThrow(
       "promoted 1.4.0: recorded by .github/workflows/rollback.yml, but only .github/workflows/deploy-production.yml records production events",
     );
   });
@@ -140,10 +151,14 @@ describe("rollback returns production to the last good release", () => {
     productionRan();
     const outputs = path.join(root, "github-output");
     fs.writeFileSync(outputs, "earlier=kept\n");
-    const cli = spawnSync(process.execPath, [path.resolve(__dirname, "..", "..", "bin", "slipway.js"), "rollback", "--dry-run", "--reason", "INC-42", "--github-output", outputs], {
-      env: { ...process.env, SLIPWAY_PROJECT_DIR: root, SLIPWAY_LEDGER: "releases/ledger.jsonl" },
-      encoding: "utf8",
-    });
+    const cli = spawnSync(
+      process.execPath,
+      [path.resolve(__dirname, "..", "..", "bin", "slipway.js"), "rollback", "--dry-run", "--reason", "INC-42", "--github-output", outputs],
+      {
+        env: { ...process.env, SLIPWAY_PROJECT_DIR: root, SLIPWAY_LEDGER: "releases/ledger.jsonl" },
+        encoding: "utf8",
+      },
+    );
     expect(cli.status).toBe(0);
     expect(fs.readFileSync(outputs, "utf8")).toBe("earlier=kept\nfrom=1.4.0\nto=1.3.0\nmarker=ROLLBACK 1.4.0 → 1.3.0\n");
   });
@@ -266,7 +281,10 @@ describe("rollback refuses unsafe targets, with the reason, and changes nothing"
 
   test("across a contract migration declared in the changelog", () => {
     productionRan();
-    const changelog = CHANGELOG.replace("Migrations: expand: add dm_batches table; contract: none", "Migrations: expand: add dm_batches table; contract: drop dm_legacy");
+    const changelog = CHANGELOG.replace(
+      "Migrations: expand: add dm_batches table; contract: none",
+      "Migrations: expand: add dm_batches table; contract: drop dm_legacy",
+    );
     fs.writeFileSync(path.join(root, "CHANGELOG.md"), changelog);
     expectUntouched(
       () => rollback({ root }),
@@ -336,7 +354,12 @@ describe("staging gets the same rollback: to the last release it validated (000 
       artifacts: RELEASE_1_3.artifacts,
       rollback: { from: "1.4.0", reason: "INC-9: staging publishes twice" },
     });
-    const flags = Object.fromEntries(stagingConfig()["slipway:flags"].map((flag: { name: string; defaults: Record<string, boolean> }) => [flag.name, flag.defaults.staging]));
+    const flags = Object.fromEntries(
+      stagingConfig()["slipway:flags"].map((flag: { name: string; defaults: Record<string, boolean> }) => [
+        flag.name,
+        flag.defaults.staging,
+      ]),
+    );
     expect(flags).toEqual({ "scheduled-publish": false, "auto-engage": false, "new-composer": true, "bulk-dm": false });
     expect(result.flagsTurnedOff).toEqual(["scheduled-publish", "auto-engage", "bulk-dm"]);
     // Production is not touched.
@@ -349,11 +372,24 @@ describe("staging gets the same rollback: to the last release it validated (000 
     commitAll(root);
     const env = { ...runnerEnv("staging", 9300), GITHUB_WORKFLOW_REF: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" };
     const recorded = ledgerRecord({ root, kind: "staged", env, now: NOW });
-    expect(recorded.entry.event).toMatchObject({ kind: "staged", stack: "staging", version: "1.3.0", artifacts: RELEASE_1_3.artifacts, note: "ROLLBACK 1.4.0 → 1.3.0: INC-9" });
+    expect(recorded.entry.event).toMatchObject({
+      kind: "staged",
+      stack: "staging",
+      version: "1.3.0",
+      artifacts: RELEASE_1_3.artifacts,
+      note: "ROLLBACK 1.4.0 → 1.3.0: INC-9",
+    });
     expect(ledgerVerify({ root }).exitCode).toBe(0);
     // Through rollback.yml, only a release staging validated, build for build.
-    const rebuilt = { ...RELEASE_1_3, artifacts: { ...RELEASE_1_3.artifacts, worker: { image: `ghcr.io/acme/worker@sha256:${"9".repeat(64)}` } } };
-    expect(() => record(root, "staged", rebuilt, { run: { ...fixtureRun("staging", 9301), workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" } })).toThrow(
+    const rebuilt = {
+      ...RELEASE_1_3,
+      artifacts: { ...RELEASE_1_3.artifacts, worker: { image: `ghcr.io/acme/worker@sha256:${"9".repeat(64)}` } },
+    };
+    expect(() =>
+      record(root, "staged", rebuilt, {
+        run: { ...fixtureRun("staging", 9301), workflow: "acme/shop/.github/workflows/rollback.yml@refs/heads/main" },
+      }),
+    ).toThrow(
       "staged 1.3.0: recorded by .github/workflows/rollback.yml, but staging never validated 1.3.0 with these artifacts; a rollback returns staging to a release it validated",
     );
   });
@@ -361,15 +397,23 @@ describe("staging gets the same rollback: to the last release it validated (000 
   test("a target staging never validated, or the release it runs, is refused and nothing is written", () => {
     stagingRuns14();
     const before = readFile(root, "Pulumi.staging.yaml");
-    expect(() => rollback({ root, stack: "staging", to: "1.1.0", now: NOW })).toThrow("refusing to roll staging back from 1.4.0 to 1.1.0: staging never validated 1.1.0");
-    expect(() => rollback({ root, stack: "staging", to: "1.4.0", now: NOW })).toThrow("refusing to roll staging back from 1.4.0 to 1.4.0: staging already runs 1.4.0");
+    expect(() => rollback({ root, stack: "staging", to: "1.1.0", now: NOW })).toThrow(
+      "refusing to roll staging back from 1.4.0 to 1.1.0: staging never validated 1.1.0",
+    );
+    expect(() => rollback({ root, stack: "staging", to: "1.4.0", now: NOW })).toThrow(
+      "refusing to roll staging back from 1.4.0 to 1.4.0: staging already runs 1.4.0",
+    );
     expect(readFile(root, "Pulumi.staging.yaml")).toBe(before);
   });
 
   test("never across a contract migration staging ran since the target", () => {
     root = makeProject(RELEASE_1_3);
     shipToProduction(root, RELEASE_1_2, { expand: ["add-state-v2"], contract: [] });
-    shipToProduction(root, RELEASE_1_3, { expand: [], contract: ["drop-legacy-state"], completes: { "drop-legacy-state": "add-state-v2" } });
+    shipToProduction(root, RELEASE_1_3, {
+      expand: [],
+      contract: ["drop-legacy-state"],
+      completes: { "drop-legacy-state": "add-state-v2" },
+    });
     record(root, "staged", RELEASE_1_4);
     commitAll(root);
     expect(() => rollback({ root, stack: "staging", to: "1.2.0", now: NOW })).toThrow(

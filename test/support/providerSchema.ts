@@ -5,8 +5,8 @@
  * (these schemas carry no `enum`s: the allowed values are spelled out in descriptions, e.g.
  * "(one of: database, schema, table, ...)", so they are read from there).
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { SHARED_DIR, isSecret } from "../apps/harness";
 
 /** A property as a Pulumi schema describes it. */

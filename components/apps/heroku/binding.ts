@@ -132,7 +132,12 @@ export class App extends pulumi.CustomResource {
       uuid: undefined,
       webUrl: undefined,
     };
-    super(App.__pulumiType, name, inputs, pulumi.mergeOptions(options, { additionalSecretOutputs: ["allConfigVars", "sensitiveConfigVars"] }));
+    super(
+      App.__pulumiType,
+      name,
+      inputs,
+      pulumi.mergeOptions(options, { additionalSecretOutputs: ["allConfigVars", "sensitiveConfigVars"] }),
+    );
   }
 }
 

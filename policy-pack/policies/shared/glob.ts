@@ -7,29 +7,29 @@
 import picomatch from "picomatch";
 
 const GITHUB_FNMATCH: picomatch.PicomatchOptions = {
-    posix: true,
-    dot: true,
-    nobrace: true,
-    noextglob: true,
-    nonegate: true,
-    windows: false,
+  posix: true,
+  dot: true,
+  nobrace: true,
+  noextglob: true,
+  nonegate: true,
+  windows: false,
 };
 
 function slashes(text: string): number {
-    return text.split("/").length - 1;
+  return text.split("/").length - 1;
 }
 
 /** Whether `name` matches the fnmatch `pattern`. */
 export function fnmatch(pattern: string, name: string): boolean {
-    // picomatch lets a trailing `/**` match nothing (`release/**` matches `release`). For GitHub
-    // each `/` of the pattern is a `/` of the name, except in `**/`, which may stand for no directory.
-    const required = slashes(pattern) - (pattern.match(/\*\*\//g) ?? []).length;
-    return slashes(name) >= required && picomatch.isMatch(name, pattern, GITHUB_FNMATCH);
+  // picomatch lets a trailing `/**` match nothing (`release/**` matches `release`). For GitHub
+  // each `/` of the pattern is a `/` of the name, except in `**/`, which may stand for no directory.
+  const required = slashes(pattern) - (pattern.match(/\*\*\//g) ?? []).length;
+  return slashes(name) >= required && picomatch.isMatch(name, pattern, GITHUB_FNMATCH);
 }
 
 /** Whether a pattern has wildcards (otherwise it names exactly one ref). */
 export function isLiteralPattern(pattern: string): boolean {
-    return !/[*?[]/.test(pattern);
+  return !/[*?[]/.test(pattern);
 }
 
 /**
@@ -37,5 +37,8 @@ export function isLiteralPattern(pattern: string): boolean {
  * `v*` -> `v1.2.3`, `mvp-*` -> `mvp-1.2.3`, `release/**` -> `release/1.2.3`.
  */
 export function sampleOf(pattern: string): string {
-    return pattern.replace(/\*\*|\*/g, "1.2.3").replace(/\?/g, "1").replace(/\[!?([^\]])[^\]]*\]/g, "$1");
+  return pattern
+    .replace(/\*\*|\*/g, "1.2.3")
+    .replace(/\?/g, "1")
+    .replace(/\[!?([^\]])[^\]]*\]/g, "$1");
 }

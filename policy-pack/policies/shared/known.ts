@@ -9,17 +9,17 @@ import { walkStrings } from "./secrets";
 
 /** The value `read` returns, or `fallback` when it reads a value unknown during preview. */
 export function known<T>(read: () => T, fallback: T): T {
-    try {
-        return read();
-    } catch (error) {
-        if (error instanceof UnknownValueError) return fallback;
-        throw error;
-    }
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnknownValueError) return fallback;
+    throw error;
+  }
 }
 
 /** The known strings under the value `read` returns, in order (unknown ones, or an unknown value, skipped). */
 export function knownStrings(read: () => unknown): string[] {
-    const found: string[] = [];
-    walkStrings(known(read, undefined), (entry) => found.push(entry.value));
-    return found;
+  const found: string[] = [];
+  walkStrings(known(read, undefined), (entry) => found.push(entry.value));
+  return found;
 }

@@ -17,28 +17,28 @@ type Parsed = { document: unknown } | { error: unknown };
 const parsed = new Map<string, Parsed>();
 
 function deepFreeze(value: unknown): void {
-    if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 /** The YAML document of `content`, as `yaml`'s `parse` returns it but frozen; throws its error when the text is not YAML. */
 export function parseYaml(content: string): unknown {
-    let entry = parsed.get(content);
-    if (entry === undefined) {
-        try {
-            const document = parse(content);
-            deepFreeze(document);
-            entry = { document };
-        } catch (error) {
-            entry = { error };
-        }
-        if (parsed.size >= KEPT) parsed.delete(parsed.keys().next().value as string);
-    } else {
-        // Most recently read last: the oldest is the first dropped.
-        parsed.delete(content);
+  let entry = parsed.get(content);
+  if (entry === undefined) {
+    try {
+      const document = parse(content);
+      deepFreeze(document);
+      entry = { document };
+    } catch (error) {
+      entry = { error };
     }
-    parsed.set(content, entry);
-    if ("error" in entry) throw entry.error;
-    return entry.document;
+    if (parsed.size >= KEPT) parsed.delete(parsed.keys().next().value as string);
+  } else {
+    // Most recently read last: the oldest is the first dropped.
+    parsed.delete(content);
+  }
+  parsed.set(content, entry);
+  if ("error" in entry) throw entry.error;
+  return entry.document;
 }

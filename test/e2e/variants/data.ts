@@ -28,7 +28,12 @@ const FOREIGN_FLAG_DOCUMENT = JSON.stringify({
       state: "ENABLED",
       variants: { yes: true, no: false },
       defaultVariant: "yes",
-      metadata: { level: "L3", killSwitch: true, scopes: "global,client,platform-account,lane", productionApproval: "ok'd by ops in standup" },
+      metadata: {
+        level: "L3",
+        killSwitch: true,
+        scopes: "global,client,platform-account,lane",
+        productionApproval: "ok'd by ops in standup",
+      },
     },
   },
 });
@@ -108,7 +113,12 @@ export const DATA_VARIANTS: VariantSpec[] = [
       ),
     expect: {
       refusedBy: ["l3-flags-off-in-production"],
-      messages: [["l3-flags-off-in-production", "turns side-effect flag 'mass-dm' (labelled L2, but metadata.killSwitch: true) on by default in production (defaultVariant: 'on') without an approving change request"]],
+      messages: [
+        [
+          "l3-flags-off-in-production",
+          "turns side-effect flag 'mass-dm' (labelled L2, but metadata.killSwitch: true) on by default in production (defaultVariant: 'on') without an approving change request",
+        ],
+      ],
     },
   },
   {
@@ -124,10 +134,16 @@ export const DATA_VARIANTS: VariantSpec[] = [
     name: "flag-approval-not-in-ledger",
     stack: "production",
     policyConfig: "team",
-    edit: (dir) => editStackFile(dir, "production", (doc) => autoPublish(doc, { "defaults.production": true, productionApproval: "CR-9001" })),
+    edit: (dir) =>
+      editStackFile(dir, "production", (doc) => autoPublish(doc, { "defaults.production": true, productionApproval: "CR-9001" })),
     expect: {
       refusedBy: ["l3-flags-off-in-production"],
-      messages: [["l3-flags-off-in-production", "turns L3 flag 'auto-publish' on by default in production (defaultVariant: 'on') on approval 'CR-9001', which is not a change request the release ledger links"]],
+      messages: [
+        [
+          "l3-flags-off-in-production",
+          "turns L3 flag 'auto-publish' on by default in production (defaultVariant: 'on') on approval 'CR-9001', which is not a change request the release ledger links",
+        ],
+      ],
     },
   },
   {
@@ -135,7 +151,8 @@ export const DATA_VARIANTS: VariantSpec[] = [
     name: "flag-approval-in-ledger",
     stack: "production",
     policyConfig: "team",
-    edit: (dir) => editStackFile(dir, "production", (doc) => autoPublish(doc, { "defaults.production": true, productionApproval: "CR-2041" })),
+    edit: (dir) =>
+      editStackFile(dir, "production", (doc) => autoPublish(doc, { "defaults.production": true, productionApproval: "CR-2041" })),
     expect: { passes: true },
   },
   {
@@ -175,10 +192,19 @@ export const DATA_VARIANTS: VariantSpec[] = [
     name: "flag-on-by-container-env",
     stack: "production",
     policyConfig: "team",
-    transform: { type: TYPE.deployment, name: "workloads-worker", statement: 'props.spec.template.spec.containers[0].env.push({ name: "FF_AUTO_PUBLISH", value: "on" })' },
+    transform: {
+      type: TYPE.deployment,
+      name: "workloads-worker",
+      statement: 'props.spec.template.spec.containers[0].env.push({ name: "FF_AUTO_PUBLISH", value: "on" })',
+    },
     expect: {
       refusedBy: ["l3-flags-off-in-production"],
-      messages: [["l3-flags-off-in-production", /^Deployment 'workloads-worker' containers\[0\]\.env\[FF_AUTO_PUBLISH\] turns L3 flag 'auto-publish' on in production \(FF_AUTO_PUBLISH=on\)/]],
+      messages: [
+        [
+          "l3-flags-off-in-production",
+          /^Deployment 'workloads-worker' containers\[0\]\.env\[FF_AUTO_PUBLISH\] turns L3 flag 'auto-publish' on in production \(FF_AUTO_PUBLISH=on\)/,
+        ],
+      ],
     },
   },
   {
@@ -189,7 +215,12 @@ export const DATA_VARIANTS: VariantSpec[] = [
     addition: `new vercel.ProjectEnvironmentVariable("web-features", { projectId: "prj_web", key: "ENABLED_FEATURES", value: "dark-mode,auto-publish", targets: ["production"], sensitive: false });`,
     expect: {
       refusedBy: ["l3-flags-off-in-production"],
-      messages: [["l3-flags-off-in-production", "Vercel ProjectEnvironmentVariable 'web-features' env var ENABLED_FEATURES turns L3 flag 'auto-publish' on in production (ENABLED_FEATURES lists 'auto-publish')"]],
+      messages: [
+        [
+          "l3-flags-off-in-production",
+          "Vercel ProjectEnvironmentVariable 'web-features' env var ENABLED_FEATURES turns L3 flag 'auto-publish' on in production (ENABLED_FEATURES lists 'auto-publish')",
+        ],
+      ],
     },
   },
 
@@ -204,8 +235,14 @@ export const DATA_VARIANTS: VariantSpec[] = [
       // A hotfix answers an incident in a freeze or not (000 §6.6): release-metadata refuses it too.
       refusedBy: ["release-metadata", "change-freeze"],
       messages: [
-        ["change-freeze", "release 1.4.0 is marked hotfix but names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it."],
-        ["release-metadata", "Release 1.4.0 is marked hotfix but names no incident (release.incident): a hotfix answers an open production incident (001, 000 §6.6)."],
+        [
+          "change-freeze",
+          "release 1.4.0 is marked hotfix but names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it.",
+        ],
+        [
+          "release-metadata",
+          "Release 1.4.0 is marked hotfix but names no incident (release.incident): a hotfix answers an open production incident (001, 000 §6.6).",
+        ],
       ],
     },
   },
@@ -223,8 +260,14 @@ export const DATA_VARIANTS: VariantSpec[] = [
     expect: {
       refusedBy: ["release-metadata", "change-freeze"],
       messages: [
-        ["change-freeze", "release 1.4.0 is marked hotfix but its change request 'CHG0042' is not linked to it by the release ledger (the ledger records 1.4.0 under 'CR-2017')."],
-        ["release-metadata", "Release 1.4.0 change request 'CHG0042' is not linked to this release by the release ledger (the ledger records 1.4.0 under 'CR-2017')"],
+        [
+          "change-freeze",
+          "release 1.4.0 is marked hotfix but its change request 'CHG0042' is not linked to it by the release ledger (the ledger records 1.4.0 under 'CR-2017').",
+        ],
+        [
+          "release-metadata",
+          "Release 1.4.0 change request 'CHG0042' is not linked to this release by the release ledger (the ledger records 1.4.0 under 'CR-2017')",
+        ],
       ],
     },
   },

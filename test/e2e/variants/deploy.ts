@@ -63,7 +63,10 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
           "deploy-job-gates",
           `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship it').`,
         ],
-        ["deploy-job-gates", `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`],
+        [
+          "deploy-job-gates",
+          `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+        ],
       ],
     },
   },
@@ -75,7 +78,12 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
     addition: shipYml({ release: releaseJob([SHIP_IT, { id: "smoke", name: "smoke", run: "true" }, RECORD]) }),
     expect: {
       refusedBy: ["deploy-job-gates"],
-      messages: [["deploy-job-gates", `${SHIP} job 'release' runs no real smoke check: step 'smoke' is not one, it runs only commands that cannot fail ('true').`]],
+      messages: [
+        [
+          "deploy-job-gates",
+          `${SHIP} job 'release' runs no real smoke check: step 'smoke' is not one, it runs only commands that cannot fail ('true').`,
+        ],
+      ],
     },
   },
   {
@@ -88,7 +96,11 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
         "runs-on": "ubuntu-latest",
         needs: ["build"],
         concurrency: "publish-api",
-        steps: [{ name: "release web", run: "heroku container:release web -a acme-api" }, { name: "smoke", run: "npm run test:smoke || true" }, RECORD],
+        steps: [
+          { name: "release web", run: "heroku container:release web -a acme-api" },
+          { name: "smoke", run: "npm run test:smoke || true" },
+          RECORD,
+        ],
       },
     }),
     expect: {
@@ -98,7 +110,10 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
           "deploy-job-gates",
           `${SHIP} job 'publish' does not use the production environment (environment: none) but deploys to production ('heroku container:release web -a acme-api'), so it deploys without production's approval and secrets scoping.`,
         ],
-        ["deploy-job-gates", `${SHIP} job 'publish' runs no real smoke check: step 'smoke' is not one, it never fails on a failed check ('npm run test:smoke || true').`],
+        [
+          "deploy-job-gates",
+          `${SHIP} job 'publish' runs no real smoke check: step 'smoke' is not one, it never fails on a failed check ('npm run test:smoke || true').`,
+        ],
       ],
     },
   },
@@ -134,7 +149,12 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
     stack: "production",
     policyConfig: "team",
     addition: shipYml({
-      schema: { "runs-on": "ubuntu-latest", needs: ["build"], environment: "production", steps: [{ name: "schema", run: "npx prisma migrate deploy" }] },
+      schema: {
+        "runs-on": "ubuntu-latest",
+        needs: ["build"],
+        environment: "production",
+        steps: [{ name: "schema", run: "npx prisma migrate deploy" }],
+      },
       release: { ...releaseJob([SHIP_IT, PROBE, RECORD]), needs: ["build", "schema"] },
     }),
     expect: { passes: true },
@@ -151,7 +171,12 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
     },
     expect: {
       refusedBy: ["no-implicit-migrations"],
-      messages: [["no-implicit-migrations", "Deployment 'workloads-worker' container 'worker' runs migrations on container start ('dbmate --wait up'); run them in a migration Job instead."]],
+      messages: [
+        [
+          "no-implicit-migrations",
+          "Deployment 'workloads-worker' container 'worker' runs migrations on container start ('dbmate --wait up'); run them in a migration Job instead.",
+        ],
+      ],
     },
   },
 
@@ -250,7 +275,12 @@ export const DEPLOY_VARIANTS: VariantSpec[] = [
     policyConfig: "team",
     edit: (dir) =>
       editStackFile(dir, "production", (doc) =>
-        appendTo(doc, slipwayKey("apps", "kubernetes", "migrations"), { name: "backfill-order-totals", phase: "expand", app: "api", command: ["npm", "run", "backfill"] }),
+        appendTo(doc, slipwayKey("apps", "kubernetes", "migrations"), {
+          name: "backfill-order-totals",
+          phase: "expand",
+          app: "api",
+          command: ["npm", "run", "backfill"],
+        }),
       ),
     expect: {
       refusedBy: ["promote-validated-artifact"],

@@ -38,7 +38,10 @@ export const FOREIGN_VARIANTS: VariantSpec[] = [
     stack: "production",
     policyConfig: "team",
     addition: `new github.RepositoryRuleset("storefront-hotfix-lane", { repository: "storefront", name: "hotfix lane", target: "branch", enforcement: "active", conditions: { refName: { includes: ["~DEFAULT_BRANCH"], excludes: [] } }, rules: { deletion: true }, bypassActors: [{ actorId: 5, actorType: "RepositoryRole", bypassMode: "always" }] });`,
-    expect: { refusedBy: ["no-bypass-actors"], messages: [["no-bypass-actors", /bypass the protection of 'main' in 'storefront'; only break-glass team '[^']+' may\.$/]] },
+    expect: {
+      refusedBy: ["no-bypass-actors"],
+      messages: [["no-bypass-actors", /bypass the protection of 'main' in 'storefront'; only break-glass team '[^']+' may\.$/]],
+    },
   },
   {
     title: "a hand-written tag ruleset that lets an integration move release tags is refused",
@@ -56,7 +59,12 @@ export const FOREIGN_VARIANTS: VariantSpec[] = [
     // The policy is advisory by default; the strict config makes it mandatory.
     policyConfig: "strict",
     addition: `new vercel.Project("marketing-site", { name: "acme-marketing", framework: "nextjs", vercelAuthentication: { deploymentType: "none" } });`,
-    expect: { refusedBy: ["vercel-deployment-protection"], messages: [["vercel-deployment-protection", "Project 'marketing-site' leaves preview deployments public (vercelAuthentication: none"]] },
+    expect: {
+      refusedBy: ["vercel-deployment-protection"],
+      messages: [
+        ["vercel-deployment-protection", "Project 'marketing-site' leaves preview deployments public (vercelAuthentication: none"],
+      ],
+    },
   },
   {
     title: "a side-effect flag labelled L2, neither a kill switch nor scoped, in a ConfigMap of another name is refused",
@@ -88,7 +96,12 @@ export const FOREIGN_VARIANTS: VariantSpec[] = [
       name: "docs lint",
       on: { pull_request: { paths: ["docs/**"] } },
       permissions: { contents: "read" },
-      jobs: { markdown: { "runs-on": "ubuntu-latest", steps: [{ uses: "actions/checkout@v4" }, { name: "lint", run: "npx --yes markdownlint-cli2 docs/**/*.md" }] } },
+      jobs: {
+        markdown: {
+          "runs-on": "ubuntu-latest",
+          steps: [{ uses: "actions/checkout@v4" }, { name: "lint", run: "npx --yes markdownlint-cli2 docs/**/*.md" }],
+        },
+      },
     }),
     expect: { refusedBy: ["actions-pinned"], messages: [["actions-pinned", /actions\/checkout@v4/]] },
   },

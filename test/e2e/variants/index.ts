@@ -9,8 +9,8 @@
  * would. Program variants run as a `program.js` the project's Pulumi.yaml names as `main`, so
  * the mock runner and `pulumi preview` run the same code.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { appendTo, editStackFile, indexWhere, removeChangelogSection, REPO_ROOT, slipwayKey } from "../support";
 import type { GateReport } from "../../../gate";
 import type { RecordedStack } from "../../../gate/model";
@@ -54,14 +54,18 @@ const BASE_VARIANTS: VariantSpec[] = [
     stack: "production",
     policyConfig: "team",
     edit: (dir) => editStackFile(dir, "production", (doc) => doc.deleteIn(slipwayKey("environments", "production", "reviewerTeams"))),
-    expect: { refusedBy: ["production-approval"], messages: [["production-approval", "RepositoryEnvironment 'production' has no reviewers"]] },
+    expect: {
+      refusedBy: ["production-approval"],
+      messages: [["production-approval", "RepositoryEnvironment 'production' has no reviewers"]],
+    },
   },
   {
     title: "a production deploy its own author may approve is refused",
     name: "self-review",
     stack: "production",
     policyConfig: "team",
-    edit: (dir) => editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("environments", "production", "preventSelfReview"), false)),
+    edit: (dir) =>
+      editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("environments", "production", "preventSelfReview"), false)),
     expect: { refusedBy: ["production-approval"], messages: [["production-approval", "preventSelfReview: false"]] },
   },
   {
@@ -72,7 +76,12 @@ const BASE_VARIANTS: VariantSpec[] = [
     edit: (dir) => editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("environments", "production", "waitTimerMinutes"), 5)),
     expect: {
       refusedBy: ["soak-window"],
-      messages: [["soak-window", "RepositoryEnvironment 'production' waits 5 minute(s) before deploying (waitTimer: 5); the soak window needs at least 10."]],
+      messages: [
+        [
+          "soak-window",
+          "RepositoryEnvironment 'production' waits 5 minute(s) before deploying (waitTimer: 5); the soak window needs at least 10.",
+        ],
+      ],
     },
   },
   {
@@ -81,7 +90,9 @@ const BASE_VARIANTS: VariantSpec[] = [
     stack: "production",
     policyConfig: "team",
     edit: (dir) =>
-      editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("flags", indexWhere(doc, slipwayKey("flags"), "name", "auto-publish"), "defaults", "production"), true)),
+      editStackFile(dir, "production", (doc) =>
+        doc.setIn(slipwayKey("flags", indexWhere(doc, slipwayKey("flags"), "name", "auto-publish"), "defaults", "production"), true),
+      ),
     expect: { refusedBy: ["l3-flags-off-in-production"], messages: [["l3-flags-off-in-production", "L3 flag 'auto-publish'"]] },
   },
   {
@@ -128,7 +139,10 @@ const BASE_VARIANTS: VariantSpec[] = [
         const vercel = slipwayKey("apps", "vercel");
         doc.setIn([...vercel, indexWhere(doc, vercel, "name", "web"), "previewSecrets"], ["SESSION_SECRET"]);
       }),
-    expect: { refusedBy: ["preview-secret-exposure"], messages: [["preview-secret-exposure", "exposes sensitive 'SESSION_SECRET' to preview deployments"]] },
+    expect: {
+      refusedBy: ["preview-secret-exposure"],
+      messages: [["preview-secret-exposure", "exposes sensitive 'SESSION_SECRET' to preview deployments"]],
+    },
   },
   {
     title: "a production release whose artifacts staging never validated is refused",
@@ -137,7 +151,9 @@ const BASE_VARIANTS: VariantSpec[] = [
     policyConfig: "team",
     // A well-formed digest, just not the build staging validated.
     edit: (dir) =>
-      editStackFile(dir, "production", (doc) => doc.setIn(slipwayKey("release", "artifacts", "worker", "image"), `ghcr.io/acme/worker@sha256:${"ab".repeat(32)}`)),
+      editStackFile(dir, "production", (doc) =>
+        doc.setIn(slipwayKey("release", "artifacts", "worker", "image"), `ghcr.io/acme/worker@sha256:${"ab".repeat(32)}`),
+      ),
     expect: { refusedBy: ["promote-validated-artifact"] },
   },
   {
@@ -154,7 +170,10 @@ const BASE_VARIANTS: VariantSpec[] = [
     stack: "production",
     policyConfig: "team",
     edit: (dir) => removeChangelogSection(dir, "1.4.0"),
-    expect: { refusedBy: ["release-metadata"], messages: [["release-metadata", "Release 1.4.0 has no CHANGELOG.md section for this version."]] },
+    expect: {
+      refusedBy: ["release-metadata"],
+      messages: [["release-metadata", "Release 1.4.0 has no CHANGELOG.md section for this version."]],
+    },
   },
   {
     title: "the example production release is refused while a freeze window is in force",
@@ -183,7 +202,12 @@ const BASE_VARIANTS: VariantSpec[] = [
     transform: { type: TYPE.ruleset, name: "storefront-default-branch", statement: "props.rules.nonFastForward = false" },
     expect: {
       refusedBy: ["no-force-push"],
-      messages: [["no-force-push", "Repository 'storefront' branch 'main' accepts force pushes: RepositoryRuleset 'storefront-default-branch' does not set rules.nonFastForward."]],
+      messages: [
+        [
+          "no-force-push",
+          "Repository 'storefront' branch 'main' accepts force pushes: RepositoryRuleset 'storefront-default-branch' does not set rules.nonFastForward.",
+        ],
+      ],
     },
   },
   {
@@ -220,7 +244,11 @@ const BASE_VARIANTS: VariantSpec[] = [
     name: "image-by-tag",
     stack: "production",
     policyConfig: "team",
-    transform: { type: TYPE.deployment, name: "workloads-worker", statement: 'props.spec.template.spec.containers[0].image = "ghcr.io/acme/worker:latest"' },
+    transform: {
+      type: TYPE.deployment,
+      name: "workloads-worker",
+      statement: 'props.spec.template.spec.containers[0].image = "ghcr.io/acme/worker:latest"',
+    },
     // immutable-artifacts: a tag can move; promote-validated-artifact: it is not the image the
     // release manifest (what staging validated) names.
     expect: {
@@ -242,7 +270,10 @@ const BASE_VARIANTS: VariantSpec[] = [
     stack: "production",
     policyConfig: "team",
     transform: { type: TYPE.role, name: "storefront-runtime", statement: "props.superuser = true" },
-    expect: { refusedBy: ["least-privilege-db-roles"], messages: [["least-privilege-db-roles", "runtime role 'storefront_runtime') has superuser: true"]] },
+    expect: {
+      refusedBy: ["least-privilege-db-roles"],
+      messages: [["least-privilege-db-roles", "runtime role 'storefront_runtime') has superuser: true"]],
+    },
   },
   {
     title: "an unprotected production database is refused",
@@ -284,7 +315,10 @@ const BASE_VARIANTS: VariantSpec[] = [
     stack: "staging",
     policyConfig: "strict",
     transform: { type: TYPE.herokuConfig, name: "api-config", statement: 'props.vars.PUBLIC_URL = "https://acme.shop"' },
-    expect: { refusedBy: ["staging-isolation"], messages: [["staging-isolation", /api-config.*in stack 'staging' vars\.PUBLIC_URL names production host 'acme\.shop'/]] },
+    expect: {
+      refusedBy: ["staging-isolation"],
+      messages: [["staging-isolation", /api-config.*in stack 'staging' vars\.PUBLIC_URL names production host 'acme\.shop'/]],
+    },
   },
   {
     title: "a staging Postgres provider pointed at the production server is refused (the engine judges providers too)",
@@ -354,7 +388,7 @@ function programSource(variant: VariantSpec): string {
   }
   lines.push(`module.exports = require(${js(REPO_ROOT)});`);
   if (variant.addition) lines.push(variant.addition);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /**
@@ -366,7 +400,10 @@ export function prepareVariant(variant: VariantSpec, projectDir: string): void {
   if (variant.transform || variant.addition) {
     fs.writeFileSync(path.join(projectDir, "program.js"), programSource(variant));
     const file = path.join(projectDir, "Pulumi.yaml");
-    const text = fs.readFileSync(file, "utf8").replace(/^main:.*$/m, "").trimEnd();
+    const text = fs
+      .readFileSync(file, "utf8")
+      .replace(/^main:.*$/m, "")
+      .trimEnd();
     fs.writeFileSync(file, `${text}\nmain: program.js\n`);
   }
 }
@@ -378,8 +415,13 @@ const STARTED = Date.now();
 export function strictPolicySettings(now = STARTED): Record<string, Record<string, unknown>> {
   const day = 24 * 60 * 60 * 1000;
   return {
-    "staging-isolation": { productionHosts: ["acme.shop", "www.acme.shop", "api.acme.shop"], productionDatabases: ["pg-prod.acme.internal"] },
-    "change-freeze": { freezeWindows: [{ start: new Date(now - day).toISOString(), end: new Date(now + day).toISOString(), reason: "e2e freeze" }] },
+    "staging-isolation": {
+      productionHosts: ["acme.shop", "www.acme.shop", "api.acme.shop"],
+      productionDatabases: ["pg-prod.acme.internal"],
+    },
+    "change-freeze": {
+      freezeWindows: [{ start: new Date(now - day).toISOString(), end: new Date(now + day).toISOString(), reason: "e2e freeze" }],
+    },
     // Advisory by default: a team that wants previews private makes it block.
     "vercel-deployment-protection": { enforcementLevel: "mandatory" },
   };
