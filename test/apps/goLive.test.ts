@@ -14,7 +14,8 @@ import { flagdJson } from "../../components/flags";
 import { flagsSourceUrl } from "../../contract";
 import { GO_LIVE_ENV, type GoLivePhase } from "../../contract/release";
 import { check } from "../../providers/model";
-import { exampleStack, find, ofType, runProgram, type ProgramRecord } from "./harness";
+import { find, ofType, runProgram, type ProgramRecord } from "../support/mocks";
+import { exampleStack } from "../support/project";
 
 const VERCEL_PROJECT = "vercel:index/project:Project";
 const VERCEL_DEPLOYMENT = "vercel:index/deployment:Deployment";

@@ -5,17 +5,10 @@
  */
 import { HerokuApp, type HerokuAppArgs } from "../../components/apps";
 import { flagsSourceUrl } from "../../contract";
-import {
-  childrenOf,
-  exampleCiphertext,
-  exampleStack,
-  find,
-  ofType,
-  providerSchemasAvailable,
-  runProgram,
-  secret,
-  type ProgramRecord,
-} from "./harness";
+import { childrenOf, find, ofType, runProgram, type ProgramRecord } from "../support/mocks";
+import { secret } from "../support/wire";
+import { exampleCiphertext, exampleStack } from "../support/project";
+import { providerSchemasAvailable } from "../support/providerSchema";
 import { loadSchema, validateFunctionArgs, validateResourceInputs } from "../support/providerSchema";
 
 const COMPONENT = "slipway:apps:HerokuApp";

@@ -5,7 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as heroku from "../../components/apps/heroku/binding";
-import { find, providerSchemasAvailable, runProgram, isSecret } from "./harness";
+import { find, runProgram } from "../support/mocks";
+import { isSecret } from "../support/wire";
+import { providerSchemasAvailable } from "../support/providerSchema";
 import { documentedChoices, loadSchema, sampleValue, validateResourceInputs, type ProviderSchema } from "../support/providerSchema";
 
 type BindingClass = { __pulumiType: string; new (name: string, args: never, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource };

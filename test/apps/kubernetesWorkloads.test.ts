@@ -6,7 +6,9 @@
 import { KubernetesWorkloads, type KubernetesWorkloadsArgs } from "../../components/apps";
 import { flagdJson } from "../../components/flags";
 import type { KubernetesServiceConfig } from "../../config/config";
-import { childrenOf, exampleCiphertext, exampleStack, find, ofType, runProgram, secret, type ProgramRecord } from "./harness";
+import { childrenOf, find, ofType, runProgram, type ProgramRecord } from "../support/mocks";
+import { secret } from "../support/wire";
+import { exampleCiphertext, exampleStack } from "../support/project";
 
 const COMPONENT = "slipway:apps:KubernetesWorkloads";
 const NAMESPACE = "kubernetes:core/v1:Namespace";

@@ -4,7 +4,9 @@
  */
 import { VercelApp, type VercelAppArgs } from "../../components/apps";
 import { flagsSourceUrl } from "../../contract";
-import { childrenOf, exampleCiphertext, exampleStack, find, ofType, runProgram, secret, type ProgramRecord } from "./harness";
+import { childrenOf, find, ofType, runProgram, type ProgramRecord } from "../support/mocks";
+import { secret } from "../support/wire";
+import { exampleCiphertext, exampleStack } from "../support/project";
 
 const PROJECT = "vercel:index/project:Project";
 const VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable";

@@ -4,17 +4,10 @@
  * created later; production data is protected from deletion.
  */
 import { PostgresDatabase, type PostgresDatabaseArgs } from "../../components/data";
-import {
-  childrenOf,
-  exampleStack,
-  find,
-  mockPassword,
-  ofType,
-  providerSchemasAvailable,
-  runProgram,
-  secret,
-  type ProgramRecord,
-} from "../apps/harness";
+import { childrenOf, find, mockPassword, ofType, runProgram, type ProgramRecord } from "../support/mocks";
+import { secret } from "../support/wire";
+import { exampleStack } from "../support/project";
+import { providerSchemasAvailable } from "../support/providerSchema";
 import { documentedChoices, loadSchema, validateResourceInputs } from "../support/providerSchema";
 import * as pulumi from "@pulumi/pulumi";
 

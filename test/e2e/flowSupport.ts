@@ -17,10 +17,11 @@ import type { RecordedStack } from "../../gate/model";
 import { runStackInChild, type RunOptions } from "../../gate/runner";
 import type { Gate, GateReport, GateViolation } from "../../gate";
 import { LEDGER_FILE } from "../../contract/release";
-import { copyProject, openGate } from "./support";
+import { openGate } from "./support";
+import { copyProject } from "../support/project";
 
 // The basics are shared with the gate tests: the repository, the project's files, the pack.
-export { REPO_ROOT, PROJECT_FILES } from "./support";
+export { REPO_ROOT, PROJECT_FILES } from "../support/project";
 
 /** Start the policy pack the way `npm run gate` does: the repository's pack and policy config. */
 export function openProjectGate(): Promise<Gate> {
@@ -57,7 +58,7 @@ export function headCommit(root: string): string {
 }
 
 /** Remove a temporary project. */
-export function removeProject(root: string): void {
+export function removeExampleProject(root: string): void {
   // copyExampleProject puts the project in a temporary directory of its own.
   fs.rmSync(path.dirname(root), { recursive: true, force: true });
 }
@@ -141,7 +142,7 @@ function lineStart(text: string, offset: number): number {
  * other byte (comments, flow-collection spacing, quoting) stays. Where to edit comes from the
  * `yaml` Document API (each node's source range); the result is parsed back and checked.
  */
-export function editStackFile(root: string, stack: string, edits: readonly StackFileEdit[]): void {
+export function handEditStackFile(root: string, stack: string, edits: readonly StackFileEdit[]): void {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   const original = fs.readFileSync(file, "utf8");
   const document = parseDocument(original);

@@ -6,7 +6,8 @@
 import type { GateReport } from "../../gate";
 import { UserError } from "../../cli/errors";
 import type { RecordedStack } from "../../gate/model";
-import { type Variant, VariantRuns, makeScratch, mandatoryPolicies, messagesOf, removeScratch, violatedPolicies } from "./support";
+import { type Variant, VariantRuns, mandatoryPolicies, messagesOf, violatedPolicies } from "./support";
+import { makeScratch, removeScratch } from "../support/project";
 import { EXAMPLES, VARIANTS, type VariantGates, type VariantSpec, openVariantGates, prepareVariant } from "./variants";
 import { policies } from "../../policy-pack/policies";
 

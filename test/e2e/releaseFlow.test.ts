@@ -24,7 +24,7 @@ import {
   commitAll,
   copyExampleProject,
   describeViolation,
-  editStackFile,
+  handEditStackFile,
   flagIndex,
   gateStack,
   headCommit,
@@ -34,7 +34,7 @@ import {
   readText,
   type ReleaseValues,
   releaseEdits,
-  removeProject,
+  removeExampleProject,
   runProgram,
   stackConfig,
   stackFlags,
@@ -153,7 +153,7 @@ function newProject(): string {
 
 /** Stage a new release on staging the way a release engineer does: stack file, changelog, commit. */
 function prepareRelease(root: string, release: ReleaseValues, changelogSection: string): void {
-  editStackFile(root, "staging", releaseEdits(release));
+  handEditStackFile(root, "staging", releaseEdits(release));
   addChangelogSection(root, changelogSection);
   commitAll(root, `release ${release.version}`);
   expect(stackRelease(root, "staging")).toEqual(release);
@@ -165,7 +165,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gate?.close();
-  for (const root of projects) removeProject(root);
+  for (const root of projects) removeExampleProject(root);
 });
 
 describe("promote", () => {
@@ -448,7 +448,7 @@ it("roll back restores the previous release with side-effect flags off", async (
 
   // auto-publish earns production: change request CR-2050 approves it.
   const autoPublish = flagIndex(root, "production", "auto-publish");
-  editStackFile(root, "production", [
+  handEditStackFile(root, "production", [
     { path: ["config", "slipway:flags", autoPublish, "defaults", "production"], value: true },
     { after: ["config", "slipway:flags", autoPublish, "defaults"], key: "productionApproval", value: "CR-2050" },
   ]);
@@ -519,7 +519,7 @@ it("roll back restores the previous release with side-effect flags off", async (
 
 it("production cannot pin an artifact staging never validated", async () => {
   const root = newProject();
-  editStackFile(root, "production", [
+  handEditStackFile(root, "production", [
     { path: ["config", "slipway:release", "artifacts", "worker", "image"], value: UNVALIDATED_WORKER_IMAGE },
   ]);
   commitAll(root, "hand-edit the worker image");

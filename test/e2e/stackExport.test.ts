@@ -11,19 +11,8 @@ import * as path from "node:path";
 import { type Gate, type GateReport, type GateViolation, readStackExport } from "../../gate";
 import { UserError } from "../../cli/errors";
 import { type RecordedStack, SECRET_SIG, SIG_KEY } from "../../gate/model";
-import {
-  POLICY_CONFIG,
-  type StackExportFile,
-  copyProject,
-  makeScratch,
-  mandatoryPolicies,
-  openGate,
-  removeScratch,
-  runProjectStack,
-  runSlipway,
-  toStackExport,
-  writeJson,
-} from "./support";
+import { type StackExportFile, mandatoryPolicies, openGate, runProjectStack, runSlipway, toStackExport, writeJson } from "./support";
+import { POLICY_CONFIG, copyProject, makeScratch, removeScratch } from "../support/project";
 
 /** Hooks start the pack and run the program. */
 const HOOK_TIMEOUT_MS = 180_000;

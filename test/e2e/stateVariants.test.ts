@@ -6,7 +6,8 @@
  */
 import { readStackExport } from "../../gate";
 import { UserError } from "../../cli/errors";
-import { copyProject, makeScratch, mandatoryPolicies, removeScratch, runProjectStack, toStackExport, writeJson } from "./support";
+import { mandatoryPolicies, runProjectStack, toStackExport, writeJson } from "./support";
+import { copyProject, makeScratch, removeScratch } from "../support/project";
 import { VARIANTS, type VariantGates, type VariantSpec, openVariantGates, prepareVariant } from "./variants";
 
 const HOOK_TIMEOUT_MS = 180_000;

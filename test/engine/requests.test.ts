@@ -13,7 +13,7 @@ import { analyzeRequests, analyzeStackResources } from "../../gate/requests";
 import { RecordedAnalyzerResource, RecordedRequest, resourceOf } from "../../engine/analyzer/requestJson";
 import { SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { describeResult } from "../../engine/driver";
-import { REPO_ROOT } from "../e2e/support";
+import { REPO_ROOT } from "../support/project";
 import { ENGINE_TIMEOUT_MS, EngineProject, engineScratch, requireEngine } from "./support";
 
 let scratch: string;

@@ -9,7 +9,7 @@ import * as path from "path";
 import { CommandResult, EngineSession, createSession, describeResult, runPulumi } from "../../engine/driver";
 import { findEngine } from "../../engine/toolchain";
 import { POLICY_CONFIG_FILE } from "../../contract";
-import { copyProject, REPO_ROOT } from "../e2e/support";
+import { copyProject, REPO_ROOT } from "../support/project";
 import { prepareVariant, strictPolicySettings, type VariantSpec } from "../e2e/variants";
 
 /** Engine commands can take a while on 2 cores (the pack type-checks at every start). */

@@ -19,8 +19,8 @@ import { readExistingLedger } from "../../release/ledger";
 import { readFlags, openStackDocument } from "../../release/stackDocument";
 import { actionlint } from "../support/actionlint";
 import { runnerEnv } from "../support/runner";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, slipwayKey } from "../e2e/support";
-import { exampleConfig } from "../github/harness";
+import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, slipwayKey } from "../support/project";
+import { exampleConfig } from "../support/project";
 
 const REPOSITORY = "acme/storefront";
 type Step = { name?: string; id?: string; run?: string; env?: Record<string, string> };

@@ -6,7 +6,7 @@
  */
 import { setFlag } from "../../release/flag";
 import { ledgerRecord, ledgerShow, ledgerVerify } from "../../release/ledgerCommands";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, slipwayKey } from "../e2e/support";
+import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, slipwayKey } from "../support/project";
 import { runnerEnv } from "../support/runner";
 
 const REPOSITORY = "acme/storefront";

@@ -15,7 +15,9 @@ import { HerokuApp, KubernetesWorkloads, VercelApp } from "../../components/apps
 import { configProblems, stackConfigSchema, type EnvironmentName, type FlagConfig } from "../../config/config";
 import { flagdDocument, flagdJson } from "../../components/flags";
 import { flagsSourceUrl } from "../../contract";
-import { exampleStack, find, runProgram, unwrapSecrets } from "../apps/harness";
+import { find, runProgram } from "../support/mocks";
+import { unwrapSecrets } from "../support/wire";
+import { exampleStack } from "../support/project";
 
 /** Collects what flagd-core would log, so a test can show nothing was swallowed. */
 function recordingLogger(): Logger & { messages: string[] } {

@@ -17,17 +17,9 @@ import { setFlag } from "../../release/flag";
 import { UserError } from "../../config/errors";
 import { forceL3FlagsOff, openStackDocument, readFlags } from "../../release/stackDocument";
 import { diff } from "../../providers/model";
-import { unwrapSecrets } from "../apps/harness";
-import {
-  copyProject,
-  editStackFile,
-  indexWhere,
-  makeScratch,
-  removeScratch,
-  runProjectStack,
-  runSlipway,
-  slipwayKey,
-} from "../e2e/support";
+import { unwrapSecrets } from "../support/wire";
+import { runProjectStack, runSlipway } from "../e2e/support";
+import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, slipwayKey } from "../support/project";
 
 const PRODUCTION_FILE = "Pulumi.production.yaml";
 const FLAGS_VARIABLE_TYPE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable";

@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type RecordedResource, type RecordedStack, SECRET_SIG, SIG_KEY, recordedResource } from "../../gate/model";
+import { type RecordedResource, type RecordedStack, recordedResource } from "../../gate/model";
+import { secret } from "../support/wire";
 
 /** The throwaway pack every gate test runs against. */
 export const MINI_PACK = path.join(__dirname, "fixtures", "mini-pack");
@@ -25,11 +26,6 @@ export function resource(
   extra: Partial<RecordedResource> = {},
 ): RecordedResource {
   return recordedResource({ urn: urnOf(stack, type, name), type, name, inputs, ...extra });
-}
-
-/** A value wrapped the way Pulumi sends a secret. */
-export function secret(value: unknown): Record<string, unknown> {
-  return { [SIG_KEY]: SECRET_SIG, value };
 }
 
 /** A stack the mini pack passes: protected database, described repository, enough replicas, secret password, contract after rollout. */

@@ -10,7 +10,8 @@ import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import type { GateOutcome, GateReport } from "../../gate/report";
 import { renderSarif, type SarifOptions } from "../../gate/sarif";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, runSlipway, slipwayKey } from "../e2e/support";
+import { runSlipway } from "../e2e/support";
+import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, slipwayKey } from "../support/project";
 
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-schema-2.1.0.json"), "utf8")) as object;
 const ajv = new Ajv({ allErrors: true, strict: false });

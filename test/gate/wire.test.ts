@@ -6,7 +6,8 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
 import { PolicyPackError } from "../../gate/errors";
 import { type ProviderRecord, analyzeRequest, analyzerResource, marshalValue, parseUrn, resolveProvider } from "../../gate/wire";
-import { resource, secret } from "./helpers";
+import { resource } from "./helpers";
+import { secret } from "../support/wire";
 
 const providerUrn = "urn:pulumi:staging::slipway::pulumi:providers:github::main";
 const providers = new Map<string, ProviderRecord>([

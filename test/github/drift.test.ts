@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { exampleConfig, inputsOf, PROJECT_DIR } from "./harness";
+import { inputsOf } from "./harness";
+import { exampleConfig, REPO_ROOT } from "../support/project";
 import { actionlint } from "../support/actionlint";
 import { ACTIONS, generateWorkflows } from "../../components/github/workflows";
 import { DRIFT_ENVIRONMENT, DriftEnvironment, driftPreviewCommand } from "../../components/github/drift";
@@ -184,7 +185,7 @@ describe("drift.yml (production example)", () => {
 
 describe("the ledger as the stack last read it (the step's script, run by bash with the real slipway)", () => {
   const script = drift.jobs["drift-production"].steps.find((step) => step.name === "the ledger as the stack last read it")!.run!;
-  const example = fs.readFileSync(path.join(PROJECT_DIR, "releases", "ledger.jsonl"), "utf8");
+  const example = fs.readFileSync(path.join(REPO_ROOT, "releases", "ledger.jsonl"), "utf8");
   const lines = example.trimEnd().split("\n");
   const anchorAt = (seq: number) =>
     `${seq}:${createHash("sha256")
@@ -205,7 +206,7 @@ describe("the ledger as the stack last read it (the step's script, run by bash w
     fs.mkdirSync(path.join(workspace, "node_modules", ".bin"), { recursive: true });
     fs.writeFileSync(
       path.join(workspace, "node_modules", ".bin", "slipway"),
-      `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_DIR, "bin", "slipway.js")}" "$@"\n`,
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, "bin", "slipway.js")}" "$@"\n`,
       { mode: 0o755 },
     );
     const step = drift.jobs["drift-production"].steps.find((candidate) => candidate.name === "the ledger as the stack last read it")!;

@@ -1,4 +1,6 @@
-import { TEAM_IDS, USER_IDS, exampleConfig, inputsOf, isWrappedSecret, promiseOf, registrations, wrappedSecret } from "./harness";
+import { TEAM_IDS, USER_IDS, inputsOf, promiseOf, registrations } from "./harness";
+import { isSecret, secret as wrappedSecret } from "../support/wire";
+import { exampleConfig } from "../support/project";
 import * as pulumi from "@pulumi/pulumi";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, type ReleaseManifest, releaseManifestSchema } from "../../contract";
 import { SecretString, type EnvironmentConfig } from "../../config/config";
@@ -94,7 +96,7 @@ describe("DeploymentEnvironment (production example)", () => {
     expect(secrets).toEqual(expected);
     for (const secret of environment.secrets) {
       expect(await pulumi.isSecret(secret.plaintextValue)).toBe(true);
-      expect(isWrappedSecret((await inputsOf(secret)).plaintextValue)).toBe(true);
+      expect(isSecret((await inputsOf(secret)).plaintextValue)).toBe(true);
     }
   });
 
@@ -107,7 +109,7 @@ describe("DeploymentEnvironment (production example)", () => {
     ]);
     const secretValues = await Promise.all(Object.values(productionConfig.secrets).map(reveal));
     for (const variable of variables) {
-      expect(isWrappedSecret(variable.value)).toBe(false);
+      expect(isSecret(variable.value)).toBe(false);
       for (const secretValue of secretValues) expect(String(variable.value).includes(secretValue)).toBe(false);
     }
     expect(releaseManifestSchema.parse(JSON.parse(String(variables[1].value))).version).toBe("1.4.0");

@@ -22,8 +22,9 @@ import { actionsPinned, workflowInjectionSafe } from "../../policy-pack/policies
 import { messages, runResourcePolicy, type Fixture } from "../policies/harness";
 import { actionlint } from "../support/actionlint";
 import { runnerEnv } from "../support/runner";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, runProjectStack, slipwayKey } from "../e2e/support";
-import { exampleConfig } from "./harness";
+import { runProjectStack } from "../e2e/support";
+import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, REPO_ROOT, slipwayKey } from "../support/project";
+import { exampleConfig } from "../support/project";
 
 type Step = {
   id?: string;

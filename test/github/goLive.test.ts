@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { exampleConfig } from "./harness";
+import { exampleConfig } from "../support/project";
 import { actionlint } from "../support/actionlint";
 import { deployRepositories } from "../../config/config";
 import { generateWorkflows, RESTORE_REASON_SCRIPT, RESTORED_STACK_FILE_ARTIFACT } from "../../components/github/workflows";

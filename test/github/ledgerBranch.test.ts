@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { exampleConfig, inputsOf, isWrappedSecret, promiseOf, wrappedSecret } from "./harness";
+import { inputsOf, promiseOf } from "./harness";
+import { isSecret, secret as wrappedSecret } from "../support/wire";
+import { exampleConfig } from "../support/project";
 import { LedgerBranch } from "../../components/github/ledgerBranch";
 
 const production = exampleConfig("production");
@@ -66,7 +68,7 @@ describe("the ledger branch: only the deploy workflows write it", () => {
       secretName: "SLIPWAY_LEDGER_DEPLOY_KEY",
       plaintextValue: wrappedSecret(await promiseOf(key.privateKey.toOutput())),
     });
-    expect(isWrappedSecret(secret.plaintextValue)).toBe(true);
+    expect(isSecret(secret.plaintextValue)).toBe(true);
     expect(await pulumi.isSecret(ledger.keySecret.plaintextValue)).toBe(true);
   });
 });

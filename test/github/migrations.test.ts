@@ -7,7 +7,7 @@
 import { parse } from "yaml";
 import { generateWorkflows } from "../../components/github/workflows";
 import { actionlint } from "../support/actionlint";
-import { exampleConfig } from "./harness";
+import { exampleConfig } from "../support/project";
 
 const storefront = exampleConfig("production").github.repositories.find((repo) => repo.name === "storefront")!;
 

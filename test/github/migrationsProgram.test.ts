@@ -10,8 +10,9 @@ import { parse } from "yaml";
 import type { RecordedResource } from "../../gate/model";
 import { runStackInChild } from "../../gate/runInChild";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
-import { copyProject, editStackFile, makeScratch, removeScratch, slipwayKey } from "../e2e/support";
-import { PROJECT_DIR, TEAM_IDS } from "./harness";
+import { copyProject, editStackFile, makeScratch, removeScratch, slipwayKey } from "../support/project";
+import { TEAM_IDS } from "./harness";
+import { REPO_ROOT } from "../support/project";
 
 const JOB = "kubernetes:batch/v1:Job";
 const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
@@ -28,7 +29,7 @@ beforeAll(async () => {
     document.deleteIn(slipwayKey("apps", "kubernetes", "migrations"));
   });
   const [job, workflow] = await Promise.all([
-    runStackInChild({ projectDir: PROJECT_DIR, stack: "production" }),
+    runStackInChild({ projectDir: REPO_ROOT, stack: "production" }),
     runStackInChild({ projectDir: project, stack: "production" }),
   ]);
   runs.job = job.resources;

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { exampleConfig, PROJECT_DIR } from "./harness";
+import { exampleConfig, REPO_ROOT } from "../support/project";
 import { actionlint } from "../support/actionlint";
 import { generateWorkflows } from "../../components/github/workflows";
 import { releaseNotes } from "../../release/notes";
@@ -69,7 +69,7 @@ function runStep(
   fs.mkdirSync(path.join(root, "node_modules", ".bin"), { recursive: true });
   fs.writeFileSync(
     path.join(root, "node_modules", ".bin", "slipway"),
-    `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_DIR, "bin", "slipway.js")}" "$@"\n`,
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, "bin", "slipway.js")}" "$@"\n`,
     { mode: 0o755 },
   );
   // The ledger checkout where the job puts it (LEDGER_ENV).

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { exampleConfig } from "./harness";
+import { exampleConfig } from "../support/project";
 import { actionlint } from "../support/actionlint";
 import { ACTIONS, generateWorkflows } from "../../components/github/workflows";
 import { gateChecks, previewedStacks } from "../../components/github/policyGate";

@@ -1,4 +1,5 @@
-import { exampleConfig, inputsOf, invokes, optionsOf } from "./harness";
+import { inputsOf, invokes, optionsOf } from "./harness";
+import { exampleConfig } from "../support/project";
 import type { RepositoryConfig } from "../../config/config";
 import { ReleaseRepository, TRIAGE_LABELS, mergeRequirements } from "../../components/github/repository";
 
@@ -88,7 +89,7 @@ describe("ReleaseRepository (production example, storefront, L2 release)", () =>
   });
 
   test("the break-glass team is not looked up: a preview needs no token that reads the organisation", () => {
-    expect(invokes.filter((call) => call.startsWith("github:index/getTeam:getTeam"))).toEqual([]);
+    expect(invokes.filter((call) => call.token.startsWith("github:index/getTeam:getTeam"))).toEqual([]);
   });
 });
 

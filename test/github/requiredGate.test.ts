@@ -4,7 +4,7 @@
  * owner's review; every required check is produced by a job, and `required-checks-produced` says
  * so, and says otherwise when a preview job goes missing.
  */
-import { PROJECT_DIR } from "./harness";
+import { REPO_ROOT } from "../support/project";
 import { runStackInChild } from "../../gate/runInChild";
 import type { RecordedResource } from "../../gate/model";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
@@ -14,7 +14,7 @@ import { messages, runStackPolicy, type Fixture } from "../policies/harness";
 let resources: RecordedResource[];
 
 beforeAll(async () => {
-  resources = (await runStackInChild({ projectDir: PROJECT_DIR, stack: "production" })).resources;
+  resources = (await runStackInChild({ projectDir: REPO_ROOT, stack: "production" })).resources;
 }, 120000);
 
 function resource(type: string, name: string): RecordedResource {

@@ -7,7 +7,8 @@
  * judge the file; a broken variant of each gate is caught.
  */
 import { parse, stringify } from "yaml";
-import { exampleConfig, inputsOf, promiseOf, TEAM_IDS } from "./harness";
+import { inputsOf, promiseOf, TEAM_IDS } from "./harness";
+import { exampleConfig } from "../support/project";
 import { actionlint } from "../support/actionlint";
 import { ACTIONS, generateWorkflows } from "../../components/github/workflows";
 import { DeploymentEnvironment, rollbackEnvironmentConfig } from "../../components/github/environment";

@@ -4,7 +4,8 @@
  * missing. A misspelt property would otherwise be dropped silently by the provider, and the
  * protection it was meant to carry with it.
  */
-import { TEAM_IDS, USER_IDS, exampleConfig, invokes, promiseOf, registrations } from "./harness";
+import { TEAM_IDS, USER_IDS, invokes, promiseOf, registrations } from "./harness";
+import { exampleConfig } from "../support/project";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SECRET_SIG, SIG_KEY } from "../../gate/model";

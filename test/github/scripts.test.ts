@@ -7,7 +7,7 @@
 import { parse } from "yaml";
 import { generateWorkflows } from "../../components/github/workflows";
 import { DRIFT_LABEL, GATE_COMMENT_MARKER } from "../../components/github/scripts";
-import { exampleConfig } from "./harness";
+import { exampleConfig } from "../support/project";
 
 type Step = { uses?: string; env?: Record<string, string>; with?: { script?: string } };
 type Workflow = { jobs: Record<string, { steps: Step[] }> };

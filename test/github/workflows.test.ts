@@ -1,4 +1,5 @@
-import { exampleConfig, inputsOf } from "./harness";
+import { inputsOf } from "./harness";
+import { exampleConfig } from "../support/project";
 import { parse } from "yaml";
 import { actionlint } from "../support/actionlint";
 import { deployRepositories, type RepositoryConfig } from "../../config/config";

@@ -8,16 +8,8 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, parseDocument } from "yaml";
-import {
-  makeScratch,
-  removeScratch,
-  REPO_ROOT,
-  SLIPWAY_BIN,
-  POLICY_CONFIG,
-  toStackExport,
-  writeJson,
-  type CliResult,
-} from "../e2e/support";
+import { toStackExport, writeJson, type CliResult } from "../e2e/support";
+import { makeScratch, removeScratch, REPO_ROOT, SLIPWAY_BIN, POLICY_CONFIG } from "../support/project";
 import { todayStack } from "../../importer/gap";
 import { inexpressibleLine, readToken } from "../../importer/run";
 import { UserError } from "../../cli/errors";

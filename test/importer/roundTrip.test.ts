@@ -14,7 +14,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { makeScratch, removeScratch, runProjectStack, editStackFile, slipwayKey } from "../e2e/support";
+import { runProjectStack } from "../e2e/support";
+import { makeScratch, removeScratch, editStackFile, slipwayKey } from "../support/project";
 import type { RecordedResource, RecordedStack } from "../../gate/model";
 import { urnsOf } from "../../importer/importFile";
 import type { ImportFile } from "../../importer/importFile";

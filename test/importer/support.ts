@@ -8,7 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { stackConfigSchema } from "../../config/config";
 import { runImport, type ImportResult } from "../../importer/run";
 import type { GapFormat } from "../../importer/gap";
-import { copyProject, editStackFile, PACK_DIR, POLICY_CONFIG, REPO_ROOT, slipwayKey } from "../e2e/support";
+import { copyProject, editStackFile, PACK_DIR, POLICY_CONFIG, REPO_ROOT, slipwayKey } from "../support/project";
 import { startFixtureServer, type FixtureServer, type OrgFixture } from "./fixtures";
 
 /** Run `slipway import` in-process against a fixture server (started and closed here). */

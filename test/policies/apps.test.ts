@@ -1,7 +1,8 @@
 import { k8sSafeRollout, previewSecretExposure, vercelDeploymentProtection } from "../../policy-pack/policies/apps";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { disruptionBudget, k8sDeployment, repository } from "./fixtures";
-import { messages, runResourcePolicy, runStackPolicy, secret, type Fixture } from "./harness";
+import { messages, runResourcePolicy, runStackPolicy, type Fixture } from "./harness";
+import { secret } from "../support/wire";
 
 const project = (props: Record<string, unknown> = {}): Fixture => ({
   type: TYPES.vercelProject,

@@ -1,7 +1,8 @@
 import { leastPrivilegeDbRoles, productionDataProtected } from "../../policy-pack/policies/data";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { k8sDeployment, repository } from "./fixtures";
-import { messages, runResourcePolicy, runStackPolicy, secret, unknown, type Fixture } from "./harness";
+import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
+import { secret } from "../support/wire";
 
 const database = (props: Record<string, unknown> = {}, protect = true): Fixture => ({
   type: TYPES.pgDatabase,

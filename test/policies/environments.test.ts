@@ -8,7 +8,8 @@ import {
 } from "../../policy-pack/policies/environments";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { branchRuleset, deployWorkflow, environment, k8sDeployment, manifestVariable, repository, workflowFile } from "./fixtures";
-import { messages, runResourcePolicy, runStackPolicy, secret, unknown, type Fixture } from "./harness";
+import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
+import { secret } from "../support/wire";
 
 // Built at run time so no credential-shaped literal sits in the source.
 const githubToken = ["ghp", "_", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"].join("");

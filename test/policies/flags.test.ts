@@ -2,7 +2,8 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { l3FlagsOffInProduction, sideEffectFlagsScoped } from "../../policy-pack/policies/flags";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { flag, flagDocument, flagsVariable, k8sDeployment, manifestVariable, releaseManifest, repository } from "./fixtures";
-import { messages, runResourcePolicy, runStackPolicy, secret, unknown, type Fixture, type Outcome, type RunOptions } from "./harness";
+import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture, type Outcome, type RunOptions } from "./harness";
+import { secret } from "../support/wire";
 
 const configMap = (flags: Record<string, unknown>): Fixture => ({
   type: TYPES.k8sConfigMap,

@@ -19,18 +19,13 @@ import type {
 } from "@pulumi/policy";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "../../gate/model";
+import { UNKNOWN_VALUE } from "../../gate/model";
 import { PROJECT_NAME } from "../../contract";
 
 // The SDK's deserializer is internal (its .d.ts is stripped); this is its real signature.
 const { deserializeProperties } = require("@pulumi/policy/deserialize") as {
   deserializeProperties(struct: Struct, proxySecrets: boolean): Record<string, unknown>;
 };
-
-/** Wrap a value the way the engine sends a Pulumi secret. */
-export function secret(value: unknown): Record<string, unknown> {
-  return { [SIG_KEY]: SECRET_SIG, value };
-}
 
 /** The engine's marker for a value unknown during preview. */
 export const unknown = UNKNOWN_VALUE;
@@ -41,7 +36,7 @@ export interface Fixture {
   type: string;
   /** Logical name. */
   name: string;
-  /** Inputs in wire form (use `secret()` and `unknown`). */
+  /** Inputs in wire form (use `secret()` from test/support/wire.ts and `unknown`). */
   props: Record<string, unknown>;
   /** `protect` resource option. */
   protect?: boolean;

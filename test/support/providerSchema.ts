@@ -7,7 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SHARED_DIR, isSecret } from "../apps/harness";
+import { isSecret } from "./wire";
+import { SHARED_DIR, sharedAvailable } from "./sharedData";
 
 /** A property as a Pulumi schema describes it. */
 export interface PropertySpec {
@@ -59,6 +60,11 @@ export interface ProviderSchema {
   types: Record<string, TypeSpec>;
   /** Functions by token. */
   functions: Record<string, FunctionSpec>;
+}
+
+/** Whether the provider schemas in `../shared` are present; tests that need them skip otherwise (never in CI). */
+export function providerSchemasAvailable(): boolean {
+  return sharedAvailable("provider-schemas", "provider-schema checks");
 }
 
 /** Load a schema from ../shared/provider-schemas. */

@@ -3,7 +3,7 @@
  * choose, and names the verdict the policies must give.
  */
 import type { Document } from "yaml";
-import { appendTo, editStackFile, indexWhere, slipwayKey } from "../support";
+import { appendTo, editStackFile, indexWhere, slipwayKey } from "../../support/project";
 import type { VariantSpec } from "./spec";
 
 /** Resource types the variants touch. */

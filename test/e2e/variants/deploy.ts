@@ -4,7 +4,7 @@
  */
 import { stringify } from "yaml";
 import type { VariantSpec } from "./spec";
-import { appendTo, editStackFile, slipwayKey } from "../support";
+import { appendTo, editStackFile, slipwayKey } from "../../support/project";
 
 /** A JavaScript string literal. */
 const js = (value: unknown): string => JSON.stringify(value);

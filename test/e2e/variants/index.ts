@@ -11,10 +11,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { appendTo, editStackFile, indexWhere, removeChangelogSection, REPO_ROOT, slipwayKey } from "../support";
+import { appendTo, editStackFile, indexWhere, removeChangelogSection, REPO_ROOT, slipwayKey } from "../../support/project";
 import type { GateReport } from "../../../gate";
 import type { RecordedStack } from "../../../gate/model";
-import { openGate, writePolicyConfig } from "../support";
+import { openGate } from "../support";
+import { writePolicyConfig } from "../../support/project";
 import type { PolicyConfigName, VariantSpec } from "./spec";
 import { DEPLOY_VARIANTS } from "./deploy";
 import { DATA_VARIANTS } from "./data";

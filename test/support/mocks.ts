@@ -1,17 +1,14 @@
-import * as path from "node:path";
+/**
+ * The one mock monitor the component suites share (apps, data, flags, GitHub): the gate's own
+ * RecordingMonitor, answered by Pulumi-unit-test-style mocks (state echoes inputs, ids are
+ * `<name>-id`), with Pulumi's runtime pointed at it the way `pulumi.runtime.setMocks` does. It
+ * records what the engine would receive: wire-form inputs (secrets wrapped) and resource options.
+ * Wire values (`secret()` and the like) are in ./wire.ts.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { PROJECT_NAME } from "../../contract";
-import { type RecordedInvoke, SECRET_SIG, SIG_KEY } from "../../gate/model";
+import type { RecordedInvoke } from "../../gate/model";
 import { RecordingMonitor, useMockMonitor, waitForRegistrations } from "../../gate/runner";
-import { parseStackConfig, type StackConfig } from "../../config/config";
-import { readStackFile } from "../../config/stackFile";
-import { sharedAvailable } from "../support/sharedData";
-
-/** The project root (holds the example stack files). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-
-/** `../shared` beside the project: read-only reference data, absent on some machines. */
-export const SHARED_DIR = path.resolve(__dirname, "..", "..", "..", "shared");
 
 /** One registration as the engine would receive it. */
 export interface Registration {
@@ -64,8 +61,9 @@ export function mockPassword(name: string): string {
 }
 
 /**
- * Mocks: state echoes inputs, ids are `<name>-id`; a random password has a known result (so the
- * inputs that use it show whether they carry it as a secret). The components make no lookups.
+ * Mocks: state echoes inputs, custom resources get the id `<name>-id` (components none, as from the
+ * engine); a random password has a known result (so the inputs that use it show whether they carry
+ * it as a secret). The components make no lookups: an invoke fails the program.
  */
 const mocks: pulumi.runtime.Mocks = {
   newResource: (args) => {
@@ -73,17 +71,26 @@ const mocks: pulumi.runtime.Mocks = {
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...computed } };
   },
   call: (args) => {
-    throw new Error(`unexpected invoke ${args.token}: the app components make no lookups`);
+    throw new Error(`unexpected invoke ${args.token}: the components make no lookups`);
   },
 };
+
+/**
+ * Point Pulumi's runtime at a fresh mock monitor for `stack` (`preview`: as `pulumi preview`, else
+ * as `pulumi up`) and return it; what it records grows as the test file builds components.
+ */
+export function startMockMonitor(stack: string, preview: boolean): RecordingMonitor {
+  const monitor = new RecordingMonitor(mocks);
+  useMockMonitor(monitor, stack, preview);
+  return monitor;
+}
 
 /**
  * Run `program` as stack `stack` (a preview, like `pulumi preview`) and return what it registered.
  * One program at a time: the runtime is process-wide.
  */
 export async function runProgram(stack: string, program: () => void): Promise<ProgramRecord> {
-  const monitor = new RecordingMonitor(mocks);
-  useMockMonitor(monitor, stack, true);
+  const monitor = startMockMonitor(stack, true);
   try {
     program();
   } finally {
@@ -112,26 +119,6 @@ export async function runProgram(stack: string, program: () => void): Promise<Pr
   return { resources, invokes: monitor.invoked };
 }
 
-/** A secret as it appears in wire-form inputs. */
-export function secret(value: unknown): Record<string, unknown> {
-  return { [SIG_KEY]: SECRET_SIG, value };
-}
-
-/** Whether a wire value is a wrapped secret. */
-export function isSecret(value: unknown): boolean {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Replace wrapped secrets by their values (for schema checks, never for printing). */
-export function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (isSecret(value)) return unwrapSecrets((value as { value: unknown }).value);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
-  }
-  return value;
-}
-
 /** The registrations of one type, in order. */
 export function ofType(record: ProgramRecord, type: string): Registration[] {
   return record.resources.filter((resource) => resource.type === type);
@@ -158,24 +145,4 @@ export function childrenOf(record: ProgramRecord, parent: Registration): string[
 /** A URN as the mock monitor builds it for a child of the component `parentType`. */
 export function childUrn(stack: string, parentType: string, type: string, name: string): string {
   return `urn:pulumi:${stack}::${PROJECT_NAME}::${parentType}$${type}::${name}`;
-}
-
-/** The validated config of an example stack file in the project. */
-export function exampleStack(stack: "staging" | "production"): StackConfig {
-  const stackFile = readStackFile(PROJECT_DIR, stack);
-  return parseStackConfig({ file: stackFile.file, values: stackFile.values, securePaths: stackFile.securePaths });
-}
-
-/** The ciphertext of a `secure:` leaf of an example stack file (what the mock runtime carries as the secret's value). */
-export function exampleCiphertext(stack: "staging" | "production", keyPath: (string | number)[]): string {
-  const stackFile = readStackFile(PROJECT_DIR, stack);
-  let value: unknown = stackFile.values;
-  for (const key of keyPath) value = (value as Record<string | number, unknown>)[key];
-  if (typeof value !== "string") throw new Error(`${keyPath.join(".")} is not a secure leaf of Pulumi.${stack}.yaml`);
-  return value;
-}
-
-/** Whether the provider schemas in `../shared` are present; tests that need them skip otherwise (never in CI). */
-export function providerSchemasAvailable(): boolean {
-  return sharedAvailable("provider-schemas", "provider-schema checks");
 }
