@@ -251,6 +251,18 @@ export const releaseManifestSchema = z
     ledger: ledgerFactsSchema.optional(),
     /** Set only when the ledger does not extend the stack's anchor; absent when it does or no anchor was given. */
     ledgerAnchor: ledgerAnchorCheckSchema.optional(),
+    /**
+     * Set only in a deploy's candidate update (SLIPWAY_GO_LIVE=candidate): the release keeps serving
+     * from what the stack runs now while the candidate is checked, so the artifacts production's
+     * ledger says it runs (its latest run; null before its first) may stay on the live targets.
+     */
+    candidate: z
+      .object({
+        /** Artifacts per app of the release production runs now, from the verified ledger; null when it ran none. */
+        live: z.record(z.string(), artifactSchema).nullable(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;

@@ -12,7 +12,7 @@ import {
   releaseManifestSchema,
   releaseMigrationsOf,
 } from "../contract";
-import { ConfigError, keyPath, NAMESPACE, stackConfigSchema, type StackConfig } from "../config/config";
+import { ConfigError, goLivePhaseFromEnv, keyPath, NAMESPACE, stackConfigSchema, type StackConfig } from "../config/config";
 
 /** A stack's release section, as the config contract parses it. */
 type ReleaseConfig = StackConfig["release"];
@@ -29,7 +29,7 @@ import {
   rollbackMarker,
   validationFor,
 } from "./ledger";
-import { sameArtifacts } from "../contract/artifacts";
+import { type Artifact, sameArtifacts } from "../contract/artifacts";
 import { UserError } from "../config/errors";
 import { formatAnchor, LEDGER_ANCHOR_VARIABLE, type LedgerAnchor, NO_ANCHOR, parseAnchor } from "../contract/release";
 import { readChangelogFacts } from "./changelog";
@@ -98,9 +98,17 @@ export function buildRelease(
     ...(anchor !== undefined && anchorIssue !== undefined
       ? { ledgerAnchor: { anchor: formatAnchor(anchor), problem: formatProblem(anchorIssue) } }
       : {}),
+    // The candidate update holds traffic on what production runs now (the ledger's word for it).
+    ...(goLivePhaseFromEnv(env) === "candidate" ? { candidate: { live: liveArtifacts(ledger) } } : {}),
   };
   // The pack parses this shape with the same schema: fail here, in the program, if it drifted.
   return { manifest: releaseManifestSchema.parse(manifest), ledgerHead: formatAnchor(anchorOf(ledger)) };
+}
+
+/** The artifacts of the release production runs now, by the ledger; null before its first run. */
+function liveArtifacts(ledger: Ledger): Record<string, Artifact> | null {
+  const runs = productionHistory(ledger);
+  return runs.length > 0 ? runs[runs.length - 1].artifacts : null;
 }
 
 /**

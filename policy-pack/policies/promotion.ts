@@ -151,6 +151,9 @@ export const promoteValidatedArtifact: SlipwayStackPolicy = {
       }
       const manifest = reading.manifest;
       allowed.push(...Object.values(manifest.artifacts));
+      // A candidate update: the live targets keep what production's ledger says it runs now, until
+      // the candidate passes its checks and the live update moves them to this release.
+      allowed.push(...Object.values(manifest.candidate?.live ?? {}));
       // A ledger that does not extend the one this stack last deployed from was rewritten:
       // whatever it says staging validated is not evidence.
       if (manifest.ledgerAnchor?.problem !== undefined) {

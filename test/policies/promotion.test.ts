@@ -141,6 +141,34 @@ describe("promote-validated-artifact", () => {
     ]);
   });
 
+  test("a candidate update keeps the live Heroku release on the slug production's ledger says it runs now", async () => {
+    const liveSlug = "11111111-1111-4111-8111-111111111111";
+    const live = { ...ARTIFACTS, worker: { slugId: liveSlug } };
+    const fixtures = (manifest: ReturnType<typeof releaseManifest>) => [
+      manifestVariable(manifest),
+      k8sDeployment(),
+      vercelDeployment(ARTIFACTS.web.commitSha!),
+      herokuRelease(liveSlug),
+    ];
+    // Holding traffic on the running release while the candidate is checked passes.
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, fixtures(releaseManifest({ candidate: { live } }))))).toEqual([]);
+    // The same slug outside a candidate update is not this release's.
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, fixtures(releaseManifest())))).toEqual([
+      `Heroku Release 'worker' slugId '${liveSlug}' is not an artifact of release v1.4.0 (manifest slugIds: '${ARTIFACTS.worker.slugId}').`,
+    ]);
+    // A candidate update may keep only what production runs now, nothing else.
+    const elsewhere = { ...ARTIFACTS, worker: { slugId: "22222222-2222-4222-8222-222222222222" } };
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, fixtures(releaseManifest({ candidate: { live: elsewhere } }))))).toEqual(
+      [
+        `Heroku Release 'worker' slugId '${liveSlug}' is not an artifact of release v1.4.0 (manifest slugIds: '${ARTIFACTS.worker.slugId}', '22222222-2222-4222-8222-222222222222').`,
+      ],
+    );
+    // Before production's first run there is nothing to keep.
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, fixtures(releaseManifest({ candidate: { live: null } }))))).toHaveLength(
+      1,
+    );
+  });
+
   test("an unreadable manifest fails", async () => {
     expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable({ version: "v1" })]))[0]).toMatch(
       /^ActionsEnvironmentVariable 'release-manifest' cannot be read: it does not match the release manifest contract/,
