@@ -5,9 +5,9 @@
  * Go is needed for this and nothing else: `npm test` and the offline gate never use it. Go's
  * module and build caches make a second run take seconds.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ENGINE_BIN_DIR, ENGINE_MODULE_DIR, pinnedPulumiVersion } from "./toolchain";
 
 /** The oldest Go the pinned Pulumi modules accept (their go.mod `go` line). */
@@ -24,12 +24,16 @@ function fail(message: string): never {
 function main(): void {
   const goVersion = spawnSync("go", ["version"], { encoding: "utf8" });
   if (goVersion.error || goVersion.status !== 0) {
-    fail(`Go is not installed (or not on PATH). The engine tests need Go ${requiredGo()} or newer to build the Pulumi CLI; npm test and the gate do not.`);
+    fail(
+      `Go is not installed (or not on PATH). The engine tests need Go ${requiredGo()} or newer to build the Pulumi CLI; npm test and the gate do not.`,
+    );
   }
   const version = pinnedPulumiVersion();
   fs.mkdirSync(ENGINE_BIN_DIR, { recursive: true });
   const output = path.join(ENGINE_BIN_DIR, "pulumi");
-  process.stderr.write(`engine:build: ${goVersion.stdout.trim()}; building the Pulumi CLI ${version} into ${path.relative(process.cwd(), output)}\n`);
+  process.stderr.write(
+    `engine:build: ${goVersion.stdout.trim()}; building the Pulumi CLI ${version} into ${path.relative(process.cwd(), output)}\n`,
+  );
   const started = Date.now();
   const build = spawnSync(
     "go",
@@ -43,7 +47,11 @@ function main(): void {
       output,
       "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
     ],
-    { cwd: ENGINE_MODULE_DIR, stdio: "inherit", env: { ...process.env, GOFLAGS: [process.env.GOFLAGS, "-mod=readonly"].filter(Boolean).join(" ") } },
+    {
+      cwd: ENGINE_MODULE_DIR,
+      stdio: "inherit",
+      env: { ...process.env, GOFLAGS: [process.env.GOFLAGS, "-mod=readonly"].filter(Boolean).join(" ") },
+    },
   );
   if (build.error || build.status !== 0) fail(`go build failed (exit ${build.status ?? build.error?.message}); see the output above`);
   const check = spawnSync(output, ["version"], { encoding: "utf8" });

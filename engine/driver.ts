@@ -10,10 +10,10 @@
  * - `--policy-pack <dir>` becomes the analyzer launcher, which starts the pack in <dir> the way
  *   the language host's RunPlugin would (engine/analyzer/pulumi-analyzer-slipway).
  */
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { ANALYZER_LAUNCHER, Engine, REPO_ROOT, STANDIN_BIN_DIR, findEngine } from "./toolchain";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ANALYZER_LAUNCHER, type Engine, REPO_ROOT, STANDIN_BIN_DIR, findEngine } from "./toolchain";
 
 /** The passphrase the example stacks' secrets are encrypted with. Public on purpose: demo data only. */
 export const DEMO_PASSPHRASE = "slipway-demo-passphrase";
@@ -123,7 +123,13 @@ export function runPulumi(session: EngineSession, cwd: string, args: string[], e
     const launched = launchPacksWithoutLanguageHost(args, cwd);
     if (launched.packDir !== undefined) env.SLIPWAY_POLICY_PACK_DIR = launched.packDir;
     command = process.execPath;
-    argv = ["--require", require.resolve("tsx/cjs"), path.join(REPO_ROOT, "engine", "inlineHost.ts"), session.engine.pulumi, ...launched.args];
+    argv = [
+      "--require",
+      require.resolve("tsx/cjs"),
+      path.join(REPO_ROOT, "engine", "inlineHost.ts"),
+      session.engine.pulumi,
+      ...launched.args,
+    ];
   }
   const started = Date.now();
   return new Promise((resolve, reject) => {

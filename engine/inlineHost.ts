@@ -11,10 +11,10 @@
  * starts with a fresh Pulumi runtime, as under the language host.
  */
 import * as grpc from "@grpc/grpc-js";
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { programModule } from "../gate/project";
 import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
@@ -50,7 +50,10 @@ async function main(): Promise<void> {
   const address = `127.0.0.1:${port}`;
   // `pulumi import` runs no program, yet asks the project's language runtime for its plugins and
   // has no `--client` flag: it runs in a project that names this runtime (clientRuntimeProject).
-  const run = args[0] === "import" ? clientRuntimeProject(projectDir, args, address) : { cwd: projectDir, args: [...args, `--client=${address}`], cleanup: () => undefined };
+  const run =
+    args[0] === "import"
+      ? clientRuntimeProject(projectDir, args, address)
+      : { cwd: projectDir, args: [...args, `--client=${address}`], cleanup: () => undefined };
   const child = spawn(pulumi, run.args, { cwd: run.cwd, stdio: "inherit" });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);

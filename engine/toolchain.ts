@@ -2,8 +2,8 @@
  * Where the engine-in-the-loop pieces are: the Pulumi CLI (built by `npm run engine:build`, or
  * one already on PATH), the Node.js language host if there is one, the stand-in providers.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /** The repository root. */
 export const REPO_ROOT = path.resolve(__dirname, "..");

@@ -11,11 +11,24 @@
  * Every function takes and returns property maps in Pulumi's wire form (see `wire.ts`): secrets
  * stay wrapped and unknowns stay unknown, exactly as the engine sends them.
  */
-import * as crypto from "crypto";
-import { PackageSchema, PropertySpec, ResourceSpec, FunctionSpec, loadSchema, isPackageName, PACKAGES } from "./schema";
+import * as crypto from "node:crypto";
+import { type PackageSchema, type PropertySpec, type ResourceSpec, type FunctionSpec, loadSchema, isPackageName, PACKAGES } from "./schema";
 import { synthesize, stableUuid, digest, stableInteger } from "./synth";
-import { CheckFailure, validateProperties, validateValue } from "./validate";
-import { UNKNOWN_VALUE, WireMap, clone, containsUnknown, deepEqual, getPath, isSecret, isUnknown, reveal, secret, setPath, unwrap } from "./wire";
+import { type CheckFailure, validateProperties, validateValue } from "./validate";
+import {
+  UNKNOWN_VALUE,
+  type WireMap,
+  clone,
+  containsUnknown,
+  deepEqual,
+  getPath,
+  isSecret,
+  isUnknown,
+  reveal,
+  secret,
+  setPath,
+  unwrap,
+} from "./wire";
 
 export type { CheckFailure } from "./validate";
 
@@ -192,40 +205,55 @@ export function previewOutputs(pkg: string, type: string, inputs: WireMap, olds?
 
 /**
  * The outputs after Create: the inputs, plus deterministic values for output-only properties
- * (derived from a hash of the URN and the property name, of the schema's type), secret
+ * (derived from a hash of the URN, the inputs and the property name, of the schema's type), secret
  * properties wrapped, and a deterministic id. `olds` (previous outputs, on Update) win over new
  * values, so computed properties stay stable across updates.
  */
 export function createOutputs(pkg: string, type: string, urn: string, inputs: WireMap, olds?: WireMap): CreateResult {
   const resource = resourceSpec(pkg, type);
   const outputs = clone(inputs);
-  if (!resource) return { id: stableUuid(urn, "id"), outputs };
-  const schema = loadSchema(pkg);
-  // Input-dependent values are seeded with the inputs too: a replacement (new keepers, another
-  // length) gets a new password, as the real provider generates one.
+  // What the real API would hand a new object is seeded with its inputs too: a replacement (a
+  // Vercel deployment of another commit, a Heroku release of another slug) is a new object with
+  // a new id and URL, as the real provider reports it; the same inputs give the same values.
   const revealed = reveal(inputs) as WireMap;
-  const computed = COMPUTED[type]?.(revealed, `${urn}\u0000${JSON.stringify(revealed)}`) ?? {};
+  const seed = `${urn}\u0000${canonicalJson(revealed)}`;
+  if (!resource) return { id: stableUuid(seed, "id"), outputs };
+  const schema = loadSchema(pkg);
+  const computed = COMPUTED[type]?.(revealed, seed) ?? {};
   for (const [key, spec] of outputOnlyProperties(resource)) {
     if (outputs[key] !== undefined && !isUnknown(outputs[key])) continue;
     const old = olds?.[key];
-    outputs[key] = old !== undefined && !isUnknown(old) ? clone(old) : key in computed ? computed[key] : synthesize(schema, spec, urn, key);
+    outputs[key] =
+      old !== undefined && !isUnknown(old) ? clone(old) : key in computed ? computed[key] : synthesize(schema, spec, seed, key);
   }
-  return { id: resourceId(pkg, urn, inputs), outputs: markSecrets(resource, outputs) };
+  return { id: resourceId(pkg, seed, inputs), outputs: markSecrets(resource, outputs) };
 }
 
-/** A resource's id: Kubernetes names objects `<namespace>/<name>`; other providers get a stable UUID. */
-function resourceId(pkg: string, urn: string, inputs: WireMap): string {
+/** JSON with object keys sorted: the engine sends a map's keys in no fixed order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/** A resource's id: Kubernetes names objects `<namespace>/<name>`; other providers get a UUID derived from `seed` (URN and inputs). */
+function resourceId(pkg: string, seed: string, inputs: WireMap): string {
   if (pkg === "kubernetes") {
     const name = reveal(getPath(inputs, "metadata.name"));
     const namespace = reveal(getPath(inputs, "metadata.namespace"));
     if (typeof name === "string") return typeof namespace === "string" && namespace !== "" ? `${namespace}/${name}` : name;
   }
-  return stableUuid(urn, "id");
+  return stableUuid(seed, "id");
 }
 
 /** Computed outputs whose value depends on the inputs, where a generic stand-in would mislead (`seed`: URN and inputs). */
 const COMPUTED: Record<string, (inputs: WireMap, seed: string) => WireMap> = {
-  "random:index/randomPassword:RandomPassword": (inputs, seed) => ({ result: randomString(inputs, seed), bcryptHash: `$2a$10$${digest(seed, "bcryptHash", 53)}` }),
+  "random:index/randomPassword:RandomPassword": (inputs, seed) => ({
+    result: randomString(inputs, seed),
+    bcryptHash: `$2a$10$${digest(seed, "bcryptHash", 53)}`,
+  }),
   "random:index/randomString:RandomString": (inputs, seed) => ({ result: randomString(inputs, seed) }),
   "random:index/randomInteger:RandomInteger": (inputs, seed) => {
     const min = Number(inputs.min ?? 0);
@@ -270,7 +298,8 @@ function kubernetesFlag(config: WireMap | undefined, key: string, envVar: string
 function kubernetesReplaces(type: string, key: string, olds: WireMap, news: WireMap, options: DiffOptions): boolean {
   const env = options.env ?? process.env;
   const kind = labelOf(type);
-  const changed = (path: string) => containsUnknown(getPath(news, path)) || !deepEqual(reveal(getPath(olds, path)), reveal(getPath(news, path)));
+  const changed = (path: string) =>
+    containsUnknown(getPath(news, path)) || !deepEqual(reveal(getPath(olds, path)), reveal(getPath(news, path)));
   if (key === "metadata") return changed("metadata.name") || changed("metadata.namespace");
   if (type === "kubernetes:batch/v1:Job" && key === "spec") return true;
   if (type === "kubernetes:core/v1:ConfigMap" && ["data", "binaryData", "immutable"].includes(key)) {
@@ -284,9 +313,20 @@ function kubernetesReplaces(type: string, key: string, olds: WireMap, news: Wire
 }
 
 /**
+ * Replacements the derived schemas cannot carry (the SDK does not say `replaceOnChanges`; the
+ * bridged Terraform provider plans them with `RequiresReplace`): a Vercel deployment is immutable,
+ * every input but `deleteOnDestroy` replaces it (terraform-provider-vercel resource_deployment.go),
+ * and an alias has no update: a new deployment id or domain is a new alias.
+ */
+const REPLACED_ON_CHANGE: Record<string, (key: string) => boolean> = {
+  "vercel:index/deployment:Deployment": (key) => key !== "deleteOnDestroy",
+  "vercel:index/alias:Alias": () => true,
+};
+
+/**
  * What the real provider's Diff answers for old inputs `olds` and new inputs `news`: the changed
  * top-level keys (an unknown new value counts as a change), which of them replace the resource
- * (schema `willReplaceOnChanges`; Kubernetes' own rules, see kubernetesReplaces), and whether a
+ * (schema `willReplaceOnChanges`; REPLACED_ON_CHANGE; Kubernetes' own rules, see kubernetesReplaces), and whether a
  * replacement must delete first (a Kubernetes object that keeps its explicit name).
  * Secret-ness alone is no change: providers compare the values.
  */
@@ -305,7 +345,9 @@ export function diff(pkg: string, type: string, olds: WireMap, news: WireMap, op
     const changed = (!absentAfter && containsUnknown(after)) || !deepEqual(reveal(before), reveal(after));
     if (!changed) continue;
     const replaces =
-      resource?.inputProperties?.[key]?.willReplaceOnChanges === true || (pkg === "kubernetes" && kubernetesReplaces(type, key, olds, effectiveNews, options));
+      resource?.inputProperties?.[key]?.willReplaceOnChanges === true ||
+      REPLACED_ON_CHANGE[type]?.(key) === true ||
+      (pkg === "kubernetes" && kubernetesReplaces(type, key, olds, effectiveNews, options));
     result.diffs.push(key);
     if (replaces) result.replaces.push(key);
     const kind = absentBefore ? "add" : absentAfter ? "delete" : "update";
@@ -332,7 +374,8 @@ const ENGINE_PROVIDER_KEYS = new Set(["version", "pluginDownloadURL", "__interna
  * The engine's own keys (`version`, `pluginDownloadURL`) pass through.
  */
 export function checkConfig(pkg: string, inputs: WireMap): CheckResult {
-  if (!isPackageName(pkg)) return { inputs: clone(inputs), failures: [{ property: "", reason: `no schema for provider package '${pkg}'` }] };
+  if (!isPackageName(pkg))
+    return { inputs: clone(inputs), failures: [{ property: "", reason: `no schema for provider package '${pkg}'` }] };
   const schema: PackageSchema = loadSchema(pkg);
   const properties = { ...(schema.config?.variables ?? {}), ...(schema.provider?.inputProperties ?? {}) };
   const failures: CheckFailure[] = [];
@@ -340,7 +383,10 @@ export function checkConfig(pkg: string, inputs: WireMap): CheckResult {
     if (ENGINE_PROVIDER_KEYS.has(key)) continue;
     const spec = properties[key];
     if (!spec) {
-      failures.push({ property: key, reason: `could not validate provider configuration: Invalid or unknown key. Check \`pulumi config get ${pkg}:${key}\`.` });
+      failures.push({
+        property: key,
+        reason: `could not validate provider configuration: Invalid or unknown key. Check \`pulumi config get ${pkg}:${key}\`.`,
+      });
       continue;
     }
     let candidate = unwrap(value);

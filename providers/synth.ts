@@ -1,14 +1,14 @@
 /**
  * Deterministic stand-in values for what a real provider computes: output-only properties after
  * Create, resource ids, data-source results. Each value is derived from a hash of a seed (the
- * resource's URN) and the property's path, so the same program deployed twice gets the same
- * values, and a re-run `pulumi up` sees no changes.
+ * resource's URN and its inputs at Create) and the property's path, so the same program deployed
+ * twice gets the same values, and a re-run `pulumi up` sees no changes.
  *
  * Values have the schema's type: strings, numbers, booleans of the right kind; objects with their
  * required properties filled (recursively); lists and maps empty, which every schema accepts.
  */
-import * as crypto from "crypto";
-import { PackageSchema, PropertySpec, resolveRef } from "./schema";
+import * as crypto from "node:crypto";
+import { type PackageSchema, type PropertySpec, resolveRef } from "./schema";
 
 /** A hex digest of `seed` and `name`, as long as asked (up to 64). */
 export function digest(seed: string, name: string, length = 64): string {
@@ -28,7 +28,10 @@ export function stableInteger(seed: string, name: string): number {
 
 /** A string for the property `name`, shaped after what its name says it holds. */
 function stableString(seed: string, path: string): string {
-  const name = path.replace(/\[\d+\]/g, "").split(".").pop() as string;
+  const name = path
+    .replace(/\[\d+\]/g, "")
+    .split(".")
+    .pop() as string;
   const hex = digest(seed, path, 12);
   if (/(url|uri|endpoint)$/i.test(name)) return `https://standin-${hex}.invalid/`;
   if (/uuid$/i.test(name)) return stableUuid(seed, path);

@@ -5,12 +5,12 @@
  * and judges nothing. The engine tests compare these requests with the offline gate's.
  */
 import * as grpc from "@grpc/grpc-js";
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as emptyProto from "google-protobuf/google/protobuf/empty_pb";
 import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import * as pluginProto from "@pulumi/pulumi/proto/plugin_pb";
-import { RecordedRequest, resourceOf } from "./requestJson";
+import { type RecordedRequest, resourceOf } from "./requestJson";
 
 function main(): void {
   const file = process.env.SLIPWAY_RECORD_FILE;
@@ -18,7 +18,7 @@ function main(): void {
     process.stderr.write("SLIPWAY_RECORD_FILE must name the file to record into\n");
     process.exit(2);
   }
-  const record = (request: RecordedRequest): void => fs.appendFileSync(file, JSON.stringify(request) + "\n");
+  const record = (request: RecordedRequest): void => fs.appendFileSync(file, `${JSON.stringify(request)}\n`);
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
   const service: analyzerGrpc.IAnalyzerServer = {
     handshake: (_call, callback) => callback(null, new analyzerProto.AnalyzerHandshakeResponse()),
@@ -32,7 +32,12 @@ function main(): void {
       callback(null, info);
     },
     configureStack: (call, callback) => {
-      record({ call: "configureStack", stack: call.request.getStack(), project: call.request.getProject(), dryRun: call.request.getDryRun() });
+      record({
+        call: "configureStack",
+        stack: call.request.getStack(),
+        project: call.request.getProject(),
+        dryRun: call.request.getDryRun(),
+      });
       callback(null, new analyzerProto.AnalyzerStackConfigureResponse());
     },
     configure: (_call, callback) => callback(null, new emptyProto.Empty()),

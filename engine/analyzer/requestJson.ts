@@ -40,7 +40,12 @@ function optionsOf(message: analyzerProto.AnalyzerResourceOptions | undefined): 
 
 function providerOf(message: analyzerProto.AnalyzerProviderResource | undefined): RecordedAnalyzerResource["provider"] {
   if (!message) return undefined;
-  return { urn: message.getUrn(), type: message.getType(), name: message.getName(), properties: (message.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown> };
+  return {
+    urn: message.getUrn(),
+    type: message.getType(),
+    name: message.getName(),
+    properties: (message.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+  };
 }
 
 export function resourceOf(message: analyzerProto.AnalyzeRequest | analyzerProto.AnalyzerResource): RecordedAnalyzerResource {
@@ -63,4 +68,3 @@ export function resourceOf(message: analyzerProto.AnalyzeRequest | analyzerProto
   }
   return recorded;
 }
-

@@ -9,10 +9,10 @@
  * files keep their comments and layout (yaml Document API); only `encryptionsalt` and the
  * ciphertexts change. Run it after adding a `secure:` key to an example.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Pair, Scalar, isMap, isScalar, parseDocument } from "yaml";
 import { openStackDocument, renderStackDocument } from "../../release/stackDocument";
 import { DEMO_PASSPHRASE } from "../driver";
@@ -57,7 +57,10 @@ function main(): void {
       fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(scratch, "Pulumi.yaml"));
       pulumi(engine.pulumi, scratch, env, ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"]);
       for (const keyPath of stackFile.securePaths) {
-        const leaf = keyPath.split(/[.[\]]/).filter(Boolean).pop();
+        const leaf = keyPath
+          .split(/[.[\]]/)
+          .filter(Boolean)
+          .pop();
         // The environment secret that carries the passphrase holds the passphrase itself.
         const plaintext = leaf === "PULUMI_CONFIG_PASSPHRASE" ? DEMO_PASSPHRASE : `demo-${stack}-${leaf}`;
         pulumi(engine.pulumi, scratch, env, ["config", "set", "--path", "--secret", "--stack", stack, keyPath, plaintext]);
@@ -71,7 +74,14 @@ function main(): void {
       // The salt sits right above `config:`, where `pulumi stack init` would have put it.
       document.delete("encryptionsalt");
       const items = document.contents.items;
-      items.splice(Math.max(0, items.findIndex((pair) => isScalar(pair.key) && pair.key.value === "config")), 0, new Pair(new Scalar("encryptionsalt"), new Scalar(salt)));
+      items.splice(
+        Math.max(
+          0,
+          items.findIndex((pair) => isScalar(pair.key) && pair.key.value === "config"),
+        ),
+        0,
+        new Pair(new Scalar("encryptionsalt"), new Scalar(salt)),
+      );
       for (const keyPath of stackFile.securePaths) {
         const where = yamlPath(keyPath);
         const ciphertext = encrypted.getIn([...where, "secure"]);

@@ -7,7 +7,7 @@
  * too), does: without credentials the stand-in fails the way the real provider does, with the
  * message the user would see.
  */
-import { reveal, WireMap } from "../../providers/wire";
+import { reveal, type WireMap } from "../../providers/wire";
 
 /** What a stand-in knows about its configuration and environment. */
 export interface ProviderSettings {
@@ -74,7 +74,9 @@ function githubRequest(op: Operation, owner: string): string {
     case "github:index/getRepository:getRepository":
       return `GET https://api.github.com/repos/${p.fullName ?? `${owner}/${p.name ?? ""}`}`;
     case "github:index/repository:Repository":
-      return op.kind === "create" ? `POST https://api.github.com/orgs/${owner}/repos` : `${method} https://api.github.com/repos/${owner}/${repo}`;
+      return op.kind === "create"
+        ? `POST https://api.github.com/orgs/${owner}/repos`
+        : `${method} https://api.github.com/repos/${owner}/${repo}`;
     case "github:index/repositoryRuleset:RepositoryRuleset":
       return `${method} https://api.github.com/repos/${owner}/${repo}/rulesets`;
     case "github:index/repositoryEnvironment:RepositoryEnvironment":

@@ -8,7 +8,7 @@
  * Without `outputs`, the outputs are the inputs completed with the stand-in's computed values
  * (what Create would have reported for them).
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { z } from "zod";
 
 /** Environment variable naming the import "cloud" file. */
@@ -46,7 +46,8 @@ export function loadCloud(file: string): Cloud {
   }
   const cloud: Cloud = new Map();
   for (const [index, entry] of result.data.entries()) {
-    if (cloud.has(key(entry.type, entry.id))) throw new Error(`${IMPORT_STATE_ENV}=${file}: at ${index}: '${entry.type}' '${entry.id}' is listed twice`);
+    if (cloud.has(key(entry.type, entry.id)))
+      throw new Error(`${IMPORT_STATE_ENV}=${file}: at ${index}: '${entry.type}' '${entry.id}' is listed twice`);
     cloud.set(key(entry.type, entry.id), entry);
   }
   return cloud;

@@ -8,11 +8,11 @@
  * the organisation does not have is a 404 in the API's words. Results have every output the
  * schema requires (fixture data first, deterministic stand-ins for the rest).
  */
-import * as fs from "fs";
-import * as path from "path";
-import { CheckFailure, checkInvokeArgs, invokeResult } from "../../providers/model";
-import { reveal, WireMap } from "../../providers/wire";
-import { ProviderSettings, githubOwner, hasCredentials, missingCredentialsError } from "./credentials";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type CheckFailure, checkInvokeArgs, invokeResult } from "../../providers/model";
+import { reveal, type WireMap } from "../../providers/wire";
+import { type ProviderSettings, githubOwner, hasCredentials, missingCredentialsError } from "./credentials";
 
 /** A GitHub team of the fixture. */
 interface FixtureTeam {
@@ -55,7 +55,16 @@ export interface Organisation {
     team: string;
     teamId: string;
     pipelines: { name: string; id: string }[];
-    apps: { name: string; id: string; region: string; stack: string; pipeline: string; stage: string; lastReleaseId: string; lastSlugId: string }[];
+    apps: {
+      name: string;
+      id: string;
+      region: string;
+      stack: string;
+      pipeline: string;
+      stage: string;
+      lastReleaseId: string;
+      lastSlugId: string;
+    }[];
   };
   vercel: { team: string; teamId: string; projects: { name: string; id: string }[] };
 }
@@ -96,7 +105,8 @@ export function answerInvoke(pkg: string, token: string, args: WireMap, settings
   const failures = checkInvokeArgs(pkg, token, args);
   if (failures.length > 0) return { failures };
   const plain = reveal(args) as WireMap;
-  if (!hasCredentials(pkg, settings)) throw new ApiError(missingCredentialsError(pkg, { kind: "invoke", token, properties: plain }, settings));
+  if (!hasCredentials(pkg, settings))
+    throw new ApiError(missingCredentialsError(pkg, { kind: "invoke", token, properties: plain }, settings));
   const org = organisation();
   const known = answerFromFixture(pkg, token, plain, settings, org);
   return { outputs: invokeResult(pkg, token, `${token}:${JSON.stringify(plain)}`, known), failures: [] };

@@ -13,13 +13,13 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { check, checkConfig, createOutputs, diff, DiffKind, nameFromUrn, previewOutputs, resourceSpec } from "../../providers/model";
-import { CheckFailure } from "../../providers/validate";
+import { check, checkConfig, createOutputs, diff, type DiffKind, nameFromUrn, previewOutputs, resourceSpec } from "../../providers/model";
+import type { CheckFailure } from "../../providers/validate";
 import { schemaText } from "../../providers/schema";
-import { clone, reveal, WireMap } from "../../providers/wire";
-import { hasCredentials, missingCredentialsError, ProviderSettings } from "./credentials";
+import { clone, reveal, type WireMap } from "../../providers/wire";
+import { hasCredentials, missingCredentialsError, type ProviderSettings } from "./credentials";
 import { answerInvoke, ApiError } from "./invokes";
-import { Cloud, findInCloud, IMPORT_STATE_ENV, loadCloud } from "./importState";
+import { type Cloud, findInCloud, IMPORT_STATE_ENV, loadCloud } from "./importState";
 
 /** Plugin versions the stand-ins report: those of the SDKs Slipway pins (package.json). */
 export const PLUGIN_VERSIONS: Record<string, string> = {
@@ -121,7 +121,12 @@ export class StandinProvider {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     if (!PLUGIN_VERSIONS[pkg]) throw new Error(`unknown stand-in package '${pkg}' (known: ${Object.keys(PLUGIN_VERSIONS).join(", ")})`);
-    this.failCreate = new Set((env[FAIL_CREATE_ENV] ?? "").split(",").map((t) => t.trim()).filter(Boolean));
+    this.failCreate = new Set(
+      (env[FAIL_CREATE_ENV] ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    );
   }
 
   /** The import "cloud" (SLIPWAY_STANDIN_IMPORT_STATE), read once; undefined when not given. */
@@ -257,7 +262,8 @@ export class StandinProvider {
           return resp;
         }
         this.requireCredentials("create", type, properties);
-        if (this.failCreate.has(type)) throw new ApiError(`creating ${type} '${nameFromUrn(req.getUrn())}' failed: injected by ${FAIL_CREATE_ENV}`);
+        if (this.failCreate.has(type))
+          throw new ApiError(`creating ${type} '${nameFromUrn(req.getUrn())}' failed: injected by ${FAIL_CREATE_ENV}`);
         const created = createOutputs(this.pkg, type, req.getUrn(), properties);
         resp.setId(created.id);
         resp.setProperties(toStruct(created.outputs));

@@ -3,11 +3,11 @@
  * `pulumi preview --policy-pack`, and the set of (policy, resource) violations must equal the
  * offline gate's. A config the program refuses must fail both ways.
  */
-import { GateReport } from "../../gate";
+import type { GateReport } from "../../gate";
 import { runStackInChild } from "../../gate/runInChild";
 import { previewCommand } from "../../contract/commands";
-import { EXAMPLES, VARIANTS, VariantGates, VariantSpec, openVariantGates } from "../e2e/variants";
-import { ENGINE_TIMEOUT_MS, EngineProject, EngineViolation, engineScratch, requireEngine } from "./support";
+import { EXAMPLES, VARIANTS, type VariantGates, type VariantSpec, openVariantGates } from "../e2e/variants";
+import { ENGINE_TIMEOUT_MS, EngineProject, type EngineViolation, engineScratch, requireEngine } from "./support";
 
 let scratch: string;
 let gates: VariantGates;
@@ -23,9 +23,12 @@ afterAll(async () => {
 });
 
 /** A violation as a comparable line: policy, resource, level. */
-const key = (violation: { policy: string; urn: string; enforcementLevel: string }) => `${violation.policy} | ${violation.enforcementLevel} | ${violation.urn}`;
+const key = (violation: { policy: string; urn: string; enforcementLevel: string }) =>
+  `${violation.policy} | ${violation.enforcementLevel} | ${violation.urn}`;
 
-async function engineVerdict(variant: VariantSpec): Promise<{ code: number; violations: EngineViolation[]; stderr: string; stdout: string }> {
+async function engineVerdict(
+  variant: VariantSpec,
+): Promise<{ code: number; violations: EngineViolation[]; stderr: string; stdout: string }> {
   const project = new EngineProject(scratch, `diff-${variant.name}`, variant);
   await project.initStack(variant.stack);
   const argv = previewCommand(variant.stack);
@@ -57,7 +60,10 @@ describe.each([...EXAMPLES, ...VARIANTS].map((variant) => [variant.name, variant
       // A mandatory violation fails the preview, as it fails the gate.
       expect(engine.code !== 0).toBe(gate.violations.some((violation) => violation.enforcementLevel === "mandatory"));
       // The same words, too: the gate reports the engine's message.
-      for (const violation of engine.violations) expect(gate.violations).toContainEqual(expect.objectContaining({ policy: violation.policy, urn: violation.urn, message: violation.message }));
+      for (const violation of engine.violations)
+        expect(gate.violations).toContainEqual(
+          expect.objectContaining({ policy: violation.policy, urn: violation.urn, message: violation.message }),
+        );
     },
     ENGINE_TIMEOUT_MS,
   );

@@ -14,13 +14,13 @@
  * boolean the program leaves unset is left unset: GitHub's default, which the real provider's diff
  * counts as equal and the stand-ins' diff (no schema defaults) would not.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { CommandResult, createSession, describeResult, EngineSession, runPulumi } from "../../engine/driver";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type CommandResult, createSession, describeResult, type EngineSession, runPulumi } from "../../engine/driver";
 import type { RecordedStack } from "../../gate/model";
 import type { AdoptedResource } from "../../importer/config";
-import { ImportFile, urnsOf } from "../../importer/importFile";
+import { type ImportFile, urnsOf } from "../../importer/importFile";
 import type { ImportResult } from "../../importer/run";
 import { runProjectStack } from "../e2e/support";
 import { editStackFile, POLICY_CONFIG, REPO_ROOT, slipwayKey } from "../support/project";
@@ -65,7 +65,8 @@ function cloudOf(): { type: string; id: string; inputs: Json }[] {
   const byUrn = new Map(planned.resources.map((resource) => [resource.urn, resource]));
   // The properties the importer reads, per type: whatever any adopted resource of that type carries.
   const read = new Map<string, Set<string>>();
-  for (const { adopted } of entries) for (const key of Object.keys(adopted.inputs)) read.set(adopted.type, (read.get(adopted.type) ?? new Set()).add(key));
+  for (const { adopted } of entries)
+    for (const key of Object.keys(adopted.inputs)) read.set(adopted.type, (read.get(adopted.type) ?? new Set()).add(key));
   return entries
     .filter((entry) => entry.id !== undefined)
     .map(({ type, id, urn, adopted }) => {
@@ -93,7 +94,10 @@ function stepsOf(log: string): { op: string; urn: string; diffs: string[] }[] {
     .readFileSync(log, "utf8")
     .split("\n")
     .filter((line) => line.includes('"resourcePreEvent"'))
-    .map((line) => (JSON.parse(line) as { resourcePreEvent: { metadata: { op: string; urn: string; diffs?: string[] } } }).resourcePreEvent.metadata)
+    .map(
+      (line) =>
+        (JSON.parse(line) as { resourcePreEvent: { metadata: { op: string; urn: string; diffs?: string[] } } }).resourcePreEvent.metadata,
+    )
     .map((metadata) => ({ op: metadata.op, urn: metadata.urn, diffs: metadata.diffs ?? [] }));
 }
 
@@ -108,7 +112,13 @@ beforeAll(async () => {
   fs.symlinkSync(path.join(REPO_ROOT, "policy-pack"), path.join(project, "policy-pack"));
   planned = await runProjectStack(project, STACK);
   const urns = urnsOf(imported.config.resources, STACK);
-  entries = file.resources.map((entry, index) => ({ type: entry.type, name: entry.logicalName, id: entry.id, urn: urns[index], adopted: imported.config.resources[index] }));
+  entries = file.resources.map((entry, index) => ({
+    type: entry.type,
+    name: entry.logicalName,
+    id: entry.id,
+    urn: urns[index],
+    adopted: imported.config.resources[index],
+  }));
   const cloudFile = path.join(scratch, "cloud.json");
   fs.writeFileSync(cloudFile, JSON.stringify(cloudOf(), null, 1));
   session = createSession(path.join(scratch, "engine"), {
@@ -130,13 +140,26 @@ describe("adopting an organisation with pulumi import --file, under the real eng
       expect(entries.length).toBeGreaterThan(150);
       expect(new Set(entries.map((entry) => entry.urn)).size).toBe(entries.length);
       // No code generation: the program already declares these resources (and no Node.js language host is here).
-      importRun = await pulumi(["import", "--file", imported.written.importFile, "--yes", "--generate-code=false", "--stack", STACK, "--non-interactive"]);
+      importRun = await pulumi([
+        "import",
+        "--file",
+        imported.written.importFile,
+        "--yes",
+        "--generate-code=false",
+        "--stack",
+        STACK,
+        "--non-interactive",
+      ]);
       expectOk(importRun);
       expect(importRun.stdout).toMatch(new RegExp(`= ${entries.length} imported`));
 
       const exported = await pulumi(["stack", "export", "--stack", STACK, "--file", path.join(scratch, "imported.export.json")]);
       expectOk(exported);
-      const state = (JSON.parse(fs.readFileSync(path.join(scratch, "imported.export.json"), "utf8")) as { deployment: { resources: { urn: string; type: string; id?: string; protect?: boolean; parent?: string }[] } }).deployment.resources;
+      const state = (
+        JSON.parse(fs.readFileSync(path.join(scratch, "imported.export.json"), "utf8")) as {
+          deployment: { resources: { urn: string; type: string; id?: string; protect?: boolean; parent?: string }[] };
+        }
+      ).deployment.resources;
       const byUrn = new Map(state.map((resource) => [resource.urn, resource]));
       for (const entry of entries) {
         const resource = byUrn.get(entry.urn);
@@ -149,7 +172,12 @@ describe("adopting an organisation with pulumi import --file, under the real eng
         });
       }
       // Beside them: the stack and the default github provider the import created.
-      expect(state.filter((resource) => !entries.some((entry) => entry.urn === resource.urn)).map((resource) => resource.type).sort()).toEqual(["pulumi:providers:github", "pulumi:pulumi:Stack"]);
+      expect(
+        state
+          .filter((resource) => !entries.some((entry) => entry.urn === resource.urn))
+          .map((resource) => resource.type)
+          .sort(),
+      ).toEqual(["pulumi:providers:github", "pulumi:pulumi:Stack"]);
     },
     ENGINE_TIMEOUT_MS,
   );
@@ -157,7 +185,17 @@ describe("adopting an organisation with pulumi import --file, under the real eng
   it(
     "an entry that does not exist on GitHub fails the import with the engine's not-found error",
     async () => {
-      const ghost = { ...file, resources: [{ type: T.label, name: "ghost", id: "storefront:no-such-label", version: file.resources.find((entry) => entry.id !== undefined)!.version }] };
+      const ghost = {
+        ...file,
+        resources: [
+          {
+            type: T.label,
+            name: "ghost",
+            id: "storefront:no-such-label",
+            version: file.resources.find((entry) => entry.id !== undefined)!.version,
+          },
+        ],
+      };
       const ghostFile = path.join(scratch, "ghost-import.json");
       fs.writeFileSync(ghostFile, JSON.stringify(ghost));
       const run = await pulumi(["import", "--file", ghostFile, "--yes", "--generate-code=false", "--stack", STACK, "--non-interactive"]);
@@ -171,7 +209,19 @@ describe("adopting an organisation with pulumi import --file, under the real eng
     "pulumi preview (with the pack) adopts: no create, replace or delete of an imported resource; updates only where the importer listed a setting it cannot express",
     async () => {
       const log = path.join(scratch, "preview.events.jsonl");
-      const preview = await pulumi(["preview", "--stack", STACK, "--non-interactive", "--diff", "--policy-pack", "policy-pack", "--policy-pack-config", "policy-config.json", "--event-log", log]);
+      const preview = await pulumi([
+        "preview",
+        "--stack",
+        STACK,
+        "--non-interactive",
+        "--diff",
+        "--policy-pack",
+        "policy-pack",
+        "--policy-pack-config",
+        "policy-config.json",
+        "--event-log",
+        log,
+      ]);
       expect(readPolicyPacks(log)).toEqual(["slipway-guardrails"]);
       // The preview runs to the end; it fails only where the pack blocks today's settings (the gap report's mandatory findings).
       const mandatory = readViolations(log).filter((violation) => violation.enforcementLevel === "mandatory");
@@ -192,7 +242,8 @@ describe("adopting an organisation with pulumi import --file, under the real eng
       // Each update is a setting the importer listed as inexpressible for that repository, and each
       // such setting of an adopted resource shows as an update.
       const entryOf = new Map(entries.map((entry) => [entry.urn, entry]));
-      const repositoryOf = (entry: (typeof entries)[number]) => String(entry.adopted.inputs.repository ?? entry.adopted.inputs.repositoryId ?? entry.adopted.inputs.name);
+      const repositoryOf = (entry: (typeof entries)[number]) =>
+        String(entry.adopted.inputs.repository ?? entry.adopted.inputs.repositoryId ?? entry.adopted.inputs.name);
       const explains = (setting: string, entry: (typeof entries)[number]): boolean => {
         if (entry.type === T.repository) return setting.startsWith("repository.");
         if (entry.type === T.label) return setting.startsWith(`label.${String(entry.adopted.inputs.name)}.`);
@@ -203,17 +254,26 @@ describe("adopting an organisation with pulumi import --file, under the real eng
       };
       const listed = imported.config.inexpressible.filter((entry) => entry.repository !== undefined);
       const updates = onImported.filter((step) => step.op === "update").map((step) => ({ step, entry: entryOf.get(step.urn)! }));
-      const unexplained = updates.filter(({ entry }) => !listed.some((item) => item.repository === repositoryOf(entry) && explains(item.setting, entry)));
+      const unexplained = updates.filter(
+        ({ entry }) => !listed.some((item) => item.repository === repositoryOf(entry) && explains(item.setting, entry)),
+      );
       expect(unexplained.map(({ step }) => `${step.urn}: ${step.diffs.join(", ")}`)).toEqual([]);
       const updated = new Set(updates.map(({ step }) => step.urn));
       const missed = listed.filter((item) => {
-        const candidates = entries.filter((entry) => entry.id !== undefined && repositoryOf(entry) === item.repository && explains(item.setting, entry));
+        const candidates = entries.filter(
+          (entry) => entry.id !== undefined && repositoryOf(entry) === item.repository && explains(item.setting, entry),
+        );
         return candidates.length > 0 && !candidates.some((entry) => updated.has(entry.urn));
       });
       expect(missed.map((item) => `${item.repository}: ${item.setting}`)).toEqual([]);
       // The fixture has such settings, and they are found.
       expect(updates.length).toBeGreaterThan(20);
-      fs.writeFileSync(path.join(scratch, "updates.txt"), updates.map(({ step }) => `${step.urn.split("::").pop()} (${step.urn.split("::")[2].split("$").pop()}): ${step.diffs.join(", ")}`).join("\n"));
+      fs.writeFileSync(
+        path.join(scratch, "updates.txt"),
+        updates
+          .map(({ step }) => `${step.urn.split("::").pop()} (${step.urn.split("::")[2].split("$").pop()}): ${step.diffs.join(", ")}`)
+          .join("\n"),
+      );
     },
     ENGINE_TIMEOUT_MS,
   );
@@ -222,19 +282,37 @@ describe("adopting an organisation with pulumi import --file, under the real eng
     "the gap report is slipway gate --state's verdict on the imported stack's export",
     async () => {
       const exportFile = path.join(scratch, "imported.export.json");
-      const gate = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "slipway.js"), "gate", "--state", exportFile, "--policy-config", POLICY_CONFIG, "--json"], {
-        cwd: project,
-        encoding: "utf8",
-        env: { ...process.env, SLIPWAY_PROJECT_DIR: project },
-      });
-      type Report = { result: string; stacks: { stack: string; policies: unknown; resources: number; violations: { policy: string; urn: string; enforcementLevel: string; message: string }[] }[] };
+      const gate = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, "bin", "slipway.js"), "gate", "--state", exportFile, "--policy-config", POLICY_CONFIG, "--json"],
+        {
+          cwd: project,
+          encoding: "utf8",
+          env: { ...process.env, SLIPWAY_PROJECT_DIR: project },
+        },
+      );
+      type Report = {
+        result: string;
+        stacks: {
+          stack: string;
+          policies: unknown;
+          resources: number;
+          violations: { policy: string; urn: string; enforcementLevel: string; message: string }[];
+        }[];
+      };
       const verdict = JSON.parse(gate.stdout) as Report;
       const gap = JSON.parse(fs.readFileSync(imported.written.gapReport, "utf8")) as Report;
-      const violations = (report: Report) => report.stacks[0].violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.urn}: ${v.message}`).sort();
+      const violations = (report: Report) =>
+        report.stacks[0].violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.urn}: ${v.message}`).sort();
       // Today's organisation is far from the playbook: the comparison is not of two empty lists.
       expect(violations(gap).length).toBeGreaterThan(20);
       expect(violations(verdict)).toEqual(violations(gap));
-      expect({ result: verdict.result, stack: verdict.stacks[0].stack, resources: verdict.stacks[0].resources, policies: verdict.stacks[0].policies }).toEqual({
+      expect({
+        result: verdict.result,
+        stack: verdict.stacks[0].stack,
+        resources: verdict.stacks[0].resources,
+        policies: verdict.stacks[0].policies,
+      }).toEqual({
         result: gap.result,
         stack: gap.stacks[0].stack,
         resources: gap.stacks[0].resources,

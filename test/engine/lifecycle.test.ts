@@ -6,28 +6,36 @@
  * validation before the soak, `slipway promote`, production refuses to apply without ALLOW_PROD
  * and applies with it, its ledger job records what it deployed, a second apply changes nothing,
  * the stack export gets the engine's verdict from `slipway gate --state`, a rewritten ledger is
- * caught against the anchor production published, a rollback applies, is recorded and judges
- * clean, and production's protected data survives a destroy.
+ * caught against the anchor production published, an emergency rollback through rollback.yml
+ * applies, is recorded and judges clean, and production's protected data survives a destroy.
+ * Before that, production runs 1.4.0 and a first promotion of 1.5.0 fails its candidate's smoke
+ * checks: the deploy job's restore path brings 1.4.0 back and the ledger records why. Production
+ * traffic (the Vercel aliases, the live Heroku app's release, the Kubernetes image) is read from
+ * the engine's state after every step.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
-import { runStackInChild } from "../../cli/runInChild";
+import { runStackInChild } from "../../gate/runInChild";
 import { DEMO_PASSPHRASE, describeResult } from "../../engine/driver";
-import { REPO_ROOT } from "../e2e/support";
+import { REPO_ROOT } from "../support/project";
 import { runnerEnv } from "../support/runner";
-import { canonicalLine, contentHash, sha256Hex } from "../../components/release/ledger";
-import { ENGINE_TIMEOUT_MS, EngineProject, EngineRun, engineScratch, requireEngine } from "./support";
+import { canonicalLine, contentHash, sha256Hex } from "../../release/ledger";
+import { SLIPWAY_BIN } from "../../contract/commands";
+import { GO_LIVE_ENV, rollbackEnvironmentName } from "../../contract/release";
+import { ENGINE_TIMEOUT_MS, EngineProject, type EngineRun, engineScratch, requireEngine } from "./support";
 
 /** A step of a generated workflow. */
 interface Step {
   id?: string;
   name?: string;
   run?: string;
+  if?: string;
+  shell?: string;
   env?: Record<string, string>;
 }
-type Workflows = Record<string, { jobs: Record<string, { steps: Step[] }> }>;
+type Workflows = Record<string, { jobs: Record<string, { if?: string; steps: Step[] }> }>;
 
 let scratch: string;
 let project: EngineProject;
@@ -44,10 +52,21 @@ async function generatedWorkflows(projectDir: string): Promise<Workflows> {
   return files;
 }
 
-/** The step of a job that runs `pulumi <verb>`, as the workflow has it. */
-function pulumiStep(file: string, job: string, verb: string): Step {
-  const step = workflows[file]?.jobs[job]?.steps.find((candidate) => candidate.run?.startsWith(`pulumi ${verb} `));
-  if (!step) throw new Error(`${file} job ${job} has no 'pulumi ${verb}' step`);
+/** The step of a job that runs `pulumi <verb>` (the one of that id, when the job has several), as the workflow has it. */
+function pulumiStep(file: string, job: string, verb: string, id?: string): Step {
+  const steps = workflows[file]?.jobs[job]?.steps.filter((candidate) => candidate.run?.startsWith(`pulumi ${verb} `)) ?? [];
+  const step = id === undefined ? steps[0] : steps.find((candidate) => candidate.id === id);
+  if (!step || (id === undefined && steps.length > 1))
+    throw new Error(
+      `${file} job ${job} has no${id === undefined ? " single" : ""} 'pulumi ${verb}' step${id === undefined ? "" : ` of id ${id}`}`,
+    );
+  return step;
+}
+
+/** A step of a job by id (or name). */
+function jobStep(file: string, job: string, idOrName: string): Step {
+  const step = workflows[file]?.jobs[job]?.steps.find((candidate) => candidate.id === idOrName || candidate.name === idOrName);
+  if (!step) throw new Error(`${file} job ${job} has no step '${idOrName}'`);
   return step;
 }
 
@@ -70,28 +89,190 @@ function stepEnv(step: Step, vars: Record<string, string> = {}): Record<string, 
     const secret = /^\$\{\{ secrets\.([A-Z0-9_]+) \}\}$/.exec(value)?.[1];
     const variable = /^\$\{\{ vars\.([A-Z0-9_]+) \|\| '([^']*)' \}\}$/.exec(value);
     if (variable !== null) env[name] = vars[variable[1]] ?? variable[2];
-    else env[name] = secret === undefined ? value : secret === "PULUMI_CONFIG_PASSPHRASE" ? DEMO_PASSPHRASE : `standin-${secret.toLowerCase()}`;
+    else
+      env[name] =
+        secret === undefined ? value : secret === "PULUMI_CONFIG_PASSPHRASE" ? DEMO_PASSPHRASE : `standin-${secret.toLowerCase()}`;
   }
   return env;
 }
 
-/** The GitHub environment variables a stack manages for its own environment, from its state (none before its first deploy). */
-async function environmentVars(stack: string): Promise<Record<string, string>> {
+/** A resource of a stack's state. */
+interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** The resources of a stack's state, from `pulumi stack export` (none before its first deploy). */
+async function stateOf(stack: string): Promise<StateResource[]> {
   const exported = await project.run(["pulumi", "stack", "export", "--stack", stack]);
   expectOk(exported);
-  const resources = (JSON.parse(exported.stdout) as { deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }).deployment.resources ?? [];
+  return (JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? [];
+}
+
+/** The GitHub environment variables a stack manages for a GitHub environment (default: the stack's own), from its state. */
+async function environmentVars(stack: string, environment = stack): Promise<Record<string, string>> {
   const vars: Record<string, string> = {};
-  for (const resource of resources) {
-    if (resource.type === "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable" && resource.outputs?.environment === stack) {
+  for (const resource of await stateOf(stack)) {
+    if (
+      resource.type === "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable" &&
+      resource.outputs?.environment === environment
+    ) {
       vars[String(resource.outputs.variableName)] = String(resource.outputs.value);
     }
   }
   return vars;
 }
 
-/** Run a workflow step's pulumi command as its job would. */
-async function runStep(step: Step, stack: string, extra: string[] = [], env: Record<string, string> = {}): Promise<EngineRun> {
-  return project.run([...argvOf(step), ...extra], { ...stepEnv(step, await environmentVars(stack)), ...env });
+/** Run a workflow step's pulumi command as its job would (a job of `environment`, default the stack's own). */
+async function runStep(
+  step: Step,
+  stack: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+  environment = stack,
+): Promise<EngineRun> {
+  return project.run([...argvOf(step), ...extra], { ...stepEnv(step, await environmentVars(stack, environment)), ...env });
+}
+
+/** The deploy job's two updates, as it runs them when the candidate's smoke checks pass: candidate, then live. */
+async function deployAsTheJobDoes(stack: "staging" | "production"): Promise<void> {
+  const file = `deploy-${stack}.yml`;
+  const candidate = pulumiStep(file, "deploy", "up", "pulumi-up");
+  const live = pulumiStep(file, "deploy", "up", "go-live");
+  expect([candidate.env?.[GO_LIVE_ENV], live.env?.[GO_LIVE_ENV]]).toEqual(["candidate", "live"]);
+  const first = await runStep(candidate, stack);
+  expectOk(first);
+  expect(first.violations).toEqual([]);
+  const second = await runStep(live, stack);
+  expectOk(second);
+  expect(second.violations).toEqual([]);
+}
+
+/** What a shell step of a job printed and wrote to `$GITHUB_OUTPUT`. */
+interface ShellRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+}
+
+/**
+ * Run a workflow step's shell script as the runner would, in the project (the job's checkout),
+ * with `shell: bash` (`bash -e -o pipefail`), the step's `env:` (secrets and vars as in `stepEnv`)
+ * and `expressions`: the value of each `${{ ... }}` the step's env reads (a step outcome, a job
+ * output, a dispatch input). An expression left unset is an error, never passed on as text.
+ */
+function runShellStep(
+  step: Step,
+  vars: Record<string, string>,
+  expressions: Record<string, string>,
+  runner: Record<string, string>,
+  script = step.run!,
+): ShellRun {
+  const env = { ...stepEnv(step, vars), ...expressions };
+  const unplayed = Object.entries(env).filter(([, value]) => value.includes("${{"));
+  if (unplayed.length > 0)
+    throw new Error(`step '${step.name}': no value given for ${unplayed.map(([name, value]) => `${name}=${value}`).join(", ")}`);
+  const temp = fs.mkdtempSync(path.join(scratch, "runner-"));
+  const outputFile = path.join(temp, "github-output");
+  fs.writeFileSync(outputFile, "");
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script], {
+    cwd: project.dir,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      SLIPWAY_PROJECT_DIR: project.dir,
+      ...runner,
+      ...env,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: path.join(temp, "summary.md"),
+      RUNNER_TEMP: temp,
+    },
+  });
+  const outputs: Record<string, string> = {};
+  for (const line of fs.readFileSync(outputFile, "utf8").split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0) outputs[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return { status: result.status, stdout: result.stdout, stderr: withoutBuildNotice(result.stderr), outputs };
+}
+
+/** The `slipway ledger record` line of a ledger job's record step (its git commit and push need the ledger remote). */
+function ledgerRecordScript(file: string, job: string, kind: string): { step: Step; script: string } {
+  const step = jobStep(file, job, `record ${kind} in the ledger`);
+  const lines = step.run!.split("\n").filter((line) => line.startsWith(`${SLIPWAY_BIN} ledger record `));
+  expect(lines).toHaveLength(1);
+  return { step, script: lines[0] };
+}
+
+/** The artifacts staging validated for a version, from the ledger. */
+function validatedArtifacts(version: string): Record<string, { commitSha?: string; slugId?: string; image?: string }> {
+  const events = fs
+    .readFileSync(path.join(project.dir, "releases", "ledger.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { kind: string; version: string; artifacts: never });
+  const validated = events.filter((event) => event.kind === "validated" && event.version === version).pop();
+  if (!validated) throw new Error(`staging never validated ${version}`);
+  return validated.artifacts;
+}
+
+/** Every Vercel deployment id the engine's state has held, with the commit it built: an alias may point at one no longer in state. */
+const deploymentCommits = new Map<string, string>();
+
+/** Where production traffic goes, from the engine's state: the commit each domain's alias serves, the live Heroku app's slug, the worker's image. */
+interface Traffic {
+  /** Domain → the commit of the deployment its alias points at. */
+  vercel: Record<string, string>;
+  /** The slug the live app (acme-api) released. */
+  heroku: string;
+  /** The slug the candidate app runs. */
+  herokuCandidate: string;
+  /** The image the worker Deployment runs. */
+  kubernetes: string;
+}
+
+async function trafficOf(stack: string): Promise<Traffic> {
+  const state = await stateOf(stack);
+  const ofType = (type: string) => state.filter((resource) => resource.type === type);
+  for (const deployment of ofType("vercel:index/deployment:Deployment"))
+    deploymentCommits.set(String(deployment.id), String(deployment.outputs?.ref));
+  const vercel: Record<string, string> = {};
+  for (const alias of ofType("vercel:index/alias:Alias")) {
+    const commit = deploymentCommits.get(String(alias.outputs?.deploymentId));
+    if (commit === undefined)
+      throw new Error(
+        `alias ${String(alias.outputs?.alias)} points at deployment ${String(alias.outputs?.deploymentId)}, which no state of this test held`,
+      );
+    vercel[String(alias.outputs?.alias)] = commit;
+  }
+  const release = (suffix: string) => {
+    const found = ofType("heroku:app/release:Release").filter((resource) => resource.urn.endsWith(`::${suffix}`));
+    expect(found).toHaveLength(1);
+    return String(found[0].outputs?.slugId);
+  };
+  const workers = ofType("kubernetes:apps/v1:Deployment").filter(
+    (resource) => (resource.outputs?.metadata as { name?: string })?.name === "worker",
+  );
+  expect(workers).toHaveLength(1);
+  const spec = workers[0].outputs?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined;
+  if (spec === undefined) throw new Error("the worker Deployment has no spec in state");
+  const containers = spec.template.spec.containers;
+  return { vercel, heroku: release("api-release"), herokuCandidate: release("api-candidate-release"), kubernetes: containers[0].image };
+}
+
+/** Production traffic all on `version`'s artifacts (and the candidate app on `candidate`'s). */
+function trafficOn(version: string, candidate = version): Traffic {
+  const [live, next] = [validatedArtifacts(version), validatedArtifacts(candidate)];
+  return {
+    vercel: { "acme.shop": live.web.commitSha!, "www.acme.shop": live.web.commitSha! },
+    heroku: live.api.slugId!,
+    herokuCandidate: next.api.slugId!,
+    kubernetes: live.worker.image!,
+  };
 }
 
 /** The runner's environment in a run of the storefront repository's deploy workflow for `stack`. */
@@ -106,11 +287,22 @@ function slipway(args: string[], env: Record<string, string> = {}): { status: nu
     encoding: "utf8",
     env: { ...process.env, SLIPWAY_PROJECT_DIR: project.dir, ...env },
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, stdout: result.stdout, stderr: withoutBuildNotice(result.stderr) };
+}
+
+/**
+ * Stderr without the CLI's notice that it runs its TypeScript sources because the build is stale
+ * (the tree may be edited while the engine tests run): a note, not the command's answer.
+ */
+function withoutBuildNotice(stderr: string): string {
+  return stderr.replace(/^slipway: .*: running the TypeScript sources through tsx \(`npm run build` precompiles them\)\n/gm, "");
 }
 
 function git(...args: string[]): void {
-  const result = spawnSync("git", ["-c", "user.name=release-engineer", "-c", "user.email=re@acme.test", ...args], { cwd: project.dir, encoding: "utf8" });
+  const result = spawnSync("git", ["-c", "user.name=release-engineer", "-c", "user.email=re@acme.test", ...args], {
+    cwd: project.dir,
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
 }
 
@@ -121,14 +313,19 @@ function expectOk(run: EngineRun): void {
 /** What changes a run's event log summary reports, by kind. */
 /** The engine's event log of the latest run. */
 function latestEvents(): { file: string; lines: string[] } {
-  const log = fs.readdirSync(project.dir).filter((name) => name.startsWith(".events-")).sort((a, b) => Number(a.split("-")[1].split(".")[0]) - Number(b.split("-")[1].split(".")[0])).pop();
+  const log = fs
+    .readdirSync(project.dir)
+    .filter((name) => name.startsWith(".events-"))
+    .sort((a, b) => Number(a.split("-")[1].split(".")[0]) - Number(b.split("-")[1].split(".")[0]))
+    .pop();
   return { file: log!, lines: fs.readFileSync(path.join(project.dir, log!), "utf8").split("\n") };
 }
 
 function changesOf(run: EngineRun): Record<string, number> {
   const { file, lines } = latestEvents();
   for (const line of lines) {
-    if (line.includes('"summaryEvent"')) return (JSON.parse(line) as { summaryEvent: { resourceChanges: Record<string, number> } }).summaryEvent.resourceChanges;
+    if (line.includes('"summaryEvent"'))
+      return (JSON.parse(line) as { summaryEvent: { resourceChanges: Record<string, number> } }).summaryEvent.resourceChanges;
   }
   throw new Error(`no summary in ${file} after ${run.argv.join(" ")}`);
 }
@@ -150,7 +347,15 @@ beforeAll(async () => {
   // The "release ledger" step checks the ledger branch out at .slipway/ledger: here, the project's own ledger.
   fs.mkdirSync(path.join(project.dir, ".slipway"), { recursive: true });
   fs.symlinkSync(project.dir, path.join(project.dir, ".slipway", "ledger"));
-  fs.writeFileSync(path.join(project.dir, ".gitignore"), ".slipway/\n.events-*\npolicy-pack\n");
+  // A job's `node_modules/.bin/slipway` (npm ci installs it): this checkout's CLI. The ledger job checks the branch out at ledger/.
+  fs.mkdirSync(path.join(project.dir, "node_modules", ".bin"), { recursive: true });
+  fs.writeFileSync(
+    path.join(project.dir, SLIPWAY_BIN),
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, "bin", "slipway.js")}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  fs.symlinkSync(project.dir, path.join(project.dir, "ledger"));
+  fs.writeFileSync(path.join(project.dir, ".gitignore"), ".slipway/\n.events-*\npolicy-pack\n/node_modules/\n/ledger\n");
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-q", "-m", "the example project");
@@ -164,9 +369,7 @@ describe("a release from staging to production under the real engine", () => {
     "staging previews and deploys with only what the workflows pass",
     async () => {
       expectOk(await runStep(pulumiStep("policy-gate.yml", "pulumi-preview-staging", "preview"), "staging"));
-      const up = await runStep(pulumiStep("deploy-staging.yml", "deploy", "up"), "staging");
-      expectOk(up);
-      expect(up.violations).toEqual([]);
+      await deployAsTheJobDoes("staging");
       // The stack published the ledger head it deployed from: its next deploy verifies from it.
       expect((await environmentVars("staging")).SLIPWAY_LEDGER_ANCHOR).toMatch(/^8:[0-9a-f]{64}$/);
     },
@@ -177,13 +380,21 @@ describe("a release from staging to production under the real engine", () => {
     "the ledger job stages a release and refuses to validate it before the soak; promote writes what staging validated into production",
     async () => {
       // 1.5.0 is L3: 120 minutes of soak before validated may be recorded.
-      const staged = slipway(["ledger", "record", "--kind", "staged", "--stack", "staging", "--version", "1.5.0"], deployRun("staging", 9501));
+      const staged = slipway(
+        ["ledger", "record", "--kind", "staged", "--stack", "staging", "--version", "1.5.0"],
+        deployRun("staging", 9501),
+      );
       expect({ status: staged.status, stderr: staged.stderr }).toEqual({ status: 0, stderr: "" });
-      const early = slipway(["ledger", "record", "--kind", "validated", "--stack", "staging", "--version", "1.5.0"], deployRun("staging", 9501));
+      const early = slipway(
+        ["ledger", "record", "--kind", "validated", "--stack", "staging", "--version", "1.5.0"],
+        deployRun("staging", 9501),
+      );
       expect(early.status).toBe(2);
       expect(early.stderr).toContain("an L3 release soaks at least 120 minutes on staging");
       // Recorded on a laptop, it is refused outright.
-      const laptop = slipway(["ledger", "record", "--kind", "validated", "--stack", "staging", "--version", "1.5.0"], { GITHUB_ACTIONS: "" });
+      const laptop = slipway(["ledger", "record", "--kind", "validated", "--stack", "staging", "--version", "1.5.0"], {
+        GITHUB_ACTIONS: "",
+      });
       expect(laptop.status).toBe(2);
       expect(laptop.stderr).toContain("only the deploy workflows record ledger events");
       git("commit", "-q", "-am", "ledger: 1.5.0 staged again");
@@ -191,13 +402,95 @@ describe("a release from staging to production under the real engine", () => {
       const pipelines = await project.run(["pulumi", "stack", "output", "herokuPipelines", "--stack", "staging", "--json"]);
       const pipelineId = (JSON.parse(pipelines.stdout) as Record<string, string>)["acme-api"];
       expect(pipelineId).toMatch(/^[0-9a-f-]{36}$/);
-      expectOk(await project.run(["pulumi", "config", "set", "--path", "slipway:apps.heroku[0].pipelineId", pipelineId, "--stack", "production"]));
+      expectOk(
+        await project.run(["pulumi", "config", "set", "--path", "slipway:apps.heroku[0].pipelineId", pipelineId, "--stack", "production"]),
+      );
       git("commit", "-q", "-am", "production couples into staging's pipeline");
+    },
+    ENGINE_TIMEOUT_MS,
+  );
+
+  it(
+    "production runs the release its stack names (1.4.0), deployed as the job deploys: the candidate update, then the live one",
+    async () => {
+      await deployAsTheJobDoes("production");
+      expect(await trafficOf("production")).toEqual(trafficOn("1.4.0"));
+    },
+    ENGINE_TIMEOUT_MS,
+  );
+
+  it(
+    "a release whose candidate fails its smoke checks never takes production traffic: the job restores the release before, and the ledger records rolled-back with the reason",
+    async () => {
       // The example ledger's validation of 1.5.0 (line 8) came after a full soak.
       const promoted = slipway(["promote"]);
       expect({ status: promoted.status, stderr: promoted.stderr }).toEqual({ status: 0, stderr: "" });
       expect(fs.readFileSync(path.join(project.dir, "Pulumi.production.yaml"), "utf8")).toMatch(/version: 1\.5\.0/);
       git("commit", "-q", "-am", "promote 1.5.0");
+      const file = "deploy-production.yml";
+      const run = deployRun("production", 9510);
+
+      // The candidate update: 1.5.0 runs on the candidate app and its own deployment; the domains and the live app stay on 1.4.0.
+      const candidate = await runStep(pulumiStep(file, "deploy", "up", "pulumi-up"), "production");
+      expectOk(candidate);
+      expect(candidate.violations).toEqual([]);
+      const duringCandidate = await trafficOf("production");
+      // Kubernetes has no candidate phase (kubernetesWorkloads.ts): the rollout itself is gated on readiness.
+      expect(duringCandidate).toEqual({ ...trafficOn("1.4.0", "1.5.0"), kubernetes: validatedArtifacts("1.5.0").worker.image });
+      // What the smoke step checks: the candidates' own URLs, the 1.5.0 deployment's among them (no domain points at it).
+      const candidateUrls = await project.run(["pulumi", "stack", "output", "candidateUrls", "--stack", "production", "--json"]);
+      expectOk(candidateUrls);
+      const deployment = (await stateOf("production")).find((resource) => resource.type === "vercel:index/deployment:Deployment")!;
+      expect(deployment.outputs?.ref).toBe(validatedArtifacts("1.5.0").web.commitSha);
+      expect(Object.values(JSON.parse(candidateUrls.stdout) as Record<string, string>)).toContain(
+        `https://${String(deployment.outputs?.url).replace(/^https?:\/\//, "")}`,
+      );
+      expect(Object.values(duringCandidate.vercel)).not.toContain(deployment.outputs?.ref);
+
+      // The smoke step fails: the live update, the live smoke and the marker are skipped; the restore steps run.
+      const outcomes = { UP: "success", SMOKE: "failure", GO_LIVE: "skipped", SMOKE_LIVE: "skipped" };
+      const restoreStep = jobStep(file, "deploy", "restore");
+      expect(restoreStep.if).toBe("${{ failure() && steps.pulumi-up.outcome != 'skipped' }}");
+      const restore = runShellStep(restoreStep, await environmentVars("production"), outcomes, run);
+      expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: "" });
+      const reason = `the smoke checks of the candidate failed on production; the previous release was restored automatically (https://github.com/acme/storefront/actions/runs/9510)`;
+      expect(restore.stdout).toContain(`::error title=release failed::${reason}`);
+      expect(restore.outputs).toMatchObject({ from: "1.5.0", to: "1.4.0" });
+      const restoredFile = fs.readFileSync(path.join(project.dir, "Pulumi.production.yaml"), "utf8");
+      expect(restoredFile).toMatch(/version: 1\.4\.0/);
+      expect(restoredFile).toContain("from: 1.5.0");
+
+      const restoreUp = pulumiStep(file, "deploy", "up", "restore-up");
+      expect(restoreUp.env?.[GO_LIVE_ENV]).toBe("live");
+      const restored = await runStep(restoreUp, "production");
+      expectOk(restored);
+      expect(restored.violations).toEqual([]);
+      expect(await trafficOf("production")).toEqual(trafficOn("1.4.0", "1.4.0"));
+      const version = await project.run(["pulumi", "stack", "output", "releaseVersion", "--stack", "production"]);
+      expect(version.stdout.trim()).toBe("1.4.0");
+
+      // The restored job (the deploy job's `restored` output true) records it from the restored stack file, with the approvers of the run.
+      expect(workflows[file].jobs.restored.if).toBe("${{ failure() && needs.deploy.outputs.restored == 'true' }}");
+      const { step, script } = ledgerRecordScript(file, "restored", "deployed");
+      const recorded = runShellStep(
+        step,
+        {},
+        { VERSION: restore.outputs.to, STACK: "production", LEDGER_BRANCH: "slipway-ledger", APPROVERS: "sre-lead" },
+        run,
+        script,
+      );
+      expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(recorded.stdout).toContain("rolled-back 1.4.0 on production");
+      const last = JSON.parse(
+        fs
+          .readFileSync(path.join(project.dir, "releases", "ledger.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .pop()!,
+      ) as Record<string, unknown>;
+      expect(last).toMatchObject({ kind: "rolled-back", stack: "production", version: "1.4.0", from: "1.5.0", note: reason });
+      // The restored stack file reaches main (the artifact, merged): the ledger and the file agree again.
+      git("commit", "-q", "-am", "ledger: 1.4.0 restored; the restored stack file");
     },
     ENGINE_TIMEOUT_MS,
   );
@@ -205,17 +498,23 @@ describe("a release from staging to production under the real engine", () => {
   it(
     "production is never previewed by a pull request, refuses to apply without ALLOW_PROD, applies with the deploy job's credentials, and its ledger job records it",
     async () => {
+      // 1.5.0 again, its smoke fixed: it never ran in production, so it may be promoted.
+      const promoted = slipway(["promote"]);
+      expect({ status: promoted.status, stderr: promoted.stderr }).toEqual({ status: 0, stderr: "" });
+      git("commit", "-q", "-am", "promote 1.5.0 again");
       // A pull request's preview would decrypt production's config: policy-gate.yml previews staging only.
       expect(workflows["policy-gate.yml"].jobs["pulumi-preview-production"]).toBeUndefined();
-      const step = pulumiStep("deploy-production.yml", "deploy", "up");
+      const step = pulumiStep("deploy-production.yml", "deploy", "up", "pulumi-up");
       expect(step.env?.ALLOW_PROD).toBe("1");
       const refused = await runStep(step, "production", [], { ALLOW_PROD: "" });
       expect(refused.code).not.toBe(0);
       expect(`${refused.stdout}${refused.stderr}`).toContain("refusing to apply to production stack 'production'");
-      const applied = await runStep(step, "production");
-      expectOk(applied);
-      expect(applied.violations).toEqual([]);
-      const recorded = slipway(["ledger", "record", "--kind", "deployed", "--stack", "production", "--version", "1.5.0", "--approvers", "sre-lead"], deployRun("production", 9502));
+      await deployAsTheJobDoes("production");
+      expect(await trafficOf("production")).toEqual(trafficOn("1.5.0"));
+      const recorded = slipway(
+        ["ledger", "record", "--kind", "deployed", "--stack", "production", "--version", "1.5.0", "--approvers", "sre-lead"],
+        deployRun("production", 9502),
+      );
       expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
       expect(recorded.stdout).toContain("promoted 1.5.0 on production");
       git("commit", "-q", "-am", "ledger: 1.5.0 promoted");
@@ -226,14 +525,17 @@ describe("a release from staging to production under the real engine", () => {
   it(
     "a second apply changes nothing but the anchor, which follows the ledger; a third changes nothing",
     async () => {
-      const again = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
+      const again = await runStep(pulumiStep("deploy-production.yml", "deploy", "up", "go-live"), "production");
       expectOk(again);
       // The promoted line moved the ledger's head: the only change is the anchor variable, of the
       // production environment and of its emergency rollback environment.
       expect(changesOf(again)).toEqual({ same: expect.any(Number), update: 2 });
-      expect(updatedUrns()).toEqual([expect.stringMatching(/ActionsEnvironmentVariable::.*SLIPWAY_LEDGER_ANCHOR/), expect.stringMatching(/ActionsEnvironmentVariable::.*SLIPWAY_LEDGER_ANCHOR/)]);
+      expect(updatedUrns()).toEqual([
+        expect.stringMatching(/ActionsEnvironmentVariable::.*SLIPWAY_LEDGER_ANCHOR/),
+        expect.stringMatching(/ActionsEnvironmentVariable::.*SLIPWAY_LEDGER_ANCHOR/),
+      ]);
       expect(updatedUrns().some((urn) => urn.includes("rollback"))).toBe(true);
-      const third = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
+      const third = await runStep(pulumiStep("deploy-production.yml", "deploy", "up", "go-live"), "production");
       expectOk(third);
       expect(Object.keys(changesOf(third))).toEqual(["same"]);
     },
@@ -267,7 +569,9 @@ describe("a release from staging to production under the real engine", () => {
   it(
     "the stack export gets the engine's verdict from slipway gate --state",
     async () => {
-      expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--show-secrets", "--file", "production.export.json"]));
+      expectOk(
+        await project.run(["pulumi", "stack", "export", "--stack", "production", "--show-secrets", "--file", "production.export.json"]),
+      );
       const gate = slipway(["gate", "--state", "production.export.json", "--policy-config", "policy-config.json", "--json"]);
       expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "slipway: policy config: policy-config.json\n" });
       const report = (JSON.parse(gate.stdout) as { stacks: { stack: string; violations: unknown[]; resources: number }[] }).stacks[0];
@@ -284,7 +588,11 @@ describe("a release from staging to production under the real engine", () => {
       const ledgerFile = path.join(project.dir, "releases", "ledger.jsonl");
       const honest = fs.readFileSync(ledgerFile);
       try {
-        const events = honest.toString("utf8").trim().split("\n").map((line) => JSON.parse(line));
+        const events = honest
+          .toString("utf8")
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line));
         events[0].note = "tidied";
         const lines: string[] = [];
         events.forEach((event, index) => {
@@ -300,7 +608,7 @@ describe("a release from staging to production under the real engine", () => {
         expect(verified.status).toBe(1);
         expect(verified.stdout).toContain("differs from the line the stack last deployed from");
         // Had the job gone on, pulumi up would have refused in its preview: the pack fails the release.
-        const up = await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production");
+        const up = await runStep(pulumiStep("deploy-production.yml", "deploy", "up", "pulumi-up"), "production");
         expect(up.code).not.toBe(0);
         const refusal = up.violations.find((violation) => violation.policy === "promote-validated-artifact");
         expect(refusal?.message).toContain("the release ledger does not extend the one stack 'production' last deployed from");
@@ -312,17 +620,100 @@ describe("a release from staging to production under the real engine", () => {
   );
 
   it(
-    "rollback returns production to the release before, applies, is recorded by the ledger job, and the export judges clean",
+    "the emergency rollback (rollback.yml) returns production to the release before: plan, slipway rollback, pulumi up, the marker check, the ledger job; the export judges clean",
     async () => {
-      const rolledBack = slipway(["rollback", "--reason", "INC-42: checkout errors"]);
+      const file = "rollback.yml";
+      expect(Object.keys(workflows[file].jobs)).toEqual(
+        expect.arrayContaining(["plan", "incident", "deploy-production", "ledger-production", "outcome"]),
+      );
+      // Dispatched from main: the ledger accepts a rollback's line from this workflow only from a branch.
+      const run = {
+        ...runnerEnv("production", 9520, "acme/storefront"),
+        GITHUB_WORKFLOW_REF: "acme/storefront/.github/workflows/rollback.yml@refs/heads/main",
+        GITHUB_SHA: "3".repeat(40),
+      };
+      const inputs = { REASON: "INC-42: checkout errors" };
+      expect(await trafficOf("production")).toEqual(trafficOn("1.5.0"));
+
+      // plan: the ledger verified, the rollback's dry run (no version given: the last good release).
+      expect(runShellStep(jobStep(file, "plan", "verify the ledger"), {}, {}, run).status).toBe(0);
+      const plan = runShellStep(jobStep(file, "plan", "plan"), {}, { ...inputs, STACK: "production", TARGET: "" }, run);
+      expect({ status: plan.status, stderr: plan.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(plan.outputs).toMatchObject({ from: "1.5.0", to: "1.4.0" });
+      expect(fs.readFileSync(path.join(project.dir, "Pulumi.production.yaml"), "utf8")).toMatch(/version: 1\.5\.0/);
+      // (The incident job opens the issue with actions/github-script: its URL is all this job reads.)
+      const incident = "https://github.com/acme/storefront/issues/77";
+
+      // deploy-production, in production-rollback: the ledger from the anchor that environment holds, the rollback, pulumi up.
+      const environment = rollbackEnvironmentName("production");
+      const rollbackVars = await environmentVars("production", environment);
+      expect(rollbackVars.SLIPWAY_LEDGER_ANCHOR).toBe((await environmentVars("production")).SLIPWAY_LEDGER_ANCHOR);
+      const verified = runShellStep(jobStep(file, "deploy-production", "verify the ledger from the stack's anchor"), rollbackVars, {}, run);
+      expect({ status: verified.status, stderr: verified.stderr }).toEqual({ status: 0, stderr: "" });
+      const rolledBack = runShellStep(
+        jobStep(file, "deploy-production", "rollback"),
+        rollbackVars,
+        { ...inputs, STACK: "production", TARGET: plan.outputs.to, INCIDENT: incident },
+        run,
+      );
       expect({ status: rolledBack.status, stderr: rolledBack.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(rolledBack.outputs).toMatchObject({ from: "1.5.0", to: "1.4.0", marker: plan.outputs.marker });
       expect(fs.readFileSync(path.join(project.dir, "Pulumi.production.yaml"), "utf8")).toMatch(/version: 1\.4\.0/);
-      git("commit", "-q", "-am", "ROLLBACK 1.5.0 → 1.4.0");
-      expectOk(await runStep(pulumiStep("deploy-production.yml", "deploy", "up"), "production"));
-      const recorded = slipway(["ledger", "record", "--kind", "deployed", "--stack", "production", "--version", "1.4.0"], deployRun("production", 9503));
+      const up = pulumiStep(file, "deploy-production", "up", "pulumi-up");
+      // No go-live phase: a rollback returns to a release production ran, straight to live.
+      expect(up.env?.[GO_LIVE_ENV]).toBeUndefined();
+      const applied = await runStep(up, "production", [], {}, environment);
+      expectOk(applied);
+      expect(applied.violations).toEqual([]);
+      expect(await trafficOf("production")).toEqual(trafficOn("1.4.0"));
+
+      // The marker step fails the job unless the stack deployed the rollback's target.
+      const releaseVersion = (await project.run(["pulumi", "stack", "output", "releaseVersion", "--stack", "production"])).stdout.trim();
+      const marker = runShellStep(
+        jobStep(file, "deploy-production", "deploy-marker"),
+        {},
+        { VERSION: releaseVersion, TO: rolledBack.outputs.to, MARKER: rolledBack.outputs.marker, STACK: "production" },
+        run,
+      );
+      expect({ status: marker.status, version: marker.outputs.version }).toEqual({ status: 0, version: "1.4.0" });
+      const wrong = runShellStep(
+        jobStep(file, "deploy-production", "deploy-marker"),
+        {},
+        { VERSION: "1.5.0", TO: rolledBack.outputs.to, MARKER: rolledBack.outputs.marker, STACK: "production" },
+        run,
+      );
+      expect(wrong.status).not.toBe(0);
+
+      // ledger-production records it from the stack file the rollback deployed.
+      const { step, script } = ledgerRecordScript(file, "ledger-production", "deployed");
+      const recorded = runShellStep(
+        step,
+        {},
+        { VERSION: marker.outputs.version, STACK: "production", LEDGER_BRANCH: "slipway-ledger", APPROVERS: "sre-lead" },
+        run,
+        script,
+      );
       expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
-      expect(recorded.stdout).toContain("rolled-back 1.4.0 on production, 'ROLLBACK 1.5.0 → 1.4.0'");
-      expectOk(await project.run(["pulumi", "stack", "export", "--stack", "production", "--show-secrets", "--file", "rolled-back.export.json"]));
+      expect(recorded.stdout).toContain("rolled-back 1.4.0 on production");
+      const last = JSON.parse(
+        fs
+          .readFileSync(path.join(project.dir, "releases", "ledger.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .pop()!,
+      ) as Record<string, unknown>;
+      expect(last).toMatchObject({
+        kind: "rolled-back",
+        stack: "production",
+        version: "1.4.0",
+        from: "1.5.0",
+        note: `INC-42: checkout errors (incident ${incident})`,
+      });
+      git("commit", "-q", "-am", "ROLLBACK 1.5.0 → 1.4.0 (rollback.yml), ledger: rolled-back");
+
+      expectOk(
+        await project.run(["pulumi", "stack", "export", "--stack", "production", "--show-secrets", "--file", "rolled-back.export.json"]),
+      );
       const gate = slipway(["gate", "--state", "rolled-back.export.json", "--policy-config", "policy-config.json", "--json"]);
       expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "slipway: policy config: policy-config.json\n" });
       expect((JSON.parse(gate.stdout) as { result: string; stacks: { violations: unknown[] }[] }).stacks[0].violations).toEqual([]);

@@ -6,11 +6,11 @@
  * value (the engine decrypts config, the gate never does) and the order of a dependency list
  * (it follows when outputs resolve).
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { runStackInChild } from "../../gate/runInChild";
 import { analyzeRequests, analyzeStackResources } from "../../gate/requests";
-import { RecordedAnalyzerResource, RecordedRequest, resourceOf } from "../../engine/analyzer/requestJson";
+import { type RecordedAnalyzerResource, type RecordedRequest, resourceOf } from "../../engine/analyzer/requestJson";
 import { SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { describeResult } from "../../engine/driver";
 import { REPO_ROOT } from "../support/project";
@@ -41,7 +41,9 @@ function comparable(resources: RecordedAnalyzerResource[]): Map<string, unknown>
       maskSecrets({
         ...resource,
         dependencies: resource.dependencies && [...resource.dependencies].sort(),
-        propertyDependencies: resource.propertyDependencies && Object.fromEntries(Object.entries(resource.propertyDependencies).map(([key, urns]) => [key, [...urns].sort()])),
+        propertyDependencies:
+          resource.propertyDependencies &&
+          Object.fromEntries(Object.entries(resource.propertyDependencies).map(([key, urns]) => [key, [...urns].sort()])),
       }),
     ]),
   );
@@ -55,11 +57,26 @@ describe.each(["production", "staging"])("the %s example", (stack) => {
     const project = new EngineProject(scratch, `requests-${stack}`);
     await project.initStack(stack);
     const record = path.join(scratch, `${stack}.requests.jsonl`);
-    const preview = await project.run(["pulumi", "preview", "--stack", stack, "--policy-pack", path.join(REPO_ROOT, "engine", "analyzer", "pulumi-analyzer-recorder"), "--non-interactive"], {
-      SLIPWAY_RECORD_FILE: record,
-    });
+    const preview = await project.run(
+      [
+        "pulumi",
+        "preview",
+        "--stack",
+        stack,
+        "--policy-pack",
+        path.join(REPO_ROOT, "engine", "analyzer", "pulumi-analyzer-recorder"),
+        "--non-interactive",
+      ],
+      {
+        SLIPWAY_RECORD_FILE: record,
+      },
+    );
     if (preview.code !== 0) throw new Error(describeResult(preview));
-    engine = fs.readFileSync(record, "utf8").trim().split("\n").map((line) => JSON.parse(line) as RecordedRequest);
+    engine = fs
+      .readFileSync(record, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RecordedRequest);
     const recorded = await runStackInChild({ projectDir: project.dir, stack });
     gate = { analyze: analyzeRequests(recorded).map(resourceOf), analyzeStack: analyzeStackResources(recorded).map(resourceOf) };
   }, ENGINE_TIMEOUT_MS);
@@ -75,7 +92,10 @@ describe.each(["production", "staging"])("the %s example", (stack) => {
   it("AnalyzeStack: once, with every resource's outputs, parent and dependencies equal field by field", () => {
     const stackRequests = engine.filter((request) => request.call === "analyzeStack");
     expect(stackRequests).toHaveLength(1);
-    const [ours, theirs] = [comparable(gate.analyzeStack), comparable((stackRequests[0] as { resources: RecordedAnalyzerResource[] }).resources)];
+    const [ours, theirs] = [
+      comparable(gate.analyzeStack),
+      comparable((stackRequests[0] as { resources: RecordedAnalyzerResource[] }).resources),
+    ];
     expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
     for (const [urn, request] of theirs) expect({ urn, request: ours.get(urn) }).toEqual({ urn, request });
   });

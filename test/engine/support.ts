@@ -3,10 +3,10 @@
  * Pulumi CLI (engine/driver.ts) on a local file backend, with the stand-in providers, the demo
  * passphrase, and the commands the generated workflows run (contract/commands.ts).
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { CommandResult, EngineSession, createSession, describeResult, runPulumi } from "../../engine/driver";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type CommandResult, type EngineSession, createSession, describeResult, runPulumi } from "../../engine/driver";
 import { findEngine } from "../../engine/toolchain";
 import { POLICY_CONFIG_FILE } from "../../contract";
 import { copyProject, REPO_ROOT } from "../support/project";
@@ -109,12 +109,19 @@ export function readViolations(file: string): EngineViolation[] {
   const violations: EngineViolation[] = [];
   for (const line of fs.readFileSync(file, "utf8").split("\n")) {
     if (line.trim() === "") continue;
-    const event = JSON.parse(line) as { policyEvent?: { resourceUrn?: string; message: string; policyName: string; enforcementLevel: string } };
+    const event = JSON.parse(line) as {
+      policyEvent?: { resourceUrn?: string; message: string; policyName: string; enforcementLevel: string };
+    };
     const policy = event.policyEvent;
     if (!policy) continue;
     // The engine sends `<description>\n<message>\n`; the gate reports the message.
     const lines = policy.message.replace(/\n$/, "").split("\n");
-    violations.push({ policy: policy.policyName, urn: policy.resourceUrn ?? "", message: lines.slice(1).join("\n") || lines[0], enforcementLevel: policy.enforcementLevel });
+    violations.push({
+      policy: policy.policyName,
+      urn: policy.resourceUrn ?? "",
+      message: lines.slice(1).join("\n") || lines[0],
+      enforcementLevel: policy.enforcementLevel,
+    });
   }
   return violations;
 }
