@@ -15,6 +15,11 @@ const END_TO_END = [
   "test/gate/failClosed.test.ts",
   "test/gate/policyConfig.test.ts",
   "test/gate/packStart.test.ts",
+  // Whole programs and the generated job scripts run under bash with the real CLI.
+  "test/flags/servedFlags.test.ts",
+  "test/flags/deployRecordsFlags.test.ts",
+  "test/github/flagSwitch.test.ts",
+  "test/github/goLive.test.ts",
 ];
 
 /** Jest path patterns (regular expressions on absolute paths) of the end-to-end suites. */
