@@ -35,6 +35,8 @@ import {
   DEFAULT_MIN_APPROVALS,
   DEFAULT_RELEASE_TAG_PATTERNS,
   DEFAULT_REQUIRED_CHECKS,
+  LEAST_L3_MIN_APPROVALS,
+  LEAST_MIN_APPROVALS,
 } from "../contract/repositoryRules";
 import { UserError } from "./errors";
 import { SecretString } from "./secret";
@@ -124,9 +126,19 @@ const repository = z
     /** Required checks produced outside the generated workflows (e.g. a Vercel check). */
     externalChecks: z.array(plainString).default([]),
     /** Approving reviews a pull request needs. */
-    minApprovals: z.number().int().min(1, "the playbooks require at least 1 approving review").max(6).default(DEFAULT_MIN_APPROVALS),
+    minApprovals: z
+      .number()
+      .int()
+      .min(LEAST_MIN_APPROVALS, `the playbooks require at least ${LEAST_MIN_APPROVALS} approving review`)
+      .max(6)
+      .default(DEFAULT_MIN_APPROVALS),
     /** Approving reviews a pull request needs while the release is L3. */
-    l3MinApprovals: z.number().int().min(2, "an L3 release needs at least 2 approving reviews").max(6).default(DEFAULT_L3_MIN_APPROVALS),
+    l3MinApprovals: z
+      .number()
+      .int()
+      .min(LEAST_L3_MIN_APPROVALS, `an L3 release needs at least ${LEAST_L3_MIN_APPROVALS} approving reviews`)
+      .max(6)
+      .default(DEFAULT_L3_MIN_APPROVALS),
     /** Tag patterns of releases, made immutable by a tag ruleset. */
     releaseTagPatterns: z
       .array(plainString)

@@ -17,5 +17,11 @@ export const DEFAULT_MIN_APPROVALS = 1;
 /** Approving reviews a pull request needs while the release is L3 (003 §3.2). */
 export const DEFAULT_L3_MIN_APPROVALS = 2;
 
+/** The fewest approving reviews a team may configure (003 §3.2: every change is reviewed). */
+export const LEAST_MIN_APPROVALS = 1;
+
+/** The fewest approving reviews a team may configure while the release is L3 (003 §3.2: two people). */
+export const LEAST_L3_MIN_APPROVALS = 2;
+
 /** Tag name patterns (fnmatch) that mark releases (000 §2). */
 export const DEFAULT_RELEASE_TAG_PATTERNS: readonly string[] = ["v*", "mvp-*"];

@@ -12,6 +12,8 @@ import {
   DEFAULT_MIN_APPROVALS,
   DEFAULT_RELEASE_TAG_PATTERNS,
   DEFAULT_REQUIRED_CHECKS,
+  LEAST_L3_MIN_APPROVALS,
+  LEAST_MIN_APPROVALS,
 } from "../../contract/repositoryRules";
 import { immutableArtifacts } from "../../policy-pack/policies/promotion";
 import { approvalsSetting, baselineChecksSetting, l3ChecksSetting, releaseTagSetting } from "../../policy-pack/policies/shared/settings";
@@ -22,7 +24,12 @@ import { messages, runResourcePolicy, type Fixture } from "../policies/harness";
 
 /** A production stack that sets none of the repository rules, with `artifact` as its release's `app`. */
 function parsedStack(artifact?: Artifact) {
-  const raw: RawStackConfig = {
+  return parseStackConfig(rawStack(artifact));
+}
+
+/** The stack file of `parsedStack`, unparsed. */
+function rawStack(artifact?: Artifact): RawStackConfig {
+  return {
     file: "Pulumi.production.yaml",
     values: {
       "slipway:environment": "production",
@@ -38,7 +45,6 @@ function parsedStack(artifact?: Artifact) {
     },
     securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH]),
   };
-  return parseStackConfig(raw);
 }
 
 describe("the repository rules an unconfigured program and pack ask for", () => {
@@ -57,6 +63,26 @@ describe("the repository rules an unconfigured program and pack ask for", () => 
     expect(approvalsSetting.minApprovals.default).toBe(DEFAULT_MIN_APPROVALS);
     expect(approvalsSetting.l3MinApprovals.default).toBe(DEFAULT_L3_MIN_APPROVALS);
     expect(releaseTagSetting.releaseTagPatterns.default).toEqual(DEFAULT_RELEASE_TAG_PATTERNS);
+  });
+
+  test("the fewest approvals a team may configure are the same for the program and the pack (003 §3.2)", () => {
+    expect(approvalsSetting.minApprovals.minimum).toBe(LEAST_MIN_APPROVALS);
+    expect(approvalsSetting.l3MinApprovals.minimum).toBe(LEAST_L3_MIN_APPROVALS);
+    const withApprovals = (minApprovals: number, l3MinApprovals: number): RawStackConfig => {
+      const raw = { ...rawStack() };
+      const github = raw.values["slipway:github"] as { repositories: Record<string, unknown>[] };
+      raw.values = { ...raw.values, "slipway:github": { ...github, repositories: [{ name: "shop", minApprovals, l3MinApprovals }] } };
+      return raw;
+    };
+    expect(parseStackConfig(withApprovals(LEAST_MIN_APPROVALS, LEAST_L3_MIN_APPROVALS)).github.repositories[0].l3MinApprovals).toBe(
+      LEAST_L3_MIN_APPROVALS,
+    );
+    expect(() => parseStackConfig(withApprovals(LEAST_MIN_APPROVALS, LEAST_L3_MIN_APPROVALS - 1))).toThrow(
+      `an L3 release needs at least ${LEAST_L3_MIN_APPROVALS} approving reviews`,
+    );
+    expect(() => parseStackConfig(withApprovals(LEAST_MIN_APPROVALS - 1, LEAST_L3_MIN_APPROVALS))).toThrow(
+      `the playbooks require at least ${LEAST_MIN_APPROVALS} approving review`,
+    );
   });
 
   test("a parsed stack gets its own copy, so one stack's edits never reach another's defaults", () => {

@@ -11,6 +11,8 @@ import {
   DEFAULT_MIN_APPROVALS,
   DEFAULT_RELEASE_TAG_PATTERNS,
   DEFAULT_REQUIRED_CHECKS,
+  LEAST_L3_MIN_APPROVALS,
+  LEAST_MIN_APPROVALS,
 } from "../../../contract/repositoryRules";
 import type { ConfigProperties } from "./policy";
 
@@ -109,13 +111,13 @@ export const releaseTagSetting: ConfigProperties = {
 export const approvalsSetting: ConfigProperties = {
   minApprovals: {
     type: "integer",
-    minimum: 1,
+    minimum: LEAST_MIN_APPROVALS,
     default: DEFAULT_MIN_APPROVALS,
     description: "Approving reviews a pull request into the default branch needs.",
   },
   l3MinApprovals: {
     type: "integer",
-    minimum: 1,
+    minimum: LEAST_L3_MIN_APPROVALS,
     default: DEFAULT_L3_MIN_APPROVALS,
     description: "Approving reviews needed while the stack's release is L3.",
   },
