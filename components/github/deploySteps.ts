@@ -6,7 +6,8 @@
 import { SLIPWAY_BIN, credentialEnvName } from "../../contract/commands";
 import { LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, LEDGER_FILE, NO_ANCHOR } from "../../contract/release";
 import { ACTIONS } from "./actions";
-import { type GeneratorSettings, type Job, LEDGER_ENV, READ_ONLY, type Step } from "./jobs";
+import { stackFileName } from "../../config/stackFile";
+import { type GeneratorSettings, type Job, LEDGER_ENV, READ_ONLY, type Step, shellWord } from "./jobs";
 
 /** Stack outputs the deploy job reads from `pulumi up`: the program (index.ts) must export them. */
 export const STACK_OUTPUTS = {
@@ -155,5 +156,20 @@ export function ledgerJob(
         ].join("\n"),
       },
     ],
+  };
+}
+
+/** The team's smoke checks (`npm run smoke`) of the stack's environment at `url` (an expression or a URL). */
+export function smokeStep(stack: string, url: string, id = "smoke", name = "smoke"): Step {
+  return { name, id, env: { ENVIRONMENT_URL: url }, run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"` };
+}
+
+/** Keep the stack file a job deployed as the artifact `artifact` (when `condition` holds), for the repository to catch up with what runs. */
+export function keepStackFileStep(stack: string, artifact: string, name = "keep the stack file it deployed", condition?: string): Step {
+  return {
+    name,
+    ...(condition !== undefined ? { if: condition } : {}),
+    uses: ACTIONS.uploadArtifact,
+    with: { name: artifact, path: stackFileName(stack), "if-no-files-found": "error", "retention-days": 90 },
   };
 }

@@ -22,7 +22,6 @@
  */
 import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
 import { rollbackEnvironmentName } from "../../contract/release";
-import { stackFileName } from "../../config/stackFile";
 import { FLAGS_VARIABLE } from "../../contract";
 import { ACTIONS } from "./actions";
 import {
@@ -34,10 +33,18 @@ import {
   pulumiSetupStep,
   READ_ONLY,
   setupSteps,
-  shellWord,
   type Workflow,
 } from "./jobs";
-import { FLAG_SOURCES_OUTPUT, LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
+import {
+  FLAG_SOURCES_OUTPUT,
+  keepStackFileStep,
+  LEDGER_ANCHOR_ENV,
+  ledgerJob,
+  STACK_OUTPUTS,
+  smokeStep,
+  stackOutputsStep,
+  upStepEnv,
+} from "./deploySteps";
 import { rollbackStacks } from "./rollback";
 
 /** The artifact that carries the stack file the kill switch deployed to the ledger job (and to whoever merges it). */
@@ -187,17 +194,8 @@ function flagJob(stack: string, production: boolean, settings: GeneratorSettings
           'echo "::notice title=deploy marker::FLAG OFF ${FLAG} ${GITHUB_SHA} on ${STACK}"',
         ].join("\n"),
       },
-      {
-        name: "smoke",
-        id: "smoke",
-        env: { ENVIRONMENT_URL: stepOutput(STACK_OUTPUTS.environmentUrl) },
-        run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
-      },
-      {
-        name: "keep the stack file it deployed",
-        uses: ACTIONS.uploadArtifact,
-        with: { name: FLAG_STACK_FILE_ARTIFACT, path: stackFileName(stack), "if-no-files-found": "error", "retention-days": 90 },
-      },
+      smokeStep(stack, stepOutput(STACK_OUTPUTS.environmentUrl)),
+      keepStackFileStep(stack, FLAG_STACK_FILE_ARTIFACT),
     ],
   };
 }

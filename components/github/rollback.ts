@@ -32,12 +32,10 @@ import {
   pulumiSetupStep,
   READ_ONLY,
   setupSteps,
-  shellWord,
   type Workflow,
 } from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
-import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
-import { stackFileName } from "../../config/stackFile";
+import { keepStackFileStep, LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, smokeStep, stackOutputsStep, upStepEnv } from "./deploySteps";
 
 /** The artifact that carries the stack file the rollback deployed to the ledger job (and to whoever merges it). */
 export const ROLLBACK_STACK_FILE_ARTIFACT = "rollback-stack-file";
@@ -129,17 +127,8 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
           'echo "version=${VERSION}" >> "$GITHUB_OUTPUT"',
         ].join("\n"),
       },
-      {
-        name: "smoke",
-        id: "smoke",
-        env: { ENVIRONMENT_URL: stepOutput(STACK_OUTPUTS.environmentUrl) },
-        run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
-      },
-      {
-        name: "keep the stack file it deployed",
-        uses: ACTIONS.uploadArtifact,
-        with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: stackFileName(stack), "if-no-files-found": "error", "retention-days": 90 },
-      },
+      smokeStep(stack, stepOutput(STACK_OUTPUTS.environmentUrl)),
+      keepStackFileStep(stack, ROLLBACK_STACK_FILE_ARTIFACT),
     ],
   };
 }

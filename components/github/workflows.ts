@@ -44,13 +44,12 @@ import {
   uniqueJobId,
   type Workflow,
 } from "./jobs";
-import { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv } from "./deploySteps";
+import { keepStackFileStep, LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, smokeStep, stackOutputsStep, upStepEnv } from "./deploySteps";
 import { migrateWorkflow, migrationRecordedStep } from "./migrations";
 import { policyGateWorkflow } from "./policyGate";
 import { rollbackWorkflow } from "./rollback";
 import { flagWorkflow } from "./flagSwitch";
 import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
-import { stackFileName } from "../../config/stackFile";
 
 export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 export { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv };
@@ -167,12 +166,7 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
   const access = pulumiAccess(settings, stack, 60);
   const upEnv = upStepEnv(access.env, settings, production);
   const stepOutput = (output: string) => `\${{ steps.stack-outputs.outputs.${output} }}`;
-  const smoke = (url: string, id = "smoke", name = "smoke"): Step => ({
-    name,
-    id,
-    env: { ENVIRONMENT_URL: url },
-    run: `npm run smoke -- --env ${shellWord(stack)} --url "$ENVIRONMENT_URL"`,
-  });
+  const smoke = (url: string, id?: string, name?: string): Step => smokeStep(stack, url, id, name);
   // After any failure from the first update on: the previous release, back on its own (000 §4).
   const restoring = "${{ failure() && steps.pulumi-up.outcome != 'skipped' }}";
 
@@ -293,12 +287,12 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
           ),
           if: "${{ failure() && steps.restored-outputs.outcome == 'success' }}",
         },
-        {
-          name: "keep the stack file it restored",
-          if: "${{ failure() && steps.smoke-restored.outcome == 'success' }}",
-          uses: ACTIONS.uploadArtifact,
-          with: { name: RESTORED_STACK_FILE_ARTIFACT, path: stackFileName(stack), "if-no-files-found": "error", "retention-days": 90 },
-        },
+        keepStackFileStep(
+          stack,
+          RESTORED_STACK_FILE_ARTIFACT,
+          "keep the stack file it restored",
+          "${{ failure() && steps.smoke-restored.outcome == 'success' }}",
+        ),
       ],
     },
   };
