@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import { flagsSourceUrl, type ReleaseManifest } from "../contract";
-import { deployRepositories, type EnvironmentName, ENVIRONMENT_NAMES, type StackConfig } from "../config/config";
+import { deployRepositories, type EnvironmentConfig, type EnvironmentName, ENVIRONMENT_NAMES, type StackConfig } from "../config/config";
 import { flagdJson } from "./flags";
 import { ReleaseRepository } from "./github/repository";
 import {
@@ -216,44 +216,39 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         // The stack's emergency rollback (rollback.yml) runs in an environment of its own.
         const defaultBranch = config.github.repositories.find((repository) => repository.name === repositoryName)?.defaultBranch ?? "main";
         const rollsBack = environment === config.environment && config.github.deployStacks.includes(environment);
-        if (rollsBack) {
-          const rollbackConfig = rollbackEnvironmentConfig(config.environments[environment]!, defaultBranch);
-          const rollbackEnvironment = new DeploymentEnvironment(
-            `${repositoryName}-${rollbackEnvironmentName(environment)}`,
+        // An environment of the stack's own for one kind of job, with the stack's release and flags.
+        const jobEnvironment = (name: string, jobConfig: EnvironmentConfig, configKey: string): void => {
+          const created = new DeploymentEnvironment(
+            `${repositoryName}-${name}`,
             {
               repository: repositoryName,
-              environment: rollbackEnvironmentName(environment),
-              config: rollbackConfig,
-              reviewerTeamIds: rollbackConfig.reviewerTeams.map((slug) => config.github.teams[slug]),
-              reviewerUserIds: rollbackConfig.reviewerUsers.map((login) => config.github.users[login]),
+              environment: name,
+              config: jobConfig,
+              reviewerTeamIds: jobConfig.reviewerTeams.map((slug) => config.github.teams[slug]),
+              reviewerUserIds: jobConfig.reviewerUsers.map((login) => config.github.users[login]),
               releaseManifestJson: manifestJson,
               ledgerAnchor: args.ledgerHead,
               flagsJson: flagdJson(config.flags, environment),
             },
             { parent: this },
           );
-          this.environments.push(builtFrom(`slipway:environments.${environment}.rollback`, rollbackEnvironment));
-          this.flagSources.push(rollbackEnvironment.flagsVariable);
+          this.environments.push(builtFrom(configKey, created));
+          this.flagSources.push(created.flagsVariable);
+        };
+        if (rollsBack) {
+          jobEnvironment(
+            rollbackEnvironmentName(environment),
+            rollbackEnvironmentConfig(config.environments[environment]!, defaultBranch),
+            `slipway:environments.${environment}.rollback`,
+          );
         }
         // Workflow mode: the stack's migration workflow runs in an environment of its own (004 §3).
         if (rollsBack && config.migrations.mode === "workflow") {
-          const migrationsConfig = migrationsEnvironmentConfig(config.environments[environment]!, config.migrations, defaultBranch);
-          const migrationsEnvironment = new DeploymentEnvironment(
-            `${repositoryName}-${migrationsEnvironmentName(environment)}`,
-            {
-              repository: repositoryName,
-              environment: migrationsEnvironmentName(environment),
-              config: migrationsConfig,
-              reviewerTeamIds: migrationsConfig.reviewerTeams.map((slug) => config.github.teams[slug]),
-              reviewerUserIds: migrationsConfig.reviewerUsers.map((login) => config.github.users[login]),
-              releaseManifestJson: manifestJson,
-              ledgerAnchor: args.ledgerHead,
-              flagsJson: flagdJson(config.flags, environment),
-            },
-            { parent: this },
+          jobEnvironment(
+            migrationsEnvironmentName(environment),
+            migrationsEnvironmentConfig(config.environments[environment]!, config.migrations, defaultBranch),
+            "slipway:migrations",
           );
-          this.environments.push(builtFrom("slipway:migrations", migrationsEnvironment));
-          this.flagSources.push(migrationsEnvironment.flagsVariable);
         }
       }
     }
