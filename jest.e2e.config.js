@@ -1,12 +1,9 @@
 /** `npm run test:e2e`: the end-to-end suites `npm test` leaves out (test/suites.js), with the same setup. */
 const base = require("./jest.config");
-const { END_TO_END_PATTERNS } = require("./test/suites");
+const { END_TO_END, END_TO_END_PATTERNS } = require("./test/suites");
 
 module.exports = {
   ...base,
   testPathIgnorePatterns: base.testPathIgnorePatterns.filter((pattern) => !END_TO_END_PATTERNS.includes(pattern)),
-  testMatch: undefined,
-  testRegex: END_TO_END_PATTERNS.map((pattern) =>
-    pattern.replace("<rootDir>/", "/").concat(pattern.endsWith("/") ? ".*\\.test\\.ts$" : "$"),
-  ),
+  testMatch: END_TO_END.map((suite) => (suite.endsWith("/") ? `<rootDir>/${suite}**/*.test.ts` : `<rootDir>/${suite}`)),
 };
