@@ -18,7 +18,7 @@ import { type PolicyConfigFile, type ReconciledPolicyConfig, readPolicyConfigFil
 import type { GateReport, GateViolation, PolicyPackSummary } from "./report";
 import { analyzeRequest, analyzerResource, encodeAnalyzeStackRequest, marshalProperties, type ProviderRecord } from "./wire";
 import { ResourceFeed } from "./feed";
-import { providersOf } from "./requests";
+import { eachAnalyzeStackResource, providersOf } from "./requests";
 import { policyConfigWeakenings, type Weakening } from "./weakening";
 import type { Progress } from "../cli/progress";
 
@@ -282,15 +282,13 @@ export class Gate {
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure.error;
 
-    const entries = (function* () {
-      for (const [index, resource] of recorded.resources.entries()) {
-        const entry = stackEntries[index];
-        yield entry !== undefined && entry.from === (resource.outputs ?? resource.inputs)
-          ? entry.bytes
-          : analyzerResource(resource, allProviders, remediated[index]);
-      }
-    })();
-    const stackDiagnostics = await this.process.analyzeStack(encodeAnalyzeStackRequest(entries));
+    const encodedWhileJudging = (index: number, resource: RecordedResource): Uint8Array | undefined => {
+      const entry = stackEntries[index];
+      return entry !== undefined && entry.from === (resource.outputs ?? resource.inputs) ? entry.bytes : undefined;
+    };
+    const stackDiagnostics = await this.process.analyzeStack(
+      encodeAnalyzeStackRequest(eachAnalyzeStackResource(recorded, allProviders, remediated, encodedWhileJudging)),
+    );
     const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
     // Like the engine: a URN that names a judged resource is kept, anything else is the stack's.
     const stackViolations = toViolations(stackDiagnostics, "the stack", (urn) => (seen.has(urn) ? urn : rootUrn));

@@ -7,7 +7,7 @@
  */
 import type * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import type * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
-import type { RecordedStack } from "./model";
+import type { RecordedResource, RecordedStack } from "./model";
 import { type ProviderRecord, analyzeRequest, analyzerResource } from "./wire";
 
 /** The providers a stack's resources may reference, by URN. */
@@ -38,11 +38,17 @@ export function analyzeStackResources(
   return recorded.resources.map((resource, index) => analyzerResource(resource, providers, remediated[index]));
 }
 
-/** The same resources one at a time, built as they are taken (see `encodeAnalyzeStackRequest`). */
+/**
+ * The same resources one at a time, built as they are taken (see `encodeAnalyzeStackRequest`);
+ * `encoded(index, resource)` may hand one over already encoded (the gate encodes each as it judges it).
+ */
 export function* eachAnalyzeStackResource(
   recorded: RecordedStack,
   providers = providersOf(recorded),
   remediated: readonly (structProto.Struct | undefined)[] = [],
-): Generator<analyzerProto.AnalyzerResource> {
-  for (const [index, resource] of recorded.resources.entries()) yield analyzerResource(resource, providers, remediated[index]);
+  encoded: (index: number, resource: RecordedResource) => Uint8Array | undefined = () => undefined,
+): Generator<analyzerProto.AnalyzerResource | Uint8Array> {
+  for (const [index, resource] of recorded.resources.entries()) {
+    yield encoded(index, resource) ?? analyzerResource(resource, providers, remediated[index]);
+  }
 }
