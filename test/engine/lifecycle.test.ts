@@ -208,13 +208,18 @@ function ledgerRecordScript(file: string, job: string, kind: string): { step: St
   return { step, script: lines[0] };
 }
 
-/** The artifacts staging validated for a version, from the ledger. */
-function validatedArtifacts(version: string): Record<string, { commitSha?: string; slugId?: string; image?: string }> {
-  const events = fs
+/** Every event of the project's ledger, in order. */
+function ledgerEvents(): Record<string, unknown>[] {
+  return fs
     .readFileSync(path.join(project.dir, "releases", "ledger.jsonl"), "utf8")
     .trim()
     .split("\n")
-    .map((line) => JSON.parse(line) as { kind: string; version: string; artifacts: never });
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The artifacts staging validated for a version, from the ledger. */
+function validatedArtifacts(version: string): Record<string, { commitSha?: string; slugId?: string; image?: string }> {
+  const events = ledgerEvents() as { kind: string; version: string; artifacts: never }[];
   const validated = events.filter((event) => event.kind === "validated" && event.version === version).pop();
   if (!validated) throw new Error(`staging never validated ${version}`);
   return validated.artifacts;
@@ -481,13 +486,7 @@ describe("a release from staging to production under the real engine", () => {
       );
       expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
       expect(recorded.stdout).toContain("rolled-back 1.4.0 on production");
-      const last = JSON.parse(
-        fs
-          .readFileSync(path.join(project.dir, "releases", "ledger.jsonl"), "utf8")
-          .trim()
-          .split("\n")
-          .pop()!,
-      ) as Record<string, unknown>;
+      const last = ledgerEvents().pop();
       expect(last).toMatchObject({ kind: "rolled-back", stack: "production", version: "1.4.0", from: "1.5.0", note: reason });
       // The restored stack file reaches main (the artifact, merged): the ledger and the file agree again.
       git("commit", "-q", "-am", "ledger: 1.4.0 restored; the restored stack file");
@@ -695,13 +694,7 @@ describe("a release from staging to production under the real engine", () => {
       );
       expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
       expect(recorded.stdout).toContain("rolled-back 1.4.0 on production");
-      const last = JSON.parse(
-        fs
-          .readFileSync(path.join(project.dir, "releases", "ledger.jsonl"), "utf8")
-          .trim()
-          .split("\n")
-          .pop()!,
-      ) as Record<string, unknown>;
+      const last = ledgerEvents().pop();
       expect(last).toMatchObject({
         kind: "rolled-back",
         stack: "production",
