@@ -1,6 +1,12 @@
 // npm run test:mutation: mutation testing of the policy pack (every file under policy-pack/policies,
 // the shared helpers included), driven by the policy unit tests. README: "Mutation testing".
 
+import * as path from "node:path";
+
+// The tests run in a sandbox copy (.stryker-tmp/sandbox-*), where ../shared is not beside them;
+// the test runners inherit this, so the reference-data checks find it (test/support/sharedData.ts).
+process.env.SLIPWAY_SHARED_DIR ??= path.resolve(import.meta.dirname, "..", "shared");
+
 /** The whole pack. A full run is hours of CPU (README: "Mutation testing"), so CI runs GATED only. */
 const ALL = ["policy-pack/policies/**/*.ts"];
 /** Files raised to the floor (tools/mutation/fileScores.mjs) that CI holds there: add a file once it scores 85%. */

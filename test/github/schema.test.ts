@@ -14,9 +14,9 @@ import { flagdJson } from "../../components/flags";
 import { DeploymentEnvironment } from "../../components/github/environment";
 import { ReleaseRepository } from "../../components/github/repository";
 import { DeployWorkflows } from "../../components/github/workflows";
-import { sharedAvailable } from "../support/sharedData";
+import { SHARED_DIR, sharedAvailable } from "../support/sharedData";
 
-const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "..", "shared", "provider-schemas", "github-6.15.0.json");
+const SCHEMA_PATH = path.join(SHARED_DIR, "provider-schemas", "github-6.15.0.json");
 const schemaAvailable = sharedAvailable("provider-schemas/github-6.15.0.json", "the GitHub provider schema check");
 
 /** The parts of a Pulumi package schema read here. */

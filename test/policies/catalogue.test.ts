@@ -6,13 +6,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { policies } from "../../policy-pack/policies";
-import { sharedAvailable } from "../support/sharedData";
+import { SHARED_DIR, sharedAvailable } from "../support/sharedData";
 import { checkReadme, renderCatalogue, withCatalogue, CATALOGUE_END, CATALOGUE_START } from "../../policy-pack/scripts/catalogue";
 
 const AREAS = ["repository", "environments", "promotion", "deployJobs", "apps", "data", "flags", "releaseProcess", "workflowSecurity"];
 
 /** DESIGN.md lives in the shared reference folder beside the repository. */
-const DESIGN_PATH = path.resolve(__dirname, "..", "..", "..", "shared", "DESIGN.md");
+const DESIGN_PATH = path.join(SHARED_DIR, "DESIGN.md");
 
 /** The first column of the catalogue table in DESIGN.md. */
 function designPolicyNames(markdown: string): string[] {

@@ -7,8 +7,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** The reference-data folder beside the project. */
-export const SHARED_DIR = path.resolve(__dirname, "..", "..", "..", "shared");
+/**
+ * The reference-data folder beside the project. SLIPWAY_SHARED_DIR names it where the tests run
+ * from a copy of the project elsewhere (Stryker's sandbox under .stryker-tmp/).
+ */
+export const SHARED_DIR = process.env.SLIPWAY_SHARED_DIR
+  ? path.resolve(process.env.SLIPWAY_SHARED_DIR)
+  : path.resolve(__dirname, "..", "..", "..", "shared");
 
 /** Whether CI is set the way CI services set it (`CI=true`, `CI=1`); `false`, `0` and empty mean no. */
 export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
