@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import { flagsSourceUrl, type ReleaseManifest } from "../contract";
 import { deployRepositories, type EnvironmentConfig, type EnvironmentName, ENVIRONMENT_NAMES, type StackConfig } from "../config/config";
-import { flagdJson } from "./flags";
+import { flagdJson } from "../config/flagd";
 import { ReleaseRepository } from "./github/repository";
 import {
   DeploymentEnvironment,
@@ -41,6 +41,7 @@ import {
   childKeyOfVercelApp,
   childKeyOfWorkflows,
 } from "./configSourceKeys";
+import { COMPONENT_TYPES } from "../contract/resourceTypes";
 
 export { LEDGER_BRANCH };
 
@@ -97,7 +98,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly postgresProvider?: postgresql.Provider;
 
   constructor(name: string, args: ReleaseTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:index:ReleaseTopology", name, {}, opts);
+    super(COMPONENT_TYPES.topology, name, {}, opts);
     const { config, manifest } = args;
     const manifestJson = JSON.stringify(manifest);
 

@@ -14,26 +14,12 @@ import { TRIAGE_LABELS } from "../components/github/repository";
 import { gateChecks } from "../components/github/policyGate";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../contract";
 import { LEDGER_ANCHOR_VARIABLE } from "../contract/release";
+import { COMPONENT_TYPES, TYPES } from "../contract/resourceTypes";
 import type { ClassicProtection, EnvironmentSnapshot, OrganisationSnapshot, RepositorySnapshot, Ruleset } from "./github";
 
 /** The name the program gives the default-branch ruleset, and the tag ruleset. */
 export const BRANCH_RULESET_NAME = "slipway: default branch";
 export const TAG_RULESET_NAME = "slipway: release tags";
-
-/** Provider type tokens of what the program registers and import adopts. */
-export const TYPES = {
-  repository: "github:index/repository:Repository",
-  branchDefault: "github:index/branchDefault:BranchDefault",
-  ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
-  branchProtection: "github:index/branchProtection:BranchProtection",
-  label: "github:index/issueLabel:IssueLabel",
-  environment: "github:index/repositoryEnvironment:RepositoryEnvironment",
-  deploymentPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
-  variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
-  topology: "slipway:index:ReleaseTopology",
-  releaseRepository: "slipway:github:ReleaseRepository",
-  deploymentEnvironment: "slipway:github:DeploymentEnvironment",
-} as const;
 
 /** A setting the config contract cannot express: the first `pulumi up` would change it (or leave it unmanaged). */
 export interface Inexpressible {
@@ -410,7 +396,7 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
   const toSupply: string[] = [];
   const resources: AdoptedResource[] = [];
   const add = (resource: AdoptedResource): number => resources.push(resource) - 1;
-  const topology = add({ type: TYPES.topology, name: "release", inputs: {} });
+  const topology = add({ type: COMPONENT_TYPES.topology, name: "release", inputs: {} });
   const teams: Record<string, number> = {};
   const users: Record<string, number> = {};
   const repositories: Record<string, unknown>[] = [];
@@ -585,7 +571,7 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
     const isDeployRepository = deployRepos.includes(repo);
     const codeOwnerReview = isDeployRepository && productionHasApprovers;
     const missingGateChecks = isDeployRepository ? policyGateChecks.filter((check) => !requiredChecks.includes(check)) : [];
-    const component = add({ type: TYPES.releaseRepository, name, parent: topology, inputs: {} });
+    const component = add({ type: COMPONENT_TYPES.releaseRepository, name, parent: topology, inputs: {} });
     add({
       type: TYPES.repository,
       name,
@@ -775,7 +761,7 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
     for (const envName of environmentNames) {
       const env = repo.environments!.find((e) => e.environment.name === envName);
       if (!env) continue;
-      const component = add({ type: TYPES.deploymentEnvironment, name: `${name}-${envName}`, parent: topology, inputs: {} });
+      const component = add({ type: COMPONENT_TYPES.deploymentEnvironment, name: `${name}-${envName}`, parent: topology, inputs: {} });
       const config = environments[envName] as { deployRefs?: { branches: string[]; tags: string[] }; variables: Record<string, string> };
       const reviewers = reviewersOf(env.environment);
       const policy = env.environment.deployment_branch_policy ?? null;
@@ -822,7 +808,7 @@ export function toConfig(snapshot: OrganisationSnapshot, options: { stack: strin
       for (const [variableName, value] of Object.entries(env.variables)) {
         if (!(variableName in config.variables)) continue;
         add({
-          type: TYPES.variable,
+          type: TYPES.environmentVariable,
           name: `${name}-${envName}-variable-${variableName}`,
           parent: component,
           id: `${name}:${envName}:${variableName}`,

@@ -23,6 +23,7 @@ import { HEROKU_CANDIDATE_SUFFIX } from "../../config/config";
 import type { ArtifactConfig, HerokuAppConfig } from "../../config/config";
 import type { DeployEnvironment } from "./common";
 import { App, ConfigAssociation, Coupling, Formation, Pipeline, Release } from "./heroku";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** Inputs of a `HerokuApp`. */
 export interface HerokuAppArgs {
@@ -76,7 +77,7 @@ export class HerokuApp extends pulumi.ComponentResource {
   readonly candidateUrl: pulumi.Output<string>;
 
   constructor(name: string, args: HerokuAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:apps:HerokuApp", name, {}, opts);
+    super(COMPONENT_TYPES.herokuApp, name, {}, opts);
     const { app } = args;
     const slugId = args.artifact.slugId;
     // The config contract refuses both (release.artifacts, formation); these guard callers that build args themselves.

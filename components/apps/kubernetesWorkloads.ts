@@ -21,6 +21,7 @@ import { FLAGS_CONFIGMAP_KEY } from "../../contract";
 import { PULUMI_TIMEOUT_ANNOTATION, ROLLOUT_TIMEOUT_SECONDS } from "../../contract/release";
 import type { ArtifactConfig, KubernetesConfig, KubernetesServiceConfig, MigrationConfig } from "../../config/config";
 import type { DeployEnvironment } from "./common";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** Label naming a migration Job's phase (`expand`, `contract`); the policy pack reads it. */
 export const MIGRATION_PHASE_LABEL = "slipway.dev/migration-phase";
@@ -78,7 +79,7 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
   readonly contractJobs: k8s.batch.v1.Job[];
 
   constructor(name: string, args: KubernetesWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:apps:KubernetesWorkloads", name, {}, opts);
+    super(COMPONENT_TYPES.kubernetesWorkloads, name, {}, opts);
     const { config, isProduction } = args;
     const imageOf = (app: string, where: string): string => {
       const image = args.artifacts[app]?.image;

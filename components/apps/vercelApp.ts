@@ -24,6 +24,7 @@ import { FLAGS_URL_ENV_VAR } from "../../contract";
 import type { GoLivePhase } from "../../contract/release";
 import { SecretString, type ArtifactConfig, type VercelAppConfig } from "../../config/config";
 import type { DeployEnvironment } from "./common";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /**
  * Vercel Authentication covering previews and generated deployment URLs, not production domains.
@@ -75,7 +76,7 @@ export class VercelApp extends pulumi.ComponentResource {
   readonly candidateUrl: pulumi.Output<string>;
 
   constructor(name: string, args: VercelAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:apps:VercelApp", name, {}, opts);
+    super(COMPONENT_TYPES.vercelApp, name, {}, opts);
     const { app, isProduction } = args;
     const commitSha = args.artifact.commitSha;
     // The config contract requires it (release.artifacts); this guards callers that build args themselves.

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig } from "../../config/config";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** Privileges the app's runtime role has on tables: rows, never structure. */
 export const RUNTIME_TABLE_PRIVILEGES = ["DELETE", "INSERT", "SELECT", "UPDATE"];
@@ -58,7 +59,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
   readonly migratorPassword: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:data:PostgresDatabase", name, {}, opts);
+    super(COMPONENT_TYPES.postgresDatabase, name, {}, opts);
     const { database: config, isProduction } = args;
     const child = { parent: this };
     // Spelled out on every role, so a provider default can never make one more powerful.

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { POLICY_CONFIG_FILE, POLICY_PACK_DIR } from "../../contract";
 import { WORKFLOWS_BRANCH } from "./workflows";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** Where GitHub looks for the file first. */
 export const CODEOWNERS_PATH = ".github/CODEOWNERS";
@@ -64,7 +65,7 @@ export class CodeOwners extends pulumi.ComponentResource {
   readonly file: github.RepositoryFile;
 
   constructor(name: string, args: CodeOwnersArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:github:CodeOwners", name, {}, opts);
+    super(COMPONENT_TYPES.codeOwners, name, {}, opts);
     if (args.owners.length === 0)
       throw new pulumi.ResourceError(`${name}: CODEOWNERS needs at least one owner (production's reviewer teams or users)`, this, true);
     this.content = codeOwnersFile(args.owners, args.productionStack);

@@ -39,6 +39,7 @@ import {
   type Workflow,
 } from "./jobs";
 import { DRIFT_ISSUE_SCRIPT } from "./scripts";
+import { COMPONENT_TYPES, TYPES } from "../../contract/resourceTypes";
 
 /** The GitHub environment the drift checks run in. */
 export const DRIFT_ENVIRONMENT = "slipway-drift";
@@ -61,7 +62,7 @@ const READ_ANCHOR = [
   "const [file, stack] = process.argv.slice(1); ",
   'const state = JSON.parse(require("fs").readFileSync(file, "utf8")); ',
   "const anchor = (state.deployment.resources || []).find((resource) => ",
-  'resource.type === "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable" && resource.outputs &&',
+  `resource.type === "${TYPES.environmentVariable}" && resource.outputs &&`,
   ` resource.outputs.variableName === "${LEDGER_ANCHOR_VARIABLE}" && resource.outputs.environment === stack); `,
   'process.stdout.write(anchor ? String(anchor.outputs.value) : "none");',
 ].join("");
@@ -218,7 +219,7 @@ export class DriftEnvironment extends pulumi.ComponentResource {
   readonly deploymentPolicy: github.RepositoryEnvironmentDeploymentPolicy;
 
   constructor(name: string, args: DriftEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:github:DriftEnvironment", name, {}, opts);
+    super(COMPONENT_TYPES.driftEnvironment, name, {}, opts);
     this.environment = new github.RepositoryEnvironment(
       name,
       {

@@ -17,6 +17,7 @@ import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE } from "../../contract";
 import { LEDGER_ANCHOR_VARIABLE } from "../../contract/release";
 import type { EnvironmentConfig, EnvironmentName, MigrationsConfig } from "../../config/config";
 import { migrationsEnvironmentName, rollbackEnvironmentName } from "../../contract/release";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** Inputs of a `DeploymentEnvironment`. */
 export interface DeploymentEnvironmentArgs {
@@ -57,7 +58,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
   readonly flagsVariable: github.ActionsEnvironmentVariable;
 
   constructor(name: string, args: DeploymentEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:github:DeploymentEnvironment", name, {}, opts);
+    super(COMPONENT_TYPES.deploymentEnvironment, name, {}, opts);
     const { config } = args;
     const reserved = [RELEASE_MANIFEST_VARIABLE, FLAGS_VARIABLE, LEDGER_ANCHOR_VARIABLE].filter((variable) => variable in config.variables);
     // The config contract refuses these names (environments.*.variables); this guards callers that build args themselves.

@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT } from "../../contract/release";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** The SSH key pair the ledger jobs push with. */
 export interface LedgerDeployKey {
@@ -58,7 +59,7 @@ export class LedgerBranch extends pulumi.ComponentResource {
   readonly keySecret: github.ActionsEnvironmentSecret;
 
   constructor(name: string, args: LedgerBranchArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:github:LedgerBranch", name, {}, opts);
+    super(COMPONENT_TYPES.ledgerBranch, name, {}, opts);
 
     const refName = { includes: [`refs/heads/${args.branch}`], excludes: [] };
     this.ruleset = new github.RepositoryRuleset(

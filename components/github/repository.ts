@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import type { ReleaseLevel } from "../../contract";
 import type { RepositoryConfig } from "../../config/config";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 /** Inputs of a `ReleaseRepository`. */
 export interface ReleaseRepositoryArgs {
@@ -93,7 +94,7 @@ export class ReleaseRepository extends pulumi.ComponentResource {
   readonly labels: github.IssueLabel[];
 
   constructor(name: string, args: ReleaseRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:github:ReleaseRepository", name, {}, opts);
+    super(COMPONENT_TYPES.releaseRepository, name, {}, opts);
     const { config } = args;
     const merge = mergeRequirements(config, args.releaseLevel);
     const requiredChecks = [...new Set([...merge.requiredChecks, ...(args.gateChecks ?? [])])];

@@ -50,6 +50,7 @@ import { policyGateWorkflow } from "./policyGate";
 import { rollbackWorkflow } from "./rollback";
 import { flagWorkflow } from "./flagSwitch";
 import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
+import { COMPONENT_TYPES } from "../../contract/resourceTypes";
 
 export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 export { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv };
@@ -447,7 +448,7 @@ export class DeployWorkflows extends pulumi.ComponentResource {
   readonly files: github.RepositoryFile[];
 
   constructor(name: string, args: DeployWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("slipway:github:DeployWorkflows", name, {}, opts);
+    super(COMPONENT_TYPES.deployWorkflows, name, {}, opts);
     this.workflows = generateWorkflows(args);
     this.files = this.workflows.map((workflow) => {
       const target = args.repositories.find((repository) => repository.config.name === workflow.repository)!;

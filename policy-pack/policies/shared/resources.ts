@@ -2,8 +2,8 @@
  * Type tokens and small readers for resource inputs.
  *
  * The pack never imports provider SDKs (the engine type-checks the pack with ts-node at load, and
- * @pulumi/github alone would cost seconds): policies match on the type token strings, which are
- * the provider schemas' real tokens.
+ * @pulumi/github alone would cost seconds): policies match on the type token strings of
+ * contract/resourceTypes.ts, which a test holds equal to the provider SDKs' own.
  *
  * Inputs arrive as plain JSON behind the SDK's unknown-checking proxy: secrets already unwrapped,
  * and reading a value unknown during preview throws UnknownValueError. The readers below only
@@ -14,52 +14,9 @@ import { isProductionName } from "../../../contract/production";
 import type { PolicyResource } from "@pulumi/policy";
 import { stackOfUrn } from "../../../contract";
 
-/** Provider type tokens of the resources Slipway's components create. */
-export const TYPES = {
-  repository: "github:index/repository:Repository",
-  branchDefault: "github:index/branchDefault:BranchDefault",
-  ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
-  branchProtection: "github:index/branchProtection:BranchProtection",
-  environment: "github:index/repositoryEnvironment:RepositoryEnvironment",
-  deploymentPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
-  environmentSecret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
-  environmentVariable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
-  repositorySecret: "github:index/actionsSecret:ActionsSecret",
-  repositoryVariable: "github:index/actionsVariable:ActionsVariable",
-  repositoryFile: "github:index/repositoryFile:RepositoryFile",
-  vercelProject: "vercel:index/project:Project",
-  vercelEnvVar: "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
-  vercelDeployment: "vercel:index/deployment:Deployment",
-  vercelDomain: "vercel:index/projectDomain:ProjectDomain",
-  herokuApp: "heroku:app/app:App",
-  herokuConfig: "heroku:app/configAssociation:ConfigAssociation",
-  herokuFormation: "heroku:formation/formation:Formation",
-  herokuRelease: "heroku:app/release:Release",
-  herokuCoupling: "heroku:pipeline/coupling:Coupling",
-  herokuAddon: "heroku:addon/addon:Addon",
-  k8sNamespace: "kubernetes:core/v1:Namespace",
-  k8sDeployment: "kubernetes:apps/v1:Deployment",
-  k8sStatefulSet: "kubernetes:apps/v1:StatefulSet",
-  k8sDaemonSet: "kubernetes:apps/v1:DaemonSet",
-  k8sJob: "kubernetes:batch/v1:Job",
-  k8sCronJob: "kubernetes:batch/v1:CronJob",
-  k8sPdb: "kubernetes:policy/v1:PodDisruptionBudget",
-  k8sConfigMap: "kubernetes:core/v1:ConfigMap",
-  k8sSecret: "kubernetes:core/v1:Secret",
-  k8sPvc: "kubernetes:core/v1:PersistentVolumeClaim",
-  pgDatabase: "postgresql:index/database:Database",
-  pgRole: "postgresql:index/role:Role",
-  pgGrant: "postgresql:index/grant:Grant",
-} as const;
-
-/** Kubernetes workloads whose pod template carries containers. */
-export const WORKLOAD_TYPES: readonly string[] = [
-  TYPES.k8sDeployment,
-  TYPES.k8sStatefulSet,
-  TYPES.k8sDaemonSet,
-  TYPES.k8sJob,
-  TYPES.k8sCronJob,
-];
+// The type tokens are the contract's (one definition for the program, the importer and the pack).
+import { TYPES, WORKLOAD_TYPES } from "../../../contract/resourceTypes";
+export { TYPES, WORKLOAD_TYPES };
 
 /** A loosely typed JSON object read from resource inputs. */
 export type Props = Record<string, unknown>;
