@@ -9,7 +9,7 @@
  * policy pack reads them; the canary stage an environment has reached is a flagd `targeting` rule.
  */
 import { FLAGD_SCHEMA_URL, type FlagdDocument, type FlagdFlag, STAGE_SCOPE_ATTRIBUTES } from "../contract";
-import type { EnvironmentName, FlagConfig, FlagStageConfig } from "../config/config";
+import type { EnvironmentName, FlagConfig, FlagStageConfig } from "./config";
 
 /**
  * The targeting of a flag whose `environment` has reached a canary stage: on for the contexts of

@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from "node:util";
 import { isMap } from "yaml";
 import { z } from "zod";
 import { NAMESPACE, type EnvironmentName, type FlagConfig } from "../config/config";
-import { flagdDocument } from "../components/flags";
+import { flagdDocument } from "../config/flagd";
 import { unifiedDiff } from "./diff";
 import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";

@@ -10,7 +10,7 @@
  */
 import { HerokuApp, KubernetesWorkloads, VercelApp, type HerokuAppArgs, type VercelAppArgs } from "../../components/apps";
 import { goLivePhaseFromEnv, parseStackConfig } from "../../config/config";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import { flagsSourceUrl } from "../../contract";
 import { GO_LIVE_ENV, type GoLivePhase } from "../../contract/release";
 import { check } from "../../providers/model";

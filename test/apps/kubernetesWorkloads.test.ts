@@ -4,7 +4,7 @@
  * expand → rollout → contract.
  */
 import { KubernetesWorkloads, type KubernetesWorkloadsArgs } from "../../components/apps";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import type { KubernetesServiceConfig } from "../../config/config";
 import { childrenOf, find, ofType, runProgram, type ProgramRecord } from "../support/mocks";
 import { secret } from "../support/wire";

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import { generateWorkflows } from "../../components/github/workflows";
 import { flagsChanged, setFlag } from "../../release/flag";
 import { readExistingLedger } from "../../release/ledger";

@@ -13,7 +13,7 @@ import { FlagdCore, MemoryStorage } from "@openfeature/flagd-core";
 import type { Logger } from "@openfeature/core";
 import { HerokuApp, KubernetesWorkloads, VercelApp } from "../../components/apps";
 import { configProblems, stackConfigSchema, type EnvironmentName, type FlagConfig } from "../../config/config";
-import { flagdDocument, flagdJson } from "../../components/flags";
+import { flagdDocument, flagdJson } from "../../config/flagd";
 import { flagsSourceUrl } from "../../contract";
 import { find, runProgram } from "../support/mocks";
 import { unwrapSecrets } from "../support/wire";

@@ -4,7 +4,7 @@ import { exampleConfig } from "../support/project";
 import * as pulumi from "@pulumi/pulumi";
 import { FLAGS_VARIABLE, RELEASE_MANIFEST_VARIABLE, type ReleaseManifest, releaseManifestSchema } from "../../contract";
 import { SecretString, type EnvironmentConfig } from "../../config/config";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import { DeploymentEnvironment } from "../../components/github/environment";
 
 const production = exampleConfig("production");

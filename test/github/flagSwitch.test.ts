@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { generateWorkflows } from "../../components/github/workflows";
 import { FLAG_STACK_FILE_ARTIFACT } from "../../components/github/flagSwitch";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import { rollbackEnvironmentConfig } from "../../components/github/environment";
 import { ledgerRecord, ledgerVerify } from "../../release/ledgerCommands";
 import { openStackDocument, readFlags } from "../../release/stackDocument";

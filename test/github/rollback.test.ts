@@ -13,7 +13,7 @@ import { actionlint } from "../support/actionlint";
 import { ACTIONS, generateWorkflows } from "../../components/github/workflows";
 import { DeploymentEnvironment, rollbackEnvironmentConfig } from "../../components/github/environment";
 import { ROLLBACK_STACK_FILE_ARTIFACT } from "../../components/github/rollback";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import { shellJoin, upCommand } from "../../contract/commands";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { deployJobGates } from "../../policy-pack/policies/deployJobs";

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SECRET_SIG, SIG_KEY } from "../../gate/model";
 import { SecretString, deployRepositories } from "../../config/config";
-import { flagdJson } from "../../components/flags";
+import { flagdJson } from "../../config/flagd";
 import { DeploymentEnvironment } from "../../components/github/environment";
 import { ReleaseRepository } from "../../components/github/repository";
 import { DeployWorkflows } from "../../components/github/workflows";
