@@ -4,16 +4,7 @@
  * command's own lines. What runs at once (the stacks' programs while the pack starts) is shown
  * together, on one line that keeps its clock ticking and is cleared before the result.
  */
-
-/** Reports what a command is doing. */
-export interface Progress {
-  /** Something started (`running staging`). */
-  start(activity: string): void;
-  /** It finished. */
-  finish(activity: string): void;
-  /** Clear the line, before the command prints its result. */
-  done(): void;
-}
+import type { Progress } from "../gate/progress";
 
 /** How often the line is redrawn, so its clock moves. */
 const TICK_MS = 250;

@@ -6,6 +6,8 @@
  * The message already names the file and the key, so callers need not format it again; the
  * fields are there for callers that want to point at the place programmatically.
  */
+import * as path from "node:path";
+
 export class UserError extends Error {
   /** The file the problem is in (`Pulumi.production.yaml`, `releases/ledger.jsonl`), if any. */
   file?: string;
@@ -19,4 +21,10 @@ export class UserError extends Error {
     this.file = where.file;
     this.key = where.key;
   }
+}
+
+/** A path as shown to the user: relative to the root when inside it. */
+export function displayPath(root: string, fullPath: string): string {
+  const relative = path.relative(path.resolve(root), fullPath);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? fullPath : relative.split(path.sep).join("/");
 }

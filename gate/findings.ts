@@ -4,7 +4,7 @@
  * config at the line of the setting in the pull request's policy config.
  */
 import * as path from "node:path";
-import { displayPath } from "../release/ledger";
+import { displayPath } from "../config/errors";
 import type { RecordedStack } from "./model";
 import { configKeySegments, LocatedFile } from "./locate";
 import type { GateFinding, GateReport } from "./report";

@@ -14,7 +14,7 @@ import { DEFAULT_HIGH_WATER } from "./feed";
 import { PROJECT_NAME } from "../contract";
 import { locateViolations, shownPath, weakeningFindings } from "./findings";
 import type { SarifHelp } from "./sarif";
-import type { Progress } from "../cli/progress";
+import type { Progress } from "./progress";
 
 /** Options of a gate run. */
 export interface GateRunOptions {

@@ -20,7 +20,7 @@ import { analyzeRequest, analyzerResource, encodeAnalyzeStackRequest, marshalPro
 import { ResourceFeed } from "./feed";
 import { eachAnalyzeStackResource, providersOf } from "./requests";
 import { policyConfigWeakenings, type Weakening } from "./weakening";
-import type { Progress } from "../cli/progress";
+import type { Progress } from "./progress";
 
 export { PolicyPackError } from "./errors";
 export { ResourceFeed } from "./feed";

@@ -10,7 +10,7 @@
  * permission gap recorded for that repository, never the end of the run.
  */
 import { Octokit, type RestEndpointMethodTypes } from "@octokit/rest";
-import { UserError } from "../cli/errors";
+import { UserError } from "../config/errors";
 
 export type FullRepository = RestEndpointMethodTypes["repos"]["get"]["response"]["data"];
 export type ClassicProtection = RestEndpointMethodTypes["repos"]["getBranchProtection"]["response"]["data"];

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Document } from "yaml";
-import { UserError } from "../cli/errors";
+import { UserError } from "../config/errors";
 import { readOrganisation, type ReadOptions, type OrganisationSnapshot } from "./github";
 import { type ImportedConfig, type Inexpressible, toConfig } from "./config";
 import { importFile, type ImportFile } from "./importFile";

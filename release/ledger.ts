@@ -36,7 +36,7 @@ import {
   ROLLBACK_WORKFLOW_PATH,
   WORKFLOW_REF,
 } from "../contract/release";
-import { UserError } from "../config/errors";
+import { displayPath, UserError } from "../config/errors";
 
 /** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
 
@@ -504,12 +504,6 @@ export function readExistingLedger(root: string, ledgerPath: string = LEDGER_FIL
     });
   }
   return readLedger(root, ledgerPath);
-}
-
-/** A path as shown to the user: relative to the root when inside it. */
-export function displayPath(root: string, fullPath: string): string {
-  const relative = path.relative(path.resolve(root), fullPath);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? fullPath : relative.split(path.sep).join("/");
 }
 
 /** Refuse to use a ledger that failed verification, naming its first problem. */

@@ -6,12 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Artifact, ReleaseLevel } from "../contract";
 import type { CommandResult } from "./command";
-import { UserError } from "../config/errors";
+import { displayPath, UserError } from "../config/errors";
 import {
   anchorProblem,
   appendEvent,
   checkAppendOnly,
-  displayPath,
   type FlagChange,
   formatProblem,
   type Ledger,

@@ -1,19 +1,48 @@
 /**
  * No module imports itself through others: the CLI's command table, the program, the pack and
- * their tests form a graph without cycles (build/importCycles.js, which `npm run cycles` runs).
+ * their tests form a graph without cycles; and no folder imports one its layer may not
+ * (ARCHITECTURE.md, "Who may import whom"). build/importCycles.js, which `npm run cycles` runs.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-const { findImportCycles } = require("../../build/importCycles") as {
+const { checkImports, findImportCycles, findLayerViolations } = require("../../build/importCycles") as {
+  checkImports(): Promise<{ cycles: string[][]; violations: string[] }>;
   findImportCycles(root?: string, sources?: string[]): Promise<string[][]>;
+  findLayerViolations(graph: Record<string, string[]>, layers?: Record<string, string[]>): string[];
 };
 
-describe("import cycles", () => {
-  test("the project has none", async () => {
-    expect(await findImportCycles()).toEqual([]);
+describe("imports", () => {
+  test("the project has no cycle and no import across its layers", async () => {
+    expect(await checkImports()).toEqual({ cycles: [], violations: [] });
   }, 120_000);
+
+  describe("the layers (ARCHITECTURE.md)", () => {
+    test("release tooling may not build resources: an import of components/ is caught", () => {
+      const graph = { "release/flag.ts": ["config/config.ts", "components/flags.ts"], "config/config.ts": ["contract/index.ts"] };
+      expect(findLayerViolations(graph)).toEqual(["release/flag.ts -> components/flags.ts"]);
+    });
+
+    test("the pack runs alone: an import of the program's config is caught", () => {
+      expect(findLayerViolations({ "policy-pack/policies/apps.ts": ["contract/release.ts", "config/config.ts"] })).toEqual([
+        "policy-pack/policies/apps.ts -> config/config.ts",
+      ]);
+    });
+
+    test("the gate may import the one shared file of a folder, and no other", () => {
+      const graph = { "gate/report.ts": ["release/textTable.ts", "release/ledger.ts", "gate/model.ts"] };
+      expect(findLayerViolations(graph)).toEqual(["gate/report.ts -> release/ledger.ts"]);
+    });
+
+    test("the contract imports nothing of the project, and tests import anything", () => {
+      const graph = {
+        "contract/index.ts": ["contract/artifacts.ts", "config/config.ts"],
+        "test/x.test.ts": ["cli/main.ts", "components/topology.ts"],
+      };
+      expect(findLayerViolations(graph)).toEqual(["contract/index.ts -> config/config.ts"]);
+    });
+  });
 
   describe("the check finds a cycle", () => {
     let root: string;
