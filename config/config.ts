@@ -758,6 +758,17 @@ const flag = z
           ),
       )
       .optional(),
+    /**
+     * Per environment, the ledger line (seq) of the emergency kill (flag.yml, rollback.yml) that
+     * this flag being on there deliberately overrides; `slipway flag on` writes it.
+     */
+    overridesKill: z
+      .object({
+        staging: z.number().int().positive("expected the ledger line (seq) of the kill").optional(),
+        production: z.number().int().positive("expected the ledger line (seq) of the kill").optional(),
+      })
+      .strict()
+      .default({}),
     /** What the flag guards. */
     description: plainString.optional(),
     /** Canary stages in rollout order (003 §4.4: house accounts, then 1–2 clients); each includes the ones before it. */

@@ -36,6 +36,7 @@ export function flagdDocument(flags: readonly FlagConfig[], environment: Environ
   for (const flag of flags) {
     const on = flag.defaults[environment];
     const targeting = stageTargeting(flag, environment);
+    const overridesKill = environment === "preview" ? undefined : flag.overridesKill[environment];
     const definition: FlagdFlag = {
       state: "ENABLED",
       variants: { on: true, off: false },
@@ -46,6 +47,7 @@ export function flagdDocument(flags: readonly FlagConfig[], environment: Environ
         scopes: flag.scopes.join(","),
         killSwitch: flag.killSwitch,
         productionApproval: flag.productionApproval ?? "",
+        ...(overridesKill !== undefined ? { overridesKill: String(overridesKill) } : {}),
       },
     };
     document.flags[flag.name] = definition;

@@ -201,6 +201,26 @@ export const ledgerFactsSchema = z
     validatedChangeRequests: z.array(z.string()),
     /** Expand migrations that shipped in releases production ran before this one: what a contract migration may complete. */
     expandsInProduction: z.array(z.string()).optional(),
+    /**
+     * Flags an emergency turned off on this stack (the kill switch, flag.yml, or the emergency
+     * rollback, rollback.yml) and that no later flag event turned back: each with the ledger line
+     * (seq) that killed it. A deploy serving one on again must say it overrides that line
+     * (metadata.overridesKill), or it would quietly undo the kill (003 §7.2). Absent: none known.
+     */
+    killedFlags: z
+      .array(
+        z
+          .object({
+            /** The flag's key. */
+            name: z.string(),
+            /** The ledger line (seq) of the flag event that turned it off. */
+            seq: z.number().int().positive(),
+            /** The workflow that recorded it. */
+            workflow: z.string(),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Production's latest ledger event, when it is a rollback to exactly this release (version and artifacts). */
     rollback: z
       .object({
@@ -277,6 +297,8 @@ export interface FlagMetadata {
   killSwitch: boolean;
   /** Change request that approved an L3 flag on in production (an id the ledger links to a release), or empty. */
   productionApproval: string;
+  /** The ledger line (seq) of an emergency kill of this flag that serving it on here deliberately overrides; absent when none. */
+  overridesKill?: string;
 }
 
 /** A flagd flag as Slipway emits it: boolean variants `on`/`off`. */

@@ -22,7 +22,8 @@ import { unifiedDiff } from "./diff";
 import type { CommandResult } from "./command";
 import { UserError } from "../config/errors";
 import { requireCommittedFile } from "./git";
-import { readExistingLedger, requireIntactLedger } from "./ledger";
+import { readExistingLedger, readLedger, requireIntactLedger } from "./ledger";
+import { killedFlags } from "./manifest";
 import { openStackDocument, readFlags, renderStackDocument, saveStackDocument, type StackDocument } from "./stackDocument";
 import { previewCommand, shellJoin } from "../contract/commands";
 
@@ -99,6 +100,19 @@ export function setFlag(options: FlagOptions): FlagResult {
   const before = servedAs(flag, stack);
   const base = ["config", FLAGS_KEY, index];
   const guarded = stack === "production" && isSideEffect(flag);
+  // Turning on a flag an emergency killed is deliberate: the stack file names the kill it
+  // overrides (the pack refuses the flag on again otherwise), and the diff shows it to reviewers.
+  let overriddenKill: number | undefined;
+  const overrideKill = () => {
+    if (stack !== "staging" && stack !== "production") return;
+    // The ledger as the program reads it: absent, it records no kill.
+    const ledger = readLedger(options.root, options.ledgerPath);
+    requireIntactLedger(ledger);
+    const kill = killedFlags(ledger, stack).find((killed) => killed.name === flag.name);
+    if (kill === undefined) return;
+    overriddenKill = kill.seq;
+    document.document.setIn([...base, "overridesKill", stack], kill.seq);
+  };
 
   if (options.state === "off") {
     if (options.stage !== undefined) refuse("--stage applies to `flag on`: off is off for everyone", "rollout");
@@ -120,6 +134,7 @@ export function setFlag(options: FlagOptions): FlagResult {
     }
     document.document.setIn([...base, "defaults", stack], false);
     document.document.setIn([...base, "rollout", stack], options.stage);
+    overrideKill();
   } else {
     if (guarded) {
       const last = flag.stages[flag.stages.length - 1];
@@ -151,6 +166,7 @@ export function setFlag(options: FlagOptions): FlagResult {
     }
     document.document.setIn([...base, "defaults", stack], true);
     clearRollout(document, index, stack);
+    overrideKill();
   }
 
   // The edited flags must be what the program accepts (the config contract), or nothing is written.
@@ -183,6 +199,9 @@ export function setFlag(options: FlagOptions): FlagResult {
   const lines = [
     ...notes,
     `${flag.name} (${flag.level}${flag.killSwitch ? ", kill switch" : ""}) is now served ${served} in ${stack} (was ${before}).`,
+    ...(overriddenKill !== undefined
+      ? [`It overrides the emergency kill at ledger line ${overriddenKill} (overridesKill.${stack}): say why in the pull request.`]
+      : []),
     "",
     diff.trimEnd(),
     "",

@@ -23,6 +23,7 @@ import {
   expandsShippedBefore,
   formatProblem,
   type Ledger,
+  type LedgerEntry,
   productionHistory,
   readLedger,
   releaseRuleViolation,
@@ -31,7 +32,16 @@ import {
 } from "./ledger";
 import { type Artifact, sameArtifacts } from "../contract/artifacts";
 import { UserError } from "../config/errors";
-import { formatAnchor, LEDGER_ANCHOR_VARIABLE, type LedgerAnchor, NO_ANCHOR, parseAnchor } from "../contract/release";
+import {
+  FLAG_WORKFLOW_PATH,
+  formatAnchor,
+  LEDGER_ANCHOR_VARIABLE,
+  type LedgerAnchor,
+  NO_ANCHOR,
+  parseAnchor,
+  ROLLBACK_WORKFLOW_PATH,
+  WORKFLOW_REF,
+} from "../contract/release";
 import { readChangelogFacts } from "./changelog";
 
 /**
@@ -93,7 +103,7 @@ export function buildRelease(
     validation: validationFor(ledger, release.version, release.artifacts),
     changelog: readChangelogFacts(projectDir, release.version),
     governingLevel: governingLevel(projectDir, stack, release.level),
-    ledger: ledgerFacts(ledger, release),
+    ledger: ledgerFacts(ledger, release, config.environment),
     // A rewritten history is the policies' to report (promote-validated-artifact), not a crash.
     ...(anchor !== undefined && anchorIssue !== undefined
       ? { ledgerAnchor: { anchor: formatAnchor(anchor), problem: formatProblem(anchorIssue) } }
@@ -143,7 +153,7 @@ export function governingLevel(projectDir: string, stack: string, ownLevel: Rele
  * a release staging validated), and a rollback only when the ledger recorded it. The ledger has
  * been verified by `validationFor` before this runs.
  */
-export function ledgerFacts(ledger: Ledger, release: ReleaseConfig): LedgerFacts {
+export function ledgerFacts(ledger: Ledger, release: ReleaseConfig, environment?: string): LedgerFacts {
   const { version, artifacts } = release;
   const unique = (values: string[]) => [...new Set(values)];
   const events = ledger.entries.map((entry) => entry.event);
@@ -158,7 +168,43 @@ export function ledgerFacts(ledger: Ledger, release: ReleaseConfig): LedgerFacts
     validatedChangeRequests: unique(events.filter((event) => event.kind === "validated").map((event) => event.changeRequest)),
     expandsInProduction: expandsShippedBefore(ledger.entries, version),
     rollback: recorded ?? confirmedRollback(ledger, release),
+    ...killedFlagsFact(ledger, environment),
   };
+}
+
+/** The workflows that turn a flag off in an emergency: the kill switch and the emergency rollback. */
+const EMERGENCY_WORKFLOWS: readonly string[] = [FLAG_WORKFLOW_PATH, ROLLBACK_WORKFLOW_PATH];
+
+/**
+ * The flags an emergency turned off on `environment`'s stack and that stay killed: the latest flag
+ * event of each is an `off` one of the kill switch or the emergency rollback. A later flag event
+ * (a deploy serving it again, which already had to override the kill) ends it. Only set when some are.
+ */
+function killedFlagsFact(ledger: Ledger, environment: string | undefined): Pick<LedgerFacts, "killedFlags"> {
+  if (environment === undefined) return {};
+  const killed = killedFlags(ledger, environment);
+  return killed.length > 0 ? { killedFlags: killed } : {};
+}
+
+/** The flags an emergency killed on `environment`'s stack and that stay killed (see killedFlagsFact). */
+export function killedFlags(ledger: Ledger, environment: string): NonNullable<LedgerFacts["killedFlags"]> {
+  const latest = new Map<string, LedgerEntry["event"]>();
+  for (const { event } of ledger.entries) {
+    if (event.kind === "flag" && event.stack === environment && event.flag !== undefined) latest.set(event.flag.name, event);
+  }
+  const killed: NonNullable<LedgerFacts["killedFlags"]> = [];
+  for (const [name, event] of latest) {
+    const workflow = workflowPathOf(event.run?.workflow);
+    if (event.flag?.served === "off" && workflow !== undefined && EMERGENCY_WORKFLOWS.includes(workflow)) {
+      killed.push({ name, seq: event.seq, workflow });
+    }
+  }
+  return killed;
+}
+
+/** The workflow file of a `GITHUB_WORKFLOW_REF` (`<owner>/<repo>/.github/workflows/<file>@<ref>`). */
+function workflowPathOf(workflowRef: string | undefined): string | undefined {
+  return workflowRef === undefined ? undefined : WORKFLOW_REF.exec(workflowRef)?.[2];
 }
 
 /**

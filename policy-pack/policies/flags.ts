@@ -17,6 +17,7 @@ import {
   encryptedFlagCarriersOf,
   flagSettingsOf,
   flagSourcesOf,
+  mayServeOn,
   parseFlags,
   scopesOf,
   servedOutsideStages,
@@ -95,11 +96,13 @@ export const l3FlagsOffInProduction: SlipwayStackPolicy = {
   description:
     "Side-effect flags (level L3, in the kill-switch set, or declaring side effects in their metadata) are off in production for everyone outside the canary stages their targeting names " +
     "(judged as flagd serves them: a targeting rule that is not a set of named stages, such as a percentage or the clock, counts as reaching everyone), wherever they are delivered (flag documents and config vars that turn a flag on), " +
-    "unless metadata.productionApproval names a change request the release ledger links to a release staging validated (or the incident of a hotfix).",
+    "unless metadata.productionApproval names a change request the release ledger links to a release staging validated (or the incident of a hotfix). " +
+    "A flag the kill switch or the emergency rollback turned off (the release manifest's ledger.killedFlags) stays off until its definition overrides that kill by its ledger line (metadata.overridesKill).",
   remediationSteps:
     "Set the flag's production default to off (`slipway flag off <name>`; remove config vars such as AUTO_PUBLISH=true that turn it on), canary it to named accounts only (`slipway flag on <name> --stage <stage>`), or, once it has earned it, " +
     "set its productionApproval to the change request that approved it: an id the ledger records for a release staging validated (the release manifest's ledger.validatedChangeRequests), " +
-    "or, for a hotfix, its release.incident. A flag without metadata.level must declare one.",
+    "or, for a hotfix, its release.incident. A flag without metadata.level must declare one. " +
+    "A killed flag: merge the kill switch's stack file (the flag-stack-file artifact) so the flag is off, or turn it on deliberately with `slipway flag on <name>`, which writes overridesKill.",
   severity: "critical",
   enforcementLevel: "mandatory",
   tags: ["flags", "003 §4.3", "003 §4.4"],
@@ -164,12 +167,34 @@ export const l3FlagsOffInProduction: SlipwayStackPolicy = {
       );
     };
 
+    // Flags an emergency killed in production stay off until a flag says it overrides that kill.
+    // Read from the manifest only once a flag is served on, as the approvals are.
+    let killed: Map<string, { seq: number; workflow: string }> | undefined;
+    const killedFlags = () => {
+      killed ??= new Map(
+        tolerate(() => manifestsOf(args.resources), []).flatMap((reading) =>
+          (reading.manifest?.ledger?.killedFlags ?? []).map((kill) => [kill.name, kill] as const),
+        ),
+      );
+      return killed;
+    };
+    const killProblem = (key: string, overrides: (string | undefined)[]): string | undefined => {
+      const kill = killedFlags().get(key);
+      if (kill === undefined || overrides.some((value) => value?.trim() === String(kill.seq))) return undefined;
+      return (
+        `but ${kill.workflow} turned it off in an emergency at ledger line ${kill.seq} and no definition of it overrides that kill ` +
+        `(metadata.overridesKill: '${kill.seq}'), so this deploy would quietly undo the kill switch`
+      );
+    };
+
     for (const { resource, sources } of productionCarriers) {
       eachFlag(
         resource,
         sources,
         (message) => reportViolation(message, resource.urn),
         (key, flag, where, evaluators) => {
+          const undoesKill = mayServeOn(flag) ? killProblem(key, [flag.metadata?.overridesKill]) : undefined;
+          if (undoesKill !== undefined) reportViolation(`${where} serves flag '${key}' on in production ${undoesKill}.`, resource.urn);
           // As flagd serves it: on for anyone outside the canary stages its targeting names.
           const served = servedOutsideStages(key, flag, evaluators);
           if (served === undefined) return;
@@ -195,6 +220,12 @@ export const l3FlagsOffInProduction: SlipwayStackPolicy = {
       const known = definitions.get(setting.flag) ?? [];
       const sideEffect = known.find((flag) => sideEffectEvidence(flag) !== undefined);
       const where = `${describe(resource)} ${variable.where}`;
+      const undoesKill = killProblem(
+        setting.flag,
+        known.map((flag) => flag.metadata?.overridesKill),
+      );
+      if (undoesKill !== undefined)
+        reportViolation(`${where} turns flag '${setting.flag}' on in production (${setting.says}) ${undoesKill}.`, resource.urn);
       if (sideEffect !== undefined) {
         const problem = approvalProblem(
           known.map((flag) => flag.metadata?.productionApproval ?? ""),

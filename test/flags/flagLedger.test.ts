@@ -4,9 +4,14 @@
  * from its stack file and records it with the release the stack runs. Like every ledger line, only
  * the stack's deploy workflow (or the emergency rollback, which turns flags off first) records it.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { flagdDocument } from "../../config/flagd";
 import { setFlag } from "../../release/flag";
+import { readLedger } from "../../release/ledger";
 import { ledgerRecord, ledgerShow, ledgerVerify } from "../../release/ledgerCommands";
-import { copyProject, editStackFile, indexWhere, makeScratch, removeScratch, slipwayKey } from "../support/project";
+import { killedFlags } from "../../release/manifest";
+import { copyProject, editStackFile, exampleStack, indexWhere, makeScratch, removeScratch, slipwayKey } from "../support/project";
 import { runnerEnv } from "../support/runner";
 
 const REPOSITORY = "acme/storefront";
@@ -96,5 +101,56 @@ describe("flag events in the ledger", () => {
     expect(() => ledgerRecord({ root, kind: "flag", flag: "dark-mode", env: runnerEnv("production", 9008, REPOSITORY) })).toThrow(
       "flag 1.5.0: production runs 1.4.0; a flag event records the release production runs",
     );
+  });
+
+  describe("a kill stays a kill (003 §7.2)", () => {
+    /** The kill switch (flag.yml) turns `name` off in production and records it; main's stack file is left as it was. */
+    function killInProduction(name: string, runId: number): number {
+      const stackFile = path.join(root, "Pulumi.production.yaml");
+      const onMain = fs.readFileSync(stackFile, "utf8");
+      setFlag({ root, name, state: "off", force: true });
+      const env = {
+        ...runnerEnv("production", runId, REPOSITORY),
+        GITHUB_WORKFLOW_REF: `${REPOSITORY}/.github/workflows/flag.yml@refs/heads/main`,
+      };
+      const { seq } = ledgerRecord({ root, kind: "flag", flag: name, env }).entry.event;
+      fs.writeFileSync(stackFile, onMain);
+      return seq;
+    }
+
+    test("the ledger names the flag the kill switch turned off; another flag's event leaves it killed, its own deploy ends it", () => {
+      const seq = killInProduction("dark-mode", 9101);
+      expect(killedFlags(readLedger(root), "production")).toEqual([{ name: "dark-mode", seq, workflow: ".github/workflows/flag.yml" }]);
+      // Staging's flags were not killed; a flag turned off by the deploy is no kill.
+      expect(killedFlags(readLedger(root), "staging")).toEqual([]);
+      setFlag({ root, name: "auto-publish", state: "off", force: true });
+      ledgerRecord({ root, kind: "flag", flag: "auto-publish", env: runnerEnv("production", 9102, REPOSITORY) });
+      expect(killedFlags(readLedger(root), "production").map((kill) => kill.name)).toEqual(["dark-mode"]);
+      // The deploy that serves it on again (with the override) records a flag event: the kill is over.
+      setFlag({ root, name: "dark-mode", state: "on", force: true });
+      ledgerRecord({ root, kind: "flag", flag: "dark-mode", env: runnerEnv("production", 9104, REPOSITORY) });
+      expect(killedFlags(readLedger(root), "production")).toEqual([]);
+    });
+
+    test("`slipway flag on` of a killed flag writes the kill it overrides, and the served document carries it", () => {
+      const seq = killInProduction("dark-mode", 9103);
+      const result = setFlag({ root, name: "dark-mode", state: "on", force: true });
+      expect(result.text).toContain(
+        `It overrides the emergency kill at ledger line ${seq} (overridesKill.production): say why in the pull request.`,
+      );
+      expect(result.diff).toContain(`overridesKill`);
+      const flags = exampleStack("production", root).flags;
+      const darkMode = flags.find((flag) => flag.name === "dark-mode");
+      expect(darkMode?.overridesKill).toEqual({ production: seq });
+      expect(flagdDocument(flags, "production").flags["dark-mode"].metadata.overridesKill).toBe(String(seq));
+      // Other environments' documents do not claim the override.
+      expect(flagdDocument(flags, "staging").flags["dark-mode"].metadata.overridesKill).toBeUndefined();
+    });
+
+    test("a flag no emergency killed is turned on without an override", () => {
+      const result = setFlag({ root, name: "auto-publish", state: "on", force: true, approval: "CR-2017" });
+      expect(result.text).not.toContain("overrides the emergency kill");
+      expect(result.diff).not.toContain("overridesKill");
+    });
   });
 });

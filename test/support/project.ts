@@ -105,9 +105,9 @@ export function writePolicyConfig(scratch: string, name: string, settings: Recor
   return file;
 }
 
-/** An example stack's config as the program's parser validates it (secure leaves stay `secure:` objects). */
-export function exampleStack(stack: "staging" | "production"): StackConfig {
-  const stackFile = readStackFile(REPO_ROOT, stack);
+/** An example stack's config (or a copied project's) as the program's parser validates it (secure leaves stay `secure:` objects). */
+export function exampleStack(stack: "staging" | "production", projectDir = REPO_ROOT): StackConfig {
+  const stackFile = readStackFile(projectDir, stack);
   return parseStackConfig({ file: stackFile.file, values: stackFile.values, securePaths: stackFile.securePaths });
 }
 

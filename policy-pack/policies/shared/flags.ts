@@ -23,6 +23,7 @@ const flagMetadataSchema = z
     scopes: z.string().optional(),
     killSwitch: z.boolean().optional(),
     productionApproval: z.string().optional(),
+    overridesKill: z.string().optional(),
   })
   .loose();
 
@@ -190,6 +191,18 @@ export function parseFlags(
 /** Whether a flag evaluates to on by default: enabled and its default variant is `true`. */
 export function isOnByDefault(flag: ParsedFlag): boolean {
   return flag.state === "ENABLED" && flag.variants[flag.defaultVariant] === true;
+}
+
+/**
+ * Whether a flag may be served on to anyone: enabled, and on by default or with a targeting rule
+ * (which serves some context a variant; a canary stage is someone). Used where any "on" counts.
+ */
+export function mayServeOn(flag: ParsedFlag): boolean {
+  if (flag.state !== "ENABLED") return false;
+  const targeting = (flag as Record<string, unknown>).targeting;
+  const hasTargeting =
+    targeting !== undefined && targeting !== null && !(typeof targeting === "object" && Object.keys(targeting as object).length === 0);
+  return isOnByDefault(flag) || (hasTargeting && Object.values(flag.variants).includes(true));
 }
 
 /** The scopes a flag declares (`metadata.scopes` is comma-separated, flagd metadata being scalars). */
