@@ -3,6 +3,7 @@
  * step's environment, the stack-outputs step, and the ledger job. Their own module, so that
  * workflows.ts and rollback.ts both import them and neither imports the other.
  */
+import { FLAGS_VARIABLE } from "../../contract";
 import { SLIPWAY_BIN, credentialEnvName } from "../../contract/commands";
 import { LEDGER_ANCHOR_VARIABLE, LEDGER_DEPLOY_KEY_SECRET, LEDGER_ENVIRONMENT, LEDGER_FILE, NO_ANCHOR } from "../../contract/release";
 import { ACTIONS } from "./actions";
@@ -171,5 +172,20 @@ export function keepStackFileStep(stack: string, artifact: string, name = "keep 
     ...(condition !== undefined ? { if: condition } : {}),
     uses: ACTIONS.uploadArtifact,
     with: { name: artifact, path: stackFileName(stack), "if-no-files-found": "error", "retention-days": 90 },
+  };
+}
+
+/**
+ * Before `pulumi up`: which flags this deploy serves differently from what the environment serves
+ * now (its `SLIPWAY_FLAGS` variable, as the job started: pulumi up rewrites it). Before the first
+ * update, so a failure here changes nothing and restores nothing. The document reaches the command
+ * through env, never inside the script.
+ */
+export function flagsChangedStep(stack: string): Step {
+  return {
+    name: "the flags this deploy serves differently (recorded once live)",
+    id: "flags-changed",
+    env: { STACK: stack, SERVED_BEFORE: `\${{ vars.${FLAGS_VARIABLE} }}` },
+    run: `${SLIPWAY_BIN} flag changed --stack "$STACK" --served-before "$SERVED_BEFORE" --github-output "$GITHUB_OUTPUT"`,
   };
 }

@@ -18,7 +18,10 @@
  * 4. `ledger-<stack>`: records it from that stack file, in the ledger's own environment:
  *    production's `rolled-back` with the approvers, staging's target `staged` again (the ledger
  *    accepts these two from this workflow, from a branch only);
- * 5. `outcome`: adds the result to the incident's timeline.
+ * 5. `flags-<stack>`: then a `flag` line per flag the rollback serves differently (the L3 flags it
+ *    turned off), so a later deploy of main cannot quietly turn them back on (the pack reads
+ *    them as killed flags);
+ * 6. `outcome`: adds the result to the incident's timeline.
  */
 import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
 import { rollbackEnvironmentName } from "../../contract/release";
@@ -35,7 +38,16 @@ import {
   type Workflow,
 } from "./jobs";
 import { INCIDENT_ISSUE_SCRIPT, INCIDENT_OUTCOME_SCRIPT, INCIDENT_PRIORITIES } from "./scripts";
-import { keepStackFileStep, LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, smokeStep, stackOutputsStep, upStepEnv } from "./deploySteps";
+import {
+  flagsChangedStep,
+  keepStackFileStep,
+  LEDGER_ANCHOR_ENV,
+  ledgerJob,
+  STACK_OUTPUTS,
+  smokeStep,
+  stackOutputsStep,
+  upStepEnv,
+} from "./deploySteps";
 
 /** The artifact that carries the stack file the rollback deployed to the ledger job (and to whoever merges it). */
 export const ROLLBACK_STACK_FILE_ARTIFACT = "rollback-stack-file";
@@ -84,7 +96,12 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
     // Never beside a deploy of the same stack, and never cancelling one half-way.
     concurrency: { group: `deploy-${stack}`, "cancel-in-progress": false },
     ...(settings.pulumiCloudOidc !== undefined ? { permissions: access.permissions } : {}),
-    outputs: { version: "${{ steps.deploy-marker.outputs.version }}", url: stepOutput(STACK_OUTPUTS.environmentUrl) },
+    outputs: {
+      version: "${{ steps.deploy-marker.outputs.version }}",
+      url: stepOutput(STACK_OUTPUTS.environmentUrl),
+      // The flags the rollback turned off (or otherwise serves differently): the flags ledger job records each.
+      flags: "${{ steps.flags-changed.outputs.flags }}",
+    },
     steps: [
       ...setupSteps(settings),
       ledgerCheckoutStep(settings),
@@ -106,6 +123,7 @@ function deployJob(stack: string, production: boolean, settings: GeneratorSettin
         shell: "bash",
         run: rollbackScript(false),
       },
+      flagsChangedStep(stack),
       pulumiSetupStep(),
       ...access.steps,
       { name: `pulumi up (${stack})`, id: "pulumi-up", run: shellJoin(upCommand(stack)), env: upEnv },
@@ -187,21 +205,22 @@ export function rollbackWorkflow(deployStacks: string[], settings: GeneratorSett
     const production = stack === productionStack;
     const deployId = rollbackDeployJob(stack);
     jobs[deployId] = deployJob(stack, production, settings);
+    const restoreStackFile = [
+      {
+        name: "the stack file the rollback deployed",
+        uses: ACTIONS.downloadArtifact,
+        with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." },
+      },
+    ];
     // Production records what it deployed (rolled-back, from the stack file); staging stages the target again.
-    jobs[`ledger-${stack}`] = ledgerJob(
-      stack,
-      production ? "deployed" : "staged",
-      [deployId],
-      settings,
-      [
-        {
-          name: "the stack file the rollback deployed",
-          uses: ACTIONS.downloadArtifact,
-          with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." },
-        },
-      ],
-      deployId,
-    );
+    jobs[`ledger-${stack}`] = ledgerJob(stack, production ? "deployed" : "staged", [deployId], settings, restoreStackFile, deployId);
+    // Then each flag it turned off (003 §7.2: related flags first), after the release it serves them
+    // with: these lines are what keeps a later deploy of main from turning them back on unnoticed.
+    jobs[`flags-${stack}`] = {
+      ...ledgerJob(stack, "flag", [deployId, `ledger-${stack}`], settings, restoreStackFile, deployId),
+      name: `ledger: flag (${stack})`,
+      if: `\${{ needs.${deployId}.result == 'success' && needs.ledger-${stack}.result == 'success' && needs.${deployId}.outputs.flags != '' }}`,
+    };
   }
   // The result of whichever stack's jobs ran.
   const resultOf = (job: (stack: string) => string) =>

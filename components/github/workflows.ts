@@ -23,7 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as YAML from "yaml";
 import type { RepositoryConfig } from "../../config/config";
-import { FLAGS_VARIABLE, POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
+import { POLICY_CONFIG_FILE, type ReleaseLevel } from "../../contract";
 import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
 import { DEFAULT_STAGING_SOAK_MINUTES, GO_LIVE_ENV, type GoLivePhase, type MigrationMode } from "../../contract/release";
 import { ACTIONS, ACTION_VERSIONS } from "./actions";
@@ -44,7 +44,16 @@ import {
   uniqueJobId,
   type Workflow,
 } from "./jobs";
-import { keepStackFileStep, LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, smokeStep, stackOutputsStep, upStepEnv } from "./deploySteps";
+import {
+  flagsChangedStep,
+  keepStackFileStep,
+  LEDGER_ANCHOR_ENV,
+  ledgerJob,
+  STACK_OUTPUTS,
+  smokeStep,
+  stackOutputsStep,
+  upStepEnv,
+} from "./deploySteps";
 import { migrateWorkflow, migrationRecordedStep } from "./migrations";
 import { policyGateWorkflow } from "./policyGate";
 import { rollbackWorkflow } from "./rollback";
@@ -355,21 +364,6 @@ export function deployWorkflow(config: RepositoryConfig, deployStacks: string[],
     on: production ? { push: { tags: config.releaseTagPatterns }, workflow_dispatch: {} } : { push: { branches: [config.defaultBranch] } },
     permissions: READ_ONLY,
     jobs,
-  };
-}
-
-/**
- * Before `pulumi up`: which flags this deploy serves differently from what the environment serves
- * now (its `SLIPWAY_FLAGS` variable, as the job started: pulumi up rewrites it). Before the first
- * update, so a failure here changes nothing and restores nothing. The document reaches the command
- * through env, never inside the script.
- */
-export function flagsChangedStep(stack: string): Step {
-  return {
-    name: "the flags this deploy serves differently (recorded once live)",
-    id: "flags-changed",
-    env: { STACK: stack, SERVED_BEFORE: `\${{ vars.${FLAGS_VARIABLE} }}` },
-    run: `${SLIPWAY_BIN} flag changed --stack "$STACK" --served-before "$SERVED_BEFORE" --github-output "$GITHUB_OUTPUT"`,
   };
 }
 

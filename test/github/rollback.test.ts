@@ -87,8 +87,10 @@ describe("rollback.yml (production example)", () => {
       ["incident", ["plan"]],
       ["deploy-production", ["plan", "incident"]],
       ["ledger-production", ["deploy-production"]],
+      ["flags-production", ["deploy-production", "ledger-production"]],
       ["deploy-staging", ["plan", "incident"]],
       ["ledger-staging", ["deploy-staging"]],
+      ["flags-staging", ["deploy-staging", "ledger-staging"]],
       ["outcome", ["plan", "incident", "deploy-production", "ledger-production", "deploy-staging", "ledger-staging"]],
     ]);
     // Only the chosen stack's jobs run, once the plan passed, whatever became of the incident issue.
@@ -180,6 +182,7 @@ describe("rollback.yml (production example)", () => {
       "release ledger",
       "verify the ledger from the stack's anchor",
       "rollback",
+      "flags-changed",
       "install pulumi",
       "pulumi-up",
       "stack-outputs",
@@ -251,6 +254,32 @@ describe("rollback.yml (production example)", () => {
     expect(ledger.steps.at(-1)?.run).toContain('--kind deployed --stack "$STACK"');
     expect(ledger.steps.at(-1)?.run).toContain('--approvers "$APPROVERS"');
     expect(ledger.steps.at(-1)?.env).toMatchObject({ VERSION: "${{ needs.deploy-production.outputs.version }}", STACK: "production" });
+  });
+
+  test("each flag the rollback turned off is recorded after the release, from the stack file it deployed (003 §7.2)", () => {
+    const deploy = rollback.jobs["deploy-production"];
+    const ids = deploy.steps.map((step) => step.id);
+    // Measured before pulumi up rewrites SLIPWAY_FLAGS, after `slipway rollback` turned the flags off.
+    expect(ids.indexOf("flags-changed")).toBeGreaterThan(ids.indexOf("rollback"));
+    expect(ids.indexOf("flags-changed")).toBeLessThan(ids.indexOf("pulumi-up"));
+    expect(deploy.steps.find((step) => step.id === "flags-changed")?.env).toEqual({
+      STACK: "production",
+      SERVED_BEFORE: "${{ vars.SLIPWAY_FLAGS }}",
+    });
+    expect(deploy.outputs?.flags).toBe("${{ steps.flags-changed.outputs.flags }}");
+    const flags = rollback.jobs["flags-production"];
+    // Only once the rolled-back release is recorded (a flag line records the release production runs), and only when a flag changed.
+    expect(flags.if).toBe(
+      "${{ needs.deploy-production.result == 'success' && needs.ledger-production.result == 'success' && needs.deploy-production.outputs.flags != '' }}",
+    );
+    expect(flags.environment).toEqual({ name: "slipway-ledger" });
+    expect(flags.steps.find((step) => step.name === "the stack file the rollback deployed")).toMatchObject({
+      uses: ACTIONS.downloadArtifact,
+      with: { name: ROLLBACK_STACK_FILE_ARTIFACT, path: "." },
+    });
+    expect(flags.steps.at(-1)?.run).toContain("for flag in $FLAGS; do");
+    expect(flags.steps.at(-1)?.run).toContain('--kind flag --stack "$STACK"');
+    expect(flags.steps.at(-1)?.env).toMatchObject({ FLAGS: "${{ needs.deploy-production.outputs.flags }}", STACK: "production" });
   });
 
   test("only the incident jobs write, and only issues; the incident never holds the rollback back", () => {
