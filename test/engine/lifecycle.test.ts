@@ -22,7 +22,7 @@ import { DEMO_PASSPHRASE, describeResult } from "../../engine/driver";
 import { REPO_ROOT } from "../support/project";
 import { runnerEnv } from "../support/runner";
 import { canonicalLine, contentHash, sha256Hex } from "../../release/ledger";
-import { SLIPWAY_BIN } from "../../contract/commands";
+import { SLIPWAY_BIN, shellJoin, upCommand } from "../../contract/commands";
 import { GO_LIVE_ENV, rollbackEnvironmentName } from "../../contract/release";
 import { ENGINE_TIMEOUT_MS, EngineProject, type EngineRun, engineScratch, requireEngine } from "./support";
 
@@ -710,6 +710,95 @@ describe("a release from staging to production under the real engine", () => {
       const gate = slipway(["gate", "--state", "rolled-back.export.json", "--policy-config", "policy-config.json", "--json"]);
       expect({ status: gate.status, stderr: gate.stderr }).toEqual({ status: 0, stderr: "slipway: policy config: policy-config.json\n" });
       expect((JSON.parse(gate.stdout) as { result: string; stacks: { violations: unknown[] }[] }).stacks[0].violations).toEqual([]);
+    },
+    ENGINE_TIMEOUT_MS,
+  );
+
+  it(
+    "the kill switch (flag.yml) turns a flag off in place, and holds: a deploy of main still serving it on is refused until `slipway flag on` overrides the kill",
+    async () => {
+      const file = "flag.yml";
+      const stackFile = path.join(project.dir, "Pulumi.production.yaml");
+      const onMain = fs.readFileSync(stackFile, "utf8");
+      const run = {
+        ...runnerEnv("production", 9530, "acme/storefront"),
+        GITHUB_WORKFLOW_REF: "acme/storefront/.github/workflows/flag.yml@refs/heads/main",
+        GITHUB_SHA: "4".repeat(40),
+      };
+      const served = async () => JSON.parse((await environmentVars("production")).SLIPWAY_FLAGS).flags["dark-mode"].defaultVariant;
+      expect(await served()).toBe("on");
+
+      // flag-production, in production-rollback: slipway flag off in the checkout...
+      const environment = rollbackEnvironmentName("production");
+      const vars = await environmentVars("production", environment);
+      const off = runShellStep(
+        jobStep(file, "flag-production", "flag"),
+        vars,
+        { STACK: "production", FLAG: "dark-mode", SERVED_BEFORE: vars.SLIPWAY_FLAGS },
+        run,
+      );
+      expect({ status: off.status, stderr: off.stderr, flags: off.outputs.flags }).toEqual({ status: 0, stderr: "", flags: "dark-mode" });
+      // ...then pulumi up targeted at the stack's flag sources (the step's script, its targets from the stack output).
+      const sources = await project.run(["pulumi", "stack", "output", "flagSources", "--json", "--stack", "production"]);
+      expectOk(sources);
+      const targets = (JSON.parse(sources.stdout) as string[]).flatMap((urn) => ["--target", urn]);
+      const upStep = jobStep(file, "flag-production", "pulumi-up");
+      expect(upStep.run).toContain('"${targets[@]}"');
+      const killed = await project.run([...argvOf({ run: shellJoin(upCommand("production")) }), ...targets], {
+        ...stepEnv(upStep, vars),
+        STACK: "production",
+      });
+      expectOk(killed);
+      expect(killed.violations).toEqual([]);
+      expect(await served()).toBe("off");
+
+      // ledger-production records the flag line, from the stack file the kill switch deployed.
+      const version = (await project.run(["pulumi", "stack", "output", "releaseVersion", "--stack", "production"])).stdout.trim();
+      const recordStep = jobStep(file, "ledger-production", "record flag in the ledger");
+      const lines = recordStep.run!.split("\n");
+      const loop = lines
+        .slice(
+          lines.findIndex((line) => line.startsWith("for flag in")),
+          lines.indexOf("done") + 1,
+        )
+        .join("\n");
+      const recorded = runShellStep(
+        recordStep,
+        {},
+        { VERSION: version, STACK: "production", LEDGER_BRANCH: "slipway-ledger", FLAGS: off.outputs.flags },
+        run,
+        loop,
+      );
+      expect({ status: recorded.status, stderr: recorded.stderr }).toEqual({ status: 0, stderr: "" });
+      const kill = ledgerEvents().pop() as { seq: number; kind: string; flag: unknown };
+      expect(kill).toMatchObject({ kind: "flag", stack: "production", flag: { name: "dark-mode", served: "off" } });
+
+      // Nobody merged the flag-stack-file artifact: main still has the flag on. Its deploy is refused.
+      fs.writeFileSync(stackFile, onMain);
+      git("commit", "-q", "-am", "main: the kill switch's stack file is not merged");
+      const redeploy = await runStep(pulumiStep("deploy-production.yml", "deploy", "up", "pulumi-up"), "production");
+      expect(redeploy.code).not.toBe(0);
+      // Refused wherever the flag is served: the environments' SLIPWAY_FLAGS variables and the ConfigMap.
+      const killMessage = `serves flag 'dark-mode' on in production but .github/workflows/flag.yml turned it off in an emergency at ledger line ${kill.seq}`;
+      expect(redeploy.violations.length).toBeGreaterThan(0);
+      for (const violation of redeploy.violations) {
+        expect([violation.policy, violation.message]).toEqual(["l3-flags-off-in-production", expect.stringContaining(killMessage)]);
+      }
+      expect(redeploy.violations.map((violation) => violation.message)).toContainEqual(
+        expect.stringMatching(
+          /^ActionsEnvironmentVariable 'storefront-production-variable-SLIPWAY_FLAGS' variable SLIPWAY_FLAGS serves flag 'dark-mode'/,
+        ),
+      );
+      expect(await served()).toBe("off");
+
+      // Turning it on again is a decision the stack file states: the pack then lets it through.
+      const on = slipway(["flag", "on", "dark-mode"]);
+      expect({ status: on.status, stderr: on.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(on.stdout).toContain(`It overrides the emergency kill at ledger line ${kill.seq}`);
+      const key = { PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE };
+      const preview = await runStep(pulumiStep("drift.yml", "drift-production", "preview"), "production", [], key);
+      expect(preview.violations).toEqual([]);
+      fs.writeFileSync(stackFile, onMain);
     },
     ENGINE_TIMEOUT_MS,
   );
