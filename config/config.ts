@@ -14,6 +14,7 @@ import {
   VERSION_PATTERN,
   FLAGS_ENV_VAR,
   FLAGS_URL_ENV_VAR,
+  FLAGS_TOKEN_ENV_VAR,
   RELEASE_MANIFEST_VARIABLE,
   FLAGS_VARIABLE,
   POLICY_CONFIG_FILE,
@@ -1019,6 +1020,29 @@ function crossCheck(config: unknown, ctx: z.RefinementCtx): void {
       }
     }
   });
+  // Vercel and Heroku apps read their flags over GitHub's REST API (SLIPWAY_FLAGS_URL), which
+  // answers only with a token: an app without one of its own never sees a flag change, a kill included.
+  if (stackConfig.flags.length > 0) {
+    const needsToken = (where: (string | number)[], value: unknown) => {
+      if (value instanceof SecretString) return;
+      ctx.addIssue({
+        code: "custom",
+        path: where,
+        message:
+          `is required${value === undefined ? "" : " as a secret"}: the app reads its flags from ${FLAGS_URL_ENV_VAR} (GitHub's REST API) with a read-only token of its own ` +
+          `(a fine-grained token with "Environments: read" on the flags' repository); run \`pulumi config set --secret --path '${keyPath(where)}' <token>\``,
+      });
+    };
+    stackConfig.apps.vercel.forEach((app, i) => {
+      needsToken(["apps", "vercel", i, "env", FLAGS_TOKEN_ENV_VAR], app.env[FLAGS_TOKEN_ENV_VAR]);
+    });
+    stackConfig.apps.heroku.forEach((app, i) => {
+      needsToken(
+        ["apps", "heroku", i, "secrets", FLAGS_TOKEN_ENV_VAR],
+        app.secrets[FLAGS_TOKEN_ENV_VAR] ?? app.configVars[FLAGS_TOKEN_ENV_VAR],
+      );
+    });
+  }
   const flagNames = new Set<string>();
   stackConfig.flags.forEach((f, i) => {
     if (flagNames.has(f.name)) ctx.addIssue({ code: "custom", path: ["flags", i, "name"], message: `repeats flag '${f.name}'` });

@@ -32,6 +32,13 @@ export const FLAGS_ENV_VAR = "SLIPWAY_FLAGS";
  */
 export const FLAGS_URL_ENV_VAR = "SLIPWAY_FLAGS_URL";
 
+/**
+ * The secret env var (Vercel) or config var (Heroku) holding the app's own read-only GitHub token
+ * for `SLIPWAY_FLAGS_URL`: GitHub serves environment variables to authenticated callers only, so
+ * without it every flag evaluation falls back to its default and the kill switch cannot reach it.
+ */
+export const FLAGS_TOKEN_ENV_VAR = "SLIPWAY_FLAGS_TOKEN";
+
 /** The GitHub REST URL serving an environment's `SLIPWAY_FLAGS` variable (`{"name", "value": "<flagd JSON>"}`). */
 export function flagsSourceUrl(owner: string, repository: string, environment: string): string {
   return `https://api.github.com/repos/${owner}/${repository}/environments/${encodeURIComponent(environment)}/variables/${FLAGS_VARIABLE}`;

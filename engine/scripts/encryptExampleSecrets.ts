@@ -71,17 +71,20 @@ function main(): void {
       const salt = encrypted.get("encryptionsalt");
       if (typeof salt !== "string") throw new Error(`pulumi stack init wrote no encryptionsalt for ${stack}`);
       if (!isMap(document.contents)) throw new Error(`${stackDocument.file}: the document is not a map`);
-      // The salt sits right above `config:`, where `pulumi stack init` would have put it.
-      document.delete("encryptionsalt");
+      // A salt already there is replaced in place (its comments stay: the file's first line is the
+      // schema comment); a new one sits right above `config:`, where `pulumi stack init` puts it.
       const items = document.contents.items;
-      items.splice(
-        Math.max(
+      const existing = items.find((pair) => isScalar(pair.key) && pair.key.value === "encryptionsalt");
+      if (existing !== undefined) existing.value = new Scalar(salt);
+      else
+        items.splice(
+          Math.max(
+            0,
+            items.findIndex((pair) => isScalar(pair.key) && pair.key.value === "config"),
+          ),
           0,
-          items.findIndex((pair) => isScalar(pair.key) && pair.key.value === "config"),
-        ),
-        0,
-        new Pair(new Scalar("encryptionsalt"), new Scalar(salt)),
-      );
+          new Pair(new Scalar("encryptionsalt"), new Scalar(salt)),
+        );
       for (const keyPath of stackFile.securePaths) {
         const where = yamlPath(keyPath);
         const ciphertext = encrypted.getIn([...where, "secure"]);

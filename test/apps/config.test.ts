@@ -2,7 +2,7 @@
  * Config errors of the apps, databases and flags sections: each names the stack file, the key
  * (in `pulumi config --path` form) and what was wrong, and nothing is deployed.
  */
-import { ConfigError, parseStackConfig, type ConfigProblem, type StackConfig } from "../../config/config";
+import { ConfigError, parseStackConfig, SecretString, type ConfigProblem, type StackConfig } from "../../config/config";
 import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
 
 const FILE = "Pulumi.production.yaml";
@@ -63,16 +63,24 @@ function problemsOf(extra: Record<string, unknown>, secure: string[] = []): Conf
 }
 
 const herokuApi = { name: "api", appName: "acme-api", pipeline: "acme-api" };
+/** Where the Heroku app's flags token sits, as a `secure:` leaf. */
+const FLAGS_TOKEN_PATH = "slipway:apps.heroku[0].secrets.SLIPWAY_FLAGS_TOKEN";
 const worker = { name: "worker", port: 8080 };
 
 describe("a valid config", () => {
   test("parses, with the documented defaults applied", () => {
     const config: StackConfig = parseStackConfig(
-      rawConfig({
-        "slipway:apps": { heroku: [herokuApi], kubernetes: { services: [worker] } },
-        "slipway:databases": [{ name: "storefront" }],
-        "slipway:flags": [{ name: "auto-publish", level: "L3", defaults: { preview: false, staging: true, production: false } }],
-      }),
+      rawConfig(
+        {
+          "slipway:apps": {
+            heroku: [{ ...herokuApi, secrets: { SLIPWAY_FLAGS_TOKEN: "v1:flags-token" } }],
+            kubernetes: { services: [worker] },
+          },
+          "slipway:databases": [{ name: "storefront" }],
+          "slipway:flags": [{ name: "auto-publish", level: "L3", defaults: { preview: false, staging: true, production: false } }],
+        },
+        [FLAGS_TOKEN_PATH],
+      ),
     );
     expect(config.apps.heroku[0]).toEqual({
       ...herokuApi,
@@ -80,7 +88,7 @@ describe("a valid config", () => {
       stack: "heroku-24",
       formation: { web: { quantity: 1, size: "standard-1x" } },
       configVars: {},
-      secrets: {},
+      secrets: { SLIPWAY_FLAGS_TOKEN: expect.any(SecretString) },
     });
     expect(config.apps.kubernetes?.services[0]).toEqual({
       ...worker,
@@ -92,6 +100,38 @@ describe("a valid config", () => {
     });
     expect(config.databases).toEqual([{ name: "storefront", schema: "public", runtimeConnectionLimit: 20, readOnly: true }]);
     expect(config.flags[0]).toMatchObject({ scopes: ["global"], killSwitch: false });
+  });
+});
+
+describe("apps that read served flags carry their own token (003 §7.2: a kill must reach them)", () => {
+  const flags = [{ name: "auto-publish", level: "L3", defaults: { preview: false, staging: true, production: false } }];
+  const vercelWeb = { name: "web", repository: "storefront" };
+  const needs = (key: string, asSecret = false) => ({
+    key,
+    message:
+      `is required${asSecret ? " as a secret" : ""}: the app reads its flags from SLIPWAY_FLAGS_URL (GitHub's REST API) with a read-only token of its own ` +
+      `(a fine-grained token with "Environments: read" on the flags' repository); run \`pulumi config set --secret --path '${key}' <token>\``,
+  });
+
+  test("a Heroku app and a Vercel project without SLIPWAY_FLAGS_TOKEN are refused, each at its key, with the command", () => {
+    expect(problemsOf({ "slipway:apps": { heroku: [herokuApi], vercel: [vercelWeb] }, "slipway:flags": flags })).toEqual([
+      needs("slipway:apps.vercel[0].env.SLIPWAY_FLAGS_TOKEN"),
+      needs("slipway:apps.heroku[0].secrets.SLIPWAY_FLAGS_TOKEN"),
+    ]);
+  });
+
+  test("a token in plain text is refused: it must be a secret", () => {
+    const plain = {
+      "slipway:apps": { vercel: [{ ...vercelWeb, env: { SLIPWAY_FLAGS_TOKEN: "github_pat_plain" } }] },
+      "slipway:flags": flags,
+    };
+    expect(problemsOf(plain)).toEqual([needs("slipway:apps.vercel[0].env.SLIPWAY_FLAGS_TOKEN", true)]);
+  });
+
+  test("with the token as a secret it parses; without flags no token is needed", () => {
+    const withToken = { "slipway:apps": { vercel: [{ ...vercelWeb, env: { SLIPWAY_FLAGS_TOKEN: "v1:token" } }] }, "slipway:flags": flags };
+    expect(problemsOf(withToken, ["slipway:apps.vercel[0].env.SLIPWAY_FLAGS_TOKEN"])).toEqual([]);
+    expect(problemsOf({ "slipway:apps": { heroku: [herokuApi], vercel: [vercelWeb] } })).toEqual([]);
   });
 });
 

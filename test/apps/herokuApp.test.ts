@@ -74,7 +74,10 @@ describe("HerokuApp in the production example stack", () => {
         PUBLIC_URL: "https://api.acme.shop",
         SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/production/variables/SLIPWAY_FLAGS",
       },
-      sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("production", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
+      sensitiveVars: secret({
+        DATABASE_URL: exampleCiphertext("production", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]),
+        SLIPWAY_FLAGS_TOKEN: exampleCiphertext("production", ["slipway:apps", "heroku", 0, "secrets", "SLIPWAY_FLAGS_TOKEN"]),
+      }),
     });
     expect(config.additionalSecretOutputs).toEqual(["sensitiveVars"]);
   });
@@ -137,7 +140,10 @@ describe("HerokuApp in the staging example stack", () => {
         PUBLIC_URL: "https://api.acme-staging.dev",
         SLIPWAY_FLAGS_URL: "https://api.github.com/repos/acme/storefront/environments/staging/variables/SLIPWAY_FLAGS",
       },
-      sensitiveVars: secret({ DATABASE_URL: exampleCiphertext("staging", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]) }),
+      sensitiveVars: secret({
+        DATABASE_URL: exampleCiphertext("staging", ["slipway:apps", "heroku", 0, "secrets", "DATABASE_URL"]),
+        SLIPWAY_FLAGS_TOKEN: exampleCiphertext("staging", ["slipway:apps", "heroku", 0, "secrets", "SLIPWAY_FLAGS_TOKEN"]),
+      }),
     });
   });
 });

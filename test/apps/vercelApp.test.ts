@@ -55,6 +55,7 @@ describe("VercelApp in the production example stack", () => {
         `vercel:index/alias:Alias::web-alias-www.acme.shop`,
         `${VARIABLE}::web-env-NEXT_PUBLIC_API_URL`,
         `${VARIABLE}::web-env-SESSION_SECRET`,
+        `${VARIABLE}::web-env-SLIPWAY_FLAGS_TOKEN`,
         `${VARIABLE}::web-env-SLIPWAY_FLAGS_URL`,
       ].sort(),
     );
