@@ -4,5 +4,9 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
+import { memoizeDeserialization } from "./sdkMemo";
+
+// AnalyzeStack deserialises each resource once, not once per stack policy (sdkMemo.ts).
+memoizeDeserialization();
 
 new PolicyPack("slipway-guardrails", { policies });
