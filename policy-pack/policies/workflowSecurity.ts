@@ -166,14 +166,19 @@ function envOrigins(value: string, roots: UntrustedRoots): string[] {
  * untrusted value by the env maps (outermost first: workflow, job, step; an inner map's value for a
  * name replaces the outer one).
  */
-function scriptRoots(basePaths: string[], envMaps: Props[]): UntrustedRoots {
+function scriptRoots(basePaths: string[], envMaps: Props[], base: UntrustedRoots = untrustedRoots(basePaths)): UntrustedRoots {
   const tainted = new Map<string, { name: string; from: string }>();
-  let roots = untrustedRoots(basePaths);
+  // `base` (the roots of basePaths alone) is only read: shared by every step without a tainted env var.
+  let roots = base;
   for (const map of envMaps) {
     for (const [name, value] of Object.entries(map)) {
       const from = typeof value === "string" ? envOrigins(value, roots) : [];
       if (from.length > 0) tainted.set(name.toLowerCase(), { name, from: from.join(", ") });
       else tainted.delete(name.toLowerCase());
+    }
+    if (tainted.size === 0) {
+      roots = base;
+      continue;
     }
     roots = untrustedRoots(basePaths);
     for (const { name, from } of tainted.values()) addUntrustedPath(roots, `env.${name}`, from);
@@ -211,6 +216,7 @@ export const workflowInjectionSafe: SlipwayResourcePolicy = {
     const { workflow, subject } = managed;
     const nameRoots = untrustedRoots(untrustedPaths(config, false));
     const scriptPaths = untrustedPaths(config, true);
+    const scriptBase = untrustedRoots(scriptPaths);
     for (const job of workflow.jobs) {
       const sinks: Sink[] = [];
       if (job.name !== undefined) {
@@ -222,7 +228,7 @@ export const workflowInjectionSafe: SlipwayResourcePolicy = {
         });
       }
       job.steps.forEach((step, index) => {
-        const roots = scriptRoots(scriptPaths, [workflow.env, job.env, step.env]);
+        const roots = scriptRoots(scriptPaths, [workflow.env, job.env, step.env], scriptBase);
         const where = `job '${job.id}' ${stepLabel(index, step)}`;
         if (step.run !== undefined) sinks.push({ where: `${where} run:`, template: step.run, roots, fix: SCRIPT_FIX });
         const script = text(step.with.script);

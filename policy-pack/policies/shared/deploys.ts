@@ -8,6 +8,7 @@
  * deploys production too.
  */
 import { isProductionName } from "../../../contract/production";
+import { RecentAnswers } from "./recent";
 import { parseYaml } from "./yaml";
 import {
   classifyTargets,
@@ -258,6 +259,18 @@ function stepsOf(job: WorkflowJob, raw: Props, base: Expansion, alsoProduction: 
 
 /** Read a workflow file: every job's environment, deploys and migrations. */
 export function workflowFacts(
+  content: string,
+  where: { urn: string; repository: string; file: string },
+  production: ProductionNames,
+): WorkflowFacts | { error: string } {
+  // Several policies read the same file's facts: derived once per file text, place and production names.
+  const key = JSON.stringify([where.urn, where.repository, where.file, production.targets, production.environments, content]);
+  return recentFacts.answer(key, () => deriveWorkflowFacts(content, where, production));
+}
+
+const recentFacts = new RecentAnswers<WorkflowFacts | { error: string }>();
+
+function deriveWorkflowFacts(
   content: string,
   where: { urn: string; repository: string; file: string },
   production: ProductionNames,
