@@ -130,8 +130,9 @@ export const previewSecretExposure: SlipwayResourcePolicy = {
         .map((entry) => vercelExposure(record(entry)))
         .filter((exposure): exposure is PreviewExposure => exposure !== undefined);
     } else if (args.type === TYPES.environmentSecret) {
+      // GitHub environment names are case-insensitive: 'Preview' is the preview environment.
       exposures =
-        text(args.props.environment) === "preview"
+        text(args.props.environment)?.toLowerCase() === "preview"
           ? [{ key: text(args.props.secretName) ?? args.name, detail: "to the GitHub 'preview' environment" }]
           : [];
     } else {

@@ -1,7 +1,7 @@
 import { k8sSafeRollout, previewSecretExposure, vercelDeploymentProtection } from "../../policy-pack/policies/apps";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { disruptionBudget, k8sDeployment, repository } from "./fixtures";
-import { messages, runResourcePolicy, runStackPolicy, type Fixture } from "./harness";
+import { configRefusal, messages, runResourcePolicy, runStackPolicy, type Fixture } from "./harness";
 import { secret } from "../support/wire";
 
 const project = (props: Record<string, unknown> = {}): Fixture => ({
@@ -56,6 +56,46 @@ describe("vercel-deployment-protection", () => {
     ).toEqual([]);
   });
 
+  test("every Vercel protection mode that covers previews counts, whichever block sets it", async () => {
+    const none = { deploymentType: "none" };
+    for (const deploymentType of ["standard_protection_new", "standard_protection", "all_deployments", "only_preview_deployments"]) {
+      for (const block of ["vercelAuthentication", "passwordProtection", "trustedIps"]) {
+        const fixture = project({ vercelAuthentication: none, [block]: { deploymentType } });
+        expect({ block, deploymentType, violations: messages(await runResourcePolicy(vercelDeploymentProtection, fixture)) }).toEqual({
+          block,
+          deploymentType,
+          violations: [],
+        });
+      }
+    }
+    // Protecting production only leaves the preview URLs public.
+    const productionOnly = project({ vercelAuthentication: none, trustedIps: { deploymentType: "only_production_deployments" } });
+    expect(messages(await runResourcePolicy(vercelDeploymentProtection, productionOnly))).toEqual([
+      "Vercel Project 'web' leaves preview deployments public (vercelAuthentication: none, passwordProtection: unset, trustedIps: only_production_deployments).",
+    ]);
+  });
+
+  test("with protectProduction, production is covered only by a mode that protects production deployments", async () => {
+    const config = { protectProduction: true };
+    const both = project({ passwordProtection: { deploymentType: "only_production_deployments" } });
+    expect(messages(await runResourcePolicy(vercelDeploymentProtection, both, { config }))).toEqual([]);
+    // Standard protection leaves the production domain public, whichever block carries it.
+    const standard = project({ passwordProtection: { deploymentType: "standard_protection" } });
+    expect(messages(await runResourcePolicy(vercelDeploymentProtection, standard, { config }))).toEqual([
+      "Vercel Project 'web' leaves production deployments public (vercelAuthentication: standard_protection_new, passwordProtection: standard_protection, trustedIps: unset) while protectProduction is on.",
+    ]);
+    // A stack the team names as production is production.
+    const live = { config: { ...config, productionStacks: ["live"] }, stack: "live" };
+    expect(messages(await runResourcePolicy(vercelDeploymentProtection, project(), live))).toHaveLength(1);
+  });
+
+  test("protectProduction is a boolean the config check holds", () => {
+    expect(configRefusal(vercelDeploymentProtection, { protectProduction: true })).toBeUndefined();
+    expect(configRefusal(vercelDeploymentProtection, { protectProduction: "yes" })).toMatch(
+      "policy-config.json: vercel-deployment-protection.protectProduction: ",
+    );
+  });
+
   test("another resource type is not applicable", async () => {
     expect((await runResourcePolicy(vercelDeploymentProtection, repository())).notApplicable).toBe("only Vercel projects are judged");
   });
@@ -91,15 +131,17 @@ describe("preview-secret-exposure", () => {
     ]);
   });
 
-  test("secrets of the GitHub preview environment are exposed to previews", async () => {
-    const fixture = {
-      type: TYPES.environmentSecret,
-      name: "preview-db",
-      props: { repository: "app", environment: "preview", secretName: "DATABASE_URL", plaintextValue: secret("x") },
-    };
-    expect(messages(await runResourcePolicy(previewSecretExposure, fixture))).toEqual([
-      "ActionsEnvironmentSecret 'preview-db' exposes sensitive 'DATABASE_URL' to the GitHub 'preview' environment.",
-    ]);
+  test("secrets of the GitHub preview environment are exposed to previews, however its name is cased (GitHub's names are case-insensitive)", async () => {
+    for (const environment of ["preview", "Preview", "PREVIEW"]) {
+      const fixture = {
+        type: TYPES.environmentSecret,
+        name: "preview-db",
+        props: { repository: "app", environment, secretName: "DATABASE_URL", plaintextValue: secret("x") },
+      };
+      expect(messages(await runResourcePolicy(previewSecretExposure, fixture))).toEqual([
+        "ActionsEnvironmentSecret 'preview-db' exposes sensitive 'DATABASE_URL' to the GitHub 'preview' environment.",
+      ]);
+    }
   });
 
   test("an explicitly allowed value may reach previews", async () => {
@@ -109,6 +151,63 @@ describe("preview-secret-exposure", () => {
       messages(await runResourcePolicy(previewSecretExposure, fixture, { config: { previewSecretAllowlist: ["SANDBOX_API_KEY"] } })),
     ).toEqual([]);
     expect(messages(await runResourcePolicy(previewSecretExposure, fixture, { config: { allowPreviewSecrets: true } }))).toEqual([]);
+  });
+
+  test("values a Vercel Project declares inline are judged like separate env vars", async () => {
+    const fixture = project({
+      environments: [
+        { key: "STRIPE_KEY", value: secret("value-123456"), sensitive: true, targets: ["production"] },
+        { key: "NEXT_PUBLIC_ENV", value: "preview", sensitive: false, targets: ["preview"] },
+        { key: "SESSION_SECRET", value: secret("value-123456"), sensitive: true, targets: ["preview", "development"] },
+        { value: secret("value-123456"), sensitive: true },
+      ],
+    });
+    expect(messages(await runResourcePolicy(previewSecretExposure, fixture))).toEqual([
+      "Vercel Project 'web' exposes sensitive 'SESSION_SECRET' to preview deployments (targets: preview, development).",
+      "Vercel Project 'web' exposes sensitive '?' to preview deployments (targets: unset, meaning all).",
+    ]);
+    expect(messages(await runResourcePolicy(previewSecretExposure, project()))).toEqual([]);
+  });
+
+  test("a credential is sensitive whether or not it is marked so", async () => {
+    const fixture = envVar("STRIPE_KEY", { value: `sk_live_${"a1B2c3D4".repeat(3)}`, sensitive: false, targets: ["preview"] });
+    expect(messages(await runResourcePolicy(previewSecretExposure, fixture))).toEqual([
+      "Vercel ProjectEnvironmentVariable 'stripe_key' exposes sensitive 'STRIPE_KEY' to preview deployments (targets: preview).",
+    ]);
+  });
+
+  test("only the GitHub preview environment's secrets reach previews", async () => {
+    const secretOf = (environment: string, secretName?: string) => ({
+      type: TYPES.environmentSecret,
+      name: "db-url",
+      props: { repository: "app", environment, ...(secretName ? { secretName } : {}), plaintextValue: secret("x") },
+    });
+    expect(messages(await runResourcePolicy(previewSecretExposure, secretOf("production", "DATABASE_URL")))).toEqual([]);
+    // A secret without a name is named by its resource.
+    expect(messages(await runResourcePolicy(previewSecretExposure, secretOf("preview")))).toEqual([
+      "ActionsEnvironmentSecret 'db-url' exposes sensitive 'db-url' to the GitHub 'preview' environment.",
+    ]);
+  });
+
+  test("the allowlist names values one by one: others are still refused", async () => {
+    const fixture = project({
+      environments: [
+        { key: "SANDBOX_API_KEY", value: secret("value-123456"), sensitive: true, targets: ["preview"] },
+        { key: "SESSION_SECRET", value: secret("value-123456"), sensitive: true, targets: ["preview"] },
+      ],
+    });
+    expect(
+      messages(await runResourcePolicy(previewSecretExposure, fixture, { config: { previewSecretAllowlist: ["SANDBOX_API_KEY"] } })),
+    ).toEqual(["Vercel Project 'web' exposes sensitive 'SESSION_SECRET' to preview deployments (targets: preview)."]);
+    expect(
+      configRefusal(previewSecretExposure, { previewSecretAllowlist: ["SANDBOX_API_KEY"], allowPreviewSecrets: false }),
+    ).toBeUndefined();
+    expect(configRefusal(previewSecretExposure, { previewSecretAllowlist: [42] })).toMatch(
+      "policy-config.json: preview-secret-exposure.previewSecretAllowlist.0: ",
+    );
+    expect(configRefusal(previewSecretExposure, { allowPreviewSecrets: "true" })).toMatch(
+      "policy-config.json: preview-secret-exposure.allowPreviewSecrets: ",
+    );
   });
 
   test("another resource type is not applicable", async () => {
@@ -184,6 +283,74 @@ describe("k8s-safe-rollout", () => {
     expect(
       messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment(), disruptionBudget()], { config: { minProductionReplicas: 4 } })),
     ).toEqual(["Deployment 'api' runs 3 replica(s) in production; at least 4 keep it serving through a rollout or a node drain."]);
+  });
+
+  test("maxUnavailable is zero however it is written; one pod is one too many", async () => {
+    const rolling = (maxUnavailable: unknown) =>
+      k8sDeployment("api", { strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable, maxSurge: 1 } } });
+    for (const zero of [0, "0", "0%"])
+      expect(messages(await runStackPolicy(k8sSafeRollout, [rolling(zero), disruptionBudget()]))).toEqual([]);
+    expect(messages(await runStackPolicy(k8sSafeRollout, [rolling(1), disruptionBudget()]))).toEqual([
+      "Deployment 'api' rolling update allows 1 unavailable pods; it must be 0.",
+    ]);
+  });
+
+  test("every container is judged, named or not", async () => {
+    const fixture = k8sDeployment();
+    const podSpec = (fixture.props.spec as Record<string, any>).template.spec;
+    podSpec.containers.push({ image: podSpec.containers[0].image, resources: { limits: { cpu: "1", memory: "1Gi" } } });
+    expect(messages(await runStackPolicy(k8sSafeRollout, [fixture, disruptionBudget()]))).toEqual([
+      "Deployment 'api' container '?' has no readinessProbe, so traffic reaches pods before they are ready.",
+      "Deployment 'api' container '?' sets no requests.cpu, requests.memory.",
+    ]);
+  });
+
+  test("an unset replica count is Kubernetes' one; two replicas are the production minimum", async () => {
+    const unset = k8sDeployment();
+    delete (unset.props.spec as Record<string, unknown>).replicas;
+    expect(messages(await runStackPolicy(k8sSafeRollout, [unset, disruptionBudget()]))).toEqual([
+      "Deployment 'api' runs 1 replica(s) in production; at least 2 keep it serving through a rollout or a node drain.",
+    ]);
+    expect(messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment("api", { replicas: 2 }), disruptionBudget()]))).toEqual([]);
+  });
+
+  test("a disruption budget covers the pods only if every label it selects matches, in the same namespace", async () => {
+    const budget = (matchLabels: Record<string, string>, namespace?: string): Fixture => ({
+      type: TYPES.k8sPdb,
+      name: "api-pdb",
+      props: {
+        metadata: namespace ? { name: "api-pdb", namespace } : { name: "api-pdb" },
+        spec: { selector: { matchLabels }, minAvailable: 1 },
+      },
+    });
+    const noBudget = "Deployment 'api' has no PodDisruptionBudget selecting its pods (labels: 'app=api').";
+    expect(messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment(), budget({ app: "api" }, "app")]))).toEqual([]);
+    expect(messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment(), budget({ app: "api", tier: "backend" }, "app")]))).toEqual([
+      noBudget,
+    ]);
+    expect(messages(await runStackPolicy(k8sSafeRollout, [k8sDeployment(), budget({ app: "api" })]))).toEqual([noBudget]);
+    // A resource that names no namespace is in 'default'.
+    const inDefault = k8sDeployment();
+    delete (inDefault.props.metadata as Record<string, unknown>).namespace;
+    expect(messages(await runStackPolicy(k8sSafeRollout, [inDefault, budget({ app: "api" })]))).toEqual([]);
+    expect(messages(await runStackPolicy(k8sSafeRollout, [inDefault, budget({ app: "api" }, "default")]))).toEqual([]);
+  });
+
+  test("the pod labels a missing budget should select are all listed", async () => {
+    const fixture = k8sDeployment();
+    (fixture.props.spec as Record<string, any>).template.metadata.labels = { app: "api", tier: "backend" };
+    expect(messages(await runStackPolicy(k8sSafeRollout, [fixture]))).toEqual([
+      "Deployment 'api' has no PodDisruptionBudget selecting its pods (labels: 'app=api', 'tier=backend').",
+    ]);
+  });
+
+  test("replica and rollout bounds are whole numbers of at least one", () => {
+    expect(configRefusal(k8sSafeRollout, { minProductionReplicas: 1, maxRolloutSeconds: 1 })).toBeUndefined();
+    const refused = "policy-config.json: k8s-safe-rollout";
+    expect(configRefusal(k8sSafeRollout, { minProductionReplicas: 0 })).toMatch(`${refused}.minProductionReplicas: `);
+    expect(configRefusal(k8sSafeRollout, { minProductionReplicas: 2.5 })).toMatch(`${refused}.minProductionReplicas: `);
+    expect(configRefusal(k8sSafeRollout, { maxRolloutSeconds: 0 })).toMatch(`${refused}.maxRolloutSeconds: `);
+    expect(configRefusal(k8sSafeRollout, { maxRolloutSeconds: "300" })).toMatch(`${refused}.maxRolloutSeconds: `);
   });
 
   test("a stack without Deployments is not applicable", async () => {
