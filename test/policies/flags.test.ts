@@ -177,6 +177,18 @@ describe("l3-flags-off-in-production", () => {
     ]);
   });
 
+  test("a flag without a level served on through its targeting may be a side effect", async () => {
+    const unlevelled = {
+      state: "ENABLED",
+      variants: { on: true, off: false },
+      defaultVariant: "off",
+      targeting: { if: [{ "!=": [{ var: "client" }, "globex"] }, "on", "off"] },
+    };
+    expect(messages(await judge(l3FlagsOffInProduction, [configMap({ mystery: unlevelled })]))).toEqual([
+      `${WHERE} turns flag 'mystery' on in production through its targeting, to a context with no client but it has no metadata.level, so it may be an L3 side effect.`,
+    ]);
+  });
+
   test("flags reach production through GitHub, Heroku and Vercel too", async () => {
     const on = { "auto-publish": flag({ on: true }) };
     expect(messages(await judge(l3FlagsOffInProduction, [flagsVariable(on)]))).toHaveLength(1);
@@ -339,6 +351,38 @@ describe("l3-flags-off-in-production", () => {
       expect(messages(await judge(l3FlagsOffInProduction, [on("INC-77"), manifestVariable(standard)]))).toEqual([notLinked("INC-77")]);
     });
 
+    test("an approval counts only when every release the stack carries links it", async () => {
+      const rollbackManifest = (validatedChangeRequests: string[]) => ({
+        ...manifestVariable(
+          releaseManifest({ version: "v1.3.0", ledger: { changeRequests: ["CR-1017"], validatedChangeRequests, rollback: null } }),
+          "production-rollback",
+        ),
+        name: "rollback-release-manifest",
+      });
+      expect(
+        messages(await judge(l3FlagsOffInProduction, [on("CR-1042"), manifestVariable(), rollbackManifest(["CR-1001", "CR-1017"])])),
+      ).toEqual([notLinked("CR-1042")]);
+      expect(
+        messages(await judge(l3FlagsOffInProduction, [on("CR-1042"), manifestVariable(), rollbackManifest(["CR-1017", "CR-1042"])])),
+      ).toEqual([]);
+    });
+
+    test("a manifest without ledger facts links no approval", async () => {
+      const { ledger: _ledger, ...withoutFacts } = releaseManifest();
+      expect(messages(await judge(l3FlagsOffInProduction, [on("CR-1042"), manifestVariable(withoutFacts)]))).toEqual([
+        notLinked("CR-1042"),
+      ]);
+    });
+
+    test("a hotfix's incident approves only itself", async () => {
+      const hotfix = releaseManifest({ hotfix: true, incident: "INC-77" });
+      expect(messages(await judge(l3FlagsOffInProduction, [on("INC-78"), manifestVariable(hotfix)]))).toEqual([notLinked("INC-78")]);
+    });
+
+    test("an approval written with stray spaces is the same id", async () => {
+      expect(messages(await judge(l3FlagsOffInProduction, [on(" CR-1042 "), manifestVariable()]))).toEqual([]);
+    });
+
     test("the manifest is read only when an approval must be checked", async () => {
       const pendingManifest = { ...manifestVariable(), props: { ...manifestVariable().props, value: unknown } };
       const outcome = await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": flag({ on: false }) }), pendingManifest]);
@@ -400,6 +444,97 @@ describe("l3-flags-off-in-production", () => {
         props: { metadata: { name: "flagd" }, data: { "flags.json": Buffer.from(on).toString("base64") } },
       };
       expect(messages(await judge(l3FlagsOffInProduction, [encoded]))).toEqual([unapproved("Secret 'flagd' data.flags.json")]);
+    });
+
+    test("a config var turning on a flag that no definition levels may be an L3 side effect", async () => {
+      const bare = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off" };
+      expect(messages(await judge(l3FlagsOffInProduction, [configMap({ mystery: bare }), herokuConfig({ MYSTERY: "true" })]))).toEqual([
+        "Heroku ConfigAssociation 'api-config' vars.MYSTERY turns flag 'mystery' on in production (MYSTERY=true) but no definition of it has metadata.level, so it may be an L3 side effect.",
+      ]);
+      // A level in any definition judges it: an L1 flag may be on.
+      const levelled = [
+        configMap({ mystery: flag({ level: "L1", killSwitch: false, scopes: "global" }) }),
+        flagsVariable({ mystery: bare }),
+      ];
+      expect(messages(await judge(l3FlagsOffInProduction, [...levelled, herokuConfig({ MYSTERY: "true" })]))).toEqual([]);
+    });
+
+    test("a config var turning on a side-effect flag needs a linked approval in one of its definitions", async () => {
+      const approved = (productionApproval: string) => flag({ on: false, productionApproval });
+      const twice = [configMap({ "auto-publish": approved("CR-9999") }), flagsVariable({ "auto-publish": approved("CR-1042") })];
+      expect(messages(await judge(l3FlagsOffInProduction, [...twice, herokuConfig({ AUTO_PUBLISH: "true" }), manifestVariable()]))).toEqual(
+        [],
+      );
+      // Definitions that carry no productionApproval at all (one of them no metadata either) approve nothing.
+      const silent = { ...flag({ on: false }), metadata: { level: "L3", killSwitch: true, scopes: "global,client,platform-account,lane" } };
+      const bare = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off" };
+      const unapprovedTwice = [configMap({ "auto-publish": silent }), flagsVariable({ "auto-publish": bare })];
+      expect(
+        messages(await judge(l3FlagsOffInProduction, [...unapprovedTwice, herokuConfig({ AUTO_PUBLISH: "true" }), manifestVariable()])),
+      ).toEqual([
+        "Heroku ConfigAssociation 'api-config' vars.AUTO_PUBLISH turns L3 flag 'auto-publish' on in production (AUTO_PUBLISH=true) without an approving change request (no definition of the flag carries metadata.productionApproval).",
+      ]);
+    });
+
+    test("a production setting or encrypted value is judged though the flag is defined only outside production", async () => {
+      const githubVariable = (variableName: string, value: unknown): Fixture => ({
+        type: TYPES.environmentVariable,
+        name: "production-setting",
+        props: { repository: "app", environment: "production", variableName, value },
+      });
+      const stagingDefinitions = flagsVariable({ "auto-publish": flag({ on: false }) }, "staging");
+      expect(
+        messages(await judge(l3FlagsOffInProduction, [stagingDefinitions, githubVariable("AUTO_PUBLISH", "true")], { stack: "staging" })),
+      ).toEqual([
+        "ActionsEnvironmentVariable 'production-setting' variable AUTO_PUBLISH turns L3 flag 'auto-publish' on in production (AUTO_PUBLISH=true) without an approving change request (no definition of the flag carries metadata.productionApproval).",
+      ]);
+      expect(
+        messages(
+          await judge(l3FlagsOffInProduction, [stagingDefinitions, githubVariable("AUTO_PUBLISH", secret("[secret]"))], {
+            stack: "staging",
+          }),
+        ),
+      ).toEqual([
+        "ActionsEnvironmentVariable 'production-setting' variable AUTO_PUBLISH may turn flags on in production, but its value is encrypted in this stack export and cannot be judged: " +
+          "judge `pulumi stack export --show-secrets` (the gate keeps values in memory and never prints them) or run `pulumi preview --policy-pack`.",
+      ]);
+    });
+
+    test("a flag document whose GitHub environment is unknown in preview is not judged as production's, nor passed", async () => {
+      const carrier = flagsVariable({ "auto-publish": flag({ on: true }) });
+      const pending: Fixture = { ...carrier, props: { ...carrier.props, environment: unknown } };
+      const outcome = await judge(l3FlagsOffInProduction, [pending], { stack: "staging" });
+      expect(messages(outcome)).toEqual([]);
+      expect(outcome.unknown).toContain("can't run policy 'l3-flags-off-in-production' during preview");
+    });
+
+    test("a kill is overridden when any definition of the flag names its ledger line", async () => {
+      const killed = manifestVariable(
+        releaseManifest({
+          ledger: {
+            ...(releaseManifest().ledger as NonNullable<ReturnType<typeof releaseManifest>["ledger"]>),
+            killedFlags: [{ name: "auto-publish", seq: 41, workflow: ".github/workflows/flag.yml" }],
+          },
+        }),
+      );
+      const defined = (overridesKill?: string) => {
+        const base = flag({ on: false, productionApproval: "CR-1042" });
+        return { ...base, metadata: { ...(base.metadata as object), ...(overridesKill === undefined ? {} : { overridesKill }) } };
+      };
+      const turnOn = herokuConfig({ AUTO_PUBLISH: "true" });
+      expect(
+        messages(
+          await judge(l3FlagsOffInProduction, [
+            configMap({ "auto-publish": defined(" 41 ") }),
+            flagsVariable({ "auto-publish": defined() }),
+            turnOn,
+            killed,
+          ]),
+        ),
+      ).toEqual([]);
+      expect(messages(await judge(l3FlagsOffInProduction, [configMap({ "auto-publish": defined() }), turnOn, killed]))).toEqual([
+        "Heroku ConfigAssociation 'api-config' vars.AUTO_PUBLISH turns flag 'auto-publish' on in production (AUTO_PUBLISH=true) but .github/workflows/flag.yml turned it off in an emergency at ledger line 41 and no definition of it overrides that kill (metadata.overridesKill: '41'), so this deploy would quietly undo the kill switch.",
+      ]);
     });
 
     test("an approved flag may be turned on by a config var", async () => {
@@ -466,6 +601,19 @@ describe("side-effect-flags-scoped", () => {
     const unlevelled = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off", metadata: { scopes: "global" } };
     expect(messages(await runResourcePolicy(sideEffectFlagsScoped, configMap({ mystery: unlevelled })))).toEqual([
       "ConfigMap 'flags' data['flags.flagd.json'] flag 'mystery' has no metadata.level, so it cannot be judged as a side-effect flag.",
+    ]);
+  });
+
+  test("an L3 flag whose metadata says nothing of kill switch or scopes fails on both", async () => {
+    const bareL3 = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off", metadata: { level: "L3" } };
+    expect(messages(await runResourcePolicy(sideEffectFlagsScoped, configMap({ "auto-publish": bareL3 })))).toEqual([
+      `${WHERE} L3 flag 'auto-publish' is not in the kill-switch set (metadata.killSwitch: unset).`,
+      `${WHERE} L3 flag 'auto-publish' does not support scope(s) 'global', 'client', 'platform-account', 'lane' (metadata.scopes: '').`,
+    ]);
+    // No metadata at all: no level to judge it by.
+    const bare = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off" };
+    expect(messages(await runResourcePolicy(sideEffectFlagsScoped, configMap({ mystery: bare })))).toEqual([
+      `${WHERE} flag 'mystery' has no metadata.level, so it cannot be judged as a side-effect flag.`,
     ]);
   });
 

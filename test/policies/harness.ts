@@ -20,6 +20,7 @@ import type {
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { UNKNOWN_VALUE } from "../../gate/model";
+import { parsePolicyConfig, reconcilePolicyConfig } from "../../gate/policyConfig";
 import { PROJECT_NAME } from "../../contract";
 
 // The SDK's deserializer is internal (its .d.ts is stripped); this is its real signature.
@@ -223,4 +224,28 @@ export async function runStackPolicy(policy: StackValidationPolicy, fixtures: Fi
 /** The messages of an outcome (handy for `toEqual([...])`). */
 export function messages(outcome: Outcome): string[] {
   return outcome.violations.map((violation) => violation.message);
+}
+
+/**
+ * Why a team's config for one policy is refused before any policy runs, as `slipway gate` (and the
+ * engine) validate it against the policy's configSchema; undefined when it is accepted.
+ */
+export function configRefusal(
+  policy: StackValidationPolicy | ResourceValidationPolicy,
+  properties: Record<string, unknown>,
+): string | undefined {
+  const info = {
+    name: policy.name,
+    description: policy.description ?? "",
+    enforcementLevel: "mandatory" as const,
+    kind: "validateStack" in policy ? ("stack" as const) : ("resource" as const),
+    configSchema: { properties: policy.configSchema?.properties ?? {}, required: policy.configSchema?.required ?? [] },
+  };
+  const file = parsePolicyConfig(JSON.stringify({ [policy.name]: properties }), "policy-config.json");
+  try {
+    reconcilePolicyConfig(PROJECT_NAME, [info], new Map(), file);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

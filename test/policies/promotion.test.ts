@@ -1,7 +1,7 @@
 import { immutableArtifacts, promoteValidatedArtifact } from "../../policy-pack/policies/promotion";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { ARTIFACTS, k8sDeployment, manifestVariable, releaseManifest, repository } from "./fixtures";
-import { messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
+import { configRefusal, messages, runResourcePolicy, runStackPolicy, unknown, type Fixture } from "./harness";
 
 const vercelDeployment = (ref: string): Fixture => ({
   type: TYPES.vercelDeployment,
@@ -169,6 +169,125 @@ describe("promote-validated-artifact", () => {
     );
   });
 
+  test("a soak record missing either end fails: a start without an end (or the reverse) shows no soak", async () => {
+    for (const missing of ["stagedAt", "validatedAt"] as const) {
+      const manifest = releaseManifest();
+      const { [missing]: _dropped, ...validation } = manifest.validation!;
+      manifest.validation = validation;
+      expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running]))).toEqual([
+        "Release v1.4.0 carries no soak record (manifest validation.stagedAt/validatedAt): nothing shows staging soaked it the 30 minutes an L2 release needs.",
+      ]);
+    }
+  });
+
+  test("a soak record that is not a date-time shows no soak", async () => {
+    const manifest = releaseManifest();
+    manifest.validation = { ...manifest.validation!, stagedAt: "after lunch" };
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running]))).toEqual([
+      "Release v1.4.0 was validated ? minutes after staging staged it (after lunch to 2026-11-20T09:45:00.000Z); an L2 release soaks at least 30 minutes.",
+    ]);
+  });
+
+  test("the team's soak figures are whole minutes, up to a day, for the levels L0-L3 only", () => {
+    expect(configRefusal(promoteValidatedArtifact, { stagingSoakMinutes: { L0: 0, L3: 1440 } })).toBeUndefined();
+    const refused = "policy-config.json: promote-validated-artifact.stagingSoakMinutes";
+    // Negative, more than a day, a fraction, a string: refused, naming the level.
+    for (const minutes of [-1, 1441, 30.5, "120"]) {
+      expect(configRefusal(promoteValidatedArtifact, { stagingSoakMinutes: { L3: minutes } })).toMatch(`${refused}.L3: `);
+    }
+    expect(configRefusal(promoteValidatedArtifact, { stagingSoakMinutes: { L4: 30 } })).toBe(`${refused}: Unrecognized key: "L4"`);
+  });
+
+  test("every migration staging did not run is named, beside what staging did run", async () => {
+    const judge = async (
+      staging: { expand: string[]; contract: string[] } | undefined,
+      production: { expand: string[]; contract: string[] },
+    ) => {
+      const manifest = releaseManifest({ migrations: production });
+      manifest.validation = { ...manifest.validation!, migrations: staging };
+      return messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable(manifest), ...running]));
+    };
+    // A validation recorded before migrations were: staging is known to have run none.
+    expect(await judge(undefined, { expand: ["add-order-channel"], contract: ["drop-legacy-status"] })).toEqual([
+      "Release v1.4.0 runs migrations expand add-order-channel, contract drop-legacy-status in production, which staging did not run for it (staging ran: none).",
+    ]);
+    expect(
+      await judge({ expand: [], contract: ["drop-legacy-status"] }, { expand: ["add-a", "add-b"], contract: ["drop-legacy-status"] }),
+    ).toEqual([
+      "Release v1.4.0 runs migrations expand add-a, expand add-b in production, which staging did not run for it (staging ran: contract drop-legacy-status).",
+    ]);
+    const ran = { expand: ["add-a", "add-b"], contract: ["drop-x", "drop-y"] };
+    expect(await judge(ran, { expand: ["add-a", "add-b"], contract: ["drop-x", "drop-y", "drop-z"] })).toEqual([
+      "Release v1.4.0 runs migration contract drop-z in production, which staging did not run for it (staging ran: expand add-a, add-b; contract drop-x, drop-y).",
+    ]);
+    expect(await judge(ran, ran)).toEqual([]);
+  });
+
+  test("an app staging did not validate fails whatever references it carries, all of them shown", async () => {
+    const admin = { image: otherImage, commitSha: "1".repeat(40) };
+    expect(
+      messages(
+        await runStackPolicy(promoteValidatedArtifact, [
+          manifestVariable(releaseManifest({ artifacts: { ...ARTIFACTS, admin } })),
+          ...running,
+        ]),
+      ),
+    ).toEqual([
+      `Release v1.4.0 app 'admin' runs ${otherImage} + ${"1".repeat(40)}, which staging did not validate (validated apps: 'api', 'web', 'worker').`,
+    ]);
+    expect(
+      messages(
+        await runStackPolicy(promoteValidatedArtifact, [
+          manifestVariable(releaseManifest({ artifacts: { ...ARTIFACTS, admin: {} } })),
+          ...running,
+        ]),
+      ),
+    ).toEqual(["Release v1.4.0 app 'admin' runs (empty), which staging did not validate (validated apps: 'api', 'web', 'worker')."]);
+  });
+
+  test("a container with no image runs no artifact of the release", async () => {
+    const fixtures = [manifestVariable(), k8sDeployment("api", {}, { image: undefined }), running[1], running[2]];
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, fixtures))).toEqual([
+      `Deployment 'api' container 'api' image '(none)' is not an artifact of release v1.4.0 (manifest images: '${ARTIFACTS.api.image}').`,
+    ]);
+  });
+
+  test("an unreadable manifest vouches for no artifact: it is reported, and the release beside it is judged alone", async () => {
+    const unreadable = { ...manifestVariable("{ not json", "production-rollback"), name: "rollback-release-manifest" };
+    const unreadableMessage = /^ActionsEnvironmentVariable 'rollback-release-manifest' cannot be read: /;
+    const alone = messages(await runStackPolicy(promoteValidatedArtifact, [unreadable, ...running]));
+    expect(alone).toHaveLength(1);
+    expect(alone[0]).toMatch(unreadableMessage);
+    const beside = messages(
+      await runStackPolicy(promoteValidatedArtifact, [
+        unreadable,
+        manifestVariable(),
+        k8sDeployment("api", {}, { image: otherImage }),
+        running[1],
+        running[2],
+      ]),
+    );
+    expect(beside).toHaveLength(2);
+    expect(beside[0]).toMatch(unreadableMessage);
+    expect(beside[1]).toBe(
+      `Deployment 'api' container 'api' image '${otherImage}' is not an artifact of release v1.4.0 (manifest images: '${ARTIFACTS.api.image}').`,
+    );
+  });
+
+  test("an image outside both releases a stack carries names both", async () => {
+    const rollback = {
+      ...manifestVariable(
+        releaseManifest({ version: "v1.3.0", validation: { ...releaseManifest().validation!, version: "v1.3.0" } }),
+        "production-rollback",
+      ),
+      name: "rollback-release-manifest",
+    };
+    const fixtures = [manifestVariable(), rollback, k8sDeployment("api", {}, { image: otherImage }), running[1], running[2]];
+    expect(messages(await runStackPolicy(promoteValidatedArtifact, fixtures))).toEqual([
+      `Deployment 'api' container 'api' image '${otherImage}' is not an artifact of release v1.4.0, v1.3.0 (manifest images: '${ARTIFACTS.api.image}', '${ARTIFACTS.api.image}').`,
+    ]);
+  });
+
   test("an unreadable manifest fails", async () => {
     expect(messages(await runStackPolicy(promoteValidatedArtifact, [manifestVariable({ version: "v1" })]))[0]).toMatch(
       /^ActionsEnvironmentVariable 'release-manifest' cannot be read: it does not match the release manifest contract/,
@@ -245,6 +364,34 @@ describe("immutable-artifacts", () => {
     expect(messages(await runResourcePolicy(immutableArtifacts, manifestVariable(manifest)))).toEqual([
       "ActionsEnvironmentVariable 'release-manifest' artifacts.web.commitSha 'main' is not a full commit SHA (40 hex): a branch name or short SHA deploys whatever it points at.",
     ]);
+  });
+
+  test("a container without a name or an image is not pinned either", async () => {
+    expect(messages(await runResourcePolicy(immutableArtifacts, k8sDeployment("api", {}, { name: undefined, image: undefined })))).toEqual([
+      "Deployment 'api' container '?' image '(none)' is not pinned by digest (expected <repository>@sha256:<64 hex>).",
+    ]);
+  });
+
+  test("an image without a tag is 'latest'", async () => {
+    expect(messages(await runResourcePolicy(immutableArtifacts, k8sDeployment("api", {}, { image: "ghcr.io/acme/api" })))).toEqual([
+      "Deployment 'api' container 'api' image 'ghcr.io/acme/api' is not pinned by digest (expected <repository>@sha256:<64 hex>; 'latest' moves).",
+    ]);
+  });
+
+  test("an unreadable manifest fails: its artifacts cannot be judged", async () => {
+    const outcome = messages(await runResourcePolicy(immutableArtifacts, manifestVariable("{ not json")));
+    expect(outcome).toHaveLength(1);
+    expect(outcome[0]).toMatch(/^ActionsEnvironmentVariable 'release-manifest' cannot be read, so its artifacts cannot be judged: .+\.$/);
+  });
+
+  test("what staging validated is held to immutable references too", async () => {
+    const manifest = releaseManifest();
+    manifest.validation = { ...manifest.validation!, artifacts: { ...ARTIFACTS, worker: { slugId: "v42" } } };
+    expect(messages(await runResourcePolicy(immutableArtifacts, manifestVariable(manifest)))).toEqual([
+      "ActionsEnvironmentVariable 'release-manifest' validation.artifacts.worker.slugId 'v42' is not a slug id (UUID).",
+    ]);
+    // A release staging never validated has no validated artifacts to judge (promote-validated-artifact refuses it).
+    expect(messages(await runResourcePolicy(immutableArtifacts, manifestVariable(releaseManifest({ validation: null }))))).toEqual([]);
   });
 
   test("another resource type is not applicable", async () => {

@@ -1,6 +1,6 @@
 import { changeFreeze, releaseMetadata } from "../../policy-pack/policies/releaseProcess";
 import { manifestVariable, releaseManifest, repository } from "./fixtures";
-import { messages, runStackPolicy } from "./harness";
+import { configRefusal, messages, runStackPolicy } from "./harness";
 
 describe("release-metadata", () => {
   test("a versioned, levelled, approved and documented release passes", async () => {
@@ -89,6 +89,19 @@ describe("release-metadata", () => {
     ]);
   });
 
+  test("the changelog's risk level is one of L0-L3: a blank is no level, and a word is not a level", async () => {
+    const stating = (riskLevel: string) =>
+      manifestVariable(
+        releaseManifest({ changelog: { present: true, riskLevel, flags: true, migrationNotes: true, rollbackNotes: true } }),
+      );
+    expect(messages(await runStackPolicy(releaseMetadata, [stating("  ")]))).toEqual([
+      "Release v1.4.0 changelog entry states no risk level (L0-L3).",
+    ]);
+    expect(messages(await runStackPolicy(releaseMetadata, [stating("high")]))).toEqual([
+      "Release v1.4.0 changelog risk level 'high' is not one of L0, L1, L2, L3.",
+    ]);
+  });
+
   // Issue 10: a change request that matches the pattern is not enough; the ledger must link it to the release.
   test("a change request the ledger does not link to the release is refused", async () => {
     expect(messages(await runStackPolicy(releaseMetadata, [manifestVariable(releaseManifest({ changeRequest: "CR-7" }))]))).toEqual([
@@ -173,6 +186,9 @@ describe("change-freeze", () => {
       expect(messages(await inFreeze(releaseManifest({ hotfix: true })))).toEqual([
         refusal("names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it"),
       ]);
+      expect(messages(await inFreeze(releaseManifest({ hotfix: true, incident: "   " })))).toEqual([
+        refusal("names no incident (incident is empty): a hotfix answers a production incident (001) and must reference it"),
+      ]);
     });
 
     test("an incident that is not an id does not count", async () => {
@@ -220,6 +236,91 @@ describe("change-freeze", () => {
         )[0],
       ).toMatch(/^Policy config change-freeze.incidentPattern '\(' is not a valid regular expression/);
     });
+  });
+
+  test("a freeze window is refused by the config check unless its start and end are date-times", () => {
+    const frozen = { start: "2025-12-20T00:00:00Z", end: "2026-01-05T00:00:00Z", reason: "year-end freeze" };
+    expect(configRefusal(changeFreeze, { freezeWindows: [frozen] })).toBeUndefined();
+    const refused = "policy-config.json: change-freeze.freezeWindows.0";
+    const { end: _end, ...open } = frozen;
+    expect(configRefusal(changeFreeze, { freezeWindows: [open] })).toMatch(`${refused}.end: `);
+    const { start: _start, ...unstarted } = frozen;
+    expect(configRefusal(changeFreeze, { freezeWindows: [unstarted] })).toMatch(`${refused}.start: `);
+    expect(configRefusal(changeFreeze, { freezeWindows: [{ ...frozen, start: "next friday" }] })).toMatch(`${refused}.start: `);
+    expect(configRefusal(changeFreeze, { freezeWindows: [{ ...frozen, end: "new year" }] })).toMatch(`${refused}.end: `);
+    expect(configRefusal(changeFreeze, { freezeWindows: [{ ...frozen, end: 20260105 }] })).toMatch(`${refused}.end: `);
+    expect(configRefusal(changeFreeze, { freezeWindows: [{ ...frozen, reason: 7 }] })).toMatch(`${refused}.reason: `);
+  });
+
+  test("a freeze window's start and end carry a date, a time and a zone; the policy refuses anything else itself", async () => {
+    const judged = async (start: unknown) =>
+      messages(
+        await runStackPolicy(changeFreeze, [manifestVariable()], { config: { freezeWindows: [{ start, end: "2000-01-02T00:00:00Z" }] } }),
+      );
+    const refusal = (shown: string) =>
+      `Policy config change-freeze.freezeWindows[0].start '${shown}' is not an ISO 8601 date-time with a zone (e.g. 2025-12-20T00:00:00Z).`;
+    // Date.parse reads each of these, as a local time or otherwise: none says when the freeze starts everywhere.
+    expect(await judged("2000-01-01")).toEqual([refusal("2000-01-01")]);
+    expect(await judged("2000-01-01T00:00:00")).toEqual([refusal("2000-01-01T00:00:00")]);
+    expect(await judged(["2000-01-01T00:00:00Z"])).toEqual([refusal("2000-01-01T00:00:00Z")]);
+    // Without seconds or fractions, or with an offset, a date-time is one (the window is past: nothing is frozen).
+    for (const start of ["2000-01-01T00:00Z", "2000-01-01T00:00:00Z", "2000-01-01T00:00:00.5+01:00", "2000-01-01T00:00:00-05:30"]) {
+      expect(await judged(start)).toEqual([]);
+    }
+  });
+
+  test("an offset counts: a window given in +01:00 is frozen at that instant", async () => {
+    const now = Date.now();
+    const local = (at: number) => new Date(at + 3600 * 1000).toISOString().replace(/\.\d+Z$/, "+01:00");
+    const frozen = { start: local(now - hour), end: local(now + hour) };
+    expect(messages(await runStackPolicy(changeFreeze, [manifestVariable()], { config: { freezeWindows: [frozen] } }))).toEqual([
+      `Production stack 'production' is frozen from ${frozen.start} to ${frozen.end}; release v1.4.0 is not a hotfix (hotfix: false).`,
+    ]);
+  });
+
+  test("a freeze begins at its start and is over at its end", async () => {
+    const now = Date.parse("2025-12-24T12:00:00Z");
+    const spy = jest.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      const starting = { start: "2025-12-24T12:00:00Z", end: "2025-12-25T12:00:00Z" };
+      expect(messages(await runStackPolicy(changeFreeze, [manifestVariable()], { config: { freezeWindows: [starting] } }))).toEqual([
+        "Production stack 'production' is frozen from 2025-12-24T12:00:00Z to 2025-12-25T12:00:00Z; release v1.4.0 is not a hotfix (hotfix: false).",
+      ]);
+      const ending = { start: "2025-12-23T12:00:00Z", end: "2025-12-24T12:00:00Z" };
+      expect(messages(await runStackPolicy(changeFreeze, [manifestVariable()], { config: { freezeWindows: [ending] } }))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test("inside a freeze every release the stack carries must open it, and each that does not is named", async () => {
+    const frozen = window(-1, 1);
+    const rollbackEnvironment = (manifest: ReturnType<typeof releaseManifest>) => ({
+      ...manifestVariable(manifest, "production-rollback"),
+      name: "rollback-release-manifest",
+    });
+    const hotfix = manifestVariable(releaseManifest({ hotfix: true, incident: "INC-77" }));
+    const standard = rollbackEnvironment(releaseManifest({ version: "v1.3.0" }));
+    const inFreeze = async (...fixtures: ReturnType<typeof manifestVariable>[]) =>
+      messages(await runStackPolicy(changeFreeze, fixtures, { config: { freezeWindows: [frozen] } }));
+    const frozenFor = `Production stack 'production' is frozen from ${frozen.start} to ${frozen.end} (year-end freeze)`;
+    expect(await inFreeze(hotfix, rollbackEnvironment(releaseManifest({ version: "v1.3.0", hotfix: true, incident: "INC-77" })))).toEqual(
+      [],
+    );
+    expect(await inFreeze(hotfix, standard)).toEqual([`${frozenFor}; release v1.3.0 is not a hotfix (hotfix: false).`]);
+    expect(await inFreeze(manifestVariable(), standard)).toEqual([
+      `${frozenFor}; release v1.4.0 is not a hotfix (hotfix: false); release v1.3.0 is not a hotfix (hotfix: false).`,
+    ]);
+  });
+
+  test("inside a freeze an unreadable manifest cannot show a hotfix, even beside one that does", async () => {
+    const frozen = window(-1, 1);
+    const unreadable = { ...manifestVariable("{ not json", "production-rollback"), name: "rollback-release-manifest" };
+    const hotfix = manifestVariable(releaseManifest({ hotfix: true, incident: "INC-77" }));
+    const refusal = `Production stack 'production' is frozen from ${frozen.start} to ${frozen.end} (year-end freeze); the release manifest cannot be read, so the change cannot be shown to be a hotfix.`;
+    for (const fixtures of [[unreadable], [hotfix, unreadable]]) {
+      expect(messages(await runStackPolicy(changeFreeze, fixtures, { config: { freezeWindows: [frozen] } }))).toEqual([refusal]);
+    }
   });
 
   test("without a manifest a change cannot be a hotfix", async () => {
