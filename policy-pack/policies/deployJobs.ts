@@ -587,9 +587,11 @@ function judgeMigrationWorkflows(resources: readonly PolicyResource[], report: (
     for (const job of facts.jobs) {
       if (job.migrations.length === 0) continue;
       for (const name of job.environments) {
+        // GitHub names environments and repositories case-insensitively: `Prod-DB` is `prod-db`.
         const managed = environments.filter(
           (environment) =>
-            text(environment.props.environment) === name && known(() => text(environment.props.repository), repository) === repository,
+            text(environment.props.environment)?.toLowerCase() === name.toLowerCase() &&
+            known(() => text(environment.props.repository), repository)?.toLowerCase() === repository.toLowerCase(),
         );
         for (const environment of managed) {
           judged++;

@@ -141,9 +141,13 @@ export const productionProtectedRefs: SlipwayStackPolicy = {
         name: repositoryName,
         defaultBranch: "main",
       };
+      // GitHub names repositories and environments case-insensitively: a policy written for
+      // 'Production' of 'App' governs this environment as well.
+      const environmentName = text(environment.props.environment)?.toLowerCase();
       const deploymentPolicies = ofType(args.resources, TYPES.deploymentPolicy).filter(
         (candidate) =>
-          text(candidate.props.repository) === repositoryName && text(candidate.props.environment) === text(environment.props.environment),
+          text(candidate.props.repository)?.toLowerCase() === repositoryName.toLowerCase() &&
+          text(candidate.props.environment)?.toLowerCase() === environmentName,
       );
       for (const deploymentPolicy of deploymentPolicies) {
         const branchPattern = text(deploymentPolicy.props.branchPattern);

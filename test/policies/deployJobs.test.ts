@@ -960,6 +960,14 @@ describe("migration-order: workflow mode, a migration workflow runs only once ap
     expect(messages(await runStackPolicy(migrationOrder, own([])))).toEqual([
       "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'prod-db', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
     ]);
+    // GitHub's environment names are case-insensitive: the job's `Prod-DB` is the managed `prod-db`.
+    const shouted = own([]);
+    const file = shouted[0];
+    file.props = { ...file.props, content: String(file.props.content).replace("name: prod-db", "name: Prod-DB") };
+    expect(String(file.props.content)).toContain("Prod-DB");
+    expect(messages(await runStackPolicy(migrationOrder, shouted))).toEqual([
+      "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'Prod-DB', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
+    ]);
     // A CI job migrating its test database uses no environment, so no environment's credentials.
     const ci = workflowFile("ci.yml", {
       name: "ci",

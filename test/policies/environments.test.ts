@@ -156,6 +156,21 @@ describe("production-protected-refs", () => {
     ]);
   });
 
+  test("a policy written for the same environment in other letter cases governs it too (GitHub's names are case-insensitive)", async () => {
+    const shouted = deploymentPolicy({ repository: "App", environment: "PRODUCTION", branchPattern: "feature/*" });
+    const fixtures = [repository(), branchRuleset(), environment("production", custom), shouted];
+    expect(messages(await runStackPolicy(productionProtectedRefs, fixtures))).toEqual([
+      "RepositoryEnvironmentDeploymentPolicy 'production-main' lets branches matching 'feature/*' deploy to production; a pattern admits unprotected branches, name a protected branch instead.",
+    ]);
+    // Another repository's environment of the same name is not this one's.
+    const elsewhere = deploymentPolicy({ repository: "other-app", environment: "Production", branchPattern: "feature/*" });
+    expect(
+      messages(
+        await runStackPolicy(productionProtectedRefs, [repository(), branchRuleset(), environment("production", custom), elsewhere]),
+      ),
+    ).toEqual([]);
+  });
+
   test("an unprotected branch cannot deploy to production", async () => {
     const fixtures = [repository(), branchRuleset(), environment("production", custom), deploymentPolicy({ branchPattern: "prod" })];
     expect(messages(await runStackPolicy(productionProtectedRefs, fixtures))).toEqual([
