@@ -14,7 +14,9 @@ import { readFileSync } from "node:fs";
 const args = process.argv.slice(2);
 const floorAt = args.indexOf("--floor");
 const floor = floorAt === -1 ? 85 : Number(args[floorAt + 1]);
-const reportPath = args.find((arg, index) => !arg.startsWith("--") && index !== floorAt + 1) ?? "reports/mutation/mutation.json";
+// The report is the first argument that is neither an option nor --floor's value.
+const reportPath =
+  args.find((arg, index) => !arg.startsWith("--") && (floorAt === -1 || index !== floorAt + 1)) ?? "reports/mutation/mutation.json";
 
 if (!Number.isFinite(floor) || floor < 0 || floor > 100) {
   console.error(`fileScores: --floor must be a percentage (0-100), got '${args[floorAt + 1]}'`);
