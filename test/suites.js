@@ -15,11 +15,20 @@ const END_TO_END = [
   "test/gate/failClosed.test.ts",
   "test/gate/policyConfig.test.ts",
   "test/gate/packStart.test.ts",
+  // The gate CLI in a fresh process (SARIF), and the gate starting a pack process.
+  "test/gate/sarif.test.ts",
+  "test/gate/judge.test.ts",
   // Whole programs and the generated job scripts run under bash with the real CLI.
   "test/flags/servedFlags.test.ts",
   "test/flags/deployRecordsFlags.test.ts",
   "test/github/flagSwitch.test.ts",
   "test/github/goLive.test.ts",
+  "test/github/paperTrail.test.ts",
+  // Whole programs in the gate's child process.
+  "test/cli/providerSchemas.test.ts",
+  "test/gate/locate.test.ts",
+  "test/github/migrationsProgram.test.ts",
+  "test/github/requiredGate.test.ts",
 ];
 
 /** Jest path patterns (regular expressions on absolute paths) of the end-to-end suites. */
