@@ -6,6 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { parse } from "yaml";
 import { ofType } from "../../policy-pack/policies/shared/resources";
+import { workflowFacts } from "../../policy-pack/policies/shared/deploys";
 import { parseYaml } from "../../policy-pack/policies/shared/yaml";
 
 const WORKFLOW = "on: push\njobs:\n  deploy:\n    steps:\n      - run: npm run smoke\n";
@@ -76,5 +77,36 @@ describe("resources of a type are grouped once per stack", () => {
     const repositories = ofType(resources, "github:index/repository:Repository");
     expect(() => repositories.sort((x, y) => x.name.localeCompare(y.name))).toThrow(TypeError);
     expect(ofType(resources, "github:index/repository:Repository").map((r) => r.name)).toEqual(["b", "a"]);
+  });
+});
+
+describe("a workflow file's deploy facts are derived once per resource and shared read-only", () => {
+  const where = {
+    urn: "urn:pulumi:production::slipway::github:index/repositoryFile:RepositoryFile::deploy",
+    repository: "app",
+    file: ".github/workflows/deploy.yml",
+  };
+  const production = { targets: [], environments: ["production"] };
+  const deploy = (command: string) =>
+    `on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ${command}\n`;
+
+  test("a second read of the same file is the same facts, and they cannot be changed", () => {
+    const first = workflowFacts(deploy("pulumi up --stack production"), where, production);
+    expect(workflowFacts(deploy("pulumi up --stack production"), where, production)).toBe(first);
+    if ("error" in first) throw new Error(first.error);
+    expect(first.jobs[0].productionEnvironment).toBe(true);
+    expect(() => (first.jobs as unknown[]).push({})).toThrow(TypeError);
+  });
+
+  test("the same resource with another text, or read with other production names, is derived afresh", () => {
+    const before = workflowFacts(deploy("pulumi up --stack production"), where, production);
+    const changed = workflowFacts(deploy("npm run smoke"), where, production);
+    expect(changed).not.toBe(before);
+    if ("error" in changed || "error" in before) throw new Error("unreadable");
+    expect(before.jobs[0].deploys).toHaveLength(1);
+    expect(changed.jobs[0].deploys).toEqual([]);
+    // Production names change what is production: not the same answer.
+    expect(workflowFacts(deploy("npm run smoke"), where, { targets: [], environments: ["live"] })).not.toBe(changed);
+    expect(workflowFacts(deploy("npm run smoke"), where, production)).toBe(changed);
   });
 });

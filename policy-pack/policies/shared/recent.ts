@@ -20,6 +20,14 @@ export function deepFreeze(value: unknown): void {
 export class RecentAnswers<T> {
   private readonly answers = new Map<string, { value: T } | { error: unknown }>();
 
+  /** `kept`: how many distinct keys are kept. */
+  constructor(private readonly kept = KEPT) {}
+
+  /** Drop the answer for `key`, so the next `answer` computes it again. */
+  forget(key: string): void {
+    this.answers.delete(key);
+  }
+
   answer(key: string, compute: () => T): T {
     let entry = this.answers.get(key);
     if (entry === undefined) {
@@ -30,7 +38,7 @@ export class RecentAnswers<T> {
       } catch (error) {
         entry = { error };
       }
-      if (this.answers.size >= KEPT) this.answers.delete(this.answers.keys().next().value as string);
+      if (this.answers.size >= this.kept) this.answers.delete(this.answers.keys().next().value as string);
     } else {
       // Most recently read last: the oldest is the first dropped.
       this.answers.delete(key);
