@@ -163,12 +163,14 @@ export function ledgerFacts(ledger: Ledger, release: ReleaseConfig, environment?
     latest !== undefined && latest.kind === "rolled-back" && latest.version === version && sameArtifacts(latest.artifacts, artifacts)
       ? { from: latest.from as string, marker: latest.marker as string, ...(latest.note !== undefined ? { note: latest.note } : {}) }
       : null;
+  // Flags an emergency killed on this stack: only set when some are.
+  const killed = environment === undefined ? [] : killedFlags(ledger, environment);
   return {
     changeRequests: unique(events.filter((event) => event.version === version).map((event) => event.changeRequest)),
     validatedChangeRequests: unique(events.filter((event) => event.kind === "validated").map((event) => event.changeRequest)),
     expandsInProduction: expandsShippedBefore(ledger.entries, version),
     rollback: recorded ?? confirmedRollback(ledger, release),
-    ...killedFlagsFact(ledger, environment),
+    ...(killed.length > 0 ? { killedFlags: killed } : {}),
   };
 }
 
@@ -178,15 +180,8 @@ const EMERGENCY_WORKFLOWS: readonly string[] = [FLAG_WORKFLOW_PATH, ROLLBACK_WOR
 /**
  * The flags an emergency turned off on `environment`'s stack and that stay killed: the latest flag
  * event of each is an `off` one of the kill switch or the emergency rollback. A later flag event
- * (a deploy serving it again, which already had to override the kill) ends it. Only set when some are.
+ * (a deploy serving it again, which already had to override the kill) ends it.
  */
-function killedFlagsFact(ledger: Ledger, environment: string | undefined): Pick<LedgerFacts, "killedFlags"> {
-  if (environment === undefined) return {};
-  const killed = killedFlags(ledger, environment);
-  return killed.length > 0 ? { killedFlags: killed } : {};
-}
-
-/** The flags an emergency killed on `environment`'s stack and that stay killed (see killedFlagsFact). */
 export function killedFlags(ledger: Ledger, environment: string): NonNullable<LedgerFacts["killedFlags"]> {
   const latest = new Map<string, LedgerEntry["event"]>();
   for (const { event } of ledger.entries) {

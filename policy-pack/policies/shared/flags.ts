@@ -199,10 +199,14 @@ export function isOnByDefault(flag: ParsedFlag): boolean {
  */
 export function mayServeOn(flag: ParsedFlag): boolean {
   if (flag.state !== "ENABLED") return false;
+  return isOnByDefault(flag) || (targetingOf(flag) !== undefined && Object.values(flag.variants).includes(true));
+}
+
+/** A flag's targeting rule, or undefined when it has none (absent, null or `{}`: flagd serves the default). */
+function targetingOf(flag: ParsedFlag): unknown {
   const targeting = (flag as Record<string, unknown>).targeting;
-  const hasTargeting =
-    targeting !== undefined && targeting !== null && !(typeof targeting === "object" && Object.keys(targeting as object).length === 0);
-  return isOnByDefault(flag) || (hasTargeting && Object.values(flag.variants).includes(true));
+  if (targeting === undefined || targeting === null) return undefined;
+  return typeof targeting === "object" && Object.keys(targeting as object).length === 0 ? undefined : targeting;
 }
 
 /** The scopes a flag declares (`metadata.scopes` is comma-separated, flagd metadata being scalars). */
@@ -553,10 +557,8 @@ export interface ServedOutsideStages {
  */
 export function servedOutsideStages(key: string, flag: ParsedFlag, evaluators: Record<string, unknown>): ServedOutsideStages | undefined {
   if (flag.state !== "ENABLED") return undefined;
-  const targeting = (flag as Record<string, unknown>).targeting;
-  const hasTargeting =
-    targeting !== undefined && targeting !== null && !(typeof targeting === "object" && Object.keys(targeting as object).length === 0);
-  if (!hasTargeting)
+  const targeting = targetingOf(flag);
+  if (targeting === undefined)
     return isOnByDefault(flag) ? { byDefault: true, how: `by default (defaultVariant: '${flag.defaultVariant}')` } : undefined;
   let rule: unknown;
   try {
