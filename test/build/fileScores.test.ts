@@ -26,17 +26,26 @@ function scores(...args: string[]) {
 
 describe("the per-file mutation floor", () => {
   const strongAndWeak = report({
-    "strong.ts": ["Killed", "Killed", "Killed", "Timeout", "Ignored"],
-    "weak.ts": ["Killed", "Survived", "NoCoverage", "Killed"],
+    "policy-pack/policies/strong.ts": ["Killed", "Killed", "Killed", "Timeout", "Ignored"],
+    "policy-pack/policies/weak.ts": ["Killed", "Survived", "NoCoverage", "Killed"],
   });
 
   test("the report given as the only argument is the one read", () => {
     const result = scores(strongAndWeak);
-    expect(result.stdout).toMatch(/^strong\.ts\s+100\.00\s+4\s+0\s+0\s+1\s+0$/m);
-    expect(result.stdout).toMatch(/^weak\.ts\s+50\.00\s+2\s+1\s+1\s+0\s+0\s+< floor$/m);
+    expect(result.stdout).toMatch(/^policy-pack\/policies\/strong\.ts\s+100\.00\s+4\s+0\s+0\s+1\s+0$/m);
+    expect(result.stdout).toMatch(/^policy-pack\/policies\/weak\.ts\s+50\.00\s+2\s+1\s+1\s+0\s+0\s+< floor$/m);
     // A strong file does not hide a weak one.
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("mutation score below 85% in 1 file(s): weak.ts (50.00%)");
+    expect(result.stderr).toContain("mutation score below the floor in 1 file(s): policy-pack/policies/weak.ts (50.00% < 85%)");
+  });
+
+  test("a policy file is held to 85%, the ledger and the config contract to 80%", () => {
+    // 82 killed of 100: enough for the ledger, not for a policy.
+    const eightyTwo = [...Array(82).fill("Killed"), ...Array(18).fill("Survived")];
+    expect(scores(report({ "release/ledger.ts": eightyTwo, "config/config.ts": eightyTwo })).status).toBe(0);
+    const result = scores(report({ "release/ledger.ts": eightyTwo, "policy-pack/policies/shared/glob.ts": eightyTwo }));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("in 1 file(s): policy-pack/policies/shared/glob.ts (82.00% < 85%)");
   });
 
   test("the floor may be given before or after the report", () => {

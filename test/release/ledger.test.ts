@@ -344,7 +344,11 @@ describe("what the program and the commands read from the ledger", () => {
   });
 });
 
-describe("appends are serialised: concurrent records never fork the chain", () => {
+// Under mutation testing (Stryker sets STRYKER_MUTATOR_WORKER) this suite is skipped: its 20 child
+// processes run the unmutated sources, so it cannot kill a mutant, and it would cost seconds per mutant.
+const describeOutsideMutation = process.env.STRYKER_MUTATOR_WORKER === undefined ? describe : describe.skip;
+
+describeOutsideMutation("appends are serialised: concurrent records never fork the chain", () => {
   /** Record `count` staged events from a separate Node process, each for its own version. */
   function recorder(worker: number, count: number): Promise<string> {
     const script = `
