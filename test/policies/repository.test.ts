@@ -135,6 +135,13 @@ describe("no-force-push", () => {
     );
   });
 
+  test("force pushes are blocked only if some layer blocks them: two layers that both allow them each fail with their reason", async () => {
+    const fixtures = [repository(), branchRuleset({ rules: { nonFastForward: false } }), classicProtection({ allowsForcePushes: true })];
+    expect(messages(await runStackPolicy(noForcePush, fixtures))).toEqual([
+      "Repository 'app' branch 'main' accepts force pushes: RepositoryRuleset 'main-protection' does not set rules.nonFastForward; BranchProtection 'main-classic' has allowsForcePushes: true.",
+    ]);
+  });
+
   test("a stack without repositories is not applicable", async () => {
     expect((await runStackPolicy(noForcePush, [])).notApplicable).toBe("the stack manages no GitHub repository");
   });
@@ -221,6 +228,18 @@ describe("pull-request-reviews", () => {
     );
   });
 
+  test("two layers that each ask for one approval give one approval, not two", async () => {
+    const fixtures = [
+      repository(),
+      branchRuleset({ approvals: 1 }),
+      classicProtection({ requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }] }),
+    ];
+    expect(messages(await runStackPolicy(pullRequestReviews, fixtures))).toEqual([]);
+    expect(messages(await runStackPolicy(pullRequestReviews, fixtures, { config: { minApprovals: 2 } }))).toEqual([
+      "Repository 'app' branch 'main' requires 1 approving review(s) (RepositoryRuleset 'main-protection', BranchProtection 'main-classic'); at least 2 required.",
+    ]);
+  });
+
   test("a stack without repositories is not applicable", async () => {
     expect((await runStackPolicy(pullRequestReviews, [])).notApplicable).toBe("the stack manages no GitHub repository");
   });
@@ -274,6 +293,19 @@ describe("required-status-checks", () => {
     const config = { repositoryChecks: { app: { baselineChecks: ["lint", "links"] } } };
     expect(messages(await runStackPolicy(requiredStatusChecks, fixtures, { config }))).toEqual([
       "Repository 'app' branch 'main' does not require the baseline check(s) 'links' (required now: 'lint').",
+    ]);
+  });
+
+  test("a repository that requires no status check is not asked to be up to date; one that requires a check is", async () => {
+    const config = { repositoryChecks: { app: { baselineChecks: [] } } };
+    const noChecks = branchRuleset();
+    delete (noChecks.props.rules as Record<string, unknown>).requiredStatusChecks;
+    expect(messages(await runStackPolicy(requiredStatusChecks, [repository(), noChecks], { config }))).toEqual([]);
+    const notStrict = branchRuleset({
+      rules: { requiredStatusChecks: { requiredChecks: [{ context: "lint" }], strictRequiredStatusChecksPolicy: false } },
+    });
+    expect(messages(await runStackPolicy(requiredStatusChecks, [repository(), notStrict], { config }))).toEqual([
+      "Repository 'app' branch 'main' does not require branches to be up to date before merging (no layer sets strictRequiredStatusChecksPolicy / strict).",
     ]);
   });
 
@@ -342,6 +374,33 @@ describe("required-checks-produced", () => {
     expect(messages(await runStackPolicy(requiredChecksProduced, fixtures))[0]).toMatch(
       /^BranchProtection 'main-classic' requires status check 'lnt'/,
     );
+  });
+
+  test("a workflow that runs on both push and pull requests reports its checks on pull requests", async () => {
+    const fixtures = [
+      repository(),
+      branchRuleset({ checks: ["lint"] }),
+      policyGate(["lint"], { push: { branches: ["main"] }, pull_request: {} }),
+    ];
+    expect(messages(await runStackPolicy(requiredChecksProduced, fixtures))).toEqual([]);
+  });
+
+  test("another repository's workflow does not report checks on this repository's pull requests", async () => {
+    const docsRuleset = branchRuleset({ name: "docs-protection", checks: ["lint"] });
+    docsRuleset.props.repository = "docs";
+    const docsWorkflow = (checks: string[]) => {
+      const workflow = workflowFile("docs.yml", {
+        on: "pull_request",
+        jobs: Object.fromEntries(checks.map((check) => [check, { steps: [] }])),
+      });
+      workflow.props.repository = "docs";
+      return workflow;
+    };
+    const fixtures = [repository(), repository("docs"), branchRuleset({ checks: ["lint"] }), docsRuleset, policyGate(["lint"])];
+    expect(messages(await runStackPolicy(requiredChecksProduced, [...fixtures, docsWorkflow(["links"])]))).toEqual([
+      "RepositoryRuleset 'docs-protection' requires status check 'lint', but no job of a managed workflow in 'docs' produces it (pull-request jobs report: 'links').",
+    ]);
+    expect(messages(await runStackPolicy(requiredChecksProduced, [...fixtures, docsWorkflow(["lint"])]))).toEqual([]);
   });
 
   test("a stack without repositories is not applicable", async () => {
@@ -424,6 +483,38 @@ describe("no-bypass-actors", () => {
     ]);
   });
 
+  test("only a deploy key may pass the ledger branch's update restriction: an integration may not", async () => {
+    const writers = ledgerWriters();
+    writers.props.bypassActors = [{ actorId: 2, actorType: "Integration", bypassMode: "always" }];
+    expect(messages(await runStackPolicy(noBypassActors, [repository(), branchRuleset(), ledgerAppendOnly(), writers]))).toEqual([
+      "RepositoryRuleset 'ledger-writers' lets Integration 2 (always) bypass the protection of 'slipway-ledger' in 'app'; no break-glass team is configured.",
+    ]);
+  });
+
+  test("a deploy key may pass an update restriction on the ledger branch only, not on another production branch", async () => {
+    const writers = ledgerWriters({ includes: ["refs/heads/prod"] });
+    expect(messages(await runStackPolicy(noBypassActors, [repository(), branchRuleset(), writers]))).toEqual([
+      "RepositoryRuleset 'ledger-writers' lets DeployKey (always) bypass the protection of 'prod' in 'app'; no break-glass team is configured.",
+    ]);
+    expect(
+      messages(await runStackPolicy(noBypassActors, [repository(), branchRuleset(), writers], { config: { ledgerBranch: "prod" } })),
+    ).toEqual([]);
+  });
+
+  test("a ruleset covering several protected branches is reported once for each actor that may bypass it", async () => {
+    const ruleset = branchRuleset({
+      includes: ["~DEFAULT_BRANCH", "refs/heads/prod"],
+      bypassActors: [
+        { actorId: 1, actorType: "OrganizationAdmin", bypassMode: "always" },
+        { actorId: 7, actorType: "Integration", bypassMode: "always" },
+      ],
+    });
+    expect(messages(await runStackPolicy(noBypassActors, [repository(), ruleset]))).toEqual([
+      "RepositoryRuleset 'main-protection' lets OrganizationAdmin 1 (always) bypass the protection of 'main' in 'app'; no break-glass team is configured.",
+      "RepositoryRuleset 'main-protection' lets Integration 7 (always) bypass the protection of 'main' in 'app'; no break-glass team is configured.",
+    ]);
+  });
+
   test("a stack without repositories is not applicable", async () => {
     expect((await runStackPolicy(noBypassActors, [])).notApplicable).toBe("the stack manages no GitHub repository");
   });
@@ -464,6 +555,17 @@ describe("l3-required-checks", () => {
   test("l3Checks is configurable", async () => {
     const fixtures = [repository(), branchRuleset({ checks: [...BASELINE_CHECKS, "contracts"] }), l3];
     expect(messages(await runStackPolicy(l3RequiredChecks, fixtures, { config: { l3Checks: ["contracts"] } }))).toEqual([]);
+  });
+
+  test("an unreadable manifest is treated as L3: the L3 checks are still required", async () => {
+    const unreadable = manifestVariable("not json");
+    expect(messages(await runStackPolicy(l3RequiredChecks, [repository(), branchRuleset(), unreadable]))).toEqual([]);
+    const [message] = messages(
+      await runStackPolicy(l3RequiredChecks, [repository(), branchRuleset({ checks: BASELINE_CHECKS }), unreadable]),
+    );
+    expect(message).toMatch(
+      /^Repository 'app' branch 'main' does not require the L3 check\(s\) 'side-effect-contracts', 'policy-regression', 'browser-smoke'; the release manifest cannot be read/,
+    );
   });
 
   test("a stack without repositories is not applicable", async () => {
@@ -523,6 +625,33 @@ describe("release-tags-protected", () => {
   test("releaseTagPatterns is configurable", async () => {
     const fixtures = [repository(), tagRuleset({ includes: ["refs/tags/release-*"] })];
     expect(messages(await runStackPolicy(releaseTagsProtected, fixtures, { config: { releaseTagPatterns: ["release-*"] } }))).toEqual([]);
+  });
+
+  test("the break-glass team may bypass the release tag ruleset; an integration may not", async () => {
+    const fixtures = [
+      repository(),
+      tagRuleset({
+        includes: ["refs/tags/v*"],
+        bypassActors: [
+          { actorId: 4242, actorType: "Team", bypassMode: "always" },
+          { actorId: 2, actorType: "Integration", bypassMode: "always" },
+        ],
+      }),
+    ];
+    expect(
+      messages(await runStackPolicy(releaseTagsProtected, fixtures, { config: { releaseTagPatterns: ["v*"], breakGlassTeam: "4242" } })),
+    ).toEqual(["RepositoryRuleset 'release-tags' lets Integration 2 (always) move or delete release tags 'v*'."]);
+  });
+
+  test("when no tag ruleset applies, the message gives each ruleset's reason", async () => {
+    const second = tagRuleset({ enforcement: "disabled" });
+    second.name = "old-tags";
+    second.props.name = "old-tags";
+    const fixtures = [repository(), tagRuleset({ enforcement: "evaluate" }), second];
+    expect(messages(await runStackPolicy(releaseTagsProtected, fixtures, { config: { releaseTagPatterns: ["v*"] } }))).toEqual([
+      "Repository 'app' release tags 'v*' can be moved: no active tag ruleset sets rules.update (RepositoryRuleset 'release-tags' matches 'v1.2.3' but its enforcement is 'evaluate', not 'active'; RepositoryRuleset 'old-tags' matches 'v1.2.3' but its enforcement is 'disabled', not 'active').",
+      "Repository 'app' release tags 'v*' can be deleted: no active tag ruleset sets rules.deletion (RepositoryRuleset 'release-tags' matches 'v1.2.3' but its enforcement is 'evaluate', not 'active'; RepositoryRuleset 'old-tags' matches 'v1.2.3' but its enforcement is 'disabled', not 'active').",
+    ]);
   });
 
   test("a stack without repositories is not applicable", async () => {

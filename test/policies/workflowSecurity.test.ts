@@ -206,6 +206,16 @@ describe("workflow-injection-safe", () => {
     ]);
   });
 
+  test("of an actions/github-script step only the script is JavaScript: its other inputs are data", async () => {
+    const fixture = ship([
+      { name: "token only", uses: `actions/github-script@${SHA}`, with: { "github-token": "${{ github.head_ref }}" } },
+      { name: "comment", uses: `actions/github-script@${SHA}`, with: { script: "core.info('${{ github.head_ref }}')" } },
+    ]);
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, fixture))).toEqual([
+      `${SHIP} job 'release' steps[1] 'comment' with.script: expands \${{ github.head_ref }}, which reads untrusted github.head_ref; pass the value through the step's env: and read process.env.VAR in the script instead.`,
+    ]);
+  });
+
   test("workflow_run carries a fork's branch name and commit message", async () => {
     const fixture = workflowFile("after-ci.yml", {
       on: { workflow_run: { workflows: ["ci"], types: ["completed"] } },
@@ -311,6 +321,74 @@ describe("workflow-injection-safe", () => {
     ]);
   });
 
+  test("an expression that reads two untrusted values names both", async () => {
+    const fixture = ship([{ name: "banner", run: "echo ${{ format('{0}: {1}', github.head_ref, github.event.pull_request.title) }}" }]);
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, fixture))).toEqual([
+      `${SHIP} job 'release' steps[0] 'banner' run: expands \${{ format('{0}: {1}', github.head_ref, github.event.pull_request.title) }}, which reads untrusted github.head_ref and github.event.pull_request.title; ${ENV_FIX}`,
+    ]);
+  });
+
+  test("an env var set from two untrusted values and expanded back names both origins", async () => {
+    const fixture = ship([
+      { name: "safe", env: { LABEL: "${{ github.head_ref }}: ${{ github.event.pull_request.title }}" }, run: 'echo "$LABEL"' },
+      {
+        name: "re-expanded",
+        env: { LABEL: "${{ github.head_ref }}: ${{ github.event.pull_request.title }}" },
+        run: "echo ${{ env.LABEL }}",
+      },
+    ]);
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, fixture))).toEqual([
+      `${SHIP} job 'release' steps[1] 're-expanded' run: expands \${{ env.LABEL }}, which reads untrusted env.LABEL, set from github.head_ref, github.event.pull_request.title; ${ENV_FIX}`,
+    ]);
+  });
+
+  test("env values that carry nothing untrusted (a number, an unparseable or unterminated expression) may be expanded into a script", async () => {
+    const fixture = ship([
+      {
+        name: "settings",
+        env: { RETRIES: 3, ODD: "${{ github.head_ref # }}", OPEN: "${{ github.head_ref" },
+        run: "echo ${{ env.RETRIES }} ${{ env.ODD }} ${{ env.OPEN }}",
+      },
+      { name: "ref", env: { REF: "${{ github.head_ref }}" }, run: "echo ${{ env.REF }}" },
+    ]);
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, fixture))).toEqual([
+      `${SHIP} job 'release' steps[1] 'ref' run: expands \${{ env.REF }}, which reads untrusted env.REF, set from github.head_ref; ${ENV_FIX}`,
+    ]);
+  });
+
+  test("a workflow path written with a leading ./ or / is the workflow GitHub runs, and is judged", async () => {
+    for (const file of ["./.github/workflows/ship.yml", "/.github/workflows/ship.yml"]) {
+      const fixture = ship([{ run: "echo ${{ github.head_ref }}" }]);
+      fixture.props.file = file;
+      expect(messages(await runResourcePolicy(workflowInjectionSafe, fixture))).toEqual([
+        `RepositoryFile 'ship' (repository 'app', ${file}) job 'release' steps[0] run: expands \${{ github.head_ref }}, which reads untrusted github.head_ref; ${ENV_FIX}`,
+      ]);
+    }
+  });
+
+  test("a copy under another directory, a backup file or a file without a path is not a workflow GitHub runs", async () => {
+    for (const file of ["vendor/.github/workflows/ship.yml", ".github/workflows/ship.yml.orig", undefined]) {
+      const fixture = ship([{ run: "echo ${{ github.head_ref }}" }]);
+      fixture.props.file = file;
+      expect((await runResourcePolicy(workflowInjectionSafe, fixture)).notApplicable).toBe("not a workflow file");
+    }
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, ship([{ run: "echo ${{ github.head_ref }}" }])))).toHaveLength(1);
+  });
+
+  test("a workflow file whose repository is not given is still judged", async () => {
+    const fixture = ship([{ run: "echo ${{ github.head_ref }}" }]);
+    delete fixture.props.repository;
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, fixture))).toEqual([
+      `RepositoryFile 'ship' (repository '?', .github/workflows/ship.yml) job 'release' steps[0] run: expands \${{ github.head_ref }}, which reads untrusted github.head_ref; ${ENV_FIX}`,
+    ]);
+  });
+
+  test("an unreadable workflow's message gives the YAML parser's reason and where it stopped", async () => {
+    expect(messages(await runResourcePolicy(workflowInjectionSafe, workflowFile("ship.yml", "jobs:\n  a: {b: c: d}\n")))).toEqual([
+      "RepositoryFile 'ship' (repository 'app', .github/workflows/ship.yml) cannot be judged: .github/workflows/ship.yml is not valid YAML: Block collections are not allowed within flow collections at line 2, column 10.",
+    ]);
+  });
+
   test("the policy-gate fixture (no expressions) passes", async () => {
     expect(messages(await runResourcePolicy(workflowInjectionSafe, policyGate()))).toEqual([]);
   });
@@ -384,6 +462,33 @@ describe("actions-pinned", () => {
     expect(messages(await runResourcePolicy(actionsPinned, fixture, { config: { allowedUnpinnedActions: ["acme/tools"] } }))).toHaveLength(
       2,
     );
+  });
+
+  test("a ref that only contains a commit SHA (a branch named after it) is a movable ref", async () => {
+    const fixture = ship([
+      { uses: `actions/checkout@${SHA}-hotfix` },
+      { uses: `actions/checkout@v${SHA}` },
+      { uses: `actions/checkout@${SHA}` },
+    ]);
+    expect(messages(await runResourcePolicy(actionsPinned, fixture))).toEqual([
+      `${SHIP} job 'release' steps[0] uses: actions/checkout@${SHA}-hotfix names '${SHA}-hotfix', a tag or branch that can be moved to other code; pin it to the full 40-hex commit SHA (with the version in a comment: actions/checkout@<sha> # ${SHA}-hotfix).`,
+      `${SHIP} job 'release' steps[1] uses: actions/checkout@v${SHA} names 'v${SHA}', a tag or branch that can be moved to other code; pin it to the full 40-hex commit SHA (with the version in a comment: actions/checkout@<sha> # v${SHA}).`,
+    ]);
+  });
+
+  test("allowing one action allows it (any case, its sub-actions) and not another repository whose name starts the same", async () => {
+    const fixture = ship([{ uses: "acme/setup@v2" }, { uses: "Acme/Setup/cache@v2" }, { uses: "acme/setup-evil@v2" }]);
+    expect(messages(await runResourcePolicy(actionsPinned, fixture, { config: { allowedUnpinnedActions: ["acme/setup"] } }))).toEqual([
+      `${SHIP} job 'release' steps[2] uses: acme/setup-evil@v2 names 'v2', a tag or branch that can be moved to other code; pin it to the full 40-hex commit SHA (with the version in a comment: acme/setup-evil@<sha> # v2).`,
+    ]);
+  });
+
+  test("allowing an owner's actions (acme/*) does not allow an owner whose name starts the same", async () => {
+    const fixture = ship([{ uses: "acme/setup@v2" }, { uses: "acme-evil/setup@v2" }, { uses: "attacker/setup@v2" }]);
+    expect(messages(await runResourcePolicy(actionsPinned, fixture, { config: { allowedUnpinnedActions: ["acme/*"] } }))).toEqual([
+      `${SHIP} job 'release' steps[1] uses: acme-evil/setup@v2 names 'v2', a tag or branch that can be moved to other code; pin it to the full 40-hex commit SHA (with the version in a comment: acme-evil/setup@<sha> # v2).`,
+      `${SHIP} job 'release' steps[2] uses: attacker/setup@v2 names 'v2', a tag or branch that can be moved to other code; pin it to the full 40-hex commit SHA (with the version in a comment: attacker/setup@<sha> # v2).`,
+    ]);
   });
 
   test("unpinnedReason exempts only ./ local actions and docker digests", () => {
