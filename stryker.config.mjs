@@ -17,6 +17,8 @@ const GATED = [
   "policy-pack/policies/releaseProcess.ts",
   "policy-pack/policies/apps.ts",
   "policy-pack/policies/flags.ts",
+  "policy-pack/policies/repository.ts",
+  "policy-pack/policies/workflowSecurity.ts",
 ];
 
 /**
