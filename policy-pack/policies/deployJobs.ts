@@ -45,7 +45,7 @@ import {
 } from "./shared/resources";
 import { credentialFinding } from "./shared/secrets";
 import { productionStacksSetting, type ProductionStacksConfig } from "./shared/settings";
-import { commandsOf, commandsOfArgv, nameTokens, type ShellCommand } from "./shared/shell";
+import { commandName, commandsOf, commandsOfArgv, nameTokens, type ShellCommand } from "./shared/shell";
 import { isWorkflowPath } from "./shared/workflows";
 
 const deployJobSetting = {
@@ -183,10 +183,11 @@ function isMarker(step: StepFacts, afterDeploy: boolean, config: DeployJobGatesC
   const records =
     step.step.uses !== undefined ||
     step.commands.some(
+      // By program name: `/bin/true` records no more than `true`.
       (command) =>
         command.words.length > 0 &&
-        !/^(true|:)$/.test(command.words[0]) &&
-        !(command.words[0] === "exit" && (command.words[1] ?? "0") === "0"),
+        !/^(true|:)$/.test(commandName(command.words[0])) &&
+        !(commandName(command.words[0]) === "exit" && (command.words[1] ?? "0") === "0"),
     );
   if (!records || /^actions\/checkout@/.test(step.step.uses ?? "")) return false;
   if (step.step.id === config.deployMarkerStepId || labelTokens(step).includes("marker")) return true;
