@@ -979,3 +979,611 @@ describe("migration-order: workflow mode, a migration workflow runs only once ap
     );
   });
 });
+
+describe("no-implicit-migrations: Heroku process files, other builds and hand-written deploy jobs", () => {
+  /** A Heroku process file of the team's own. */
+  const processFile = (file: string, content: string): Fixture => ({
+    type: TYPES.repositoryFile,
+    name: "api-heroku",
+    props: { repository: "storefront", file, content },
+  });
+
+  test("a heroku.yml release phase runs migrations on every deploy", async () => {
+    const release =
+      "build:\n  docker:\n    web: Dockerfile\nrelease:\n  image: web\n  command:\n    - ./bin/migrate\nrun:\n  web: node server.js\n";
+    expect(messages(await runResourcePolicy(noImplicitMigrations, processFile("heroku.yml", release)))).toEqual([
+      "RepositoryFile 'api-heroku' (heroku.yml) declares a Heroku release phase, which runs migrations implicitly on every deploy.",
+    ]);
+    expect(
+      messages(
+        await runResourcePolicy(
+          noImplicitMigrations,
+          processFile("heroku.yml", "build:\n  docker:\n    web: Dockerfile\nrun:\n  web: node server.js\n"),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  test("a release phase nested under heroku.yml's build is a release phase too", async () => {
+    const nested = "build:\n  docker:\n    web: Dockerfile\n  release:\n    image: web\n    command:\n      - ./bin/migrate\n";
+    expect(messages(await runResourcePolicy(noImplicitMigrations, processFile("apps/api/heroku.yaml", nested)))).toEqual([
+      "RepositoryFile 'api-heroku' (apps/api/heroku.yaml) declares a Heroku release phase, which runs migrations implicitly on every deploy.",
+    ]);
+  });
+
+  test("a heroku.yml process that migrates on start is refused, in either form of run", async () => {
+    const content = [
+      "build:",
+      "  docker:",
+      "    web: Dockerfile",
+      "run:",
+      "  web: npx prisma migrate deploy && node server.js",
+      "  worker:",
+      "    command:",
+      "      - npx knex migrate:latest && node worker.js",
+      "    image: web",
+      "  clock: node clock.js",
+      "",
+    ].join("\n");
+    expect(messages(await runResourcePolicy(noImplicitMigrations, processFile("heroku.yml", content)))).toEqual([
+      "RepositoryFile 'api-heroku' (heroku.yml) process 'web' runs migrations on start ('npx prisma migrate deploy'); run them in a separate job before the deploy.",
+      "RepositoryFile 'api-heroku' (heroku.yml) process 'worker' runs migrations on start ('npx knex migrate:latest'); run them in a separate job before the deploy.",
+    ]);
+  });
+
+  test("an unreadable heroku.yml still shows its release line", async () => {
+    expect(messages(await runResourcePolicy(noImplicitMigrations, processFile("heroku.yml", "release: [unclosed\nrun: {")))).toEqual([
+      "RepositoryFile 'api-heroku' (heroku.yml) declares a Heroku release phase, which runs migrations implicitly on every deploy.",
+    ]);
+  });
+
+  test("a file that is neither a workflow nor a Heroku process file is not judged", async () => {
+    expect(
+      (await runResourcePolicy(noImplicitMigrations, processFile("docs/migrate.md", "run: npx prisma migrate deploy"))).notApplicable,
+    ).toBe("the file is neither a workflow nor a Heroku process file");
+  });
+
+  test("an unreadable workflow is left to workflow-injection-safe", async () => {
+    expect((await runResourcePolicy(noImplicitMigrations, ownWorkflow("ship.yml", "jobs: [unclosed"))).notApplicable).toMatch(
+      /^the workflow cannot be read \(.*not valid YAML.*\); workflow-injection-safe reports it$/,
+    );
+  });
+
+  test("a Vercel install command that migrates is refused", async () => {
+    const project = {
+      type: TYPES.vercelProject,
+      name: "shop",
+      props: { name: "shop", installCommand: "npm ci && npx prisma migrate deploy" },
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, project))).toEqual([
+      "Vercel Project 'shop' runs migrations in its installCommand ('npx prisma migrate deploy'), so every deploy migrates implicitly; run them in a separate job before the deploy.",
+    ]);
+  });
+
+  test("a migration action in a deploy job is refused", async () => {
+    const steps = [{ name: "schema", uses: "joshuaavalon/flyway-action@v3" }, ...(releaseJob().steps as unknown[])];
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ release: releaseJob({ steps }) })))).toEqual([
+      `${SHIP} job 'release' deploys ('pulumi up --yes -s production') and its step 'schema' runs migrations ('uses: joshuaavalon/flyway-action@v3'); run them in a separate job the deploy needs.`,
+    ]);
+  });
+
+  test("a production job that deploys by a script nothing recognises must not migrate either", async () => {
+    const job = {
+      "runs-on": "ubuntu-latest",
+      environment: "production",
+      steps: [
+        { name: "db", run: "alembic upgrade head" },
+        { name: "go", run: "./bin/go --all" },
+      ],
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ go: job })))).toEqual([
+      `${SHIP} job 'go' deploys (environment: production) and its step 'db' runs migrations ('alembic upgrade head'); run them in a separate job the deploy needs.`,
+    ]);
+  });
+
+  test("migrationCommandPatterns recognise a team's own migration command in a deploy job", async () => {
+    const steps = [{ name: "schema", run: "bin/schema-sync --apply" }, ...(releaseJob().steps as unknown[])];
+    const fixture = ship({ release: releaseJob({ steps }) });
+    expect(messages(await runResourcePolicy(noImplicitMigrations, fixture))).toEqual([]);
+    expect(
+      messages(
+        await runResourcePolicy(noImplicitMigrations, fixture, { config: { migrationCommandPatterns: ["SCHEMA-SYNC\\s+--apply"] } }),
+      ),
+    ).toEqual([
+      `${SHIP} job 'release' deploys ('pulumi up --yes -s production') and its step 'schema' runs migrations ('bin/schema-sync --apply'); run them in a separate job the deploy needs.`,
+    ]);
+  });
+});
+
+describe("deploy-job-gates: hand-written production workflows", () => {
+  /** ship.yml with the release job's steps replaced. */
+  const releasing = (steps: unknown[], overrides: Record<string, unknown> = {}): Fixture =>
+    ship({ release: releaseJob({ steps, ...overrides }) });
+  const SHIP_IT = { name: "ship it", run: "pulumi up --yes -s production" };
+  const PROBE = { name: "probe", run: "curl -fsS https://acme.shop/healthz" };
+  const NO_MARKER = `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`;
+
+  test("a smoke check of staging before the production deploy does not check production", async () => {
+    const steps = [
+      { name: "stage", run: "pulumi up --yes -s staging" },
+      { name: "probe staging", run: "curl -fsS https://staging.acme.shop/healthz" },
+      SHIP_IT,
+      { name: "record", run: 'echo "shipped ${GITHUB_SHA}" >> "$GITHUB_STEP_SUMMARY"' },
+    ];
+    expect(messages(await runResourcePolicy(deployJobGates, releasing(steps)))).toEqual([
+      `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'stage', 'probe staging', 'ship it', 'record').`,
+    ]);
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([steps[0], SHIP_IT, steps[1], steps[3]])))).toEqual([]);
+  });
+
+  test("a smoke check run by an action counts; an action that deploys is no smoke check by its name", async () => {
+    const smokeAction = { name: "smoke", uses: "acme/smoke-action@0123456789abcdef0123456789abcdef01234567" };
+    const marker = { name: "record", run: 'echo "shipped ${GITHUB_SHA}"' };
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, smokeAction, marker])))).toEqual([]);
+    const deployingAction = {
+      name: "deploy and smoke",
+      uses: "acme/deploy-action@0123456789abcdef0123456789abcdef01234567",
+      with: { app: "production" },
+    };
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, deployingAction, marker])))).toEqual([
+      `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship it', 'deploy and smoke', 'record').`,
+    ]);
+  });
+
+  test.each([["grafana deployment"], ["sentry deployments"], ["grafana annotation"], ["datadog annotations"]])(
+    "a step named '%s' after the deploy is its marker",
+    async (name) => {
+      expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { name, run: "./scripts/notify.sh" }])))).toEqual(
+        [],
+      );
+      expect(
+        messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { name: "notify", run: "./scripts/notify.sh" }]))),
+      ).toEqual([NO_MARKER]);
+    },
+  );
+
+  test("a step that only says it records the deploy, or checks the code out, is no marker", async () => {
+    for (const marker of [
+      { id: "deploy-marker", run: "true" },
+      { id: "deploy-marker", run: ":" },
+      { id: "deploy-marker", run: "exit 0" },
+      { id: "deploy-marker", run: "exit" },
+      { name: "deployment marker", uses: "actions/checkout@11d5960a326750d5838078e36cf38b85af677262" },
+    ]) {
+      expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, marker])))).toEqual([NO_MARKER]);
+    }
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { id: "deploy-marker", run: "exit 1" }])))).toEqual(
+      [],
+    );
+  });
+
+  test("a marker step that runs a no-op by its path (/bin/true, /usr/bin/true) records nothing", async () => {
+    for (const run of ["/bin/true", "/usr/bin/true"]) {
+      expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { id: "deploy-marker", run }])))).toEqual([
+        NO_MARKER,
+      ]);
+    }
+    expect(
+      messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { id: "deploy-marker", run: "/opt/acme/bin/mark" }]))),
+    ).toEqual([]);
+  });
+
+  test("a step that records the commit after the deploy is a marker, wherever it names the commit", async () => {
+    const notify = { name: "notify", uses: "slackapi/slack-github-action@0123456789abcdef0123456789abcdef01234567" };
+    for (const marker of [
+      { ...notify, with: { payload: "shipped ${{ github.sha }}" } },
+      { name: "notify", run: "./scripts/notify.sh", env: { SHIPPED: "${{ github.event.after }}" } },
+    ]) {
+      expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, marker])))).toEqual([]);
+    }
+    expect(
+      messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { ...notify, with: { payload: "shipped" } }]))),
+    ).toEqual([NO_MARKER]);
+  });
+
+  test("a step that records the commit before the deploy marks nothing", async () => {
+    const record = { name: "record", run: 'echo "shipping ${GITHUB_SHA}" >> "$GITHUB_STEP_SUMMARY"' };
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([record, SHIP_IT, PROBE])))).toEqual([NO_MARKER]);
+  });
+
+  test("a deploy command holding a credential is not quoted; a long one is shortened", async () => {
+    const leaky = { name: "ship it", run: "git push https://heroku:hunter2hunter2@git.heroku.com/acme-api.git HEAD:main" };
+    const bare = (step: Record<string, unknown>) =>
+      ship({ release: { ...releaseJob({ steps: deployingWith(step) }), environment: undefined } });
+    expect(messages(await runResourcePolicy(deployJobGates, bare(leaky)))).toEqual([
+      `${SHIP} job 'release' does not use the production environment (environment: none) but deploys to production ('(not shown: it looks like it holds a credential)'), so it deploys without production's approval and secrets scoping.`,
+    ]);
+    const long = `pulumi up --yes -s production ${Array.from({ length: 12 }, (_, index) => `--target urn:step:${index}`).join(" ")}`;
+    const [message] = messages(await runResourcePolicy(deployJobGates, bare({ name: "ship it", run: long })));
+    expect(message).toContain(`deploys to production ('${long.slice(0, 99)}…')`);
+  });
+
+  test("a workflow path written with a leading ./ or / is still a workflow, and a designated one is still designated", async () => {
+    for (const file of ["./.github/workflows/ship.yml", "/.github/workflows/ship.yml"]) {
+      const fixture = ship({ release: releaseJob({ needs: [] }) });
+      fixture.props.file = file;
+      expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+        `RepositoryFile 'storefront-ship' (repository 'storefront', ${file}) job 'release' does not need the test jobs (needs: none), so it can deploy untested code.`,
+      ]);
+    }
+    const broken = ownWorkflow("ship.yml", "jobs: [unclosed");
+    expect((await runResourcePolicy(deployJobGates, broken)).notApplicable).toBe("not a production deploy workflow");
+    for (const designated of ["./.github/workflows/ship.yml", "/.github/workflows/ship.yml"]) {
+      const productionWorkflows = [".github/workflows/deploy-production.yml", designated];
+      expect(messages(await runResourcePolicy(deployJobGates, broken, { config: { productionWorkflows } }))[0]).toMatch(
+        /^RepositoryFile 'storefront-ship' \(repository 'storefront', .github\/workflows\/ship.yml\) cannot be read: /,
+      );
+    }
+  });
+
+  test("a file that is not a workflow is not judged", async () => {
+    const notes = ownWorkflow("ship.yml", { jobs: { release: releaseJob({ needs: [] }) } });
+    notes.props.file = "docs/ship.yml";
+    expect((await runResourcePolicy(deployJobGates, notes)).notApplicable).toBe("not a workflow file");
+  });
+
+  test("a workflow with no repository is still judged, and named with '?'", async () => {
+    const fixture = ship({ release: releaseJob({ needs: [] }) });
+    delete fixture.props.repository;
+    expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+      "RepositoryFile 'storefront-ship' (repository '?', .github/workflows/ship.yml) job 'release' does not need the test jobs (needs: none), so it can deploy untested code.",
+    ]);
+  });
+
+  test("a production Vercel project that assigns its domains explicitly is refused with the value it sets", async () => {
+    const project: Fixture = { type: TYPES.vercelProject, name: "web", props: { name: "web-production", autoAssignCustomDomains: true } };
+    expect(messages(await runResourcePolicy(deployJobGates, project))).toEqual([
+      "Vercel Project 'web' assigns its production domains to every production deployment as soon as it is built (autoAssignCustomDomains: true), so a release serves customers before the deploy job's smoke check.",
+    ]);
+  });
+});
+
+describe("migration-order: who approves a migration workflow (004 §3)", () => {
+  /** db.yml: a job migrating in environment `prod-db`. */
+  const migrating = (environmentName = "prod-db"): Fixture =>
+    workflowFile("db.yml", {
+      name: "db",
+      on: { workflow_dispatch: {} },
+      jobs: { upgrade: { "runs-on": "ubuntu-latest", environment: environmentName, steps: [{ run: "alembic upgrade head" }] } },
+    });
+  const UNAPPROVED =
+    "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'prod-db', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).";
+
+  test.each([
+    ["one user", [{ users: [42] }]],
+    ["one team and one user", [{ teams: [7], users: [42] }]],
+  ])("an environment whose reviewers are %s has reviewers", async (_title, reviewers) => {
+    expect(messages(await runStackPolicy(migrationOrder, [migrating(), environment("prod-db", { reviewers })]))).toEqual([]);
+    expect(
+      messages(await runStackPolicy(migrationOrder, [migrating(), environment("prod-db", { reviewers: [{ teams: [], users: [] }] })])),
+    ).toEqual([UNAPPROVED]);
+  });
+
+  test("an environment of the same name in another repository is not the one the job runs in", async () => {
+    const elsewhere = environment("prod-db", { repository: "billing", reviewers: [] });
+    expect((await runStackPolicy(migrationOrder, [migrating(), elsewhere])).notApplicable).toBe(
+      "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
+    );
+    // GitHub's repository names are case-insensitive too.
+    expect(
+      messages(await runStackPolicy(migrationOrder, [migrating(), environment("prod-db", { repository: "App", reviewers: [] })])),
+    ).toEqual([UNAPPROVED]);
+  });
+
+  test("a migration workflow in an approved environment needs nothing more, even without a Kubernetes Job", async () => {
+    const outcome = await runStackPolicy(migrationOrder, [migrating(), environment("prod-db")]);
+    expect(outcome.notApplicable).toBeUndefined();
+    expect(messages(outcome)).toEqual([]);
+  });
+
+  test("a workflow whose content is unknown during preview, or unreadable, is skipped, not failed", async () => {
+    const pending = migrating();
+    pending.props.content = unknown;
+    const broken = workflowFile("db.yml", "jobs: [unclosed");
+    for (const file of [pending, broken]) {
+      expect((await runStackPolicy(migrationOrder, [file, environment("prod-db", { reviewers: [] })])).notApplicable).toBe(
+        "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
+      );
+    }
+  });
+});
+
+describe("deploy-job-gates: smoke checks and markers as teams write them", () => {
+  const releasing = (steps: unknown[]): Fixture => ship({ release: releaseJob({ steps }) });
+  const SHIP_IT = { name: "ship it", run: "pulumi up --yes -s production" };
+  const PROBE = { name: "probe", run: "curl -fsS https://acme.shop/healthz" };
+  const RECORD = { name: "record", run: 'echo "shipped ${GITHUB_SHA}" >> "$GITHUB_STEP_SUMMARY"' };
+  const NO_SMOKE = (steps: string) =>
+    `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: ${steps}).`;
+  const NO_MARKER = `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`;
+
+  test("a step named as a smoke check counts by its name, and must still be able to fail", async () => {
+    expect(
+      messages(
+        await runResourcePolicy(
+          deployJobGates,
+          releasing([SHIP_IT, { name: "post-deploy smoke", run: "./scripts/check-prod.sh" }, RECORD]),
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, { name: "post-deploy smoke", run: "echo ok" }, RECORD]))),
+    ).toEqual([
+      `${SHIP} job 'release' runs no real smoke check: step 'post-deploy smoke' is not one, it runs only commands that cannot fail ('echo ok').`,
+    ]);
+  });
+
+  test("a deploy command that mentions health checks is no smoke check", async () => {
+    const helm = { name: "ship it", run: "helm upgrade --install api ./chart --namespace production --set healthcheck.enabled=true" };
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([helm, RECORD])))).toEqual([NO_SMOKE("'ship it', 'record'")]);
+  });
+
+  test("a deploy step that checks health and records the commit after deploying checks and marks the deploy", async () => {
+    const oneStep = {
+      name: "ship it",
+      run: 'pulumi up --yes -s production\ncurl -fsS https://acme.shop/healthz\necho "shipped $GITHUB_SHA" >> "$GITHUB_STEP_SUMMARY"',
+    };
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([oneStep])))).toEqual([]);
+  });
+
+  test("one real smoke check is enough beside a step that only claims to be one", async () => {
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, { id: "smoke", run: "true" }, PROBE, RECORD])))).toEqual(
+      [],
+    );
+  });
+
+  test("a verification job after the deploy that records nothing leaves the deploy unmarked", async () => {
+    const release = releaseJob({ steps: [SHIP_IT] });
+    const verify = { "runs-on": "ubuntu-latest", needs: ["release"], steps: [{ name: "golden path", run: "npm run test:smoke" }] };
+    expect(messages(await runResourcePolicy(deployJobGates, ship({ release, verify })))).toEqual([NO_MARKER]);
+  });
+
+  test("a marker step that runs a real command after a no-op line is a marker; one that only sets a variable is not", async () => {
+    const marked = { id: "deploy-marker", run: ': "mark the deploy"\n./scripts/mark-deploy.sh' };
+    expect(messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, marked])))).toEqual([]);
+    expect(
+      messages(await runResourcePolicy(deployJobGates, releasing([SHIP_IT, PROBE, { id: "deploy-marker", run: "MARKED=1" }]))),
+    ).toEqual([NO_MARKER]);
+  });
+
+  test("a command is quoted with its whitespace collapsed, in full up to 100 characters", async () => {
+    const bare = (run: string) =>
+      ship({ release: { ...releaseJob({ steps: deployingWith({ name: "ship it", run }) }), environment: undefined } });
+    const spaced = "pulumi up   --yes\t-s production";
+    expect(messages(await runResourcePolicy(deployJobGates, bare(spaced)))[0]).toContain(
+      "deploys to production ('pulumi up --yes -s production')",
+    );
+    const hundred = `pulumi up --yes -s production --message ${"x".repeat(100 - "pulumi up --yes -s production --message ".length)}`;
+    expect(hundred).toHaveLength(100);
+    expect(messages(await runResourcePolicy(deployJobGates, bare(hundred)))[0]).toContain(`deploys to production ('${hundred}')`);
+  });
+
+  test("a RepositoryFile with no path is no workflow; a production workflow with no content is refused, not passed", async () => {
+    const pathless = ship();
+    delete pathless.props.file;
+    expect((await runResourcePolicy(deployJobGates, pathless)).notApplicable).toBe("not a workflow file");
+    const empty = productionWorkflow();
+    delete empty.props.content;
+    expect(messages(await runResourcePolicy(deployJobGates, empty))).toEqual([
+      `${SLIPWAY} cannot be read: .github/workflows/deploy-production.yml has no 'jobs' map.`,
+    ]);
+  });
+});
+
+describe("no-implicit-migrations: process files as they are really written", () => {
+  const procfile = (file: string, content: string): Fixture => ({
+    type: TYPES.repositoryFile,
+    name: "api-procfile",
+    props: { repository: "storefront", file, content },
+  });
+  const WEB_MIGRATES =
+    "RepositoryFile 'api-procfile' (Procfile) process 'web' runs migrations on start ('npx prisma migrate deploy'); run them in a separate job before the deploy.";
+
+  test("a Procfile with Windows line endings, or no space after the colon, is read the same", async () => {
+    for (const content of [
+      "web: npx prisma migrate deploy && node server.js\r\nworker: node worker.js\r\n",
+      "web:npx prisma migrate deploy && node server.js\n",
+    ]) {
+      expect(messages(await runResourcePolicy(noImplicitMigrations, procfile("Procfile", content)))).toEqual([WEB_MIGRATES]);
+    }
+  });
+
+  test("a commented-out Procfile line runs nothing", async () => {
+    const content = "# release: python manage.py migrate\n# web: npx prisma migrate deploy && node server.js\nweb: node server.js\n";
+    expect(messages(await runResourcePolicy(noImplicitMigrations, procfile("Procfile", content)))).toEqual([]);
+    expect(messages(await runResourcePolicy(noImplicitMigrations, procfile("Procfile", content.replace(/# /g, ""))))).toHaveLength(2);
+  });
+
+  test("a local Procfile.dev or an example heroku.yml is not what Heroku runs", async () => {
+    for (const file of ["Procfile.dev", "heroku.yml.example"]) {
+      expect((await runResourcePolicy(noImplicitMigrations, procfile(file, "release: npx prisma migrate deploy\n"))).notApplicable).toBe(
+        "the file is neither a workflow nor a Heroku process file",
+      );
+    }
+  });
+
+  test("a container whose name is missing, or unknown during preview, is still judged", async () => {
+    for (const name of [undefined, unknown]) {
+      const deployment = k8sDeployment("api", {}, { name, command: ["sh", "-c", "goose up && ./server"] });
+      expect(messages(await runResourcePolicy(noImplicitMigrations, deployment))).toEqual([
+        "Deployment 'api' container '?' runs migrations on container start ('goose up'); run them in a migration Job instead.",
+      ]);
+    }
+  });
+
+  test("a job called like the deploy job that migrates is judged as a deploy job, even if it deploys nothing recognisable", async () => {
+    const job = {
+      "runs-on": "ubuntu-latest",
+      steps: [
+        { name: "db", run: "alembic upgrade head" },
+        { name: "go", run: "./bin/go" },
+      ],
+    };
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ deploy: job })))).toEqual([
+      `${SHIP} job 'deploy' deploys and its step 'db' runs migrations ('alembic upgrade head'); run them in a separate job the deploy needs.`,
+    ]);
+    expect(messages(await runResourcePolicy(noImplicitMigrations, ship({ publish: job })))).toEqual([]);
+  });
+});
+
+describe("migration-order: namespaces, names and releases as teams write them", () => {
+  const IMAGE = `ghcr.io/acme/migrate@sha256:${"c".repeat(64)}`;
+  /** An unlabelled Job running `command`, in `namespace` (none: the provider's default). */
+  const migrationJob = (
+    name: string,
+    command: string[],
+    options: { dependsOn?: string[]; namespace?: unknown; metadataName?: unknown } = {},
+  ): Fixture => ({
+    type: TYPES.k8sJob,
+    name,
+    dependsOn: options.dependsOn ?? [],
+    props: {
+      metadata: { name: "metadataName" in options ? options.metadataName : name, namespace: options.namespace },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "run", image: IMAGE, command }] } } },
+    },
+  });
+  const inNamespace = (fixture: Fixture, namespace: unknown): Fixture => ({
+    ...fixture,
+    props: { ...fixture.props, metadata: { name: fixture.name, namespace } },
+  });
+  const EXPAND = ["npx", "knex", "migrate:latest"];
+  const CONTRACT = ["psql", "-c", "ALTER TABLE orders DROP COLUMN legacy_status"];
+
+  test("a Job and a Deployment with no namespace are both in the default namespace", async () => {
+    expect(
+      messages(await runStackPolicy(migrationOrder, [inNamespace(k8sDeployment("api"), "default"), migrationJob("add-channel", EXPAND)])),
+    ).toEqual([
+      "Deployment 'api' does not depend on Job 'add-channel' (expand: 'npx knex migrate:latest'), so it may roll out before the migration completes; make it depend on the expand Job.",
+    ]);
+    expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), migrationJob("add-channel", EXPAND)]))).toEqual([]);
+  });
+
+  test("a namespace unknown during preview is taken as the rollout's own: the order is still required", async () => {
+    for (const [jobNamespace, workloadNamespace] of [
+      [unknown, "app"],
+      ["app", unknown],
+    ]) {
+      const workload = inNamespace(k8sDeployment("api"), workloadNamespace);
+      expect(
+        messages(await runStackPolicy(migrationOrder, [workload, migrationJob("add-channel", EXPAND, { namespace: jobNamespace })])),
+      ).toEqual([
+        "Deployment 'api' does not depend on Job 'add-channel' (expand: 'npx knex migrate:latest'), so it may roll out before the migration completes; make it depend on the expand Job.",
+      ]);
+      expect(
+        messages(await runStackPolicy(migrationOrder, [workload, migrationJob("drop-status", CONTRACT, { namespace: jobNamespace })])),
+      ).toEqual([
+        "Job 'drop-status' (contract: 'ALTER TABLE orders DROP') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.",
+      ]);
+    }
+  });
+
+  test("a contract migration does not wait for the workloads of another namespace", async () => {
+    const fixtures = [
+      k8sDeployment("api"),
+      inNamespace(k8sDeployment("batch"), "jobs"),
+      migrationJob("drop-status", CONTRACT, { dependsOn: ["api"], namespace: "app" }),
+    ];
+    expect(messages(await runStackPolicy(migrationOrder, fixtures))).toEqual([]);
+  });
+
+  test("a Job whose Kubernetes name says it drops is a contract, whatever its program name", async () => {
+    const named = migrationJob("schema-job", EXPAND, { namespace: "app", metadataName: "orders-drop-legacy-status" });
+    expect(messages(await runStackPolicy(migrationOrder, [k8sDeployment("api"), named]))).toEqual([
+      "Job 'schema-job' (contract: 'orders-drop-legacy-status') does not depend on Deployment 'api', so it may run before the rollout finishes; contract migrations must run after it.",
+    ]);
+  });
+
+  test("a release whose contract migration is in order needs nothing more, even without a Kubernetes Job", async () => {
+    const manifest = releaseManifest({
+      migrations: { expand: [], contract: ["drop-legacy-status"], completes: { "drop-legacy-status": "add-status-v2" } },
+      ledger: { changeRequests: ["CR-1042"], validatedChangeRequests: ["CR-1042"], expandsInProduction: ["add-status-v2"], rollback: null },
+    });
+    const outcome = await runStackPolicy(migrationOrder, [manifestVariable(manifest)]);
+    expect(outcome.notApplicable).toBeUndefined();
+    expect(messages(outcome)).toEqual([]);
+  });
+
+  test("a release without migrations, or an unreadable one, is not this policy's", async () => {
+    for (const variable of [manifestVariable(releaseManifest()), manifestVariable("{not json")]) {
+      expect((await runStackPolicy(migrationOrder, [variable])).notApplicable).toBe(
+        "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations",
+      );
+    }
+  });
+
+  test("a premature contract names every expand production has run, and a release without ledger facts has run none", async () => {
+    const migrations = { expand: [], contract: ["drop-legacy-status"], completes: { "drop-legacy-status": "add-status-v2" } };
+    const ledger = {
+      changeRequests: ["CR-1042"],
+      validatedChangeRequests: ["CR-1042"],
+      expandsInProduction: ["add-order-channel", "add-sku-index"],
+      rollback: null,
+    };
+    expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(releaseManifest({ migrations, ledger }))]))).toEqual([
+      "Release v1.4.0 runs contract migration drop-legacy-status, which completes expand add-status-v2, which no earlier release production ran has shipped (expands in production so far: add-order-channel, add-sku-index); contract only after a full release cycle (000 §7).",
+    ]);
+    expect(messages(await runStackPolicy(migrationOrder, [manifestVariable(releaseManifest({ migrations, ledger: undefined }))]))).toEqual([
+      "Release v1.4.0 runs contract migration drop-legacy-status, which completes expand add-status-v2, which no earlier release production ran has shipped (expands in production so far: none); contract only after a full release cycle (000 §7).",
+    ]);
+  });
+
+  test("only jobs that migrate, in a managed environment of that name, and only workflow files are judged", async () => {
+    const db = (file: string, steps: unknown[]): Fixture => {
+      const fixture = workflowFile("db.yml", {
+        name: "db",
+        on: { workflow_dispatch: {} },
+        jobs: { upgrade: { "runs-on": "ubuntu-latest", environment: "prod-db", steps } },
+      });
+      fixture.props.file = file;
+      return fixture;
+    };
+    const unapproved = [environment("prod-db", { reviewers: [] }), environment("staging", { reviewers: [] })];
+    const NOTHING_TO_JUDGE =
+      "the stack has no migration Job (none runs a migration command or is labelled slipway.dev/migration-phase) and no release manifest declaring migrations";
+    expect(
+      (await runStackPolicy(migrationOrder, [db(".github/workflows/db.yml", [{ run: "./bin/report" }]), ...unapproved])).notApplicable,
+    ).toBe(NOTHING_TO_JUDGE);
+    expect(
+      (await runStackPolicy(migrationOrder, [db("docs/db.yml", [{ run: "alembic upgrade head" }]), ...unapproved])).notApplicable,
+    ).toBe(NOTHING_TO_JUDGE);
+    expect(
+      messages(await runStackPolicy(migrationOrder, [db(".github/workflows/db.yml", [{ run: "alembic upgrade head" }]), ...unapproved])),
+    ).toEqual([
+      "RepositoryFile 'db' (repository 'app', .github/workflows/db.yml) job 'upgrade' runs migrations ('alembic upgrade head') in environment 'prod-db', which has no reviewers (RepositoryEnvironment 'prod-db-environment'), so nobody approves the migration; give the environment required reviewers (004 §3).",
+    ]);
+  });
+});
+
+describe("the hints a team configures, and messages on one line", () => {
+  test("smokeStepId and deployMarkerStepId name a team's own smoke and marker steps", async () => {
+    const steps = [
+      { name: "ship it", run: "pulumi up --yes -s production" },
+      { id: "verify", run: "./scripts/check-prod.sh" },
+      { id: "stamp", run: "./scripts/stamp.sh" },
+    ];
+    const fixture = ship({ release: releaseJob({ steps }) });
+    expect(messages(await runResourcePolicy(deployJobGates, fixture))).toEqual([
+      `${SHIP} job 'release' runs no smoke checks after it deploys (no step with id 'smoke' nor one running a smoke or health check; steps: 'ship it', 'verify', 'stamp').`,
+      `${SHIP} job 'release' writes no deploy marker (no step with id 'deploy-marker' nor one recording the commit SHA after the deploy).`,
+    ]);
+    expect(
+      messages(await runResourcePolicy(deployJobGates, fixture, { config: { smokeStepId: "verify", deployMarkerStepId: "stamp" } })),
+    ).toEqual([]);
+  });
+
+  test("a heroku.yml process in exec form (a list of words) is read as one command, and a commented-out release is none", async () => {
+    const content =
+      "# release: ./bin/migrate (moved to the migrate job)\nrun:\n  web:\n    command:\n      - npx\n      - prisma\n      - migrate\n      - deploy\n";
+    expect(
+      messages(
+        await runResourcePolicy(noImplicitMigrations, {
+          type: TYPES.repositoryFile,
+          name: "api-heroku",
+          props: { repository: "storefront", file: "heroku.yml", content },
+        }),
+      ),
+    ).toEqual([
+      "RepositoryFile 'api-heroku' (heroku.yml) process 'web' runs migrations on start ('npx prisma migrate deploy'); run them in a separate job before the deploy.",
+    ]);
+  });
+});
