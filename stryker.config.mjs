@@ -19,6 +19,7 @@ const GATED = [
   "policy-pack/policies/flags.ts",
   "policy-pack/policies/repository.ts",
   "policy-pack/policies/workflowSecurity.ts",
+  "policy-pack/policies/deployJobs.ts",
 ];
 
 /**
