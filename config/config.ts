@@ -40,6 +40,7 @@ import {
   LEAST_MIN_APPROVALS,
 } from "../contract/repositoryRules";
 import { UserError } from "./errors";
+import { describeValue, issueMessage } from "./issues";
 import { SecretString } from "./secret";
 
 export { SecretString };
@@ -65,7 +66,7 @@ const plainString = z.custom<string>((value) => typeof value === "string", {
   error: (issue) =>
     issue.input instanceof SecretString
       ? "is a secret, but this key takes a plain value (it is not sensitive: store it without --secret)"
-      : `expected a string, got ${describe(issue.input)}`,
+      : `expected a string, got ${describeValue(issue.input)}`,
 });
 
 /** A GitHub numeric id (`gh api orgs/<org>/teams/<slug> --jq .id`). */
@@ -1147,12 +1148,7 @@ export function configProblems(error: z.ZodError, input: unknown, base: readonly
       continue;
     }
     const key = keyPath(path.length > 0 ? path : ["(root)"]);
-    let message = issue.message;
-    if (issue.code === "invalid_type") {
-      // zod 4 issues do not carry the input: look the value up where the issue points.
-      const given = valueAt(input, issue.path);
-      message = given === undefined ? "is required" : `expected ${issue.expected}, got ${describe(given)}`;
-    }
+    let message = issueMessage(issue, input);
     if (message === SECRET_REQUIRED) {
       message += `: run \`pulumi config set --secret --path '${key}' <value>\``;
     }
@@ -1169,20 +1165,4 @@ function wrapSecrets(value: unknown, path: string, securePaths: ReadonlySet<stri
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapSecrets(v, `${path}.${k}`, securePaths)]));
   }
   return value;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const part of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[part];
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return `a ${typeof value}`;
 }

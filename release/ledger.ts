@@ -37,6 +37,7 @@ import {
   WORKFLOW_REF,
 } from "../contract/release";
 import { displayPath, UserError } from "../config/errors";
+import { issueMessage } from "../config/issues";
 
 /** Where the ledger lives, relative to the project root (on the `slipway-ledger` branch). */
 
@@ -370,13 +371,10 @@ function splitLines(bytes: Buffer): Buffer[] {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function issueMessage(issue: z.core.$ZodIssue): string {
-  return issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** `key: what is wrong` of one issue with a line's JSON. */
+function describeIssue(issue: z.core.$ZodIssue, json: unknown): string {
   const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(line)";
-  return `${key}: ${issueMessage(issue)}`;
+  return `${key}: ${issueMessage(issue, json)}`;
 }
 
 /**
@@ -422,7 +420,11 @@ export function parseLedger(bytes: Buffer, file: string = LEDGER_FILE): Ledger {
         : undefined;
     const parsed = ledgerEventSchema.safeParse(json);
     if (!parsed.success) {
-      problems.push({ line, seq: seqOfJson, message: `bad shape: ${parsed.error.issues.map(describeIssue).join("; ")}` });
+      problems.push({
+        line,
+        seq: seqOfJson,
+        message: `bad shape: ${parsed.error.issues.map((issue) => describeIssue(issue, json)).join("; ")}`,
+      });
       return;
     }
     const event = parsed.data;
@@ -946,7 +948,7 @@ export function prepareAppend(ledger: Ledger, input: NewLedgerEvent, now: Date =
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path.map(String).join(".") || "(event)";
-    throw new UserError(`cannot record ${input.kind} ${input.version}: ${issueMessage(issue)}`, {
+    throw new UserError(`cannot record ${input.kind} ${input.version}: ${issueMessage(issue, event)}`, {
       file: ledger.file,
       key,
     });
