@@ -182,6 +182,87 @@ describe("the ledger is a hash chain of release events", () => {
   });
 });
 
+describe("whatever damage a forger or a bad merge leaves, verify names it by line", () => {
+  test("a missing key is named as missing, a value of the wrong type as what it is; a line that is no event names no seq", () => {
+    const lines = fiveLineLedger();
+    const third = JSON.parse(lines[2]);
+    delete third.actor;
+    lines[2] = JSON.stringify(third);
+    lines[3] = "[]";
+    lines[4] = JSON.stringify({ ...JSON.parse(lines[4]), seq: "5" });
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toContain("line 3 (seq 3): bad shape: actor: is required");
+    // A value of the wrong type is not called missing.
+    expect(text).toContain("line 4: bad shape: (line): expected object, got a list");
+    expect(text).toContain("line 5: bad shape: seq: expected number, got a string");
+  });
+
+  test("a blank line is named as blank, and the line after it no longer chains", () => {
+    const lines = fiveLineLedger();
+    lines.splice(2, 0, "");
+    writeLedgerLines(root, lines);
+    const text = verifyText();
+    expect(text).toContain("line 3: is blank: ledger lines are never blank, the file was edited");
+    expect(text).toContain("line 4 (seq 3): prev hash matches line 2, not line 3");
+  });
+
+  test("bytes that are not UTF-8 are named", () => {
+    const lines = fiveLineLedger();
+    const file = path.join(root, "releases/ledger.jsonl");
+    const bytes = Buffer.concat([
+      Buffer.from(`${lines[0]}\n`),
+      Buffer.from([0x7b, 0xff, 0x7d, 0x0a]),
+      Buffer.from(`${lines.slice(1).join("\n")}\n`),
+    ]);
+    fs.writeFileSync(file, bytes);
+    expect(verifyText()).toContain("line 2: is not valid UTF-8: the line was edited or corrupted");
+  });
+
+  test("an interrupted append is named at its own line only", () => {
+    fiveLineLedger();
+    const file = path.join(root, "releases/ledger.jsonl");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").slice(0, -1));
+    expect(verifyText().match(/has no trailing newline/g)).toHaveLength(1);
+  });
+
+  test("two removed lines are named as a range", () => {
+    const lines = fiveLineLedger();
+    lines.splice(1, 2);
+    writeLedgerLines(root, lines);
+    expect(verifyText()).toContain("line 2 (seq 4): seq 4 follows seq 1: seq 2..3 is missing: a line was removed");
+  });
+
+  test("a ledger whose first line was removed, or moved, is named at its new first line", () => {
+    const lines = fiveLineLedger();
+    writeLedgerLines(root, lines.slice(1));
+    expect(verifyText()).toContain(
+      "line 1 (seq 2): prev hash is not 64 zeros, as the first line's must be: the start of the ledger was removed or this line was edited",
+    );
+    writeLedgerLines(root, [lines[1], lines[0], ...lines.slice(2)]);
+    expect(verifyText()).toContain(
+      "line 1 (seq 2): prev hash points to line 2, but the first line's prev must be 64 zeros: lines were reordered",
+    );
+  });
+
+  test("refusing a broken ledger names its first problem and how many more there are", () => {
+    const lines = fiveLineLedger();
+    const edited = [...lines];
+    edited[4] = edited[4].replace('"level":"L2"', '"level":"L1"');
+    writeLedgerLines(root, edited);
+    // One problem: the edited last line's own hash.
+    expect(() => record(root, "promoted", RELEASE_1_3)).toThrow(
+      /failed verification: line 5 \(seq 5\): content does not match its hash: line 5 was edited$/,
+    );
+    lines.splice(1, 1);
+    writeLedgerLines(root, lines);
+    // Two problems at line 2 (its prev and its seq).
+    expect(() => record(root, "promoted", RELEASE_1_3)).toThrow(
+      /failed verification: line 2 \(seq 3\): .* \(and 1 more; run `slipway ledger verify`\)$/,
+    );
+  });
+});
+
 describe("release rules: staging validates what it staged, production runs what staging validated", () => {
   test("validated needs an earlier staged event of the same version", () => {
     expect(() => record(root, "validated", RELEASE_1_3)).toThrow("refusing to record: validated 1.3.0: staging never staged 1.3.0");
