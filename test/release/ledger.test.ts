@@ -9,12 +9,14 @@ import {
   canonicalLine,
   contentHash,
   GENESIS_HASH,
+  type LedgerKind,
+  type MigrationPhase,
   productionHistory,
   readLedger,
   sha256Hex,
   validationFor,
 } from "../../release/ledger";
-import { ledgerRecord, ledgerShow, ledgerVerify } from "../../release/ledgerCommands";
+import { ledgerRecord, ledgerShow, ledgerVerify, workflowRunFromEnv } from "../../release/ledgerCommands";
 import {
   RELEASE_1_2,
   RELEASE_1_3,
@@ -259,6 +261,94 @@ describe("whatever damage a forger or a bad merge leaves, verify names it by lin
     // Two problems at line 2 (its prev and its seq).
     expect(() => record(root, "promoted", RELEASE_1_3)).toThrow(
       /failed verification: line 2 \(seq 3\): .* \(and 1 more; run `slipway ledger verify`\)$/,
+    );
+  });
+});
+
+describe("ledger record writes only from a deploy run, and only what the run may say", () => {
+  const env = runnerEnv("staging", 601);
+
+  test("outside GitHub Actions it names what is missing, or that GITHUB_ACTIONS is not 'true'", () => {
+    createEmptyLedger(root);
+    const { GITHUB_RUN_ID: _id, GITHUB_WORKFLOW_REF: _ref, ...partial } = env;
+    expect(() => ledgerRecord({ root, kind: "staged", env: partial })).toThrow(
+      "this is not a GitHub Actions run (GITHUB_RUN_ID, GITHUB_WORKFLOW_REF not set)",
+    );
+    expect(() => ledgerRecord({ root, kind: "staged", env: { ...env, GITHUB_RUN_ID: "" } })).toThrow("(GITHUB_RUN_ID not set)");
+    expect(() => ledgerRecord({ root, kind: "staged", env: { ...env, GITHUB_ACTIONS: "1" } })).toThrow("(GITHUB_ACTIONS is not 'true')");
+    expect(ledgerLines(root)).toEqual([]);
+  });
+
+  test("a workflow ref that is not owner/repo/.github/workflows/file@ref is refused", () => {
+    createEmptyLedger(root);
+    expect(() => ledgerRecord({ root, kind: "staged", env: { ...env, GITHUB_WORKFLOW_REF: "acme/shop/deploy-staging.yml@main" } })).toThrow(
+      "GITHUB_WORKFLOW_REF 'acme/shop/deploy-staging.yml@main' is not <owner>/<repo>/.github/workflows/<file>@<ref>",
+    );
+  });
+
+  test("the run's URL and attempt come from the runner: a server URL's trailing slash is dropped, a bad attempt counts as 1", () => {
+    createEmptyLedger(root);
+    const staged = ledgerRecord({
+      root,
+      kind: "staged",
+      env: { ...env, GITHUB_SERVER_URL: "https://github.com//", GITHUB_RUN_ATTEMPT: "2" },
+    });
+    expect(staged.entry.event.run).toEqual({ ...fixtureRun("staging", 601), attempt: 2 });
+    for (const attempt of ["0", "-1", "1.5", "x"]) {
+      const other = runnerEnv("staging", 700 + attempt.length);
+      expect(workflowRunFromEnv({ ...other, GITHUB_RUN_ATTEMPT: attempt }).attempt).toBe(1);
+    }
+  });
+
+  test("an event kind the ledger does not know is refused with the kinds it does", () => {
+    createEmptyLedger(root);
+    expect(() => ledgerRecord({ root, kind: "shipped" as LedgerKind, env })).toThrow(
+      "'shipped' is not a ledger event; expected one of staged, validated, promoted, rolled-back, hotfix, flag, migrated, or deployed",
+    );
+  });
+
+  test("--phase belongs to a migrated event, which must name it; --flag to a flag event", () => {
+    createEmptyLedger(root);
+    expect(() => ledgerRecord({ root, kind: "migrated", env })).toThrow(
+      "a migrated event names the phase it ran: pass --phase expand or contract",
+    );
+    expect(() => ledgerRecord({ root, kind: "migrated", phase: "drop" as MigrationPhase, env })).toThrow("pass --phase expand or contract");
+    expect(() => ledgerRecord({ root, kind: "staged", phase: "expand", env })).toThrow("--phase belongs to a migrated event, not staged");
+    expect(() => ledgerRecord({ root, kind: "flag", env })).toThrow("a flag event names its flag: pass --flag <name>");
+    expect(() => ledgerRecord({ root, kind: "staged", flag: "dark-mode", env })).toThrow("--flag belongs to a flag event, not staged");
+    expect(ledgerLines(root)).toEqual([]);
+  });
+});
+
+describe("ledger verify says where the stacks stand", () => {
+  test("an intact ledger: its lines, its head, the release production runs now and what staging last validated", () => {
+    fiveLineLedger();
+    record(root, "promoted", RELEASE_1_3);
+    const lines = ledgerLines(root);
+    expect(verifyText()).toBe(
+      `releases/ledger.jsonl: 6 lines, chain intact (head ${sha256Hex(lines[5]).slice(0, 12)}); production runs 1.3.0 (line 6, promoted); staging last validated 1.3.0 (line 5).\n`,
+    );
+  });
+
+  test("an empty ledger: nothing ran, nothing validated", () => {
+    createEmptyLedger(root);
+    expect(verifyText()).toBe(
+      "releases/ledger.jsonl: 0 lines, chain intact (empty); production has run no release; staging has validated no release.\n",
+    );
+  });
+
+  test("one line, one problem: counted in the singular", () => {
+    record(root, "staged", RELEASE_1_3);
+    expect(verifyText()).toMatch(/^releases\/ledger\.jsonl: 1 line, chain intact/);
+    const [line] = ledgerLines(root);
+    writeLedgerLines(root, [line.replace('"level":"L2"', '"level":"L1"')]);
+    expect(verifyText()).toMatch(/^releases\/ledger\.jsonl: verification FAILED, 1 problem:\n {2}line 1 \(seq 1\): content does not match/);
+  });
+
+  test("a previous version that does not exist is named, not skipped", () => {
+    fiveLineLedger();
+    expect(() => ledgerVerify({ root, previousLedgerPath: "old-ledger.jsonl" })).toThrow(
+      "old-ledger.jsonl: previous ledger: does not exist",
     );
   });
 });
