@@ -23,7 +23,7 @@ const GATED = [
 ];
 
 /**
- * The ledger's rules (`ledger verify`, `record`) and the config contract, driven by their own unit
+ * The ledger's rules (`ledger verify`, `record`) and the config contract, driven by the release and config
  * tests (jest.mutation.contracts.config.js); tools/mutation/fileScores.mjs holds them at 80%.
  */
 const CONTRACTS = ["release/ledger.ts", "release/ledgerCommands.ts", "config/config.ts"];
