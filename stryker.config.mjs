@@ -19,8 +19,13 @@ const GATED = [
   "policy-pack/policies/flags.ts",
   "policy-pack/policies/repository.ts",
   "policy-pack/policies/workflowSecurity.ts",
-  "policy-pack/policies/deployJobs.ts",
 ];
+/**
+ * At the floor too (94.80%), but not in CI yet: with its 832 mutants the gated run was 3,027, and a
+ * clean clone here judged about 0.9 a second, some 55 of CI's 90 minutes beside the engine tests.
+ * MUTATION_SCOPE=policies runs every policy file.
+ */
+const GATED_LOCALLY = ["policy-pack/policies/deployJobs.ts"];
 
 /**
  * The ledger's rules (`ledger verify`, `record`) and the config contract, driven by the release and config
@@ -28,7 +33,7 @@ const GATED = [
  */
 const CONTRACTS = ["release/ledger.ts", "release/ledgerCommands.ts", "config/config.ts"];
 
-const SCOPES = { gated: GATED, contracts: CONTRACTS, pack: ALL };
+const SCOPES = { gated: GATED, policies: [...GATED, ...GATED_LOCALLY], contracts: CONTRACTS, pack: ALL };
 const scope = process.env.MUTATION_SCOPE ?? "pack";
 if (!(scope in SCOPES)) {
   throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(", ")}; got '${scope}'`);
@@ -42,7 +47,8 @@ export default {
   plugins: ["@stryker-mutator/jest-runner", "./tools/mutation/ignoreMetadata.mjs"],
   // Catalogue text (descriptions, remediation, tags) is not behaviour: see the plugin.
   ignorers: ["policy-metadata"],
-  // MUTATION_SCOPE=gated (.ci/run): the gated policy files; contracts: the ledger and config; pack (default): the whole pack.
+  // MUTATION_SCOPE=gated (.ci/run): the gated policy files; policies: every policy file; contracts: the
+  // ledger and config; pack (default): the whole pack, shared helpers included.
   mutate: SCOPES[scope],
   // Each mutant runs only the tests that reach it.
   coverageAnalysis: "perTest",
