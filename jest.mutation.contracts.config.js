@@ -4,12 +4,11 @@
  * ledger's release rules are pinned by the release commands' suites (promote, rollback, migrated)
  * as much as by ledger.test.ts: without them a third of the rules' mutants had no test at all.
  */
-const base = require("./jest.config");
+// The policy tests' mutation config (environment, transform, timeout: no globalSetup), other tests.
+const policies = require("./jest.mutation.config");
 
 module.exports = {
-  testEnvironment: base.testEnvironment,
-  transform: base.transform,
-  testTimeout: base.testTimeout,
+  ...policies,
   // The sources are roots too, so jest's findRelatedTests follows release/ and config/ to the tests
   // that reach them.
   roots: ["<rootDir>/test/release", "<rootDir>/test/config", "<rootDir>/release", "<rootDir>/config", "<rootDir>/contract"],

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 
 /** The value at `path` inside `root`, or undefined when any step of the way is missing. */
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let value = root;
   for (const part of path) {
     if (value === null || typeof value !== "object") return undefined;
