@@ -20,6 +20,7 @@ import {
   productionDeployJobs,
   SMOKE_TOKENS,
   workflowFacts,
+  workflowMigrationJobs,
   type DeployReason,
   type JobFacts,
   type StepFacts,
@@ -583,10 +584,9 @@ function judgeMigrationWorkflows(resources: readonly PolicyResource[], report: (
     const content = known(() => text(file.props.content), undefined);
     if (path === undefined || content === undefined) continue;
     const repository = repositoryOf(file.props);
-    const facts = workflowFacts(content, { urn: file.urn, repository, file: path }, { environments: [], targets: [] });
-    if ("error" in facts) continue;
-    for (const job of facts.jobs) {
-      if (job.migrations.length === 0) continue;
+    const jobs = workflowMigrationJobs(content, { urn: file.urn, repository, file: path });
+    if ("error" in jobs) continue;
+    for (const job of jobs) {
       for (const name of job.environments) {
         // GitHub names environments and repositories case-insensitively: `Prod-DB` is `prod-db`.
         const managed = environments.filter(
@@ -598,7 +598,7 @@ function judgeMigrationWorkflows(resources: readonly PolicyResource[], report: (
           judged++;
           if (reviewerCount(environment) === 0) {
             report(
-              `${describe(file)} (repository '${repository}', ${path}) job '${job.job.id}' runs migrations ('${shown(job.migrations[0].text)}') in environment '${name}', which has no reviewers (${describe(environment)}), so nobody approves the migration; give the environment required reviewers (004 §3).`,
+              `${describe(file)} (repository '${repository}', ${path}) job '${job.id}' runs migrations ('${shown(job.migration)}') in environment '${name}', which has no reviewers (${describe(environment)}), so nobody approves the migration; give the environment required reviewers (004 §3).`,
               file.urn,
             );
           }

@@ -1259,6 +1259,17 @@ describe("migration-order: who approves a migration workflow (004 §3)", () => {
     ).toEqual([UNAPPROVED]);
   });
 
+  test("a workflow the deploy checks read first, with other production names, is judged the same", async () => {
+    // The resource checks derive the file's facts under their production names; the stack check
+    // reuses what they found of its migration jobs, which no production name changes.
+    await runResourcePolicy(noImplicitMigrations, migrating(), { config: { productionStacks: ["prod-db", "live"] } });
+    expect(messages(await runStackPolicy(migrationOrder, [migrating(), environment("prod-db", { reviewers: [] })]))).toEqual([UNAPPROVED]);
+    // The same file, its job now in an environment with reviewers: judged by its new text.
+    expect(
+      messages(await runStackPolicy(migrationOrder, [migrating("prod-db-approved"), environment("prod-db", { reviewers: [] })])).length,
+    ).toBe(0);
+  });
+
   test("an environment of the same name in another repository is not the one the job runs in", async () => {
     const elsewhere = environment("prod-db", { repository: "billing", reviewers: [] });
     expect((await runStackPolicy(migrationOrder, [migrating(), elsewhere])).notApplicable).toBe(

@@ -267,13 +267,70 @@ export function workflowFacts(
   // while its text stays the same. Keyed by the URN, not the text: hashing every text on every read
   // cost more than it saved on a large stack.
   const key = [where.urn, where.repository, where.file, production.targets.join("\n"), production.environments.join("\n")].join("\u0000");
-  const derive = () => ({ content, facts: deriveWorkflowFacts(content, where, production) });
+  const derive = () => {
+    const facts = deriveWorkflowFacts(content, where, production);
+    rememberMigrationJobs(content, where, facts);
+    return { content, facts };
+  };
   let entry = recentFacts.answer(key, derive);
   if (entry.content !== content) {
     recentFacts.forget(key);
     entry = recentFacts.answer(key, derive);
   }
   return entry.facts;
+}
+
+/** A workflow job that runs migrations: what migration-order's stack check reads of it. */
+export interface MigrationJob {
+  /** The job's id. */
+  id: string;
+  /** The environments it runs in, expanded. */
+  environments: string[];
+  /** Its first migration command, as written. */
+  migration: string;
+}
+
+/**
+ * Each workflow file's migration jobs, kept for every file: the stack check reads every workflow
+ * file once more after the resource checks, and deriving their facts again (far too many to keep
+ * whole) was most of the gate's time after the program ended. A file's migration jobs do not depend
+ * on the production names, so the resource checks' derivations serve it.
+ */
+const migrationJobsByFile = new Map<string, { content: string; jobs: readonly MigrationJob[] | { error: string } }>();
+
+/** Files whose migration jobs are kept: every workflow file of any real stack, bounded all the same. */
+const KEPT_FILES = 1 << 16;
+
+function fileKey(where: { urn: string; repository: string; file: string }): string {
+  return [where.urn, where.repository, where.file].join("\u0000");
+}
+
+function rememberMigrationJobs(
+  content: string,
+  where: { urn: string; repository: string; file: string },
+  facts: WorkflowFacts | { error: string },
+): readonly MigrationJob[] | { error: string } {
+  const jobs =
+    "error" in facts
+      ? { error: facts.error }
+      : facts.jobs
+          .filter((job) => job.migrations.length > 0)
+          .map((job) => ({ id: job.job.id, environments: job.environments, migration: job.migrations[0].text }));
+  const key = fileKey(where);
+  migrationJobsByFile.delete(key);
+  if (migrationJobsByFile.size >= KEPT_FILES) migrationJobsByFile.delete(migrationJobsByFile.keys().next().value as string);
+  migrationJobsByFile.set(key, { content, jobs });
+  return jobs;
+}
+
+/** The jobs of a workflow file that run migrations, or why the file cannot be read. */
+export function workflowMigrationJobs(
+  content: string,
+  where: { urn: string; repository: string; file: string },
+): readonly MigrationJob[] | { error: string } {
+  const kept = migrationJobsByFile.get(fileKey(where));
+  if (kept?.content === content) return kept.jobs;
+  return rememberMigrationJobs(content, where, workflowFacts(content, where, { environments: [], targets: [] }));
 }
 
 /**
