@@ -254,7 +254,8 @@ export function parseShell(script: string, substituted = false): ShellCommand[] 
 
 /** The last path segment of a command word: `./node_modules/.bin/pulumi` is `pulumi`. */
 export function commandName(word: string): string {
-  return word.replace(/^.*\//, "").toLowerCase();
+  // Most words have no slash: skip the regex, a large gate calls this for every word of every command.
+  return (word.includes("/") ? word.replace(/^.*\//, "") : word).toLowerCase();
 }
 
 /** Programs that take a script as an argument: their multi-word arguments are read as commands too. */
