@@ -41,6 +41,7 @@ const vercelProtectionSchema = configSchema(productionStacksSetting, {
 
 export const vercelDeploymentProtection: SlipwayResourcePolicy = {
   name: "vercel-deployment-protection",
+  resourceType: TYPES.vercelProject,
   description:
     "Vercel preview deployments are protected (Vercel authentication, password or trusted IPs), and production deployments too where protectProduction is configured.",
   remediationSteps:

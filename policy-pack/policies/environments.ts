@@ -69,6 +69,7 @@ const productionApprovalSchema = configSchema(productionStacksSetting, {
 
 export const productionApproval: SlipwayResourcePolicy = {
   name: "production-approval",
+  resourceType: TYPES.environment,
   description: "The production environment needs at least one reviewer, forbids self-review, and does not let admins skip the approval.",
   remediationSteps:
     "On the production RepositoryEnvironment set reviewers: [{ teams: [<team id>] }] (or users), preventSelfReview: true and canAdminsBypass: false.",
@@ -195,6 +196,7 @@ const soakWindowSchema = configSchema(productionStacksSetting, {
 
 export const soakWindow: SlipwayResourcePolicy = {
   name: "soak-window",
+  resourceType: TYPES.environment,
   description:
     "The production environment waits at least the configured soak minutes (10 by default) before a deploy proceeds; an emergency rollback environment the policy config names (rollbackEnvironments) waits for its approval only.",
   remediationSteps:
@@ -234,6 +236,7 @@ const environmentScopedSecretsSchema = configSchema({
 
 export const environmentScopedSecrets: SlipwayResourcePolicy = {
   name: "environment-scoped-secrets",
+  resourceType: TYPES.repositorySecret,
   description:
     "Deploy credentials are GitHub environment secrets, not repository-wide secrets: a repository secret is readable by every workflow on every branch, before any approval.",
   remediationSteps:

@@ -200,6 +200,7 @@ function isGithubScript(step: WorkflowStep): boolean {
 
 export const workflowInjectionSafe: SlipwayResourcePolicy = {
   name: "workflow-injection-safe",
+  resourceType: TYPES.repositoryFile,
   description:
     "No untrusted GitHub expression (pull request, issue and comment text, commit messages, branch names, `github.head_ref`, workflow inputs) is expanded into a `run:` script or a job name of a managed workflow.",
   remediationSteps:
@@ -298,6 +299,7 @@ export function unpinnedReason(uses: string, allowed: string[] = []): string | u
 
 export const actionsPinned: SlipwayResourcePolicy = {
   name: "actions-pinned",
+  resourceType: TYPES.repositoryFile,
   description:
     "Every `uses:` of a managed workflow (steps and reusable-workflow calls) names a full 40-hex commit SHA; local actions (`./...`) and container images by `@sha256:` digest are exempt.",
   remediationSteps:

@@ -20,7 +20,15 @@ export interface CatalogueFields {
 }
 
 /** A resource policy with the catalogue fields filled in. */
-export type SlipwayResourcePolicy = ResourceValidationPolicy & CatalogueFields;
+export type SlipwayResourcePolicy = ResourceValidationPolicy &
+  CatalogueFields & {
+    /**
+     * The one resource type the policy judges, when it judges one: the SDK then answers "not
+     * applicable" for every other type without calling it (no deserialized inputs, no thrown
+     * error per resource). validateResource still refuses other types itself.
+     */
+    resourceType?: string;
+  };
 
 /** A stack policy with the catalogue fields filled in. */
 export type SlipwayStackPolicy = StackValidationPolicy & CatalogueFields;
