@@ -76,8 +76,13 @@ const githubId = (what: string) =>
     .int()
     .positive();
 
+// "an app name", "a user login": the vowel sound, not the letter, picks the article.
 const identifier = (what: string) =>
-  plainString.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `expected a ${what} (letters, digits, '.', '_', '-')`));
+  plainString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `expected ${/^[aeio]/i.test(what) ? "an" : "a"} ${what} (letters, digits, '.', '_', '-')`),
+  );
 
 /** GitHub Actions secret and variable names: letters, digits, underscores, not starting with GITHUB_. */
 const actionsName = z
@@ -360,11 +365,8 @@ const envName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an env var name of letters, digits and underscores")
   .refine((name) => !RESERVED_ENV_VARS.includes(name), "is set by Slipway from slipway:flags; remove it here");
 
-/** A map of env vars; a bad name is reported at its own key with the reason (not zod's "Invalid key"). */
-const envRecord = <Value extends z.ZodType>(value: Value) =>
-  z.record(envName, value, {
-    error: (issue) => (issue.code === "invalid_key" ? issue.issues.map((inner) => inner.message).join("; ") : undefined),
-  });
+/** A map of env vars; a bad name is reported at its own key with the reason (config/issues.ts). */
+const envRecord = <Value extends z.ZodType>(value: Value) => z.record(envName, value);
 
 /** A Kubernetes object name / label value: a DNS-1123 label. */
 const kubernetesName = (what: string, max = 63) =>

@@ -22,8 +22,12 @@ export function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** The issue's message, except that a wrong type says `is required` or `expected X, got Y`. */
+/**
+ * The issue's message, except that a wrong type says `is required` or `expected X, got Y`, and a
+ * refused key of a map says why its key schema refused it (zod's own message is "Invalid key in record").
+ */
 export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code === "invalid_key") return issue.issues.map((inner) => inner.message).join("; ") || issue.message;
   if (issue.code !== "invalid_type") return issue.message;
   const given = valueAt(input, issue.path);
   return given === undefined ? "is required" : `expected ${issue.expected}, got ${describeValue(given)}`;

@@ -1,8 +1,10 @@
 /**
  * Pieces of stack config that hand-built test configs share. A stack that owns repository
  * resources must name the ledger branch's deploy key; these are its demo values (the private
- * half is demo text, marked secure the way `pulumi config set --secret` marks it).
+ * half is demo text, marked secure the way `pulumi config set --secret` marks it). And the
+ * parse the config tests call, with the problems a refused config is refused with.
  */
+import { ConfigError, parseStackConfig, type StackConfig } from "../../config/config";
 
 /** `slipway:github.ledgerDeployKey` with a real public key line and a placeholder private half. */
 export const LEDGER_DEPLOY_KEY = {
@@ -12,3 +14,26 @@ export const LEDGER_DEPLOY_KEY = {
 
 /** The key path `pulumi config` marks secure for the private half. */
 export const LEDGER_DEPLOY_KEY_SECURE_PATH = "slipway:github.ledgerDeployKey.privateKey";
+
+/** The stack file the config tests' values stand for. */
+export const PRODUCTION_STACK_FILE = "Pulumi.production.yaml";
+
+/** Parse `values` as Pulumi.production.yaml's config; the ledger deploy key (and `securePaths`) are `secure:`. */
+export function parseProductionConfig(values: Record<string, unknown>, securePaths: string[] = []): StackConfig {
+  return parseStackConfig({
+    file: PRODUCTION_STACK_FILE,
+    values,
+    securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH, ...securePaths]),
+  });
+}
+
+/** The problems a config is refused with, as `<key>: <message>`; fails the test when it parses. */
+export function configProblemsOf(values: Record<string, unknown>, securePaths: string[] = []): string[] {
+  try {
+    parseProductionConfig(values, securePaths);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems.map((problem) => `${problem.key}: ${problem.message}`);
+  }
+  throw new Error("expected the config to be refused, but it parsed");
+}
