@@ -3,11 +3,13 @@
  * resource type is skipped by the SDK for every other type, and a "not applicable" answer is thrown
  * without a stack. Neither may change what a policy judges.
  */
-import { getPulumiType } from "@pulumi/policy/policy";
 import { policies } from "../../policy-pack/policies";
 import type { SlipwayResourcePolicy } from "../../policy-pack/policies/shared/policy";
 import { TYPES } from "../../contract/resourceTypes";
 import { NotApplicable, runResourcePolicy } from "./harness";
+
+// The SDK's reader of a validation's attached type; internal, so not in its .d.ts.
+const { getPulumiType } = require("@pulumi/policy/policy") as { getPulumiType(validation: unknown): string | undefined };
 
 const resourcePolicies = policies.filter((policy): policy is SlipwayResourcePolicy => "validateResource" in policy);
 const typed = resourcePolicies.filter((policy) => policy.resourceType !== undefined);
