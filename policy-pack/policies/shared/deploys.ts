@@ -24,7 +24,7 @@ import {
   type TargetKind,
 } from "./commands";
 import { list, record, strings, type Props } from "./resources";
-import { commandsOf, expandValue, nameTokens, parseShell, type Expansion, type ShellCommand } from "./shell";
+import { expandValue, nameTokens, parseShell, withNestedCommands, type Expansion, type ShellCommand } from "./shell";
 import { parseWorkflow, type Workflow, type WorkflowJob, type WorkflowStep } from "./workflows";
 
 /** A deploy a step runs. */
@@ -228,7 +228,7 @@ function stepsOf(job: WorkflowJob, raw: Props, base: Expansion, alsoProduction: 
       deploys.push({ text: shown, tool: use.tool, kind, step: index, unnamedMeansProduction: use.unnamedMeansProduction === true });
     };
     const commands = step.run === undefined ? [] : parseShell(step.run);
-    const allCommands = step.run === undefined ? [] : commandsOf(step.run);
+    const allCommands = withNestedCommands(commands);
     for (const command of allCommands) {
       for (const [name, value] of Object.entries(command.assignments)) env[name] = [value];
       note(deployOf(command, state, env), command.text);

@@ -298,7 +298,12 @@ export function nestedCommands(command: ShellCommand): ShellCommand[] {
 
 /** Every command of a script, those it runs through other programs included. */
 export function commandsOf(script: string): ShellCommand[] {
-  return parseShell(script).flatMap((command) => [command, ...nestedCommands(command)]);
+  return withNestedCommands(parseShell(script));
+}
+
+/** Parsed commands, each followed by those it runs through other programs (`commandsOf` without parsing again). */
+export function withNestedCommands(commands: readonly ShellCommand[]): ShellCommand[] {
+  return commands.flatMap((command) => [command, ...nestedCommands(command)]);
 }
 
 /**
