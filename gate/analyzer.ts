@@ -269,6 +269,23 @@ export class PolicyPackProcess {
     return response.getDiagnosticsList().map(toDiagnostic);
   }
 
+  /** Analyze with the request already encoded (`encodeAnalyzeRequest`); `urn` names it in errors. */
+  async analyzeEncoded(request: Buffer, urn: string): Promise<AnalyzeDiagnostic[]> {
+    const method = analyzerGrpc.AnalyzerService.analyze;
+    const response = await this.calls.call<analyzerProto.AnalyzeResponse>(`judging ${urn}`, (metadata, options, callback) =>
+      this.client.makeUnaryRequest(
+        method.path,
+        (encoded: Buffer) => encoded,
+        method.responseDeserialize,
+        request,
+        metadata,
+        options,
+        (error, value) => callback(error, value as analyzerProto.AnalyzeResponse),
+      ),
+    );
+    return response.getDiagnosticsList().map(toDiagnostic);
+  }
+
   /**
    * AnalyzeStack over every resource: messages, or the request already encoded
    * (`encodeAnalyzeStackRequest`), which a big stack sends without holding every message at once.

@@ -16,7 +16,14 @@ import { type AnalyzeDiagnostic, PolicyPackProcess } from "./analyzer";
 import { PolicyPackError } from "./errors";
 import { type PolicyConfigFile, type ReconciledPolicyConfig, readPolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
 import type { GateReport, GateViolation, PolicyPackSummary } from "./report";
-import { analyzeRequest, analyzerResource, encodeAnalyzeStackRequest, marshalProperties, type ProviderRecord } from "./wire";
+import {
+  analyzeRequest,
+  encodeAnalyzeRequest,
+  encodeAnalyzerResource,
+  encodeAnalyzeStackRequest,
+  marshalProperties,
+  type ProviderRecord,
+} from "./wire";
 import { ResourceFeed } from "./feed";
 import { eachAnalyzeStackResource, providersOf } from "./requests";
 import { policyConfigWeakenings, type Weakening } from "./weakening";
@@ -207,7 +214,7 @@ export class Gate {
     const stackEntries: ({ from: unknown; bytes: Uint8Array } | undefined)[] = [];
     const encodeStackEntry = (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): void => {
       try {
-        stackEntries[index] = { from: resource.outputs ?? resource.inputs, bytes: analyzerResource(resource, known).serializeBinary() };
+        stackEntries[index] = { from: resource.outputs ?? resource.inputs, bytes: encodeAnalyzerResource(resource, known) };
       } catch {
         // Left to the end, which reports it as before.
       }
@@ -215,8 +222,9 @@ export class Gate {
 
     const judgeResource = async (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): Promise<void> => {
       const violations: GateViolation[] = [];
-      let props = marshalProperties(resource);
+      let props: structProto.Struct | undefined;
       if (remediating) {
+        props = marshalProperties(resource);
         // The engine's first pass: remediations transform the inputs the analysis then sees.
         for (const remediation of await this.process.remediate(analyzeRequest(resource, known, props))) {
           if (remediation.diagnostic) {
@@ -232,7 +240,11 @@ export class Gate {
           }
         }
       }
-      const diagnostics = await this.process.analyze(analyzeRequest(resource, known, props));
+      // Without remediations (the usual case), the request is encoded without building its message tree.
+      const diagnostics =
+        props === undefined
+          ? await this.process.analyzeEncoded(encodeAnalyzeRequest(resource, known), resource.urn)
+          : await this.process.analyze(analyzeRequest(resource, known, props));
       // The engine files a resource's diagnostics under that resource, whatever URN they name.
       violations.push(...toViolations(diagnostics, resource.urn, () => resource.urn));
       perResource[index] = violations;

@@ -8,7 +8,7 @@
 import type * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import type * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import type { RecordedResource, RecordedStack } from "./model";
-import { type ProviderRecord, analyzeRequest, analyzerResource } from "./wire";
+import { type ProviderRecord, analyzeRequest, analyzerResource, encodeAnalyzerResource } from "./wire";
 
 /** The providers a stack's resources may reference, by URN. */
 export function providersOf(recorded: RecordedStack): Map<string, ProviderRecord> {
@@ -49,6 +49,8 @@ export function* eachAnalyzeStackResource(
   encoded: (index: number, resource: RecordedResource) => Uint8Array | undefined = () => undefined,
 ): Generator<analyzerProto.AnalyzerResource | Uint8Array> {
   for (const [index, resource] of recorded.resources.entries()) {
-    yield encoded(index, resource) ?? analyzerResource(resource, providers, remediated[index]);
+    const rewritten = remediated[index];
+    yield encoded(index, resource) ??
+      (rewritten === undefined ? encodeAnalyzerResource(resource, providers) : analyzerResource(resource, providers, rewritten));
   }
 }

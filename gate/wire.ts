@@ -9,9 +9,9 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { type RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from "./model";
 import { OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG } from "./sdk";
 import { PolicyPackError } from "./errors";
+import { encodeStruct, type JsonValue, withLeadingFields } from "./structEncoding";
 
-/** A plain JSON value, what a `google.protobuf.Value` can hold. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from "./structEncoding";
 
 /**
  * Marshal one wire-form property value for the analyzer. Throws a PolicyPackError naming the
@@ -60,12 +60,15 @@ function unmarshalable(where: string, reason: string): PolicyPackError {
   return new PolicyPackError(`cannot send ${where} to the policy pack: ${reason}`);
 }
 
+/** A property map marshaled: the fields of the Struct the analyzer receives; `where` names it in errors. */
+function marshalFields(properties: Record<string, unknown>, where: string): { [key: string]: JsonValue } {
+  const marshaled = marshalValue(properties, where);
+  return marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {};
+}
+
 /** Marshal a property map to the `google.protobuf.Struct` the analyzer receives; `where` names it in errors. */
 export function marshalMap(properties: Record<string, unknown>, where: string): structProto.Struct {
-  const marshaled = marshalValue(properties, where);
-  return structProto.Struct.fromJavaScript(
-    marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {},
-  );
+  return structProto.Struct.fromJavaScript(marshalFields(properties, where));
 }
 
 /** Marshal a resource's inputs (what Analyze sees) to the Struct the analyzer receives. */
@@ -134,16 +137,39 @@ export function resourceOptions(resource: RecordedResource): analyzerProto.Analy
   return options;
 }
 
+/**
+ * Provider messages built so far: every resource of a provider carries the same one, twice (in
+ * Analyze and in AnalyzeStack), and its message is only ever serialised, never changed.
+ */
+const providerMessages = new WeakMap<ProviderRecord, analyzerProto.AnalyzerProviderResource>();
+
 function providerMessage(provider: ProviderRecord): analyzerProto.AnalyzerProviderResource {
+  let message = providerMessages.get(provider);
+  if (message === undefined) {
+    message = newProviderMessage(provider);
+    providerMessages.set(provider, message);
+  }
+  return message;
+}
+
+function newProviderMessage(provider: ProviderRecord): analyzerProto.AnalyzerProviderResource {
   const message = new analyzerProto.AnalyzerProviderResource();
   message.setUrn(provider.urn);
   message.setType(provider.type);
   message.setName(provider.name);
-  const marshaled = marshalValue(provider.inputs, `${provider.urn} inputs`);
-  message.setProperties(
-    structProto.Struct.fromJavaScript(marshaled !== null && typeof marshaled === "object" && !Array.isArray(marshaled) ? marshaled : {}),
-  );
+  message.setProperties(marshalMap(provider.inputs, `${provider.urn} inputs`));
   return message;
+}
+
+/** An AnalyzeRequest's fields but its type (1) and properties (2). */
+function analyzeRequestRest(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>): analyzerProto.AnalyzeRequest {
+  const request = new analyzerProto.AnalyzeRequest();
+  request.setUrn(resource.urn);
+  request.setName(resource.name);
+  request.setOptions(resourceOptions(resource));
+  const provider = resolveProvider(resource.provider, providers);
+  if (provider) request.setProvider(providerMessage(provider));
+  return request;
 }
 
 /** The AnalyzeRequest the engine sends for one resource registration. */
@@ -152,28 +178,23 @@ export function analyzeRequest(
   providers: ReadonlyMap<string, ProviderRecord>,
   properties?: structProto.Struct,
 ): analyzerProto.AnalyzeRequest {
-  const request = new analyzerProto.AnalyzeRequest();
-  request.setUrn(resource.urn);
+  const request = analyzeRequestRest(resource, providers);
   request.setType(resource.type);
-  request.setName(resource.name);
   request.setProperties(properties ?? marshalProperties(resource));
-  request.setOptions(resourceOptions(resource));
-  const provider = resolveProvider(resource.provider, providers);
-  if (provider) request.setProvider(providerMessage(provider));
   return request;
 }
 
-/** The AnalyzerResource the engine sends in AnalyzeStack for one resource: its outputs, its dependencies. */
-export function analyzerResource(
-  resource: RecordedResource,
-  providers: ReadonlyMap<string, ProviderRecord>,
-  properties?: structProto.Struct,
-): analyzerProto.AnalyzerResource {
+/** `analyzeRequest(resource, providers).serializeBinary()`, its inputs encoded without the Struct tree. */
+export function encodeAnalyzeRequest(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>): Buffer {
+  const properties = encodeStruct(marshalFields(resource.inputs, `${resource.urn} inputs`));
+  return withLeadingFields(resource.type, properties, analyzeRequestRest(resource, providers).serializeBinary());
+}
+
+/** An AnalyzerResource's fields but its type (1) and properties (2). */
+function analyzerResourceRest(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>): analyzerProto.AnalyzerResource {
   const message = new analyzerProto.AnalyzerResource();
   message.setUrn(resource.urn);
-  message.setType(resource.type);
   message.setName(resource.name);
-  message.setProperties(properties ?? marshalOutputs(resource));
   message.setOptions(resourceOptions(resource));
   const provider = resolveProvider(resource.provider, providers);
   if (provider) message.setProvider(providerMessage(provider));
@@ -186,6 +207,24 @@ export function analyzerResource(
     dependencies.set(property, new analyzerProto.AnalyzerPropertyDependencies().setUrnsList(urns));
   }
   return message;
+}
+
+/** The AnalyzerResource the engine sends in AnalyzeStack for one resource: its outputs, its dependencies. */
+export function analyzerResource(
+  resource: RecordedResource,
+  providers: ReadonlyMap<string, ProviderRecord>,
+  properties?: structProto.Struct,
+): analyzerProto.AnalyzerResource {
+  const message = analyzerResourceRest(resource, providers);
+  message.setType(resource.type);
+  message.setProperties(properties ?? marshalOutputs(resource));
+  return message;
+}
+
+/** `analyzerResource(resource, providers).serializeBinary()`, its outputs encoded without the Struct tree. */
+export function encodeAnalyzerResource(resource: RecordedResource, providers: ReadonlyMap<string, ProviderRecord>): Buffer {
+  const properties = encodeStruct(marshalFields(resource.outputs ?? resource.inputs, `${resource.urn} outputs`));
+  return withLeadingFields(resource.type, properties, analyzerResourceRest(resource, providers).serializeBinary());
 }
 
 /** A protobuf varint. */
