@@ -45,6 +45,10 @@ interface Measurement {
   /** Peak RSS of the process that reads the records and, in a gate, judges them. */
   gatePeakMiB: number;
   packPeakMiB?: number;
+  /** CPU seconds of the program, of the reading (and judging) process and of the pack: they share the machine's cores. */
+  programCpuS?: number;
+  gateCpuS?: number;
+  packCpuS?: number;
   packStartMs?: number;
   violations?: number;
   verdict?: string;
@@ -167,12 +171,27 @@ function scaleCurve(sizes: number[]): void {
     gate: Measurement;
   }
   const points: Point[] = [];
-  const widths = [6, 9, 9, 9, 9, 8, 11, 9, 9, 6];
+  const widths = [6, 9, 9, 9, 9, 8, 11, 9, 9, 6, 18];
   console.log(
     `\nScale curve: synthetic topologies, 3 environments per repository, one run per size (node ${process.version}, ${os.cpus().length} cores, load ${loadAverage()})`,
   );
   console.log(
-    row(["repos", "resources", "bare ms", "gate ms", "after ms", "gate/bare", "program MiB", "gate MiB", "pack MiB", "mem"], widths),
+    row(
+      [
+        "repos",
+        "resources",
+        "bare ms",
+        "gate ms",
+        "after ms",
+        "gate/bare",
+        "program MiB",
+        "gate MiB",
+        "pack MiB",
+        "mem",
+        "CPU s prog/gate/pack",
+      ],
+      widths,
+    ),
   );
   for (const repositories of sizes) {
     const project = syntheticProject(repositories);
@@ -201,6 +220,7 @@ function scaleCurve(sizes: number[]): void {
             `${bare.gatePeakMiB}/${gate.gatePeakMiB}`,
             gate.packPeakMiB,
             `${(gateMemory / bareMemory).toFixed(2)}x`,
+            `${bare.programCpuS ?? "-"}/${bare.gateCpuS ?? "-"} ${gate.programCpuS ?? "-"}/${gate.gateCpuS ?? "-"}/${gate.packCpuS ?? "-"}`,
           ],
           widths,
         ),
@@ -213,6 +233,7 @@ function scaleCurve(sizes: number[]): void {
   console.log("gate: the same run with the pack (started alongside) judging each resource as it arrives, then AnalyzeStack.");
   console.log("after: what the gate took once the program had finished. MiB: peak RSS, bare/gate; program: the child;");
   console.log("gate: the parent reading (and judging) the records; mem: gate's program + parent peaks over the bare run's.");
+  console.log("CPU s: bare program/parent, then gate program/parent/pack (user + system; less sensitive to load than wall time).");
   for (let i = 1; i < points.length; i++) {
     const [from, to] = [points[i - 1], points[i]];
     const resources = to.gate.resources / from.gate.resources;

@@ -6,9 +6,9 @@
  *                                                 arrives, AnalyzeStack at the end
  *   measure.ts gate-after  <projectDir> <stack>   the mock run, then the pack judging all of it
  *                                                 (the gate before it streamed: same verdict expected)
- * Prints one JSON line: wall milliseconds, resources, peak RSS of the program (the child), of this
- * process and of the pack, and for the gate the pack's start time, its violations and a digest of
- * its verdict.
+ * Prints one JSON line: wall milliseconds, resources, peak RSS and CPU seconds of the program (the
+ * child), of this process and of the pack, and for the gate the pack's start time, its violations
+ * and a digest of its verdict. CPU seconds, unlike wall time, barely change with the machine's load.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -29,6 +29,20 @@ function peakRssMiB(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** CPU seconds (user + system) a live process has used, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS = 100;
 
 /** This process's live children, from /proc (Linux); empty elsewhere. */
 function children(): number[] {
@@ -52,6 +66,10 @@ function verdictDigest(report: GateReport): string {
     .slice(0, 16);
 }
 
+/** Seconds of a `process.cpuUsage()` reading. */
+const cpuOf = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
+const round1 = (seconds: number): number => Math.round(seconds * 10) / 10;
+
 async function main(): Promise<void> {
   const [mode, projectDir, stack] = process.argv.slice(2) as [(typeof MODES)[number], string, string];
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}: ${MODES.join(", ")}`);
@@ -62,8 +80,14 @@ async function main(): Promise<void> {
   gateOpening?.catch(() => undefined);
   // The program's peak: the child's high-water mark, read while it lives (the pack's is read at the end).
   let programPeak = 0;
+  // The program's CPU time, as last read while it lived (a tenth of a second may go unseen).
+  let programCpu = 0;
   const poll = setInterval(() => {
-    for (const pid of children()) if (pid !== packPid) programPeak = Math.max(programPeak, peakRssMiB(pid) ?? 0);
+    for (const pid of children()) {
+      if (pid === packPid) continue;
+      programPeak = Math.max(programPeak, peakRssMiB(pid) ?? 0);
+      programCpu = Math.max(programCpu, cpuSeconds(pid) ?? 0);
+    }
   }, 100);
   let packPid: number | undefined;
   void gateOpening?.then(
@@ -83,6 +107,7 @@ async function main(): Promise<void> {
   const runMs = performance.now() - started;
   clearInterval(poll);
   let packPeak: number | undefined;
+  let packCpu: number | undefined;
   let packStartMs: number | undefined;
   let report: GateReport | undefined;
   if (gateOpening) {
@@ -90,6 +115,7 @@ async function main(): Promise<void> {
     try {
       report = await (judging ?? gate.judge(recorded));
       packPeak = gate.packPid !== undefined ? peakRssMiB(gate.packPid) : undefined;
+      packCpu = gate.packPid !== undefined ? cpuSeconds(gate.packPid) : undefined;
       packStartMs = gate.startMs;
     } finally {
       await gate.close();
@@ -105,6 +131,9 @@ async function main(): Promise<void> {
     gatePeakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     packPeakMiB: packPeak !== undefined ? Math.round(packPeak) : undefined,
     packStartMs,
+    programCpuS: round1(programCpu),
+    gateCpuS: round1(cpuOf(process.cpuUsage())),
+    packCpuS: packCpu !== undefined ? round1(packCpu) : undefined,
     violations: report?.violations.length,
     verdict: report && verdictDigest(report),
   };
