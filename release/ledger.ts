@@ -557,14 +557,17 @@ function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, 
   // (its environment admits the default branch alone); each flag once per run, as below.
   const killSwitch = workflowPath === FLAG_WORKFLOW_PATH && event.kind === "flag";
   if (killSwitch && !ref.startsWith("refs/heads/"))
-    return `${what}: recorded by ${workflowPath} from ${ref}; the kill switch runs from the default branch only`;
+    return `${what}: recorded by ${workflowPath} from ${ref}; the kill switch runs from a branch (its environment admits the default branch only), never a tag`;
+  // Both only ever turn a flag off: serving it again is a release, the production deploy's to record.
+  if ((killSwitch || (emergencyRollback && event.kind === "flag")) && event.flag !== undefined && event.flag.served !== "off")
+    return `${what}: recorded by ${workflowPath} serving flag ${event.flag.name} '${event.flag.served}'; it only turns flags off (the production deploy serves them again)`;
   // A migration is recorded by the stack's migration workflow alone (004 §3: never by the deploy),
   // from a branch: its environment admits the default branch only.
   if (event.kind === "migrated") {
     const migrate = migrateWorkflowPath(event.stack);
     if (workflowPath !== migrate) return `${what}: recorded by ${workflowPath}, but only ${migrate} records ${event.stack}'s migrations`;
     if (!ref.startsWith("refs/heads/"))
-      return `${what}: recorded by ${workflowPath} from ${ref}; the migration workflow runs from the default branch only`;
+      return `${what}: recorded by ${workflowPath} from ${ref}; the migration workflow runs from a branch (its environment admits the default branch only), never a tag`;
   }
   if (
     emergencyRollback &&
@@ -577,7 +580,7 @@ function provenanceViolation(event: Omit<LedgerEvent, "seq" | "prev" | "hash">, 
     return `${what}: recorded by ${workflowPath}, but staging never validated ${event.version} with these artifacts; a rollback returns staging to a release it validated`;
   }
   if (emergencyRollback && !ref.startsWith("refs/heads/"))
-    return `${what}: recorded by ${workflowPath} from ${ref}; the rollback workflow runs from the default branch only`;
+    return `${what}: recorded by ${workflowPath} from ${ref}; the rollback workflow runs from a branch (its environment admits the default branch only), never a tag`;
   if (workflowPath !== expected && !emergencyRollback && !killSwitch && event.kind !== "migrated") {
     const also = event.kind === "rolled-back" ? ` (and ${ROLLBACK_WORKFLOW_PATH} its rollbacks)` : "";
     return `${what}: recorded by ${workflowPath}, but only ${expected} records ${event.stack} events${also}`;

@@ -236,7 +236,7 @@ describe("flag.yml's scripts under bash", () => {
       GITHUB_WORKFLOW_REF: "acme/storefront/.github/workflows/flag.yml@refs/tags/v9.9.9",
     };
     expect(() => ledgerRecord({ root, kind: "flag", flag: "dark-mode", env: tagged })).toThrow(
-      "recorded by .github/workflows/flag.yml from refs/tags/v9.9.9; the kill switch runs from the default branch only",
+      "recorded by .github/workflows/flag.yml from refs/tags/v9.9.9; the kill switch runs from a branch (its environment admits the default branch only), never a tag",
     );
     // It records flags only: a release event from flag.yml is refused.
     expect(() => ledgerRecord({ root, kind: "deployed", env: kill })).toThrow(

@@ -63,7 +63,7 @@ describe("migrated events", () => {
       "refusing to record: migrated 1.4.0: recorded by .github/workflows/deploy-staging.yml, but only .github/workflows/migrate-staging.yml records staging's migrations",
     );
     expect(() => migrated(root, "staging", RELEASE_1_4, migrateRun("staging", undefined, "refs/tags/v1.4.0"))).toThrow(
-      "the migration workflow runs from the default branch only",
+      "the migration workflow runs from a branch (its environment admits the default branch only), never a tag",
     );
     const run = migrateRun("staging");
     migrated(root, "staging", RELEASE_1_4, run);

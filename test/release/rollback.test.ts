@@ -125,7 +125,7 @@ describe("rollback returns production to the last good release", () => {
     });
     // A run from a pushed tag is not the workflow whose environment admits the default branch alone.
     expect(() => ledgerRecord({ root, kind: "deployed", env: emergency(9200, "refs/tags/v9.9.9"), now: NOW })).toThrow(
-      "refusing to record: rolled-back 1.3.0: recorded by .github/workflows/rollback.yml from refs/tags/v9.9.9; the rollback workflow runs from the default branch only",
+      "refusing to record: rolled-back 1.3.0: recorded by .github/workflows/rollback.yml from refs/tags/v9.9.9; the rollback workflow runs from a branch (its environment admits the default branch only), never a tag",
     );
     const recorded = ledgerRecord({ root, kind: "deployed", env: emergency(9201, "refs/heads/main"), approvers: ["sre-lead"], now: NOW });
     expect(recorded.entry.event).toMatchObject({
