@@ -11,7 +11,14 @@ module.exports = {
   ...policies,
   // The sources are roots too, so jest's findRelatedTests follows release/ and config/ to the tests
   // that reach them.
-  roots: ["<rootDir>/test/release", "<rootDir>/test/config", "<rootDir>/test/apps", "<rootDir>/release", "<rootDir>/config", "<rootDir>/contract"],
+  roots: [
+    "<rootDir>/test/release",
+    "<rootDir>/test/config",
+    "<rootDir>/test/apps",
+    "<rootDir>/release",
+    "<rootDir>/config",
+    "<rootDir>/contract",
+  ],
   // test/apps/config.test.ts: the apps, databases and flags sections' config errors, parse-only and fast.
   testMatch: ["**/test/release/*.test.ts", "**/test/config/*.test.ts", "**/test/apps/config.test.ts"],
   // It runs a whole offline program (provider schemas, the engine driver), which the sandbox does not
