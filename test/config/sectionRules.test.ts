@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { configProblems, goLivePhaseFromEnv, migrationSchema, SecretString, stackConfigSchema } from "../../config/config";
 import { UserError } from "../../config/errors";
-import { configProblemsOf, LEDGER_DEPLOY_KEY, parseProductionConfig } from "../support/config";
+import { configProblemsOf, minimalProductionConfig, parseProductionConfig } from "../support/config";
 
 const API_SLUG = "8e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b";
 const WORKER_SLUG = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
@@ -15,25 +15,15 @@ const API_IMAGE = `ghcr.io/acme/api@sha256:${"1a".repeat(32)}`;
 const WEB_SHA = "4c1e8b2d9f0a7c3e5b6d8f1a2c4e6b8d0f2a4c6e";
 const PIPELINE_ID = "3f9d2c41-7b6e-4a58-9c0d-2e1f4a6b8c73";
 
-/** A minimal valid production config; tests add or break one thing at a time. */
+/** The smallest valid production config, with artifacts for api, worker and web; tests add or break one thing at a time. */
 function minimal(): Record<string, any> {
-  return {
-    "slipway:environment": "production",
-    "slipway:github": {
-      owner: "acme",
-      ownsRepositoryResources: true,
-      repositories: [{ name: "shop" }],
-      teams: { "release-captains": 4711 },
-      ledgerDeployKey: LEDGER_DEPLOY_KEY,
-    },
-    "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
-    "slipway:release": {
-      version: "1.2.3",
-      level: "L2",
-      changeRequest: "CR-1",
-      artifacts: { api: { slugId: API_SLUG, image: API_IMAGE }, worker: { slugId: WORKER_SLUG }, web: { commitSha: WEB_SHA } },
-    },
+  const config = minimalProductionConfig();
+  config["slipway:release"].artifacts = {
+    api: { slugId: API_SLUG, image: API_IMAGE },
+    worker: { slugId: WORKER_SLUG },
+    web: { commitSha: WEB_SHA },
   };
+  return config;
 }
 
 const parse = parseProductionConfig;

@@ -15,6 +15,22 @@ export const LEDGER_DEPLOY_KEY = {
 /** The key path `pulumi config` marks secure for the private half. */
 export const LEDGER_DEPLOY_KEY_SECURE_PATH = "slipway:github.ledgerDeployKey.privateKey";
 
+/** The smallest valid production config (one repository, one reviewer team, an L2 release); tests add or break one thing at a time. */
+export function minimalProductionConfig(): Record<string, any> {
+  return {
+    "slipway:environment": "production",
+    "slipway:github": {
+      owner: "acme",
+      ownsRepositoryResources: true,
+      repositories: [{ name: "shop" }],
+      teams: { "release-captains": 4711 },
+      ledgerDeployKey: LEDGER_DEPLOY_KEY,
+    },
+    "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
+    "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
+  };
+}
+
 /** The stack file the config tests' values stand for. */
 export const PRODUCTION_STACK_FILE = "Pulumi.production.yaml";
 
