@@ -402,8 +402,12 @@ export async function runStack(options: RunOptions, listener?: RecordListener): 
   const programPath = options.program ?? programModule(options.projectDir);
   takeConfigSources(); // whatever an earlier run in this process declared is not this run's
   try {
-    // As the language host runs it: inside the root Stack, whose outputs are the module's exports.
-    await runInPulumiStack(async () => require(programPath) as Record<string, unknown>);
+    // As the language host runs it: inside the root Stack, whose outputs are the module's exports;
+    // an exported function is called, and an exported promise (or what the function returns) awaited.
+    await runInPulumiStack(async () => {
+      const exported: unknown = require(programPath);
+      return (await (exported instanceof Function ? exported() : exported)) as Record<string, unknown>;
+    });
     await waitForRegistrations();
   } catch (err) {
     throw asUserError(err);
