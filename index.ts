@@ -46,46 +46,57 @@ const topology = new ReleaseTopology("release", {
   goLive,
 });
 
-/** The environment this stack deploys. */
-export const environment = config.environment;
-/** The release version deployed (read by the deploy workflow for the deploy marker). */
-export const releaseVersion = manifest.version;
-/** The release level L0-L3. */
-export const releaseLevel = manifest.level;
-/** The environment's public URL (the smoke checks' target). */
-export const environmentUrl = config.environments[config.environment]?.url ?? "";
-/** The GitHub environments this stack manages. */
-export const environments = topology.environmentNames;
-/** Required status checks per governed repository (stacks that own repository resources). */
-export const requiredChecks = topology.requiredChecks;
-/** The release manifest, as the deploy jobs and the policies read it. */
-export const releaseManifest = manifest;
-/** Each app's public URL, by app name. */
-export const appUrls = {
-  ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].url])),
-  ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].webUrl])),
-};
 /**
- * Where each app's release runs before it takes traffic, by app name: the Vercel deployment's own
- * URL, the Heroku candidate app's. The deploy workflow smokes each before the `live` update.
+ * The stack's outputs, once the topology has built every resource. The language host (and the
+ * offline gate) awaits an exported promise and publishes what it resolves to.
  */
-export const candidateUrls = {
-  ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].candidateUrl])),
-  ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].candidateUrl])),
-};
-/**
- * The URNs of the resources that serve this stack's flags (the environments' `SLIPWAY_FLAGS`
- * variables, the `slipway-flags` ConfigMap): the kill switch (flag.yml) reads them from the last
- * deploy and updates only these, `pulumi up --target`, so no app is touched.
- */
-export const flagSources = topology.flagSources.map((resource) => resource.urn);
-/** Ids of the Heroku pipelines this stack owns, by name: other stacks couple into them with `pipelineId`. */
-export const herokuPipelines = Object.fromEntries(
-  topology.herokuApps.flatMap((app, i) => (app.pipeline ? [[config.apps.heroku[i].pipeline as string, app.pipeline.id]] : [])),
-);
-/** Database facts for the app; the runtime password stays a secret. */
-export const databases = topology.databases.map((db) => ({
-  name: db.databaseName,
-  runtimeRole: db.runtimeRoleName,
-  runtimePassword: db.runtimePassword,
-}));
+async function stackOutputs() {
+  await topology.ready;
+  return {
+    /** The environment this stack deploys. */
+    environment: config.environment,
+    /** The release version deployed (read by the deploy workflow for the deploy marker). */
+    releaseVersion: manifest.version,
+    /** The release level L0-L3. */
+    releaseLevel: manifest.level,
+    /** The environment's public URL (the smoke checks' target). */
+    environmentUrl: config.environments[config.environment]?.url ?? "",
+    /** The GitHub environments this stack manages. */
+    environments: topology.environmentNames,
+    /** Required status checks per governed repository (stacks that own repository resources). */
+    requiredChecks: topology.requiredChecks,
+    /** The release manifest, as the deploy jobs and the policies read it. */
+    releaseManifest: manifest,
+    /** Each app's public URL, by app name. */
+    appUrls: {
+      ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].url])),
+      ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].webUrl])),
+    },
+    /**
+     * Where each app's release runs before it takes traffic, by app name: the Vercel deployment's own
+     * URL, the Heroku candidate app's. The deploy workflow smokes each before the `live` update.
+     */
+    candidateUrls: {
+      ...Object.fromEntries(config.apps.vercel.map((app, i) => [app.name, topology.vercelApps[i].candidateUrl])),
+      ...Object.fromEntries(config.apps.heroku.map((app, i) => [app.name, topology.herokuApps[i].candidateUrl])),
+    },
+    /**
+     * The URNs of the resources that serve this stack's flags (the environments' `SLIPWAY_FLAGS`
+     * variables, the `slipway-flags` ConfigMap): the kill switch (flag.yml) reads them from the last
+     * deploy and updates only these, `pulumi up --target`, so no app is touched.
+     */
+    flagSources: topology.flagSources.map((resource) => resource.urn),
+    /** Ids of the Heroku pipelines this stack owns, by name: other stacks couple into them with `pipelineId`. */
+    herokuPipelines: Object.fromEntries(
+      topology.herokuApps.flatMap((app, i) => (app.pipeline ? [[config.apps.heroku[i].pipeline as string, app.pipeline.id]] : [])),
+    ),
+    /** Database facts for the app; the runtime password stays a secret. */
+    databases: topology.databases.map((db) => ({
+      name: db.databaseName,
+      runtimeRole: db.runtimeRoleName,
+      runtimePassword: db.runtimePassword,
+    })),
+  };
+}
+
+export = stackOutputs();

@@ -71,18 +71,18 @@ export class ReleaseTopology extends pulumi.ComponentResource {
   readonly codeOwners: CodeOwners[] = [];
   /** The drift check's environment in each deploy repository, when this stack owns repository-wide resources. */
   readonly driftEnvironments: DriftEnvironment[] = [];
-  /** Generated workflows, when this stack owns repository-wide resources. */
-  readonly workflows?: DeployWorkflows;
+  /** Generated workflows, when this stack owns repository-wide resources (set before `ready` settles). */
+  workflows?: DeployWorkflows;
   /** Names of the GitHub environments this stack manages. */
   readonly environmentNames: EnvironmentName[];
   /** The required status checks of each governed repository. */
   readonly requiredChecks: Record<string, string[]> = {};
   /** Vercel projects of this environment. */
-  readonly vercelApps: VercelApp[];
+  readonly vercelApps: VercelApp[] = [];
   /** Heroku apps of this environment. */
-  readonly herokuApps: HerokuApp[];
-  /** Kubernetes workloads of this environment, if any. */
-  readonly kubernetes?: KubernetesWorkloads;
+  readonly herokuApps: HerokuApp[] = [];
+  /** Kubernetes workloads of this environment, if any (set before `ready` settles). */
+  kubernetes?: KubernetesWorkloads;
   /**
    * Where this stack's environment is served its flags, and nothing else: the `SLIPWAY_FLAGS`
    * variable of each of its GitHub environments (the stack's own, its rollback and migrations
@@ -91,14 +91,29 @@ export class ReleaseTopology extends pulumi.ComponentResource {
    */
   readonly flagSources: pulumi.CustomResource[] = [];
   /** Postgres databases of this environment. */
-  readonly databases: PostgresDatabase[];
-  /** The connection to this stack's cluster, when it runs Kubernetes workloads. */
-  readonly clusterProvider?: k8s.Provider;
-  /** The connection to this stack's Postgres server, when it has databases. */
-  readonly postgresProvider?: postgresql.Provider;
+  readonly databases: PostgresDatabase[] = [];
+  /** The connection to this stack's cluster, when it runs Kubernetes workloads (set before `ready` settles). */
+  clusterProvider?: k8s.Provider;
+  /** The connection to this stack's Postgres server, when it has databases (set before `ready` settles). */
+  postgresProvider?: postgresql.Provider;
+  /**
+   * Settles once every child exists and the outputs are registered; rejects with the error of a
+   * child that refused its arguments. Read the children only after it settled.
+   */
+  readonly ready: Promise<void>;
 
   constructor(name: string, args: ReleaseTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.topology, name, {}, opts);
+    this.environmentNames = ENVIRONMENT_NAMES.filter((environment) => args.config.environments[environment] !== undefined);
+    this.ready = this.build(args);
+  }
+
+  /**
+   * Creates the children a repository at a time, yielding to the event loop in between: what is
+   * built registers (and the engine, or the offline gate, starts on it) while the rest is still
+   * being built, and a large topology never holds all its pending registrations at once.
+   */
+  private async build(args: ReleaseTopologyArgs): Promise<void> {
     const { config, manifest } = args;
     const manifestJson = JSON.stringify(manifest);
 
@@ -107,7 +122,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       const productionStack = config.github.deployStacks[config.github.deployStacks.length - 1];
       const approvers = config.environments[productionStack as EnvironmentName];
       const owners = ownerHandles(config.github.owner, approvers?.reviewerTeams ?? [], approvers?.reviewerUsers ?? []);
-      config.github.repositories.forEach((repositoryConfig, index) => {
+      for (const [index, repositoryConfig] of config.github.repositories.entries()) {
+        await nextTurn();
         // The rules follow the riskiest release in the project (see governingLevel).
         const releaseLevel = manifest.governingLevel ?? manifest.level;
         const repositoryKey = `slipway:github.repositories[${index}]`;
@@ -171,7 +187,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
             ),
           );
         }
-      });
+      }
+      await nextTurn();
       this.workflows = new DeployWorkflows(
         "workflows",
         {
@@ -193,8 +210,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       builtFrom("slipway:github.deployStacks", this.workflows, childKeyOfWorkflows(config));
     }
 
-    this.environmentNames = ENVIRONMENT_NAMES.filter((environment) => config.environments[environment] !== undefined);
     for (const repositoryName of deployRepositories(config)) {
+      await nextTurn();
       for (const environment of this.environmentNames) {
         const deploymentEnvironment = new DeploymentEnvironment(
           `${repositoryName}-${environment}`,
@@ -268,7 +285,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
     const artifacts = config.release.artifacts;
     const isProduction = args.isProduction;
     const goLive = args.goLive ?? "live";
-    this.vercelApps = config.apps.vercel.map((app, index) =>
+    await nextTurn();
+    const vercelApps = config.apps.vercel.map((app, index) =>
       builtFrom(
         `slipway:apps.vercel[${index}]`,
         new VercelApp(
@@ -290,7 +308,8 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         childKeyOfVercelApp(`slipway:apps.vercel[${index}]`, app.name),
       ),
     );
-    this.herokuApps = config.apps.heroku.map((app, index) =>
+    this.vercelApps.push(...vercelApps);
+    const herokuApps = config.apps.heroku.map((app, index) =>
       builtFrom(
         `slipway:apps.heroku[${index}]`,
         new HerokuApp(
@@ -301,6 +320,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         childKeyOfHerokuApp(`slipway:apps.heroku[${index}]`, app.name),
       ),
     );
+    this.herokuApps.push(...herokuApps);
     // Explicit providers, configured from this stack's own config: the default ones would use
     // whatever kubeconfig context and Postgres settings the machine running Pulumi happens to
     // have, so a staging preview on a laptop could target production.
@@ -347,7 +367,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
       builtFrom("slipway:postgres", this.postgresProvider);
     }
     const postgresProvider = this.postgresProvider;
-    this.databases = config.databases.map((database, index) =>
+    const databases = config.databases.map((database, index) =>
       builtFrom(
         `slipway:databases[${index}]`,
         new PostgresDatabase(
@@ -357,7 +377,13 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         ),
       ),
     );
+    this.databases.push(...databases);
 
     this.registerOutputs({ environmentNames: this.environmentNames, requiredChecks: this.requiredChecks });
   }
+}
+
+/** The next turn of the event loop: what was registered so far goes out before building more. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
