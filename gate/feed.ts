@@ -43,10 +43,11 @@ export class ResourceFeed {
     readonly project: string,
     private readonly highWater = DEFAULT_HIGH_WATER,
     /**
-     * Whether the gate may drop a judged resource's inputs (keeping its outputs, what AnalyzeStack
-     * reads): true only when the feed's records are the gate's own copies, nothing else reads them.
+     * Whether the gate may drop a judged resource's inputs and outputs once it has encoded what
+     * AnalyzeStack reads of it: true only when the feed's records are the gate's own copies,
+     * nothing else reads them.
      */
-    readonly releaseJudgedInputs = false,
+    readonly releaseJudged = false,
   ) {
     this.done = new Promise<RecordedStack>((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => undefined); // whoever judges the feed reports the failure

@@ -249,9 +249,15 @@ export class Gate {
       violations.push(...toViolations(diagnostics, resource.urn, () => resource.urn));
       perResource[index] = violations;
       if (remediated[index] === undefined) encodeStackEntry(resource, index, known);
-      // Judged: AnalyzeStack reads its outputs, not its inputs (a provider's inputs are its outputs).
-      if (feed.releaseJudgedInputs && resource.outputs !== undefined && !resource.type.startsWith(PROVIDER_TYPE_PREFIX))
-        resource.inputs = {};
+      // Judged, and encoded for AnalyzeStack: the gate's own copy of the record is read no more
+      // (outputs a component sets later replace the marker, and are encoded again at the end).
+      // Providers stay whole: the resources judged after them read their inputs.
+      const entry = stackEntries[index];
+      if (feed.releaseJudged && entry !== undefined && !resource.type.startsWith(PROVIDER_TYPE_PREFIX)) {
+        resource.inputs = RELEASED;
+        resource.outputs = RELEASED;
+        entry.from = RELEASED;
+      }
     };
     const launch = (resource: RecordedResource, index: number, known: ReadonlyMap<string, ProviderRecord>): void => {
       const work: Promise<void> = judgeResource(resource, index, known).then(
@@ -298,9 +304,9 @@ export class Gate {
       const entry = stackEntries[index];
       return entry !== undefined && entry.from === (resource.outputs ?? resource.inputs) ? entry.bytes : undefined;
     };
-    const stackDiagnostics = await this.process.analyzeStack(
-      encodeAnalyzeStackRequest(eachAnalyzeStackResource(recorded, allProviders, remediated, encodedWhileJudging)),
-    );
+    const stackRequest = encodeAnalyzeStackRequest(eachAnalyzeStackResource(recorded, allProviders, remediated, encodedWhileJudging));
+    stackEntries.length = 0; // in the request now: what the client copies it into can take their place
+    const stackDiagnostics = await this.process.analyzeStack(stackRequest);
     const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
     // Like the engine: a URN that names a judged resource is kept, anything else is the stack's.
     const stackViolations = toViolations(stackDiagnostics, "the stack", (urn) => (seen.has(urn) ? urn : rootUrn));
@@ -318,6 +324,9 @@ export class Gate {
 
 /** Type prefix of provider resources. */
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
+
+/** What a judged record's properties become once the gate has encoded it (see `releaseJudged`). */
+const RELEASED: Record<string, unknown> = Object.freeze({});
 
 /** A provider resource as analyzers see it. */
 function providerRecord(resource: RecordedResource): ProviderRecord {

@@ -65,12 +65,13 @@ describe("judging while the program runs", () => {
       "stack-has-database",
     ]);
     const streamed = copy(bad);
-    // The feed's records are the gate's own copies: judged inputs may go, the verdict stays.
+    // The feed's records are the gate's own copies: what was judged and encoded may go, the verdict stays.
     const feed = new ResourceFeed(streamed.stack, streamed.project, 2, true);
     const [report] = await Promise.all([gate.judge(feed), play(feed, streamed)]);
     expect(report).toEqual(afterwards);
-    expect(streamed.resources.find((r) => r.name === "web")?.inputs).toEqual({});
-    expect(streamed.resources.find((r) => r.name === "app")?.inputs).toEqual({ name: "app" });
+    const web = streamed.resources.find((r) => r.name === "web");
+    expect([web?.inputs, web?.outputs]).toEqual([{}, {}]);
+    expect(streamed.resources.find((r) => r.name === "app")?.inputs).toEqual({});
   });
 
   it("judges resources that arrived before the pack was ready, once it is", async () => {
@@ -118,46 +119,58 @@ describe("judging while the program runs", () => {
 });
 
 describe("outputs set after a resource was judged", () => {
-  it("reach AnalyzeStack: a component's outputs registered late are what the stack policies read", async () => {
-    const gate = await Gate.open({ packDir: MINI_PACK, concurrency: 1 });
-    try {
-      // The job is first recorded without its migration phase, as a component is before registerOutputs.
-      const stack = withResource(cleanStack(), "contract", (job) => ({
-        ...job,
-        dependencies: [],
-        outputs: { metadata: { name: "contract" } },
-      }));
-      const labelled = { metadata: { name: "contract", labels: { "slipway.dev/migration-phase": "contract" } } };
-      const streamed = copy(stack);
-      const feed = new ResourceFeed(streamed.stack, streamed.project, 1);
-      const judging = gate.judge(feed);
-      for (const recorded of streamed.resources) await feed.push(recorded);
-      // Markers after the job until two pushes had to wait: one resource in flight at a time, so the
-      // gate took the second marker it made wait only after the job's judging had finished.
-      const markers: RecordedStack["resources"] = [];
-      for (let waited = 0; waited < 2; ) {
-        const marker = resource("staging", "test:index:Marker", `after-contract-${markers.length}`, {});
-        markers.push(marker);
-        const wait = feed.push(marker);
-        if (wait === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
-        else {
-          await wait;
-          waited++;
+  it.each([
+    ["kept", false],
+    ["released once judged", true],
+  ])(
+    "reach AnalyzeStack: a component's outputs registered late are what the stack policies read (records %s)",
+    async (_, releaseJudged) => {
+      const gate = await Gate.open({ packDir: MINI_PACK, concurrency: 1 });
+      try {
+        // The job is first recorded without its migration phase, as a component is before registerOutputs.
+        const stack = withResource(cleanStack(), "contract", (job) => ({
+          ...job,
+          dependencies: [],
+          outputs: { metadata: { name: "contract" } },
+        }));
+        const labelled = { metadata: { name: "contract", labels: { "slipway.dev/migration-phase": "contract" } } };
+        const streamed = copy(stack);
+        const feed = new ResourceFeed(streamed.stack, streamed.project, 1, releaseJudged);
+        const judging = gate.judge(feed);
+        for (const recorded of streamed.resources) await feed.push(recorded);
+        // Markers after the job until two pushes had to wait: one resource in flight at a time, so the
+        // gate took the second marker it made wait only after the job's judging had finished.
+        const markers: RecordedStack["resources"] = [];
+        for (let waited = 0; waited < 2; ) {
+          const marker = resource("staging", "test:index:Marker", `after-contract-${markers.length}`, {});
+          markers.push(marker);
+          const wait = feed.push(marker);
+          if (wait === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+          else {
+            await wait;
+            waited++;
+          }
         }
+        streamed.resources.find((recorded) => recorded.name === "contract")!.outputs = labelled;
+        const final: RecordedStack = { ...streamed, resources: [...streamed.resources, ...markers] };
+        feed.end(final);
+        const report = await judging;
+        // Judged afterwards from records of its own (the streamed ones may have been released).
+        const whole = copy(stack);
+        whole.resources.find((recorded) => recorded.name === "contract")!.outputs = labelled;
+        const afterwards = await gate.judge({
+          ...whole,
+          resources: [...whole.resources, ...copy({ ...final, resources: markers }).resources],
+        });
+        expect(afterwards.violations.map((violation) => violation.message)).toContain(
+          "contract migration 'contract' does not depend on a Deployment",
+        );
+        expect(report.violations).toEqual(afterwards.violations);
+      } finally {
+        await gate.close();
       }
-      streamed.resources.find((recorded) => recorded.name === "contract")!.outputs = labelled;
-      const final: RecordedStack = { ...streamed, resources: [...streamed.resources, ...markers] };
-      feed.end(final);
-      const report = await judging;
-      const afterwards = await gate.judge(copy(final));
-      expect(afterwards.violations.map((violation) => violation.message)).toContain(
-        "contract migration 'contract' does not depend on a Deployment",
-      );
-      expect(report.violations).toEqual(afterwards.violations);
-    } finally {
-      await gate.close();
-    }
-  });
+    },
+  );
 });
 
 describe("a feed's back-pressure", () => {
