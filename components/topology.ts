@@ -42,6 +42,7 @@ import {
   childKeyOfWorkflows,
 } from "./configSourceKeys";
 import { COMPONENT_TYPES } from "../contract/resourceTypes";
+import { nextTurn } from "./nextTurn";
 
 export { LEDGER_BRANCH };
 
@@ -208,6 +209,7 @@ export class ReleaseTopology extends pulumi.ComponentResource {
         { parent: this },
       );
       builtFrom("slipway:github.deployStacks", this.workflows, childKeyOfWorkflows(config));
+      await this.workflows.ready;
     }
 
     for (const repositoryName of deployRepositories(config)) {
@@ -381,9 +383,4 @@ export class ReleaseTopology extends pulumi.ComponentResource {
 
     this.registerOutputs({ environmentNames: this.environmentNames, requiredChecks: this.requiredChecks });
   }
-}
-
-/** The next turn of the event loop: what was registered so far goes out before building more. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

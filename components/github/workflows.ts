@@ -60,6 +60,7 @@ import { rollbackWorkflow } from "./rollback";
 import { flagWorkflow } from "./flagSwitch";
 import { hotfixIncidentJob, publishReleaseJob } from "./paperTrail";
 import { COMPONENT_TYPES } from "../../contract/resourceTypes";
+import { nextTurn } from "../nextTurn";
 
 export { ACTIONS, ACTION_VERSIONS, LEDGER_CHECKOUT };
 export { LEDGER_ANCHOR_ENV, ledgerJob, STACK_OUTPUTS, stackOutputsStep, upStepEnv };
@@ -438,16 +439,30 @@ export const WORKFLOWS_BRANCH = "slipway/workflows";
 export class DeployWorkflows extends pulumi.ComponentResource {
   /** Every generated workflow, as YAML text (for review and linting). */
   readonly workflows: GeneratedWorkflow[];
-  /** The committed files, one per workflow. */
-  readonly files: github.RepositoryFile[];
+  /** The committed files, one per workflow, in the order of `workflows` (all there once `ready` settled). */
+  readonly files: github.RepositoryFile[] = [];
+  /** Settles once every file exists and the outputs are registered. */
+  readonly ready: Promise<void>;
 
   constructor(name: string, args: DeployWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.deployWorkflows, name, {}, opts);
     this.workflows = generateWorkflows(args);
-    this.files = this.workflows.map((workflow) => {
-      const target = args.repositories.find((repository) => repository.config.name === workflow.repository)!;
+    this.ready = this.commit(name, args);
+  }
+
+  /**
+   * Creates the files a batch at a time, yielding to the event loop in between: hundreds of
+   * repositories mean thousands of files, and those created register while the rest are built.
+   */
+  private async commit(name: string, args: DeployWorkflowsArgs): Promise<void> {
+    const repositories = new Map<string, WorkflowRepository>();
+    for (const repository of args.repositories)
+      if (!repositories.has(repository.config.name)) repositories.set(repository.config.name, repository);
+    for (const [index, workflow] of this.workflows.entries()) {
+      if (index > 0 && index % FILES_PER_TURN === 0) await nextTurn();
+      const target = repositories.get(workflow.repository)!;
       const fileName = workflow.path.slice(workflow.path.lastIndexOf("/") + 1, -".yml".length);
-      return new github.RepositoryFile(
+      const file = new github.RepositoryFile(
         `${name}-${workflow.repository}-${fileName}`,
         {
           repository: target.repositoryName ?? target.config.name,
@@ -464,7 +479,11 @@ export class DeployWorkflows extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    });
+      this.files.push(file);
+    }
     this.registerOutputs({ files: this.workflows.map((workflow) => `${workflow.repository}/${workflow.path}`) });
   }
 }
+
+/** Files created between two turns of the event loop (about a repository's worth). */
+const FILES_PER_TURN = 8;

@@ -133,6 +133,7 @@ function checkObject(
         deployStacks: production.github.deployStacks,
         deployRepositories: deployRepositories(production),
       });
+      await workflows.ready;
       const repositoryChildren = [...repositories, classic, bySlug].flatMap((r) => [
         r.repository,
         r.branchDefault,

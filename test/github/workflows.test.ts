@@ -431,6 +431,7 @@ describe("deploy workflows", () => {
 
 describe("RepositoryFile resources", () => {
   test("each workflow is proposed on slipway/workflows, branched from main, since main takes pull requests only", async () => {
+    await workflows.ready;
     expect(workflows.files).toHaveLength(8);
     const production: GeneratedWorkflow = workflows.workflows[4];
     expect(await inputsOf(workflows.files[4])).toEqual({
