@@ -387,8 +387,18 @@ function programSource(variant: VariantSpec): string {
       "});",
     );
   }
-  lines.push(`module.exports = require(${js(REPO_ROOT)});`);
-  if (variant.addition) lines.push(variant.addition);
+  if (variant.addition) {
+    // The program builds across turns of the event loop and exports a promise of its outputs: the
+    // addition comes once it settled, when the program's explicit providers exist to be named.
+    lines.push(
+      `module.exports = Promise.resolve(require(${js(REPO_ROOT)})).then((outputs) => {`,
+      variant.addition,
+      "  return outputs;",
+      "});",
+    );
+  } else {
+    lines.push(`module.exports = require(${js(REPO_ROOT)});`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
