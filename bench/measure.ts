@@ -57,11 +57,16 @@ function children(): number[] {
   }
 }
 
-/** The verdict in a comparable form: exit code and every violation, in the report's order. */
+/**
+ * The verdict in a comparable form: exit code and every violation, sorted. The report lists them
+ * in registration order, and a program that builds across turns registers in an order the gate's
+ * back-pressure can shift; the verdict is which violations there are.
+ */
 function verdictDigest(report: GateReport): string {
+  const violations = report.violations.map((violation) => JSON.stringify(violation)).sort();
   return crypto
     .createHash("sha256")
-    .update(JSON.stringify([exitCodeOf([report]), report.violations]))
+    .update(JSON.stringify([exitCodeOf([report]), violations]))
     .digest("hex")
     .slice(0, 16);
 }
