@@ -305,7 +305,7 @@ export class Gate {
       return entry !== undefined && entry.from === (resource.outputs ?? resource.inputs) ? entry.bytes : undefined;
     };
     const stackRequest = encodeAnalyzeStackRequest(eachAnalyzeStackResource(recorded, allProviders, remediated, encodedWhileJudging));
-    stackEntries.length = 0; // in the request now: what the client copies it into can take their place
+    stackEntries.length = 0; // encoded into the request: the entries may go while the pack judges the stack
     const stackDiagnostics = await this.process.analyzeStack(stackRequest);
     const rootUrn = `urn:pulumi:${recorded.stack}::${recorded.project}::pulumi:pulumi:Stack::${recorded.project}-${recorded.stack}`;
     // Like the engine: a URN that names a judged resource is kept, anything else is the stack's.
