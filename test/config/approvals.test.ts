@@ -3,22 +3,13 @@
  * a change request id, not a note, and a hotfix's incident is an incident id. Each refusal names the
  * file, the key path and what was expected.
  */
-import { ConfigError, parseStackConfig, type RawStackConfig } from "../../config/config";
-import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
+import { ConfigError } from "../../config/config";
+import { minimalProductionConfig, parseProductionConfig } from "../support/config";
 
 /** A minimal valid production config with one L3 flag; tests change one thing at a time. */
 function minimal(): Record<string, any> {
   return {
-    "slipway:environment": "production",
-    "slipway:github": {
-      owner: "acme",
-      ownsRepositoryResources: true,
-      repositories: [{ name: "shop" }],
-      teams: { "release-captains": 4711 },
-      ledgerDeployKey: LEDGER_DEPLOY_KEY,
-    },
-    "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
-    "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
+    ...minimalProductionConfig(),
     "slipway:flags": [
       {
         name: "auto-publish",
@@ -31,10 +22,7 @@ function minimal(): Record<string, any> {
   };
 }
 
-function parse(values: Record<string, unknown>) {
-  const raw: RawStackConfig = { file: "Pulumi.production.yaml", values, securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH]) };
-  return parseStackConfig(raw);
-}
+const parse = parseProductionConfig;
 
 function problemsOf(values: Record<string, unknown>): string[] {
   try {

@@ -4,37 +4,16 @@
  */
 import * as path from "node:path";
 import * as fc from "fast-check";
-import { ConfigError, parseStackConfig, type RawStackConfig, SecretString, keyPath } from "../../config/config";
+import { ConfigError, SecretString, keyPath } from "../../config/config";
 import { DEFAULT_REQUIRED_CHECKS } from "../../contract/repositoryRules";
 import { readStackFile, toEngineConfig, loadStackConfig } from "../../config/stackFile";
-import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
+import { minimalProductionConfig, parseProductionConfig } from "../support/config";
 
 const projectDir = path.resolve(__dirname, "..", "..");
 
 /** A minimal valid production config; tests break one thing at a time. */
-function minimal(): Record<string, unknown> {
-  return {
-    "slipway:environment": "production",
-    "slipway:github": {
-      owner: "acme",
-      ownsRepositoryResources: true,
-      repositories: [{ name: "shop" }],
-      teams: { "release-captains": 4711 },
-      ledgerDeployKey: LEDGER_DEPLOY_KEY,
-    },
-    "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
-    "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1" },
-  };
-}
-
-function parse(values: Record<string, unknown>, securePaths: string[] = []) {
-  const raw: RawStackConfig = {
-    file: "Pulumi.production.yaml",
-    values,
-    securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH, ...securePaths]),
-  };
-  return parseStackConfig(raw);
-}
+const minimal = minimalProductionConfig;
+const parse = parseProductionConfig;
 
 function problemsOf(values: Record<string, unknown>, securePaths: string[] = []): string[] {
   try {

@@ -3,8 +3,8 @@
  * deploy pipeline"; 002: inside the release's own order). Every mistake is one line naming the key
  * in `pulumi config --path` form and what to do, and nothing is deployed.
  */
-import { ConfigError, parseStackConfig, type ConfigProblem, type StackConfig } from "../../config/config";
-import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
+import { ConfigError, type ConfigProblem, type StackConfig } from "../../config/config";
+import { minimalProductionConfig, parseProductionConfig } from "../support/config";
 
 const FILE = "Pulumi.production.yaml";
 const API_IMAGE = `ghcr.io/acme/api@sha256:${"1a".repeat(32)}`;
@@ -12,25 +12,22 @@ const expandJob = { name: "add-order-channel", phase: "expand", app: "api", comm
 
 /** A valid production config with the given `slipway:migrations` (absent: the default) and Kubernetes migration Jobs. */
 function values(migrations: unknown, jobs: unknown[] = []): Record<string, unknown> {
+  const minimal = minimalProductionConfig();
   return {
-    "slipway:environment": "production",
+    ...minimal,
     "slipway:github": {
-      owner: "acme",
-      ownsRepositoryResources: true,
-      repositories: [{ name: "shop" }],
-      teams: { "release-captains": 4711, "db-owners": 4714 },
+      ...minimal["slipway:github"],
+      teams: { ...minimal["slipway:github"].teams, "db-owners": 4714 },
       users: { "dana-dba": 9003 },
-      ledgerDeployKey: LEDGER_DEPLOY_KEY,
     },
-    "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
-    "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1", artifacts: { api: { image: API_IMAGE } } },
+    "slipway:release": { ...minimal["slipway:release"], artifacts: { api: { image: API_IMAGE } } },
     ...(jobs.length > 0 ? { "slipway:apps": { kubernetes: { cluster: { context: "acme-production" }, migrations: jobs } } } : {}),
     ...(migrations === undefined ? {} : { "slipway:migrations": migrations }),
   };
 }
 
 function parse(raw: Record<string, unknown>): StackConfig {
-  return parseStackConfig({ file: FILE, values: raw, securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH]) });
+  return parseProductionConfig(raw);
 }
 
 /** The problems a config is refused with, as `<key>: <message>`, each checked to be one line. */

@@ -19,7 +19,7 @@ import { immutableArtifacts } from "../../policy-pack/policies/promotion";
 import { approvalsSetting, baselineChecksSetting, l3ChecksSetting, releaseTagSetting } from "../../policy-pack/policies/shared/settings";
 import { TYPES } from "../../policy-pack/policies/shared/resources";
 import { ledgerArtifactSchema } from "../../release/ledger";
-import { LEDGER_DEPLOY_KEY, LEDGER_DEPLOY_KEY_SECURE_PATH } from "../support/config";
+import { LEDGER_DEPLOY_KEY_SECURE_PATH, minimalProductionConfig } from "../support/config";
 import { messages, runResourcePolicy, type Fixture } from "../policies/harness";
 
 /** A production stack that sets none of the repository rules, with `artifact` as its release's `app`. */
@@ -29,19 +29,12 @@ function parsedStack(artifact?: Artifact) {
 
 /** The stack file of `parsedStack`, unparsed. */
 function rawStack(artifact?: Artifact): RawStackConfig {
+  const minimal = minimalProductionConfig();
   return {
     file: "Pulumi.production.yaml",
     values: {
-      "slipway:environment": "production",
-      "slipway:github": {
-        owner: "acme",
-        ownsRepositoryResources: true,
-        repositories: [{ name: "shop" }],
-        teams: { "release-captains": 4711 },
-        ledgerDeployKey: LEDGER_DEPLOY_KEY,
-      },
-      "slipway:environments": { production: { reviewerTeams: ["release-captains"], waitTimerMinutes: 15 } },
-      "slipway:release": { version: "1.2.3", level: "L2", changeRequest: "CR-1", ...(artifact ? { artifacts: { app: artifact } } : {}) },
+      ...minimal,
+      "slipway:release": { ...minimal["slipway:release"], ...(artifact ? { artifacts: { app: artifact } } : {}) },
     },
     securePaths: new Set([LEDGER_DEPLOY_KEY_SECURE_PATH]),
   };
