@@ -20,9 +20,13 @@ import { resource } from "./helpers";
 /** google-protobuf's bytes for the same Struct. */
 const reference = (fields: { [key: string]: JsonValue }) => Buffer.from(structProto.Struct.fromJavaScript(fields).serializeBinary());
 
-/** Property maps as the engine's values come: any JSON, keys of any text (order and unicode included), -0 and large numbers. */
+/**
+ * Property maps as the engine's values come: any JSON, keys of any text (order and unicode
+ * included), -0 and large numbers. Not the key `__proto__`: google-protobuf's map keeps its entries
+ * in a plain object, so the reference drops that key (fast-check generates it now and then).
+ */
 const propertyMaps = fc.dictionary(
-  fc.string({ unit: "binary" }),
+  fc.string({ unit: "binary" }).filter((key) => key !== "__proto__"),
   fc.oneof(fc.jsonValue(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(-0)),
 ) as fc.Arbitrary<{ [key: string]: JsonValue }>;
 
