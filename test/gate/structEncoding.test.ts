@@ -35,10 +35,7 @@ const hasProtoKey = (value: unknown): boolean =>
  * now and then, nested as well as at the top).
  */
 const propertyMaps = fc
-  .dictionary(
-    fc.string({ unit: "binary" }),
-    fc.oneof(fc.jsonValue(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(-0)),
-  )
+  .dictionary(fc.string({ unit: "binary" }), fc.oneof(fc.jsonValue(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(-0)))
   .filter((fields) => !hasProtoKey(fields)) as fc.Arbitrary<{ [key: string]: JsonValue }>;
 
 describe("encoding properties without the message tree", () => {
