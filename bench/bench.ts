@@ -6,7 +6,8 @@
  * policies' own cost is visible; each figure is the median of a few runs in fresh processes.
  * Then the scale curve: synthetic topologies of 25, 100 and 400 repositories with 3 environments
  * each (`BENCH_SCALE=25,100` picks sizes), one run per size, progress on stderr, with the ratio of
- * gate to bare run and the growth between sizes. First, `slipway --help` and the examples' gate
+ * gate to bare run, the protocol's floor (the gate with every policy judging nothing,
+ * bench/floorPack) and the growth between sizes. First, `slipway --help` and the examples' gate
  * from the TypeScript sources (compiled on every run, as before `npm run build`) against their
  * precompiled build, measured side by side. Then the test suites' wall time (`npm test`, `npm run
  * test:e2e`). `npm run bench -- --scale`: the scale curve alone; `-- --suite`: the suites alone.
@@ -54,7 +55,7 @@ interface Measurement {
   verdict?: string;
 }
 
-function measure(mode: "run" | "gate" | "gate-after", projectDir: string, stack: string): Measurement {
+function measure(mode: "run" | "gate" | "gate-after" | "gate-floor", projectDir: string, stack: string): Measurement {
   const output = execFileSync(process.execPath, ["--require", REGISTER, path.join(__dirname, "measure.ts"), mode, projectDir, stack], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -159,8 +160,8 @@ function progress(message: string): void {
 
 /**
  * The gate at growing sizes: synthetic topologies of `sizes` repositories (3 environments each),
- * one bare run and one gate per size, in fresh processes, alternating so load on the machine
- * falls on both alike. Then the growth from each size to the next: linear growth keeps the time
+ * one bare run, one gate and one floor (the gate with bench/floorPack) per size, in fresh
+ * processes, one after the other so load on the machine falls on all alike. Then the growth from each size to the next: linear growth keeps the time
  * ratio near the resource ratio.
  */
 function scaleCurve(sizes: number[]): void {
@@ -169,9 +170,11 @@ function scaleCurve(sizes: number[]): void {
     repositories: number;
     bare: Measurement;
     gate: Measurement;
+    /** The gate with bench/floorPack: the protocol's own cost. */
+    floor: Measurement;
   }
   const points: Point[] = [];
-  const widths = [6, 9, 9, 9, 9, 8, 11, 9, 9, 6, 18];
+  const widths = [6, 9, 9, 9, 9, 8, 9, 10, 11, 9, 9, 6, 18];
   console.log(
     `\nScale curve: synthetic topologies, 3 environments per repository, one run per size (node ${process.version}, ${os.cpus().length} cores, load ${loadAverage()})`,
   );
@@ -184,6 +187,8 @@ function scaleCurve(sizes: number[]): void {
         "gate ms",
         "after ms",
         "gate/bare",
+        "floor ms",
+        "floor/bare",
         "program MiB",
         "gate MiB",
         "pack MiB",
@@ -201,9 +206,11 @@ function scaleCurve(sizes: number[]): void {
       progress(`${repositories} repositories: bare run ${bare.wallMs} ms, ${bare.resources} resources; gate (load ${loadAverage()})`);
       const gate = measure("gate", project, "production");
       progress(
-        `${repositories} repositories: gate ${gate.wallMs} ms, pack started in ${gate.packStartMs} ms, ${gate.violations} violations, verdict ${gate.verdict}`,
+        `${repositories} repositories: gate ${gate.wallMs} ms, pack started in ${gate.packStartMs} ms, ${gate.violations} violations, verdict ${gate.verdict}; floor (load ${loadAverage()})`,
       );
-      points.push({ repositories, bare, gate });
+      const floor = measure("gate-floor", project, "production");
+      progress(`${repositories} repositories: floor ${floor.wallMs} ms, ${floor.violations} violations`);
+      points.push({ repositories, bare, gate, floor });
       // The memory the gate's processes hold at their peaks (program + reader/judge), against the bare run's.
       const bareMemory = (bare.programPeakMiB ?? 0) + bare.gatePeakMiB;
       const gateMemory = (gate.programPeakMiB ?? 0) + gate.gatePeakMiB;
@@ -216,6 +223,8 @@ function scaleCurve(sizes: number[]): void {
             gate.wallMs,
             gate.wallMs - gate.runMs,
             `${(gate.wallMs / bare.wallMs).toFixed(2)}x`,
+            floor.wallMs,
+            `${(floor.wallMs / bare.wallMs).toFixed(2)}x`,
             `${bare.programPeakMiB ?? "-"}/${gate.programPeakMiB ?? "-"}`,
             `${bare.gatePeakMiB}/${gate.gatePeakMiB}`,
             gate.packPeakMiB,
@@ -231,7 +240,8 @@ function scaleCurve(sizes: number[]): void {
   }
   console.log("bare: the program alone, in its child process, its records streamed to the parent, no policies.");
   console.log("gate: the same run with the pack (started alongside) judging each resource as it arrives, then AnalyzeStack.");
-  console.log("after: what the gate took once the program had finished. MiB: peak RSS, bare/gate; program: the child;");
+  console.log("after: what the gate took once the program had finished. floor: the gate with bench/floorPack, the same");
+  console.log("policies each judging nothing: the analyzer protocol and the SDK alone. MiB: peak RSS, bare/gate; program: the child;");
   console.log("gate: the parent reading (and judging) the records; mem: gate's program + parent peaks over the bare run's.");
   console.log("CPU s: bare program/parent, then gate program/parent/pack (user + system; less sensitive to load than wall time).");
   for (let i = 1; i < points.length; i++) {

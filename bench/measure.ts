@@ -6,6 +6,8 @@
  *                                                 arrives, AnalyzeStack at the end
  *   measure.ts gate-after  <projectDir> <stack>   the mock run, then the pack judging all of it
  *                                                 (the gate before it streamed: same verdict expected)
+ *   measure.ts gate-floor  <projectDir> <stack>   the gate with bench/floorPack: the same policies,
+ *                                                 each judging nothing (what the protocol costs alone)
  * Prints one JSON line: wall milliseconds, resources, peak RSS and CPU seconds of the program (the
  * child), of this process and of the pack, and for the gate the pack's start time, its violations
  * and a digest of its verdict. CPU seconds, unlike wall time, barely change with the machine's load.
@@ -17,7 +19,7 @@ import { PROJECT_NAME } from "../contract";
 import { runStackInChild } from "../gate/runInChild";
 import { Gate, type GateReport, ResourceFeed, exitCodeOf } from "../gate";
 
-const MODES = ["run", "gate", "gate-after"] as const;
+const MODES = ["run", "gate", "gate-after", "gate-floor"] as const;
 
 /** Peak resident memory of a live process, in MiB, from /proc (Linux); undefined elsewhere. */
 function peakRssMiB(pid: number): number | undefined {
@@ -78,7 +80,7 @@ const round1 = (seconds: number): number => Math.round(seconds * 10) / 10;
 async function main(): Promise<void> {
   const [mode, projectDir, stack] = process.argv.slice(2) as [(typeof MODES)[number], string, string];
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}: ${MODES.join(", ")}`);
-  const packDir = path.resolve(__dirname, "..", "policy-pack");
+  const packDir = mode === "gate-floor" ? path.join(__dirname, "floorPack") : path.resolve(__dirname, "..", "policy-pack");
   const started = performance.now();
   // Start the pack alongside the program run, as `slipway gate` does.
   const gateOpening = mode === "run" ? undefined : Gate.open({ packDir });
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     () => undefined,
   );
 
-  const feed = mode === "gate" ? new ResourceFeed(stack, PROJECT_NAME, undefined, true) : undefined;
+  const feed = mode === "gate" || mode === "gate-floor" ? new ResourceFeed(stack, PROJECT_NAME, undefined, true) : undefined;
   const judging = feed && gateOpening?.then((gate) => gate.judge(feed));
   judging?.catch(() => undefined);
   const running = runStackInChild({ projectDir, stack }, feed && ((resource) => feed.push(resource)));
