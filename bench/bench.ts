@@ -174,7 +174,7 @@ function scaleCurve(sizes: number[]): void {
     floor: Measurement;
   }
   const points: Point[] = [];
-  const widths = [6, 9, 9, 9, 9, 8, 9, 10, 11, 9, 9, 6, 18];
+  const widths = [6, 9, 9, 9, 9, 8, 9, 10, 11, 9, 9, 6, 9, 18];
   console.log(
     `\nScale curve: synthetic topologies, 3 environments per repository, one run per size (node ${process.version}, ${os.cpus().length} cores, load ${loadAverage()})`,
   );
@@ -193,6 +193,7 @@ function scaleCurve(sizes: number[]): void {
         "gate MiB",
         "pack MiB",
         "mem",
+        "floor mem",
         "CPU s prog/gate/pack",
       ],
       widths,
@@ -214,6 +215,7 @@ function scaleCurve(sizes: number[]): void {
       // The memory the gate's processes hold at their peaks (program + reader/judge), against the bare run's.
       const bareMemory = (bare.programPeakMiB ?? 0) + bare.gatePeakMiB;
       const gateMemory = (gate.programPeakMiB ?? 0) + gate.gatePeakMiB;
+      const floorMemory = (floor.programPeakMiB ?? 0) + floor.gatePeakMiB;
       console.log(
         row(
           [
@@ -229,6 +231,7 @@ function scaleCurve(sizes: number[]): void {
             `${bare.gatePeakMiB}/${gate.gatePeakMiB}`,
             gate.packPeakMiB,
             `${(gateMemory / bareMemory).toFixed(2)}x`,
+            `${(floorMemory / bareMemory).toFixed(2)}x`,
             `${bare.programCpuS ?? "-"}/${bare.gateCpuS ?? "-"} ${gate.programCpuS ?? "-"}/${gate.gateCpuS ?? "-"}/${gate.packCpuS ?? "-"}`,
           ],
           widths,
@@ -242,7 +245,8 @@ function scaleCurve(sizes: number[]): void {
   console.log("gate: the same run with the pack (started alongside) judging each resource as it arrives, then AnalyzeStack.");
   console.log("after: what the gate took once the program had finished. floor: the gate with bench/floorPack, the same");
   console.log("policies each judging nothing: the analyzer protocol and the SDK alone. MiB: peak RSS, bare/gate; program: the child;");
-  console.log("gate: the parent reading (and judging) the records; mem: gate's program + parent peaks over the bare run's.");
+  console.log("gate: the parent reading (and judging) the records; mem: gate's program + parent peaks over the bare run's;");
+  console.log("floor mem: the same for the floor.");
   console.log("CPU s: bare program/parent, then gate program/parent/pack (user + system; less sensitive to load than wall time).");
   for (let i = 1; i < points.length; i++) {
     const [from, to] = [points[i - 1], points[i]];
