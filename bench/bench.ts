@@ -161,8 +161,8 @@ function progress(message: string): void {
 /**
  * The gate at growing sizes: synthetic topologies of `sizes` repositories (3 environments each),
  * one bare run, one gate and one floor (the gate with bench/floorPack) per size, in fresh
- * processes, one after the other so load on the machine falls on all alike. Then the growth from each size to the next: linear growth keeps the time
- * ratio near the resource ratio.
+ * processes, one after the other so load on the machine falls on all alike. Then the growth from
+ * each size to the next: linear growth keeps the time ratio near the resource ratio.
  */
 function scaleCurve(sizes: number[]): void {
   if (sizes.length === 0) return;
